@@ -1,0 +1,1 @@
+# apps: rules added by this subsystem (included by the top Makefile).

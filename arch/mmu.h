@@ -1,0 +1,87 @@
+/*
+ * arch/mmu.h - the machine-dependent MMU interface (the "pmap" layer).
+ *
+ * mm/ is machine-independent: it decides WHAT is mapped where; the verbs
+ * below decide HOW the hardware is told.  A port provides all of them:
+ *   arch/x86_64/mmu.c   4-level x86_64 page tables (the kernel)
+ *   tests/unit/fake_mmu.c  an exact software model (host tests, fuzzers)
+ *
+ * Only the port knows PTE bits, CR3 or invlpg.  Page-table pages come from
+ * page_new() and are reached through the direct map (mmu_kaddr), so no
+ * temporary mapping is ever needed.
+ *
+ * Changes made by mmu_map/mmu_unmap/mmu_protect are NOT visible to other
+ * CPUs or guaranteed visible to this one until mmu_flush() covers them:
+ * callers batch one flush per operation (the port picks invlpg or a full
+ * flush by size).  A new mapping of a previously absent page needs no flush.
+ *
+ * Locking: the caller holds the lock of the address space that owns `dir`.
+ */
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  ((size_t)1 << PAGE_SHIFT)
+#define PAGE_MASK  (PAGE_SIZE - 1)
+
+typedef uint64_t phys_addr_t; /* a physical address */
+typedef struct mmu_dir mmu_dir_t; /* one page-table tree (opaque) */
+
+/* Rights and attributes given to mmu_map/mmu_protect (values equal PROT_*). */
+#define MMU_READ     0x01 /* readable */
+#define MMU_WRITE    0x02 /* writable */
+#define MMU_EXEC     0x04 /* executable */
+#define MMU_USER     0x08 /* reachable from user mode */
+#define MMU_UNCACHED 0x10 /* device memory: caching disabled */
+#define MMU_GLOBAL   0x20 /* survives address-space switches (kernel half) */
+
+/* Extra state reported by mmu_query (besides the rights above). */
+#define MMU_PRESENT  0x100 /* a translation exists */
+#define MMU_ACCESSED 0x200 /* the hardware saw an access since mapping */
+#define MMU_DIRTY    0x400 /* the hardware saw a write since mapping */
+
+/* The kernel's own directory (upper half), set up by the port at boot. */
+mmu_dir_t *mmu_kernel_dir(void);
+
+/* Creates a user directory whose upper half is shared with the kernel's.
+ * Returns NULL when no frame is left for the top-level table. */
+mmu_dir_t *mmu_dir_create(void);
+
+/* Frees every page-table page of a user directory below the kernel half.
+ * The frames that were mapped are not touched: mm/ released them first. */
+void mmu_dir_destroy(mmu_dir_t *dir);
+
+/* Maps the page at virtual `va` to frame `pa` with `flags` (MMU_* rights).
+ * Replaces any existing translation (caller flushes in that case).
+ * Returns 0, or -ENOMEM when a page-table page cannot be allocated. */
+int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
+
+/* Removes the translation of `va`; returns the frame it pointed to, or
+ * (phys_addr_t)-1 if none was present.  Flags seen are stored in *flags
+ * when non-NULL (MMU_ACCESSED, MMU_DIRTY...). */
+phys_addr_t mmu_unmap(mmu_dir_t *dir, uintptr_t va, int *flags);
+
+/* Changes the rights of a present translation of `va` to `flags`.
+ * Returns 0, or -ENOENT when `va` is not mapped. */
+int mmu_protect(mmu_dir_t *dir, uintptr_t va, int flags);
+
+/* Looks `va` up: returns MMU_PRESENT|rights|accessed/dirty, or 0 when
+ * nothing is mapped; stores the frame in *pa when non-NULL and present. */
+int mmu_query(mmu_dir_t *dir, uintptr_t va, phys_addr_t *pa);
+
+/* Makes every change to [va, va+length) of `dir` visible (TLB shootdown). */
+void mmu_flush(mmu_dir_t *dir, uintptr_t va, size_t length);
+
+/* Makes `dir` the current translation of this CPU. */
+void mmu_switch(mmu_dir_t *dir);
+
+/* The kernel virtual address (direct map) of physical address `pa`. */
+void *mmu_kaddr(phys_addr_t pa);
+
+/* The physical address behind a direct-map kernel address `kaddr`. */
+phys_addr_t mmu_paddr(const void *kaddr);
+
+#endif /* ARCH_MMU_H */

@@ -1,0 +1,1 @@
+# images: rules added by this subsystem (included by the top Makefile).

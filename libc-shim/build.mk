@@ -1,0 +1,1 @@
+# libc-shim: rules added by this subsystem (included by the top Makefile).

@@ -1,0 +1,1 @@
+# mm: rules added by this subsystem (included by the top Makefile).

@@ -1,0 +1,1 @@
+# tests/bench: rules added by this subsystem (included by the top Makefile).

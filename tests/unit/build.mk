@@ -1,0 +1,1 @@
+# tests/unit: rules added by this subsystem (included by the top Makefile).

@@ -1,0 +1,1 @@
+# unikernel: rules added by this subsystem (included by the top Makefile).
