@@ -41,12 +41,40 @@ HOSTCFLAGS := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=undefined \
               -I. -DHOST -MMD -MP
 
-# Sources appended by the build.mk fragments.
+# Sources and targets appended by the build.mk fragments.
 KERNEL_SRCS :=
-HOST_SRCS   :=
 TEST_BUILD  :=
+UNIT_BINS   :=
+FUZZ_BINS   :=
+
+# Host objects: build/host/<path>.o from <path>.c, under sanitizers.
+host_objs = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTCFLAGS) -c -o $@ $<
+
+# $(eval $(call unit_test,NAME,SOURCES)) builds the host test build/unit/NAME
+# (linked with cmocka); tests/unit/run.sh runs every binary in build/unit/.
+define unit_test
+UNIT_BINS += $(BUILD)/unit/$(1)
+$(BUILD)/unit/$(1): $(call host_objs,$(2))
+	@mkdir -p $$(dir $$@)
+	$(HOSTCC) $(HOSTCFLAGS) -o $$@ $$^ -lcmocka
+endef
+
+# libFuzzer targets: clang, ASan+UBSan+fuzzer; tests/fuzz/run.sh runs each
+# binary in build/fuzz/ for FUZZ_SECONDS.
+FUZZCFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=undefined -I. -DHOST -DFUZZ
+define fuzz_target
+FUZZ_BINS += $(BUILD)/fuzz/$(1)
+$(BUILD)/fuzz/$(1): $(2)
+	@mkdir -p $$(dir $$@)
+	$(CLANG) $(FUZZCFLAGS) -o $$@ $(2)
+endef
 
 .PHONY: all run test bench deps clean test-build
+.SECONDEXPANSION:
 all:
 
 include arch/x86_64/build.mk
@@ -78,7 +106,7 @@ deps:
 	    || { echo "deps: apt-get could not install: $$missing"; exit 1; }; \
 	fi
 
-test-build: all $(TEST_BUILD)
+test-build: all $(TEST_BUILD) $$(UNIT_BINS) $$(FUZZ_BINS)
 
 test: deps
 	@$(MAKE) --no-print-directory test-build
