@@ -1,1 +1,13 @@
-# mm: rules added by this subsystem (included by the top Makefile).
+# mm: the machine-independent memory manager (included by the top Makefile).
+#
+# MM_SRCS is the portable code: the kernel links it (over arch/x86_64/mmu.c)
+# and the host tests link the very same files (over tests/unit/fake_mmu.c).
+MM_SRCS := mm/page.c mm/bbtree.c mm/glue.c mm/commit.c
+
+# Freestanding compile check: every mm/ file must build with the kernel's
+# flags and headers, even before the kernel links it.
+MM_KCHECK_OBJS := $(patsubst %.c,$(BUILD)/kcheck/%.o,$(MM_SRCS))
+$(BUILD)/kcheck/mm/%.o: mm/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c -o $@ $<
+TEST_BUILD += $(MM_KCHECK_OBJS)

@@ -1,1 +1,6 @@
-# tests/unit: rules added by this subsystem (included by the top Makefile).
+# tests/unit: host tests of mm/ over the fake MMU (included by the top
+# Makefile).  Each binary links the shipped mm/ sources unchanged.
+UNIT_FAKE := tests/unit/fake_mmu.c
+
+$(eval $(call unit_test,test_page,tests/unit/test_page.c $(UNIT_FAKE) $(MM_SRCS)))
+$(eval $(call unit_test,test_mm_bbtree,tests/unit/test_mm_bbtree.c mm/bbtree.c))

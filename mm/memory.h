@@ -1,0 +1,147 @@
+/*
+ * mm/memory.h - address spaces (mspace_t): the machine-independent memory
+ * API the kernel and its syscalls call.
+ *
+ *   0x00000000 - 0x003FFFFF   never mapped (NULL guard)
+ *   0x00400000 - 0xBFFFFFFF   user window: MSPACE_USER_LOWER..MSPACE_USER_UPPER
+ *   kernel half               kspace: bounds given by the port
+ *
+ * Every function returns a Linux errno (negated) on bad input or lack of
+ * memory and changes nothing then; a broken invariant asserts.
+ *
+ * What a port provides besides arch/mmu.h and arch/cpu.h:
+ *   - mm_set_allocator(alloc, free) at init, before any mspace call:
+ *     small-object allocation for mm's descriptors (kernel: kalloc/kfree);
+ *   - RAM through page_range (mm/page.h);
+ *   - <string.h>, <errno.h>, <assert.h>, <stdio.h> (snprintf).
+ */
+#ifndef MM_MEMORY_H
+#define MM_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/cpu.h"
+#include "arch/mmu.h"
+#include "mm/bbtree.h"
+#include "mm/vma.h"
+
+#define MSPACE_USER_LOWER ((uintptr_t)0x00400000)
+#define MSPACE_USER_UPPER ((uintptr_t)0xC0000000)
+
+struct inode;
+
+/* Lock legend: (c) constant after creation, (m) `lock`, (a) atomic. */
+typedef struct mspace mspace_t;
+struct mspace {
+    long users;               /* (a) references (tasks sharing it) */
+    bbtree_t tree;            /* (m) VMAs by address */
+    mmu_dir_t *directory;     /* (c) page tables */
+    uintptr_t lower_bound;    /* (c) first usable address */
+    uintptr_t upper_bound;    /* (c) end of the usable window */
+    size_t v_size;            /* (m) bytes covered by VMAs */
+    size_t p_size;            /* (m) bytes covered by private VMAs */
+    size_t s_size;            /* (m) bytes covered by shared VMAs (and VMA_PHYS) */
+    size_t phys_pg_count;     /* (m) pages present in the page tables */
+    size_t committed;         /* (m) pages charged to the commit limit */
+    bool kernel;              /* (c) kernel space: mappings are global, not user */
+    vma_t *hint;              /* (m) last VMA found by a lookup */
+    splock_t lock;
+};
+
+/* An error returned in place of an address by mspace_map. */
+#define MSPACE_ERR(errno_) ((void *)(intptr_t)-(errno_))
+/* The negated errno carried by a mspace_map result, or 0 for an address. */
+static inline int mspace_error(const void *result)
+{
+    intptr_t v = (intptr_t)result;
+    return v < 0 && v >= -4095 ? (int)v : 0;
+}
+
+/* Installs the allocator of mm's small descriptors (VMAs, mspaces, page
+ * cache nodes).  `alloc` returns NULL when out of memory. */
+void mm_set_allocator(void *(*alloc)(size_t size), void (*free)(void *ptr));
+
+/* Allocates / frees one mm descriptor through the installed allocator. */
+void *mm_alloc(size_t size);
+void mm_free(void *ptr);
+
+/* Sets the most pages that may be committed (private writable memory);
+ * by default 7/8 of page_total_count() at the time of the first commit. */
+void mm_commit_set_limit(size_t pages);
+
+/* Pages committed now in all address spaces, and the limit. */
+size_t mm_committed(void);
+size_t mm_commit_limit(void);
+
+/* Charges `pages` to the commit limit: 0 or -ENOMEM (nothing charged). */
+int mm_commit(size_t pages);
+
+/* Returns `pages` charged by mm_commit. */
+void mm_uncommit(size_t pages);
+
+/* Creates a user address space over [MSPACE_USER_LOWER, MSPACE_USER_UPPER)
+ * with a fresh directory and one user.  NULL when out of memory. */
+mspace_t *mspace_create(void);
+
+/* Creates the kernel space over [lower, upper) in mmu_kernel_dir() (page
+ * aligned, upper <= -4096).  NULL when out of memory or bad bounds. */
+mspace_t *mspace_create_kernel(uintptr_t lower, uintptr_t upper);
+
+/* Maps `length` bytes at `address` (mandatory with VMA_FIXED: -EEXIST if
+ * anything is there; otherwise a hint, 0 = anywhere) with `flags`
+ * (VMA_* rights, sharing, max rights, one type, requests).  `ino`,
+ * `offset`: the file (VMA_FILE) or `offset` the physical address
+ * (VMA_PHYS); `limit`: bytes of the file real after offset (0 = all).
+ * Private writable memory (not stacks) is committed now.  Returns the
+ * address or MSPACE_ERR(EINVAL / EACCES / EEXIST / ENOMEM); nothing
+ * changes on failure.  Takes the mspace lock. */
+void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
+                 struct inode *ino, uint64_t offset, uint64_t limit, int flags);
+
+/* Sets the rights of [address, address+length) to `rights` (VMA_READ,
+ * VMA_WRITE, VMA_EXEC), splitting VMAs at both ends.  0, -EINVAL (bad
+ * alignment, length or rights), -ENOMEM (a hole in the range, or no memory
+ * to commit or split), -EACCES (above a VMA's maximum rights).  All or
+ * nothing.  Takes the mspace lock. */
+int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length, int rights);
+
+/* Unmaps [address, address+length), splitting VMAs at both ends; holes are
+ * fine.  0, -EINVAL (bad alignment, length, outside the window), -ENOMEM
+ * (no memory to split).  All or nothing.  Takes the mspace lock. */
+int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length);
+
+/* Marks every VMA dead (exec drops the old image): dead VMAs are invisible
+ * to lookups and faults but keep their range until mspace_scavenge. */
+void mspace_sweep(mspace_t *mspace);
+
+/* Reaps the dead VMAs: unmaps their pages (one flush) and frees them.
+ * Returns the number of VMAs reaped. */
+int mspace_scavenge(mspace_t *mspace);
+
+/* The live VMA containing `address`, or NULL.  Caller holds the lock (the
+ * VMA is valid while it is held). */
+vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address);
+
+/* Writes the VMAs in /proc/PID/maps format into buf (at most size bytes,
+ * NUL-terminated when size > 0); returns the length the full text needs
+ * (like snprintf).  Takes the mspace lock. */
+int mspace_display(mspace_t *mspace, char *buf, size_t size);
+
+/* Copies `mspace` for fork: same VMAs; private pages shared copy-on-write
+ * (write access removed on both sides), shared ones shared.  Returns the
+ * child or NULL (ENOMEM: nothing left behind).  Takes the parent's lock. */
+mspace_t *mspace_clone(mspace_t *mspace);
+
+/* Takes one more user of `mspace`. */
+void mspace_open(mspace_t *mspace);
+
+/* Drops one user; the last one unmaps everything and frees the space. */
+void mspace_close(mspace_t *mspace);
+
+/* Checks every invariant of `mspace` (tree, accounting against the page
+ * tables); asserts on failure.  For tests and debug builds. */
+void mspace_check(mspace_t *mspace);
+
+#endif /* MM_MEMORY_H */

@@ -1,0 +1,382 @@
+/*
+ * mm/page.c - physical frames: a buddy allocator per zone over regions that
+ * carry their own descriptors.
+ *
+ * Lock legend: (c) constant after page_range, (z) zone lock, (a) atomic.
+ * Lock order: a zone lock is a leaf (nothing is taken while holding it).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include "arch/cpu.h"
+#include "mm/page.h"
+
+#define PG_FREE 0x1 /* head of a free block of order `order` */
+#define PG_META 0x2 /* holds the descriptors of its region: never free */
+
+typedef struct page_desc {
+    struct page_desc *next, *prev; /* (z) free-list links of a free head */
+    uint32_t ref;                  /* (a) references; 0 while free */
+    uint8_t order;                 /* (z) order of the free block it heads */
+    uint8_t flags;                 /* (z) PG_* */
+    void *owner;                   /* owner-defined (kalloc: its slab) */
+} page_desc_t;
+
+typedef struct region {
+    phys_addr_t base;        /* (c) first frame */
+    size_t count;            /* (c) frames described (meta frames too) */
+    size_t meta;             /* (c) leading frames holding descriptors */
+    struct region *next;     /* (c) next region, by address */
+    page_desc_t pages[];     /* descriptors of the `count` frames */
+} region_t;
+
+typedef struct zone {
+    splock_t lock;
+    page_desc_t *free[PAGE_MAX_ORDER + 1]; /* (z) free heads, per order */
+    size_t total;                          /* (z) frames managed */
+    size_t nfree;                          /* (z) frames free */
+} zone_t;
+
+static region_t *regions;          /* (c) sorted by base */
+static zone_t zones[ZONE_COUNT];
+static unsigned long fail_countdown; /* (a) fault injection, 0 = off */
+
+static enum page_zone zone_of(phys_addr_t pa)
+{
+    if (pa < ZONE_DMA_END)
+        return ZONE_DMA;
+    return pa < ZONE_DMA32_END ? ZONE_DMA32 : ZONE_NORMAL;
+}
+
+static region_t *region_of(phys_addr_t pa)
+{
+    for (region_t *r = regions; r && r->base <= pa; r = r->next)
+        if (pa - r->base < (phys_addr_t)r->count * PAGE_SIZE)
+            return r;
+    return NULL;
+}
+
+static page_desc_t *desc_of(region_t *r, phys_addr_t pa)
+{
+    return &r->pages[(pa - r->base) >> PAGE_SHIFT];
+}
+
+static phys_addr_t addr_of(region_t *r, page_desc_t *d)
+{
+    return r->base + ((phys_addr_t)(d - r->pages) << PAGE_SHIFT);
+}
+
+/* The descriptor of an allocated or free frame; asserts it is RAM. */
+static page_desc_t *desc_checked(phys_addr_t pa, region_t **rp)
+{
+    region_t *r = region_of(pa);
+    assert(r && !(pa & PAGE_MASK));
+    if (rp)
+        *rp = r;
+    return desc_of(r, pa);
+}
+
+static void list_push(zone_t *z, page_desc_t *d, unsigned order)
+{
+    d->flags |= PG_FREE;
+    d->order = (uint8_t)order;
+    d->prev = NULL;
+    d->next = z->free[order];
+    if (d->next)
+        d->next->prev = d;
+    z->free[order] = d;
+}
+
+static void list_remove(zone_t *z, page_desc_t *d)
+{
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        z->free[d->order] = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    d->flags &= (uint8_t)~PG_FREE;
+    d->next = d->prev = NULL;
+}
+
+/* Frees the block of 2^order frames at `pa`, merging with free buddies of
+ * the same region.  Zone lock held. */
+static void block_free(zone_t *z, region_t *r, phys_addr_t pa, unsigned order)
+{
+    phys_addr_t lo = r->base + ((phys_addr_t)r->meta << PAGE_SHIFT);
+    phys_addr_t hi = r->base + ((phys_addr_t)r->count << PAGE_SHIFT);
+    while (order < PAGE_MAX_ORDER) {
+        phys_addr_t buddy = pa ^ ((phys_addr_t)PAGE_SIZE << order);
+        if (buddy < lo || buddy >= hi)
+            break;
+        page_desc_t *b = desc_of(r, buddy);
+        if (!(b->flags & PG_FREE) || b->order != order)
+            break;
+        list_remove(z, b);
+        pa = pa < buddy ? pa : buddy;
+        order++;
+    }
+    list_push(z, desc_of(r, pa), order);
+}
+
+/* Takes a free block of exactly 2^order frames from `z`, splitting a larger
+ * one; returns 0 if none.  Zone lock held. */
+static phys_addr_t block_alloc(zone_t *z, unsigned order)
+{
+    unsigned k = order;
+    while (k <= PAGE_MAX_ORDER && !z->free[k])
+        k++;
+    if (k > PAGE_MAX_ORDER)
+        return 0;
+    page_desc_t *d = z->free[k];
+    region_t *r = regions;
+    list_remove(z, d);
+    while (d < r->pages || d >= r->pages + r->count)
+        r = r->next;
+    phys_addr_t pa = addr_of(r, d);
+    while (k > order) {
+        k--;
+        list_push(z, desc_of(r, pa + ((phys_addr_t)PAGE_SIZE << k)), k);
+    }
+    return pa;
+}
+
+static bool fail_injected(void)
+{
+    unsigned long n = __atomic_load_n(&fail_countdown, __ATOMIC_RELAXED);
+    if (n == 0)
+        return false;
+    return __atomic_sub_fetch(&fail_countdown, 1, __ATOMIC_RELAXED) == 0;
+}
+
+static void region_insert(region_t *r)
+{
+    region_t **p = &regions;
+    while (*p && (*p)->base < r->base)
+        p = &(*p)->next;
+    r->next = *p;
+    *p = r;
+}
+
+static bool region_overlaps(phys_addr_t base, phys_addr_t end)
+{
+    for (region_t *r = regions; r; r = r->next)
+        if (base < r->base + ((phys_addr_t)r->count << PAGE_SHIFT) &&
+            r->base < end)
+            return true;
+    return false;
+}
+
+/* Gives [pa, end) to the buddy lists as maximal aligned blocks. */
+static void region_release_blocks(region_t *r, phys_addr_t pa, phys_addr_t end)
+{
+    while (pa < end) {
+        unsigned order = 0;
+        while (order < PAGE_MAX_ORDER &&
+               !(pa & (((phys_addr_t)PAGE_SIZE << (order + 1)) - 1)) &&
+               pa + ((phys_addr_t)PAGE_SIZE << (order + 1)) <= end &&
+               zone_of(pa) == zone_of(pa + ((phys_addr_t)PAGE_SIZE << (order + 1)) - 1))
+            order++;
+        zone_t *z = &zones[zone_of(pa)];
+        unsigned long irq = irq_save();
+        splock_lock(&z->lock);
+        z->total += (size_t)1 << order;
+        z->nfree += (size_t)1 << order;
+        block_free(z, r, pa, order);
+        splock_unlock(&z->lock);
+        irq_restore(irq);
+        pa += (phys_addr_t)PAGE_SIZE << order;
+    }
+}
+
+int page_range(phys_addr_t base, size_t length)
+{
+    phys_addr_t end = base + length;
+    if (end < base)
+        return -EINVAL;
+    base = (base + PAGE_MASK) & ~(phys_addr_t)PAGE_MASK;
+    end &= ~(phys_addr_t)PAGE_MASK;
+    if (base == 0)
+        base = PAGE_SIZE;
+    if (end <= base)
+        return -EINVAL;
+    size_t count = (size_t)((end - base) >> PAGE_SHIFT);
+    size_t meta_bytes = sizeof(region_t) + count * sizeof(page_desc_t);
+    size_t meta = (meta_bytes + PAGE_MASK) >> PAGE_SHIFT;
+    if (meta >= count)
+        return -EINVAL;
+    if (region_overlaps(base, end))
+        return -EEXIST;
+    region_t *r = mmu_kaddr(base);
+    memset(r, 0, meta_bytes);
+    r->base = base;
+    r->count = count;
+    r->meta = meta;
+    for (size_t i = 0; i < meta; i++) {
+        r->pages[i].flags = PG_META;
+        r->pages[i].ref = 1;
+    }
+    region_insert(r);
+    region_release_blocks(r, base + ((phys_addr_t)meta << PAGE_SHIFT), end);
+    return 0;
+}
+
+static void frames_take(region_t *r, phys_addr_t pa, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        page_desc_t *d = desc_of(r, pa + ((phys_addr_t)i << PAGE_SHIFT));
+        assert(d->ref == 0 && !(d->flags & PG_FREE));
+        d->ref = 1;
+        d->owner = NULL;
+    }
+}
+
+phys_addr_t page_new_range(size_t count, enum page_zone zone)
+{
+    unsigned order = 0;
+    if (count == 0 || count > ((size_t)1 << PAGE_MAX_ORDER) || zone >= ZONE_COUNT)
+        return 0;
+    while (((size_t)1 << order) < count)
+        order++;
+    if (fail_injected())
+        return 0;
+    for (int zi = (int)zone; zi >= 0; zi--) {
+        zone_t *z = &zones[zi];
+        unsigned long irq = irq_save();
+        splock_lock(&z->lock);
+        phys_addr_t pa = block_alloc(z, order);
+        if (pa) {
+            region_t *r = region_of(pa);
+            size_t tail = ((size_t)1 << order) - count;
+            z->nfree -= count;
+            frames_take(r, pa, count);
+            /* Give back the unused tail as aligned blocks. */
+            for (size_t i = count; i < count + tail;) {
+                unsigned o = 0;
+                while (!((i >> o) & 1) && i + ((size_t)2 << o) <= ((size_t)1 << order))
+                    o++;
+                block_free(z, r, pa + ((phys_addr_t)i << PAGE_SHIFT), o);
+                i += (size_t)1 << o;
+            }
+        }
+        splock_unlock(&z->lock);
+        irq_restore(irq);
+        if (pa)
+            return pa;
+    }
+    return 0;
+}
+
+phys_addr_t page_new(void)
+{
+    return page_new_range(1, ZONE_NORMAL);
+}
+
+static void frame_free(phys_addr_t pa)
+{
+    region_t *r;
+    page_desc_t *d = desc_checked(pa, &r);
+    zone_t *z = &zones[zone_of(pa)];
+#ifndef NDEBUG
+    memset(mmu_kaddr(pa), 0x6b, PAGE_SIZE); /* junk: catch use after free */
+#endif
+    unsigned long irq = irq_save();
+    splock_lock(&z->lock);
+    d->owner = NULL;
+    z->nfree++;
+    block_free(z, r, pa, 0);
+    splock_unlock(&z->lock);
+    irq_restore(irq);
+}
+
+void page_release(phys_addr_t pa)
+{
+    page_desc_t *d = desc_checked(pa, NULL);
+    assert(d->ref == 1 && !(d->flags & PG_META));
+    d->ref = 0;
+    frame_free(pa);
+}
+
+void page_ref(phys_addr_t pa)
+{
+    page_desc_t *d = desc_checked(pa, NULL);
+    uint32_t now = __atomic_add_fetch(&d->ref, 1, __ATOMIC_RELAXED);
+    assert(now > 1 && !(d->flags & PG_META));
+    (void)now;
+}
+
+uint32_t page_unref(phys_addr_t pa)
+{
+    page_desc_t *d = desc_checked(pa, NULL);
+    assert(d->ref > 0 && !(d->flags & PG_META));
+    uint32_t left = __atomic_sub_fetch(&d->ref, 1, __ATOMIC_ACQ_REL);
+    if (left == 0)
+        frame_free(pa);
+    return left;
+}
+
+uint32_t page_refcount(phys_addr_t pa)
+{
+    return __atomic_load_n(&desc_checked(pa, NULL)->ref, __ATOMIC_RELAXED);
+}
+
+bool page_is_ram(phys_addr_t pa)
+{
+    region_t *r = region_of(pa);
+    return r && pa >= r->base + ((phys_addr_t)r->meta << PAGE_SHIFT);
+}
+
+void page_zero(phys_addr_t pa)
+{
+    memset(mmu_kaddr(pa), 0, PAGE_SIZE);
+}
+
+void page_copy(phys_addr_t dst, phys_addr_t src)
+{
+    memcpy(mmu_kaddr(dst), mmu_kaddr(src), PAGE_SIZE);
+}
+
+size_t page_free_count(void)
+{
+    size_t n = 0;
+    for (int z = 0; z < ZONE_COUNT; z++)
+        n += __atomic_load_n(&zones[z].nfree, __ATOMIC_RELAXED);
+    return n;
+}
+
+size_t page_total_count(void)
+{
+    size_t n = 0;
+    for (int z = 0; z < ZONE_COUNT; z++)
+        n += __atomic_load_n(&zones[z].total, __ATOMIC_RELAXED);
+    return n;
+}
+
+void page_zone_stats(enum page_zone zone, size_t *total, size_t *free)
+{
+    assert(zone < ZONE_COUNT);
+    *total = __atomic_load_n(&zones[zone].total, __ATOMIC_RELAXED);
+    *free = __atomic_load_n(&zones[zone].nfree, __ATOMIC_RELAXED);
+}
+
+void page_fail_nth(unsigned long n)
+{
+    __atomic_store_n(&fail_countdown, n, __ATOMIC_RELAXED);
+}
+
+void page_set_owner(phys_addr_t pa, void *owner)
+{
+    page_desc_t *d = desc_checked(pa, NULL);
+    assert(d->ref > 0);
+    d->owner = owner;
+}
+
+void *page_owner(phys_addr_t pa)
+{
+    region_t *r = region_of(pa & ~(phys_addr_t)PAGE_MASK);
+    if (!r)
+        return NULL;
+    page_desc_t *d = desc_of(r, pa & ~(phys_addr_t)PAGE_MASK);
+    return d->ref > 0 && !(d->flags & PG_META) ? d->owner : NULL;
+}

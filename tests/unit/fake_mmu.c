@@ -1,0 +1,263 @@
+/*
+ * tests/unit/fake_mmu.c - the arch/mmu.h port for host tests: physical
+ * memory is a few malloc'd banks placed at chosen physical addresses (so
+ * every zone exists), each directory is a hash of page translations, and a
+ * model TLB remembers every changed page until mmu_flush covers it.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/cpu.h"
+#include "mm/memory.h"
+#include "mm/page.h"
+#include "tests/unit/fake_mmu.h"
+
+#define BUCKETS 4096
+#define MAX_BANKS 8
+#define ENTRY_FLAGS (MMU_READ | MMU_WRITE | MMU_EXEC | MMU_USER | MMU_UNCACHED | MMU_GLOBAL)
+
+typedef struct entry {
+    uintptr_t va;
+    phys_addr_t pa;
+    int flags;    /* MMU_* rights, MMU_PRESENT, MMU_ACCESSED, MMU_DIRTY */
+    bool pending; /* changed since the last flush covering it */
+    struct entry *next;
+} entry_t;
+
+struct mmu_dir {
+    entry_t *bucket[BUCKETS];
+    size_t present;
+    size_t pending;
+};
+
+static struct {
+    phys_addr_t base;
+    size_t size;
+    unsigned char *mem;
+} banks[MAX_BANKS];
+static int nbanks;
+static struct mmu_dir kernel_dir;
+static long live_dirs;
+static unsigned long flushes;
+static unsigned long map_fail_countdown;
+static unsigned long alloc_fail_countdown;
+static long alloc_live;
+
+unsigned long irq_save(void) { return 0; }
+void irq_restore(unsigned long state) { (void)state; }
+
+void fake_mmu_add_bank(phys_addr_t base, size_t size)
+{
+    assert(nbanks < MAX_BANKS && !(base & 0x1fffff) && !(size & 0x1fffff));
+    banks[nbanks].mem = aligned_alloc(0x200000, size);
+    assert(banks[nbanks].mem);
+    banks[nbanks].base = base;
+    banks[nbanks].size = size;
+    nbanks++;
+}
+
+void fake_mmu_setup(void)
+{
+    static const struct { phys_addr_t base; size_t size; } std[] = {
+        { 0x00800000, 0x00800000 },  /* DMA: 8-16 MiB */
+        { 0xFF000000, 0x02000000 },  /* DMA32 16 MiB, then NORMAL 16 MiB */
+    };
+    if (nbanks)
+        return;
+    for (size_t i = 0; i < sizeof(std) / sizeof(std[0]); i++) {
+        fake_mmu_add_bank(std[i].base, std[i].size);
+        int rc = page_range(std[i].base, std[i].size);
+        assert(rc == 0);
+        (void)rc;
+    }
+    mm_set_allocator(fake_alloc, fake_free);
+}
+
+static entry_t **slot(mmu_dir_t *dir, uintptr_t va)
+{
+    entry_t **p = &dir->bucket[(va >> PAGE_SHIFT) % BUCKETS];
+    while (*p && (*p)->va != va)
+        p = &(*p)->next;
+    return p;
+}
+
+static void mark_pending(mmu_dir_t *dir, entry_t *e)
+{
+    if (!e->pending)
+        dir->pending++;
+    e->pending = true;
+}
+
+mmu_dir_t *mmu_kernel_dir(void) { return &kernel_dir; }
+
+mmu_dir_t *mmu_dir_create(void)
+{
+    mmu_dir_t *dir = calloc(1, sizeof(*dir));
+    if (dir)
+        live_dirs++;
+    return dir;
+}
+
+void mmu_dir_destroy(mmu_dir_t *dir)
+{
+    assert(dir != &kernel_dir && dir->present == 0);
+    for (int b = 0; b < BUCKETS; b++)
+        while (dir->bucket[b]) {
+            entry_t *e = dir->bucket[b];
+            dir->bucket[b] = e->next;
+            free(e);
+        }
+    free(dir);
+    live_dirs--;
+}
+
+int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
+{
+    assert(!(va & PAGE_MASK) && !(pa & PAGE_MASK) && !(flags & ~ENTRY_FLAGS));
+    if (map_fail_countdown && --map_fail_countdown == 0)
+        return -ENOMEM;
+    entry_t **p = slot(dir, va);
+    if (!*p) {
+        *p = calloc(1, sizeof(entry_t));
+        assert(*p);
+        (*p)->va = va;
+    } else if ((*p)->flags & MMU_PRESENT) {
+        mark_pending(dir, *p);
+        dir->present--;
+    }
+    (*p)->pa = pa;
+    (*p)->flags = flags | MMU_PRESENT;
+    dir->present++;
+    return 0;
+}
+
+phys_addr_t mmu_unmap(mmu_dir_t *dir, uintptr_t va, int *flags)
+{
+    entry_t *e = *slot(dir, va);
+    if (!e || !(e->flags & MMU_PRESENT))
+        return (phys_addr_t)-1;
+    if (flags)
+        *flags = e->flags;
+    e->flags = 0;
+    dir->present--;
+    mark_pending(dir, e);
+    return e->pa;
+}
+
+int mmu_protect(mmu_dir_t *dir, uintptr_t va, int flags)
+{
+    assert(!(flags & ~ENTRY_FLAGS));
+    entry_t *e = *slot(dir, va);
+    if (!e || !(e->flags & MMU_PRESENT))
+        return -ENOENT;
+    int now = flags | (e->flags & ~ENTRY_FLAGS);
+    if (now != e->flags)
+        mark_pending(dir, e);
+    e->flags = now;
+    return 0;
+}
+
+int mmu_query(mmu_dir_t *dir, uintptr_t va, phys_addr_t *pa)
+{
+    entry_t *e = *slot(dir, va & ~(uintptr_t)PAGE_MASK);
+    if (!e || !(e->flags & MMU_PRESENT))
+        return 0;
+    if (pa)
+        *pa = e->pa;
+    return e->flags;
+}
+
+static void flush_bucket(mmu_dir_t *dir, int b, uintptr_t va, size_t length)
+{
+    for (entry_t **p = &dir->bucket[b]; *p;) {
+        entry_t *e = *p;
+        if (e->pending && e->va - va < length) {
+            e->pending = false;
+            dir->pending--;
+            if (!(e->flags & MMU_PRESENT)) {
+                *p = e->next;
+                free(e);
+                continue;
+            }
+        }
+        p = &e->next;
+    }
+}
+
+void mmu_flush(mmu_dir_t *dir, uintptr_t va, size_t length)
+{
+    flushes++;
+    if (length / PAGE_SIZE < BUCKETS) {
+        for (size_t off = 0; off < length; off += PAGE_SIZE)
+            flush_bucket(dir, ((va + off) >> PAGE_SHIFT) % BUCKETS, va, length);
+    } else {
+        for (int b = 0; b < BUCKETS; b++)
+            flush_bucket(dir, b, va, length);
+    }
+}
+
+void mmu_switch(mmu_dir_t *dir) { (void)dir; }
+
+void *mmu_kaddr(phys_addr_t pa)
+{
+    for (int i = 0; i < nbanks; i++)
+        if (pa - banks[i].base < banks[i].size)
+            return banks[i].mem + (pa - banks[i].base);
+    assert(!"mmu_kaddr: address outside the fake RAM");
+    return NULL;
+}
+
+phys_addr_t mmu_paddr(const void *kaddr)
+{
+    const unsigned char *p = kaddr;
+    for (int i = 0; i < nbanks; i++)
+        if (p >= banks[i].mem && p < banks[i].mem + banks[i].size)
+            return banks[i].base + (phys_addr_t)(p - banks[i].mem);
+    assert(!"mmu_paddr: not a direct-map address");
+    return 0;
+}
+
+size_t fake_mmu_pending(mmu_dir_t *dir) { return dir->pending; }
+size_t fake_mmu_count(mmu_dir_t *dir) { return dir->present; }
+long fake_mmu_live_dirs(void) { return live_dirs; }
+unsigned long fake_mmu_flushes(void) { return flushes; }
+void fake_mmu_fail_nth(unsigned long n) { map_fail_countdown = n; }
+
+bool fake_mmu_access(mmu_dir_t *dir, uintptr_t va, int access)
+{
+    entry_t *e = *slot(dir, va & ~(uintptr_t)PAGE_MASK);
+    if (!e || !(e->flags & MMU_PRESENT) || (e->flags & access) != access)
+        return false;
+    e->flags |= MMU_ACCESSED | (access & MMU_WRITE ? MMU_DIRTY : 0);
+    return true;
+}
+
+unsigned char *fake_mmu_ptr(mmu_dir_t *dir, uintptr_t va)
+{
+    phys_addr_t pa;
+    if (!(mmu_query(dir, va, &pa) & MMU_PRESENT))
+        return NULL;
+    return (unsigned char *)mmu_kaddr(pa) + (va & PAGE_MASK);
+}
+
+void *fake_alloc(size_t size)
+{
+    if (alloc_fail_countdown && --alloc_fail_countdown == 0)
+        return NULL;
+    void *p = malloc(size);
+    if (p)
+        alloc_live++;
+    return p;
+}
+
+void fake_free(void *ptr)
+{
+    if (ptr)
+        alloc_live--;
+    free(ptr);
+}
+
+void fake_alloc_fail_nth(unsigned long n) { alloc_fail_countdown = n; }
+long fake_alloc_live(void) { return alloc_live; }
