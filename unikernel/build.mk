@@ -1,2 +1,9 @@
-# unikernel: rules added by this subsystem (included by the top Makefile).
+# unikernel: the core's sources (included by the top Makefile).
+KERNEL_SRCS += unikernel/main.c unikernel/format.c unikernel/klog.c \
+               unikernel/snprintf.c unikernel/panic.c unikernel/ksyms.c \
+               unikernel/string.c unikernel/multiboot2.c unikernel/bootinfo.c \
+               unikernel/cmdline.c unikernel/selftest.c
+
+# The formatter core is portable: tested on the host under sanitizers.
+$(eval $(call unit_test,test_format,tests/unit/test_format.c unikernel/format.c))
 include unikernel/elf.mk

@@ -1,1 +1,59 @@
-# arch/x86_64: rules added by this subsystem (included by the top Makefile).
+# arch/x86_64: the port's sources and the kernel link (included by the top
+# Makefile).
+#
+# The link runs twice so that the kernel carries its own symbol table:
+#   pass 1: every object + an empty table      -> build/kernel.pass1.elf
+#   nm pass 1 (text symbols) -> build/ksyms.S  (.ksyms sits after .text, so
+#   pass 2: every object + the real table      -> build/kernel.elf
+# text addresses cannot move between passes; the check below proves it).
+# Then check-image.sh rejects a broken Multiboot2 header or an image larger
+# than KERNEL_MAX_SIZE, so such a build fails instead of hanging at boot.
+
+KERNEL_SRCS += arch/x86_64/boot.S arch/x86_64/traps.S arch/x86_64/cpu.c \
+               arch/x86_64/serial.c arch/x86_64/trap.c arch/x86_64/pvh.c
+
+KERNEL_ELF      := $(BUILD)/kernel.elf
+KERNEL_MAX_SIZE ?= 16777216
+KLDFLAGS        := -nostdlib -static -z max-page-size=4096 \
+                   --no-warn-rwx-segments
+kernel_objs      = $(patsubst %,$(BUILD)/kernel/%.o,$(basename $(1)))
+
+$(BUILD)/kernel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c -o $@ $<
+
+$(BUILD)/kernel/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c -o $@ $<
+
+$(BUILD)/kernel.lds: arch/x86_64/kernel.ld arch/x86_64/layout.h \
+                     unikernel/include/kernel_exit.h
+	@mkdir -p $(dir $@)
+	$(CC) -E -P -x c -D__ASSEMBLY__ -I. $< -o $@
+
+$(BUILD)/ksyms-empty.S: arch/x86_64/gen-ksyms.sh
+	@mkdir -p $(dir $@)
+	arch/x86_64/gen-ksyms.sh /dev/null > $@
+
+$(BUILD)/ksyms%.o: $(BUILD)/ksyms%.S
+	$(CC) $(KASFLAGS) -c -o $@ $<
+
+$(BUILD)/kernel.pass1.elf: $$(call kernel_objs,$$(KERNEL_SRCS)) \
+                           $(BUILD)/ksyms-empty.o $(BUILD)/kernel.lds
+	$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $@ \
+	    $(call kernel_objs,$(KERNEL_SRCS)) $(BUILD)/ksyms-empty.o
+
+$(BUILD)/ksyms.S: $(BUILD)/kernel.pass1.elf arch/x86_64/gen-ksyms.sh
+	arch/x86_64/gen-ksyms.sh $< > $@
+
+$(KERNEL_ELF): $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o \
+               arch/x86_64/check-image.sh
+	$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $@.tmp \
+	    $(call kernel_objs,$(KERNEL_SRCS)) $(BUILD)/ksyms.o
+	@arch/x86_64/gen-ksyms.sh $@.tmp | cmp -s - $(BUILD)/ksyms.S || \
+	    { echo "kernel: text moved between link passes; symbol table stale" >&2; \
+	      rm -f $@.tmp; exit 1; }
+	@arch/x86_64/check-image.sh $@.tmp $(KERNEL_MAX_SIZE) || { rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@
+
+all: $(KERNEL_ELF)

@@ -1,0 +1,43 @@
+/*
+ * arch.h - what the x86_64 port offers the rest of the kernel at boot:
+ * console, CPU tables, boot protocols, halting.
+ */
+#ifndef ARCH_X86_64_ARCH_H
+#define ARCH_X86_64_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/layout.h"
+
+struct boot_info;
+
+/* Programs COM1 for 115200 8N1, polled.  Safe to call again. */
+void serial_init(void);
+
+/* Writes `n` bytes to COM1, turning "\n" into "\r\n". */
+void serial_write(const char *s, size_t n);
+
+/* Loads the GDT (kernel/user segments, TSS with IST stacks) and the IDT
+ * (all 32 exception vectors).  Called once, early, on the boot CPU. */
+void cpu_init(void);
+
+/* True when CPUID says we run under a hypervisor. */
+bool cpu_hypervisor(void);
+
+/* Stops this CPU for good, interrupts masked. */
+void cpu_halt(void) __attribute__((noreturn));
+
+/* Fills `bi` from the PVH start info at physical `info`. Returns 0, or
+ * -EINVAL when the magic is wrong. */
+int pvh_parse(uintptr_t info, struct boot_info *bi);
+
+/* The kernel address of physical `pa` through the direct map (valid for
+ * all RAM; during boot for the first 4 GiB). */
+static inline void *boot_kaddr(uint64_t pa)
+{
+    return (void *)(uintptr_t)(pa + DIRECT_MAP_BASE);
+}
+
+#endif

@@ -1,0 +1,58 @@
+/* pvh.c - reads the PVH start info (qemu -kernel) into struct boot_info. */
+#include <errno.h>
+
+#include "arch/x86_64/arch.h"
+#include "boot_info.h"
+
+struct hvm_start_info {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t flags;
+    uint32_t nr_modules;
+    uint64_t modlist_paddr;
+    uint64_t cmdline_paddr;
+    uint64_t rsdp_paddr;
+    uint64_t memmap_paddr;   /* version >= 1 */
+    uint32_t memmap_entries;
+    uint32_t reserved;
+};
+
+struct hvm_modlist_entry {
+    uint64_t paddr, size, cmdline_paddr, reserved;
+};
+
+struct hvm_memmap_entry {
+    uint64_t addr, size;
+    uint32_t type, reserved;
+};
+
+int pvh_parse(uintptr_t info, struct boot_info *bi)
+{
+    const struct hvm_start_info *si = boot_kaddr(info);
+    if (si->magic != BOOT_MAGIC_PVH)
+        return -EINVAL;
+    bi->protocol = "pvh";
+    bi->loader = "PVH";
+    bi->info_start = info;
+    bi->info_end = info + sizeof(*si);
+    if (si->cmdline_paddr)
+        bi->cmdline = boot_kaddr(si->cmdline_paddr);
+    if (si->version >= 1 && si->memmap_paddr) {
+        const struct hvm_memmap_entry *e = boot_kaddr(si->memmap_paddr);
+        for (uint32_t i = 0; i < si->memmap_entries; i++)
+            boot_add_region(bi, e[i].addr, e[i].size, e[i].type);
+    }
+    const struct hvm_modlist_entry *m = boot_kaddr(si->modlist_paddr);
+    for (uint32_t i = 0; i < si->nr_modules; i++) {
+        if (bi->nmodules == BOOT_MAX_MODULES) {
+            bi->dropped++;
+            continue;
+        }
+        bi->modules[bi->nmodules++] = (struct boot_module){
+            .start = m[i].paddr,
+            .end = m[i].paddr + m[i].size,
+            .name = m[i].cmdline_paddr ? boot_kaddr(m[i].cmdline_paddr) : "",
+        };
+    }
+    return 0;
+}

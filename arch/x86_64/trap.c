@@ -1,0 +1,133 @@
+/*
+ * trap.c - the exception report: what happened, where, the registers and a
+ * symbolized backtrace, then panic.  A fault while reporting stops at once.
+ */
+#include <assert.h>
+#include <stdbool.h>
+
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/x86.h"
+#include "kernel_exit.h"
+#include "klog.h"
+#include "ksyms.h"
+
+#define BACKTRACE_MAX 32
+
+#define PF_PRESENT 0x01
+#define PF_WRITE   0x02
+#define PF_USER    0x04
+#define PF_RSVD    0x08
+#define PF_FETCH   0x10
+
+static const char *const trap_names[TRAP_VECTORS][2] = {
+    { "#DE", "divide error" },         { "#DB", "debug" },
+    { "NMI", "non-maskable interrupt" }, { "#BP", "breakpoint" },
+    { "#OF", "overflow" },             { "#BR", "bound range exceeded" },
+    { "#UD", "invalid opcode" },       { "#NM", "device not available" },
+    { "#DF", "double fault" },         { "#CSO", "coprocessor segment overrun" },
+    { "#TS", "invalid TSS" },          { "#NP", "segment not present" },
+    { "#SS", "stack-segment fault" },  { "#GP", "general protection fault" },
+    { "#PF", "page fault" },           { "#15", "reserved" },
+    { "#MF", "x87 floating-point error" }, { "#AC", "alignment check" },
+    { "#MC", "machine check" },        { "#XM", "SIMD floating-point error" },
+    { "#VE", "virtualization exception" }, { "#CP", "control protection" },
+    { "#22", "reserved" }, { "#23", "reserved" }, { "#24", "reserved" },
+    { "#25", "reserved" }, { "#26", "reserved" }, { "#27", "reserved" },
+    { "#HV", "hypervisor injection" }, { "#VC", "VMM communication" },
+    { "#SX", "security exception" },   { "#31", "reserved" },
+};
+
+static bool reporting;
+
+/* Says in words why a page fault happened, from its error code. */
+static const char *page_fault_reason(uint64_t error)
+{
+    if (error & PF_RSVD)
+        return "reserved bit set in a page-table entry";
+    if (!(error & PF_PRESENT))
+        return (error & PF_FETCH) ? "instruction fetch from an unmapped page"
+               : (error & PF_WRITE) ? "write to an unmapped page"
+                                    : "read from an unmapped page";
+    if (error & PF_FETCH)
+        return "instruction fetch from a no-execute page";
+    if (error & PF_WRITE)
+        return "write to a read-only page";
+    return "read from a page without read access";
+}
+
+static void print_symbolized(const char *label, uintptr_t addr)
+{
+    uintptr_t offset;
+    const char *name = ksym_lookup(addr, &offset);
+    if (name)
+        kprintf("%s 0x%016lx <%s+0x%lx>\n", label, addr, name, offset);
+    else
+        kprintf("%s 0x%016lx <?>\n", label, addr);
+}
+
+static void print_registers(const struct trap_frame *f)
+{
+    kprintf("CR2 0x%016lx  CR3 0x%016lx  CR0 0x%016lx  CR4 0x%016lx\n",
+            read_cr2(), read_cr3(), read_cr0(), read_cr4());
+    kprintf("RSP 0x%016lx  RFLAGS 0x%016lx  CS 0x%lx  SS 0x%lx\n", f->rsp,
+            f->rflags, f->cs, f->ss);
+    kprintf("RAX 0x%016lx  RBX 0x%016lx  RCX 0x%016lx  RDX 0x%016lx\n",
+            f->rax, f->rbx, f->rcx, f->rdx);
+    kprintf("RSI 0x%016lx  RDI 0x%016lx  RBP 0x%016lx  R8  0x%016lx\n",
+            f->rsi, f->rdi, f->rbp, f->r8);
+    kprintf("R9  0x%016lx  R10 0x%016lx  R11 0x%016lx  R12 0x%016lx\n",
+            f->r9, f->r10, f->r11, f->r12);
+    kprintf("R13 0x%016lx  R14 0x%016lx  R15 0x%016lx\n", f->r13, f->r14,
+            f->r15);
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+    if (reporting) {
+        klog_panic_mode();
+        kprintf("exception %lu while reporting an exception at 0x%lx\n",
+                f->vector, f->rip);
+        kernel_exit(KEXIT_PANIC);
+    }
+    reporting = true;
+    klog_panic_mode();
+    const char *const *name = trap_names[f->vector % TRAP_VECTORS];
+    kprintf("\n*** exception %s %s (vector %lu), error code 0x%lx\n", name[0],
+            name[1], f->vector, f->error);
+    if (f->vector == TRAP_PAGE_FAULT)
+        kprintf("reason: %s at 0x%lx (%s mode)\n", page_fault_reason(f->error),
+                read_cr2(), (f->error & PF_USER) ? "user" : "kernel");
+    print_symbolized("RIP", f->rip);
+    print_registers(f);
+    kprintf("backtrace:\n");
+    backtrace_print(f->rip, f->rbp);
+    uintptr_t offset;
+    const char *sym = ksym_lookup(f->rip, &offset);
+    panic("unhandled exception %s (%s) at %s+0x%lx", name[0], name[1],
+          sym ? sym : "?", sym ? offset : f->rip);
+}
+
+/* A frame pointer we may follow: aligned and inside the kernel half. */
+static bool frame_pointer_ok(uintptr_t rbp)
+{
+    return rbp % 8 == 0 && rbp >= DIRECT_MAP_BASE && rbp < (uintptr_t)-16;
+}
+
+void backtrace_print(uintptr_t rip, uintptr_t rbp)
+{
+    for (int depth = 0; depth < BACKTRACE_MAX; depth++) {
+        uintptr_t offset;
+        const char *name = ksym_lookup(rip, &offset);
+        kprintf("  #%-2d 0x%016lx %s+0x%lx\n", depth, rip, name ? name : "?",
+                name ? offset : 0);
+        if (!frame_pointer_ok(rbp))
+            return;
+        const uintptr_t *frame = (const uintptr_t *)rbp;
+        uintptr_t next = frame[0];
+        rip = frame[1];
+        if (rip == 0 || next <= rbp)
+            return; /* the end of the chain (boot.S clears rbp) */
+        rbp = next;
+    }
+}

@@ -1,0 +1,40 @@
+/* trap.h - exception entry: the frame the stubs build and the dispatcher. */
+#ifndef ARCH_X86_64_TRAP_H
+#define ARCH_X86_64_TRAP_H
+
+#include <stdint.h>
+
+#define GDT_KERNEL_CODE 0x08
+#define GDT_KERNEL_DATA 0x10
+#define GDT_USER_CODE32 0x18
+#define GDT_USER_DATA   0x20
+#define GDT_USER_CODE   0x28
+#define GDT_TSS         0x30
+
+#define TRAP_VECTORS       32
+#define TRAP_NMI           2
+#define TRAP_INVALID_OP    6
+#define TRAP_DOUBLE_FAULT  8
+#define TRAP_PAGE_FAULT    14
+#define TRAP_MACHINE_CHECK 18
+
+/* Saved by traps.S, lowest address first. */
+struct trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+/* Entry stubs of the 32 exception vectors (traps.S). */
+extern const uintptr_t trap_stubs[TRAP_VECTORS];
+
+/* Called by traps.S with interrupts masked: reports the exception and
+ * panics (no exception is recoverable yet). */
+void trap_dispatch(struct trap_frame *frame);
+
+/* Prints "  #n 0x... symbol+0xoff" for `rip`, then for each return address
+ * found by following the frame-pointer chain from `rbp`. */
+void backtrace_print(uintptr_t rip, uintptr_t rbp);
+
+#endif

@@ -1,0 +1,70 @@
+/* cmdline.c - parses the kernel command line (see cmdline.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "cmdline.h"
+
+/* Parses a decimal number in 0..99; -1 when `s` is not one. */
+static int parse_small(const char *s)
+{
+    int v = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > 9)
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
+/* Applies one kernel parameter (before "--"). */
+static int cmdline_param(struct cmdline *cl, char *word)
+{
+    if (strcmp(word, "quiet") == 0) {
+        cl->quiet = true;
+    } else if (strncmp(word, "loglevel=", 9) == 0) {
+        cl->loglevel = parse_small(word + 9);
+        if (cl->loglevel < 0)
+            return -EINVAL;
+    } else if (strncmp(word, "test=", 5) == 0) {
+        cl->test = word + 5;
+    } else if (cl->nunknown < CMDLINE_MAX_ARGS) {
+        cl->unknown[cl->nunknown++] = word;
+    }
+    return 0;
+}
+
+int cmdline_parse(struct cmdline *cl, const char *text)
+{
+    *cl = (struct cmdline){ .loglevel = -1 };
+    size_t len = strlen(text);
+    if (len >= sizeof(cl->buf))
+        return -E2BIG;
+    memcpy(cl->buf, text, len + 1);
+    bool app = false;
+    for (char *p = cl->buf; *p;) {
+        while (*p == ' ' || *p == '\t')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        char *word = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (*p)
+            *p++ = '\0';
+        if (app) {
+            if (cl->argc == CMDLINE_MAX_ARGS)
+                return -E2BIG;
+            cl->argv[cl->argc++] = word;
+        } else if (strcmp(word, "--") == 0) {
+            app = true;
+        } else {
+            int err = cmdline_param(cl, word);
+            if (err)
+                return err;
+        }
+    }
+    cl->argv[cl->argc] = NULL;
+    return 0;
+}

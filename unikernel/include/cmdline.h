@@ -1,0 +1,30 @@
+/*
+ * cmdline.h - the kernel command line: `quiet`, `loglevel=N`, `test=NAME`
+ * (kernel self-test mode), and everything after `--` kept as the
+ * application's argv.  Portable (host-testable).
+ */
+#ifndef KERNEL_CMDLINE_H
+#define KERNEL_CMDLINE_H
+
+#include <stdbool.h>
+
+#define CMDLINE_MAX      1024
+#define CMDLINE_MAX_ARGS 32
+
+struct cmdline {
+    bool quiet;
+    int loglevel;            /* -1 when not given */
+    const char *test;        /* NULL when not given */
+    int argc;                /* words after "--" */
+    char *argv[CMDLINE_MAX_ARGS + 1];
+    int nunknown;            /* parameters we did not recognize */
+    char *unknown[CMDLINE_MAX_ARGS];
+    char buf[CMDLINE_MAX];
+};
+
+/* Parses `text` into `cl` (which owns copies of the words).  Returns 0,
+ * -E2BIG when the text or the argv is too long, -EINVAL on a bad value;
+ * on error `cl` holds what was parsed before the problem. */
+int cmdline_parse(struct cmdline *cl, const char *text);
+
+#endif

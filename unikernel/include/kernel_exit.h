@@ -1,0 +1,34 @@
+/*
+ * kernel_exit.h - how the kernel ends a QEMU run (isa-debug-exit, port 0xf4).
+ * Assembly-safe.  The kernel writes status + 1 to the port; QEMU exits with
+ * (value << 1) | 1, so status s becomes QEMU status 2s + 3.  QEMU's own
+ * failures (status 1) and a run that ends without a status (0) can thus never
+ * pass for a success.  images/qemu.sh maps it back (s = (q >> 1) - 1), so
+ * `make run` and tests/boot see these statuses (0..126):
+ *
+ *   0    KEXIT_OK           clean shutdown (the kernel or the app finished)
+ *   1-99                    the application's own exit status (later issues)
+ *   101  KEXIT_PANIC        panic(): exception report, failed assert, ...
+ *   102  KEXIT_UNSUPPORTED  CPU without long mode or NX (from boot.S)
+ *   103  KEXIT_NO_STATUS    (host side) QEMU stopped without a kernel status:
+ *                           triple fault, reset, or Ctrl-A X
+ *   104  KEXIT_QEMU_FAILED  (host side) QEMU itself failed (bad option, ...)
+ *   124                     (host side) timeout
+ */
+#ifndef KERNEL_EXIT_H
+#define KERNEL_EXIT_H
+
+#define KEXIT_PORT        0xf4
+#define KEXIT_OK          0
+#define KEXIT_PANIC       101
+#define KEXIT_UNSUPPORTED 102
+#define KEXIT_NO_STATUS   103
+#define KEXIT_QEMU_FAILED 104
+
+#ifndef __ASSEMBLY__
+/* Ends the run with `status` (0..126): isa-debug-exit under a hypervisor,
+ * then halts this CPU for good (no other CPU is started yet). */
+void kernel_exit(int status) __attribute__((noreturn));
+#endif
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * main.c - the boot sequence, from boot.S to shutdown.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdint.h>
+
+#include "arch/x86_64/arch.h"
+#include "boot_info.h"
+#include "cmdline.h"
+#include "kernel_exit.h"
+#include "klog.h"
+#include "multiboot2.h"
+#include "selftest.h"
+
+#define KERNEL_NAME "unikernel"
+#define KERNEL_VERSION "0.1"
+
+static struct cmdline cmdline;
+
+/* Reads the loader's information, whatever the protocol. */
+static void boot_info_read(uint32_t magic, uintptr_t info)
+{
+    boot_info.loader = "";
+    boot_info.cmdline = "";
+    int err;
+    if (magic == MB2_BOOT_MAGIC)
+        err = mb2_parse(boot_kaddr(info), info, &boot_info);
+    else if (magic == BOOT_MAGIC_PVH)
+        err = pvh_parse(info, &boot_info);
+    else
+        panic("boot: unknown boot protocol (magic 0x%x)", magic);
+    if (err)
+        panic("boot: malformed %s information at 0x%lx (%d)",
+              magic == MB2_BOOT_MAGIC ? "multiboot2" : "pvh", info, err);
+}
+
+/* Parses the command line and sets the console level from it; returns
+ * the parse status, reported by cmdline_report once the banner is out. */
+static int cmdline_apply(void)
+{
+    int err = cmdline_parse(&cmdline, boot_info.cmdline);
+    if (cmdline.quiet)
+        klog_set_level(KLOG_WARN);
+    if (cmdline.loglevel >= 0)
+        klog_set_level(cmdline.loglevel);
+    return err;
+}
+
+static void cmdline_report(int err)
+{
+    if (err)
+        klog(KLOG_WARN, "cmdline: cannot parse '%s' (%d)\n", boot_info.cmdline,
+             err);
+    for (int i = 0; i < cmdline.nunknown; i++)
+        klog(KLOG_WARN, "cmdline: unknown parameter '%s' ignored\n",
+             cmdline.unknown[i]);
+    for (int i = 0; i < cmdline.argc; i++)
+        klog(KLOG_INFO, "cmdline: argv[%d] = '%s'\n", i, cmdline.argv[i]);
+}
+
+void kernel_main(uint32_t magic, uintptr_t info)
+{
+    serial_init();
+    cpu_init();
+    boot_info_read(magic, info);
+    int err = cmdline_apply();
+    klog(KLOG_NOTICE, "%s %s (x86_64) booting\n", KERNEL_NAME, KERNEL_VERSION);
+    boot_info_print(&boot_info);
+    cmdline_report(err);
+    if (cmdline.test) {
+        err = selftest_run(cmdline.test);
+        if (err == -ENOENT)
+            panic("selftest: no test named '%s'", cmdline.test);
+        if (err)
+            panic("selftest: %s failed (%d)", cmdline.test, err);
+    }
+    klog(KLOG_NOTICE, "%s: shutdown\n", KERNEL_NAME);
+    kernel_exit(KEXIT_OK);
+}
