@@ -48,13 +48,27 @@ struct elf64_phdr {
 _Static_assert(sizeof(struct elf64_phdr) == 56, "Elf64_Phdr is 56 bytes");
 
 enum {
-    EI_CLASS = 4, EI_DATA = 5, EI_VERSION = 6, EI_OSABI = 7,
-    ELFCLASS64 = 2, ELFDATA2LSB = 1, EV_CURRENT = 1,
-    ELFOSABI_SYSV = 0, ELFOSABI_GNU = 3,
-    ET_EXEC = 2, ET_DYN = 3, EM_X86_64 = 62, PN_XNUM = 0xffff,
-    PT_LOAD = 1, PT_INTERP = 3, PT_PHDR = 6, PT_TLS = 7,
+    EI_CLASS = 4,
+    EI_DATA = 5,
+    EI_VERSION = 6,
+    EI_OSABI = 7,
+    ELFCLASS64 = 2,
+    ELFDATA2LSB = 1,
+    EV_CURRENT = 1,
+    ELFOSABI_SYSV = 0,
+    ELFOSABI_GNU = 3,
+    ET_EXEC = 2,
+    ET_DYN = 3,
+    EM_X86_64 = 62,
+    PN_XNUM = 0xffff,
+    PT_LOAD = 1,
+    PT_INTERP = 3,
+    PT_PHDR = 6,
+    PT_TLS = 7,
     PT_GNU_STACK = 0x6474e551,
-    PF_X = 1, PF_W = 2, PF_R = 4,
+    PF_X = 1,
+    PF_W = 2,
+    PF_R = 4,
 };
 
 #define PAGE_OFF(x) ((x) & (ELF_PAGE_SIZE - 1))
@@ -68,15 +82,15 @@ struct elf_ctx {
     char *msg;
     size_t msgsize;
     struct elf64_ehdr eh;
-    uint64_t max_align; /* largest p_align of the PT_LOAD segments */
+    uint64_t max_align;  /* largest p_align of the PT_LOAD segments */
     uint64_t phdr_vaddr; /* PT_PHDR's p_vaddr, or UINT64_MAX */
     int have_tls;
     struct elf64_phdr tls;
 };
 
 /* Writes "ELF: <formatted>" into the message buffer; returns code. */
-__attribute__((format(printf, 3, 4)))
-static int elf_fail(struct elf_ctx *c, int code, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int
+elf_fail(struct elf_ctx *c, int code, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -131,8 +145,10 @@ static int elf_check_ident(struct elf_ctx *c)
         return elf_fail(c, ELF_EVERSION, "EI_VERSION %u is not 1",
                         id[EI_VERSION]);
     if (id[EI_OSABI] != ELFOSABI_SYSV && id[EI_OSABI] != ELFOSABI_GNU)
-        return elf_fail(c, ELF_EOSABI, "OS ABI %u is neither System V nor "
-                        "GNU/Linux", id[EI_OSABI]);
+        return elf_fail(c, ELF_EOSABI,
+                        "OS ABI %u is neither System V nor "
+                        "GNU/Linux",
+                        id[EI_OSABI]);
     return ELF_OK;
 }
 
@@ -143,8 +159,10 @@ static int elf_check_header(struct elf_ctx *c)
     uint64_t end;
 
     if (eh->type != ET_EXEC && eh->type != ET_DYN)
-        return elf_fail(c, ELF_ETYPE, "type %u is neither ET_EXEC nor ET_DYN "
-                        "(static PIE)", eh->type);
+        return elf_fail(c, ELF_ETYPE,
+                        "type %u is neither ET_EXEC nor ET_DYN "
+                        "(static PIE)",
+                        eh->type);
     if (eh->machine != EM_X86_64)
         return elf_fail(c, ELF_EMACHINE, "machine %u is not x86_64 (%u)",
                         eh->machine, EM_X86_64);
@@ -152,16 +170,20 @@ static int elf_check_header(struct elf_ctx *c)
         return elf_fail(c, ELF_EVERSION, "e_version %u is not 1", eh->version);
     if (eh->ehsize != sizeof(struct elf64_ehdr) ||
         eh->phentsize != sizeof(struct elf64_phdr))
-        return elf_fail(c, ELF_EHEADER, "e_ehsize %u / e_phentsize %u are not "
-                        "64 / 56", eh->ehsize, eh->phentsize);
+        return elf_fail(c, ELF_EHEADER,
+                        "e_ehsize %u / e_phentsize %u are not "
+                        "64 / 56",
+                        eh->ehsize, eh->phentsize);
     if (eh->phnum == 0 || eh->phnum == PN_XNUM)
         return elf_fail(c, ELF_EPHDRS, "e_phnum %u: no program headers%s",
                         eh->phnum, eh->phnum ? " (extended numbering)" : "");
     if (__builtin_add_overflow(eh->phoff, (uint64_t)eh->phnum * 56, &end) ||
         end > c->size)
-        return elf_fail(c, ELF_EPHDRS, "program headers [0x%lx-0x%lx) are "
-                        "outside the file (0x%zx bytes)", eh->phoff,
-                        eh->phoff + (uint64_t)eh->phnum * 56, c->size);
+        return elf_fail(c, ELF_EPHDRS,
+                        "program headers [0x%lx-0x%lx) are "
+                        "outside the file (0x%zx bytes)",
+                        eh->phoff, eh->phoff + (uint64_t)eh->phnum * 56,
+                        c->size);
     return ELF_OK;
 }
 
@@ -192,19 +214,24 @@ static int elf_scan(struct elf_ctx *c)
         switch (ph.type) {
         case PT_INTERP:
             elf_interp_name(c, &ph, interp, sizeof(interp));
-            return elf_fail(c, ELF_EINTERP, "program header %u is PT_INTERP "
+            return elf_fail(c, ELF_EINTERP,
+                            "program header %u is PT_INTERP "
                             "(\"%s\"): dynamically linked binaries are not "
-                            "supported, link with -static", i, interp);
+                            "supported, link with -static",
+                            i, interp);
         case PT_GNU_STACK:
             if (ph.flags & PF_X)
-                return elf_fail(c, ELF_ESTACK, "PT_GNU_STACK asks for an "
+                return elf_fail(c, ELF_ESTACK,
+                                "PT_GNU_STACK asks for an "
                                 "executable stack: refused (link with "
                                 "-z noexecstack)");
             break;
         case PT_TLS:
             if (c->have_tls)
-                return elf_fail(c, ELF_ETLS, "program header %u is a second "
-                                "PT_TLS", i);
+                return elf_fail(c, ELF_ETLS,
+                                "program header %u is a second "
+                                "PT_TLS",
+                                i);
             c->have_tls = 1;
             c->tls = ph;
             break;
@@ -213,9 +240,10 @@ static int elf_scan(struct elf_ctx *c)
             break;
         case PT_LOAD:
             if (!is_pow2_or_zero(ph.align) || ph.align > ELF_MAX_ALIGN)
-                return elf_fail(c, ELF_EALIGN, "segment %u: p_align 0x%lx is "
-                                "not a power of two <= 0x%lx", i, ph.align,
-                                ELF_MAX_ALIGN);
+                return elf_fail(c, ELF_EALIGN,
+                                "segment %u: p_align 0x%lx is "
+                                "not a power of two <= 0x%lx",
+                                i, ph.align, ELF_MAX_ALIGN);
             if (ph.align > c->max_align)
                 c->max_align = ph.align;
             break;
@@ -231,22 +259,30 @@ static int elf_check_load(struct elf_ctx *c, unsigned i,
     uint64_t end;
 
     if (ph->filesz > ph->memsz)
-        return elf_fail(c, ELF_EFILESZ, "segment %u: p_filesz 0x%lx > "
-                        "p_memsz 0x%lx", i, ph->filesz, ph->memsz);
+        return elf_fail(c, ELF_EFILESZ,
+                        "segment %u: p_filesz 0x%lx > "
+                        "p_memsz 0x%lx",
+                        i, ph->filesz, ph->memsz);
     if (PAGE_OFF(ph->offset) != PAGE_OFF(ph->vaddr))
-        return elf_fail(c, ELF_EALIGN, "segment %u: p_offset 0x%lx and "
-                        "p_vaddr 0x%lx differ modulo the page size", i,
-                        ph->offset, ph->vaddr);
+        return elf_fail(c, ELF_EALIGN,
+                        "segment %u: p_offset 0x%lx and "
+                        "p_vaddr 0x%lx differ modulo the page size",
+                        i, ph->offset, ph->vaddr);
     if (__builtin_add_overflow(ph->offset, ph->filesz, &end))
-        return elf_fail(c, ELF_EOVERFLOW, "segment %u: p_offset 0x%lx + "
-                        "p_filesz 0x%lx overflows", i, ph->offset, ph->filesz);
+        return elf_fail(c, ELF_EOVERFLOW,
+                        "segment %u: p_offset 0x%lx + "
+                        "p_filesz 0x%lx overflows",
+                        i, ph->offset, ph->filesz);
     if (end > c->size)
-        return elf_fail(c, ELF_EFILERANGE, "segment %u: file bytes "
+        return elf_fail(c, ELF_EFILERANGE,
+                        "segment %u: file bytes "
                         "[0x%lx-0x%lx) are outside the file (0x%zx bytes)",
                         i, ph->offset, end, c->size);
     if ((ph->flags & PF_W) && (ph->flags & PF_X))
-        return elf_fail(c, ELF_EWX, "segment %u is both writable and "
-                        "executable (W^X)", i);
+        return elf_fail(c, ELF_EWX,
+                        "segment %u is both writable and "
+                        "executable (W^X)",
+                        i);
     return ELF_OK;
 }
 
@@ -263,24 +299,30 @@ static int elf_add_load(struct elf_ctx *c, unsigned i,
     if (__builtin_add_overflow(ph->vaddr, p->bias, &start) ||
         __builtin_add_overflow(start, ph->memsz, &end) ||
         !round_up(end, ELF_PAGE_SIZE, &page_end))
-        return elf_fail(c, ELF_EOVERFLOW, "segment %u: p_vaddr 0x%lx + "
-                        "p_memsz 0x%lx (bias 0x%lx) overflows", i, ph->vaddr,
-                        ph->memsz, p->bias);
+        return elf_fail(c, ELF_EOVERFLOW,
+                        "segment %u: p_vaddr 0x%lx + "
+                        "p_memsz 0x%lx (bias 0x%lx) overflows",
+                        i, ph->vaddr, ph->memsz, p->bias);
     if (PAGE_DOWN(start) < ELF_USER_BASE || page_end > ELF_USER_END)
-        return elf_fail(c, ELF_EWINDOW, "segment %u [0x%lx-0x%lx) leaves the "
-                        "user window [0x%lx-0x%lx)", i, PAGE_DOWN(start),
-                        page_end, ELF_USER_BASE, ELF_USER_END);
+        return elf_fail(c, ELF_EWINDOW,
+                        "segment %u [0x%lx-0x%lx) leaves the "
+                        "user window [0x%lx-0x%lx)",
+                        i, PAGE_DOWN(start), page_end, ELF_USER_BASE,
+                        ELF_USER_END);
     if (p->nsegs > 0) {
         const elf_segment_t *prev = &p->seg[p->nsegs - 1];
 
         if (ph->vaddr < *prev_vaddr)
-            return elf_fail(c, ELF_EOVERLAP, "segment %u (p_vaddr 0x%lx) "
+            return elf_fail(c, ELF_EOVERLAP,
+                            "segment %u (p_vaddr 0x%lx) "
                             "comes after segment %u (p_vaddr 0x%lx): PT_LOAD "
-                            "not sorted", i, ph->vaddr, *prev_i, *prev_vaddr);
+                            "not sorted",
+                            i, ph->vaddr, *prev_i, *prev_vaddr);
         if (PAGE_DOWN(start) < prev->vaddr + prev->length)
-            return elf_fail(c, ELF_EOVERLAP, "segment %u [0x%lx-0x%lx) "
-                            "shares a page with segment %u [0x%lx-0x%lx)", i,
-                            PAGE_DOWN(start), page_end, *prev_i, prev->vaddr,
+            return elf_fail(c, ELF_EOVERLAP,
+                            "segment %u [0x%lx-0x%lx) "
+                            "shares a page with segment %u [0x%lx-0x%lx)",
+                            i, PAGE_DOWN(start), page_end, *prev_i, prev->vaddr,
                             prev->vaddr + prev->length);
     }
     if (p->nsegs == ELF_MAX_SEGMENTS)
@@ -359,11 +401,13 @@ static int elf_plan_phdr(struct elf_ctx *c)
         }
     }
     if (p->phdr == 0)
-        return elf_fail(c, ELF_EPHDRMAP, "program headers at file offset "
+        return elf_fail(c, ELF_EPHDRMAP,
+                        "program headers at file offset "
                         "0x%lx are not inside a loaded segment (no AT_PHDR)",
                         c->eh.phoff);
     if (c->phdr_vaddr != UINT64_MAX && c->phdr_vaddr + p->bias != p->phdr)
-        return elf_fail(c, ELF_EPHDRMAP, "PT_PHDR says 0x%lx but the program "
+        return elf_fail(c, ELF_EPHDRMAP,
+                        "PT_PHDR says 0x%lx but the program "
                         "headers are loaded at 0x%lx",
                         c->phdr_vaddr + p->bias, p->phdr);
     return ELF_OK;
@@ -376,8 +420,10 @@ static int elf_plan_entry(struct elf_ctx *c)
 
     if (__builtin_add_overflow(c->eh.entry, p->bias, &p->entry) ||
         !elf_find(p, p->entry, 1, ELF_PROT_EXEC))
-        return elf_fail(c, ELF_EENTRY, "entry point 0x%lx (bias 0x%lx) is not "
-                        "inside an executable segment", c->eh.entry, p->bias);
+        return elf_fail(c, ELF_EENTRY,
+                        "entry point 0x%lx (bias 0x%lx) is not "
+                        "inside an executable segment",
+                        c->eh.entry, p->bias);
     return ELF_OK;
 }
 
@@ -391,13 +437,16 @@ static int elf_plan_tls(struct elf_ctx *c)
         return ELF_OK;
     if (t->filesz > t->memsz || t->memsz > ELF_USER_END - ELF_USER_BASE ||
         !is_pow2_or_zero(t->align) || t->align > ELF_MAX_ALIGN)
-        return elf_fail(c, ELF_ETLS, "PT_TLS: p_filesz 0x%lx, p_memsz 0x%lx, "
-                        "p_align 0x%lx are inconsistent", t->filesz, t->memsz,
-                        t->align);
+        return elf_fail(c, ELF_ETLS,
+                        "PT_TLS: p_filesz 0x%lx, p_memsz 0x%lx, "
+                        "p_align 0x%lx are inconsistent",
+                        t->filesz, t->memsz, t->align);
     if (__builtin_add_overflow(t->vaddr, c->plan->bias, &tls->vaddr) ||
         (t->filesz && !elf_find(c->plan, tls->vaddr, t->filesz, 0)))
-        return elf_fail(c, ELF_ETLS, "PT_TLS image [0x%lx+0x%lx) is not inside "
-                        "a loaded segment", t->vaddr, t->filesz);
+        return elf_fail(c, ELF_ETLS,
+                        "PT_TLS image [0x%lx+0x%lx) is not inside "
+                        "a loaded segment",
+                        t->vaddr, t->filesz);
     tls->filesz = t->filesz;
     tls->memsz = t->memsz;
     tls->align = t->align ? t->align : 1;
@@ -408,8 +457,12 @@ int elf_check(const void *image, size_t size, elf_plan_t *plan, char *msg,
               size_t msgsize)
 {
     struct elf_ctx c = {
-        .image = image, .size = size, .plan = plan, .msg = msg,
-        .msgsize = msgsize, .max_align = ELF_PAGE_SIZE,
+        .image = image,
+        .size = size,
+        .plan = plan,
+        .msg = msg,
+        .msgsize = msgsize,
+        .max_align = ELF_PAGE_SIZE,
         .phdr_vaddr = UINT64_MAX,
     };
     int err;
@@ -418,8 +471,10 @@ int elf_check(const void *image, size_t size, elf_plan_t *plan, char *msg,
         msg[0] = '\0';
     memset(plan, 0, sizeof(*plan));
     if (size < sizeof(c.eh))
-        return elf_fail(&c, ELF_ETRUNCATED, "file of %zu bytes is shorter "
-                        "than an ELF header (64)", size);
+        return elf_fail(&c, ELF_ETRUNCATED,
+                        "file of %zu bytes is shorter "
+                        "than an ELF header (64)",
+                        size);
     memcpy(&c.eh, image, sizeof(c.eh));
     if ((err = elf_check_ident(&c)) || (err = elf_check_header(&c)) ||
         (err = elf_scan(&c)))
@@ -430,20 +485,21 @@ int elf_check(const void *image, size_t size, elf_plan_t *plan, char *msg,
     if ((err = elf_plan_loads(&c)) || (err = elf_plan_phdr(&c)) ||
         (err = elf_plan_entry(&c)) || (err = elf_plan_tls(&c)))
         return err;
-    plan->brk = plan->seg[plan->nsegs - 1].vaddr +
-                plan->seg[plan->nsegs - 1].length;
+    plan->brk =
+        plan->seg[plan->nsegs - 1].vaddr + plan->seg[plan->nsegs - 1].length;
     return ELF_OK;
 }
 
 const char *elf_error_name(int code)
 {
     static const char *const names[] = {
-        "ELF_OK", "ELF_ETRUNCATED", "ELF_EMAGIC", "ELF_ECLASS", "ELF_EDATA",
-        "ELF_EVERSION", "ELF_EOSABI", "ELF_ETYPE", "ELF_EMACHINE",
-        "ELF_EHEADER", "ELF_EPHDRS", "ELF_EINTERP", "ELF_EFILESZ",
-        "ELF_EFILERANGE", "ELF_EALIGN", "ELF_EWINDOW", "ELF_EOVERLAP",
-        "ELF_EOVERFLOW", "ELF_EWX", "ELF_ENOLOAD", "ELF_ETOOMANY",
-        "ELF_EENTRY", "ELF_ETLS", "ELF_ESTACK", "ELF_EPHDRMAP",
+        "ELF_OK",       "ELF_ETRUNCATED", "ELF_EMAGIC", "ELF_ECLASS",
+        "ELF_EDATA",    "ELF_EVERSION",   "ELF_EOSABI", "ELF_ETYPE",
+        "ELF_EMACHINE", "ELF_EHEADER",    "ELF_EPHDRS", "ELF_EINTERP",
+        "ELF_EFILESZ",  "ELF_EFILERANGE", "ELF_EALIGN", "ELF_EWINDOW",
+        "ELF_EOVERLAP", "ELF_EOVERFLOW",  "ELF_EWX",    "ELF_ENOLOAD",
+        "ELF_ETOOMANY", "ELF_EENTRY",     "ELF_ETLS",   "ELF_ESTACK",
+        "ELF_EPHDRMAP",
     };
 
     if (code > 0 || -code >= (int)(sizeof(names) / sizeof(names[0])))

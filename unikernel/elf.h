@@ -39,46 +39,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ELF_PAGE_SIZE    0x1000UL
-#define ELF_USER_BASE    0x400000UL   /* first byte of the user window */
-#define ELF_USER_END     0xC0000000UL /* first byte past the user window */
-#define ELF_PIE_BASE     0x400000UL   /* load bias of a static PIE */
-#define ELF_MAX_ALIGN    0x40000000UL /* largest p_align accepted (1 GiB) */
-#define ELF_MAX_SEGMENTS 16           /* PT_LOAD segments a plan holds */
+#define ELF_PAGE_SIZE 0x1000UL
+#define ELF_USER_BASE 0x400000UL   /* first byte of the user window */
+#define ELF_USER_END 0xC0000000UL  /* first byte past the user window */
+#define ELF_PIE_BASE 0x400000UL    /* load bias of a static PIE */
+#define ELF_MAX_ALIGN 0x40000000UL /* largest p_align accepted (1 GiB) */
+#define ELF_MAX_SEGMENTS 16        /* PT_LOAD segments a plan holds */
 
 /* Segment rights: values equal Linux PROT_* and VMA_READ/WRITE/EXEC. */
-#define ELF_PROT_READ  0x1
+#define ELF_PROT_READ 0x1
 #define ELF_PROT_WRITE 0x2
-#define ELF_PROT_EXEC  0x4
+#define ELF_PROT_EXEC 0x4
 
 /* elf_check results: 0 or one of these distinct negative codes. */
 enum elf_error {
     ELF_OK = 0,
-    ELF_ETRUNCATED = -1, /* file shorter than the ELF header */
-    ELF_EMAGIC = -2,     /* no \177ELF magic */
-    ELF_ECLASS = -3,     /* not ELFCLASS64 */
-    ELF_EDATA = -4,      /* not little endian */
-    ELF_EVERSION = -5,   /* EI_VERSION or e_version is not EV_CURRENT */
-    ELF_EOSABI = -6,     /* OS ABI neither System V nor GNU/Linux */
-    ELF_ETYPE = -7,      /* neither ET_EXEC nor ET_DYN */
-    ELF_EMACHINE = -8,   /* not EM_X86_64 */
-    ELF_EHEADER = -9,    /* e_ehsize or e_phentsize of the wrong size */
-    ELF_EPHDRS = -10,    /* program header table empty or outside the file */
-    ELF_EINTERP = -11,   /* PT_INTERP: a dynamically linked binary */
-    ELF_EFILESZ = -12,   /* p_filesz > p_memsz */
+    ELF_ETRUNCATED = -1,  /* file shorter than the ELF header */
+    ELF_EMAGIC = -2,      /* no \177ELF magic */
+    ELF_ECLASS = -3,      /* not ELFCLASS64 */
+    ELF_EDATA = -4,       /* not little endian */
+    ELF_EVERSION = -5,    /* EI_VERSION or e_version is not EV_CURRENT */
+    ELF_EOSABI = -6,      /* OS ABI neither System V nor GNU/Linux */
+    ELF_ETYPE = -7,       /* neither ET_EXEC nor ET_DYN */
+    ELF_EMACHINE = -8,    /* not EM_X86_64 */
+    ELF_EHEADER = -9,     /* e_ehsize or e_phentsize of the wrong size */
+    ELF_EPHDRS = -10,     /* program header table empty or outside the file */
+    ELF_EINTERP = -11,    /* PT_INTERP: a dynamically linked binary */
+    ELF_EFILESZ = -12,    /* p_filesz > p_memsz */
     ELF_EFILERANGE = -13, /* segment file bytes outside the file */
-    ELF_EALIGN = -14,    /* p_align not a power of two, too large, or
-                            p_offset and p_vaddr not congruent */
-    ELF_EWINDOW = -15,   /* segment outside the user window */
-    ELF_EOVERLAP = -16,  /* segments share a page or are out of order */
-    ELF_EOVERFLOW = -17, /* an address or size computation overflows */
-    ELF_EWX = -18,       /* segment both writable and executable */
-    ELF_ENOLOAD = -19,   /* no PT_LOAD segment with memory */
-    ELF_ETOOMANY = -20,  /* more than ELF_MAX_SEGMENTS PT_LOAD segments */
-    ELF_EENTRY = -21,    /* entry point not in an executable segment */
-    ELF_ETLS = -22,      /* bad or duplicate PT_TLS */
-    ELF_ESTACK = -23,    /* PT_GNU_STACK asks for an executable stack */
-    ELF_EPHDRMAP = -24,  /* program headers not in a loaded segment */
+    ELF_EALIGN = -14,     /* p_align not a power of two, too large, or
+                             p_offset and p_vaddr not congruent */
+    ELF_EWINDOW = -15,    /* segment outside the user window */
+    ELF_EOVERLAP = -16,   /* segments share a page or are out of order */
+    ELF_EOVERFLOW = -17,  /* an address or size computation overflows */
+    ELF_EWX = -18,        /* segment both writable and executable */
+    ELF_ENOLOAD = -19,    /* no PT_LOAD segment with memory */
+    ELF_ETOOMANY = -20,   /* more than ELF_MAX_SEGMENTS PT_LOAD segments */
+    ELF_EENTRY = -21,     /* entry point not in an executable segment */
+    ELF_ETLS = -22,       /* bad or duplicate PT_TLS */
+    ELF_ESTACK = -23,     /* PT_GNU_STACK asks for an executable stack */
+    ELF_EPHDRMAP = -24,   /* program headers not in a loaded segment */
 };
 
 /* One PT_LOAD segment to map (see the header comment for how). */
@@ -101,14 +101,14 @@ typedef struct elf_tls {
 
 /* Everything the kernel needs to map the image and build auxv. */
 typedef struct elf_plan {
-    uint64_t entry;      /* AT_ENTRY: entry point, bias included */
-    uint64_t phdr;       /* AT_PHDR: address of the mapped program headers */
-    uint64_t phent;      /* AT_PHENT: size of one program header (56) */
-    uint64_t phnum;      /* AT_PHNUM: number of program headers */
-    uint64_t bias;       /* 0 for ET_EXEC, the load bias of a static PIE */
-    uint64_t brk;        /* page-aligned end of the highest segment */
-    int pie;             /* 1 for a static PIE (ET_DYN), 0 for ET_EXEC */
-    unsigned nsegs;      /* entries used in seg[], ascending addresses */
+    uint64_t entry; /* AT_ENTRY: entry point, bias included */
+    uint64_t phdr;  /* AT_PHDR: address of the mapped program headers */
+    uint64_t phent; /* AT_PHENT: size of one program header (56) */
+    uint64_t phnum; /* AT_PHNUM: number of program headers */
+    uint64_t bias;  /* 0 for ET_EXEC, the load bias of a static PIE */
+    uint64_t brk;   /* page-aligned end of the highest segment */
+    int pie;        /* 1 for a static PIE (ET_DYN), 0 for ET_EXEC */
+    unsigned nsegs; /* entries used in seg[], ascending addresses */
     elf_segment_t seg[ELF_MAX_SEGMENTS];
     elf_tls_t tls;
 } elf_plan_t;

@@ -23,6 +23,8 @@ $(ELF_SAMPLES)/glibc-static-pie.elf: apps/abi_tls/abi_tls.c
 	$(HOSTCC) -static-pie -fPIE -O2 -o $@ $<
 
 $(eval $(call unit_test,test_elf,tests/unit/test_elf.c unikernel/elf.c))
+# The tool itself, run on the samples (it needs $(ELFCHECK), built below).
+$(eval $(call unit_test,test_elfcheck,tests/unit/test_elfcheck.c))
 $(eval $(call fuzz_target,fuzz_elf,tests/fuzz/fuzz_elf.c unikernel/elf.c))
 
 TEST_BUILD += $(ELFCHECK) $(BUILD)/kcheck/unikernel/elf.o \

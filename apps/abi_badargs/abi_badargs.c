@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define PAGE 4096UL
-#define KPTR 0xffffffff81000000UL /* the kernel image, in the upper half */
+#define KPTR 0xffffffff81000000UL     /* the kernel image, in the upper half */
 #define NONCANON 0x0000800000000000UL /* first non-canonical address */
 
 static int failures;
@@ -45,8 +45,8 @@ static long readonly, unmapped, noaccess;
 
 static int make_bad_pages(void)
 {
-    char *p = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+    char *p =
+        mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
     if (p == MAP_FAILED || munmap(p + PAGE, PAGE) != 0 ||
         mprotect(p + 2 * PAGE, PAGE, PROT_NONE) != 0)
@@ -59,7 +59,8 @@ static int make_bad_pages(void)
 
 static void test_write_read(int fd)
 {
-    check(sys(SYS_write, 1, 0, 10, 0) == -EFAULT, "badargs write NULL is EFAULT");
+    check(sys(SYS_write, 1, 0, 10, 0) == -EFAULT,
+          "badargs write NULL is EFAULT");
     check(sys(SYS_write, 1, KPTR, 10, 0) == -EFAULT,
           "badargs write kernel pointer is EFAULT");
     check(sys(SYS_write, 1, NONCANON, 10, 0) == -EFAULT,
@@ -68,7 +69,8 @@ static void test_write_read(int fd)
           "badargs write unmapped pointer is EFAULT");
     check(sys(SYS_write, 1, noaccess, 10, 0) == -EFAULT,
           "badargs write PROT_NONE pointer is EFAULT");
-    check(sys(SYS_read, fd, 0, 100, 0) == -EFAULT, "badargs read NULL is EFAULT");
+    check(sys(SYS_read, fd, 0, 100, 0) == -EFAULT,
+          "badargs read NULL is EFAULT");
     check(sys(SYS_read, fd, KPTR, 100, 0) == -EFAULT,
           "badargs read kernel pointer is EFAULT");
     check(sys(SYS_read, fd, readonly, 100, 0) == -EFAULT &&
@@ -80,7 +82,7 @@ static void test_write_read(int fd)
 
 static void test_vectors_and_paths(int fd)
 {
-    struct iovec bad_base = { (void *)KPTR, 10 };
+    struct iovec bad_base = {(void *)KPTR, 10};
     struct stat st;
 
     check(sys(SYS_writev, 1, 0, 1, 0) == -EFAULT,
@@ -109,7 +111,7 @@ static void test_vectors_and_paths(int fd)
 
 static void test_other_pointers(void)
 {
-    struct timespec ts = { 0, 1000 };
+    struct timespec ts = {0, 1000};
 
     check(sys(SYS_clock_gettime, CLOCK_MONOTONIC, 0, 0, 0) == -EFAULT,
           "badargs clock_gettime NULL is EFAULT");
@@ -121,7 +123,8 @@ static void test_other_pointers(void)
           "badargs nanosleep NULL is EFAULT");
     check(sys(SYS_nanosleep, (long)&ts, KPTR, 0, 0) == 0,
           "badargs nanosleep ignores rem when not interrupted");
-    check(sys(SYS_uname, 0, 0, 0, 0) == -EFAULT, "badargs uname NULL is EFAULT");
+    check(sys(SYS_uname, 0, 0, 0, 0) == -EFAULT,
+          "badargs uname NULL is EFAULT");
     check(sys(SYS_getrandom, KPTR, 16, 0, 0) == -EFAULT,
           "badargs getrandom kernel pointer is EFAULT");
 }

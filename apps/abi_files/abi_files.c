@@ -63,7 +63,7 @@ static long read_all(int fd)
 static void test_read_seek(const char *path, long size)
 {
     char buf[64], a[10], b[20];
-    struct iovec iov[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+    struct iovec iov[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
     int fd = open(path, O_RDONLY);
 
     check(fd >= 0, "files open existing file");
@@ -136,7 +136,8 @@ static void test_mmap(const char *path, long size)
           "files mmap private write leaves the file alone");
     errno = 0;
     check(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) ==
-                  MAP_FAILED && errno == EACCES,
+                  MAP_FAILED &&
+              errno == EACCES,
           "files mmap shared writable of read-only fd is EACCES");
     munmap(p, pages * PAGE);
     munmap(q, PAGE);

@@ -103,8 +103,8 @@ static void test_image(void)
 static void test_changes(void)
 {
     /* g: guard, then 3 pages under test at a, then a guard. */
-    char *g = mmap(NULL, 5 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                   0);
+    char *g =
+        mmap(NULL, 5 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     uintptr_t a = (uintptr_t)g + PAGE;
     char *p = mmap((void *)a, 3 * PAGE, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);

@@ -117,11 +117,11 @@ static void test_fixed(void)
     check(f == a + (long)PAGE && all_bytes(a + PAGE, PAGE, 0) &&
               all_bytes(a, PAGE, 'A') && all_bytes(a + 2 * PAGE, 2 * PAGE, 'A'),
           "mmap MAP_FIXED replaces exactly the pages it covers");
-    check(map(a + 2 * PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, 0) ==
-              -EEXIST,
+    check(map(a + 2 * PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, 0) == -EEXIST,
           "mmap MAP_FIXED_NOREPLACE over a mapping is EEXIST");
     check(map(a + 3 * PAGE, 2 * PAGE, RW, ANON | MAP_FIXED_NOREPLACE, 0) ==
-              -EEXIST && all_bytes(a + 3 * PAGE, PAGE, 'A'),
+                  -EEXIST &&
+              all_bytes(a + 3 * PAGE, PAGE, 'A'),
           "mmap MAP_FIXED_NOREPLACE partly over a mapping is EEXIST");
     check(map(a + 5 * PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, 0) ==
               a + 5 * (long)PAGE,
@@ -198,7 +198,8 @@ static void test_madvise_mremap(void)
           "madvise MADV_DONTNEED zeroes private anonymous pages");
     fill(a, 4 * PAGE, 8);
     b = sys(SYS_mremap, a, 4 * PAGE, 64 * PAGE, MREMAP_MAYMOVE, 0, 0);
-    check(b > 0 && all_bytes(b, 4 * PAGE, 8) && all_bytes(b + 4 * PAGE, 60 * PAGE, 0),
+    check(b > 0 && all_bytes(b, 4 * PAGE, 8) &&
+              all_bytes(b + 4 * PAGE, 60 * PAGE, 0),
           "mremap grows and keeps the contents");
     unmap(b > 0 ? b : a, b > 0 ? 64 * PAGE : 4 * PAGE);
 }

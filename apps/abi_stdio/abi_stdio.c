@@ -22,14 +22,14 @@ static void check(int cond, const char *name)
 }
 
 /* snprintf(fmt, ...) must produce exactly `want`. */
-#define FORMATS(want, ...)                                                  \
-    do {                                                                    \
-        char buf_[128];                                                     \
-        int n_ = snprintf(buf_, sizeof(buf_), __VA_ARGS__);                 \
-        if (n_ != (int)strlen(want) || strcmp(buf_, want) != 0) {           \
-            printf("# got \"%s\", want \"%s\"\n", buf_, want);              \
-            ok_ = 0;                                                        \
-        }                                                                   \
+#define FORMATS(want, ...)                                                     \
+    do {                                                                       \
+        char buf_[128];                                                        \
+        int n_ = snprintf(buf_, sizeof(buf_), __VA_ARGS__);                    \
+        if (n_ != (int)strlen(want) || strcmp(buf_, want) != 0) {              \
+            printf("# got \"%s\", want \"%s\"\n", buf_, want);                 \
+            ok_ = 0;                                                           \
+        }                                                                      \
     } while (0)
 
 static void test_integer_formats(void)
@@ -38,8 +38,8 @@ static void test_integer_formats(void)
 
     FORMATS("42 -7 ff FF 0x1f", "%d %i %x %X %#x", 42, -7, 255, 255, 31);
     FORMATS("-2147483648 4294967295", "%d %u", INT_MIN, UINT_MAX);
-    FORMATS("9223372036854775807 -9223372036854775808", "%lld %lld",
-            LLONG_MAX, LLONG_MIN);
+    FORMATS("9223372036854775807 -9223372036854775808", "%lld %lld", LLONG_MAX,
+            LLONG_MIN);
     FORMATS("18446744073709551615", "%llu", ULLONG_MAX);
     FORMATS("[  abc][abc  ][00042][ +42][%]", "[%5s][%-5s][%05d][%+4d][%%]",
             "abc", "abc", 42, 42);
@@ -54,7 +54,8 @@ static void test_float_formats(void)
 
     FORMATS("3.142 3.14159", "%.3f %g", pi, pi);
     FORMATS("1.500000e+10 2.5e-05", "%e %g", big, tiny);
-    FORMATS("-0.5 inf nan", "%g %g %g", -0.5, __builtin_inf(), __builtin_nan(""));
+    FORMATS("-0.5 inf nan", "%g %g %g", -0.5, __builtin_inf(),
+            __builtin_nan(""));
     check(ok_, "stdio floating point formats (SSE in user mode)");
 }
 
@@ -104,9 +105,9 @@ static void test_streams(void)
 static void test_writev(void)
 {
     struct iovec iov[3] = {
-        { .iov_base = "# writev ", .iov_len = 9 },
-        { .iov_base = "", .iov_len = 0 },
-        { .iov_base = "three parts\n", .iov_len = 12 },
+        {.iov_base = "# writev ", .iov_len = 9},
+        {.iov_base = "", .iov_len = 0},
+        {.iov_base = "three parts\n", .iov_len = 12},
     };
 
     check(writev(1, iov, 3) == 21, "writev returns the byte count");

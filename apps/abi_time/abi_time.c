@@ -30,7 +30,7 @@ static int64_t ns(const struct timespec *t)
 
 static int64_t now(clockid_t clock)
 {
-    struct timespec t = { 0, 0 };
+    struct timespec t = {0, 0};
 
     clock_gettime(clock, &t);
     return ns(&t);
@@ -83,7 +83,7 @@ static void test_realtime(void)
 
 static void test_sleep(void)
 {
-    struct timespec req = { 0, 20 * 1000 * 1000 }, rem = { 7, 7 };
+    struct timespec req = {0, 20 * 1000 * 1000}, rem = {7, 7};
     int64_t t0 = now(CLOCK_MONOTONIC), r0 = now(CLOCK_REALTIME);
     int rc = nanosleep(&req, &rem);
     int64_t t1 = now(CLOCK_MONOTONIC), r1 = now(CLOCK_REALTIME);

@@ -19,7 +19,7 @@ static void check(int cond, const char *name)
 
 __thread int counter = 42;
 __thread char greeting[16] = "tls hello";
-__thread uint64_t pattern[4] = { 1, 0x1122334455667788ULL, 3, 4 };
+__thread uint64_t pattern[4] = {1, 0x1122334455667788ULL, 3, 4};
 __thread char zeroed[8192];
 __thread long zero_long;
 __thread _Alignas(64) char aligned64[64];
@@ -45,9 +45,9 @@ int main(void)
 {
     uintptr_t tp = thread_pointer();
     uintptr_t lo = (uintptr_t)&counter, hi = lo;
-    uintptr_t addrs[] = { (uintptr_t)greeting, (uintptr_t)pattern,
-                          (uintptr_t)zeroed, (uintptr_t)&zero_long,
-                          (uintptr_t)aligned64 };
+    uintptr_t addrs[] = {(uintptr_t)greeting, (uintptr_t)pattern,
+                         (uintptr_t)zeroed, (uintptr_t)&zero_long,
+                         (uintptr_t)aligned64};
 
     check(counter == 42, "tls initialised int");
     check(strcmp(greeting, "tls hello") == 0, "tls initialised string");

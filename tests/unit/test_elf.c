@@ -32,10 +32,14 @@ static Elf64_Phdr phdr(uint32_t type, uint32_t flags, uint64_t off,
                        uint64_t vaddr, uint64_t filesz, uint64_t memsz,
                        uint64_t align)
 {
-    return (Elf64_Phdr){ .p_type = type, .p_flags = flags, .p_offset = off,
-                         .p_vaddr = vaddr, .p_paddr = vaddr,
-                         .p_filesz = filesz, .p_memsz = memsz,
-                         .p_align = align };
+    return (Elf64_Phdr){.p_type = type,
+                        .p_flags = flags,
+                        .p_offset = off,
+                        .p_vaddr = vaddr,
+                        .p_paddr = vaddr,
+                        .p_filesz = filesz,
+                        .p_memsz = memsz,
+                        .p_align = align};
 }
 
 /* The reference image, shaped like a musl static binary:
@@ -63,10 +67,10 @@ static void img_exec(struct img *m)
     m->eh->e_phentsize = sizeof(Elf64_Phdr);
     m->eh->e_phnum = 5;
     m->ph[0] = phdr(PT_LOAD, PF_R, 0, 0x400000, 0x1000, 0x1000, 0x1000);
-    m->ph[1] = phdr(PT_LOAD, PF_R | PF_X, 0x1000, 0x401000, 0x1000, 0x1000,
-                    0x1000);
-    m->ph[2] = phdr(PT_LOAD, PF_R | PF_W, 0x2010, 0x403010, 0x100, 0x3000,
-                    0x1000);
+    m->ph[1] =
+        phdr(PT_LOAD, PF_R | PF_X, 0x1000, 0x401000, 0x1000, 0x1000, 0x1000);
+    m->ph[2] =
+        phdr(PT_LOAD, PF_R | PF_W, 0x2010, 0x403010, 0x100, 0x3000, 0x1000);
     m->ph[3] = phdr(PT_TLS, PF_R, 0x2010, 0x403010, 0x10, 0x40, 8);
     m->ph[4] = phdr(PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 16);
 }
@@ -197,7 +201,7 @@ static void test_truncated(void **state)
 
     (void)state;
     img_exec(&m);
-    refused(&(struct img){ .size = 0 }, ELF_ETRUNCATED, "0 bytes");
+    refused(&(struct img){.size = 0}, ELF_ETRUNCATED, "0 bytes");
     m.size = 63;
     refused(&m, ELF_ETRUNCATED, "63 bytes");
     m.size = 64 + 5 * 56 - 1;
@@ -234,7 +238,7 @@ static void test_ident(void **state)
     refused(&m, ELF_EOSABI, "OS ABI 9");
     img_exec(&m);
     m.eh->e_ident[EI_OSABI] = ELFOSABI_GNU;
-    assert_int_equal(check(&m, &(elf_plan_t){ 0 }), ELF_OK);
+    assert_int_equal(check(&m, &(elf_plan_t){0}), ELF_OK);
 }
 
 static void test_type_machine_sizes(void **state)
@@ -287,7 +291,7 @@ static void test_phdr_table(void **state)
     /* PT_PHDR must say where the table really is. */
     img_exec(&m);
     m.ph[4] = phdr(PT_PHDR, PF_R, 0x40, 0x400040, 5 * 56, 5 * 56, 8);
-    assert_int_equal(check(&m, &(elf_plan_t){ 0 }), ELF_OK);
+    assert_int_equal(check(&m, &(elf_plan_t){0}), ELF_OK);
     m.ph[4].p_vaddr = 0x400080;
     refused(&m, ELF_EPHDRMAP, "PT_PHDR says 0x400080");
 }
@@ -315,18 +319,20 @@ static void test_window(void **state)
     (void)state;
     img_exec(&m);
     m.ph[0].p_vaddr = 0x3ff000;
-    refused(&m, ELF_EWINDOW, "segment 0 [0x3ff000-0x400000) leaves the user "
+    refused(&m, ELF_EWINDOW,
+            "segment 0 [0x3ff000-0x400000) leaves the user "
             "window [0x400000-0xc0000000)");
     img_exec(&m);
     m.ph[2].p_vaddr = 0xbfff0000;
     m.ph[2].p_offset = 0x2000;
     m.ph[2].p_memsz = 0x20000;
     m.ph[3].p_vaddr = 0xbfff0000;
-    refused(&m, ELF_EWINDOW, "ELF: segment 2 [0xbfff0000-0xc0010000) leaves "
+    refused(&m, ELF_EWINDOW,
+            "ELF: segment 2 [0xbfff0000-0xc0010000) leaves "
             "the user window [0x400000-0xc0000000)");
     /* The last page of the window is usable. */
     m.ph[2].p_memsz = 0x10000;
-    assert_int_equal(check(&m, &(elf_plan_t){ 0 }), ELF_OK);
+    assert_int_equal(check(&m, &(elf_plan_t){0}), ELF_OK);
     /* A PIE whose bias pushes it out of the window. */
     img_pie(&m);
     m.ph[2].p_vaddr = 0xbfc03010;
@@ -342,18 +348,20 @@ static void test_overlap_and_order(void **state)
     img_exec(&m);
     m.ph[2].p_vaddr = 0x401010; /* the last page of the text */
     m.ph[3].p_vaddr = 0x401010;
-    refused(&m, ELF_EOVERLAP, "segment 2 [0x401000-0x405000) shares a page "
+    refused(&m, ELF_EOVERLAP,
+            "segment 2 [0x401000-0x405000) shares a page "
             "with segment 1 [0x401000-0x402000)");
     img_exec(&m);
     m.ph[1].p_memsz = 0x1100; /* reaches into the free page 0x402000 */
-    assert_int_equal(check(&m, &(elf_plan_t){ 0 }), ELF_OK);
+    assert_int_equal(check(&m, &(elf_plan_t){0}), ELF_OK);
     m.ph[1].p_memsz = 0x2100; /* now it reaches 0x403100 */
     refused(&m, ELF_EOVERLAP, "shares a page with segment 1");
     img_exec(&m);
     Elf64_Phdr t = m.ph[0];
     m.ph[0] = m.ph[1];
     m.ph[1] = t;
-    refused(&m, ELF_EOVERLAP, "segment 1 (p_vaddr 0x400000) comes after "
+    refused(&m, ELF_EOVERLAP,
+            "segment 1 (p_vaddr 0x400000) comes after "
             "segment 0 (p_vaddr 0x401000): PT_LOAD not sorted");
 }
 
@@ -377,7 +385,7 @@ static void test_segment_sizes(void **state)
     img_exec(&m);
     m.ph[1].p_align = 0; /* 0 and 1 mean no constraint */
     m.ph[2].p_align = 1;
-    assert_int_equal(check(&m, &(elf_plan_t){ 0 }), ELF_OK);
+    assert_int_equal(check(&m, &(elf_plan_t){0}), ELF_OK);
 }
 
 static void test_overflow(void **state)
@@ -389,15 +397,16 @@ static void test_overflow(void **state)
     m.ph[2].p_offset = UINT64_MAX - 0xfef;
     m.ph[2].p_vaddr = UINT64_MAX - 0xfef;
     m.ph[2].p_filesz = 0x1000;
-    refused(&m, ELF_EOVERFLOW, "segment 2: p_offset 0xfffffffffffff010 + "
+    refused(&m, ELF_EOVERFLOW,
+            "segment 2: p_offset 0xfffffffffffff010 + "
             "p_filesz 0x1000 overflows");
     img_exec(&m);
     m.ph[2].p_memsz = UINT64_MAX;
     refused(&m, ELF_EOVERFLOW, "p_memsz 0xffffffffffffffff");
     img_exec(&m);
-    m.ph[2].p_vaddr = 0xffffffffffffc010; /* ends in the last page: */
+    m.ph[2].p_vaddr = 0xffffffffffffc010;    /* ends in the last page: */
     refused(&m, ELF_EOVERFLOW, "segment 2"); /* rounding up overflows */
-    m.ph[2].p_vaddr = 0xffffffffffffd010; /* the end itself overflows */
+    m.ph[2].p_vaddr = 0xffffffffffffd010;    /* the end itself overflows */
     refused(&m, ELF_EOVERFLOW, "segment 2");
     img_pie(&m);
     m.ph[2].p_vaddr = 0xfffffffffff00010;
@@ -421,14 +430,15 @@ static void test_entry(void **state)
     (void)state;
     img_exec(&m);
     m.eh->e_entry = 0x403020; /* data */
-    refused(&m, ELF_EENTRY, "entry point 0x403020 (bias 0x0) is not inside "
+    refused(&m, ELF_EENTRY,
+            "entry point 0x403020 (bias 0x0) is not inside "
             "an executable segment");
     m.eh->e_entry = 0;
     refused(&m, ELF_EENTRY, "entry point 0x0");
     m.eh->e_entry = 0x402000; /* one past the text */
     refused(&m, ELF_EENTRY, "0x402000");
     m.eh->e_entry = 0x401fff; /* last byte of the text */
-    assert_int_equal(check(&m, &(elf_plan_t){ 0 }), ELF_OK);
+    assert_int_equal(check(&m, &(elf_plan_t){0}), ELF_OK);
 }
 
 static void test_rights_and_stack(void **state)
@@ -494,8 +504,8 @@ static void test_segment_count(void **state)
     img_exec(&m);
     m.eh->e_phnum = ELF_MAX_SEGMENTS;
     for (int i = 3; i < m.eh->e_phnum; i++)
-        m.ph[i] = phdr(PT_LOAD, PF_R, 0, 0x500000 + 0x1000 * i, 0, 0x10,
-                       0x1000);
+        m.ph[i] =
+            phdr(PT_LOAD, PF_R, 0, 0x500000 + 0x1000 * i, 0, 0x10, 0x1000);
     assert_int_equal(check(&m, &p), ELF_OK);
     assert_int_equal(p.nsegs, ELF_MAX_SEGMENTS);
     m.eh->e_phnum++;
@@ -579,10 +589,10 @@ static void check_real(const char *name, int pie)
             const elf_segment_t *s = &p.seg[loads++];
             assert_int_equal(s->vaddr, (ph[i].p_vaddr + p.bias) & ~0xfffUL);
             assert_int_equal(s->offset, ph[i].p_offset & ~0xfffUL);
-            assert_int_equal(s->limit, (ph[i].p_offset & 0xfff) +
-                                       ph[i].p_filesz);
-            assert_true(s->vaddr + s->length >= ph[i].p_vaddr + p.bias +
-                                                 ph[i].p_memsz);
+            assert_int_equal(s->limit,
+                             (ph[i].p_offset & 0xfff) + ph[i].p_filesz);
+            assert_true(s->vaddr + s->length >=
+                        ph[i].p_vaddr + p.bias + ph[i].p_memsz);
             assert_int_equal(s->prot & ELF_PROT_EXEC,
                              ph[i].p_flags & PF_X ? ELF_PROT_EXEC : 0);
         }
