@@ -1,0 +1,133 @@
+/*
+ * libc-shim/huge.c - blocks above LARGE_MAX: one mapping each, aligned to
+ * a chunk so the chunk map can name them, described out of band (a small
+ * block holds the descriptor).  Freed blocks are cached, up to
+ * HUGE_CACHE_N of them and HUGE_CACHE_MAX bytes, and reused by requests
+ * that fit; past that they go back to the kernel.
+ */
+#include <string.h>
+
+#include "alloc.h"
+#include "mspace.h"
+
+static size_t page_round(size_t n)
+{
+    return (n + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+/* Unmaps d and forgets it. */
+static void huge_destroy(heap_t *h, huge_t *d)
+{
+    chunkmap_set(d->base, 0);
+    mspace_unmap(d->base, d->reserve);
+    alloc_free_owned(h, d);
+}
+
+/* Takes from the cache a block that can hold len bytes without wasting
+ * more than half of it, committing what is missing; NULL if none. */
+static huge_t *cache_take(heap_t *h, size_t len, size_t align)
+{
+    huge_t **best = NULL;
+    for (huge_t **link = &h->huge_cache; *link; link = &(*link)->next) {
+        huge_t *d = *link;
+        if (d->reserve < len || d->len / 2 > len ||
+            ((uintptr_t)d->base & (align - 1)))
+            continue;
+        if (!best || d->len < (*best)->len)
+            best = link;
+    }
+    if (!best)
+        return NULL;
+    huge_t *d = *best;
+    if (d->len < len) {
+        if (mspace_protect(d->base + d->len, len - d->len, RW) < 0)
+            return NULL;
+        h->huge_cached += len - d->len;
+        d->len = len;
+    }
+    *best = d->next;
+    h->huge_cached -= d->len;
+    h->huge_count--;
+    d->cached = false;
+    return d;
+}
+
+void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
+                 bool zero)
+{
+    size_t len = page_round(n);
+    if (align < SEG_SIZE)
+        align = SEG_SIZE;
+    huge_t *d = cache_take(h, len, align);
+    if (d) {
+        if (zero)
+            memset(d->base, 0, n);
+        return d->base;
+    }
+    reserve = page_round(reserve > len ? reserve : len);
+    if (!(d = alloc_block(h, sizeof(*d))))
+        return NULL;
+    uint8_t *base = mspace_map(0, reserve, reserve > len ? 0 : RW,
+                               MSPACE_HEAP, align);
+    if (mspace_failed(base))
+        goto fail_desc;
+    if (reserve > len && mspace_protect(base, len, RW) < 0)
+        goto fail_map;
+    *d = (huge_t){.base = base, .len = len, .reserve = reserve, .heap = h};
+    if (chunkmap_set(base, (uintptr_t)d | 1) < 0)
+        goto fail_map;
+    return base;
+fail_map:
+    mspace_unmap(base, reserve);
+fail_desc:
+    alloc_free_owned(h, d);
+    return NULL;
+}
+
+void huge_free(heap_t *h, huge_t *d)
+{
+    if (d->len > HUGE_CACHE_MAX / 2) {
+        huge_destroy(h, d);
+        return;
+    }
+    d->cached = true;
+    d->next = h->huge_cache;
+    h->huge_cache = d;
+    h->huge_cached += d->len;
+    h->huge_count++;
+    while (h->huge_cached > HUGE_CACHE_MAX || h->huge_count > HUGE_CACHE_N) {
+        huge_t **link = &h->huge_cache;
+        while ((*link)->next)
+            link = &(*link)->next;
+        huge_t *old = *link;
+        *link = NULL;
+        h->huge_cached -= old->len;
+        h->huge_count--;
+        huge_destroy(h, old);
+    }
+}
+
+bool huge_resize(heap_t *h, huge_t *d, size_t n)
+{
+    (void)h;
+    size_t len = page_round(n);
+    if (len <= d->len) {
+        /* Shrinking by half or more hands the tail back. */
+        if (len <= d->len / 2 &&
+            mspace_release(d->base + len, d->len - len) == 0)
+            d->len = len;
+        return true;
+    }
+    if (len > d->reserve) {
+        void *tail = d->base + d->reserve;
+        void *got = mspace_map(tail, len - d->reserve, 0,
+                               MSPACE_HEAP | MSPACE_FIXED, 0);
+        if (mspace_failed(got))
+            return false;
+        d->reserve = len;
+    }
+    if (mspace_protect(d->base + d->len, len - d->len, RW) < 0)
+        return false;
+    d->len = len;
+    return true;
+}

@@ -1,0 +1,86 @@
+/*
+ * libc-shim/mspace.h - user binding of the kernel's mspace_* calls on the
+ * calling task's own address space.
+ *
+ * System call ABI (x86_64 `syscall`, numbers far above Linux's range, so
+ * that Linux answers -ENOSYS):
+ *
+ *   nr    call                                   rdi    rsi  rdx   r10    r8
+ *   1000  mspace_map(hint, len, prot, flags, align) hint  len  prot  flags  align
+ *   1001  mspace_unmap(addr, len)                  addr   len
+ *   1002  mspace_protect(addr, len, prot)          addr   len  prot
+ *   1003  mspace_release(addr, len)                addr   len
+ *
+ *   Return value in rax: map returns the address of the new area, the
+ *   others 0; every failure is a negated Linux errno (-EINVAL, -ENOMEM,
+ *   -EEXIST, ...).
+ *
+ *   len     bytes, a non-zero multiple of 4096.
+ *   addr    4096-aligned, inside the task's window.
+ *   prot    PROT_READ|PROT_WRITE|PROT_EXEC bits (Linux values 1, 2, 4);
+ *           PROT_NONE makes a reservation that commits no memory.
+ *   align   0 (page) or a power of two >= 4096: the returned address is a
+ *           multiple of it.
+ *   flags   MSPACE_FIXED     the hint is mandatory; -EEXIST if any part of
+ *                            [hint, hint+len) is taken (never replaces).
+ *           MSPACE_HEAP      the area is malloc's (VMA type heap).
+ *           MSPACE_STACK     the area is a stack (VMA type stack).
+ *           MSPACE_POPULATE  resolve (allocate) every page now.
+ *           Without FIXED the hint is only a preference.
+ *
+ *   Memory is private, anonymous and zero-filled.  mspace_protect making a
+ *   range writable commits it (-ENOMEM if it cannot).  mspace_release frees
+ *   the pages and the commitment of a range but keeps the range reserved
+ *   with PROT_NONE; making it accessible again yields zero pages.
+ *
+ * Where the kernel answers -ENOSYS (Linux), each call falls back to the
+ * mmap/munmap/mprotect equivalent, so one static binary runs on both.
+ */
+#ifndef SHIM_MSPACE_H
+#define SHIM_MSPACE_H
+
+#include <stddef.h>
+
+#define MSPACE_SYS_MAP     1000
+#define MSPACE_SYS_UNMAP   1001
+#define MSPACE_SYS_PROTECT 1002
+#define MSPACE_SYS_RELEASE 1003
+
+#define MSPACE_FIXED    0x1
+#define MSPACE_HEAP     0x2
+#define MSPACE_STACK    0x4
+#define MSPACE_POPULATE 0x8
+
+/* Maps `len` bytes with rights `prot` near `hint` (at it with
+ * MSPACE_FIXED), aligned to `align`; returns the address or a negated
+ * errno cast to a pointer (test with mspace_failed).  Nothing is mapped on
+ * failure. */
+void *mspace_map(void *hint, size_t len, int prot, int flags, size_t align);
+
+/* Unmaps [addr, addr+len); returns 0 or -errno. */
+int mspace_unmap(void *addr, size_t len);
+
+/* Sets the rights of [addr, addr+len) to `prot`; returns 0 or -errno. */
+int mspace_protect(void *addr, size_t len, int prot);
+
+/* Frees the pages of [addr, addr+len) and keeps it reserved PROT_NONE;
+ * returns 0 or -errno. */
+int mspace_release(void *addr, size_t len);
+
+/* True when a mspace_map result is an error code. */
+static inline int mspace_failed(const void *ret)
+{
+    return (unsigned long)ret > -4096ul;
+}
+
+/* Counts of successful calls since start (for tests: proves that malloc
+ * reaches the kernel's mspace_map). */
+struct mspace_stats {
+    unsigned long maps, unmaps, protects, releases;
+    int native; /* 1: the kernel serves mspace_*; 0: mmap fallback */
+};
+
+/* Fills `st` with the counters. */
+void mspace_stats(struct mspace_stats *st);
+
+#endif
