@@ -140,6 +140,33 @@ void mspace_open(mspace_t *mspace);
 /* Drops one user; the last one unmaps everything and frees the space. */
 void mspace_close(mspace_t *mspace);
 
+/* What a fault was: FAULT_READ, FAULT_WRITE or FAULT_EXEC, plus
+ * FAULT_USER when the CPU was in user mode. */
+#define FAULT_READ  0x1
+#define FAULT_WRITE 0x2
+#define FAULT_EXEC  0x4
+#define FAULT_USER  0x8
+
+/* Why a fault could not be resolved (MM_FAULT_OK: it was). */
+typedef enum mm_fault {
+    MM_FAULT_OK,          /* resolved: retry the access */
+    MM_FAULT_NO_VMA,      /* no mapping at the address */
+    MM_FAULT_WRITE_RO,    /* write to a VMA without write right */
+    MM_FAULT_EXEC_NX,     /* instruction fetch from a non-executable VMA */
+    MM_FAULT_READ_NONE,   /* read of a VMA without read right */
+    MM_FAULT_KERNEL_ADDR, /* user access to the kernel half */
+    MM_FAULT_STACK_GUARD, /* touch of the guard page below a stack */
+    MM_FAULT_NOMEM,       /* no frame left (stack growth, COW copy) */
+} mm_fault_t;
+
+/* Resolves a fault at `address` of kind `reason` (FAULT_*): maps the page
+ * (zero fill, file page, physical page, COW copy or last-owner reuse) or
+ * says why not.  Takes the mspace lock; never panics on bad input. */
+mm_fault_t mspace_resolve(mspace_t *mspace, uintptr_t address, int reason);
+
+/* A short name of `fault` for reports ("write to read-only"...). */
+const char *mm_fault_name(mm_fault_t fault);
+
 /* Checks every invariant of `mspace` (tree, accounting against the page
  * tables); asserts on failure.  For tests and debug builds. */
 void mspace_check(mspace_t *mspace);

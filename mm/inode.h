@@ -1,0 +1,50 @@
+/*
+ * mm/inode.h - the minimal inode mm/ needs: an in-memory file (the
+ * application image, files embedded in the image) with a page cache, a
+ * tree of frames by offset filled on first use and shared by every
+ * mapping of the file.
+ *
+ * Lock legend: (c) constant, (a) atomic, (i) `lock` (taken under a
+ * mspace lock, above the zone locks).
+ */
+#ifndef MM_INODE_H
+#define MM_INODE_H
+
+#include <stdint.h>
+
+#include "arch/cpu.h"
+#include "arch/mmu.h"
+#include "mm/bbtree.h"
+
+typedef struct inode inode_t;
+struct inode {
+    long refs;                 /* (a) references: opens and VMAs */
+    uint64_t number;           /* (c) inode number shown in maps */
+    const char *name;          /* (c) path shown in maps, or NULL */
+    const unsigned char *data; /* (c) content, kept alive by the owner */
+    uint64_t size;             /* (c) bytes of content */
+    int rights;                /* (c) VMA_READ/WRITE/EXEC a shared map may get */
+    bbtree_t pages;            /* (i) cached frames by offset */
+    splock_t lock;
+};
+
+/* Creates an inode over `size` bytes at `data` (not copied; must outlive
+ * the inode) allowing `rights` to shared mappings, with one reference.
+ * NULL when out of memory. */
+inode_t *inode_create(const char *name, const void *data, uint64_t size, int rights);
+
+/* Takes one more reference to `ino`. */
+void inode_open(inode_t *ino);
+
+/* Drops one reference; the last one frees the cached frames and the inode. */
+void inode_close(inode_t *ino);
+
+/* The cached frame holding the page at `offset` (page aligned; bytes past
+ * the end of the file read as zero), filled on first use, with one
+ * reference taken for the caller.  Returns 0 when out of memory. */
+phys_addr_t inode_page(inode_t *ino, uint64_t offset);
+
+/* Number of frames in the cache of `ino`. */
+size_t inode_cached(inode_t *ino);
+
+#endif /* MM_INODE_H */

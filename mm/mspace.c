@@ -1,0 +1,671 @@
+/*
+ * mm/mspace.c - address spaces: map, protect, unmap, clone, close, sweep,
+ * scavenge, display.  Every operation validates first (arguments, holes,
+ * rights, commit charge) and allocates what the change step needs (split
+ * VMAs) before changing anything, so a failure leaves the space as it was.
+ *
+ * Lock order (take top to bottom, never upward):
+ *   1. mspace lock (m)        mspace_* and the fault path
+ *   2. inode lock (i)         page cache lookups under (m)
+ *   3. allocator lock         mm_alloc (kalloc) under (m) or (i)
+ *   4. zone locks (z)         page_new / page_unref, under any of the above
+ * The commit charge is atomic (a) and needs no lock.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mm/inode.h"
+#include "mm/internal.h"
+#include "mm/page.h"
+
+#define VMA_KNOWN (VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS | VMA_TYPE | \
+                   VMA_REQUEST | VMA_UNCACHED)
+
+static vma_t *vma_of(bbnode_t *node)
+{
+    return (vma_t *)node; /* node is the first member of vma_t */
+}
+
+static vma_t *next_vma(const vma_t *vma)
+{
+    return vma_of(bbtree_next(&vma->node));
+}
+
+/* The first VMA (dead or not) ending above `address`, or NULL. */
+static vma_t *first_after(const mspace_t *ms, uintptr_t address)
+{
+    return vma_of(bbtree_lower(&ms->tree, address));
+}
+
+static mspace_t *mspace_new(mmu_dir_t *dir, uintptr_t lower, uintptr_t upper, bool kernel)
+{
+    mspace_t *ms = mm_alloc(sizeof(*ms));
+    if (!ms)
+        return NULL;
+    ms->users = 1;
+    ms->directory = dir;
+    ms->lower_bound = lower;
+    ms->upper_bound = upper;
+    ms->kernel = kernel;
+    return ms;
+}
+
+mspace_t *mspace_create(void)
+{
+    mmu_dir_t *dir = mmu_dir_create();
+    if (!dir)
+        return NULL;
+    mspace_t *ms = mspace_new(dir, MSPACE_USER_LOWER, MSPACE_USER_UPPER, false);
+    if (!ms)
+        mmu_dir_destroy(dir);
+    return ms;
+}
+
+mspace_t *mspace_create_kernel(uintptr_t lower, uintptr_t upper)
+{
+    if ((lower | upper) & PAGE_MASK || lower >= upper || upper > (uintptr_t)-4096)
+        return NULL;
+    return mspace_new(mmu_kernel_dir(), lower, upper, true);
+}
+
+/* Checks the flags of a new mapping and completes the defaults (private,
+ * all maximum rights, type from ino).  Returns the flags or -errno. */
+static int map_flags(size_t length, struct inode *ino, uint64_t offset,
+                     uint64_t limit, int flags)
+{
+    if (flags & ~VMA_KNOWN || (flags & VMA_SHARING) == VMA_SHARING)
+        return -EINVAL;
+    int type = flags & VMA_TYPE;
+    if (!type)
+        type = ino ? VMA_FILE : VMA_ANON;
+    if ((type & (type - 1)) || (type == VMA_FILE) != (ino != NULL))
+        return -EINVAL;
+    if ((type != VMA_FILE && limit) || ((flags & VMA_UNCACHED) && type != VMA_PHYS))
+        return -EINVAL;
+    if (type & (VMA_FILE | VMA_PHYS)) {
+        if ((offset & PAGE_MASK) || offset + length < offset)
+            return -EINVAL;
+    } else if (offset) {
+        return -EINVAL;
+    }
+    if (type == VMA_PHYS) {
+        if (flags & VMA_COW)
+            return -EINVAL;
+        flags |= VMA_SHARED;
+    }
+    if (type == VMA_STACK && ((flags & VMA_SHARED) || length < 2 * PAGE_SIZE))
+        return -EINVAL;
+    if (!(flags & VMA_SHARING))
+        flags |= VMA_COW;
+    if (!(flags & VMA_MAXRIGHTS))
+        flags |= VMA_MAXRIGHTS;
+    if (type == VMA_FILE && (flags & VMA_SHARED))
+        flags &= ~((~ino->rights & VMA_RIGHTS) << VMA_MAX_SHIFT);
+    if ((flags & VMA_RIGHTS) & ~((flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT))
+        return -EACCES;
+    return (flags & ~VMA_TYPE) | type;
+}
+
+/* Merges the VMAs around and inside [start, end) that became compatible. */
+static void merge_range(mspace_t *ms, uintptr_t start, uintptr_t end)
+{
+    vma_t *v = first_after(ms, start ? start - 1 : 0);
+    while (v && vma_base(v) <= end) {
+        vma_t *n = next_vma(v);
+        if (n && vma_base(n) <= end && vma_mergeable(v, n)) {
+            size_t grow = n->length;
+            if (ms->hint == n)
+                ms->hint = v;
+            vma_remove(ms, n);
+            v->length += grow;
+            v->node.size = v->length;
+            bbtree_update(&ms->tree, &v->node);
+            continue;
+        }
+        v = n;
+    }
+}
+
+/* Where a new mapping of `length` goes; 0 or -EINVAL/-EEXIST/-ENOMEM. */
+static int map_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
+                     uintptr_t *base)
+{
+    uintptr_t lo = ms->lower_bound, hi = ms->upper_bound;
+    if (flags & VMA_FIXED) {
+        if (address < lo || address > hi - length)
+            return -EINVAL;
+        vma_t *v = first_after(ms, address);
+        if (v && vma_base(v) < address + length)
+            return -EEXIST;
+        *base = address;
+        return 0;
+    }
+    uintptr_t hint = address >= lo && address < hi ? address : lo;
+    if (bbtree_find_gap(&ms->tree, lo, hi, hint, length, base))
+        return 0;
+    if (hint > lo && bbtree_find_gap(&ms->tree, lo, hi, lo, length, base))
+        return 0;
+    return -ENOMEM;
+}
+
+/* Unmaps the just-inserted `vma` again (a failed populate). */
+static void map_undo(mspace_t *ms, vma_t *vma, size_t charge)
+{
+    if (vma_release_pages(ms, vma, vma_base(vma), vma_end(vma)))
+        mmu_flush(ms->directory, vma_base(vma), vma->length);
+    vma_account(ms, vma->flags, vma->length, false);
+    mm_uncommit(charge);
+    ms->committed -= charge;
+    vma_remove(ms, vma);
+}
+
+/* Populates every page of `vma` (VMA_RESOLVE, shared anonymous memory),
+ * except the guard page of a stack. */
+static int map_populate(mspace_t *ms, vma_t *vma)
+{
+    uintptr_t first = vma_base(vma) + ((vma->flags & VMA_STACK) ? PAGE_SIZE : 0);
+    for (uintptr_t va = first; va < vma_end(vma); va += PAGE_SIZE) {
+        int rc = vma_fault_in(ms, vma, va, vma->flags & VMA_WRITE);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Places, charges, inserts (and populates) `vma`; consumes it on failure. */
+static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address, size_t length,
+                      struct inode *ino, uint64_t offset, uint64_t limit, int flags,
+                      uintptr_t *base)
+{
+    int rc = map_place(ms, address, length, flags, base);
+    size_t charge = vma_commit_pages(flags, length);
+    if (rc == 0 && mm_commit(charge) < 0)
+        rc = -ENOMEM;
+    if (rc < 0) {
+        mm_free(vma);
+        return rc;
+    }
+    ms->committed += charge;
+    vma->node.key = *base;
+    vma->node.size = vma->length = length;
+    vma->ino = ino;
+    if (ino)
+        inode_open(ino);
+    vma->offset = offset;
+    vma->limit = (flags & VMA_FILE) ? (limit ? offset + limit : UINT64_MAX) : 0;
+    vma->flags = flags & ~VMA_REQUEST;
+    bbtree_insert(&ms->tree, &vma->node);
+    vma_account(ms, vma->flags, length, true);
+    bool shared_anon = (flags & VMA_SHARED) && !(flags & (VMA_FILE | VMA_PHYS));
+    if ((flags & VMA_RESOLVE) || shared_anon) {
+        if (map_populate(ms, vma) < 0) {
+            map_undo(ms, vma, charge);
+            return -ENOMEM;
+        }
+    }
+    merge_range(ms, *base, *base + length);
+    return 0;
+}
+
+void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
+                 struct inode *ino, uint64_t offset, uint64_t limit, int flags)
+{
+    size_t window = mspace->upper_bound - mspace->lower_bound;
+    if (length == 0)
+        return MSPACE_ERR(EINVAL);
+    if (length > window)
+        return MSPACE_ERR(ENOMEM);
+    length = (length + PAGE_MASK) & ~PAGE_MASK;
+    if (address & PAGE_MASK) {
+        if (flags & VMA_FIXED)
+            return MSPACE_ERR(EINVAL);
+        address &= ~(uintptr_t)PAGE_MASK;
+    }
+    if (limit && offset + limit < offset)
+        return MSPACE_ERR(EINVAL);
+    int f = map_flags(length, ino, offset, limit, flags);
+    if (f < 0)
+        return MSPACE_ERR(-f);
+    vma_t *vma = vma_new();
+    if (!vma)
+        return MSPACE_ERR(ENOMEM);
+    uintptr_t base = 0;
+    splock_lock(&mspace->lock);
+    int rc = map_locked(mspace, vma, address, length, ino, offset, limit, f, &base);
+    splock_unlock(&mspace->lock);
+    if (rc < 0)
+        return MSPACE_ERR(-rc);
+    return (void *)base;
+}
+
+/* Checks an address range argument; rounds *length up to pages.  0 or
+ * -EINVAL (misaligned, zero length, wraps). */
+static int range_args(uintptr_t address, size_t *length)
+{
+    if ((address & PAGE_MASK) || *length == 0 || *length > (size_t)-PAGE_SIZE)
+        return -EINVAL;
+    *length = (*length + PAGE_MASK) & ~PAGE_MASK;
+    if (address + *length < address)
+        return -EINVAL;
+    return 0;
+}
+
+/* Unmaps [s, e), inside `v`; `spare` is consumed by a middle cut.
+ * Returns true when a present page was dropped. */
+static bool unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e, vma_t **spare)
+{
+    bool present = vma_release_pages(ms, v, s, e) > 0;
+    size_t charge = vma_commit_pages(v->flags, e - s);
+    vma_account(ms, v->flags, e - s, false);
+    mm_uncommit(charge);
+    ms->committed -= charge;
+    if (s == vma_base(v) && e == vma_end(v)) {
+        vma_remove(ms, v);
+    } else if (s == vma_base(v)) {
+        vma_trim_front(ms, v, e);
+    } else if (e == vma_end(v)) {
+        vma_trim_back(ms, v, s);
+    } else {
+        vma_split(ms, v, e, *spare);
+        *spare = NULL;
+        vma_trim_back(ms, v, s);
+    }
+    return present;
+}
+
+int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
+{
+    int rc = range_args(address, &length);
+    if (rc < 0)
+        return rc;
+    uintptr_t end = address + length;
+    if (address < mspace->lower_bound || end > mspace->upper_bound)
+        return -EINVAL;
+    splock_lock(&mspace->lock);
+    vma_t *v = first_after(mspace, address), *spare = NULL;
+    if (v && vma_base(v) < address && vma_end(v) > end && !(spare = vma_new())) {
+        splock_unlock(&mspace->lock);
+        return -ENOMEM;
+    }
+    bool flush = false;
+    while (v && vma_base(v) < end) {
+        vma_t *n = next_vma(v);
+        uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
+        uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
+        flush |= unmap_part(mspace, v, s, e, &spare);
+        v = n;
+    }
+    if (flush)
+        mmu_flush(mspace->directory, address, length);
+    splock_unlock(&mspace->lock);
+    assert(!spare);
+    return 0;
+}
+
+/* Gives `vma` the rights `rights` and updates its present pages; returns
+ * true when a page table entry changed (the caller flushes). */
+static bool set_rights(mspace_t *ms, vma_t *vma, int rights)
+{
+    bool changed = false;
+    vma->flags = (vma->flags & ~VMA_RIGHTS) | rights;
+    if (!ms->phys_pg_count)
+        return false;
+    for (uintptr_t va = vma_base(vma); va < vma_end(vma); va += PAGE_SIZE) {
+        phys_addr_t pa;
+        int now = mmu_query(ms->directory, va, &pa);
+        if (!(now & MMU_PRESENT))
+            continue;
+        int want = vma_pte_flags(ms, vma, pa);
+        if ((now & ~(MMU_PRESENT | MMU_ACCESSED | MMU_DIRTY)) != want) {
+            mmu_protect(ms->directory, va, want);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+/* Validates a protect: [address, end) fully covered by live VMAs whose
+ * maximum rights allow `rights`.  Stores the commit delta and the splits
+ * needed.  0, -ENOMEM (hole) or -EACCES. */
+static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end, int rights,
+                         long *delta, int *splits)
+{
+    uintptr_t cursor = address;
+    *delta = 0;
+    *splits = 0;
+    for (vma_t *v = first_after(ms, address); cursor < end; v = next_vma(v)) {
+        if (!v || vma_base(v) > cursor || (v->flags & VMA_DEAD))
+            return -ENOMEM;
+        if (rights & ~((v->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT))
+            return -EACCES;
+        uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
+        uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
+        int now = (v->flags & ~VMA_RIGHTS) | rights;
+        *delta += (long)vma_commit_pages(now, e - s) - (long)vma_commit_pages(v->flags, e - s);
+        if ((v->flags & VMA_RIGHTS) != rights)
+            *splits += (vma_base(v) < address) + (vma_end(v) > end);
+        cursor = vma_end(v);
+    }
+    return 0;
+}
+
+int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length, int rights)
+{
+    int rc = range_args(address, &length);
+    if (rc < 0 || (rights & ~VMA_RIGHTS))
+        return -EINVAL;
+    uintptr_t end = address + length;
+    if (address < mspace->lower_bound || end > mspace->upper_bound)
+        return -ENOMEM;
+    vma_t *spare[2] = { NULL, NULL };
+    long delta;
+    int splits;
+    splock_lock(&mspace->lock);
+    rc = protect_check(mspace, address, end, rights, &delta, &splits);
+    bool charged = false;
+    if (rc == 0 && delta > 0) {
+        charged = mm_commit((size_t)delta) == 0;
+        rc = charged ? 0 : -ENOMEM;
+    }
+    for (int i = 0; rc == 0 && i < splits; i++)
+        if (!(spare[i] = vma_new()))
+            rc = -ENOMEM;
+    if (rc < 0) {
+        if (charged)
+            mm_uncommit((size_t)delta);
+        mm_free(spare[0]);
+        mm_free(spare[1]);
+        splock_unlock(&mspace->lock);
+        return rc;
+    }
+    bool flush = false;
+    int used = 0;
+    for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;) {
+        vma_t *n = next_vma(v);
+        if ((v->flags & VMA_RIGHTS) != rights) {
+            if (vma_base(v) < address) {
+                vma_split(mspace, v, address, spare[used]);
+                v = spare[used++];
+            }
+            if (vma_end(v) > end)
+                vma_split(mspace, v, end, spare[used++]);
+            flush |= set_rights(mspace, v, rights);
+        }
+        v = n;
+    }
+    assert(used == splits);
+    if (delta < 0)
+        mm_uncommit((size_t)-delta);
+    mspace->committed += delta;
+    if (flush)
+        mmu_flush(mspace->directory, address, length);
+    merge_range(mspace, address, end);
+    splock_unlock(&mspace->lock);
+    return 0;
+}
+
+vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address)
+{
+    assert(splock_held(&mspace->lock));
+    vma_t *v = mspace->hint;
+    if (!v || address < vma_base(v) || address >= vma_end(v))
+        v = vma_of(bbtree_search(&mspace->tree, address));
+    if (!v || (v->flags & VMA_DEAD))
+        return NULL;
+    mspace->hint = v;
+    return v;
+}
+
+void mspace_sweep(mspace_t *mspace)
+{
+    splock_lock(&mspace->lock);
+    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v))
+        v->flags |= VMA_DEAD;
+    mspace->hint = NULL;
+    splock_unlock(&mspace->lock);
+}
+
+/* Unmaps and frees `v` whole; returns true when a page was present. */
+static bool release_vma(mspace_t *ms, vma_t *v)
+{
+    return unmap_part(ms, v, vma_base(v), vma_end(v), NULL);
+}
+
+int mspace_scavenge(mspace_t *mspace)
+{
+    int reaped = 0;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    splock_lock(&mspace->lock);
+    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)), *n; v; v = n) {
+        n = next_vma(v);
+        if (!(v->flags & VMA_DEAD))
+            continue;
+        uintptr_t base = vma_base(v), end = vma_end(v);
+        if (release_vma(mspace, v)) {
+            lo = base < lo ? base : lo;
+            hi = end > hi ? end : hi;
+        }
+        reaped++;
+    }
+    if (hi)
+        mmu_flush(mspace->directory, lo, hi - lo);
+    splock_unlock(&mspace->lock);
+    return reaped;
+}
+
+/* Appends to a bounded buffer, counting what would not fit (snprintf). */
+typedef struct out {
+    char *buf;
+    size_t size, len;
+} out_t;
+
+static void out_put(out_t *o, const char *s, size_t n)
+{
+    if (o->len < o->size) {
+        size_t room = o->size - o->len;
+        memcpy(o->buf + o->len, s, n < room ? n : room);
+    }
+    o->len += n;
+}
+
+static const char *vma_name(const vma_t *v)
+{
+    if (v->flags & VMA_HEAP)
+        return "[heap]";
+    if (v->flags & VMA_STACK)
+        return "[stack]";
+    if (v->ino && v->ino->name)
+        return v->ino->name;
+    return NULL;
+}
+
+/* One line of /proc/PID/maps; the name starts at column 73 as in Linux. */
+static void display_vma(out_t *o, const vma_t *v)
+{
+    char line[128];
+    int f = v->flags;
+    unsigned long long off = (f & (VMA_FILE | VMA_PHYS)) ? v->offset : 0;
+    int n = snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08llx 00:00 %lu",
+                     (unsigned long)vma_base(v), (unsigned long)vma_end(v),
+                     f & VMA_READ ? 'r' : '-', f & VMA_WRITE ? 'w' : '-',
+                     f & VMA_EXEC ? 'x' : '-', f & VMA_SHARED ? 's' : 'p', off,
+                     v->ino ? (unsigned long)v->ino->number : 0ul);
+    out_put(o, line, (size_t)n);
+    const char *name = vma_name(v);
+    if (name) {
+        for (; n < 73; n++)
+            out_put(o, " ", 1);
+        out_put(o, name, strlen(name));
+    }
+    out_put(o, "\n", 1);
+}
+
+int mspace_display(mspace_t *mspace, char *buf, size_t size)
+{
+    out_t o = { buf, size, 0 };
+    splock_lock(&mspace->lock);
+    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v))
+        if (!(v->flags & VMA_DEAD))
+            display_vma(&o, v);
+    splock_unlock(&mspace->lock);
+    if (size)
+        buf[o.len < size ? o.len : size - 1] = '\0';
+    return (int)o.len;
+}
+
+/* Shares the present pages of parent VMA `pv` with `child` (copy `cv`):
+ * private frames lose write access on both sides.  Returns 0 or -ENOMEM
+ * (pages mapped so far stay accounted in the child); *downgraded is set
+ * when a parent entry changed. */
+static int clone_pages(mspace_t *parent, vma_t *pv, mspace_t *child, vma_t *cv,
+                       bool *downgraded)
+{
+    for (uintptr_t va = vma_base(pv); va < vma_end(pv) && parent->phys_pg_count; va += PAGE_SIZE) {
+        phys_addr_t pa;
+        int now = mmu_query(parent->directory, va, &pa);
+        if (!(now & MMU_PRESENT))
+            continue;
+        bool stack = pv->flags & VMA_STACK;
+        if (stack && mm_commit(1) < 0)
+            return -ENOMEM;
+        if (!(pv->flags & VMA_PHYS))
+            page_ref(pa);
+        int flags = vma_pte_flags(child, cv, pa);
+        if (mmu_map(child->directory, va, pa, flags) < 0) {
+            if (!(pv->flags & VMA_PHYS))
+                page_unref(pa);
+            if (stack)
+                mm_uncommit(1);
+            return -ENOMEM;
+        }
+        child->phys_pg_count++;
+        child->committed += stack;
+        if ((now & MMU_WRITE) && !(flags & MMU_WRITE)) {
+            mmu_protect(parent->directory, va, flags);
+            *downgraded = true;
+        }
+    }
+    return 0;
+}
+
+/* Copies the live VMAs of `parent` into the empty `child`. */
+static int clone_locked(mspace_t *parent, mspace_t *child, bool *downgraded)
+{
+    for (vma_t *v = vma_of(bbtree_first(&parent->tree)); v; v = next_vma(v)) {
+        if (v->flags & VMA_DEAD)
+            continue;
+        vma_t *c = vma_new();
+        size_t charge = vma_commit_pages(v->flags, v->length);
+        if (!c || mm_commit(charge) < 0) {
+            mm_free(c);
+            return -ENOMEM;
+        }
+        *c = *v;
+        if (c->ino)
+            inode_open(c->ino);
+        bbtree_insert(&child->tree, &c->node);
+        vma_account(child, c->flags, c->length, true);
+        child->committed += charge;
+        if (clone_pages(parent, v, child, c, downgraded) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+mspace_t *mspace_clone(mspace_t *mspace)
+{
+    assert(!mspace->kernel);
+    mspace_t *child = mspace_create();
+    if (!child)
+        return NULL;
+    bool downgraded = false;
+    splock_lock(&mspace->lock);
+    int rc = clone_locked(mspace, child, &downgraded);
+    if (downgraded)
+        mmu_flush(mspace->directory, mspace->lower_bound,
+                  mspace->upper_bound - mspace->lower_bound);
+    splock_unlock(&mspace->lock);
+    if (rc < 0) {
+        mspace_close(child);
+        return NULL;
+    }
+    return child;
+}
+
+void mspace_open(mspace_t *mspace)
+{
+    long now = __atomic_add_fetch(&mspace->users, 1, __ATOMIC_RELAXED);
+    assert(now > 1);
+    (void)now;
+}
+
+void mspace_close(mspace_t *mspace)
+{
+    long left = __atomic_sub_fetch(&mspace->users, 1, __ATOMIC_ACQ_REL);
+    assert(left >= 0);
+    if (left > 0)
+        return;
+    bool flush = false;
+    splock_lock(&mspace->lock);
+    while (mspace->tree.root)
+        flush |= release_vma(mspace, vma_of(mspace->tree.root));
+    if (flush)
+        mmu_flush(mspace->directory, mspace->lower_bound,
+                  mspace->upper_bound - mspace->lower_bound);
+    assert(!mspace->v_size && !mspace->phys_pg_count && !mspace->committed);
+    splock_unlock(&mspace->lock);
+    if (!mspace->kernel)
+        mmu_dir_destroy(mspace->directory);
+    mm_free(mspace);
+}
+
+/* Checks one present page of `v`: rights follow the VMA, write only on a
+ * frame this space owns alone. */
+static void check_page(const mspace_t *ms, const vma_t *v, int now, phys_addr_t pa)
+{
+    int rights = now & (MMU_READ | MMU_WRITE | MMU_EXEC);
+    int want = v->flags & VMA_RIGHTS;
+    assert((now & MMU_USER) == (ms->kernel ? 0 : MMU_USER));
+    assert((rights & ~MMU_WRITE) == (want & ~VMA_WRITE));
+    if (v->flags & VMA_SHARED) {
+        assert(rights == want && !mm_is_zero_page(pa));
+    } else if (rights & MMU_WRITE) {
+        assert(page_refcount(pa) == 1 && !mm_is_zero_page(pa));
+    }
+    if (!(v->flags & VMA_PHYS))
+        assert(page_refcount(pa) >= 1);
+}
+
+void mspace_check(mspace_t *mspace)
+{
+    size_t v_size = 0, p_size = 0, s_size = 0, present = 0, committed = 0;
+    const vma_t *prev = NULL;
+    splock_lock(&mspace->lock);
+    bbtree_check(&mspace->tree);
+    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; prev = v, v = next_vma(v)) {
+        int type = v->flags & VMA_TYPE;
+        assert(vma_base(v) >= mspace->lower_bound && vma_end(v) <= mspace->upper_bound);
+        assert(!(vma_base(v) & PAGE_MASK) && !(v->length & PAGE_MASK) && v->length == v->node.size);
+        assert(type && !(type & (type - 1)) && !(v->flags & ~(VMA_KNOWN | VMA_DEAD) & ~VMA_REQUEST));
+        assert((v->flags & VMA_SHARING) && (v->flags & VMA_SHARING) != VMA_SHARING);
+        assert(!((v->flags & VMA_RIGHTS) & ~((v->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT)));
+        assert(!prev || !vma_mergeable(prev, v));
+        v_size += v->length;
+        *(v->flags & VMA_SHARED ? &s_size : &p_size) += v->length;
+        committed += vma_commit_pages(v->flags, v->length);
+        for (uintptr_t va = vma_base(v); va < vma_end(v); va += PAGE_SIZE) {
+            phys_addr_t pa;
+            int now = mmu_query(mspace->directory, va, &pa);
+            if (!(now & MMU_PRESENT))
+                continue;
+            check_page(mspace, v, now, pa);
+            present++;
+            committed += (v->flags & VMA_STACK) != 0;
+        }
+    }
+    assert(v_size == mspace->v_size && p_size == mspace->p_size && s_size == mspace->s_size);
+    assert(present == mspace->phys_pg_count && committed == mspace->committed);
+    splock_unlock(&mspace->lock);
+}

@@ -1,0 +1,95 @@
+/*
+ * mm/pagecache.c - page cache of in-memory inodes: frames by offset in a
+ * bbtree (key = offset, size = PAGE_SIZE), each holding one reference of
+ * the cache; mappings take their own.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "mm/inode.h"
+#include "mm/memory.h"
+#include "mm/page.h"
+
+typedef struct pcache_node {
+    bbnode_t node;  /* (i) key: file offset */
+    phys_addr_t pa; /* (c) the frame, one reference held by the cache */
+} pcache_node_t;
+
+static uint64_t next_number = 1; /* (a) */
+
+inode_t *inode_create(const char *name, const void *data, uint64_t size, int rights)
+{
+    inode_t *ino = mm_alloc(sizeof(*ino));
+    if (!ino)
+        return NULL;
+    ino->refs = 1;
+    ino->number = __atomic_fetch_add(&next_number, 1, __ATOMIC_RELAXED);
+    ino->name = name;
+    ino->data = data;
+    ino->size = size;
+    ino->rights = rights & VMA_RIGHTS;
+    return ino;
+}
+
+void inode_open(inode_t *ino)
+{
+    long now = __atomic_add_fetch(&ino->refs, 1, __ATOMIC_RELAXED);
+    assert(now > 1);
+    (void)now;
+}
+
+void inode_close(inode_t *ino)
+{
+    long left = __atomic_sub_fetch(&ino->refs, 1, __ATOMIC_ACQ_REL);
+    assert(left >= 0);
+    if (left > 0)
+        return;
+    bbnode_t *n;
+    while ((n = ino->pages.root) != NULL) {
+        pcache_node_t *pc = (pcache_node_t *)n;
+        bbtree_remove(&ino->pages, n);
+        page_unref(pc->pa);
+        mm_free(pc);
+    }
+    mm_free(ino);
+}
+
+/* Fills a new frame with the file bytes at `offset`, zero past the end. */
+static void fill(inode_t *ino, phys_addr_t pa, uint64_t offset)
+{
+    unsigned char *dst = mmu_kaddr(pa);
+    size_t real = 0;
+    if (offset < ino->size)
+        real = ino->size - offset < PAGE_SIZE ? (size_t)(ino->size - offset) : PAGE_SIZE;
+    memcpy(dst, ino->data + offset, real);
+    memset(dst + real, 0, PAGE_SIZE - real);
+}
+
+phys_addr_t inode_page(inode_t *ino, uint64_t offset)
+{
+    assert(!(offset & PAGE_MASK));
+    splock_lock(&ino->lock);
+    pcache_node_t *pc = (pcache_node_t *)bbtree_search(&ino->pages, (uintptr_t)offset);
+    if (!pc) {
+        pc = mm_alloc(sizeof(*pc));
+        phys_addr_t pa = pc ? page_new() : 0;
+        if (!pa) {
+            mm_free(pc);
+            splock_unlock(&ino->lock);
+            return 0;
+        }
+        fill(ino, pa, offset);
+        pc->pa = pa;
+        pc->node.key = (uintptr_t)offset;
+        pc->node.size = PAGE_SIZE;
+        bbtree_insert(&ino->pages, &pc->node);
+    }
+    page_ref(pc->pa);
+    splock_unlock(&ino->lock);
+    return pc->pa;
+}
+
+size_t inode_cached(inode_t *ino)
+{
+    return ino->pages.count;
+}

@@ -1,0 +1,139 @@
+/*
+ * mm/vma.c - one VMA at a time: descriptors, splitting, trimming,
+ * merging, page release and accounting.  Callers hold the mspace lock.
+ */
+#include <assert.h>
+
+#include "mm/inode.h"
+#include "mm/internal.h"
+#include "mm/page.h"
+
+vma_t *vma_new(void)
+{
+    return mm_alloc(sizeof(vma_t));
+}
+
+void vma_destroy(vma_t *vma)
+{
+    if (vma->ino)
+        inode_close(vma->ino);
+    mm_free(vma);
+}
+
+static bool backed(int flags)
+{
+    return flags & (VMA_FILE | VMA_PHYS);
+}
+
+bool vma_mergeable(const vma_t *a, const vma_t *b)
+{
+    if (vma_end(a) != vma_base(b) || a->flags != b->flags || (a->flags & VMA_DEAD))
+        return false;
+    if (a->ino != b->ino || a->limit != b->limit)
+        return false;
+    return !backed(a->flags) || a->offset + a->length == b->offset;
+}
+
+size_t vma_commit_pages(int flags, size_t length)
+{
+    if ((flags & (VMA_COW | VMA_WRITE)) != (VMA_COW | VMA_WRITE) || (flags & VMA_STACK))
+        return 0;
+    return length / PAGE_SIZE;
+}
+
+int vma_mmu_flags(const mspace_t *mspace, const vma_t *vma)
+{
+    int flags = vma->flags & VMA_RIGHTS;
+    flags |= mspace->kernel ? MMU_GLOBAL : MMU_USER;
+    if (vma->flags & VMA_UNCACHED)
+        flags |= MMU_UNCACHED;
+    return flags;
+}
+
+int vma_pte_flags(const mspace_t *mspace, const vma_t *vma, phys_addr_t pa)
+{
+    int flags = vma_mmu_flags(mspace, vma);
+    if ((vma->flags & VMA_COW) && (mm_is_zero_page(pa) || page_refcount(pa) > 1))
+        flags &= ~MMU_WRITE;
+    return flags;
+}
+
+static void set_length(mspace_t *mspace, vma_t *vma, size_t length)
+{
+    assert(length > 0 && !(length & PAGE_MASK));
+    vma->length = length;
+    vma->node.size = length;
+    bbtree_update(&mspace->tree, &vma->node);
+}
+
+void vma_split(mspace_t *mspace, vma_t *vma, uintptr_t at, vma_t *spare)
+{
+    uintptr_t end = vma_end(vma);
+    assert(at > vma_base(vma) && at < end && !(at & PAGE_MASK));
+    *spare = *vma;
+    spare->node.key = at;
+    spare->node.size = spare->length = end - at;
+    if (backed(vma->flags))
+        spare->offset += at - vma_base(vma);
+    if (spare->ino)
+        inode_open(spare->ino);
+    set_length(mspace, vma, at - vma_base(vma));
+    bbtree_insert(&mspace->tree, &spare->node);
+}
+
+void vma_trim_front(mspace_t *mspace, vma_t *vma, uintptr_t base)
+{
+    size_t cut = base - vma_base(vma);
+    assert(base > vma_base(vma) && base < vma_end(vma));
+    if (backed(vma->flags))
+        vma->offset += cut;
+    vma->node.key = base;
+    set_length(mspace, vma, vma->length - cut);
+}
+
+void vma_trim_back(mspace_t *mspace, vma_t *vma, uintptr_t end)
+{
+    assert(end > vma_base(vma) && end < vma_end(vma));
+    set_length(mspace, vma, end - vma_base(vma));
+}
+
+void vma_remove(mspace_t *mspace, vma_t *vma)
+{
+    if (mspace->hint == vma)
+        mspace->hint = NULL;
+    bbtree_remove(&mspace->tree, &vma->node);
+    vma_destroy(vma);
+}
+
+size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start, uintptr_t end)
+{
+    size_t released = 0;
+    for (uintptr_t va = start; va < end && mspace->phys_pg_count; va += PAGE_SIZE) {
+        phys_addr_t pa = mmu_unmap(mspace->directory, va, NULL);
+        if (pa == (phys_addr_t)-1)
+            continue;
+        released++;
+        mspace->phys_pg_count--;
+        if (vma->flags & VMA_PHYS)
+            continue;
+        page_unref(pa);
+        if (vma->flags & VMA_STACK) {
+            mm_uncommit(1);
+            mspace->committed--;
+        }
+    }
+    return released;
+}
+
+void vma_account(mspace_t *mspace, int flags, size_t bytes, bool add)
+{
+    size_t *kind = flags & VMA_SHARED ? &mspace->s_size : &mspace->p_size;
+    if (add) {
+        mspace->v_size += bytes;
+        *kind += bytes;
+    } else {
+        assert(mspace->v_size >= bytes && *kind >= bytes);
+        mspace->v_size -= bytes;
+        *kind -= bytes;
+    }
+}
