@@ -3,9 +3,9 @@
  * argument (in the guest: a file of the image's ramfs).  The file holds
  * LINES lines "line NNNN of the abi_files pattern\n" (35 bytes each, not a
  * page multiple), so every byte read can be checked.  Covers open, read,
- * readv, lseek, pread64, fstat, stat, close, mmap of the file (private copy,
- * zero past the end, shared writable refused), stdio reads, and the errors
- * ENOENT, EBADF, EINVAL, EACCES.  One "ok - name" line per check; exit
+ * readv, lseek, pread64, fstat, stat, openat, close, mmap of the file (private
+ * copy, zero past the end, shared writable refused), stdio reads, and the
+ * errors ENOENT, EBADF, EINVAL, EACCES.  One "ok - name" line per check; exit
  * status 0 only if all passed.
  */
 #include <errno.h>
@@ -110,6 +110,10 @@ static void test_stat(const char *path, long size)
     check(stat(path, &st2) == 0 && st2.st_size == size &&
               st2.st_ino == st.st_ino,
           "files stat agrees with fstat");
+    close(fd);
+    fd = openat(AT_FDCWD, path, O_RDONLY);
+    check(fd >= 0 && fstat(fd, &st2) == 0 && st2.st_ino == st.st_ino,
+          "files openat AT_FDCWD opens the same file");
     close(fd);
 }
 
