@@ -1,12 +1,12 @@
 /*
  * abi_files: file system calls on a read-only file whose path is the first
  * argument (in the guest: a file of the image's ramfs).  The file holds
- * LINES lines "line NNNN of the abi_files pattern\n" (35 bytes each, not a
- * page multiple), so every byte read can be checked.  Covers open, read,
- * readv, lseek, pread64, fstat, stat, openat, close, mmap of the file (private
- * copy, zero past the end, shared writable refused), stdio reads, and the
- * errors ENOENT, EBADF, EINVAL, EACCES.  One "ok - name" line per check; exit
- * status 0 only if all passed.
+ * lines "line NNNN of the abi_files pattern\n" (35 bytes each, a size that
+ * is not a page multiple), so every byte read can be checked.  Covers open,
+ * openat, read, readv, lseek, pread64, fstat, stat, close, mmap of the file
+ * (private copy, zero past the end, shared writable refused), stdio reads,
+ * and the errors ENOENT, EBADF, EINVAL, EACCES.  One "ok - name" line per
+ * check; exit status 0 only if all passed.
  */
 #include <errno.h>
 #include <fcntl.h>
