@@ -31,7 +31,8 @@
  * and executable segments (W^X), an executable stack (PT_GNU_STACK with
  * PF_X), program headers not inside a loaded segment (musl needs AT_PHDR),
  * PT_LOAD segments sharing a page or out of p_vaddr order.  Segments with
- * p_memsz == 0 are skipped.
+ * p_memsz == 0 are skipped.  "segment N" in a message is the index of the
+ * program header (the order of `readelf -l`), not of seg[].
  */
 #ifndef UNIKERNEL_ELF_H
 #define UNIKERNEL_ELF_H
