@@ -1,0 +1,273 @@
+/* tests/unit/test_fault.c - demand paging through mspace_resolve: zero
+ * fill, file pages and limit, COW with 1-3 sharers, last-owner reuse,
+ * physical mappings, populate, stacks, and every failure reason. */
+#include "tests/unit/mm_testlib.h"
+
+static phys_addr_t pa_of(mspace_t *ms, uintptr_t va)
+{
+    phys_addr_t pa = 0;
+    assert_true(mmu_query(ms->directory, va, &pa) & MMU_PRESENT);
+    return pa;
+}
+
+static void test_zero_fill(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, U, 4 * PG, RW | VMA_FIXED);
+    size_t frames = page_free_count();
+    assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, U + PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(pa_of(ms, U), mm_zero_page()); /* reads share the zero page */
+    assert_int_equal(pa_of(ms, U + PG), mm_zero_page());
+    assert_false(mmu_query(ms->directory, U, NULL) & MMU_WRITE);
+    assert_int_equal(page_free_count(), frames);
+    assert_int_equal(cpu_touch(ms, U, MMU_WRITE), MM_FAULT_OK); /* replaced */
+    assert_true(pa_of(ms, U) != mm_zero_page());
+    assert_int_equal(page_free_count(), frames - 1);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + 100)[0], 0);
+    assert_int_equal(cpu_touch(ms, U + 2 * PG, MMU_WRITE), MM_FAULT_OK); /* direct */
+    unsigned char *p = fake_mmu_ptr(ms->directory, U + 2 * PG);
+    for (size_t i = 0; i < PG; i++)
+        assert_int_equal(p[i], 0);
+    assert_int_equal(ms->phys_pg_count, 3);
+    check_layout(ms, { U, 4 * PG, RW | VMA_COW | VMA_ANON });
+    mspace_close(ms);
+}
+
+static unsigned char file_data[3 * 4096 + 300];
+
+static void test_file_pages_and_limit(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(file_data); i++)
+        file_data[i] = (unsigned char)(i % 251 + 1);
+    inode_t *f = inode_create("/img", file_data, sizeof(file_data), VMA_READ | VMA_EXEC);
+    mspace_t *ms = mspace_create();
+    /* Private mapping of the file from offset PG, real bytes up to PG+1000. */
+    void *r = mspace_map(ms, U, 4 * PG, f, PG, PG + 1000, RW | VMA_FIXED);
+    assert_ptr_equal(r, (void *)U);
+    assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_OK); /* file page 1 */
+    assert_int_equal(fake_mmu_ptr(ms->directory, U)[5], file_data[PG + 5]);
+    phys_addr_t cached = pa_of(ms, U);
+    assert_int_equal(page_refcount(cached), 2); /* the cache + this mapping */
+    assert_int_equal(inode_cached(f), 1);
+    assert_int_equal(cpu_touch(ms, U + PG, MMU_READ), MM_FAULT_OK); /* straddles limit */
+    unsigned char *p = fake_mmu_ptr(ms->directory, U + PG);
+    assert_int_equal(p[999], file_data[2 * PG + 999]);
+    assert_int_equal(p[1000], 0);
+    assert_int_equal(p[PG - 1], 0);
+    assert_int_equal(cpu_touch(ms, U + 2 * PG, MMU_READ), MM_FAULT_OK); /* past limit */
+    assert_int_equal(pa_of(ms, U + 2 * PG), mm_zero_page());
+    assert_int_equal(cpu_touch(ms, U, MMU_WRITE), MM_FAULT_OK); /* private copy */
+    assert_true(pa_of(ms, U) != cached);
+    assert_int_equal(page_refcount(cached), 1);
+    fake_mmu_ptr(ms->directory, U)[0] = 0xEE;
+    assert_int_equal(((unsigned char *)mmu_kaddr(cached))[0], file_data[PG]);
+    /* A shared mapping maps the cached frames themselves; no limit. */
+    r = mspace_map(ms, U + 8 * PG, 4 * PG, f, 0, 0, VMA_READ | VMA_SHARED | VMA_FIXED);
+    assert_ptr_equal(r, (void *)(U + 8 * PG));
+    assert_int_equal(cpu_touch(ms, U + 9 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(pa_of(ms, U + 9 * PG), cached);
+    assert_int_equal(cpu_touch(ms, U + 11 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + 11 * PG)[299], file_data[3 * PG + 299]);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + 11 * PG)[300], 0); /* end of file */
+    assert_int_equal(cpu_touch(ms, U + 9 * PG, MMU_WRITE), MM_FAULT_WRITE_RO);
+    assert_int_equal(mspace_protect(ms, U + 8 * PG, PG, RW), -EACCES);
+    check_layout(ms, { U, 4 * PG, RW | VMA_COW | VMA_FILE },
+                 { U + 8 * PG, 4 * PG, VMA_READ | VMA_SHARED | VMA_FILE });
+    mspace_close(ms);
+    assert_int_equal(page_refcount(cached), 1); /* only the cache is left */
+    inode_close(f);
+}
+
+/* 1, 2 and 3 sharers of one private page: each write copies until the
+ * last owner, which simply gets write access back. */
+static void test_cow_sharers(void **state)
+{
+    (void)state;
+    for (int sharers = 1; sharers <= 3; sharers++) {
+        mspace_t *sp[3];
+        sp[0] = mspace_create();
+        map_ok(sp[0], U, 2 * PG, RW | VMA_FIXED);
+        assert_int_equal(cpu_touch(sp[0], U, MMU_WRITE), MM_FAULT_OK);
+        fake_mmu_ptr(sp[0]->directory, U)[0] = 42;
+        phys_addr_t orig = pa_of(sp[0], U);
+        for (int i = 1; i < sharers; i++) {
+            sp[i] = mspace_clone(sp[0]);
+            assert_non_null(sp[i]);
+        }
+        assert_int_equal(page_refcount(orig), (uint32_t)sharers);
+        for (int i = 0; i < sharers; i++) {
+            mspace_check(sp[i]);
+            bool alone = sharers == 1;
+            assert_int_equal(!!(mmu_query(sp[i]->directory, U, NULL) & MMU_WRITE), alone);
+        }
+        size_t frames = page_free_count();
+        for (int i = 0; i < sharers; i++) {
+            assert_int_equal(cpu_touch(sp[i], U, MMU_WRITE), MM_FAULT_OK);
+            unsigned char *p = fake_mmu_ptr(sp[i]->directory, U);
+            assert_int_equal(p[0], 42);
+            p[0] = (unsigned char)(100 + i);
+        }
+        /* sharers-1 copies; the last writer reused the original frame. */
+        assert_int_equal(page_free_count(), frames - (size_t)(sharers - 1));
+        assert_int_equal(page_refcount(orig), 1);
+        int owners = 0;
+        for (int i = 0; i < sharers; i++) {
+            assert_int_equal(fake_mmu_ptr(sp[i]->directory, U)[0], 100 + i);
+            owners += pa_of(sp[i], U) == orig;
+            assert_int_equal(page_refcount(pa_of(sp[i], U)), 1);
+            mspace_check(sp[i]);
+        }
+        assert_int_equal(owners, 1);
+        for (int i = 0; i < sharers; i++)
+            mspace_close(sp[i]);
+    }
+}
+
+static void test_last_owner_reuse_after_close(void **state)
+{
+    (void)state;
+    mspace_t *parent = mspace_create();
+    map_ok(parent, U, PG, RW | VMA_FIXED);
+    assert_int_equal(cpu_touch(parent, U, MMU_WRITE), MM_FAULT_OK);
+    phys_addr_t pa = pa_of(parent, U);
+    mspace_t *child = mspace_clone(parent);
+    assert_int_equal(page_refcount(pa), 2);
+    mspace_close(child);
+    assert_int_equal(page_refcount(pa), 1);
+    size_t frames = page_free_count();
+    assert_false(fake_mmu_access(parent->directory, U, MMU_WRITE)); /* still read-only */
+    assert_int_equal(cpu_touch(parent, U, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(pa_of(parent, U), pa); /* no copy */
+    assert_int_equal(page_free_count(), frames);
+    mspace_close(parent);
+}
+
+static void test_shared_anon_and_phys(void **state)
+{
+    (void)state;
+    mspace_t *a = mspace_create();
+    map_ok(a, U, 2 * PG, RW | VMA_SHARED | VMA_FIXED); /* populated at map time */
+    assert_int_equal(a->phys_pg_count, 2);
+    mspace_t *b = mspace_clone(a);
+    assert_int_equal(cpu_touch(a, U + PG, MMU_WRITE), MM_FAULT_OK);
+    fake_mmu_ptr(a->directory, U + PG)[7] = 77;
+    assert_int_equal(cpu_touch(b, U + PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(fake_mmu_ptr(b->directory, U + PG)[7], 77);
+    /* Physical: maps offset + delta, allocates nothing, frees nothing. */
+    phys_addr_t dev = page_new_range(4, ZONE_DMA32);
+    size_t frames = page_free_count();
+    void *r = mspace_map(a, U + 8 * PG, 4 * PG, NULL, dev, 0, RW | VMA_PHYS | VMA_UNCACHED | VMA_FIXED);
+    assert_ptr_equal(r, (void *)(U + 8 * PG));
+    assert_int_equal(cpu_touch(a, U + 10 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(pa_of(a, U + 10 * PG), dev + 2 * PG);
+    assert_true(mmu_query(a->directory, U + 10 * PG, NULL) & MMU_UNCACHED);
+    assert_int_equal(page_refcount(dev + 2 * PG), 1);
+    assert_int_equal(page_free_count(), frames);
+    check_layout(a, { U, 2 * PG, RW | VMA_SHARED | VMA_ANON },
+                 { U + 8 * PG, 4 * PG, RW | VMA_SHARED | VMA_PHYS });
+    mspace_close(a);
+    mspace_close(b);
+    for (int i = 0; i < 4; i++)
+        page_release(dev + (phys_addr_t)i * PG);
+}
+
+static void test_resolve_flag(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, U, 3 * PG, RW | VMA_RESOLVE | VMA_FIXED);
+    assert_int_equal(ms->phys_pg_count, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(fake_mmu_access(ms->directory, U + i * PG, MMU_WRITE)); /* never faults */
+    map_ok(ms, U + 4 * PG, 2 * PG, VMA_READ | VMA_RESOLVE | VMA_FIXED);
+    assert_int_equal(pa_of(ms, U + 5 * PG), mm_zero_page());
+    /* A populate that runs out of frames undoes the whole map. */
+    size_t frames = page_free_count();
+    page_fail_nth(2);
+    assert_int_equal(mspace_error(mspace_map(ms, U + 8 * PG, 3 * PG, NULL, 0, 0, RW | VMA_RESOLVE | VMA_FIXED)), -ENOMEM);
+    page_fail_nth(0);
+    assert_int_equal(page_free_count(), frames);
+    check_layout(ms, { U, 3 * PG, RW | VMA_COW | VMA_ANON }, { U + 4 * PG, 2 * PG, VMA_READ | VMA_COW | VMA_ANON });
+    mspace_close(ms);
+}
+
+static void test_stack(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    void *r = mspace_map(ms, 0, 8 * PG, NULL, 0, 0, RW | VMA_STACK);
+    uintptr_t s = (uintptr_t)r;
+    assert_int_equal(mspace_error(r), 0);
+    assert_int_equal(ms->committed, 0);
+    assert_int_equal(cpu_touch(ms, s + 7 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, s + 6 * PG, MMU_READ), MM_FAULT_OK);
+    assert_true(pa_of(ms, s + 6 * PG) != mm_zero_page()); /* stacks get real frames */
+    assert_int_equal(ms->committed, 2);
+    assert_int_equal(cpu_touch(ms, s, MMU_READ), MM_FAULT_STACK_GUARD);
+    assert_int_equal(cpu_touch(ms, s + PG - 1, MMU_WRITE), MM_FAULT_STACK_GUARD);
+    /* Growth stops at the commit limit: a clean NOMEM, not a crash. */
+    mm_commit_set_limit(mm_committed());
+    assert_int_equal(cpu_touch(ms, s + 5 * PG, MMU_WRITE), MM_FAULT_NOMEM);
+    mm_commit_set_limit(1024);
+    assert_int_equal(cpu_touch(ms, s + 5 * PG, MMU_WRITE), MM_FAULT_OK);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_failure_reasons(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, U, PG, VMA_READ | VMA_FIXED);
+    map_ok(ms, U + PG, PG, RW | VMA_FIXED);
+    map_ok(ms, U + 2 * PG, PG, VMA_FIXED);
+    map_ok(ms, U + 3 * PG, PG, VMA_READ | VMA_EXEC | VMA_FIXED);
+    static const struct {
+        uintptr_t va;
+        int access;
+        mm_fault_t want;
+    } cases[] = {
+        { U + 8 * PG, MMU_READ, MM_FAULT_NO_VMA },
+        { 0, MMU_READ, MM_FAULT_NO_VMA },
+        { 0xC0000000, MMU_READ, MM_FAULT_NO_VMA },
+        { U, MMU_WRITE, MM_FAULT_WRITE_RO },
+        { U + PG, MMU_EXEC, MM_FAULT_EXEC_NX },
+        { U + 2 * PG, MMU_READ, MM_FAULT_READ_NONE },
+        { U + 2 * PG, MMU_WRITE, MM_FAULT_WRITE_RO },
+        { (uintptr_t)0xFFFF800000001000ull, MMU_READ, MM_FAULT_KERNEL_ADDR },
+        { U + 3 * PG, MMU_EXEC, MM_FAULT_OK },
+        { U + PG + 123, MMU_WRITE, MM_FAULT_OK },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        assert_int_equal(cpu_touch(ms, cases[i].va, cases[i].access), cases[i].want);
+    assert_string_equal(mm_fault_name(MM_FAULT_STACK_GUARD), "stack guard");
+    assert_string_equal(mm_fault_name(MM_FAULT_NO_VMA), "no vma");
+    assert_string_equal(mm_fault_name((mm_fault_t)99), "?");
+    /* Out of frames on a COW copy: NOMEM, nothing changed. */
+    assert_int_equal(cpu_touch(ms, U + PG, MMU_WRITE), MM_FAULT_OK);
+    mspace_t *child = mspace_clone(ms);
+    page_fail_nth(1);
+    assert_int_equal(cpu_touch(child, U + PG, MMU_WRITE), MM_FAULT_NOMEM);
+    page_fail_nth(0);
+    mspace_check(child);
+    mspace_close(child);
+    mspace_close(ms);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        TEST(test_zero_fill),
+        TEST(test_file_pages_and_limit),
+        TEST(test_cow_sharers),
+        TEST(test_last_owner_reuse_after_close),
+        TEST(test_shared_anon_and_phys),
+        TEST(test_resolve_flag),
+        TEST(test_stack),
+        TEST(test_failure_reasons),
+    };
+    return cmocka_run_group_tests_name("fault", tests, NULL, NULL);
+}
