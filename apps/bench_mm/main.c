@@ -1,0 +1,28 @@
+/* bench_mm: the memory and process micro-benchmarks of docs/benchmarks.md.
+ * The same static binary runs natively, as /init of a Linux guest and as
+ * the application of our kernel; it prints one BENCH line per measurement
+ * and powers the guest off when done.  Counts are sized for TCG. */
+#include <string.h>
+
+#include "bench.h"
+#include "measure.h"
+
+#define MiB (1024u * 1024u)
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "exit") == 0)
+        return MEASURE_SPAWN_STATUS; /* spawned by measure_spawn_exit_wait */
+    printf("BENCH_START app=bench_mm tsc_mhz=%.1f\n", bench_tsc_mhz());
+    fflush(stdout);
+    measure_getppid(21, 2000);
+    measure_fault_anon(31, 256);
+    measure_cow_fault(21, 128);
+    measure_mmap_munmap("mmap_munmap_4k", 4096, 21, 200);
+    measure_mmap_munmap("mmap_munmap_1m", MiB, 21, 200);
+    measure_mprotect(21, 400);
+    measure_fork_exit_wait(21, 5);
+    measure_spawn_exit_wait(argv[0], 21, 5);
+    printf("BENCH_DONE app=bench_mm\n");
+    bench_finish(0);
+}

@@ -1,0 +1,34 @@
+/* The measurements of bench_mm.  Each repeats `rounds` rounds of `ops`
+ * operations, verifies what the kernel did, and prints one BENCH line
+ * (or `status=n/a` when the kernel lacks what it needs). */
+#ifndef MEASURE_H
+#define MEASURE_H
+
+#include <stddef.h>
+
+/* Exit status of the program when spawned as `bench_mm exit`. */
+#define MEASURE_SPAWN_STATUS 42
+
+/* First write to each of `pages` pages of a fresh private anonymous mapping. */
+void measure_fault_anon(int rounds, int pages);
+
+/* mmap of len bytes (private anonymous, read-write, not touched) + munmap. */
+void measure_mmap_munmap(const char *name, size_t len, int rounds, int ops);
+
+/* mprotect of one populated page to read-only and back (ops = calls). */
+void measure_mprotect(int rounds, int ops);
+
+/* getppid: the cheapest syscall that cannot be cached in user space. */
+void measure_getppid(int rounds, int ops);
+
+/* Write to each of `pages` pages shared copy-on-write with a forked child
+ * that is still alive; the child checks it still sees the old contents. */
+void measure_cow_fault(int rounds, int pages);
+
+/* fork + _exit in the child + waitpid in the parent. */
+void measure_fork_exit_wait(int rounds, int ops);
+
+/* posix_spawn of `self exit` + waitpid. */
+void measure_spawn_exit_wait(const char *self, int rounds, int ops);
+
+#endif

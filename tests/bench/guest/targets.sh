@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# targets.sh TARGET BINARY: prints, one argument per line, the QEMU command
+# that boots kernel TARGET (linux or ours) with the static program BINARY as
+# its only application, which prints on the serial console and powers the
+# VM off when done.  targets.sh TARGET --image: prints the path of TARGET's
+# kernel image (the -kernel file), for its size.  Exit status 3: TARGET
+# cannot run apps yet (pending).
+#
+# Both targets get exactly the same machine (qemu_common below); only the
+# kernel and the way the binary is handed to it differ.  Environment:
+# BENCH_ACCEL (kvm|tcg, default tcg), BENCH_MEM (MiB, default 128),
+# BENCH_CPU (default max), BENCH_SMP (default 1), BUILD (default build).
+set -eu
+target=$1 binary=$2
+build=${BUILD:-build}
+work="$build/bench/guest"
+
+# The machine: identical for every kernel.  No NIC (its option ROM costs
+# half a second of firmware time and no benchmark uses it); isa-debug-exit
+# lets a kernel without ACPI end QEMU (status = 2*code+1); Linux powers off
+# via ACPI.
+qemu_common() {
+    printf '%s\n' qemu-system-x86_64 \
+        -accel "${BENCH_ACCEL:-tcg}" -cpu "${BENCH_CPU:-max}" \
+        -m "${BENCH_MEM:-128}M" -smp "${BENCH_SMP:-1}" \
+        -nographic -no-reboot -nic none \
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04
+}
+
+# Debian's kernel (tests/bench/guest/fetch-linux.sh) with BINARY as /init
+# of a one-file initramfs.  panic=-1: if /init dies, Linux reboots and
+# -no-reboot ends QEMU instead of leaving it hung.
+linux_boot_args() {
+    local cpio="$work/$(basename "$1" .elf).cpio"
+    mkdir -p "$work"
+    tests/bench/guest/mkinitrd.py "$1" "$cpio"
+    printf '%s\n' -kernel "$build/bench/linux/vmlinuz" -initrd "$cpio" \
+        -append "console=ttyS0 quiet panic=-1"
+}
+
+# ====================================================================
+# THIS KERNEL: fill in once our kernel runs static apps.
+# ours_boot_args BINARY prints the QEMU arguments (after qemu_common) that
+# boot our kernel with BINARY as its application, e.g. `-kernel <our ELF
+# with a PVH note> -initrd BINARY -append <cmdline>`, building whatever
+# image it needs first.  The app's stdout must reach the serial port
+# (COM1), and its exit (or reboot(RB_POWER_OFF) as pid 1) must end QEMU.
+# ours_image prints the path of the -kernel file (its size is reported).
+# Until then: status 3, and the column says "pending".
+ours_boot_args() {
+    return 3
+}
+ours_image() {
+    return 3
+}
+# ====================================================================
+
+if [ "$binary" = --image ]; then
+    case $target in
+    linux) echo "$build/bench/linux/vmlinuz" ;;
+    ours) ours_image ;;
+    *) echo "targets.sh: unknown target $target" >&2; exit 2 ;;
+    esac
+    exit
+fi
+case $target in
+linux) args=$(linux_boot_args "$binary") ;;
+ours) args=$(ours_boot_args "$binary") || exit $? ;;
+*) echo "targets.sh: unknown target $target" >&2; exit 2 ;;
+esac
+qemu_common
+printf '%s\n' "$args"
