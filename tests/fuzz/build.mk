@@ -1,1 +1,2 @@
-# tests/fuzz: rules added by this subsystem (included by the top Makefile).
+# tests/fuzz: libFuzzer targets (included by the top Makefile).
+$(eval $(call fuzz_target,fuzz_mm,tests/fuzz/fuzz_mm.c tests/unit/mm_model.c tests/unit/fake_mmu.c $(MM_SRCS)))

@@ -192,7 +192,9 @@ void model_init(uint64_t (*next)(void *ctx), void *ctx)
     fake_mmu_setup();
     mm_zero_page();
     mm_commit_set_limit(COMMIT_LIMIT);
-    if (!file) {
+    static bool once;
+    if (!once) {
+        once = true;
         for (size_t i = 0; i < FILE_SIZE; i++)
             file_data[i] = (unsigned char)(i * 7 + 3) | 1;
         phys_base = page_new_range(NPHYS, ZONE_NORMAL);
