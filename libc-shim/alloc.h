@@ -12,8 +12,8 @@
  *             `free` feeds malloc, `local_free` collects free, they swap
  *             when `free` runs dry, so both paths are a pointer push/pop.
  *   huge      a block above LARGE_MAX: its own mapping, its descriptor out
- *             of band; freed ones are cached up to HUGE_CACHE_MAX.
- *   chunkmap  (address >> SEG_SHIFT) -> segment, or huge descriptor | 1;
+ *             of band; freed ones are cached for reuse (heap->retain).
+ *   chunkmap  (address >> SEG_SHIFT) -> segment | 2, or huge descriptor | 1;
  *             the one validating gate that free() and realloc() go through.
  *
  * Lock legend: (o) owner thread only, (a) atomic, (c) constant once set.
@@ -32,7 +32,7 @@
 #define SLOT_SHIFT  16
 #define SLOT_SIZE   (1ul << SLOT_SHIFT)
 #define SLOTS       64
-#define SEG_HDR     8192ul /* slot 0's blocks start here */
+#define SEG_HDR     12288ul /* slot 0's blocks start here */
 #define PAGE_SIZE   4096ul
 #define MIN_ALIGN   16ul
 #define SMALL_MAX   1024ul        /* sizes served through heap->direct */
@@ -41,9 +41,16 @@
 #define DIRECT      (SMALL_MAX / 16 + 1)
 #define SPAN_SLOTS_MAX 16
 #define RECIP_SHIFT 42
-#define RELEASE_THRESHOLD (16ul << 20) /* free committed slot bytes kept */
-#define HUGE_CACHE_MAX    (64ul << 20) /* freed huge bytes kept mapped */
-#define HUGE_CACHE_N      8
+/* Memory kept for reuse before it goes back to the kernel: free committed
+ * slots and cached huge blocks, each up to heap->retain bytes.  retain
+ * starts at RETAIN_MIN and doubles (up to RETAIN_MAX) whenever releases
+ * come less than RELEASE_QUIET_CYCLES apart: a program that keeps
+ * handing memory back and taking it again is not made to pay page faults
+ * and system calls for it every time. */
+#define RETAIN_MIN  (32ul << 20)
+#define RETAIN_MAX  (1ul << 30)
+#define RELEASE_QUIET_CYCLES (1ull << 28)
+#define HUGE_CACHE_N 16
 
 #define RW (1 | 2) /* PROT_READ | PROT_WRITE */
 
@@ -55,23 +62,24 @@ typedef struct block {
 struct heap;
 
 typedef struct page {
+    /* First cache line: everything malloc's and free's fast paths read. */
     block_t *free;          /* (o) blocks ready for malloc */
     block_t *local_free;    /* (o) blocks freed since the last collect */
-    uint32_t used;          /* (o) blocks handed out */
-    uint32_t capacity;      /* (o) blocks carved from the area */
-    uint32_t reserved;      /* (c) blocks that fit in the area */
-    uint32_t bsize;         /* (c) block size; 0 while the span is free */
-    uint64_t recip;         /* (c) ceil(2^42 / bsize): index without div */
-    uintptr_t carved;       /* (o) capacity * bsize */
     uint8_t *start;         /* (c) first block */
     struct heap *heap;      /* (c) owner; NULL while the span is free */
-    struct page *next, *prev; /* (o) in the owner's class queue */
-    uint8_t cls, slots, index; /* (c) class, span length, first slot */
+    uint64_t recip;         /* (c) ceil(2^42 / bsize): index without div */
+    uint32_t used;          /* (o) blocks handed out */
+    uint32_t capacity;      /* (o) blocks carved from the area */
+    uint32_t bsize;         /* (c) block size; 0 while the span is free */
     uint8_t in_full;        /* (o) off the queue: no free block left */
     uint8_t has_aligned;    /* (o) holds memalign'd interior pointers */
     uint8_t is_zero;        /* (c) the area was all zero when carved */
     uint8_t free_is_zero;   /* (o) `free` holds only untouched blocks */
-} page_t;
+    /* Second line: the slow paths. */
+    struct page *next, *prev; /* (o) in the owner's class queue */
+    uint32_t reserved;      /* (c) blocks that fit in the area */
+    uint8_t cls, slots, index; /* (c) class, span length, first slot */
+} __attribute__((aligned(64))) page_t;
 
 typedef struct segment {
     uint64_t free_mask;      /* (o) slots in no span */
@@ -102,6 +110,8 @@ typedef struct heap {
     segment_t *segments;      /* (o) */
     uintptr_t next_hint;      /* (o) where the next segment may go */
     size_t free_committed;    /* (o) bytes of free committed slots */
+    size_t retain;            /* (o) bytes of each kind kept for reuse */
+    uint64_t last_release;    /* (o) TSC of the last release */
     huge_t *huge_cache;       /* (o) freed huge blocks, newest first */
     size_t huge_cached;       /* (o) their bytes */
     unsigned huge_count;      /* (o) their number */
@@ -148,8 +158,11 @@ static inline unsigned class_slots(unsigned c)
 
 extern uintptr_t *chunkmap_root[1ul << (CHUNK_BITS - LEAF_BITS)];
 
-/* Owner tag of the chunk holding p: a segment, a huge descriptor | 1, or
- * 0 when the allocator never handed out memory there. */
+#define TAG_HUGE    1ul /* tag = huge descriptor | TAG_HUGE */
+#define TAG_SEGMENT 2ul /* tag = segment | TAG_SEGMENT */
+
+/* Owner tag of the chunk holding p: a segment | TAG_SEGMENT, a huge
+ * descriptor | TAG_HUGE, or 0 when the allocator has nothing there. */
 static inline uintptr_t chunkmap_get(const void *p)
 {
     uintptr_t k = (uintptr_t)p >> SEG_SHIFT;
@@ -183,6 +196,10 @@ void heap_drain_delayed(heap_t *h);
 /* Returns free committed slots to the kernel and unmaps empty segments
  * beyond one.  Owner only. */
 void heap_release(heap_t *h);
+
+/* Records that h gives memory back now; raises h->retain if it did so
+ * recently. */
+void heap_note_release(heap_t *h);
 
 /* ---- pages (page.c) ------------------------------------------------- */
 
@@ -227,9 +244,9 @@ void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
 /* Frees huge block d (owned by h): caches it or unmaps it. */
 void huge_free(heap_t *h, huge_t *d);
 
-/* Resizes d (owned by h) in place to n bytes if it can; returns true
+/* Resizes d (owned by the caller) in place to n bytes if it can; returns true
  * then, false when the block must move. */
-bool huge_resize(heap_t *h, huge_t *d, size_t n);
+bool huge_resize(huge_t *d, size_t n);
 
 /* ---- the internal allocation entry points (malloc.c) ---------------- */
 

@@ -28,6 +28,7 @@ heap_t *heap_acquire(void)
     for (size_t i = 0; i < DIRECT; i++)
         h->direct[i] = &page_empty;
     h->cookie = glue_entropy(h);
+    h->retain = RETAIN_MIN;
     heap_tls = h;
     return h;
 }
@@ -50,4 +51,12 @@ void heap_drain_delayed(heap_t *h)
         alloc_free_owned(h, b);
         b = next;
     }
+}
+
+void heap_note_release(heap_t *h)
+{
+    uint64_t now = __builtin_ia32_rdtsc();
+    if (now - h->last_release < RELEASE_QUIET_CYCLES && h->retain < RETAIN_MAX)
+        h->retain *= 2;
+    h->last_release = now;
 }

@@ -1,9 +1,10 @@
 /*
  * libc-shim/huge.c - blocks above LARGE_MAX: one mapping each, aligned to
  * a chunk so the chunk map can name them, described out of band (a small
- * block holds the descriptor).  Freed blocks are cached, up to
- * HUGE_CACHE_N of them and HUGE_CACHE_MAX bytes, and reused by requests
- * that fit; past that they go back to the kernel.
+ * block holds the descriptor).  Lengths are rounded to four steps per
+ * power of two (at most 25% more) so that freed blocks fit later
+ * requests: they are cached, up to HUGE_CACHE_N of them and heap->retain
+ * bytes, and reused best-fit; past that they go back to the kernel.
  */
 #include <string.h>
 
@@ -13,6 +14,16 @@
 static size_t page_round(size_t n)
 {
     return (n + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+/* n rounded up to a huge size step: a quarter of its power of two. */
+static size_t huge_round(size_t n)
+{
+    if (n <= LARGE_MAX) /* an over-aligned small request */
+        return page_round(n);
+    unsigned b = 63 - (unsigned)__builtin_clzl(n - 1);
+    size_t step = (size_t)1 << (b - 2);
+    return page_round((n + step - 1) & ~(step - 1));
 }
 
 /* Unmaps d and forgets it. */
@@ -55,7 +66,7 @@ static huge_t *cache_take(heap_t *h, size_t len, size_t align)
 void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
                  bool zero)
 {
-    size_t len = page_round(n);
+    size_t len = huge_round(n);
     if (align < SEG_SIZE)
         align = SEG_SIZE;
     huge_t *d = cache_take(h, len, align);
@@ -74,7 +85,7 @@ void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
     if (reserve > len && mspace_protect(base, len, RW) < 0)
         goto fail_map;
     *d = (huge_t){.base = base, .len = len, .reserve = reserve, .heap = h};
-    if (chunkmap_set(base, (uintptr_t)d | 1) < 0)
+    if (chunkmap_set(base, (uintptr_t)d | TAG_HUGE) < 0)
         goto fail_map;
     return base;
 fail_map:
@@ -86,7 +97,7 @@ fail_desc:
 
 void huge_free(heap_t *h, huge_t *d)
 {
-    if (d->len > HUGE_CACHE_MAX / 2) {
+    if (d->len > h->retain / 2) {
         huge_destroy(h, d);
         return;
     }
@@ -95,7 +106,9 @@ void huge_free(heap_t *h, huge_t *d)
     h->huge_cache = d;
     h->huge_cached += d->len;
     h->huge_count++;
-    while (h->huge_cached > HUGE_CACHE_MAX || h->huge_count > HUGE_CACHE_N) {
+    if (h->huge_cached > h->retain)
+        heap_note_release(h);
+    while (h->huge_cached > h->retain || h->huge_count > HUGE_CACHE_N) {
         huge_t **link = &h->huge_cache;
         while ((*link)->next)
             link = &(*link)->next;
@@ -107,9 +120,8 @@ void huge_free(heap_t *h, huge_t *d)
     }
 }
 
-bool huge_resize(heap_t *h, huge_t *d, size_t n)
+bool huge_resize(huge_t *d, size_t n)
 {
-    (void)h;
     size_t len = page_round(n);
     if (len <= d->len) {
         /* Shrinking by half or more hands the tail back. */
@@ -118,6 +130,10 @@ bool huge_resize(heap_t *h, huge_t *d, size_t n)
             d->len = len;
         return true;
     }
+    /* Grow by a whole size step (within the reservation when it can
+     * hold the request) so that small growth steps need no system call. */
+    size_t step = huge_round(n);
+    len = step <= d->reserve || len > d->reserve ? step : d->reserve;
     if (len > d->reserve) {
         void *tail = d->base + d->reserve;
         void *got = mspace_map(tail, len - d->reserve, 0,

@@ -124,9 +124,10 @@ static block_t *gate_block(segment_t *s, void *p, page_t **pgp)
     page_t *pg = &s->pages[s->slot_head[((uintptr_t)p >> SLOT_SHIFT) &
                                         (SLOTS - 1)]];
     uintptr_t diff = (uintptr_t)p - (uintptr_t)pg->start;
-    if (!pg->heap || diff >= pg->carved)
-        glue_fatal("invalid pointer (not allocated, or freed)", p);
     uintptr_t idx = (diff * pg->recip) >> RECIP_SHIFT;
+    if (!pg->heap || (uintptr_t)p < (uintptr_t)pg->start ||
+        idx >= pg->capacity)
+        glue_fatal("invalid pointer (not allocated, or freed)", p);
     block_t *b = (block_t *)(pg->start + idx * pg->bsize);
     if ((void *)b != p && !pg->has_aligned)
         glue_fatal("invalid pointer (not the start of a block)", p);
@@ -134,10 +135,10 @@ static block_t *gate_block(segment_t *s, void *p, page_t **pgp)
     return b;
 }
 
-/* Huge descriptor for tag (chunk map entry with bit 0), validated. */
+/* Huge descriptor of chunk map tag `tag` (TAG_HUGE set), validated. */
 static huge_t *gate_huge(uintptr_t tag, void *p)
 {
-    huge_t *d = (huge_t *)(tag & ~(uintptr_t)1);
+    huge_t *d = (huge_t *)(tag & ~TAG_HUGE);
     if ((void *)d->base != p)
         glue_fatal("invalid pointer (inside a huge block)", p);
     if (d->cached)
@@ -165,7 +166,7 @@ static slow_path void free_slow(heap_t *h, void *p, uintptr_t tag)
 {
     if (!tag)
         glue_fatal("invalid pointer (not allocated, or freed)", p);
-    if (tag & 1) {
+    if (tag & TAG_HUGE) {
         huge_t *d = gate_huge(tag, p);
         if (d->heap == h)
             huge_free(h, d);
@@ -174,7 +175,7 @@ static slow_path void free_slow(heap_t *h, void *p, uintptr_t tag)
         return;
     }
     page_t *pg;
-    block_t *b = gate_block((segment_t *)tag, p, &pg);
+    block_t *b = gate_block((segment_t *)(tag & ~TAG_SEGMENT), p, &pg);
     if (pg->heap == h)
         free_local(h, pg, b);
     else
@@ -192,13 +193,19 @@ void API(free)(void *p)
         return;
     uintptr_t tag = chunkmap_get(p);
     heap_t *h = heap_tls;
-    if (likely(tag && !(tag & 1))) {
-        segment_t *s = (segment_t *)tag;
+    /* A segment's tag is its own address | TAG_SEGMENT: one compare
+     * rules out unknown chunks and huge blocks. */
+    uintptr_t seg = (uintptr_t)p & ~(SEG_SIZE - 1);
+    if (likely(tag == (seg | TAG_SEGMENT))) {
+        segment_t *s = (segment_t *)seg;
         page_t *pg = &s->pages[s->slot_head[((uintptr_t)p >> SLOT_SHIFT) &
                                             (SLOTS - 1)]];
         uintptr_t diff = (uintptr_t)p - (uintptr_t)pg->start;
-        if (likely(pg->heap == h && diff < pg->carved &&
-                   ((diff * pg->recip) >> RECIP_SHIFT) * pg->bsize == diff)) {
+        uintptr_t idx = (diff * pg->recip) >> RECIP_SHIFT;
+        /* diff < 4 MiB gives the exact quotient; a pointer below start
+         * wraps to a diff no idx * bsize can equal. */
+        if (likely(pg->heap == h && idx * pg->bsize == diff &&
+                   idx < pg->capacity)) {
             free_local(h, pg, p);
             return;
         }
@@ -215,10 +222,10 @@ size_t API(malloc_usable_size)(void *p)
     uintptr_t tag = chunkmap_get(p);
     if (!tag)
         glue_fatal("malloc_usable_size(): invalid pointer", p);
-    if (tag & 1)
+    if (tag & TAG_HUGE)
         return gate_huge(tag, p)->len;
     page_t *pg;
-    block_t *b = gate_block((segment_t *)tag, p, &pg);
+    block_t *b = gate_block((segment_t *)(tag & ~TAG_SEGMENT), p, &pg);
     return pg->bsize - (size_t)((uint8_t *)p - (uint8_t *)b);
 }
 
@@ -252,14 +259,14 @@ void *API(realloc)(void *p, size_t n)
     uintptr_t tag = chunkmap_get(p);
     if (!tag)
         glue_fatal("realloc(): invalid pointer", p);
-    if (tag & 1) {
+    if (tag & TAG_HUGE) {
         huge_t *d = gate_huge(tag, p);
-        if (d->heap == h && n > LARGE_MAX / 2 && huge_resize(h, d, n))
+        if (d->heap == h && n > LARGE_MAX / 2 && huge_resize(d, n))
             return p;
         return realloc_move(h, p, d->len, n);
     }
     page_t *pg;
-    block_t *b = gate_block((segment_t *)tag, p, &pg);
+    block_t *b = gate_block((segment_t *)(tag & ~TAG_SEGMENT), p, &pg);
     size_t have = pg->bsize - (size_t)((uint8_t *)p - (uint8_t *)b);
     if (n <= have && (n >= have / 2 || have <= 64))
         return p;
@@ -286,7 +293,7 @@ static void *alloc_aligned(size_t align, size_t n)
             return NULL;
         uint8_t *p = (uint8_t *)(((uintptr_t)b + align - 1) & ~(align - 1));
         if (p != b) {
-            segment_t *s = (segment_t *)chunkmap_get(b);
+            segment_t *s = (segment_t *)(chunkmap_get(b) & ~TAG_SEGMENT);
             s->pages[s->slot_head[((uintptr_t)b >> SLOT_SHIFT) & (SLOTS - 1)]]
                 .has_aligned = 1;
         }

@@ -76,7 +76,6 @@ static void page_extend(page_t *pg)
     pg->free = (block_t *)first;
     pg->free_is_zero = pg->is_zero;
     pg->capacity += n;
-    pg->carved = (uintptr_t)pg->capacity * pg->bsize;
 }
 
 /* Gives pg a free block if it can have one: local frees first, then
@@ -106,7 +105,6 @@ static page_t *page_new(heap_t *h, unsigned cls)
     pg->start = (uint8_t *)s + off;
     pg->reserved = (uint32_t)(area / pg->bsize);
     pg->capacity = 0;
-    pg->carved = 0;
     pg->used = 0;
     pg->free = pg->local_free = NULL;
     pg->cls = (uint8_t)cls;

@@ -1,8 +1,8 @@
 /*
  * libc-shim/segment.c - segments: 4 MiB reservations cut into 64 KiB
  * slots, committed when a span first uses them and released (pages given
- * back, reservation kept) once a heap holds more than RELEASE_THRESHOLD
- * bytes of free committed slots.
+ * back, reservation kept) once a heap holds more than heap->retain bytes
+ * of free committed slots.
  */
 #include "alloc.h"
 #include "mspace.h"
@@ -32,7 +32,7 @@ static segment_t *segment_new(heap_t *h)
     if (mspace_failed(m))
         return NULL;
     if (mspace_protect(m, SLOT_SIZE, RW) < 0 ||
-        chunkmap_set(m, (uintptr_t)m) < 0) {
+        chunkmap_set(m, (uintptr_t)m | TAG_SEGMENT) < 0) {
         mspace_unmap(m, SEG_SIZE);
         return NULL;
     }
@@ -106,7 +106,7 @@ void segment_span_free(heap_t *h, page_t *pg)
     s->free_mask |= run_mask(pg->index, pg->slots);
     h->free_committed += ((size_t)pg->slots << SLOT_SHIFT) -
                          (pg->index == 0 ? SEG_HDR : 0);
-    if (h->free_committed > RELEASE_THRESHOLD)
+    if (h->free_committed > h->retain)
         heap_release(h);
 }
 
@@ -131,6 +131,7 @@ static void segment_release(segment_t *s)
 
 void heap_release(heap_t *h)
 {
+    heap_note_release(h);
     bool kept_empty = false;
     size_t free_committed = 0;
     for (segment_t **link = &h->segments; *link;) {
