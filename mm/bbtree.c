@@ -76,10 +76,14 @@ static bbnode_t *rotate_right(bbtree_t *tree, bbnode_t *x)
     return y;
 }
 
-/* Restores balance and augmentation from `n` up to the root. */
-static void rebalance(bbtree_t *tree, bbnode_t *n)
+/* Restores balance and augmentation from `n` up toward the root.  It stops
+ * at the first node whose height and augmentation come out unchanged (its
+ * ancestors depend on nothing else), but never below `must`, a node whose
+ * own key may have changed. */
+static void rebalance(bbtree_t *tree, bbnode_t *n, const bbnode_t *must)
 {
     while (n) {
+        bbnode_t old = *n;
         pull(n);
         int balance = height(n->left) - height(n->right);
         if (balance > 1) {
@@ -90,7 +94,12 @@ static void rebalance(bbtree_t *tree, bbnode_t *n)
             if (height(n->right->right) < height(n->right->left))
                 rotate_right(tree, n->right);
             n = rotate_left(tree, n);
+        } else if (!must && old.height == n->height && old.sub_lo == n->sub_lo &&
+                   old.sub_hi == n->sub_hi && old.max_gap == n->max_gap) {
+            return;
         }
+        if (n == must)
+            must = NULL;
         n = n->parent;
     }
 }
@@ -108,12 +117,13 @@ void bbtree_insert(bbtree_t *tree, bbnode_t *node)
     node->left = node->right = NULL;
     *link = node;
     tree->count++;
-    rebalance(tree, node);
+    node->height = 0; /* never equal to its pulled height: no early stop here */
+    rebalance(tree, node, NULL);
 }
 
 void bbtree_remove(bbtree_t *tree, bbnode_t *node)
 {
-    bbnode_t *start;
+    bbnode_t *start, *must = NULL;
     if (!node->left || !node->right) {
         start = node->parent;
         replace_child(tree, node, node->left ? node->left : node->right);
@@ -134,16 +144,17 @@ void bbtree_remove(bbtree_t *tree, bbnode_t *node)
         s->left = node->left;
         s->left->parent = s;
         replace_child(tree, node, s);
+        must = s; /* took node's place: its augmentation is stale */
     }
     node->parent = node->left = node->right = NULL;
     tree->count--;
-    rebalance(tree, start);
+    rebalance(tree, start, must);
 }
 
 void bbtree_update(bbtree_t *tree, bbnode_t *node)
 {
     assert(node->size > 0);
-    rebalance(tree, node);
+    rebalance(tree, node, node);
 }
 
 bbnode_t *bbtree_search(const bbtree_t *tree, uintptr_t addr)

@@ -53,6 +53,7 @@ void fake_mmu_add_bank(phys_addr_t base, size_t size)
     assert(nbanks < MAX_BANKS && !(base & 0x1fffff) && !(size & 0x1fffff));
     banks[nbanks].mem = aligned_alloc(0x200000, size);
     assert(banks[nbanks].mem);
+    memset(banks[nbanks].mem, 0x5a, size); /* host-fault it in now, not in timed code */
     banks[nbanks].base = base;
     banks[nbanks].size = size;
     nbanks++;
