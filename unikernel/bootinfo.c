@@ -1,4 +1,6 @@
 /* bootinfo.c - the protocol-neutral boot information and its boot log. */
+#include <assert.h>
+
 #include "boot_info.h"
 #include "klog.h"
 
@@ -12,6 +14,13 @@ void boot_add_region(struct boot_info *bi, uint64_t base, uint64_t length,
         return;
     }
     bi->regions[bi->nregions++] = (struct boot_region){ base, length, type };
+}
+
+void boot_reserve(struct boot_info *bi, uint64_t start, uint64_t end)
+{
+    if (bi->nreserved == BOOT_MAX_RESERVED)
+        panic("boot: more than %d reserved ranges", BOOT_MAX_RESERVED);
+    bi->reserved[bi->nreserved++] = (struct boot_range){ start, end };
 }
 
 uint64_t boot_usable_bytes(const struct boot_info *bi)

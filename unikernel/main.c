@@ -6,17 +6,21 @@
 #include <stdint.h>
 
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/paging.h"
 #include "boot_info.h"
 #include "cmdline.h"
 #include "kernel_exit.h"
 #include "klog.h"
 #include "multiboot2.h"
+#include "ram.h"
 #include "selftest.h"
 
 #define KERNEL_NAME "unikernel"
 #define KERNEL_VERSION "0.1"
 
 static struct cmdline cmdline;
+
+extern const char _kernel_phys_start[], _kernel_phys_end[];
 
 /* Reads the loader's information, whatever the protocol. */
 static void boot_info_read(uint32_t magic, uintptr_t info)
@@ -33,6 +37,20 @@ static void boot_info_read(uint32_t magic, uintptr_t info)
     if (err)
         panic("boot: malformed %s information at 0x%lx (%d)",
               magic == MB2_BOOT_MAGIC ? "multiboot2" : "pvh", info, err);
+    boot_reserve(&boot_info, (uintptr_t)_kernel_phys_start,
+                 (uintptr_t)_kernel_phys_end);
+}
+
+/* Frames first from the RAM the boot tables reach, then the final tables,
+ * then the rest of RAM (now in the direct map). */
+static void memory_init(void)
+{
+    uint64_t low = ram_add(&boot_info, 0, BOOT_DIRECT_MAP_END);
+    paging_init(&boot_info);
+    uint64_t high = ram_add(&boot_info, BOOT_DIRECT_MAP_END, UINT64_MAX);
+    klog(KLOG_INFO, "ram: %lu KiB given to the frame allocator\n",
+         (low + high) >> 10);
+    ram_print_zones();
 }
 
 /* Parses the command line and sets the console level from it; returns
@@ -68,10 +86,11 @@ void kernel_main(uint32_t magic, uintptr_t info)
     klog(KLOG_NOTICE, "%s %s (x86_64) booting\n", KERNEL_NAME, KERNEL_VERSION);
     boot_info_print(&boot_info);
     cmdline_report(err);
+    memory_init();
     if (cmdline.test) {
         err = selftest_run(cmdline.test);
         if (err == -ENOENT)
-            panic("selftest: no test named '%s'", cmdline.test);
+            panic("selftest: no test named in '%s'", cmdline.test);
         if (err)
             panic("selftest: %s failed (%d)", cmdline.test, err);
     }

@@ -4,9 +4,14 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "arch/mmu.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
 #include "klog.h"
+#include "mm/page.h"
 #include "selftest.h"
 
 /* Canonical lower-half address that no boot table maps (above 4 GiB). */
@@ -25,24 +30,176 @@ static int __attribute__((noinline)) selftest_pf(void)
     return -EINVAL; /* not reached: #PF panics */
 }
 
+static int __attribute__((noinline)) selftest_wtext(void)
+{
+    volatile uint8_t *text = (volatile uint8_t *)(uintptr_t)selftest_run;
+    *text = 0xCC; /* kernel text is read-only: #PF, "write to a read-only page" */
+    return -EINVAL;
+}
+
+static uint8_t data_code[16] = { 0xC3 }; /* "ret", in a RW + NX data page */
+
+static int __attribute__((noinline)) selftest_xdata(void)
+{
+    ((void (*)(void))(uintptr_t)data_code)(); /* #PF: fetch from NX page */
+    return -EINVAL;
+}
+
+/* Expects the rights `want` (MMU_READ/WRITE/EXEC, 0: unmapped) at `va`. */
+static int expect_rights(const char *what, uintptr_t va, int want)
+{
+    int got = mmu_query(mmu_kernel_dir(), va, NULL);
+    got &= MMU_READ | MMU_WRITE | MMU_EXEC;
+    if (got == want)
+        return 0;
+    kprintf("selftest paging: %s at 0x%lx has rights %x, expected %x\n", what,
+            va, got, want);
+    return -EINVAL;
+}
+
+extern const char _text[], _rodata[], _data[], _ebss[];
+
+/* The final tables: sections with their rights, no low mapping, W^X. */
+static int selftest_paging(void)
+{
+    int err = 0;
+    err |= expect_rights("NULL", 0, 0);
+    err |= expect_rights("1 MiB", 0x100000, 0);
+    err |= expect_rights("4 MiB - 4 KiB", 0x3FF000, 0);
+    err |= expect_rights("text", (uintptr_t)_text, MMU_READ | MMU_EXEC);
+    err |= expect_rights("rodata", (uintptr_t)_rodata, MMU_READ);
+    err |= expect_rights("data", (uintptr_t)_data, MMU_READ | MMU_WRITE);
+    err |= expect_rights("bss end", (uintptr_t)_ebss - 1, MMU_READ | MMU_WRITE);
+    err |= expect_rights("direct map", (uintptr_t)mmu_kaddr(0x200000),
+                         MMU_READ | MMU_WRITE);
+    int bad = paging_audit();
+    kprintf("selftest paging: audit found %d W+X or lower-half mappings\n", bad);
+    return err || bad ? -EINVAL : 0;
+}
+
+/* Allocates every frame (chained through their first word), frees them
+ * all, and checks that the allocator's totals come back. */
+static int selftest_frames(void)
+{
+    size_t free_before = page_free_count(), zfree[ZONE_COUNT], ztotal;
+    for (int z = 0; z < ZONE_COUNT; z++)
+        page_zone_stats(z, &ztotal, &zfree[z]);
+    phys_addr_t head = 0, pa;
+    size_t count = 0;
+    while ((pa = page_new())) {
+        *(phys_addr_t *)mmu_kaddr(pa) = head;
+        head = pa;
+        count++;
+    }
+    size_t free_empty = page_free_count();
+    while (head) {
+        pa = head;
+        head = *(phys_addr_t *)mmu_kaddr(pa);
+        page_release(pa);
+    }
+    kprintf("selftest frames: allocated %zu of %zu free frames, %zu free "
+            "after freeing them\n", count, free_before, page_free_count());
+    int err = count == free_before && free_empty == 0 &&
+              page_free_count() == free_before ? 0 : -EINVAL;
+    for (int z = 0; z < ZONE_COUNT; z++) {
+        size_t f;
+        page_zone_stats(z, &ztotal, &f);
+        if (f != zfree[z]) {
+            kprintf("selftest frames: zone %d: %zu free, %zu before\n", z, f,
+                    zfree[z]);
+            err = -EINVAL;
+        }
+    }
+    return err;
+}
+
+/* A user directory: map, touch, protect, unmap, destroy; every frame and
+ * table page must come back. */
+static int selftest_mmu(void)
+{
+    static const uintptr_t where[] = { 0x400000, 0x40000000, 0xBFFFF000 };
+    size_t before = page_free_count();
+    mmu_dir_t *dir = mmu_dir_create();
+    phys_addr_t frames[3];
+    int err = dir ? 0 : -ENOMEM;
+    for (int i = 0; i < 3 && !err; i++) {
+        frames[i] = page_new();
+        err = frames[i] ? mmu_map(dir, where[i], frames[i],
+                                  MMU_READ | MMU_WRITE | MMU_USER) : -ENOMEM;
+    }
+    if (err)
+        return err;
+    mmu_switch(dir);
+    for (int i = 0; i < 3; i++)
+        *(volatile uint64_t *)where[i] = 0x5a5a0000 + i;
+    for (int i = 0; i < 3; i++) {
+        phys_addr_t pa;
+        int f = mmu_query(dir, where[i], &pa);
+        if (pa != frames[i] || !(f & MMU_DIRTY) || !(f & MMU_WRITE) ||
+            *(uint64_t *)mmu_kaddr(pa) != 0x5a5a0000u + i)
+            err = -EINVAL;
+        mmu_protect(dir, where[i], MMU_READ | MMU_USER);
+        f = mmu_query(dir, where[i], NULL);
+        if ((f & (MMU_READ | MMU_WRITE | MMU_EXEC)) != MMU_READ)
+            err = -EINVAL;
+        mmu_protect(dir, where[i], MMU_USER); /* PROT_NONE keeps the frame */
+        if (mmu_query(dir, where[i], NULL) != (MMU_PRESENT | MMU_USER |
+                                                MMU_ACCESSED | MMU_DIRTY))
+            err = -EINVAL;
+    }
+    mmu_flush(dir, USER_BASE, USER_END - USER_BASE);
+    mmu_switch(mmu_kernel_dir());
+    for (int i = 0; i < 3; i++) {
+        int f;
+        if (mmu_unmap(dir, where[i], &f) != frames[i] || !(f & MMU_DIRTY))
+            err = -EINVAL;
+        page_release(frames[i]);
+    }
+    size_t tables = before - page_free_count();
+    mmu_dir_destroy(dir);
+    kprintf("selftest mmu: %zu table pages used, %zu free frames before, "
+            "%zu after destroy\n", tables, before, page_free_count());
+    return err || page_free_count() != before ? -EINVAL : 0;
+}
+
 static const struct {
     const char *name;
     int (*run)(void);
 } selftests[] = {
     { "ud", selftest_ud }, /* invalid opcode -> exception report */
     { "pf", selftest_pf }, /* write to an unmapped page -> report */
+    { "wtext", selftest_wtext }, /* write to kernel text -> report */
+    { "xdata", selftest_xdata }, /* execute a data page -> report */
+    { "paging", selftest_paging }, /* final tables: rights, W^X, no low map */
+    { "frames", selftest_frames }, /* every frame allocated and freed */
+    { "mmu", selftest_mmu }, /* a user directory's life cycle */
 };
 
-int selftest_run(const char *name)
+/* Runs the one test named by name[0..len). */
+static int selftest_one(const char *name, size_t len)
 {
     for (size_t i = 0; i < sizeof(selftests) / sizeof(selftests[0]); i++) {
-        if (strcmp(selftests[i].name, name) == 0) {
-            kprintf("selftest %s: start\n", name);
+        if (strlen(selftests[i].name) == len &&
+            strncmp(selftests[i].name, name, len) == 0) {
+            kprintf("selftest %s: start\n", selftests[i].name);
             int err = selftests[i].run();
-            kprintf("selftest %s: %s (%d)\n", name, err ? "FAILED" : "passed",
-                    err);
+            kprintf("selftest %s: %s (%d)\n", selftests[i].name,
+                    err ? "FAILED" : "passed", err);
             return err;
         }
     }
     return -ENOENT;
+}
+
+int selftest_run(const char *names)
+{
+    while (*names) {
+        const char *comma = strchr(names, ',');
+        size_t len = comma ? (size_t)(comma - names) : strlen(names);
+        int err = selftest_one(names, len);
+        if (err)
+            return err;
+        names += len + (comma ? 1 : 0);
+    }
+    return 0;
 }

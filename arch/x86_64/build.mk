@@ -10,13 +10,15 @@
 # than KERNEL_MAX_SIZE, so such a build fails instead of hanging at boot.
 
 KERNEL_SRCS += arch/x86_64/boot.S arch/x86_64/traps.S arch/x86_64/cpu.c \
-               arch/x86_64/serial.c arch/x86_64/trap.c arch/x86_64/pvh.c
+               arch/x86_64/serial.c arch/x86_64/trap.c arch/x86_64/pvh.c \
+               arch/x86_64/mmu.c arch/x86_64/paging.c
 
 KERNEL_ELF      := $(BUILD)/kernel.elf
 KERNEL_MAX_SIZE ?= 16777216
 KLDFLAGS        := -nostdlib -static -z max-page-size=4096 \
                    --no-warn-rwx-segments
-kernel_objs      = $(patsubst %,$(BUILD)/kernel/%.o,$(basename $(1)))
+# (sorted: a source listed by two fragments is linked once)
+kernel_objs      = $(patsubst %,$(BUILD)/kernel/%.o,$(basename $(sort $(1))))
 
 $(BUILD)/kernel/%.o: %.c
 	@mkdir -p $(dir $@)

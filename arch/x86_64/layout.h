@@ -20,11 +20,12 @@
 #define DIRECT_MAP_BASE  0xFFFF800000000000
 #define DIRECT_MAP_SIZE  0x0000400000000000   /* 64 TiB */
 #define KMAP_BASE        0xFFFFC00000000000
-#define KMAP_END         0xFFFFFF0000000000
+#define KMAP_END         0xFFFFC08000000000   /* 512 GiB: one PML4 slot */
 #define USER_BASE        0x400000
 #define USER_END         0xC0000000
 
 #define BOOT_STACK_SIZE  16384
+#define BOOT_DIRECT_MAP_END 0x100000000      /* boot.S direct-maps 4 GiB */
 #define BOOT_MAGIC_PVH   0x336ec578           /* hvm_start_info magic */
 
 #include "unikernel/include/kernel_exit.h"

@@ -1,5 +1,6 @@
 /* pvh.c - reads the PVH start info (qemu -kernel) into struct boot_info. */
 #include <errno.h>
+#include <string.h>
 
 #include "arch/x86_64/arch.h"
 #include "boot_info.h"
@@ -35,14 +36,23 @@ int pvh_parse(uintptr_t info, struct boot_info *bi)
     bi->loader = "PVH";
     bi->info_start = info;
     bi->info_end = info + sizeof(*si);
-    if (si->cmdline_paddr)
+    boot_reserve(bi, info, info + sizeof(*si));
+    if (si->cmdline_paddr) {
         bi->cmdline = boot_kaddr(si->cmdline_paddr);
+        boot_reserve(bi, si->cmdline_paddr,
+                     si->cmdline_paddr + strlen(bi->cmdline) + 1);
+    }
     if (si->version >= 1 && si->memmap_paddr) {
         const struct hvm_memmap_entry *e = boot_kaddr(si->memmap_paddr);
+        boot_reserve(bi, si->memmap_paddr,
+                     si->memmap_paddr + si->memmap_entries * sizeof(*e));
         for (uint32_t i = 0; i < si->memmap_entries; i++)
             boot_add_region(bi, e[i].addr, e[i].size, e[i].type);
     }
     const struct hvm_modlist_entry *m = boot_kaddr(si->modlist_paddr);
+    if (si->nr_modules)
+        boot_reserve(bi, si->modlist_paddr,
+                     si->modlist_paddr + si->nr_modules * sizeof(*m));
     for (uint32_t i = 0; i < si->nr_modules; i++) {
         if (bi->nmodules == BOOT_MAX_MODULES) {
             bi->dropped++;

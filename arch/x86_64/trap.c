@@ -104,8 +104,10 @@ void trap_dispatch(struct trap_frame *f)
     backtrace_print(f->rip, f->rbp);
     uintptr_t offset;
     const char *sym = ksym_lookup(f->rip, &offset);
-    panic("unhandled exception %s (%s) at %s+0x%lx", name[0], name[1],
-          sym ? sym : "?", sym ? offset : f->rip);
+    if (sym)
+        panic("unhandled exception %s (%s) at %s+0x%lx", name[0], name[1],
+              sym, offset);
+    panic("unhandled exception %s (%s) at 0x%lx", name[0], name[1], f->rip);
 }
 
 /* A frame pointer we may follow: aligned and inside the kernel half. */

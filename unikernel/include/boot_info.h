@@ -12,6 +12,7 @@
 
 #define BOOT_MAX_REGIONS 128
 #define BOOT_MAX_MODULES 16
+#define BOOT_MAX_RESERVED 16
 
 /* Memory region types (the Multiboot2 / E820 values). */
 #define BOOT_MEM_AVAILABLE 1
@@ -32,6 +33,11 @@ struct boot_module {
     const char *name;
 };
 
+struct boot_range {
+    uint64_t start; /* physical, inclusive */
+    uint64_t end;   /* physical, exclusive */
+};
+
 struct boot_info {
     const char *protocol;  /* "multiboot2" or "pvh" */
     const char *loader;    /* boot loader name, "" when not given */
@@ -42,12 +48,18 @@ struct boot_info {
     struct boot_region regions[BOOT_MAX_REGIONS];
     size_t nmodules;
     struct boot_module modules[BOOT_MAX_MODULES];
-    size_t dropped;        /* regions or modules beyond the arrays */
+    size_t nreserved;      /* RAM in use that is not a module: the */
+    struct boot_range reserved[BOOT_MAX_RESERVED]; /* loader's data, kernel */
+    size_t dropped;        /* entries beyond the arrays */
 };
 
 /* Appends a region; counts it in `dropped` when the array is full. */
 void boot_add_region(struct boot_info *bi, uint64_t base, uint64_t length,
                      uint32_t type);
+
+/* Marks [start, end) as in use (kept out of the frame allocator).
+ * Panics when the table is full: losing one would corrupt memory. */
+void boot_reserve(struct boot_info *bi, uint64_t start, uint64_t end);
 
 /* Sum of the lengths of the available regions, in bytes. */
 uint64_t boot_usable_bytes(const struct boot_info *bi);

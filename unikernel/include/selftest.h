@@ -3,8 +3,9 @@
 #ifndef KERNEL_SELFTEST_H
 #define KERNEL_SELFTEST_H
 
-/* Runs self-test `name`.  Returns 0 when it passed, -ENOENT when there is
- * no such test; a test that expects a crash does not return. */
-int selftest_run(const char *name);
+/* Runs the self-tests named in `names` (comma-separated), in order, up to
+ * the first failure.  Returns 0 when all passed, -ENOENT when one does
+ * not exist, else the failing test's error; a crash test does not return. */
+int selftest_run(const char *names);
 
 #endif

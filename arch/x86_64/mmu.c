@@ -1,0 +1,263 @@
+/*
+ * mmu.c - arch/mmu.h on x86_64 4-level page tables (4 KiB pages; the
+ * direct map alone uses 2 MiB / 1 GiB pages, built by paging.c).
+ *
+ * A directory is named by the kernel address (direct map) of its PML4, so
+ * no descriptor is allocated.  The kernel half (PML4 entries 256..511) is
+ * filled at boot and copied into every user PML4: later kernel mappings
+ * change shared lower-level tables only, and every space sees them.
+ *
+ * PTE software bits: MAPPED says a translation exists (a PROT_NONE page
+ * keeps its frame with the hardware P bit clear); READ remembers the read
+ * right, which x86 cannot take away from a present page.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdbool.h>
+
+#include "arch/mmu.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/x86.h"
+#include "mm/page.h"
+
+#define FLUSH_PAGES_MAX 32 /* above this, one full flush beats invlpg */
+#define CR4_PGE (1u << 7)
+
+static phys_addr_t kernel_pml4;
+static bool kernel_half_final; /* no new PML4 entry in the kernel half */
+
+uint64_t pte_from_flags(int flags)
+{
+    uint64_t pte = PTE_MAPPED;
+    if (flags & (MMU_READ | MMU_WRITE | MMU_EXEC))
+        pte |= PTE_P;
+    if (flags & MMU_READ)
+        pte |= PTE_READ;
+    if (flags & MMU_WRITE)
+        pte |= PTE_W;
+    if (!(flags & MMU_EXEC))
+        pte |= PTE_NX;
+    if (flags & MMU_USER)
+        pte |= PTE_U;
+    if (flags & MMU_UNCACHED)
+        pte |= PTE_PCD | PTE_PWT;
+    if (flags & MMU_GLOBAL)
+        pte |= PTE_G;
+    return pte;
+}
+
+int pte_to_flags(uint64_t pte)
+{
+    if (!(pte & (PTE_MAPPED | PTE_P)))
+        return 0;
+    int flags = MMU_PRESENT;
+    if (pte & PTE_READ)
+        flags |= MMU_READ;
+    if (pte & PTE_W)
+        flags |= MMU_WRITE;
+    if ((pte & PTE_P) && !(pte & PTE_NX))
+        flags |= MMU_EXEC;
+    if (pte & PTE_U)
+        flags |= MMU_USER;
+    if (pte & PTE_PCD)
+        flags |= MMU_UNCACHED;
+    if (pte & PTE_G)
+        flags |= MMU_GLOBAL;
+    if (pte & PTE_A)
+        flags |= MMU_ACCESSED;
+    if (pte & PTE_D)
+        flags |= MMU_DIRTY;
+    return flags;
+}
+
+static bool kernel_half(uintptr_t va)
+{
+    return va >= DIRECT_MAP_BASE;
+}
+
+uint64_t *pte_table(phys_addr_t table)
+{
+    return mmu_kaddr(table);
+}
+
+uint64_t *pte_walk(phys_addr_t pml4, uintptr_t va, int level, bool create,
+                   int *found)
+{
+    uint64_t *table = pte_table(pml4);
+    for (int l = 3; l > level; l--) {
+        uint64_t *e = &table[PTE_INDEX(va, l)];
+        if (*e & PTE_PS) { /* a large page covers va at level l */
+            *found = l;
+            return e;
+        }
+        if (!(*e & PTE_P)) {
+            if (!create)
+                return NULL;
+            assert(l != 3 || !kernel_half(va) || !kernel_half_final);
+            phys_addr_t pa = page_new();
+            if (!pa)
+                return NULL;
+            page_zero(pa);
+            *e = pa | PTE_P | PTE_W | (kernel_half(va) ? 0 : PTE_U);
+        }
+        table = pte_table(*e & PTE_ADDR);
+    }
+    *found = level;
+    return &table[PTE_INDEX(va, level)];
+}
+
+/* The 4 KiB leaf entry of `va`, creating tables when `create`; NULL when
+ * absent (or no frame for a table).  A large page there is a bug. */
+static uint64_t *leaf(mmu_dir_t *dir, uintptr_t va, bool create)
+{
+    int level;
+    uint64_t *e = pte_walk(mmu_paddr(dir), va, 0, create, &level);
+    if (e && level != 0)
+        panic("mmu: 0x%lx lies in a large page of the direct map", va);
+    return e;
+}
+
+mmu_dir_t *mmu_kernel_dir(void)
+{
+    return mmu_kaddr(kernel_pml4);
+}
+
+void mmu_set_kernel_dir(phys_addr_t pml4, bool final)
+{
+    kernel_pml4 = pml4;
+    kernel_half_final = final;
+}
+
+mmu_dir_t *mmu_dir_create(void)
+{
+    phys_addr_t pa = page_new();
+    if (!pa)
+        return NULL;
+    uint64_t *pml4 = pte_table(pa), *kernel = pte_table(kernel_pml4);
+    for (int i = 0; i < 256; i++)
+        pml4[i] = 0;
+    for (int i = 256; i < 512; i++)
+        pml4[i] = kernel[i];
+    return (mmu_dir_t *)pml4;
+}
+
+/* Frees table `pa` at `level` (2 PDPT, 1 PD, 0 PT) and the tables below. */
+static void table_free(phys_addr_t pa, int level)
+{
+    if (level > 0) {
+        uint64_t *table = pte_table(pa);
+        for (int i = 0; i < 512; i++)
+            if (table[i] & PTE_P)
+                table_free(table[i] & PTE_ADDR, level - 1);
+    }
+    page_release(pa);
+}
+
+void mmu_dir_destroy(mmu_dir_t *dir)
+{
+    assert(dir != mmu_kernel_dir());
+    phys_addr_t pa = mmu_paddr(dir);
+    if (pa == (read_cr3() & PTE_ADDR)) /* the last task of it is exiting */
+        mmu_switch(mmu_kernel_dir());
+    uint64_t *pml4 = (uint64_t *)dir;
+    for (int i = 0; i < 256; i++)
+        if (pml4[i] & PTE_P)
+            table_free(pml4[i] & PTE_ADDR, 2);
+    page_release(pa);
+}
+
+int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
+{
+    assert(!(va & PAGE_MASK) && !(pa & PAGE_MASK) && !(pa & ~PTE_ADDR));
+    assert(kernel_half(va) == !(flags & MMU_USER));
+    uint64_t *e = leaf(dir, va, true);
+    if (!e)
+        return -ENOMEM;
+    *e = pa | pte_from_flags(flags);
+    return 0;
+}
+
+phys_addr_t mmu_unmap(mmu_dir_t *dir, uintptr_t va, int *flags)
+{
+    uint64_t *e = leaf(dir, va, false);
+    if (!e || !(*e & PTE_MAPPED))
+        return (phys_addr_t)-1;
+    if (flags)
+        *flags = pte_to_flags(*e);
+    phys_addr_t pa = *e & PTE_ADDR;
+    *e = 0;
+    return pa;
+}
+
+int mmu_protect(mmu_dir_t *dir, uintptr_t va, int flags)
+{
+    uint64_t *e = leaf(dir, va, false);
+    if (!e || !(*e & PTE_MAPPED))
+        return -ENOENT;
+    *e = (*e & (PTE_ADDR | PTE_A | PTE_D)) | pte_from_flags(flags);
+    return 0;
+}
+
+int mmu_query(mmu_dir_t *dir, uintptr_t va, phys_addr_t *pa)
+{
+    int level;
+    uint64_t *e = pte_walk(mmu_paddr(dir), va, 0, false, &level);
+    if (!e || !(pte_to_flags(*e) & MMU_PRESENT))
+        return 0;
+    if (pa) {
+        uint64_t span = (uint64_t)PAGE_SIZE << (9 * level);
+        *pa = (*e & PTE_ADDR & ~(span - 1)) + ((va & (span - 1)) & ~PAGE_MASK);
+    }
+    return pte_to_flags(*e);
+}
+
+/* Flushes the whole TLB, global entries included when `global`. */
+static void flush_all(bool global)
+{
+    if (global) {
+        uint64_t cr4 = read_cr4();
+        write_cr4(cr4 & ~(uint64_t)CR4_PGE);
+        write_cr4(cr4);
+    } else {
+        write_cr3(read_cr3());
+    }
+}
+
+void mmu_flush(mmu_dir_t *dir, uintptr_t va, size_t length)
+{
+    bool kernel = kernel_half(va);
+    /* A user directory not in CR3 has nothing in the TLB: switching to it
+     * reloads CR3, which drops every non-global entry (no PCIDs yet). */
+    if (!kernel && mmu_paddr(dir) != (read_cr3() & PTE_ADDR))
+        return;
+    size_t pages = (length + (va & PAGE_MASK) + PAGE_MASK) >> PAGE_SHIFT;
+    if (pages > FLUSH_PAGES_MAX) {
+        flush_all(kernel);
+        return;
+    }
+    va &= ~(uintptr_t)PAGE_MASK;
+    for (size_t i = 0; i < pages; i++)
+        invlpg(va + i * PAGE_SIZE);
+}
+
+void mmu_switch(mmu_dir_t *dir)
+{
+    phys_addr_t pa = mmu_paddr(dir);
+    if ((read_cr3() & PTE_ADDR) != pa)
+        write_cr3(pa);
+}
+
+void *mmu_kaddr(phys_addr_t pa)
+{
+    return (void *)(uintptr_t)(pa + DIRECT_MAP_BASE);
+}
+
+phys_addr_t mmu_paddr(const void *kaddr)
+{
+    uintptr_t va = (uintptr_t)kaddr;
+    if (va >= KERNEL_VMA)
+        return va - KERNEL_VMA;
+    assert(va >= DIRECT_MAP_BASE && va < DIRECT_MAP_BASE + DIRECT_MAP_SIZE);
+    return va - DIRECT_MAP_BASE;
+}
