@@ -5,8 +5,8 @@ Runs the static bench apps (BUILD/bench/bin/*.elf) as the only program of
 each kernel under one QEMU machine (tests/bench/guest/targets.sh) and
 natively, parses their BENCH lines, writes BUILD/bench/guest.json and
 prints the markdown table.  Environment: BENCH_ACCEL (kvm|tcg: skips the
-probe), BENCH_MEM (MiB, default 128), BENCH_BOOT_RUNS (default 5),
-BENCH_FOOTPRINT=0 (skip the -m bisection)."""
+probe), BENCH_MEM (MiB, default 128), BENCH_BOOT_RUNS (default 7),
+BENCH_MM_RUNS (default 5), BENCH_FOOTPRINT=0 (skip the -m bisection)."""
 import json
 import os
 import re
@@ -16,13 +16,16 @@ import subprocess
 import sys
 import time
 
+import report
+
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 OUT = os.path.join(BUILD, "bench")
 BIN = os.path.join(OUT, "bin")
 LOGS = os.path.join(OUT, "guest")
 TARGETS = ["linux", "ours"]
 MEM = int(os.environ.get("BENCH_MEM", "128"))
-BOOT_RUNS = int(os.environ.get("BENCH_BOOT_RUNS", "5"))
+BOOT_RUNS = int(os.environ.get("BENCH_BOOT_RUNS", "7"))
+MM_RUNS = int(os.environ.get("BENCH_MM_RUNS", "5"))
 BOOT_TIMEOUT = 90
 MM_TIMEOUT = 300
 PENDING = 3  # targets.sh: this kernel cannot run apps yet
@@ -120,41 +123,102 @@ def spread(values):
             "n": len(v)}
 
 
-def measure_boot(target, accel):
-    """BOOT_RUNS boots of bench_boot: host wall to marker, guest TSC at
-    main, kernel uptime at main; None if pending."""
-    elf = os.path.join(BIN, "bench_boot.elf")
-    cmd = qemu_cmd(target, elf, accel, MEM)
-    if cmd is None:
-        return None
-    wall, tsc, up = [], [], []
-    for i in range(BOOT_RUNS):
+def measure_floor(accel):
+    """2*BOOT_RUNS boots of the empty kernel (floor.S): host wall from
+    launch to QEMU's exit, the cost of QEMU + firmware + loader."""
+    cmd = qemu_cmd("floor", "-", accel, MEM)
+    wall = []
+    for i in range(2 * BOOT_RUNS):
         r = run_timed(cmd, BOOT_TIMEOUT,
-                      os.path.join(LOGS, "%s-boot-%d.log" % (target, i)))
-        b = parse_bench(r["text"])
-        if not boot_ok(r, "bench_boot") or r["marker_s"] is None:
-            return {"error": "boot %d failed (rc %s)" % (i, r["rc"])}
-        wall.append(r["marker_s"] * 1000)
-        tsc.append(b["boot_tsc"]["value"])
-        up.append(b["boot_uptime"]["value"])
-    return {"qemu_to_main_ms": spread(wall), "tsc_at_main_ms": spread(tsc),
-            "uptime_at_main_ms": spread(up)}
+                      os.path.join(LOGS, "floor-%d.log" % i))
+        if r["rc"] != 33:
+            return {"error": "empty kernel run %d: rc %s" % (i, r["rc"])}
+        wall.append(r["wall_s"] * 1000)
+    return spread(wall)
 
 
-def measure_mm(target, accel):
-    """One run of bench_mm in target ('native' runs it on the host)."""
-    elf = os.path.join(BIN, "bench_mm.elf")
-    if target == "native":
-        cmd = [elf]
-    else:
-        cmd = qemu_cmd(target, elf, accel, MEM)
-        if cmd is None:
-            return None
-    r = run_timed(cmd, MM_TIMEOUT, os.path.join(LOGS, target + "-mm.log"))
+def boot_once(cmd, name):
+    """One boot of bench_boot: (wall to marker, TSC at main, uptime at
+    main) in ms, or an error string."""
+    r = run_timed(cmd, BOOT_TIMEOUT, os.path.join(LOGS, name + ".log"))
+    b = parse_bench(r["text"])
+    if not boot_ok(r, "bench_boot") or r["marker_s"] is None:
+        return "%s failed (rc %s)" % (name, r["rc"])
+    return (r["marker_s"] * 1000, b["boot_tsc"]["value"],
+            b["boot_uptime"]["value"])
+
+
+def measure_boots(cmds, floor_ms):
+    """BOOT_RUNS boots of bench_boot per target, interleaved (linux, ours,
+    linux, ...) so that a change of host load hits every kernel alike.
+    Per target: host wall to marker, the same minus the floor (the
+    kernel's own part), guest TSC at main, kernel uptime at main."""
+    runs = {t: [] for t in cmds}
+    for i in range(BOOT_RUNS):
+        for t, cmd in cmds.items():
+            if isinstance(runs[t], list):
+                got = boot_once(cmd, "%s-boot-%d" % (t, i))
+                runs[t] = runs[t] + [got] if isinstance(got, tuple) else got
+    res = {}
+    for t, got in runs.items():
+        if isinstance(got, str):
+            res[t] = {"error": got}
+            continue
+        wall, tsc, up = zip(*got)
+        res[t] = {"qemu_to_main_ms": spread(wall),
+                  "kernel_part_ms": spread([w - floor_ms for w in wall]),
+                  "tsc_at_main_ms": spread(tsc),
+                  "uptime_at_main_ms": spread(up)}
+    return res
+
+
+def mm_once(cmd, name):
+    """One run of bench_mm: its BENCH figures, plus "error" if it did not
+    finish."""
+    r = run_timed(cmd, MM_TIMEOUT, os.path.join(LOGS, name + ".log"))
     res = parse_bench(r["text"])
     if not boot_ok(r, "bench_mm"):
-        res["error"] = "run incomplete (rc %s)" % r["rc"]
+        res["error"] = "%s incomplete (rc %s)" % (name, r["rc"])
     return res
+
+
+def merge_runs(runs):
+    """Figures of several runs of bench_mm -> one set: the median of the
+    run medians, the extreme min and max, all the rounds counted."""
+    res = {}
+    for key in runs[0]:
+        figs = [r.get(key) for r in runs]
+        if key == "error" or any(not isinstance(f, dict) or "median" not in f
+                                 for f in figs):
+            res[key] = next((f for f in figs if not isinstance(f, dict) or
+                             "median" not in f), figs[0])
+            continue
+        m = dict(figs[0])
+        m["median"] = statistics.median(f["median"] for f in figs)
+        m["cycles"] = statistics.median(f["cycles"] for f in figs)
+        m["min"] = min(f["min"] for f in figs)
+        m["max"] = max(f["max"] for f in figs)
+        m["n"] = sum(f["n"] for f in figs)
+        m["runs"] = [f["median"] for f in figs]
+        m["check"] = "ok" if all(f.get("check") == "ok" and
+                                 f.get("sum") == m.get("sum")
+                                 for f in figs) else "FAIL"
+        del m["p25"], m["p75"]
+        res[key] = m
+    for r in runs:
+        if "error" in r:
+            res["error"] = r["error"]
+    return res
+
+
+def measure_mm(cmds):
+    """MM_RUNS runs of bench_mm per target (native included), interleaved
+    like the boots, merged by merge_runs."""
+    runs = {t: [] for t in cmds}
+    for i in range(MM_RUNS):
+        for t, cmd in cmds.items():
+            runs[t].append(mm_once(cmd, "%s-mm-%d" % (t, i)))
+    return {t: merge_runs(r) for t, r in runs.items()}
 
 
 def boots_in(target, accel, mib, timeout):
@@ -168,8 +232,8 @@ def boots_in(target, accel, mib, timeout):
 
 def footprint(target, accel, boot):
     """Smallest -m (MiB) at which target boots and runs bench_boot, by
-    bisection between 0 (taken as failing) and MEM (boot measured there).  A probe
-    gets 4 times the median boot time (at least 20 s): a guest short of
+    bisection between 0 (taken as failing) and MEM (boot measured
+    there).  A probe gets 4 times the median boot time (at least 20 s): a guest short of
     memory may hang rather than fail (QEMU itself does in 1 MiB)."""
     if boot is None:
         return None
@@ -195,117 +259,6 @@ def image_bytes(target):
     return os.path.getsize(path) if p.returncode == 0 and path else None
 
 
-# Rows of the table: (key in the results, label, unit, issue-10 target as
-# the most "this kernel / Linux" may be).
-MM_ROWS = [
-    ("getppid", "null syscall (getppid)", "ns/call", 1.0),
-    ("fault_anon", "anonymous first-touch fault", "ns/fault", 0.5),
-    ("cow_fault", "COW fault after fork", "ns/fault", None),
-    ("mmap_munmap_4k", "mmap+munmap 4 KiB", "ns/pair", 0.5),
-    ("mmap_munmap_1m", "mmap+munmap 1 MiB", "ns/pair", 0.5),
-    ("mprotect", "mprotect of a page", "ns/call", None),
-    ("fork_exit_wait", "fork+exit+wait", "ns/op", None),
-    ("spawn_exit_wait", "posix_spawn+exit+wait", "ns/op", None),
-]
-BOOT_ROWS = [
-    ("qemu_to_main_ms", "boot: QEMU start -> main (host wall)", 0.05),
-    ("tsc_at_main_ms", "boot: vCPU reset -> main (guest TSC)", 0.05),
-    ("uptime_at_main_ms", "boot: kernel uptime at main (informative)", None),
-]
-
-
-def fmt(x):
-    return "%.0f" % x if x >= 100 else "%.3g" % x
-
-
-def mm_cell(res, key, ref=None):
-    """(text, median or None) for one bench_mm figure of one column."""
-    if res is None:
-        return "pending", None
-    if "error" in res and key not in res:
-        return "error: " + res["error"], None
-    f = res.get(key)
-    if f is None:
-        return "missing", None
-    if f.get("status") == "n/a":
-        return "n/a (%s)" % f.get("reason"), None
-    if f.get("check") != "ok":
-        return "FAIL (check)", None
-    if ref and isinstance(ref.get(key), dict) and "sum" in ref[key] \
-            and ref[key]["sum"] != f["sum"]:
-        return "FAIL (checksum differs from Linux)", None
-    return "%s [%s-%s]" % (fmt(f["median"]), fmt(f["min"]),
-                           fmt(f["max"])), f["median"]
-
-
-def ratio(ours, linux, goal):
-    if ours is None or not linux:
-        return "-", "-"
-    r = ours / linux
-    if goal is None:
-        return "%.2fx" % r, "-"
-    return "%.2fx" % r, "%s (<= %gx)" % ("met" if r <= goal else "missed",
-                                        goal)
-
-
-def table(res):
-    L, O, N = res["linux"], res["ours"], res["native"]
-    rows = ["| measurement | unit | Linux guest: median [min-max] | "
-            "this kernel | this kernel / Linux | issue target | host native |",
-            "| --- | --- | --- | --- | --- | --- | --- |"]
-    for key, label, goal in BOOT_ROWS:
-        lb, ob = L["boot"], O["boot"]
-        cells = []
-        for b in (lb, ob):
-            if b is None:
-                cells.append(("pending", None))
-            elif "error" in b:
-                cells.append(("error: " + b["error"], None))
-            else:
-                s = b[key]
-                cells.append(("%s [%s-%s]" % (fmt(s["median"]), fmt(s["min"]),
-                              fmt(s["max"])), s["median"]))
-        rr, met = ratio(cells[1][1], cells[0][1], goal)
-        rows.append("| %s | ms | %s | %s | %s | %s | - |"
-                    % (label, cells[0][0], cells[1][0], rr, met))
-    for key, label, unit, goal in MM_ROWS:
-        lt, lv = mm_cell(L["mm"], key)
-        ot, ov = mm_cell(O["mm"], key, L["mm"])
-        nt, _ = mm_cell(N["mm"], key)
-        rr, met = ratio(ov, lv, goal)
-        rows.append("| %s | %s | %s | %s | %s | %s | %s |"
-                    % (label, unit, lt, ot, rr, met, nt))
-    fp = []
-    for t in (L, O):
-        f = t["footprint"]
-        fp.append("pending" if f is None else
-                  str(f.get("min_mem_mib", "error: %s" % f.get("error"))))
-    rows.append("| footprint: smallest -m running bench_boot | MiB | %s | %s "
-                "| - | ours <= 4 MiB | - |" % tuple(fp))
-    sz = ["pending" if t["image_bytes"] is None else
-          "%.0f" % (t["image_bytes"] / 1024) for t in (L, O)]
-    rows.append("| kernel image (-kernel file) | KiB | %s | %s | - | "
-                "hello image < 512 KiB | - |" % tuple(sz))
-    return "\n".join(rows)
-
-
-def header(res):
-    m = res["machine"]
-    return "\n".join([
-        "## Guest benchmarks: the same static binaries on Linux and on "
-        "this kernel",
-        "",
-        "- machine (both kernels): `%s` (accelerator: %s)"
-        % (" ".join(m["qemu_common"]), m["accel_reason"]),
-        "- Linux guest: Debian `%s`, cmdline `%s`, the binary as /init of "
-        "a one-file initramfs" % (res["linux"]["package"],
-                                  res["linux"]["cmdline"]),
-        "- figures: median [min-max] over the rounds (boot: over %d boots)"
-        "; host native = the same binary run directly on the build host"
-        % BOOT_RUNS,
-        ""])
-
-
 def common_args(accel):
     cmd = qemu_cmd("linux", os.path.join(BIN, "bench_boot.elf"), accel, MEM)
     return cmd[:cmd.index("-kernel")], cmd[cmd.index("-append") + 1]
@@ -313,6 +266,9 @@ def common_args(accel):
 
 def main():
     os.makedirs(LOGS, exist_ok=True)
+    for name in os.listdir(LOGS):  # logs of an earlier run would mislead
+        if name.endswith(".log"):
+            os.remove(os.path.join(LOGS, name))
     t0 = time.monotonic()
     accel, why = pick_accel()
     log("accelerator %s (%s)" % (accel, why))
@@ -323,25 +279,38 @@ def main():
            "machine": {"accel": accel, "accel_reason": why,
                        "qemu_common": common, "mem_mib": MEM},
            "linux": {"package": package, "cmdline": cmdline},
-           "ours": {}, "native": {"mm": None}}
+           "ours": {}, "native": {"mm": None},
+           "loadavg": open("/proc/loadavg").read().split()[0],
+           "runs": {"boot": BOOT_RUNS, "mm": MM_RUNS}}
+    log("floor: %d boots of the empty kernel" % (2 * BOOT_RUNS))
+    floor = res["machine"]["floor_ms"] = measure_floor(accel)
+    boot_elf = os.path.join(BIN, "bench_boot.elf")
+    mm_elf = os.path.join(BIN, "bench_mm.elf")
+    boot_cmds = {t: qemu_cmd(t, boot_elf, accel, MEM) for t in TARGETS}
+    mm_cmds = {t: qemu_cmd(t, mm_elf, accel, MEM) for t in TARGETS}
+    runnable = [t for t in TARGETS if boot_cmds[t] is not None]
+    log("boot: %d boots of bench_boot on %s" % (BOOT_RUNS, runnable))
+    boots = measure_boots({t: boot_cmds[t] for t in runnable},
+                          floor.get("median", 0.0))
+    log("bench_mm: %d runs on %s + native" % (MM_RUNS, runnable))
+    mm_cmds = {t: mm_cmds[t] for t in runnable}
+    mm_cmds["native"] = [mm_elf]
+    mm = measure_mm(mm_cmds)
+    res["native"]["mm"] = mm["native"]
     for t in TARGETS:
-        log("%s: %d boots of bench_boot" % (t, BOOT_RUNS))
-        res[t]["boot"] = measure_boot(t, accel)
-        log("%s: bench_mm" % t)
-        res[t]["mm"] = measure_mm(t, accel)
+        res[t]["boot"] = boots.get(t)
+        res[t]["mm"] = mm.get(t)
         res[t]["image_bytes"] = image_bytes(t)
         if os.environ.get("BENCH_FOOTPRINT", "1") != "0":
             log("%s: footprint bisection" % t)
             res[t]["footprint"] = footprint(t, accel, res[t]["boot"])
         else:
             res[t]["footprint"] = {"error": "skipped (BENCH_FOOTPRINT=0)"}
-    log("native: bench_mm")
-    res["native"]["mm"] = measure_mm("native", accel)
     res["runtime_s"] = time.monotonic() - t0
     with open(os.path.join(OUT, "guest.json"), "w") as fh:
         json.dump(res, fh, indent=2)
-    print(header(res))
-    print(table(res))
+    print(report.header(res))
+    print(report.table(res))
     print("\n(guest part ran in %.0f s; logs in %s)" % (res["runtime_s"], LOGS))
     broken = [t for t in TARGETS for part in ("boot", "mm")
               if res[t][part] and "error" in res[t][part]]

@@ -3,4 +3,4 @@
 # this kernel (tests/bench/guest/targets.sh; "pending" until it runs apps)
 # and natively; prints the markdown table, writes BUILD/bench/guest.json.
 set -eu
-exec python3 tests/bench/guest/guest.py "${1:-build}"
+PYTHONDONTWRITEBYTECODE=1 exec python3 tests/bench/guest/guest.py "${1:-build}"

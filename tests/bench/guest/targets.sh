@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # targets.sh TARGET BINARY: prints, one argument per line, the QEMU command
-# that boots kernel TARGET (linux or ours) with the static program BINARY as
+# that boots kernel TARGET (linux, ours, or floor: the empty kernel of
+# floor.S, which ignores BINARY) with the static program BINARY as
 # its only application, which prints on the serial console and powers the
 # VM off when done.  targets.sh TARGET --image: prints the path of TARGET's
 # kernel image (the -kernel file), for its size.  Exit status 3: TARGET
@@ -64,6 +65,7 @@ if [ "$binary" = --image ]; then
     exit
 fi
 case $target in
+floor) args=$(printf '%s\n' -kernel "$build/bench/floor.elf") ;;
 linux) args=$(linux_boot_args "$binary") ;;
 ours) args=$(ours_boot_args "$binary") || exit $? ;;
 *) echo "targets.sh: unknown target $target" >&2; exit 2 ;;
