@@ -174,7 +174,7 @@ mm_fault_t mspace_resolve(mspace_t *mspace, uintptr_t address, int reason)
     mm_fault_t fault = check_access(vma, address, reason);
     if (fault == MM_FAULT_OK &&
         vma_fault_in(mspace, vma, address & ~(uintptr_t)PAGE_MASK, reason & FAULT_WRITE) < 0)
-        fault = MM_FAULT_NOMEM;
+        fault = (vma->flags & VMA_STACK) ? MM_FAULT_STACK_OVERFLOW : MM_FAULT_NOMEM;
     splock_unlock(&mspace->lock);
     return fault;
 }
@@ -189,6 +189,7 @@ const char *mm_fault_name(mm_fault_t fault)
         [MM_FAULT_READ_NONE] = "read of no-access",
         [MM_FAULT_KERNEL_ADDR] = "kernel address",
         [MM_FAULT_STACK_GUARD] = "stack guard",
+        [MM_FAULT_STACK_OVERFLOW] = "stack overflow",
         [MM_FAULT_NOMEM] = "out of memory",
     };
     return (unsigned)fault < sizeof(names) / sizeof(names[0]) ? names[fault] : "?";

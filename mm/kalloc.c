@@ -5,7 +5,7 @@
  * any pointer in O(1) and can reject pointers it never gave.  A bitmap per
  * slab catches double frees.
  *
- * Lock legend: (c) constant, (k) the class lock.
+ * Lock legend: (c) constant, (k) the class lock, (h) hook_lock.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -51,9 +51,17 @@ static kclass_t classes[] = {
 /* Owner tags of whole-frame blocks, one per buddy order. */
 static const char large_tag[PAGE_MAX_ORDER + 1];
 
+/* A block served by the large hook, on the `hooked` list. */
+typedef struct hooked {
+    void *ptr;
+    size_t size;
+    struct hooked *next;
+} hooked_t;
+
 static void *(*hook_map)(size_t size);
-static void (*hook_unmap)(void *ptr);
-static bool (*hook_owns)(const void *ptr);
+static void (*hook_unmap)(void *ptr, size_t size);
+static hooked_t *hooked;   /* (h) few: blocks above 4 MiB */
+static splock_t hook_lock; /* (h) */
 static unsigned long fail_countdown; /* (a) */
 
 static bool fail_injected(void)
@@ -156,16 +164,52 @@ static void *small_alloc(int c)
     return obj;
 }
 
+/* A block from the large hook, recorded for kfree. */
+static void *hooked_alloc(size_t size)
+{
+    hooked_t *rec = hook_map ? small_alloc(class_of(sizeof(hooked_t))) : NULL;
+    void *p = rec ? hook_map(size) : NULL;
+    if (!p) {
+        if (rec)
+            kfree(rec);
+        return NULL;
+    }
+    rec->ptr = p;
+    rec->size = size;
+    unsigned long irq = irq_save();
+    splock_lock(&hook_lock);
+    rec->next = hooked;
+    hooked = rec;
+    splock_unlock(&hook_lock);
+    irq_restore(irq);
+    return p;
+}
+
+/* Takes the record of `ptr` off the hooked list, or NULL if none. */
+static hooked_t *hooked_take(const void *ptr)
+{
+    hooked_t *rec = NULL;
+    unsigned long irq = irq_save();
+    splock_lock(&hook_lock);
+    for (hooked_t **p = &hooked; *p; p = &(*p)->next)
+        if ((*p)->ptr == ptr) {
+            rec = *p;
+            *p = rec->next;
+            break;
+        }
+    splock_unlock(&hook_lock);
+    irq_restore(irq);
+    return rec;
+}
+
 /* Whole frames for sizes above the slab classes, tagged with their order. */
 static void *large_alloc(size_t size)
 {
     unsigned order = 0;
     while (((size_t)PAGE_SIZE << order) < size)
         order++;
-    if (order > PAGE_MAX_ORDER) {
-        void *p = hook_map ? hook_map(size) : NULL;
-        return p;
-    }
+    if (order > PAGE_MAX_ORDER)
+        return hooked_alloc(size);
     phys_addr_t pa = page_new_range((size_t)1 << order, ZONE_NORMAL);
     if (!pa)
         return NULL;
@@ -231,9 +275,13 @@ void kfree(void *ptr)
 {
     if (!ptr)
         return;
-    if (hook_owns && hook_owns(ptr)) {
-        hook_unmap(ptr);
-        return;
+    if (__atomic_load_n(&hooked, __ATOMIC_RELAXED)) {
+        hooked_t *rec = hooked_take(ptr);
+        if (rec) {
+            hook_unmap(rec->ptr, rec->size);
+            kfree(rec);
+            return;
+        }
     }
     phys_addr_t pa = mmu_paddr(ptr);
     const void *owner = page_owner(pa);
@@ -248,12 +296,10 @@ void kfree(void *ptr)
     small_free(ptr, s);
 }
 
-void kalloc_set_large_hook(void *(*map)(size_t size), void (*unmap)(void *ptr),
-                           bool (*owns)(const void *ptr))
+void kalloc_set_large_hook(void *(*map)(size_t size), void (*unmap)(void *ptr, size_t size))
 {
     hook_map = map;
     hook_unmap = unmap;
-    hook_owns = owns;
 }
 
 void kalloc_trim(void)

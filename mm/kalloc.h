@@ -23,10 +23,10 @@ void *kalloc(size_t size);
  * a pointer kalloc did not return. */
 void kfree(void *ptr);
 
-/* Serves requests above 4 MiB: map(size) returns zeroed memory or NULL,
- * unmap(ptr) gives it back, owns(ptr) says whether ptr came from map. */
-void kalloc_set_large_hook(void *(*map)(size_t size), void (*unmap)(void *ptr),
-                           bool (*owns)(const void *ptr));
+/* Serves requests above 4 MiB (kernel: kmap/kunmap): map(size) returns
+ * zeroed memory or NULL; unmap(ptr, size) gives it back.  kalloc records
+ * each such block (pointer, size) to recognise it in kfree. */
+void kalloc_set_large_hook(void *(*map)(size_t size), void (*unmap)(void *ptr, size_t size));
 
 /* Releases the empty slab each class keeps for reuse (memory pressure,
  * leak checks). */

@@ -156,7 +156,8 @@ typedef enum mm_fault {
     MM_FAULT_READ_NONE,   /* read of a VMA without read right */
     MM_FAULT_KERNEL_ADDR, /* user access to the kernel half */
     MM_FAULT_STACK_GUARD, /* touch of the guard page below a stack */
-    MM_FAULT_NOMEM,       /* no frame left (stack growth, COW copy) */
+    MM_FAULT_STACK_OVERFLOW, /* a stack page could not be committed */
+    MM_FAULT_NOMEM,       /* no frame left (COW copy, page-table page) */
 } mm_fault_t;
 
 /* Resolves a fault at `address` of kind `reason` (FAULT_*): maps the page

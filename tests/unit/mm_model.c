@@ -401,7 +401,7 @@ static mm_fault_t expect_touch(model_space_t *m, int i, int access)
     if ((access & MMU_READ) && !(p->flags & VMA_READ))
         return MM_FAULT_READ_NONE;
     if ((p->flags & VMA_STACK) && !p->resident && model_commit() + 1 > COMMIT_LIMIT)
-        return MM_FAULT_NOMEM;
+        return MM_FAULT_STACK_OVERFLOW;
     return MM_FAULT_OK;
 }
 

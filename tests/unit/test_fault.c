@@ -208,9 +208,10 @@ static void test_stack(void **state)
     assert_int_equal(ms->committed, 2);
     assert_int_equal(cpu_touch(ms, s, MMU_READ), MM_FAULT_STACK_GUARD);
     assert_int_equal(cpu_touch(ms, s + PG - 1, MMU_WRITE), MM_FAULT_STACK_GUARD);
-    /* Growth stops at the commit limit: a clean NOMEM, not a crash. */
+    /* Growth stops at the commit limit: a clean report, not a crash. */
     mm_commit_set_limit(mm_committed());
-    assert_int_equal(cpu_touch(ms, s + 5 * PG, MMU_WRITE), MM_FAULT_NOMEM);
+    assert_int_equal(cpu_touch(ms, s + 5 * PG, MMU_WRITE), MM_FAULT_STACK_OVERFLOW);
+    assert_string_equal(mm_fault_name(MM_FAULT_STACK_OVERFLOW), "stack overflow");
     mm_commit_set_limit(1024);
     assert_int_equal(cpu_touch(ms, s + 5 * PG, MMU_WRITE), MM_FAULT_OK);
     mspace_check(ms);

@@ -84,29 +84,28 @@ static void *hook_map(size_t size)
     hook_calls++;
     return calloc(1, size);
 }
-static void hook_unmap(void *p)
+static void hook_unmap(void *p, size_t size)
 {
+    assert_int_equal(size, 5 << 20);
     hook_calls++;
     free(p);
-}
-static void *hooked;
-static bool hook_owns(const void *p)
-{
-    return p == hooked;
 }
 
 static void test_kmap_hook(void **state)
 {
     (void)state;
-    kalloc_set_large_hook(hook_map, hook_unmap, hook_owns);
-    hooked = kalloc(5 << 20);
+    kalloc_set_large_hook(hook_map, hook_unmap);
+    void *hooked = kalloc(5 << 20);
     assert_non_null(hooked);
     assert_int_equal(hook_calls, 1);
     void *small = kalloc(64);
     kfree(small); /* not the hook's */
     kfree(hooked);
     assert_int_equal(hook_calls, 2);
-    kalloc_set_large_hook(NULL, NULL, NULL);
+    kalloc_fail_nth(1);
+    assert_null(kalloc(5 << 20)); /* injected: the hook is not called */
+    assert_int_equal(hook_calls, 2);
+    kalloc_set_large_hook(NULL, NULL);
 }
 
 static void test_out_of_memory(void **state)
