@@ -1,6 +1,5 @@
 /* ksyms.c - lookups in the embedded symbol table (sorted by address). */
 #include <stddef.h>
-#include <string.h>
 
 #include "ksyms.h"
 
@@ -30,12 +29,4 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
         return NULL;
     *offset = addr - ksym_table[lo].addr;
     return ksym_table[lo].name;
-}
-
-uintptr_t ksym_address(const char *name)
-{
-    for (size_t i = 0; i < ksym_count; i++)
-        if (strcmp(ksym_table[i].name, name) == 0)
-            return ksym_table[i].addr;
-    return 0;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "arch/mmu.h"
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/paging.h"
 #include "boot_info.h"
@@ -18,7 +19,7 @@
 #define KERNEL_NAME "unikernel"
 #define KERNEL_VERSION "0.1"
 
-static struct cmdline cmdline;
+struct cmdline boot_cmdline;
 
 extern const char _kernel_phys_start[], _kernel_phys_end[];
 
@@ -29,7 +30,7 @@ static void boot_info_read(uint32_t magic, uintptr_t info)
     boot_info.cmdline = "";
     int err;
     if (magic == MB2_BOOT_MAGIC)
-        err = mb2_parse(boot_kaddr(info), info, &boot_info);
+        err = mb2_parse(mmu_kaddr(info), info, &boot_info);
     else if (magic == BOOT_MAGIC_PVH)
         err = pvh_parse(info, &boot_info);
     else
@@ -57,11 +58,11 @@ static void memory_init(void)
  * the parse status, reported by cmdline_report once the banner is out. */
 static int cmdline_apply(void)
 {
-    int err = cmdline_parse(&cmdline, boot_info.cmdline);
-    if (cmdline.quiet)
+    int err = cmdline_parse(&boot_cmdline, boot_info.cmdline);
+    if (boot_cmdline.quiet)
         klog_set_level(KLOG_WARN);
-    if (cmdline.loglevel >= 0)
-        klog_set_level(cmdline.loglevel);
+    if (boot_cmdline.loglevel >= 0)
+        klog_set_level(boot_cmdline.loglevel);
     return err;
 }
 
@@ -70,11 +71,11 @@ static void cmdline_report(int err)
     if (err)
         klog(KLOG_WARN, "cmdline: cannot parse '%s' (%d)\n", boot_info.cmdline,
              err);
-    for (int i = 0; i < cmdline.nunknown; i++)
+    for (int i = 0; i < boot_cmdline.nunknown; i++)
         klog(KLOG_WARN, "cmdline: unknown parameter '%s' ignored\n",
-             cmdline.unknown[i]);
-    for (int i = 0; i < cmdline.argc; i++)
-        klog(KLOG_INFO, "cmdline: argv[%d] = '%s'\n", i, cmdline.argv[i]);
+             boot_cmdline.unknown[i]);
+    for (int i = 0; i < boot_cmdline.argc; i++)
+        klog(KLOG_INFO, "cmdline: argv[%d] = '%s'\n", i, boot_cmdline.argv[i]);
 }
 
 void kernel_main(uint32_t magic, uintptr_t info)
@@ -87,12 +88,12 @@ void kernel_main(uint32_t magic, uintptr_t info)
     boot_info_print(&boot_info);
     cmdline_report(err);
     memory_init();
-    if (cmdline.test) {
-        err = selftest_run(cmdline.test);
+    if (boot_cmdline.test) {
+        err = selftest_run(boot_cmdline.test);
         if (err == -ENOENT)
-            panic("selftest: no test named in '%s'", cmdline.test);
+            panic("selftest: no test named in '%s'", boot_cmdline.test);
         if (err)
-            panic("selftest: %s failed (%d)", cmdline.test, err);
+            panic("selftest: %s failed (%d)", boot_cmdline.test, err);
     }
     klog(KLOG_NOTICE, "%s: shutdown\n", KERNEL_NAME);
     kernel_exit(KEXIT_OK);

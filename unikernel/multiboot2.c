@@ -59,8 +59,6 @@ int mb2_parse(const void *info, uint64_t info_phys, struct boot_info *bi)
     const char *base = info;
     uint32_t total = *(const uint32_t *)base;
     bi->protocol = "multiboot2";
-    bi->info_start = info_phys;
-    bi->info_end = info_phys + total;
     boot_reserve(bi, info_phys, info_phys + total);
     for (uint32_t off = 8; off + sizeof(struct mb2_tag) <= total;) {
         const struct mb2_tag *tag = (const void *)(base + off);

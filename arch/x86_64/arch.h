@@ -33,11 +33,4 @@ void cpu_halt(void) __attribute__((noreturn));
  * -EINVAL when the magic is wrong. */
 int pvh_parse(uintptr_t info, struct boot_info *bi);
 
-/* The kernel address of physical `pa` through the direct map (valid for
- * all RAM; during boot for the first 4 GiB). */
-static inline void *boot_kaddr(uint64_t pa)
-{
-    return (void *)(uintptr_t)(pa + DIRECT_MAP_BASE);
-}
-
 #endif

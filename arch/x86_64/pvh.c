@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "arch/mmu.h"
 #include "arch/x86_64/arch.h"
 #include "boot_info.h"
 
@@ -29,27 +30,25 @@ struct hvm_memmap_entry {
 
 int pvh_parse(uintptr_t info, struct boot_info *bi)
 {
-    const struct hvm_start_info *si = boot_kaddr(info);
+    const struct hvm_start_info *si = mmu_kaddr(info);
     if (si->magic != BOOT_MAGIC_PVH)
         return -EINVAL;
     bi->protocol = "pvh";
     bi->loader = "PVH";
-    bi->info_start = info;
-    bi->info_end = info + sizeof(*si);
     boot_reserve(bi, info, info + sizeof(*si));
     if (si->cmdline_paddr) {
-        bi->cmdline = boot_kaddr(si->cmdline_paddr);
+        bi->cmdline = mmu_kaddr(si->cmdline_paddr);
         boot_reserve(bi, si->cmdline_paddr,
                      si->cmdline_paddr + strlen(bi->cmdline) + 1);
     }
     if (si->version >= 1 && si->memmap_paddr) {
-        const struct hvm_memmap_entry *e = boot_kaddr(si->memmap_paddr);
+        const struct hvm_memmap_entry *e = mmu_kaddr(si->memmap_paddr);
         boot_reserve(bi, si->memmap_paddr,
                      si->memmap_paddr + si->memmap_entries * sizeof(*e));
         for (uint32_t i = 0; i < si->memmap_entries; i++)
             boot_add_region(bi, e[i].addr, e[i].size, e[i].type);
     }
-    const struct hvm_modlist_entry *m = boot_kaddr(si->modlist_paddr);
+    const struct hvm_modlist_entry *m = mmu_kaddr(si->modlist_paddr);
     if (si->nr_modules)
         boot_reserve(bi, si->modlist_paddr,
                      si->modlist_paddr + si->nr_modules * sizeof(*m));
@@ -61,7 +60,7 @@ int pvh_parse(uintptr_t info, struct boot_info *bi)
         bi->modules[bi->nmodules++] = (struct boot_module){
             .start = m[i].paddr,
             .end = m[i].paddr + m[i].size,
-            .name = m[i].cmdline_paddr ? boot_kaddr(m[i].cmdline_paddr) : "",
+            .name = m[i].cmdline_paddr ? mmu_kaddr(m[i].cmdline_paddr) : "",
         };
     }
     return 0;

@@ -42,8 +42,6 @@ struct boot_info {
     const char *protocol;  /* "multiboot2" or "pvh" */
     const char *loader;    /* boot loader name, "" when not given */
     const char *cmdline;   /* kernel command line, "" when not given */
-    uint64_t info_start;   /* the loader's information block, physical */
-    uint64_t info_end;
     size_t nregions;
     struct boot_region regions[BOOT_MAX_REGIONS];
     size_t nmodules;

@@ -27,4 +27,8 @@ struct cmdline {
  * on error `cl` holds what was parsed before the problem. */
 int cmdline_parse(struct cmdline *cl, const char *text);
 
+/* The command line of this boot (kernel_main parses it early): the
+ * application's argv is boot_cmdline.argv. */
+extern struct cmdline boot_cmdline;
+
 #endif

@@ -9,7 +9,4 @@
  * *offset; NULL when `addr` is outside the kernel text. */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);
 
-/* The address of function `name`, or 0 when there is none. */
-uintptr_t ksym_address(const char *name);
-
 #endif
