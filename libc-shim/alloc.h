@@ -50,7 +50,7 @@
 #define RETAIN_MIN  (32ul << 20)
 #define RETAIN_MAX  (1ul << 30)
 #define RELEASE_QUIET_CYCLES (1ull << 28)
-#define HUGE_CACHE_N 16
+#define HUGE_CACHE_N 64
 
 #define RW (1 | 2) /* PROT_READ | PROT_WRITE */
 
@@ -105,10 +105,11 @@ typedef struct pageq {
 } pageq_t;
 
 typedef struct heap {
+    uintptr_t cookie;         /* (c) secret of the check words */
     page_t *direct[DIRECT];   /* (o) size/16 -> page to allocate from */
     pageq_t queues[NCLASS];   /* (o) pages with free blocks, per class */
     segment_t *segments;      /* (o) */
-    uintptr_t next_hint;      /* (o) where the next segment may go */
+    uintptr_t map_low;        /* (o) lowest chunk-aligned mapping so far */
     size_t free_committed;    /* (o) bytes of free committed slots */
     size_t retain;            /* (o) bytes of each kind kept for reuse */
     uint64_t last_release;    /* (o) TSC of the last release */
@@ -116,7 +117,6 @@ typedef struct heap {
     size_t huge_cached;       /* (o) their bytes */
     unsigned huge_count;      /* (o) their number */
     block_t *delayed;         /* (a) blocks freed by other threads */
-    uintptr_t cookie;         /* (c) secret of the check words */
 } heap_t;
 
 /* ---- size classes ------------------------------------------------- */
@@ -189,6 +189,12 @@ heap_t *heap_acquire(void);
 
 /* Hands block p (owned by `owner`, not by the caller) back to its owner. */
 void heap_push_delayed(heap_t *owner, void *p);
+
+/* Maps len bytes (rights prot) aligned to `align` (>= SEG_SIZE), trying
+ * just below h's lowest mapping first, where Linux puts a new mapping
+ * anyway, so that no over-mapping is needed; returns the address or an
+ * error (mspace_failed). */
+void *heap_map(heap_t *h, size_t len, int prot, size_t align);
 
 /* Frees every block other threads handed back to h.  Owner only. */
 void heap_drain_delayed(heap_t *h);

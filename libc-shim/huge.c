@@ -34,14 +34,15 @@ static void huge_destroy(heap_t *h, huge_t *d)
     alloc_free_owned(h, d);
 }
 
-/* Takes from the cache a block that can hold len bytes without wasting
- * more than half of it, committing what is missing; NULL if none. */
-static huge_t *cache_take(heap_t *h, size_t len, size_t align)
+/* Takes from the cache the smallest block that can hold len bytes,
+ * committing what is missing; NULL if none.  Unless the block is `growing`
+ * (realloc will likely want more), it must not be more than twice len. */
+static huge_t *cache_take(heap_t *h, size_t len, size_t align, bool growing)
 {
     huge_t **best = NULL;
     for (huge_t **link = &h->huge_cache; *link; link = &(*link)->next) {
         huge_t *d = *link;
-        if (d->reserve < len || d->len / 2 > len ||
+        if (d->reserve < len || (!growing && d->len / 2 > len) ||
             ((uintptr_t)d->base & (align - 1)))
             continue;
         if (!best || d->len < (*best)->len)
@@ -69,7 +70,7 @@ void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
     size_t len = huge_round(n);
     if (align < SEG_SIZE)
         align = SEG_SIZE;
-    huge_t *d = cache_take(h, len, align);
+    huge_t *d = cache_take(h, len, align, reserve > len);
     if (d) {
         if (zero)
             memset(d->base, 0, n);
@@ -78,8 +79,7 @@ void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
     reserve = page_round(reserve > len ? reserve : len);
     if (!(d = alloc_block(h, sizeof(*d))))
         return NULL;
-    uint8_t *base = mspace_map(0, reserve, reserve > len ? 0 : RW,
-                               MSPACE_HEAP, align);
+    uint8_t *base = heap_map(h, reserve, reserve > len ? 0 : RW, align);
     if (mspace_failed(base))
         goto fail_desc;
     if (reserve > len && mspace_protect(base, len, RW) < 0)

@@ -146,18 +146,40 @@ static huge_t *gate_huge(uintptr_t tag, void *p)
     return d;
 }
 
-/* Puts b back on pg, both owned by h. */
-static inline void free_local(heap_t *h, page_t *pg, block_t *b)
+/* What follows a free that emptied pg or found it full. */
+static slow_path void page_after_free(heap_t *h, page_t *pg)
 {
-    if (unlikely(b->check == ((uintptr_t)b ^ h->cookie)))
-        page_check_double_free(pg, b);
+    if (pg->used == 0)
+        page_retire(h, pg);
+    else
+        page_unfull(h, pg);
+}
+
+/* Pushes b on pg's local free list, marking it free. */
+static inline void free_push(heap_t *h, page_t *pg, block_t *b)
+{
     b->check = (uintptr_t)b ^ h->cookie;
     b->next = pg->local_free;
     pg->local_free = b;
-    if (unlikely(--pg->used == 0))
-        page_retire(h, pg);
-    else if (unlikely(pg->in_full))
-        page_unfull(h, pg);
+    if (unlikely(--pg->used == 0 || pg->in_full))
+        page_after_free(h, pg);
+}
+
+/* b carries a free mark: abort if it really is on a free list. */
+static slow_path void free_suspect(heap_t *h, page_t *pg, block_t *b)
+{
+    page_check_double_free(pg, b);
+    free_push(h, pg, b);
+}
+
+/* Puts b back on pg, both owned by h.  Only tail calls leave the fast
+ * path, so it saves no register. */
+static inline void free_local(heap_t *h, page_t *pg, block_t *b)
+{
+    if (unlikely(b->check == ((uintptr_t)b ^ h->cookie)))
+        free_suspect(h, pg, b);
+    else
+        free_push(h, pg, b);
 }
 
 /* free() of everything the fast path does not take: huge blocks, blocks

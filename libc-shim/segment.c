@@ -27,8 +27,7 @@ static int find_run(uint64_t free, unsigned n)
 /* Maps a new segment for h, its header slot committed; NULL on failure. */
 static segment_t *segment_new(heap_t *h)
 {
-    void *m = mspace_map((void *)h->next_hint, SEG_SIZE, 0, MSPACE_HEAP,
-                         SEG_SIZE);
+    void *m = heap_map(h, SEG_SIZE, 0, SEG_SIZE);
     if (mspace_failed(m))
         return NULL;
     if (mspace_protect(m, SLOT_SIZE, RW) < 0 ||
@@ -42,8 +41,6 @@ static segment_t *segment_new(heap_t *h)
     s->heap = h;
     s->next = h->segments;
     h->segments = s;
-    /* Linux places mappings top-down: the chunk below is a good guess. */
-    h->next_hint = (uintptr_t)m > SEG_SIZE ? (uintptr_t)m - SEG_SIZE : 0;
     h->free_committed += SLOT_SIZE - SEG_HDR;
     return s;
 }

@@ -277,12 +277,15 @@ static void test_memory_released(void **state)
     struct mspace_stats before, after;
     mspace_stats(&before);
     assert_true(before.maps > 0); /* every byte came from mspace_map */
-    enum { N = 4096 };
-    static void *p[N];
-    for (int i = 0; i < N; i++)
-        p[i] = shim_malloc(16384); /* 64 MiB */
-    for (int i = 0; i < N; i++)
+    /* Free twice what the heap keeps for reuse (untouched blocks of a
+     * size class: no RSS): the excess must go back to the kernel. */
+    size_t n = 2 * heap_tls->retain / LARGE_MAX + 8;
+    void **p = calloc(n, sizeof(*p));
+    for (size_t i = 0; i < n; i++)
+        assert_non_null(p[i] = shim_malloc(LARGE_MAX));
+    for (size_t i = 0; i < n; i++)
         shim_free(p[i]);
+    free(p);
     mspace_stats(&after);
     assert_true(after.maps > before.maps);
     assert_true(after.releases + after.unmaps >
