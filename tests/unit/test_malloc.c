@@ -126,11 +126,15 @@ static void model_realloc(struct live *l, unsigned s)
     fill(q, n, s);
 }
 
-static void test_random_sequences(void **state)
+/* Random operations over SLOTS_N slots; with `tight`, the heap keeps
+ * almost nothing for reuse, so memory goes back to the kernel and comes
+ * again all the time. */
+static void random_sequence(int ops, bool tight)
 {
-    (void)state;
     static struct live live[SLOTS_N];
-    for (int op = 0; op < 300000; op++) {
+    for (int op = 0; op < ops; op++) {
+        if (tight && op % 500 == 0)
+            heap_tls->retain = 1u << 20;
         unsigned s = (unsigned)(rng() % SLOTS_N);
         struct live *l = &live[s];
         if (!l->p) {
@@ -150,6 +154,24 @@ static void test_random_sequences(void **state)
             live[s].p = NULL;
         }
     }
+}
+
+static void test_random_sequences(void **state)
+{
+    (void)state;
+    random_sequence(200000, false);
+}
+
+static void test_random_sequences_releasing(void **state)
+{
+    (void)state;
+    struct mspace_stats before, after;
+    mspace_stats(&before);
+    size_t retain = heap_tls->retain;
+    random_sequence(60000, true);
+    heap_tls->retain = retain;
+    mspace_stats(&after);
+    assert_true(after.releases > before.releases);
 }
 
 static void test_size_classes(void **state)
@@ -410,6 +432,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_size_classes),
         cmocka_unit_test(test_random_sequences),
+        cmocka_unit_test(test_random_sequences_releasing),
         cmocka_unit_test(test_overflow_sets_enomem),
         cmocka_unit_test(test_errno_preserved),
         cmocka_unit_test(test_alignment_all),
