@@ -34,9 +34,9 @@ static void huge_destroy(heap_t *h, huge_t *d)
     alloc_free_owned(h, d);
 }
 
-/* Takes from the cache the smallest block that can hold len bytes,
- * committing what is missing; NULL if none.  Unless the block is `growing`
- * (realloc will likely want more), it must not be more than twice len. */
+/* Takes from the cache the smallest block that can hold len bytes, not
+ * more than twice len, or for a `growing` block (realloc will likely want
+ * more) the largest one; commits what is missing.  NULL if none. */
 static huge_t *cache_take(heap_t *h, size_t len, size_t align, bool growing)
 {
     huge_t **best = NULL;
@@ -45,7 +45,8 @@ static huge_t *cache_take(heap_t *h, size_t len, size_t align, bool growing)
         if (d->reserve < len || (!growing && d->len / 2 > len) ||
             ((uintptr_t)d->base & (align - 1)))
             continue;
-        if (!best || d->len < (*best)->len)
+        if (!best || (growing ? d->reserve > (*best)->reserve
+                              : d->len < (*best)->len))
             best = link;
     }
     if (!best)
