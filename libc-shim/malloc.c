@@ -186,6 +186,8 @@ static inline void free_local(heap_t *h, page_t *pg, block_t *b)
  * of other threads, aligned interior pointers, invalid pointers. */
 static slow_path void free_slow(heap_t *h, void *p, uintptr_t tag)
 {
+    if (!p)
+        return;
     if (!tag)
         glue_fatal("invalid pointer (not allocated, or freed)", p);
     if (tag & TAG_HUGE) {
@@ -211,9 +213,7 @@ void alloc_free_owned(heap_t *h, void *p)
 
 void API(free)(void *p)
 {
-    if (!p)
-        return;
-    uintptr_t tag = chunkmap_get(p);
+    uintptr_t tag = chunkmap_get(p); /* NULL has no tag: free_slow */
     heap_t *h = heap_tls;
     /* A segment's tag is its own address | TAG_SEGMENT: one compare
      * rules out unknown chunks and huge blocks. */
