@@ -16,9 +16,10 @@
 
 typedef struct bbnode bbnode_t;
 struct bbnode {
-    bbnode_t *parent, *left, *right;
     uintptr_t key;     /* first address of the range */
     size_t size;       /* bytes in the range (> 0) */
+    bbnode_t *left, *right; /* (a lookup reads only these first 32 bytes) */
+    bbnode_t *parent;
     uintptr_t sub_lo;  /* first address in this subtree */
     uintptr_t sub_hi;  /* end of the last range in this subtree */
     size_t max_gap;    /* largest hole between ranges of this subtree */

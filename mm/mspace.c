@@ -33,9 +33,13 @@ static vma_t *next_vma(const vma_t *vma)
     return vma_of(bbtree_next(&vma->node));
 }
 
-/* The first VMA (dead or not) ending above `address`, or NULL. */
+/* The first VMA (dead or not) ending above `address`, or NULL.  The last
+ * VMA found (the hint) answers without a tree walk when it contains it. */
 static vma_t *first_after(const mspace_t *ms, uintptr_t address)
 {
+    vma_t *h = ms->hint;
+    if (h && vma_base(h) <= address && address < vma_end(h))
+        return h;
     return vma_of(bbtree_lower(&ms->tree, address));
 }
 
@@ -108,10 +112,15 @@ static int map_flags(size_t length, struct inode *ino, uint64_t offset,
     return (flags & ~VMA_TYPE) | type;
 }
 
-/* Merges the VMAs around and inside [start, end) that became compatible. */
-static void merge_range(mspace_t *ms, uintptr_t start, uintptr_t end)
+/* Merges the VMAs from the one before `first` up to the one starting at
+ * `end` wherever they became compatible.  Returns the VMA that now holds
+ * the base of `first`. */
+static vma_t *merge_range(mspace_t *ms, vma_t *first, uintptr_t end)
 {
-    vma_t *v = first_after(ms, start ? start - 1 : 0);
+    uintptr_t base = vma_base(first);
+    vma_t *v = vma_of(bbtree_prev(&first->node));
+    if (!v)
+        v = first;
     while (v && vma_base(v) <= end) {
         vma_t *n = next_vma(v);
         if (n && vma_base(n) <= end && vma_mergeable(v, n)) {
@@ -124,8 +133,11 @@ static void merge_range(mspace_t *ms, uintptr_t start, uintptr_t end)
             bbtree_update(&ms->tree, &v->node);
             continue;
         }
+        if (vma_base(v) <= base && base < vma_end(v))
+            first = v;
         v = n;
     }
+    return first;
 }
 
 /* Where a new mapping of `length` goes; 0 or -EINVAL/-EEXIST/-ENOMEM. */
@@ -205,7 +217,7 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address, size_t length
             return -ENOMEM;
         }
     }
-    merge_range(ms, *base, *base + length);
+    ms->hint = merge_range(ms, vma, *base + length);
     return 0;
 }
 
@@ -401,7 +413,7 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length, int right
     mspace->committed += delta;
     if (flush)
         mmu_flush(mspace->directory, address, length);
-    merge_range(mspace, address, end);
+    merge_range(mspace, first_after(mspace, address), end);
     splock_unlock(&mspace->lock);
     return 0;
 }
