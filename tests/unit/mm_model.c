@@ -43,7 +43,28 @@ typedef struct mspace_model {
     mpage_t p[NP];
 } model_space_t;
 
-unsigned long model_ops, model_errors;
+unsigned long model_ops, model_errors, model_injected;
+
+/* Armed for one operation now and then: the Nth allocation (descriptor,
+ * frame or page-table page) fails.  An operation that then fails with
+ * ENOMEM must leave everything as it was: the model is not updated and
+ * check_all() compares the untouched model with the real state. */
+static bool injecting;
+
+static void disarm(void)
+{
+    fake_alloc_fail_nth(0);
+    page_fail_nth(0);
+    fake_mmu_fail_nth(0);
+    injecting = false;
+}
+
+static bool injected(bool nomem)
+{
+    if (injecting && nomem)
+        model_injected++;
+    return injecting && nomem;
+}
 
 static uint64_t (*next_fn)(void *);
 static void *next_ctx;
@@ -317,6 +338,8 @@ static void op_map(model_space_t *m)
     uintptr_t va = BASE + (uintptr_t)at * PAGE_SIZE;
     void *r = mspace_map(m->ms, fixed || use_hint ? va : 0, (size_t)n * PAGE_SIZE,
                          ino, off, limit, flags);
+    if (injected(mspace_error(r) == -ENOMEM))
+        return;
     assert(mspace_error(r) == expect);
     if (expect) {
         model_errors++;
@@ -350,7 +373,10 @@ static void op_map(model_space_t *m)
 static void op_unmap(model_space_t *m)
 {
     int at = (int)rnd(NP + 4), n = 1 + (int)rnd(8);
-    assert(mspace_unmap(m->ms, BASE + (uintptr_t)at * PAGE_SIZE, (size_t)n * PAGE_SIZE) == 0);
+    int rc = mspace_unmap(m->ms, BASE + (uintptr_t)at * PAGE_SIZE, (size_t)n * PAGE_SIZE);
+    if (injected(rc == -ENOMEM))
+        return;
+    assert(rc == 0);
     for (int i = at; i < at + n && i < NP; i++)
         page_clear(&m->p[i]);
 }
@@ -373,6 +399,8 @@ static void op_protect(model_space_t *m)
     if (!expect && delta > 0 && model_commit() + (size_t)delta > COMMIT_LIMIT)
         expect = -ENOMEM;
     int rc = mspace_protect(m->ms, BASE + (uintptr_t)at * PAGE_SIZE, (size_t)n * PAGE_SIZE, rights);
+    if (injected(rc == -ENOMEM))
+        return;
     assert(rc == expect);
     if (rc) {
         model_errors++;
@@ -418,6 +446,9 @@ static void op_touch(model_space_t *m)
     mm_fault_t want = expect_touch(m, i, access);
     if (!fake_mmu_access(m->ms->directory, va, access)) {
         mm_fault_t got = mspace_resolve(m->ms, va, access | FAULT_USER);
+        if (injected(want == MM_FAULT_OK &&
+                     (got == MM_FAULT_NOMEM || got == MM_FAULT_STACK_OVERFLOW)))
+            return;
         assert(got == want);
         if (got != MM_FAULT_OK) {
             model_errors++;
@@ -451,6 +482,8 @@ static void op_clone(model_space_t *m)
     }
     bool fail = model_commit() + charge > COMMIT_LIMIT;
     mspace_t *child = mspace_clone(m->ms);
+    if (injected(!child && !fail))
+        return;
     assert((child == NULL) == fail);
     if (!child) {
         model_errors++;
@@ -485,6 +518,7 @@ static void op_close(void)
     int s = (int)rnd((unsigned)nspaces);
     space_drop(s);
     if (nspaces == 0) {
+        disarm(); /* the model always keeps one space */
         nspaces = 1;
         memset(&spaces[0], 0, sizeof(spaces[0]));
         spaces[0].ms = mspace_create();
@@ -536,6 +570,14 @@ void model_step(void)
 {
     model_space_t *m = &spaces[rnd((unsigned)nspaces)];
     unsigned op = rnd(1000);
+    unsigned inject = rnd(32);
+    injecting = inject < 3;
+    if (inject == 0)
+        fake_alloc_fail_nth(1 + rnd(3));
+    else if (inject == 1)
+        page_fail_nth(1 + rnd(3));
+    else if (inject == 2)
+        fake_mmu_fail_nth(1 + rnd(3));
     if (op < 300)
         op_map(m);
     else if (op < 420)
@@ -554,6 +596,7 @@ void model_step(void)
         op_scavenge(m);
     else
         op_display(m);
+    disarm();
     model_ops++;
     check_all();
     if (getenv("MM_MODEL_TRACE") && model_ops % 20000 == 0) {

@@ -4,6 +4,8 @@
  * mspaces (over the fake MMU) and on a trivially correct array of page
  * states; after every step the VMA tree, the accounting, the page tables
  * and the page contents must agree with the model (assert otherwise).
+ * Some operations run with an allocation failure injected: they must
+ * then either succeed or fail with ENOMEM and change nothing.
  * Shared by the unit test (xorshift) and the fuzzer (fuzz input bytes).
  */
 #ifndef MM_MODEL_H
@@ -21,7 +23,8 @@ void model_step(void);
 /* Closes every space; checks that no frame, descriptor or commit leaked. */
 void model_finish(void);
 
-/* Operations run and errors seen so far (for the test's summary). */
-extern unsigned long model_ops, model_errors;
+/* Operations run, expected errors seen, and injected allocation failures
+ * that an operation absorbed (changing nothing) so far. */
+extern unsigned long model_ops, model_errors, model_injected;
 
 #endif /* MM_MODEL_H */
