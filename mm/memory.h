@@ -9,12 +9,17 @@
  * Every function returns a Linux errno (negated) on bad input or lack of
  * memory and changes nothing then; a broken invariant asserts.
  *
- * What a port provides besides arch/mmu.h and arch/cpu.h:
- *   - mm_set_allocator(alloc, free) at init, before any mspace call:
- *     small-object allocation for mm's descriptors (kernel: kalloc/kfree);
- *   - RAM through page_range (mm/page.h);
- *   - <string.h>, <errno.h>, <assert.h>, <stdio.h> (snprintf).
- */
+ * What a port provides besides arch/mmu.h (all verbs, including present
+ * pages with no rights for PROT_NONE: mmu_query still reports them
+ * MMU_PRESENT with their frame) and arch/cpu.h (irq_save/irq_restore):
+ *   - RAM through page_range (mm/page.h), before anything else;
+ *   - mm_set_allocator(alloc, free) before any mspace call: small-object
+ *     allocation for mm's descriptors (kernel: kalloc/kfree, mm/kalloc.h);
+ *   - kmap_init(lower, upper) for kspace (mm/kmap.h), which also gives
+ *     kalloc its path for blocks above 4 MiB;
+ *   - <string.h> (memcpy, memset, strlen), <errno.h>, <assert.h> (a broken
+ *     invariant panics), <stdio.h> (snprintf: %lx %llx %zu, width, 0).
+  */
 #ifndef MM_MEMORY_H
 #define MM_MEMORY_H
 
@@ -68,7 +73,7 @@ void *mm_alloc(size_t size);
 void mm_free(void *ptr);
 
 /* Sets the most pages that may be committed (private writable memory);
- * by default 7/8 of page_total_count() at the time of the first commit. */
+ * 0 restores the default: 7/8 of page_total_count(), read at each check. */
 void mm_commit_set_limit(size_t pages);
 
 /* Pages committed now in all address spaces, and the limit. */
