@@ -19,7 +19,7 @@
  *     kalloc its path for blocks above 4 MiB;
  *   - <string.h> (memcpy, memset, strlen), <errno.h>, <assert.h> (a broken
  *     invariant panics), <stdio.h> (snprintf: %lx %llx %zu, width, 0).
-  */
+ */
 #ifndef MM_MEMORY_H
 #define MM_MEMORY_H
 
