@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static uint64_t rng_state;
@@ -226,7 +227,10 @@ int main(int argc, char **argv)
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
         long long ns = (t1.tv_sec - t0.tv_sec) * 1000000000ll +
                        (t1.tv_nsec - t0.tv_nsec);
-        printf("%s %lld %llu\n", argv[1], ns, (unsigned long long)sum);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        printf("%s %lld %llu %ld\n", argv[1], ns, (unsigned long long)sum,
+               ru.ru_maxrss);
         return 0;
     }
     fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[1]);

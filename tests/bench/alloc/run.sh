@@ -3,8 +3,8 @@
 # binary (built by tests/bench/alloc/build.mk), interleaved and repeated
 # ALLOC_REPS times (default 7), one fresh process per run.  Prints a
 # markdown table (median CPU time, spread = (max - min) / median, and the
-# ratio to libshim: > 1 means slower than libshim) and writes
-# BUILD/bench/alloc.json.  Fails if a binary fails or if the allocators
+# ratio to libshim: > 1 means slower than libshim), then the median peak
+# RSS of each, and writes BUILD/bench/alloc.json.  Fails if a binary fails or if the allocators
 # disagree on a workload's checksum.
 set -u
 build=${1:-build}
@@ -37,10 +37,11 @@ about = {"churn": "small-object churn, 16-128 B",
          "growth": "realloc growth to 64 KiB / 4 MiB",
          "larson": "larson-like producer/consumer, 1 thread",
          "large": "large blocks 64 KiB-4 MiB"}
-times, sums = {}, {}
+times, sums, rss = {}, {}, {}
 for line in open(raw):
-    a, w, ns, s = line.split()
+    a, w, ns, s, kb = line.split()
     times.setdefault(w, {}).setdefault(a, []).append(int(ns))
+    rss.setdefault(w, {}).setdefault(a, []).append(int(kb))
     sums.setdefault(w, set()).add(s)
 res, ok = {}, True
 for w in workloads:
@@ -51,7 +52,8 @@ for w in workloads:
         t = times[w][a]
         med = statistics.median(t)
         res[w][a] = {"median_ms": med / 1e6, "min_ms": min(t) / 1e6,
-                     "max_ms": max(t) / 1e6, "spread": (max(t) - min(t)) / med}
+                     "max_ms": max(t) / 1e6, "spread": (max(t) - min(t)) / med,
+                     "peak_rss_kib": statistics.median(rss[w][a])}
     base = res[w]["shim"]["median_ms"]
     for a in allocs:
         res[w][a]["ratio_to_shim"] = res[w][a]["median_ms"] / base
@@ -67,6 +69,13 @@ for w in workloads:
         cells.append(f"{r['median_ms']:.1f} ±{100 * r['spread']:.0f}% ({r['ratio_to_shim']:.2f}x)")
     flag = "" if res[w]["checksum_agrees"] else " **CHECKSUM MISMATCH**"
     print(f"| {w}: {about[w]}{flag} | " + " | ".join(cells) + " |")
+print()
+print("Peak RSS (MiB, median):")
+print()
+print("| workload | " + " | ".join(labels[a] for a in allocs) + " |")
+print("|---|" + "---|" * len(allocs))
+for w in workloads:
+    print(f"| {w} | " + " | ".join(f"{res[w][a]['peak_rss_kib'] / 1024:.1f}" for a in allocs) + " |")
 print()
 targets = [("musl", "faster than musl's malloc by a wide margin (>= 2x)", lambda r: r >= 2.0),
            ("glibc", "at least as fast as glibc (>= 1.00x)", lambda r: r >= 1.0),
