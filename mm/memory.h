@@ -117,6 +117,13 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length, int right
  * (no memory to split).  All or nothing.  Takes the mspace lock. */
 int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length);
 
+/* Drops the pages of [address, address+length) and keeps the VMAs
+ * (MADV_DONTNEED): private pages read as zero or as the file again on the
+ * next touch; shared anonymous pages, which have no other copy, stay.
+ * 0, -EINVAL (misaligned, zero length, wraps), -ENOMEM (a hole or a dead
+ * VMA in the range: nothing dropped).  Never allocates.  Takes the lock. */
+int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length);
+
 /* Marks every VMA dead (exec drops the old image): dead VMAs are invisible
  * to lookups and faults but keep their range until mspace_scavenge. */
 void mspace_sweep(mspace_t *mspace);

@@ -418,6 +418,43 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length, int right
     return 0;
 }
 
+/* True when [address, end) is covered by live VMAs. */
+static bool range_covered(mspace_t *ms, uintptr_t address, uintptr_t end)
+{
+    uintptr_t cursor = address;
+    for (vma_t *v = first_after(ms, address); cursor < end; v = next_vma(v)) {
+        if (!v || vma_base(v) > cursor || (v->flags & VMA_DEAD))
+            return false;
+        cursor = vma_end(v);
+    }
+    return true;
+}
+
+int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
+{
+    int rc = range_args(address, &length);
+    if (rc < 0)
+        return rc;
+    uintptr_t end = address + length;
+    splock_lock(&mspace->lock);
+    if (!range_covered(mspace, address, end)) {
+        splock_unlock(&mspace->lock);
+        return -ENOMEM;
+    }
+    bool flush = false;
+    for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end; v = next_vma(v)) {
+        if ((v->flags & VMA_SHARED) && !(v->flags & (VMA_FILE | VMA_PHYS)))
+            continue; /* shared anonymous: the pages are the only copy */
+        uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
+        uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
+        flush |= vma_release_pages(mspace, v, s, e) > 0;
+    }
+    if (flush)
+        mmu_flush(mspace->directory, address, length);
+    splock_unlock(&mspace->lock);
+    return 0;
+}
+
 vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address)
 {
     assert(splock_held(&mspace->lock));

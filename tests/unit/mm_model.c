@@ -410,6 +410,32 @@ static void op_protect(model_space_t *m)
         m->p[i].flags = (m->p[i].flags & ~VMA_RIGHTS) | rights;
 }
 
+static void op_discard(model_space_t *m)
+{
+    int at = (int)rnd(NP + 2), n = 1 + (int)rnd(8);
+    int expect = 0;
+    for (int i = at; i < at + n; i++)
+        if (i >= NP || !m->p[i].mapped || m->p[i].dead)
+            expect = -ENOMEM;
+    int rc = mspace_discard(m->ms, BASE + (uintptr_t)at * PAGE_SIZE, (size_t)n * PAGE_SIZE);
+    assert(rc == expect);
+    if (rc) {
+        model_errors++;
+        return;
+    }
+    for (int i = at; i < at + n; i++) {
+        mpage_t *p = &m->p[i];
+        bool shared_anon = (p->flags & VMA_SHARED) && !(p->flags & (VMA_FILE | VMA_PHYS));
+        if (shared_anon)
+            continue;
+        p->resident = false;
+        if (p->flags & VMA_SHARED)
+            continue; /* the file or the device keeps the content */
+        cell_drop(p->cell);
+        p->cell = (p->flags & VMA_FILE) ? file_page_cell(p->off, p->limit) : cell_new(0, 0);
+    }
+}
+
 static bool guard_page(model_space_t *m, int i)
 {
     return (m->p[i].flags & VMA_STACK) && run_start(m, i);
@@ -584,6 +610,8 @@ void model_step(void)
         op_unmap(m);
     else if (op < 570)
         op_protect(m);
+    else if (op < 600)
+        op_discard(m);
     else if (op < 960)
         op_touch(m);
     else if (op < 975)

@@ -258,6 +258,38 @@ static void test_failure_reasons(void **state)
     mspace_close(ms);
 }
 
+static void test_discard(void **state)
+{
+    (void)state;
+    static const char data[] = "file bytes";
+    inode_t *f = inode_create("/d", data, sizeof(data), VMA_READ);
+    mspace_t *ms = mspace_create();
+    map_ok(ms, U, 2 * PG, RW | VMA_FIXED);
+    map_ok(ms, U + 2 * PG, PG, RW | VMA_SHARED | VMA_FIXED);
+    assert_ptr_equal(mspace_map(ms, U + 3 * PG, PG, f, 0, 0, RW | VMA_FIXED), (void *)(U + 3 * PG));
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(cpu_touch(ms, U + i * PG, MMU_WRITE), MM_FAULT_OK);
+        fake_mmu_ptr(ms->directory, U + i * PG)[0] = 'X';
+    }
+    size_t frames = page_free_count();
+    assert_int_equal(mspace_discard(ms, U + 4 * PG, PG), -ENOMEM); /* hole */
+    assert_int_equal(mspace_discard(ms, U + 1, PG), -EINVAL);
+    assert_int_equal(mspace_discard(ms, U, 0), -EINVAL);
+    assert_int_equal(ms->phys_pg_count, 4);
+    assert_int_equal(mspace_discard(ms, U, 4 * PG), 0);
+    assert_int_equal(ms->phys_pg_count, 1); /* the shared anonymous page stays */
+    assert_int_equal(page_free_count(), frames + 3);
+    assert_int_equal(cpu_touch(ms, U + PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + PG)[0], 0);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + 2 * PG)[0], 'X');
+    assert_int_equal(cpu_touch(ms, U + 3 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + 3 * PG)[0], 'f');
+    check_layout(ms, { U, 2 * PG, RW | VMA_COW | VMA_ANON }, { U + 2 * PG, PG, RW | VMA_SHARED | VMA_ANON },
+                 { U + 3 * PG, PG, RW | VMA_COW | VMA_FILE });
+    mspace_close(ms);
+    inode_close(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +301,7 @@ int main(void)
         TEST(test_resolve_flag),
         TEST(test_stack),
         TEST(test_failure_reasons),
+        TEST(test_discard),
     };
     return cmocka_run_group_tests_name("fault", tests, NULL, NULL);
 }
