@@ -3,9 +3,10 @@ KERNEL_SRCS += unikernel/main.c unikernel/format.c unikernel/klog.c \
                unikernel/snprintf.c unikernel/panic.c unikernel/ksyms.c \
                unikernel/string.c unikernel/multiboot2.c unikernel/bootinfo.c \
                unikernel/cmdline.c unikernel/selftest.c unikernel/ram.c
-# the frame allocator (the kernel links the very file the host tests test)
-KERNEL_SRCS += mm/page.c
+# mm/: the kernel links the very files the host tests test
+KERNEL_SRCS += $(MM_SRCS)
 
 # The formatter core is portable: tested on the host under sanitizers.
 $(eval $(call unit_test,test_format,tests/unit/test_format.c unikernel/format.c))
 include unikernel/elf.mk
+include unikernel/task.mk

@@ -12,9 +12,13 @@
 #include "cmdline.h"
 #include "kernel_exit.h"
 #include "klog.h"
+#include "mm/kalloc.h"
+#include "mm/kmap.h"
+#include "mm/memory.h"
 #include "multiboot2.h"
 #include "ram.h"
 #include "selftest.h"
+#include "unikernel/task.h"
 
 #define KERNEL_NAME "unikernel"
 #define KERNEL_VERSION "0.1"
@@ -52,6 +56,12 @@ static void memory_init(void)
     klog(KLOG_INFO, "ram: %lu KiB given to the frame allocator\n",
          (low + high) >> 10);
     ram_print_zones();
+    mm_set_allocator(kalloc, kfree);
+    int err = kmap_init(KMAP_BASE, KMAP_END);
+    if (err)
+        panic("kmap: cannot create kspace (%d)", err);
+    klog(KLOG_INFO, "kspace: [0x%lx-0x%lx)\n", (uintptr_t)KMAP_BASE,
+         (uintptr_t)KMAP_END);
 }
 
 /* Parses the command line and sets the console level from it; returns
@@ -95,6 +105,7 @@ void kernel_main(uint32_t magic, uintptr_t info)
         if (err)
             panic("selftest: %s failed (%d)", boot_cmdline.test, err);
     }
+    int status = boot_cmdline.test ? KEXIT_OK : task_start_app(&boot_cmdline);
     klog(KLOG_NOTICE, "%s: shutdown\n", KERNEL_NAME);
-    kernel_exit(KEXIT_OK);
+    kernel_exit(status);
 }

@@ -11,6 +11,7 @@
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "klog.h"
+#include "mm/kmap.h"
 #include "mm/page.h"
 #include "selftest.h"
 
@@ -162,6 +163,78 @@ static int selftest_mmu(void)
     return err || page_free_count() != before ? -EINVAL : 0;
 }
 
+#define KSPACE_PAGES 3
+
+/* Rights of the kspace page at `va` as the hardware sees them. */
+static int kspace_rights(uintptr_t va)
+{
+    return mmu_query(mmu_kernel_dir(), va, NULL) &
+           (MMU_READ | MMU_WRITE | MMU_EXEC | MMU_USER | MMU_GLOBAL);
+}
+
+/* One kmap cycle: map, touch, protect, MMIO-map a frame, unmap. */
+static int kspace_cycle(void)
+{
+    size_t len = KSPACE_PAGES * PAGE_SIZE;
+    uint64_t *p = kmap(len, NULL, 0, VMA_READ | VMA_WRITE);
+    if (!p)
+        return -ENOMEM;
+    int err = 0;
+    for (size_t i = 0; i < len / sizeof(*p); i++)
+        err |= p[i] != 0; /* kmap memory comes zeroed */
+    p[0] = 0x1234;
+    uintptr_t va = (uintptr_t)p;
+    if (kspace_rights(va) != (MMU_READ | MMU_WRITE | MMU_GLOBAL))
+        err = 1;
+    if (mspace_protect(kmap_space(), va, len, VMA_READ) ||
+        kspace_rights(va + PAGE_SIZE) != (MMU_READ | MMU_GLOBAL) || p[0] != 0x1234)
+        err = 1;
+    phys_addr_t frame;
+    mmu_query(mmu_kernel_dir(), va, &frame);
+    volatile uint64_t *io = kmap_phys(frame, PAGE_SIZE, VMA_READ);
+    if (!io || io[0] != 0x1234 ||
+        !(mmu_query(mmu_kernel_dir(), (uintptr_t)io, NULL) & MMU_UNCACHED))
+        err = 1;
+    if (io)
+        err |= kunmap((void *)io, PAGE_SIZE) != 0;
+    err |= kunmap(p, len) != 0;
+    err |= mmu_query(mmu_kernel_dir(), va, NULL) != 0;
+    return err ? -EINVAL : 0;
+}
+
+/* kspace: a warm-up cycle (descriptors and table pages stay cached), then
+ * a measured one must give every frame back. */
+static int selftest_kspace(void)
+{
+    int err = kspace_cycle();
+    size_t before = page_free_count();
+    if (!err)
+        err = kspace_cycle();
+    /* more than all RAM, then more than the window: refused, nothing lost */
+    size_t ram = page_total_count() * PAGE_SIZE;
+    if (kmap(2 * ram, NULL, 0, VMA_READ | VMA_WRITE) ||
+        kmap((size_t)1 << 40, NULL, 0, VMA_READ))
+        err = -EINVAL;
+    else
+        kprintf("selftest kspace: kmap of %zu MiB and of 1 TiB refused\n",
+                2 * ram >> 20);
+    kprintf("selftest kspace: %zu free frames before, %zu after\n", before,
+            page_free_count());
+    return err ? err : page_free_count() == before ? 0 : -EINVAL;
+}
+
+/* Touches the guard page below a kmap'ed kernel stack: a report. */
+static int __attribute__((noinline)) selftest_stackguard(void)
+{
+    size_t size = 4 * PAGE_SIZE;
+    char *top = kmap_stack(size);
+    if (!top)
+        return -ENOMEM;
+    volatile char *guard = top - size - 8;
+    *guard = 1; /* #PF, "stack guard" */
+    return -EINVAL;
+}
+
 static const struct {
     const char *name;
     int (*run)(void);
@@ -173,6 +246,8 @@ static const struct {
     { "paging", selftest_paging }, /* final tables: rights, W^X, no low map */
     { "frames", selftest_frames }, /* every frame allocated and freed */
     { "mmu", selftest_mmu }, /* a user directory's life cycle */
+    { "kspace", selftest_kspace }, /* kmap, protect, kmap_phys, kunmap */
+    { "stackguard", selftest_stackguard }, /* kernel stack guard -> report */
 };
 
 /* Runs the one test named by name[0..len). */

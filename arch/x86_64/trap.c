@@ -7,10 +7,13 @@
 
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/user.h"
 #include "arch/x86_64/x86.h"
 #include "kernel_exit.h"
 #include "klog.h"
 #include "ksyms.h"
+#include "mm/kmap.h"
+#include "mm/memory.h"
 
 #define BACKTRACE_MAX 32
 
@@ -82,8 +85,30 @@ static void print_registers(const struct trap_frame *f)
             f->r15);
 }
 
+/* A kernel fault in kspace: mm resolves it or says why not.  Returns
+ * MM_FAULT_OK when the access may be retried. */
+static mm_fault_t kspace_fault(const struct trap_frame *f)
+{
+    uintptr_t addr = read_cr2();
+    if ((f->error & PF_USER) || addr < KMAP_BASE || addr >= KMAP_END ||
+        !kmap_space())
+        return MM_FAULT_NO_VMA;
+    int reason = (f->error & PF_FETCH)   ? FAULT_EXEC
+                 : (f->error & PF_WRITE) ? FAULT_WRITE
+                                         : FAULT_READ;
+    return mspace_resolve(kmap_space(), addr, reason);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+    if (user_trap(f)) /* ring 3 exceptions, faults inside usercopy */
+        return;
+    mm_fault_t fault = MM_FAULT_NO_VMA;
+    if (f->vector == TRAP_PAGE_FAULT && !reporting) {
+        fault = kspace_fault(f);
+        if (fault == MM_FAULT_OK)
+            return;
+    }
     if (reporting) {
         klog_panic_mode();
         kprintf("exception %lu while reporting an exception at 0x%lx\n",
@@ -96,8 +121,9 @@ void trap_dispatch(struct trap_frame *f)
     kprintf("\n*** exception %s %s (vector %lu), error code 0x%lx\n", name[0],
             name[1], f->vector, f->error);
     if (f->vector == TRAP_PAGE_FAULT)
-        kprintf("reason: %s at 0x%lx (%s mode)\n", page_fault_reason(f->error),
-                read_cr2(), (f->error & PF_USER) ? "user" : "kernel");
+        kprintf("reason: %s at 0x%lx (%s mode; mm: %s)\n",
+                page_fault_reason(f->error), read_cr2(),
+                (f->error & PF_USER) ? "user" : "kernel", mm_fault_name(fault));
     print_symbolized("RIP", f->rip);
     print_registers(f);
     kprintf("backtrace:\n");
