@@ -117,6 +117,7 @@ void mmu_dir_destroy(mmu_dir_t *dir)
 int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
 {
     assert(!(va & PAGE_MASK) && !(pa & PAGE_MASK) && !(flags & ~ENTRY_FLAGS));
+    assert((dir == &kernel_dir) == !(flags & MMU_USER)); /* as x86: user pages below */
     if (map_fail_countdown && --map_fail_countdown == 0)
         return -ENOMEM;
     entry_t **p = slot(dir, va);
@@ -149,7 +150,7 @@ phys_addr_t mmu_unmap(mmu_dir_t *dir, uintptr_t va, int *flags)
 
 int mmu_protect(mmu_dir_t *dir, uintptr_t va, int flags)
 {
-    assert(!(flags & ~ENTRY_FLAGS));
+    assert(!(flags & ~ENTRY_FLAGS) && (dir == &kernel_dir) == !(flags & MMU_USER));
     entry_t *e = *slot(dir, va);
     if (!e || !(e->flags & MMU_PRESENT))
         return -ENOENT;
