@@ -23,6 +23,10 @@ void serial_write(const char *s, size_t n);
  * (all 32 exception vectors).  Called once, early, on the boot CPU. */
 void cpu_init(void);
 
+/* Sets the stack the CPU switches to on an exception from ring 3
+ * (TSS.RSP0). */
+void cpu_set_kernel_stack(uintptr_t top);
+
 /* True when CPUID says we run under a hypervisor. */
 bool cpu_hypervisor(void);
 

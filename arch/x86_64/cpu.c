@@ -117,6 +117,11 @@ void cpu_init(void)
     idt_load();
 }
 
+void cpu_set_kernel_stack(uintptr_t top)
+{
+    tss.rsp[0] = top;
+}
+
 bool cpu_hypervisor(void)
 {
     uint32_t a, b, c, d;

@@ -7,12 +7,17 @@
  * `make run` and tests/boot see these statuses (0..126):
  *
  *   0    KEXIT_OK           clean shutdown (the kernel or the app finished)
- *   1-99                    the application's own exit status (later issues)
+ *   1-100                   the application's own exit status (100: 100 or more)
  *   101  KEXIT_PANIC        panic(): exception report, failed assert, ...
  *   102  KEXIT_UNSUPPORTED  CPU without long mode or NX (from boot.S)
  *   103  KEXIT_NO_STATUS    (host side) QEMU stopped without a kernel status:
  *                           triple fault, reset, or Ctrl-A X
  *   104  KEXIT_QEMU_FAILED  (host side) QEMU itself failed (bad option, ...)
+ *   105  KEXIT_APP_FAULT    the application was killed: segfault, CPU
+ *                           exception in ring 3, fatal signal to itself
+ *   106  KEXIT_BAD_ELF      the embedded ELF was refused at boot
+ *   107  KEXIT_APP_LOAD     the application could not be started (no memory,
+ *                           malformed file archive)
  *   124                     (host side) timeout
  */
 #ifndef KERNEL_EXIT_H
@@ -24,6 +29,9 @@
 #define KEXIT_UNSUPPORTED 102
 #define KEXIT_NO_STATUS   103
 #define KEXIT_QEMU_FAILED 104
+#define KEXIT_APP_FAULT   105
+#define KEXIT_BAD_ELF     106
+#define KEXIT_APP_LOAD    107
 
 #ifndef __ASSEMBLY__
 /* Ends the run with `status` (0..126): isa-debug-exit under a hypervisor,

@@ -1,0 +1,216 @@
+/*
+ * exec.c - starting the embedded application: its ELF checked again at
+ * boot (the build checked it with elfcheck), its segments mapped as
+ * file-backed VMAs of the image's inode, the stack VMA and the System V
+ * x86_64 start-up stack, then the task run to its end.
+ *
+ *   start-up stack (rsp at argc, 16-byte aligned), higher addresses last:
+ *     argc | argv[0..argc-1] NULL | envp[..] NULL | auxv pairs, AT_NULL |
+ *     padding | 16 random bytes, "x86_64", argument and environment strings
+ *   argv[0] is the application's name, argv[1..] the words after "--" on
+ *   the kernel command line; the environment is every NAME=VALUE parameter
+ *   before "--" that the kernel does not know (as Linux gives init).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmdline.h"
+#include "kernel_exit.h"
+#include "klog.h"
+#include "arch/x86_64/user.h"
+#include "unikernel/clock.h"
+#include "unikernel/elf.h"
+#include "unikernel/embed.h"
+#include "unikernel/ramfs.h"
+#include "unikernel/random.h"
+#include "unikernel/task.h"
+#include "unikernel/usercopy.h"
+
+#define STACK_SIZE  ((size_t)8 << 20)
+#define STACK_TOP   MSPACE_USER_UPPER
+#define AUXV_MAX    20
+
+#define AT_NULL     0
+#define AT_PHDR     3
+#define AT_PHENT    4
+#define AT_PHNUM    5
+#define AT_PAGESZ   6
+#define AT_BASE     7
+#define AT_FLAGS    8
+#define AT_ENTRY    9
+#define AT_UID      11
+#define AT_EUID     12
+#define AT_GID      13
+#define AT_EGID     14
+#define AT_PLATFORM 15
+#define AT_HWCAP    16
+#define AT_CLKTCK   17
+#define AT_SECURE   23
+#define AT_RANDOM   25
+#define AT_EXECFN   31
+
+/* Maps segment `s` of the image `ino`: the file part private
+ * copy-on-write with the segment's rights, the rest anonymous. */
+static int map_segment(mspace_t *ms, inode_t *ino, const elf_segment_t *s)
+{
+    int flags = s->prot | VMA_FIXED | VMA_COW;
+    if (s->file_length) {
+        void *at = mspace_map(ms, s->vaddr, s->file_length, ino, s->offset,
+                              s->limit, flags);
+        if (mspace_error(at))
+            return mspace_error(at);
+    }
+    if (s->length > s->file_length) {
+        void *at = mspace_map(ms, s->vaddr + s->file_length,
+                              s->length - s->file_length, NULL, 0, 0,
+                              flags | VMA_ANON);
+        if (mspace_error(at))
+            return mspace_error(at);
+    }
+    return 0;
+}
+
+/* Copies the string s below *sp; returns its user address or 0. */
+static uintptr_t push_string(uintptr_t *sp, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    *sp -= n;
+    return copy_to_user((void *)*sp, s, n) < 0 ? 0 : *sp;
+}
+
+struct startup {
+    int argc, envc;
+    const char *argv[CMDLINE_MAX_ARGS + 2];
+    const char *envp[CMDLINE_MAX_ARGS + 1];
+};
+
+/* argv and envp of the application from the command line. */
+static void startup_args(struct startup *st, const struct cmdline *cl,
+                         const char *name)
+{
+    st->argv[st->argc++] = name;
+    for (int i = 0; i < cl->argc; i++)
+        st->argv[st->argc++] = cl->argv[i];
+    for (int i = 0; i < cl->nunknown; i++)
+        if (strchr(cl->unknown[i], '=') && cl->unknown[i][0] != '=')
+            st->envp[st->envc++] = cl->unknown[i];
+}
+
+/* Builds the start-up stack; returns the initial rsp, or 0 (-EFAULT: the
+ * stack could not be written). */
+static uintptr_t build_stack(const struct startup *st, const elf_plan_t *plan,
+                             const char *path)
+{
+    uintptr_t sp = STACK_TOP, argv[CMDLINE_MAX_ARGS + 2], envp[CMDLINE_MAX_ARGS + 1];
+    unsigned char rnd[16];
+    random_fill(rnd, sizeof(rnd));
+    sp -= sizeof(rnd);
+    uintptr_t at_random = sp;
+    uintptr_t at_platform = push_string(&sp, "x86_64");
+    uintptr_t at_execfn = push_string(&sp, path);
+    bool ok = copy_to_user((void *)at_random, rnd, sizeof(rnd)) == 0 &&
+              at_platform && at_execfn;
+    for (int i = 0; ok && i < st->argc; i++)
+        ok = (argv[i] = push_string(&sp, st->argv[i])) != 0;
+    for (int i = 0; ok && i < st->envc; i++)
+        ok = (envp[i] = push_string(&sp, st->envp[i])) != 0;
+    if (!ok)
+        return 0;
+    uint64_t aux[][2] = {
+        { AT_PHDR, plan->phdr },     { AT_PHENT, plan->phent },
+        { AT_PHNUM, plan->phnum },   { AT_PAGESZ, PAGE_SIZE },
+        { AT_BASE, 0 },              { AT_FLAGS, 0 },
+        { AT_ENTRY, plan->entry },   { AT_UID, 0 },
+        { AT_EUID, 0 },              { AT_GID, 0 },
+        { AT_EGID, 0 },              { AT_PLATFORM, at_platform },
+        { AT_HWCAP, user_hwcap() },  { AT_CLKTCK, 100 },
+        { AT_SECURE, 0 },            { AT_RANDOM, at_random },
+        { AT_EXECFN, at_execfn },    { AT_NULL, 0 },
+    };
+    uint64_t vec[1 + CMDLINE_MAX_ARGS + 2 + CMDLINE_MAX_ARGS + 1 + 2 * AUXV_MAX];
+    size_t n = 0;
+    vec[n++] = (uint64_t)st->argc;
+    for (int i = 0; i < st->argc; i++)
+        vec[n++] = argv[i];
+    vec[n++] = 0;
+    for (int i = 0; i < st->envc; i++)
+        vec[n++] = envp[i];
+    vec[n++] = 0;
+    memcpy(&vec[n], aux, sizeof(aux));
+    n += sizeof(aux) / sizeof(uint64_t);
+    sp = (sp - n * sizeof(uint64_t)) & ~(uintptr_t)15;
+    return copy_to_user((void *)sp, vec, n * sizeof(uint64_t)) == 0 ? sp : 0;
+}
+
+/* Maps the image and the stack of `t`: 0 or -errno. */
+static int exec_map(task_t *t, inode_t *ino, const elf_plan_t *plan)
+{
+    for (unsigned i = 0; i < plan->nsegs; i++) {
+        int rc = map_segment(t->mspace, ino, &plan->seg[i]);
+        if (rc < 0)
+            return rc;
+    }
+    t->brk = plan->brk;
+    void *stack = mspace_map(t->mspace, STACK_TOP - STACK_SIZE, STACK_SIZE, NULL,
+                             0, 0, VMA_READ | VMA_WRITE | VMA_STACK | VMA_FIXED);
+    return mspace_error(stack);
+}
+
+/* Loads the checked image into a new task and runs it: the kernel exit
+ * status. */
+static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
+{
+    static char path[RAMFS_PATH_MAX];
+    const char *name = embed_app_name;
+    snprintf(path, sizeof(path), "/bin/%s", name);
+    inode_t *ino = ramfs_add(path, embed_app_start,
+                             (size_t)(embed_app_end - embed_app_start));
+    task_t *t = ino ? task_create(name) : NULL;
+    if (!t) {
+        kprintf("app: %s: out of memory for the task\n", name);
+        return KEXIT_APP_LOAD;
+    }
+    static struct startup st;
+    startup_args(&st, cl, name);
+    task_switch(t); /* the start-up stack is written through usercopy */
+    int rc = exec_map(t, ino, plan);
+    uintptr_t sp = rc < 0 ? 0 : build_stack(&st, plan, path);
+    task_switch(NULL);
+    if (!sp) {
+        kprintf("app: %s: cannot map the image or its stack (%d)\n", name,
+                rc < 0 ? rc : -EFAULT);
+        task_destroy(t);
+        return KEXIT_APP_LOAD;
+    }
+    klog(KLOG_INFO, "app: starting %s (task %d, entry 0x%lx, %d args, %d env)\n",
+         name, t->id, plan->entry, st.argc, st.envc);
+    int status = task_run(t, plan->entry, sp);
+    if (t->exit_code >= 0)
+        kprintf("app: %s exited with status %d\n", name, t->exit_code);
+    else
+        kprintf("app: %s was killed (status %d)\n", name, status);
+    task_destroy(t);
+    return status;
+}
+
+int task_start_app(const struct cmdline *cl)
+{
+    elf_plan_t plan;
+    char msg[160];
+    user_init();
+    clock_init();
+    size_t size = (size_t)(embed_app_end - embed_app_start);
+    int rc = elf_check(embed_app_start, size, &plan, msg, sizeof(msg));
+    if (rc < 0) {
+        kprintf("app: %s refused: %s\n", embed_app_name, msg);
+        return KEXIT_BAD_ELF;
+    }
+    size_t files = (size_t)(embed_files_end - embed_files_start);
+    rc = files ? ramfs_load_cpio(embed_files_start, files) : 0;
+    if (rc < 0) {
+        kprintf("app: the embedded file archive is malformed (%d)\n", rc);
+        return KEXIT_APP_LOAD;
+    }
+    return exec_run(&plan, cl);
+}

@@ -1,0 +1,88 @@
+/*
+ * unikernel/fd.h - open files and the descriptor table of a task.
+ *
+ * A struct file is one open file description: its operations, its
+ * position and, for files with content, the inode.  Three kinds exist: the
+ * console (descriptors 0-2), read-only ramfs files and /proc/self/maps (a
+ * snapshot taken at open).  Every operation checks its arguments and
+ * returns a negated errno; user buffers are reached through usercopy.
+ */
+#ifndef UNIKERNEL_FD_H
+#define UNIKERNEL_FD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm/inode.h"
+#include "unikernel/task.h"
+
+struct file;
+struct kstat;
+
+struct file_ops {
+    /* Reads up to n bytes at *pos into user `buf`, advancing *pos: bytes
+     * read, 0 at the end, or -errno. */
+    long (*read)(struct file *f, void *buf, size_t n, uint64_t *pos);
+    /* Writes n bytes from user `buf`: bytes written or -errno. */
+    long (*write)(struct file *f, const void *buf, size_t n);
+    /* Fills *st (kernel memory). */
+    void (*stat)(struct file *f, struct kstat *st);
+    /* ioctl `cmd` with user argument `arg`: result or -errno. */
+    long (*ioctl)(struct file *f, unsigned long cmd, uintptr_t arg);
+    /* Frees what the file holds besides the struct itself. */
+    void (*release)(struct file *f);
+};
+
+struct file {
+    const struct file_ops *ops; /* (c) */
+    long refs;                  /* (t) descriptors pointing here */
+    inode_t *ino;               /* (c) the content, with a reference, or NULL */
+    uint64_t pos;               /* (t) the file position */
+    int seekable;               /* (c) lseek allowed */
+    char *text;                 /* (c) snapshot content (proc files), kalloc */
+    size_t text_len;            /* (c) */
+};
+
+/* struct stat of the Linux x86_64 ABI (144 bytes). */
+struct kstat {
+    uint64_t st_dev, st_ino, st_nlink;
+    uint32_t st_mode, st_uid, st_gid, pad0;
+    uint64_t st_rdev;
+    int64_t st_size, st_blksize, st_blocks;
+    uint64_t st_atime, st_atime_nsec, st_mtime, st_mtime_nsec;
+    uint64_t st_ctime, st_ctime_nsec;
+    int64_t reserved[3];
+};
+
+#define KS_IFREG 0100000
+#define KS_IFCHR 0020000
+
+/* A new file with `ops` and one reference (ino: a reference is taken).
+ * NULL when out of memory. */
+struct file *file_new(const struct file_ops *ops, inode_t *ino);
+
+/* Drops one reference; the last releases the file. */
+void file_put(struct file *f);
+
+/* The file at descriptor `fd` of `task`, or NULL (bad descriptor). */
+struct file *fd_get(task_t *task, int fd);
+
+/* Installs `f` (its reference moves to the table) at the lowest free
+ * descriptor: the descriptor, or -EMFILE (the reference is dropped). */
+int fd_install(task_t *task, struct file *f);
+
+/* Closes descriptor `fd`: 0 or -EBADF. */
+int fd_close(task_t *task, int fd);
+
+/* Closes every descriptor of `task`. */
+void fd_close_all(task_t *task);
+
+/* Opens the console as descriptors 0, 1 and 2 of `task`: 0 or -ENOMEM. */
+int fd_open_console(task_t *task);
+
+/* Reads from a file whose content is the kernel buffer [data, data+size):
+ * the common read of ramfs and proc files. */
+long file_read_buffer(const void *data, uint64_t size, void *ubuf, size_t n,
+                      uint64_t *pos);
+
+#endif

@@ -1,0 +1,17 @@
+/* unikernel/procfs.h - /proc/self/maps (and /proc/<pid>/maps of the
+ * caller): a snapshot of mspace_display taken at open. */
+#ifndef UNIKERNEL_PROCFS_H
+#define UNIKERNEL_PROCFS_H
+
+#include <stdbool.h>
+
+#include "unikernel/task.h"
+
+/* True when `path` lies under /proc (procfs answers it, ramfs does not). */
+bool procfs_owns(const char *path);
+
+/* Opens the /proc file `path` for `task`: the file, or NULL with
+ * *err = -ENOENT / -ENOMEM. */
+struct file *procfs_open(task_t *task, const char *path, int *err);
+
+#endif

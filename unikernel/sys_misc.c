@@ -1,0 +1,331 @@
+/*
+ * sys_misc.c - the small system calls: exit, identity, uname, time,
+ * random, TLS (arch_prctl), signals (recorded, never delivered), sysinfo.
+ * One task, one CPU: its pid and tid are its task id, its parent is 0,
+ * every credential is root's (0).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "mm/page.h"
+#include "unikernel/clock.h"
+#include "unikernel/random.h"
+#include "unikernel/syscall.h"
+#include "unikernel/task.h"
+#include "unikernel/usercopy.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+#define CLOCK_REALTIME           0
+#define CLOCK_MONOTONIC          1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID  3
+#define CLOCK_MONOTONIC_RAW      4
+#define CLOCK_REALTIME_COARSE    5
+#define CLOCK_MONOTONIC_COARSE   6
+#define CLOCK_BOOTTIME           7
+#define TIMER_ABSTIME            1
+
+#define SIGKILL  9
+#define SIGSTOP  19
+#define SIG_BLOCK   0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+#define GRND_FLAGS  0x7 /* NONBLOCK | RANDOM | INSECURE */
+
+#define NSEC 1000000000ull
+
+struct ktimespec {
+    int64_t tv_sec, tv_nsec;
+};
+
+long sys_exit_group(const long *a)
+{
+    task_exit((int)a[0]);
+}
+
+long sys_exit(const long *a)
+{
+    task_exit((int)a[0]); /* one thread: the task ends */
+}
+
+long sys_getpid(const long *a)
+{
+    (void)a;
+    return task_current()->id;
+}
+
+long sys_gettid(const long *a)
+{
+    return sys_getpid(a);
+}
+
+long sys_getppid(const long *a)
+{
+    (void)a;
+    return 0;
+}
+
+long sys_getuid(const long *a)
+{
+    (void)a;
+    return 0;
+}
+
+long sys_set_tid_address(const long *a)
+{
+    task_t *t = task_current();
+    t->clear_child_tid = (uintptr_t)a[0];
+    return t->id;
+}
+
+long sys_arch_prctl(const long *a)
+{
+    task_t *t = task_current();
+    switch (a[0]) {
+    case ARCH_SET_FS:
+        if (!user_range_ok((uintptr_t)a[1], 0))
+            return -EPERM; /* Linux: outside the user address space */
+        t->fs_base = (uintptr_t)a[1];
+        user_set_fs(t->fs_base);
+        return 0;
+    case ARCH_GET_FS:
+        return copy_to_user((void *)a[1], &(uint64_t){ user_get_fs() }, 8);
+    default:
+        return -EINVAL; /* GS is the kernel's (swapgs) */
+    }
+}
+
+long sys_uname(const long *a)
+{
+    static const char *const fields[6] = {
+        "Linux", /* musl and programs test for it */
+        "unikernel", "6.1.0-unikernel", "#1 unikernel 0.1", "x86_64", "(none)",
+    };
+    char u[6][65];
+    memset(u, 0, sizeof(u));
+    for (int i = 0; i < 6; i++)
+        memcpy(u[i], fields[i], strlen(fields[i]));
+    return copy_to_user((void *)a[0], u, sizeof(u));
+}
+
+/* The time of `clock` in ns, or -EINVAL. */
+static int64_t clock_read(long clock)
+{
+    switch (clock) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE:
+        return (int64_t)clock_realtime_ns();
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME:
+    case CLOCK_PROCESS_CPUTIME_ID: /* the task has had the CPU all along */
+    case CLOCK_THREAD_CPUTIME_ID:
+        return (int64_t)clock_monotonic_ns();
+    default:
+        return -EINVAL;
+    }
+}
+
+static long put_timespec(long uts, uint64_t ns)
+{
+    struct ktimespec ts = { (int64_t)(ns / NSEC), (int64_t)(ns % NSEC) };
+    return copy_to_user((void *)uts, &ts, sizeof(ts));
+}
+
+long sys_clock_gettime(const long *a)
+{
+    int64_t ns = clock_read(a[0]);
+    return ns < 0 ? ns : put_timespec(a[1], (uint64_t)ns);
+}
+
+long sys_clock_getres(const long *a)
+{
+    int64_t ns = clock_read(a[0]);
+    if (ns < 0)
+        return ns;
+    return a[1] ? put_timespec(a[1], 1) : 0;
+}
+
+long sys_gettimeofday(const long *a)
+{
+    if (a[0]) {
+        uint64_t ns = clock_realtime_ns();
+        int64_t tv[2] = { (int64_t)(ns / NSEC), (int64_t)(ns % NSEC / 1000) };
+        if (copy_to_user((void *)a[0], tv, sizeof(tv)) < 0)
+            return -EFAULT;
+    }
+    if (a[1] && clear_user((void *)a[1], 8) < 0) /* struct timezone: UTC */
+        return -EFAULT;
+    return 0;
+}
+
+long sys_time(const long *a)
+{
+    int64_t secs = (int64_t)(clock_realtime_ns() / NSEC);
+    if (a[0] && copy_to_user((void *)a[0], &secs, sizeof(secs)) < 0)
+        return -EFAULT;
+    return secs;
+}
+
+/* Reads a struct timespec request: its ns, or -EFAULT / -EINVAL. */
+static int64_t get_timespec(long uts)
+{
+    struct ktimespec ts;
+    if (copy_from_user(&ts, (const void *)uts, sizeof(ts)) < 0)
+        return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC)
+        return -EINVAL;
+    if (ts.tv_sec > INT64_MAX / (int64_t)NSEC - 1)
+        return INT64_MAX;
+    return ts.tv_sec * (int64_t)NSEC + ts.tv_nsec;
+}
+
+long sys_nanosleep(const long *a)
+{
+    int64_t ns = get_timespec(a[0]);
+    if (ns < 0)
+        return ns;
+    clock_delay_ns((uint64_t)ns); /* never interrupted: rem is not written */
+    return 0;
+}
+
+long sys_clock_nanosleep(const long *a)
+{
+    int64_t now = clock_read(a[0]);
+    if (now < 0 || a[0] == CLOCK_THREAD_CPUTIME_ID)
+        return EINVAL; /* clock_nanosleep returns the error, positive */
+    int64_t ns = get_timespec(a[2]);
+    if (ns < 0)
+        return -ns;
+    if (a[1] & TIMER_ABSTIME)
+        ns = ns > now ? ns - now : 0;
+    clock_delay_ns((uint64_t)ns);
+    return 0;
+}
+
+long sys_sched_yield(const long *a)
+{
+    (void)a;
+    return 0; /* nothing else to run */
+}
+
+long sys_getrandom(const long *a)
+{
+    size_t n = (size_t)a[1];
+    if (a[2] & ~GRND_FLAGS)
+        return -EINVAL;
+    if (n > 0x2000000)
+        n = 0x2000000; /* Linux returns at most 32 MiB per call */
+    if (!user_range_ok((uintptr_t)a[0], n))
+        return -EFAULT;
+    unsigned char chunk[256];
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < sizeof(chunk) ? n - done : sizeof(chunk);
+        random_fill(chunk, k);
+        if (copy_to_user((char *)a[0] + done, chunk, k) < 0)
+            return done ? (long)done : -EFAULT;
+        done += k;
+    }
+    return (long)n;
+}
+
+long sys_rt_sigaction(const long *a)
+{
+    long sig = a[0];
+    task_t *t = task_current();
+    if (sig < 1 || sig > TASK_SIGNALS || a[3] != 8)
+        return -EINVAL;
+    struct task_sigaction *slot = &t->sig[sig - 1], act;
+    if (a[1]) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            return -EINVAL;
+        if (copy_from_user(&act, (const void *)a[1], sizeof(act)) < 0)
+            return -EFAULT;
+    }
+    if (a[2] && copy_to_user((void *)a[2], slot, sizeof(*slot)) < 0)
+        return -EFAULT;
+    if (a[1])
+        *slot = act;
+    return 0;
+}
+
+long sys_rt_sigprocmask(const long *a)
+{
+    task_t *t = task_current();
+    uint64_t set = 0, old = t->sigmask;
+    if (a[3] != 8)
+        return -EINVAL;
+    if (a[1]) {
+        if (copy_from_user(&set, (const void *)a[1], sizeof(set)) < 0)
+            return -EFAULT;
+        set &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+        if (a[0] == SIG_BLOCK)
+            t->sigmask |= set;
+        else if (a[0] == SIG_UNBLOCK)
+            t->sigmask &= ~set;
+        else if (a[0] == SIG_SETMASK)
+            t->sigmask = set;
+        else
+            return -EINVAL;
+    }
+    if (a[2] && copy_to_user((void *)a[2], &old, sizeof(old)) < 0) {
+        t->sigmask = old;
+        return -EFAULT;
+    }
+    return 0;
+}
+
+/* A signal sent to the task itself: without delivery, 0 does nothing,
+ * any other signal ends the task as its default action would. */
+static long signal_self(long sig)
+{
+    if (sig < 0 || sig > TASK_SIGNALS)
+        return -EINVAL;
+    if (sig == 0)
+        return 0;
+    task_crash(sig == 6 ? "signal SIGABRT" : "signal", 0);
+}
+
+long sys_kill(const long *a)
+{
+    if (a[0] != task_current()->id && a[0] != 0 && a[0] != -1)
+        return -ESRCH;
+    return signal_self(a[1]);
+}
+
+long sys_tkill(const long *a)
+{
+    return a[0] == task_current()->id ? signal_self(a[1]) : -ESRCH;
+}
+
+long sys_tgkill(const long *a)
+{
+    task_t *t = task_current();
+    return a[0] == t->id && a[1] == t->id ? signal_self(a[2]) : -ESRCH;
+}
+
+long sys_sysinfo(const long *a)
+{
+    struct {
+        int64_t uptime;
+        uint64_t loads[3], totalram, freeram, sharedram, bufferram;
+        uint64_t totalswap, freeswap;
+        uint16_t procs, pad;
+        uint32_t pad2;
+        uint64_t totalhigh, freehigh;
+        uint32_t mem_unit;
+        char reserved[4];
+    } info;
+    memset(&info, 0, sizeof(info));
+    info.uptime = (int64_t)(clock_monotonic_ns() / NSEC);
+    info.totalram = page_total_count();
+    info.freeram = page_free_count();
+    info.procs = 1;
+    info.mem_unit = PAGE_SIZE;
+    return copy_to_user((void *)a[0], &info, sizeof(info));
+}

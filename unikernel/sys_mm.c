@@ -1,0 +1,301 @@
+/*
+ * sys_mm.c - the mmap family and the mspace_* calls of libc-shim/mspace.h,
+ * translated onto the caller's mspace_t.  Linux flags map exactly:
+ *   MAP_PRIVATE -> VMA_COW, MAP_SHARED -> VMA_SHARED, MAP_ANONYMOUS ->
+ *   VMA_ANON (else VMA_FILE of the descriptor's inode), MAP_POPULATE ->
+ *   VMA_RESOLVE, MAP_FIXED -> unmap then VMA_FIXED (replaces),
+ *   MAP_FIXED_NOREPLACE -> VMA_FIXED (-EEXIST when taken), MAP_STACK ->
+ *   a hint only (as in Linux), PROT_* -> VMA_READ/WRITE/EXEC (equal values;
+ *   PROT_NONE commits nothing).
+ */
+#include <errno.h>
+
+#include "mm/inode.h"
+#include "unikernel/fd.h"
+#include "unikernel/syscall.h"
+#include "unikernel/usercopy.h"
+
+#define PROT_ALL             0x7
+#define MAP_SHARED           0x01
+#define MAP_PRIVATE          0x02
+#define MAP_SHARED_VALIDATE  0x03
+#define MAP_TYPE             0x0f
+#define MAP_FIXED            0x10
+#define MAP_ANONYMOUS        0x20
+#define MAP_POPULATE         0x8000
+#define MAP_FIXED_NOREPLACE  0x100000
+#define MREMAP_MAYMOVE       1
+#define MADV_DONTNEED        4
+#define MADV_FREE            8
+
+#define MSPACE_FIXED    0x1 /* libc-shim/mspace.h */
+#define MSPACE_HEAP     0x2
+#define MSPACE_STACK    0x4
+#define MSPACE_POPULATE 0x8
+#define MSPACE_FLAGS    0xf
+
+static mspace_t *space(void)
+{
+    return task_current()->mspace;
+}
+
+static long map_result(void *at)
+{
+    int err = mspace_error(at);
+    return err ? err : (long)(uintptr_t)at;
+}
+
+/* 0 when [addr, addr+len) may be a fixed user range, else the Linux error:
+ * EINVAL unaligned, EPERM below the window, ENOMEM above it. */
+static long fixed_range(uintptr_t addr, size_t len)
+{
+    if (addr & PAGE_MASK)
+        return -EINVAL;
+    if (addr < MSPACE_USER_LOWER)
+        return -EPERM;
+    if (addr > MSPACE_USER_UPPER || len > MSPACE_USER_UPPER - addr)
+        return -ENOMEM;
+    return 0;
+}
+
+long sys_mmap(const long *a)
+{
+    uintptr_t addr = (uintptr_t)a[0];
+    size_t len = (size_t)a[1];
+    int prot = (int)a[2], flags = (int)a[3], type = flags & MAP_TYPE;
+    uint64_t off = (uint64_t)a[5];
+    if (len == 0 || (off & PAGE_MASK) || (prot & ~PROT_ALL) ||
+        (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
+        return -EINVAL;
+    if (len > MSPACE_USER_UPPER - MSPACE_USER_LOWER)
+        return -ENOMEM;
+    len = (len + PAGE_MASK) & ~PAGE_MASK;
+    int vflags = prot | (type == MAP_PRIVATE ? VMA_COW : VMA_SHARED);
+    inode_t *ino = NULL;
+    if (!(flags & MAP_ANONYMOUS)) {
+        struct file *f = fd_get(task_current(), (int)a[4]);
+        if (!f)
+            return -EBADF;
+        if (!f->ino)
+            return -ENODEV;
+        ino = f->ino;
+    } else {
+        off = 0;
+    }
+    if (flags & MAP_POPULATE)
+        vflags |= VMA_RESOLVE;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        long rc = fixed_range(addr, len);
+        if (rc < 0)
+            return rc;
+        if (!(flags & MAP_FIXED_NOREPLACE) && (rc = mspace_unmap(space(), addr, len)) < 0)
+            return rc;
+        vflags |= VMA_FIXED;
+    }
+    return map_result(mspace_map(space(), addr, len, ino, off, 0, vflags));
+}
+
+long sys_munmap(const long *a)
+{
+    uintptr_t addr = (uintptr_t)a[0];
+    size_t len = (size_t)a[1];
+    if (len == 0 || (addr & PAGE_MASK))
+        return -EINVAL;
+    if (addr >= MSPACE_USER_UPPER || addr < MSPACE_USER_LOWER)
+        return len <= (size_t)-PAGE_SIZE ? 0 : -EINVAL; /* nothing mapped */
+    if (len > MSPACE_USER_UPPER - addr)
+        len = MSPACE_USER_UPPER - addr;
+    return mspace_unmap(space(), addr, len);
+}
+
+long sys_mprotect(const long *a)
+{
+    uintptr_t addr = (uintptr_t)a[0];
+    size_t len = (size_t)a[1];
+    int prot = (int)a[2];
+    if ((addr & PAGE_MASK) || (prot & ~PROT_ALL))
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    if (fixed_range(addr, (len + PAGE_MASK) & ~PAGE_MASK) < 0)
+        return -ENOMEM;
+    return mspace_protect(space(), addr, len, prot);
+}
+
+/* What a VMA piece is re-created from (read under the mspace lock). */
+struct piece {
+    uintptr_t base, end;
+    int flags;
+    inode_t *ino; /* with a reference taken */
+    uint64_t offset, limit;
+};
+
+/* The VMA containing `at`, cut to end at most at `end`: false if none. */
+static bool piece_at(mspace_t *ms, uintptr_t at, uintptr_t end, struct piece *p)
+{
+    splock_lock(&ms->lock);
+    vma_t *v = mspace_search_vma(ms, at);
+    if (v) {
+        p->base = at;
+        p->end = vma_end(v) < end ? vma_end(v) : end;
+        p->flags = v->flags;
+        p->ino = v->ino;
+        if (p->ino)
+            inode_open(p->ino);
+        p->offset = (v->flags & (VMA_FILE | VMA_PHYS)) ? v->offset + (at - vma_base(v)) : 0;
+        p->limit = v->limit;
+    }
+    splock_unlock(&ms->lock);
+    return v != NULL;
+}
+
+long sys_madvise(const long *a)
+{
+    uintptr_t addr = (uintptr_t)a[0];
+    size_t len = ((size_t)a[1] + PAGE_MASK) & ~PAGE_MASK;
+    long advice = a[2];
+    if ((addr & PAGE_MASK) || (size_t)a[1] > (size_t)-PAGE_SIZE)
+        return -EINVAL;
+    if (advice < 0 || (advice > MADV_DONTNEED && advice != MADV_FREE &&
+                       advice != 9 /* MADV_REMOVE */ && advice != 10 && advice != 11))
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    if (fixed_range(addr, len) < 0)
+        return -ENOMEM;
+    return advice == MADV_DONTNEED ? mspace_discard(space(), addr, len) : 0;
+}
+
+/* Copies `len` bytes of user memory from `src` to `dst`, a page at a time. */
+static long move_bytes(uintptr_t dst, uintptr_t src, size_t len)
+{
+    static char bounce[PAGE_SIZE]; /* one CPU, one task: no sharing */
+    for (size_t done = 0; done < len; done += PAGE_SIZE)
+        if (copy_from_user(bounce, (void *)(src + done), PAGE_SIZE) < 0 ||
+            copy_to_user((void *)(dst + done), bounce, PAGE_SIZE) < 0)
+            return -EFAULT;
+    return 0;
+}
+
+long sys_mremap(const long *a)
+{
+    uintptr_t old = (uintptr_t)a[0];
+    size_t old_len = ((size_t)a[1] + PAGE_MASK) & ~PAGE_MASK;
+    size_t new_len = ((size_t)a[2] + PAGE_MASK) & ~PAGE_MASK;
+    long flags = a[3];
+    mspace_t *ms = space();
+    if ((old & PAGE_MASK) || new_len == 0 || (flags & ~MREMAP_MAYMOVE) ||
+        old_len == 0)
+        return -EINVAL; /* MREMAP_FIXED and old_len 0 (duplicate): not here */
+    struct piece p;
+    if (!piece_at(ms, old, old + old_len, &p))
+        return -EFAULT;
+    if (p.ino)
+        inode_close(p.ino);
+    if (p.end != old + old_len)
+        return -EFAULT; /* the range must lie in one mapping */
+    if (new_len <= old_len) {
+        long rc = new_len < old_len ? mspace_unmap(ms, old + new_len, old_len - new_len) : 0;
+        return rc < 0 ? rc : (long)old;
+    }
+    int flags_v = (p.flags & ~VMA_REQUEST);
+    uint64_t tail_off = p.ino ? p.offset + old_len : 0;
+    void *at = mspace_map(ms, old + old_len, new_len - old_len, p.ino, tail_off,
+                          0, flags_v | VMA_FIXED);
+    if (!mspace_error(at))
+        return (long)old;
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    if ((p.flags & VMA_SHARED) && p.ino) { /* the page cache holds the content */
+        at = mspace_map(ms, 0, new_len, p.ino, p.offset, 0, flags_v);
+        if (!mspace_error(at))
+            mspace_unmap(ms, old, old_len);
+        return map_result(at);
+    }
+    /* a copy: mapped writable for the move, then given its rights */
+    at = mspace_map(ms, 0, new_len, p.ino, p.offset, 0, flags_v | VMA_WRITE);
+    if (mspace_error(at))
+        return mspace_error(at);
+    long rc = move_bytes((uintptr_t)at, old, old_len);
+    if (rc == 0 && !(flags_v & VMA_WRITE))
+        rc = mspace_protect(ms, (uintptr_t)at, new_len, flags_v & VMA_RIGHTS);
+    if (rc < 0) {
+        mspace_unmap(ms, (uintptr_t)at, new_len);
+        return rc;
+    }
+    mspace_unmap(ms, old, old_len);
+    return (long)(uintptr_t)at;
+}
+
+long sys_brk(const long *a)
+{
+    (void)a;
+    return (long)task_current()->brk; /* the break never moves: musl mmaps */
+}
+
+/* ---- libc-shim/mspace.h: 1000-1003 ------------------------------------ */
+
+static bool bad_range(uintptr_t addr, size_t len)
+{
+    return len == 0 || (len & PAGE_MASK) || (addr & PAGE_MASK);
+}
+
+long sys_mspace_map(const long *a)
+{
+    uintptr_t hint = (uintptr_t)a[0];
+    size_t len = (size_t)a[1], align = (size_t)a[4];
+    int prot = (int)a[2], flags = (int)a[3];
+    if (bad_range(flags & MSPACE_FIXED ? hint : 0, len) || (prot & ~PROT_ALL) ||
+        (flags & ~MSPACE_FLAGS) || (align & (align - 1)) ||
+        ((flags & MSPACE_HEAP) && (flags & MSPACE_STACK)))
+        return -EINVAL;
+    if (align < PAGE_SIZE)
+        align = PAGE_SIZE;
+    int vflags = prot | VMA_COW |
+                 (flags & MSPACE_HEAP ? VMA_HEAP : flags & MSPACE_STACK ? VMA_STACK : VMA_ANON) |
+                 (flags & MSPACE_POPULATE ? VMA_RESOLVE : 0);
+    mspace_t *ms = space();
+    if (flags & MSPACE_FIXED) {
+        if (hint & (align - 1))
+            return -EINVAL;
+        return map_result(mspace_map(ms, hint, len, NULL, 0, 0, vflags | VMA_FIXED));
+    }
+    if (align > PAGE_SIZE) { /* find an aligned hole with a reservation */
+        size_t span = len + align - PAGE_SIZE;
+        if (span < len)
+            return -ENOMEM;
+        void *r = mspace_map(ms, hint, span, NULL, 0, 0, VMA_ANON);
+        if (mspace_error(r))
+            return mspace_error(r);
+        mspace_unmap(ms, (uintptr_t)r, span);
+        hint = ((uintptr_t)r + align - 1) & ~(uintptr_t)(align - 1);
+        vflags |= VMA_FIXED;
+    }
+    return map_result(mspace_map(ms, hint, len, NULL, 0, 0, vflags));
+}
+
+long sys_mspace_unmap(const long *a)
+{
+    if (bad_range((uintptr_t)a[0], (size_t)a[1]))
+        return -EINVAL;
+    return mspace_unmap(space(), (uintptr_t)a[0], (size_t)a[1]);
+}
+
+long sys_mspace_protect(const long *a)
+{
+    if (bad_range((uintptr_t)a[0], (size_t)a[1]) || (a[2] & ~PROT_ALL))
+        return -EINVAL;
+    return mspace_protect(space(), (uintptr_t)a[0], (size_t)a[1], (int)a[2]);
+}
+
+long sys_mspace_release(const long *a)
+{
+    uintptr_t addr = (uintptr_t)a[0];
+    size_t len = (size_t)a[1];
+    if (bad_range(addr, len))
+        return -EINVAL;
+    if (fixed_range(addr, len) < 0)
+        return -EINVAL;
+    long rc = mspace_protect(space(), addr, len, 0); /* uncommits */
+    return rc < 0 ? rc : mspace_discard(space(), addr, len);
+}

@@ -1,0 +1,148 @@
+/*
+ * task.c - tasks: creation, running one in ring 3 until it ends, its end
+ * (exit, fault, crash) and the segfault report.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel_exit.h"
+#include "klog.h"
+#include "mm/kalloc.h"
+#include "mm/kmap.h"
+#include "unikernel/fd.h"
+#include "unikernel/task.h"
+
+#define APP_STATUS_MAX 100 /* statuses above are reported as 100 */
+
+static task_t *current; /* the task on this CPU (one CPU for now) */
+static int next_id = 1;
+
+task_t *task_current(void)
+{
+    return current;
+}
+
+task_t *task_create(const char *name)
+{
+    task_t *t = kalloc(sizeof(*t));
+    if (!t)
+        return NULL;
+    t->name = name;
+    t->exit_code = -1;
+    t->mspace = mspace_create();
+    t->kstack_top = (uintptr_t)kmap_stack(TASK_KSTACK_SIZE);
+    if (!t->mspace || !t->kstack_top || fd_open_console(t) < 0) {
+        task_destroy(t);
+        return NULL;
+    }
+    user_fpu_init(&t->fpu);
+    t->id = next_id++;
+    return t;
+}
+
+void task_destroy(task_t *t)
+{
+    assert(t != current);
+    fd_close_all(t);
+    if (t->mspace)
+        mspace_close(t->mspace);
+    if (t->kstack_top)
+        kunmap_stack((void *)t->kstack_top, TASK_KSTACK_SIZE);
+    kfree(t);
+}
+
+/* The kernel exit status of a task that ended with `code` (-1: killed). */
+static int exit_status(int code)
+{
+    if (code < 0)
+        return KEXIT_APP_FAULT;
+    return code > APP_STATUS_MAX ? APP_STATUS_MAX : code;
+}
+
+void task_switch(task_t *t)
+{
+    current = t;
+    mmu_switch(t ? t->mspace->directory : mmu_kernel_dir());
+}
+
+int task_run(task_t *t, uintptr_t rip, uintptr_t rsp)
+{
+    task_switch(t);
+    long status = user_run(&t->ctx, rip, rsp, t->kstack_top, t->fs_base, &t->fpu);
+    task_switch(NULL);
+    return (int)status;
+}
+
+/* Leaves the current task for good with exit code `code`. */
+static void task_end(int code)
+{
+    task_t *t = current;
+    assert(t);
+    t->exit_code = code;
+    t->fs_base = user_get_fs();
+    user_fpu_save(&t->fpu);
+    user_return(&t->ctx, exit_status(code));
+}
+
+void task_exit(int code)
+{
+    task_end(code & 0xff);
+    __builtin_unreachable();
+}
+
+/* "r-xp /bin/hello" style rights and name of the VMA at `addr`, or false
+ * when none (the lookup takes the mspace lock). */
+static bool vma_describe(mspace_t *ms, uintptr_t addr, char *buf, size_t size)
+{
+    splock_lock(&ms->lock);
+    vma_t *v = mspace_search_vma(ms, addr);
+    if (v) {
+        int f = v->flags;
+        const char *name = f & VMA_STACK ? "[stack]"
+                           : f & VMA_HEAP ? "[heap]"
+                           : v->ino && v->ino->name ? v->ino->name
+                                                    : "[anon]";
+        snprintf(buf, size, "%08lx-%08lx %c%c%c%c %s", vma_base(v), vma_end(v),
+                 f & VMA_READ ? 'r' : '-', f & VMA_WRITE ? 'w' : '-',
+                 f & VMA_EXEC ? 'x' : '-', f & VMA_SHARED ? 's' : 'p', name);
+    }
+    splock_unlock(&ms->lock);
+    return v != NULL;
+}
+
+static const char *access_name(int reason)
+{
+    return reason & FAULT_EXEC ? "exec" : reason & FAULT_WRITE ? "write" : "read";
+}
+
+bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user)
+{
+    task_t *t = current;
+    if (!t)
+        return false;
+    mm_fault_t why = mspace_resolve(t->mspace, addr, reason);
+    if (why == MM_FAULT_OK)
+        return true;
+    if (!user)
+        return false;
+    char vma[128];
+    if (vma_describe(t->mspace, addr, vma, sizeof(vma)))
+        kprintf("segfault: task %d addr=0x%lx rip=0x%lx reason=%s (%s) vma=[%s]\n",
+                t->id, addr, rip, mm_fault_name(why), access_name(reason), vma);
+    else
+        kprintf("segfault: task %d addr=0x%lx rip=0x%lx reason=%s (%s) no vma\n",
+                t->id, addr, rip, mm_fault_name(why), access_name(reason));
+    task_end(-1);
+    __builtin_unreachable();
+}
+
+void task_crash(const char *what, uintptr_t rip)
+{
+    task_t *t = current;
+    assert(t);
+    kprintf("task %d (%s) killed: exception %s at rip=0x%lx\n", t->id, t->name,
+            what, rip);
+    task_end(-1);
+    __builtin_unreachable();
+}

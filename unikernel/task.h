@@ -1,0 +1,87 @@
+/*
+ * unikernel/task.h - a task: one application running in ring 3 in its own
+ * address space (mspace_t), with its kernel stack, descriptor table,
+ * recorded signal state and exit status.  One task runs at a time (no
+ * scheduler yet); the table holds TASK_MAX so that spawn can come later.
+ *
+ * Exit statuses given back to the kernel (unikernel/include/kernel_exit.h):
+ * the application's own status (0..99; 100 stands for any larger one),
+ * KEXIT_APP_FAULT when it was killed by a fault, KEXIT_BAD_ELF /
+ * KEXIT_APP_LOAD when it could not be started.
+ */
+#ifndef UNIKERNEL_TASK_H
+#define UNIKERNEL_TASK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/user.h"
+#include "mm/memory.h"
+
+#define TASK_MAX          4
+#define TASK_FDS          64
+#define TASK_KSTACK_SIZE  16384
+#define TASK_SIGNALS      64
+
+struct file;
+struct cmdline;
+
+/* A recorded rt_sigaction (the kernel's struct k_sigaction layout). */
+struct task_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+
+/* Lock legend: (c) set at creation, (t) only the task itself (one CPU). */
+typedef struct task {
+    int id;                          /* (c) 1, 2, ...; 0: free slot */
+    const char *name;                /* (c) the program's name */
+    mspace_t *mspace;                /* (c) its address space */
+    uintptr_t kstack_top;            /* (c) kernel stack (kmap, guard below) */
+    struct file *fds[TASK_FDS];      /* (t) open files by descriptor */
+    uintptr_t fs_base;               /* (t) TLS base (arch_prctl) */
+    uintptr_t brk;                   /* (c) program break (never moves) */
+    uintptr_t clear_child_tid;       /* (t) set_tid_address */
+    struct task_sigaction sig[TASK_SIGNALS]; /* (t) recorded, not delivered */
+    uint64_t sigmask;                /* (t) blocked signals */
+    int exit_code;                   /* (t) exit_group status, or -1: killed */
+    struct user_context ctx;         /* (t) kernel context of task_run */
+    struct user_fpu fpu;             /* (t) FPU/SSE state while not running */
+} task_t;
+
+/* The task running on this CPU, or NULL in the kernel's own context. */
+task_t *task_current(void);
+
+/* Creates a task named `name` with an empty address space, a kernel stack
+ * and the console as descriptors 0, 1 and 2.  NULL when out of memory
+ * (nothing left behind). */
+task_t *task_create(const char *name);
+
+/* Frees the task's descriptors, address space and kernel stack. */
+void task_destroy(task_t *task);
+
+/* Makes `task` current on this CPU with its address space active (NULL:
+ * none, the kernel's tables): the loader writes the start-up stack so. */
+void task_switch(task_t *task);
+
+/* Runs `task` in ring 3 from `rip` with stack `rsp` until it ends; returns
+ * its kernel exit status (see above). */
+int task_run(task_t *task, uintptr_t rip, uintptr_t rsp);
+
+/* Ends the current task with exit status `code` (exit_group). */
+void task_exit(int code) __attribute__((noreturn));
+
+/* A page fault at `addr` (FAULT_* `reason`) taken at `rip`, in ring 3 when
+ * `user` (else inside a usercopy routine): true when resolved.  An
+ * unresolved user fault logs the segfault line and kills the task (never
+ * returns); an unresolved usercopy fault returns false (-EFAULT). */
+bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user);
+
+/* Kills the current task for exception `what` at `rip` (ring 3). */
+void task_crash(const char *what, uintptr_t rip) __attribute__((noreturn));
+
+/* Loads the embedded application with the arguments and environment of
+ * `cl` and runs it to its end; returns the kernel exit status (see above).
+ * Prints the application's exit status. */
+int task_start_app(const struct cmdline *cl);
+
+#endif

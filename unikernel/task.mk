@@ -1,0 +1,89 @@
+# unikernel/task.mk: the application side of the kernel (tasks, ELF
+# loading, syscalls, ramfs) and the embedding of the application into the
+# kernel image (included by unikernel/build.mk).
+#
+#   make [APP=apps/NAME | ELF=path/to/static-elf] [FILES='a b ...']
+#        embeds build/apps/NAME.elf (default apps/hello) or ELF= into
+#        build/kernel.elf, after build/tools/elfcheck accepted it (a
+#        malformed ELF fails the build with elfcheck's message; ELF_NOCHECK=1
+#        skips the check, for the boot test of the kernel's own refusal).
+#        FILES= are packed into a cpio (newc) archive: the guest's ramfs,
+#        paths as given (relative ones are relative to "/").
+#   build/kernels/NAME.elf
+#        the same kernel with another embedded program, for tests/boot
+#        (relinked from the same objects; see TASK_TEST_KERNELS below).
+
+KERNEL_SRCS += unikernel/task.c unikernel/exec.c unikernel/fd.c \
+               unikernel/ramfs.c unikernel/procfs.c unikernel/usercopy.c \
+               unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
+               unikernel/sys_mm.c unikernel/sys_misc.c unikernel/elf.c \
+               unikernel/embed.S arch/x86_64/syscall.S arch/x86_64/user.c \
+               arch/x86_64/usercopy.S arch/x86_64/clock.c arch/x86_64/random.c
+
+EMBED_ELF  := $(if $(ELF),$(ELF),$(BUILD)/apps/$(APPNAME).elf)
+EMBED_NAME := $(if $(ELF),$(basename $(notdir $(ELF))),$(APPNAME))
+EMBED_DIR  := $(BUILD)/embed
+
+# $(call embed_rules,DIR,ELF,NAME,NOCHECK,FILES): DIR/embed.o from ELF
+# (checked unless NOCHECK) named NAME, with FILES as DIR/files.cpio.  A
+# stamp holds the choice, so that changing it rebuilds the object.
+define embed_rules
+$(1)/choice: FORCE
+	@mkdir -p $(1)
+	@echo '$(2) $(3) $(4) $(5)' | cmp -s - $$@ || echo '$(2) $(3) $(4) $(5)' > $$@
+
+$(1)/app.elf: $(2) $(ELFCHECK) $(1)/choice
+	@mkdir -p $(1)
+	$(if $(4),@echo "embed: ELF_NOCHECK: $(2) embedded unchecked",@$(ELFCHECK) $(2) > $(1)/plan.txt || { cat $(1)/plan.txt >&2; echo "embed: $(2) refused" >&2; exit 1; })
+	cp $(2) $$@
+
+$(1)/files.cpio: $(5) $(1)/choice
+	@mkdir -p $(1)
+	printf '%s\n' $(5) | cpio -o -H newc --quiet > $$@
+
+$(1)/embed.o: unikernel/embed.S $(1)/app.elf $(if $(5),$(1)/files.cpio)
+	$(CC) $(KASFLAGS) -DEMBED_APP='"$(1)/app.elf"' -DEMBED_NAME='"$(3)"' \
+	    $(if $(5),-DEMBED_FILES='"$(1)/files.cpio"') -c -o $$@ $$<
+endef
+
+$(eval $(call embed_rules,$(EMBED_DIR),$(EMBED_ELF),$(EMBED_NAME),$(ELF_NOCHECK),$(FILES)))
+
+# The kernel's generic object rule would build embed.o from embed.S alone.
+$(BUILD)/kernel/unikernel/embed.o: $(EMBED_DIR)/embed.o
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# ---- kernels for tests/boot: same objects, another embedded program ----
+TASK_KERNEL_OBJS = $(call kernel_objs,$(filter-out unikernel/embed.S,$(KERNEL_SRCS)))
+
+# $(call test_kernel,NAME,ELF,NOCHECK,FILES) -> $(BUILD)/kernels/NAME.elf
+define test_kernel
+$(eval $(call embed_rules,$(BUILD)/kernels/$(1),$(2),$(basename $(notdir $(2))),$(3),$(4)))
+$(BUILD)/kernels/$(1).elf: $$$$(TASK_KERNEL_OBJS) $(BUILD)/kernels/$(1)/embed.o \
+                           $(BUILD)/ksyms.o $(BUILD)/kernel.lds $(KERNEL_ELF)
+	$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $$@.tmp $$(TASK_KERNEL_OBJS) \
+	    $(BUILD)/kernels/$(1)/embed.o $(BUILD)/ksyms.o
+	@arch/x86_64/gen-ksyms.sh $$@.tmp | cmp -s - $(BUILD)/ksyms.S || \
+	    { echo "kernels: $(1): text differs from build/kernel.elf" >&2; rm -f $$@.tmp; exit 1; }
+	@arch/x86_64/check-image.sh $$@.tmp $(KERNEL_MAX_SIZE) || { rm -f $$@.tmp; exit 1; }
+	@mv $$@.tmp $$@
+TASK_TEST_KERNELS += $(BUILD)/kernels/$(1).elf
+endef
+
+# A copy of hello whose e_machine says i386: elfcheck refuses it at build
+# time, the kernel at boot (embedded with the check skipped).
+$(BUILD)/elf-bad/bad-machine.elf: $(BUILD)/apps/hello.elf
+	@mkdir -p $(dir $@)
+	cp $< $@.tmp
+	printf '\003\000' | dd of=$@.tmp bs=1 seek=18 conv=notrunc status=none
+	mv $@.tmp $@
+
+TASK_TEST_KERNELS :=
+$(eval $(call test_kernel,hello,$(BUILD)/apps/hello.elf))
+$(eval $(call test_kernel,segv,$(BUILD)/apps/segv.elf))
+$(eval $(call test_kernel,malloctest,$(BUILD)/apps/malloctest.elf))
+$(eval $(call test_kernel,bad-machine,$(BUILD)/elf-bad/bad-machine.elf,1))
+$(foreach a,$(notdir $(patsubst %/,%,$(wildcard apps/abi_*/))),\
+  $(eval $(call test_kernel,$(a),$(BUILD)/apps/$(a).elf,,$(wildcard apps/$(a)/*.txt))))
+
+TEST_BUILD += $(TASK_TEST_KERNELS)
