@@ -2,6 +2,13 @@
  * mm/page.c - physical frames: a buddy allocator per zone over regions that
  * carry their own descriptors.
  *
+ * Boot does no work per frame: a region's whole aligned blocks of the
+ * largest order go to the free lists with only their head descriptor
+ * written; the other descriptors of such a block are cleared the first
+ * time it is split or taken (its bit in `ready`).  Buddies below the
+ * largest order never leave their largest-order block, so the buddy
+ * checks only read descriptors of ready blocks.
+ *
  * Lock legend: (c) constant after page_range, (z) zone lock, (a) atomic.
  * Lock order: a zone lock is a leaf (nothing is taken while holding it).
  */
@@ -28,8 +35,11 @@ typedef struct region {
     size_t count;            /* (c) frames described (meta frames too) */
     size_t meta;             /* (c) leading frames holding descriptors */
     struct region *next;     /* (c) next region, by address */
+    uint64_t *ready;         /* (z) per largest-order block: descriptors valid */
     page_desc_t pages[];     /* descriptors of the `count` frames */
 } region_t;
+
+#define MAX_BLOCK_SHIFT (PAGE_SHIFT + PAGE_MAX_ORDER)
 
 typedef struct zone {
     splock_t lock;
@@ -120,6 +130,29 @@ static void block_free(zone_t *z, region_t *r, phys_addr_t pa, unsigned order)
     list_push(z, desc_of(r, pa), order);
 }
 
+/* Index of the largest-order block holding `pa` within region `r`. */
+static size_t block_index(const region_t *r, phys_addr_t pa)
+{
+    return (size_t)((pa >> MAX_BLOCK_SHIFT) - (r->base >> MAX_BLOCK_SHIFT));
+}
+
+static bool block_is_ready(const region_t *r, phys_addr_t pa)
+{
+    size_t i = block_index(r, pa);
+    return (r->ready[i / 64] >> (i % 64)) & 1;
+}
+
+/* Clears the descriptors of the free largest-order block at `pa` the first
+ * time it is split or taken.  Zone lock held. */
+static void block_ready(region_t *r, phys_addr_t pa)
+{
+    size_t i = block_index(r, pa);
+    if (block_is_ready(r, pa))
+        return;
+    memset(desc_of(r, pa), 0, sizeof(page_desc_t) << PAGE_MAX_ORDER);
+    r->ready[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
 /* Takes a free block of exactly 2^order frames from `z`, splitting a larger
  * one; returns 0 if none.  Zone lock held. */
 static phys_addr_t block_alloc(zone_t *z, unsigned order)
@@ -135,6 +168,8 @@ static phys_addr_t block_alloc(zone_t *z, unsigned order)
     while (d < r->pages || d >= r->pages + r->count)
         r = r->next;
     phys_addr_t pa = addr_of(r, d);
+    if (k == PAGE_MAX_ORDER)
+        block_ready(r, pa);
     while (k > order) {
         k--;
         list_push(z, desc_of(r, pa + ((phys_addr_t)PAGE_SIZE << k)), k);
@@ -179,6 +214,8 @@ static void region_release_blocks(region_t *r, phys_addr_t pa, phys_addr_t end)
                zone_of(pa) == zone_of(pa + ((phys_addr_t)PAGE_SIZE << (order + 1)) - 1))
             order++;
         zone_t *z = &zones[zone_of(pa)];
+        size_t descs = order == PAGE_MAX_ORDER ? 1 : (size_t)1 << order;
+        memset(desc_of(r, pa), 0, descs * sizeof(page_desc_t)); /* not ready yet */
         unsigned long irq = irq_save();
         splock_lock(&z->lock);
         z->total += (size_t)1 << order;
@@ -202,17 +239,21 @@ int page_range(phys_addr_t base, size_t length)
     if (end <= base)
         return -EINVAL;
     size_t count = (size_t)((end - base) >> PAGE_SHIFT);
-    size_t meta_bytes = sizeof(region_t) + count * sizeof(page_desc_t);
+    size_t blocks = (size_t)(((end - 1) >> MAX_BLOCK_SHIFT) - (base >> MAX_BLOCK_SHIFT)) + 1;
+    size_t desc_bytes = sizeof(region_t) + count * sizeof(page_desc_t);
+    size_t meta_bytes = desc_bytes + (blocks + 63) / 64 * sizeof(uint64_t);
     size_t meta = (meta_bytes + PAGE_MASK) >> PAGE_SHIFT;
     if (meta >= count)
         return -EINVAL;
     if (region_overlaps(base, end))
         return -EEXIST;
     region_t *r = mmu_kaddr(base);
-    memset(r, 0, meta_bytes);
+    memset(r, 0, sizeof(*r) + meta * sizeof(page_desc_t));
     r->base = base;
     r->count = count;
     r->meta = meta;
+    r->ready = (uint64_t *)((char *)r + desc_bytes);
+    memset(r->ready, 0, (blocks + 63) / 64 * sizeof(uint64_t));
     for (size_t i = 0; i < meta; i++) {
         r->pages[i].flags = PG_META;
         r->pages[i].ref = 1;
@@ -372,11 +413,23 @@ void page_set_owner(phys_addr_t pa, void *owner)
     d->owner = owner;
 }
 
+/* True when the descriptor of `pa` is valid: outside a largest-order block
+ * of the region (cleared at boot) or in a ready one. */
+static bool block_ready_or_small(const region_t *r, phys_addr_t pa)
+{
+    phys_addr_t first = pa & ~(((phys_addr_t)1 << MAX_BLOCK_SHIFT) - 1);
+    phys_addr_t usable = r->base + ((phys_addr_t)r->meta << PAGE_SHIFT);
+    phys_addr_t end = r->base + ((phys_addr_t)r->count << PAGE_SHIFT);
+    bool whole = first >= usable && first + ((phys_addr_t)1 << MAX_BLOCK_SHIFT) <= end;
+    return !whole || block_is_ready(r, pa);
+}
+
 void *page_owner(phys_addr_t pa)
 {
-    region_t *r = region_of(pa & ~(phys_addr_t)PAGE_MASK);
-    if (!r)
+    pa &= ~(phys_addr_t)PAGE_MASK;
+    region_t *r = region_of(pa);
+    if (!r || !block_ready_or_small(r, pa))
         return NULL;
-    page_desc_t *d = desc_of(r, pa & ~(phys_addr_t)PAGE_MASK);
+    page_desc_t *d = desc_of(r, pa);
     return d->ref > 0 && !(d->flags & PG_META) ? d->owner : NULL;
 }
