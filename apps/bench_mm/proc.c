@@ -61,12 +61,20 @@ static int cow_round(struct stats *s, int r, int pages, const char **what)
     for (int i = 0; i < pages; i++)
         p[i * WORDS] = (uint64_t)i + 1;
     *what = "pipe";
-    if (pipe(fds) != 0)
-        return errno;
+    if (pipe(fds) != 0) {
+        int err = errno;
+        munmap((void *)p, len);
+        return err;
+    }
     *what = "fork";
     pid_t pid = fork();
-    if (pid < 0)
-        return errno;
+    if (pid < 0) {
+        int err = errno;
+        close(fds[0]);
+        close(fds[1]);
+        munmap((void *)p, len);
+        return err;
+    }
     if (pid == 0) {
         close(fds[1]);
         cow_child(fds[0], (const uint64_t *)p, pages);

@@ -1,14 +1,9 @@
 # tests/bench/guest: the same static bench apps on Linux and on this kernel
-# under one QEMU machine (docs/benchmarks.md).  Builds the bench apps with
-# musl into build/bench/bin/ and fetches Debian's kernel (cached).
+# under one QEMU machine (docs/benchmarks.md).  The apps are the ones
+# apps/build.mk links with libshim (build/apps/bench_*.elf): the very
+# binaries our kernel runs.  Also fetches Debian's kernel (cached) and
+# builds the empty kernel that measures the boot floor.
 BENCH_GUEST_APPS := bench_mm bench_boot
-BENCH_GUEST_BIN  := $(BUILD)/bench/bin
-BENCH_MUSLFLAGS  := -static -O2 -std=gnu11 $(WARN)
-
-$(BENCH_GUEST_BIN)/%.elf: $$(wildcard apps/$$*/*.c apps/$$*/*.h) \
-                          apps/bench_mm/bench.h
-	@mkdir -p $(dir $@)
-	musl-gcc $(BENCH_MUSLFLAGS) -o $@ $(wildcard apps/$*/*.c)
 
 # The boot floor kernel (floor.S): 32-bit, loaded by QEMU's Multiboot 1
 # loader, so the header must sit in the file's first 8 KiB.
@@ -21,5 +16,5 @@ $(BUILD)/bench/floor.elf: tests/bench/guest/floor.S
 $(BUILD)/bench/linux/vmlinuz:
 	tests/bench/guest/fetch-linux.sh $(BUILD)/bench/linux
 
-BENCH_BUILD += $(BENCH_GUEST_APPS:%=$(BENCH_GUEST_BIN)/%.elf) \
+BENCH_BUILD += $(BENCH_GUEST_APPS:%=$(BUILD)/apps/%.elf) \
                $(BUILD)/bench/linux/vmlinuz $(BUILD)/bench/floor.elf

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """guest.py BUILD: the side-by-side guest benchmarks of docs/benchmarks.md.
 
-Runs the static bench apps (BUILD/bench/bin/*.elf) as the only program of
-each kernel under one QEMU machine (tests/bench/guest/targets.sh) and
-natively, parses their BENCH lines, writes BUILD/bench/guest.json and
-prints the markdown table.  Environment: BENCH_ACCEL (kvm|tcg: skips the
-probe), BENCH_MEM (MiB, default 128), BENCH_BOOT_RUNS (default 7),
-BENCH_MM_RUNS (default 5), BENCH_FOOTPRINT=0 (skip the -m bisection)."""
+Runs the static bench apps (BUILD/apps/bench_*.elf, linked with libshim)
+as the only program of each kernel under one QEMU machine
+(tests/bench/guest/targets.sh) and natively, parses their BENCH lines,
+writes BUILD/bench/guest.json and prints the markdown table.
+Environment: BENCH_ACCEL (kvm|tcg: skips the probe), BENCH_MEM (MiB,
+default 128), BENCH_BOOT_RUNS (default 7), BENCH_MM_RUNS (default 5),
+BENCH_FOOTPRINT=0 (skip the -m bisection)."""
 import json
 import os
 import re
@@ -20,7 +21,7 @@ import report
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 OUT = os.path.join(BUILD, "bench")
-BIN = os.path.join(OUT, "bin")
+BIN = os.path.join(BUILD, "apps")
 LOGS = os.path.join(OUT, "guest")
 TARGETS = ["linux", "ours"]
 MEM = int(os.environ.get("BENCH_MEM", "128"))
