@@ -134,6 +134,18 @@ static void bench_faults(fault_cost_t *f)
     mspace_close(ms);
 }
 
+/* page_range of a 256 MiB region: boot cost of giving RAM to the buddy. */
+static double bench_page_range(void)
+{
+    const phys_addr_t base = (phys_addr_t)8 << 30;
+    const size_t size = (size_t)256 << 20;
+    fake_mmu_add_bank(base, size);
+    double t0 = now_ns();
+    if (page_range(base, size) != 0)
+        abort();
+    return (now_ns() - t0) / 1000;
+}
+
 static double bench_pages(void)
 {
     enum { ITER = 1000000 };
@@ -169,6 +181,7 @@ int main(int argc, char **argv)
         bench_layout(&costs[i]);
     fault_cost_t f;
     bench_faults(&f);
+    double range_us = bench_page_range();
     double page_ns = bench_pages();
     static const size_t sizes[] = { 16, 64, 256, 1024, 2048 };
     double k_ns[5], m_ns[5];
@@ -194,7 +207,8 @@ int main(int argc, char **argv)
     printf("| read of untouched anon (zero page) | %.0f |\n| first-touch write (zeroed frame) | %.0f |\n"
            "| COW write (copy) | %.0f |\n| COW write, last owner (no copy) | %.0f |\n\n",
            f.zero_read, f.first_touch, f.cow, f.reuse);
-    printf("page_new + page_release: %.1f ns per pair\n\n", page_ns);
+    printf("page_range of 256 MiB: %.1f us; page_new + page_release: %.1f ns per pair\n\n",
+           range_us, page_ns);
     printf("| size | kalloc+kfree ns | glibc malloc+free ns | ratio |\n|---:|---:|---:|---:|\n");
     for (int i = 0; i < 5; i++)
         printf("| %zu | %.1f | %.1f | %.2fx |\n", sizes[i], k_ns[i], m_ns[i], k_ns[i] / m_ns[i]);
@@ -212,6 +226,7 @@ int main(int argc, char **argv)
                 costs[2].search_ns / costs[0].search_ns, costs[2].far_gap_ns / costs[0].far_gap_ns);
         fprintf(js, "  \"fault_cycles\": {\"zero_read\": %.0f, \"first_touch\": %.0f, \"cow\": %.0f, \"cow_last_owner\": %.0f},\n",
                 f.zero_read, f.first_touch, f.cow, f.reuse);
+        fprintf(js, "  \"page_range_256MiB_us\": %.1f,\n", range_us);
         fprintf(js, "  \"page_new_release_ns\": %.1f,\n  \"kalloc\": [\n", page_ns);
         for (int i = 0; i < 5; i++)
             fprintf(js, "    {\"size\": %zu, \"kalloc_ns\": %.1f, \"malloc_ns\": %.1f}%s\n", sizes[i],
