@@ -94,8 +94,9 @@ static void rebalance(bbtree_t *tree, bbnode_t *n, const bbnode_t *must)
             if (height(n->right->right) < height(n->right->left))
                 rotate_right(tree, n->right);
             n = rotate_left(tree, n);
-        } else if (!must && old.height == n->height && old.sub_lo == n->sub_lo &&
-                   old.sub_hi == n->sub_hi && old.max_gap == n->max_gap) {
+        } else if (!must && old.height == n->height &&
+                   old.sub_lo == n->sub_lo && old.sub_hi == n->sub_hi &&
+                   old.max_gap == n->max_gap) {
             return;
         }
         if (n == must)
@@ -110,7 +111,8 @@ void bbtree_insert(bbtree_t *tree, bbnode_t *node)
     assert(node->size > 0 && bbnode_end(node) > node->key);
     while (*link) {
         parent = *link;
-        assert(bbnode_end(node) <= parent->key || node->key >= bbnode_end(parent));
+        assert(bbnode_end(node) <= parent->key ||
+               node->key >= bbnode_end(parent));
         link = node->key < parent->key ? &parent->left : &parent->right;
     }
     node->parent = parent;
@@ -246,7 +248,8 @@ static bool gap_search(const bbnode_t *n, uintptr_t prev_end, uintptr_t hint,
         return false;
     if (gap_search(n->left, prev_end, hint, len, hi, addr))
         return true;
-    if (gap_fit(n->left ? n->left->sub_hi : prev_end, n->key, hint, len, hi, addr))
+    if (gap_fit(n->left ? n->left->sub_hi : prev_end, n->key, hint, len, hi,
+                addr))
         return true;
     return gap_search(n->right, bbnode_end(n), hint, len, hi, addr);
 }

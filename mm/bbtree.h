@@ -16,14 +16,14 @@
 
 typedef struct bbnode bbnode_t;
 struct bbnode {
-    uintptr_t key;     /* first address of the range */
-    size_t size;       /* bytes in the range (> 0) */
+    uintptr_t key;          /* first address of the range */
+    size_t size;            /* bytes in the range (> 0) */
     bbnode_t *left, *right; /* (a lookup reads only these first 32 bytes) */
     bbnode_t *parent;
-    uintptr_t sub_lo;  /* first address in this subtree */
-    uintptr_t sub_hi;  /* end of the last range in this subtree */
-    size_t max_gap;    /* largest hole between ranges of this subtree */
-    int height;        /* AVL height, leaves are 1 */
+    uintptr_t sub_lo; /* first address in this subtree */
+    uintptr_t sub_hi; /* end of the last range in this subtree */
+    size_t max_gap;   /* largest hole between ranges of this subtree */
+    int height;       /* AVL height, leaves are 1 */
 };
 
 typedef struct bbtree {
@@ -31,7 +31,10 @@ typedef struct bbtree {
     size_t count;
 } bbtree_t;
 
-#define BBTREE_INIT { NULL, 0 }
+#define BBTREE_INIT                                                            \
+    {                                                                          \
+        NULL, 0                                                                \
+    }
 
 /* End (exclusive) of the range of `node`. */
 static inline uintptr_t bbnode_end(const bbnode_t *node)

@@ -173,8 +173,10 @@ mm_fault_t mspace_resolve(mspace_t *mspace, uintptr_t address, int reason)
     vma_t *vma = mspace_search_vma(mspace, address);
     mm_fault_t fault = check_access(vma, address, reason);
     if (fault == MM_FAULT_OK &&
-        vma_fault_in(mspace, vma, address & ~(uintptr_t)PAGE_MASK, reason & FAULT_WRITE) < 0)
-        fault = (vma->flags & VMA_STACK) ? MM_FAULT_STACK_OVERFLOW : MM_FAULT_NOMEM;
+        vma_fault_in(mspace, vma, address & ~(uintptr_t)PAGE_MASK,
+                     reason & FAULT_WRITE) < 0)
+        fault =
+            (vma->flags & VMA_STACK) ? MM_FAULT_STACK_OVERFLOW : MM_FAULT_NOMEM;
     splock_unlock(&mspace->lock);
     return fault;
 }
@@ -192,5 +194,6 @@ const char *mm_fault_name(mm_fault_t fault)
         [MM_FAULT_STACK_OVERFLOW] = "stack overflow",
         [MM_FAULT_NOMEM] = "out of memory",
     };
-    return (unsigned)fault < sizeof(names) / sizeof(names[0]) ? names[fault] : "?";
+    return (unsigned)fault < sizeof(names) / sizeof(names[0]) ? names[fault]
+                                                              : "?";
 }

@@ -23,15 +23,16 @@ struct inode {
     const char *name;          /* (c) path shown in maps, or NULL */
     const unsigned char *data; /* (c) content, kept alive by the owner */
     uint64_t size;             /* (c) bytes of content */
-    int rights;                /* (c) VMA_READ/WRITE/EXEC a shared map may get */
-    bbtree_t pages;            /* (i) cached frames by offset */
+    int rights;     /* (c) VMA_READ/WRITE/EXEC a shared map may get */
+    bbtree_t pages; /* (i) cached frames by offset */
     splock_t lock;
 };
 
 /* Creates an inode over `size` bytes at `data` (not copied; must outlive
  * the inode) allowing `rights` to shared mappings, with one reference.
  * NULL when out of memory. */
-inode_t *inode_create(const char *name, const void *data, uint64_t size, int rights);
+inode_t *inode_create(const char *name, const void *data, uint64_t size,
+                      int rights);
 
 /* Takes one more reference to `ino`. */
 void inode_open(inode_t *ino);

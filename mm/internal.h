@@ -45,7 +45,8 @@ void vma_remove(mspace_t *mspace, vma_t *vma);
 
 /* Unmaps the present pages of [start, end) inside `vma`, dropping their
  * frames and stack commit; returns how many were present (caller flushes). */
-size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start, uintptr_t end);
+size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,
+                         uintptr_t end);
 
 /* Adds (add) or removes the bytes of `flags` to v_size, p_size, s_size. */
 void vma_account(mspace_t *mspace, int flags, size_t bytes, bool add);

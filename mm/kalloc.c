@@ -23,28 +23,30 @@
 typedef struct slab slab_t;
 typedef struct kclass {
     splock_t lock;
-    uint32_t size;        /* (c) object size */
-    uint32_t frames;      /* (c) frames per slab */
-    slab_t *partial;      /* (k) slabs with a free object */
-    slab_t *empty;        /* (k) one fully free slab kept for reuse */
-    kalloc_stat_t stat;   /* (k) */
+    uint32_t size;      /* (c) object size */
+    uint32_t frames;    /* (c) frames per slab */
+    slab_t *partial;    /* (k) slabs with a free object */
+    slab_t *empty;      /* (k) one fully free slab kept for reuse */
+    kalloc_stat_t stat; /* (k) */
 } kclass_t;
 
 struct slab {
-    uint32_t magic;             /* (c) SLAB_MAGIC | class index */
-    uint16_t total, inuse;      /* (c), (k) */
-    void *free;                 /* (k) free objects, linked through their first word */
-    slab_t *next, *prev;        /* (k) links in partial */
-    uint8_t *objs;              /* (c) first object */
+    uint32_t magic;        /* (c) SLAB_MAGIC | class index */
+    uint16_t total, inuse; /* (c), (k) */
+    void *free;          /* (k) free objects, linked through their first word */
+    slab_t *next, *prev; /* (k) links in partial */
+    uint8_t *objs;       /* (c) first object */
     uint64_t used[MAX_OBJS / 64]; /* (k) allocated objects */
 };
 
 static kclass_t classes[] = {
-    { .size = 16, .frames = 1 },   { .size = 32, .frames = 1 },   { .size = 48, .frames = 1 },
-    { .size = 64, .frames = 1 },   { .size = 96, .frames = 1 },   { .size = 128, .frames = 1 },
-    { .size = 192, .frames = 1 },  { .size = 256, .frames = 1 },  { .size = 384, .frames = 1 },
-    { .size = 512, .frames = 1 },  { .size = 768, .frames = 4 },  { .size = 1024, .frames = 4 },
-    { .size = 1536, .frames = 4 }, { .size = 2048, .frames = 4 },
+    {.size = 16, .frames = 1},   {.size = 32, .frames = 1},
+    {.size = 48, .frames = 1},   {.size = 64, .frames = 1},
+    {.size = 96, .frames = 1},   {.size = 128, .frames = 1},
+    {.size = 192, .frames = 1},  {.size = 256, .frames = 1},
+    {.size = 384, .frames = 1},  {.size = 512, .frames = 1},
+    {.size = 768, .frames = 4},  {.size = 1024, .frames = 4},
+    {.size = 1536, .frames = 4}, {.size = 2048, .frames = 4},
 };
 #define NCLASSES ((int)(sizeof(classes) / sizeof(classes[0])))
 
@@ -60,8 +62,8 @@ typedef struct hooked {
 
 static void *(*hook_map)(size_t size);
 static void (*hook_unmap)(void *ptr, size_t size);
-static hooked_t *hooked;   /* (h) few: blocks above 4 MiB */
-static splock_t hook_lock; /* (h) */
+static hooked_t *hooked;             /* (h) few: blocks above 4 MiB */
+static splock_t hook_lock;           /* (h) */
 static unsigned long fail_countdown; /* (a) */
 
 static bool fail_injected(void)
@@ -214,7 +216,8 @@ static void *large_alloc(size_t size)
     if (!pa)
         return NULL;
     for (size_t f = 0; f < ((size_t)1 << order); f++)
-        page_set_owner(pa + (phys_addr_t)f * PAGE_SIZE, (void *)&large_tag[order]);
+        page_set_owner(pa + (phys_addr_t)f * PAGE_SIZE,
+                       (void *)&large_tag[order]);
     void *p = mmu_kaddr(pa);
     memset(p, 0, (size_t)PAGE_SIZE << order);
     return p;
@@ -232,7 +235,8 @@ static void large_free(void *ptr, phys_addr_t pa, const char *tag)
 {
     unsigned order = (unsigned)(tag - large_tag);
     size_t count = (size_t)1 << order;
-    assert(!(pa & (((phys_addr_t)PAGE_SIZE << order) - 1)) && "kfree: interior pointer");
+    assert(!(pa & (((phys_addr_t)PAGE_SIZE << order) - 1)) &&
+           "kfree: interior pointer");
     (void)ptr;
     for (size_t f = 0; f < count; f++)
         page_release(pa + (phys_addr_t)f * PAGE_SIZE);
@@ -243,8 +247,8 @@ static void small_free(void *ptr, slab_t *s)
     int c = (int)(s->magic & 0xff);
     kclass_t *k = &classes[c];
     size_t off = (size_t)((uint8_t *)ptr - s->objs);
-    assert((uint8_t *)ptr >= s->objs && off % k->size == 0 && off / k->size < s->total &&
-           "kfree: not an object");
+    assert((uint8_t *)ptr >= s->objs && off % k->size == 0 &&
+           off / k->size < s->total && "kfree: not an object");
     size_t i = off / k->size;
     unsigned long irq = irq_save();
     splock_lock(&k->lock);
@@ -286,17 +290,20 @@ void kfree(void *ptr)
     phys_addr_t pa = mmu_paddr(ptr);
     const void *owner = page_owner(pa);
     assert(owner && "kfree: pointer not from kalloc");
-    if ((const char *)owner >= large_tag && (const char *)owner <= &large_tag[PAGE_MAX_ORDER]) {
+    if ((const char *)owner >= large_tag &&
+        (const char *)owner <= &large_tag[PAGE_MAX_ORDER]) {
         large_free(ptr, pa, owner);
         return;
     }
     slab_t *s = (slab_t *)owner;
-    assert((s->magic & ~0xffu) == SLAB_MAGIC && (int)(s->magic & 0xff) < NCLASSES &&
+    assert((s->magic & ~0xffu) == SLAB_MAGIC &&
+           (int)(s->magic & 0xff) < NCLASSES &&
            "kfree: pointer not from kalloc");
     small_free(ptr, s);
 }
 
-void kalloc_set_large_hook(void *(*map)(size_t size), void (*unmap)(void *ptr, size_t size))
+void kalloc_set_large_hook(void *(*map)(size_t size),
+                           void (*unmap)(void *ptr, size_t size))
 {
     hook_map = map;
     hook_unmap = unmap;
@@ -340,10 +347,13 @@ int kalloc_stats(char *buf, size_t size)
         kalloc_stat_t st;
         kalloc_class_stat(c, &st);
         char line[96];
-        int n = snprintf(line, sizeof(line), "kalloc %4zu: %zu slabs %zu in use %zu allocs %zu frees\n",
-                         st.size, st.slabs, st.inuse, st.allocs, st.frees);
+        int n =
+            snprintf(line, sizeof(line),
+                     "kalloc %4zu: %zu slabs %zu in use %zu allocs %zu frees\n",
+                     st.size, st.slabs, st.inuse, st.allocs, st.frees);
         if (len < size)
-            memcpy(buf + len, line, (size_t)n < size - len ? (size_t)n : size - len);
+            memcpy(buf + len, line,
+                   (size_t)n < size - len ? (size_t)n : size - len);
         len += (size_t)n;
     }
     if (size)

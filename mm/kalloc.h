@@ -26,7 +26,8 @@ void kfree(void *ptr);
 /* Serves requests above 4 MiB (kernel: kmap/kunmap): map(size) returns
  * zeroed memory or NULL; unmap(ptr, size) gives it back.  kalloc records
  * each such block (pointer, size) to recognise it in kfree. */
-void kalloc_set_large_hook(void *(*map)(size_t size), void (*unmap)(void *ptr, size_t size));
+void kalloc_set_large_hook(void *(*map)(size_t size),
+                           void (*unmap)(void *ptr, size_t size));
 
 /* Releases the empty slab each class keeps for reuse (memory pressure,
  * leak checks). */

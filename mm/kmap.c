@@ -25,7 +25,8 @@ void *kmap(size_t length, struct inode *ino, uint64_t offset, int rights)
 void *kmap_phys(phys_addr_t pa, size_t length, int rights)
 {
     return or_null(mspace_map(kspace, 0, length, NULL, pa, 0,
-                              (rights & VMA_RIGHTS) | VMA_PHYS | VMA_UNCACHED | VMA_RESOLVE));
+                              (rights & VMA_RIGHTS) | VMA_PHYS | VMA_UNCACHED |
+                                  VMA_RESOLVE));
 }
 
 int kunmap(void *address, size_t length)
@@ -36,8 +37,9 @@ int kunmap(void *address, size_t length)
 void *kmap_stack(size_t size)
 {
     size = (size + PAGE_MASK) & ~PAGE_MASK;
-    void *base = or_null(mspace_map(kspace, 0, size + PAGE_SIZE, NULL, 0, 0,
-                                    VMA_READ | VMA_WRITE | VMA_STACK | VMA_RESOLVE));
+    void *base =
+        or_null(mspace_map(kspace, 0, size + PAGE_SIZE, NULL, 0, 0,
+                           VMA_READ | VMA_WRITE | VMA_STACK | VMA_RESOLVE));
     return base ? (char *)base + PAGE_SIZE + size : NULL;
 }
 

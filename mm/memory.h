@@ -40,23 +40,23 @@ struct inode;
 /* Lock legend: (c) constant after creation, (m) `lock`, (a) atomic. */
 typedef struct mspace mspace_t;
 struct mspace {
-    long users;               /* (a) references (tasks sharing it) */
-    bbtree_t tree;            /* (m) VMAs by address */
-    mmu_dir_t *directory;     /* (c) page tables */
-    uintptr_t lower_bound;    /* (c) first usable address */
-    uintptr_t upper_bound;    /* (c) end of the usable window */
-    size_t v_size;            /* (m) bytes covered by VMAs */
-    size_t p_size;            /* (m) bytes covered by private VMAs */
-    size_t s_size;            /* (m) bytes covered by shared VMAs (and VMA_PHYS) */
-    size_t phys_pg_count;     /* (m) pages present in the page tables */
-    size_t committed;         /* (m) pages charged to the commit limit */
-    bool kernel;              /* (c) kernel space: mappings are global, not user */
-    vma_t *hint;              /* (m) last VMA found by a lookup */
+    long users;            /* (a) references (tasks sharing it) */
+    bbtree_t tree;         /* (m) VMAs by address */
+    mmu_dir_t *directory;  /* (c) page tables */
+    uintptr_t lower_bound; /* (c) first usable address */
+    uintptr_t upper_bound; /* (c) end of the usable window */
+    size_t v_size;         /* (m) bytes covered by VMAs */
+    size_t p_size;         /* (m) bytes covered by private VMAs */
+    size_t s_size;         /* (m) bytes covered by shared VMAs (and VMA_PHYS) */
+    size_t phys_pg_count;  /* (m) pages present in the page tables */
+    size_t committed;      /* (m) pages charged to the commit limit */
+    bool kernel;           /* (c) kernel space: mappings are global, not user */
+    vma_t *hint;           /* (m) last VMA found by a lookup */
     splock_t lock;
 };
 
 /* An error returned in place of an address by mspace_map. */
-#define MSPACE_ERR(errno_) ((void *)(intptr_t)-(errno_))
+#define MSPACE_ERR(errno_) ((void *)(intptr_t) - (errno_))
 /* The negated errno carried by a mspace_map result, or 0 for an address. */
 static inline int mspace_error(const void *result)
 {
@@ -110,7 +110,8 @@ void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
  * alignment, length or rights), -ENOMEM (a hole in the range, or no memory
  * to commit or split), -EACCES (above a VMA's maximum rights).  All or
  * nothing.  Takes the mspace lock. */
-int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length, int rights);
+int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
+                   int rights);
 
 /* Unmaps [address, address+length), splitting VMAs at both ends; holes are
  * fine.  0, -EINVAL (bad alignment, length, outside the window), -ENOMEM
@@ -154,22 +155,22 @@ void mspace_close(mspace_t *mspace);
 
 /* What a fault was: FAULT_READ, FAULT_WRITE or FAULT_EXEC, plus
  * FAULT_USER when the CPU was in user mode. */
-#define FAULT_READ  0x1
+#define FAULT_READ 0x1
 #define FAULT_WRITE 0x2
-#define FAULT_EXEC  0x4
-#define FAULT_USER  0x8
+#define FAULT_EXEC 0x4
+#define FAULT_USER 0x8
 
 /* Why a fault could not be resolved (MM_FAULT_OK: it was). */
 typedef enum mm_fault {
-    MM_FAULT_OK,          /* resolved: retry the access */
-    MM_FAULT_NO_VMA,      /* no mapping at the address */
-    MM_FAULT_WRITE_RO,    /* write to a VMA without write right */
-    MM_FAULT_EXEC_NX,     /* instruction fetch from a non-executable VMA */
-    MM_FAULT_READ_NONE,   /* read of a VMA without read right */
-    MM_FAULT_KERNEL_ADDR, /* user access to the kernel half */
-    MM_FAULT_STACK_GUARD, /* touch of the guard page below a stack */
+    MM_FAULT_OK,             /* resolved: retry the access */
+    MM_FAULT_NO_VMA,         /* no mapping at the address */
+    MM_FAULT_WRITE_RO,       /* write to a VMA without write right */
+    MM_FAULT_EXEC_NX,        /* instruction fetch from a non-executable VMA */
+    MM_FAULT_READ_NONE,      /* read of a VMA without read right */
+    MM_FAULT_KERNEL_ADDR,    /* user access to the kernel half */
+    MM_FAULT_STACK_GUARD,    /* touch of the guard page below a stack */
     MM_FAULT_STACK_OVERFLOW, /* a stack page could not be committed */
-    MM_FAULT_NOMEM,       /* no frame left (COW copy, page-table page) */
+    MM_FAULT_NOMEM,          /* no frame left (COW copy, page-table page) */
 } mm_fault_t;
 
 /* Resolves a fault at `address` of kind `reason` (FAULT_*): maps the page

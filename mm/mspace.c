@@ -20,8 +20,9 @@
 #include "mm/internal.h"
 #include "mm/page.h"
 
-#define VMA_KNOWN (VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS | VMA_TYPE | \
-                   VMA_REQUEST | VMA_UNCACHED)
+#define VMA_KNOWN                                                              \
+    (VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS | VMA_TYPE | VMA_REQUEST |       \
+     VMA_UNCACHED)
 
 static vma_t *vma_of(bbnode_t *node)
 {
@@ -43,7 +44,8 @@ static vma_t *first_after(const mspace_t *ms, uintptr_t address)
     return vma_of(bbtree_lower(&ms->tree, address));
 }
 
-static mspace_t *mspace_new(mmu_dir_t *dir, uintptr_t lower, uintptr_t upper, bool kernel)
+static mspace_t *mspace_new(mmu_dir_t *dir, uintptr_t lower, uintptr_t upper,
+                            bool kernel)
 {
     mspace_t *ms = mm_alloc(sizeof(*ms));
     if (!ms)
@@ -69,7 +71,8 @@ mspace_t *mspace_create(void)
 
 mspace_t *mspace_create_kernel(uintptr_t lower, uintptr_t upper)
 {
-    if ((lower | upper) & PAGE_MASK || lower >= upper || upper > (uintptr_t)-4096)
+    if ((lower | upper) & PAGE_MASK || lower >= upper ||
+        upper > (uintptr_t)-4096)
         return NULL;
     return mspace_new(mmu_kernel_dir(), lower, upper, true);
 }
@@ -86,7 +89,8 @@ static int map_flags(size_t length, struct inode *ino, uint64_t offset,
         type = ino ? VMA_FILE : VMA_ANON;
     if ((type & (type - 1)) || (type == VMA_FILE) != (ino != NULL))
         return -EINVAL;
-    if ((type != VMA_FILE && limit) || ((flags & VMA_UNCACHED) && type != VMA_PHYS))
+    if ((type != VMA_FILE && limit) ||
+        ((flags & VMA_UNCACHED) && type != VMA_PHYS))
         return -EINVAL;
     if (type & (VMA_FILE | VMA_PHYS)) {
         if ((offset & PAGE_MASK) || offset + length < offset)
@@ -177,7 +181,8 @@ static void map_undo(mspace_t *ms, vma_t *vma, size_t charge)
  * except the guard page of a stack. */
 static int map_populate(mspace_t *ms, vma_t *vma)
 {
-    uintptr_t first = vma_base(vma) + ((vma->flags & VMA_STACK) ? PAGE_SIZE : 0);
+    uintptr_t first =
+        vma_base(vma) + ((vma->flags & VMA_STACK) ? PAGE_SIZE : 0);
     for (uintptr_t va = first; va < vma_end(vma); va += PAGE_SIZE) {
         int rc = vma_fault_in(ms, vma, va, vma->flags & VMA_WRITE);
         if (rc < 0)
@@ -187,9 +192,9 @@ static int map_populate(mspace_t *ms, vma_t *vma)
 }
 
 /* Places, charges, inserts (and populates) `vma`; consumes it on failure. */
-static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address, size_t length,
-                      struct inode *ino, uint64_t offset, uint64_t limit, int flags,
-                      uintptr_t *base)
+static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
+                      size_t length, struct inode *ino, uint64_t offset,
+                      uint64_t limit, int flags, uintptr_t *base)
 {
     int rc = map_place(ms, address, length, flags, base);
     size_t charge = vma_commit_pages(flags, length);
@@ -245,7 +250,8 @@ void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
         return MSPACE_ERR(ENOMEM);
     uintptr_t base = 0;
     splock_lock(&mspace->lock);
-    int rc = map_locked(mspace, vma, address, length, ino, offset, limit, f, &base);
+    int rc =
+        map_locked(mspace, vma, address, length, ino, offset, limit, f, &base);
     splock_unlock(&mspace->lock);
     if (rc < 0)
         return MSPACE_ERR(-rc);
@@ -266,7 +272,8 @@ static int range_args(uintptr_t address, size_t *length)
 
 /* Unmaps [s, e), inside `v`; `spare` is consumed by a middle cut.
  * Returns true when a present page was dropped. */
-static bool unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e, vma_t **spare)
+static bool unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
+                       vma_t **spare)
 {
     bool present = vma_release_pages(ms, v, s, e) > 0;
     size_t charge = vma_commit_pages(v->flags, e - s);
@@ -297,7 +304,8 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
         return -EINVAL;
     splock_lock(&mspace->lock);
     vma_t *v = first_after(mspace, address), *spare = NULL;
-    if (v && vma_base(v) < address && vma_end(v) > end && !(spare = vma_new())) {
+    if (v && vma_base(v) < address && vma_end(v) > end &&
+        !(spare = vma_new())) {
         splock_unlock(&mspace->lock);
         return -ENOMEM;
     }
@@ -341,8 +349,8 @@ static bool set_rights(mspace_t *ms, vma_t *vma, int rights)
 /* Validates a protect: [address, end) fully covered by live VMAs whose
  * maximum rights allow `rights`.  Stores the commit delta and the splits
  * needed.  0, -ENOMEM (hole) or -EACCES. */
-static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end, int rights,
-                         long *delta, int *splits)
+static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end,
+                         int rights, long *delta, int *splits)
 {
     uintptr_t cursor = address;
     *delta = 0;
@@ -355,7 +363,8 @@ static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end, int rig
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
         uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
         int now = (v->flags & ~VMA_RIGHTS) | rights;
-        *delta += (long)vma_commit_pages(now, e - s) - (long)vma_commit_pages(v->flags, e - s);
+        *delta += (long)vma_commit_pages(now, e - s) -
+                  (long)vma_commit_pages(v->flags, e - s);
         if ((v->flags & VMA_RIGHTS) != rights)
             *splits += (vma_base(v) < address) + (vma_end(v) > end);
         cursor = vma_end(v);
@@ -363,7 +372,8 @@ static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end, int rig
     return 0;
 }
 
-int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length, int rights)
+int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
+                   int rights)
 {
     int rc = range_args(address, &length);
     if (rc < 0 || (rights & ~VMA_RIGHTS))
@@ -371,7 +381,7 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length, int right
     uintptr_t end = address + length;
     if (address < mspace->lower_bound || end > mspace->upper_bound)
         return -ENOMEM;
-    vma_t *spare[2] = { NULL, NULL };
+    vma_t *spare[2] = {NULL, NULL};
     long delta;
     int splits;
     splock_lock(&mspace->lock);
@@ -442,7 +452,8 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
         return -ENOMEM;
     }
     bool flush = false;
-    for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end; v = next_vma(v)) {
+    for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
+         v = next_vma(v)) {
         if ((v->flags & VMA_SHARED) && !(v->flags & (VMA_FILE | VMA_PHYS)))
             continue; /* shared anonymous: the pages are the only copy */
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
@@ -536,11 +547,12 @@ static void display_vma(out_t *o, const vma_t *v)
     char line[128];
     int f = v->flags;
     unsigned long long off = (f & (VMA_FILE | VMA_PHYS)) ? v->offset : 0;
-    int n = snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08llx 00:00 %lu",
-                     (unsigned long)vma_base(v), (unsigned long)vma_end(v),
-                     f & VMA_READ ? 'r' : '-', f & VMA_WRITE ? 'w' : '-',
-                     f & VMA_EXEC ? 'x' : '-', f & VMA_SHARED ? 's' : 'p', off,
-                     v->ino ? (unsigned long)v->ino->number : 0ul);
+    int n =
+        snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08llx 00:00 %lu",
+                 (unsigned long)vma_base(v), (unsigned long)vma_end(v),
+                 f & VMA_READ ? 'r' : '-', f & VMA_WRITE ? 'w' : '-',
+                 f & VMA_EXEC ? 'x' : '-', f & VMA_SHARED ? 's' : 'p', off,
+                 v->ino ? (unsigned long)v->ino->number : 0ul);
     out_put(o, line, (size_t)n);
     const char *name = vma_name(v);
     if (name) {
@@ -553,7 +565,7 @@ static void display_vma(out_t *o, const vma_t *v)
 
 int mspace_display(mspace_t *mspace, char *buf, size_t size)
 {
-    out_t o = { buf, size, 0 };
+    out_t o = {buf, size, 0};
     splock_lock(&mspace->lock);
     for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v))
         if (!(v->flags & VMA_DEAD))
@@ -571,7 +583,8 @@ int mspace_display(mspace_t *mspace, char *buf, size_t size)
 static int clone_pages(mspace_t *parent, vma_t *pv, mspace_t *child, vma_t *cv,
                        bool *downgraded)
 {
-    for (uintptr_t va = vma_base(pv); va < vma_end(pv) && parent->phys_pg_count; va += PAGE_SIZE) {
+    for (uintptr_t va = vma_base(pv); va < vma_end(pv) && parent->phys_pg_count;
+         va += PAGE_SIZE) {
         phys_addr_t pa;
         int now = mmu_query(parent->directory, va, &pa);
         if (!(now & MMU_PRESENT))
@@ -672,7 +685,8 @@ void mspace_close(mspace_t *mspace)
 
 /* Checks one present page of `v`: rights follow the VMA, write only on a
  * frame this space owns alone. */
-static void check_page(const mspace_t *ms, const vma_t *v, int now, phys_addr_t pa)
+static void check_page(const mspace_t *ms, const vma_t *v, int now,
+                       phys_addr_t pa)
 {
     int rights = now & (MMU_READ | MMU_WRITE | MMU_EXEC);
     int want = v->flags & VMA_RIGHTS;
@@ -693,13 +707,19 @@ void mspace_check(mspace_t *mspace)
     const vma_t *prev = NULL;
     splock_lock(&mspace->lock);
     bbtree_check(&mspace->tree);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; prev = v, v = next_vma(v)) {
+    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v;
+         prev = v, v = next_vma(v)) {
         int type = v->flags & VMA_TYPE;
-        assert(vma_base(v) >= mspace->lower_bound && vma_end(v) <= mspace->upper_bound);
-        assert(!(vma_base(v) & PAGE_MASK) && !(v->length & PAGE_MASK) && v->length == v->node.size);
-        assert(type && !(type & (type - 1)) && !(v->flags & ~(VMA_KNOWN | VMA_DEAD) & ~VMA_REQUEST));
-        assert((v->flags & VMA_SHARING) && (v->flags & VMA_SHARING) != VMA_SHARING);
-        assert(!((v->flags & VMA_RIGHTS) & ~((v->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT)));
+        assert(vma_base(v) >= mspace->lower_bound &&
+               vma_end(v) <= mspace->upper_bound);
+        assert(!(vma_base(v) & PAGE_MASK) && !(v->length & PAGE_MASK) &&
+               v->length == v->node.size);
+        assert(type && !(type & (type - 1)) &&
+               !(v->flags & ~(VMA_KNOWN | VMA_DEAD) & ~VMA_REQUEST));
+        assert((v->flags & VMA_SHARING) &&
+               (v->flags & VMA_SHARING) != VMA_SHARING);
+        assert(!((v->flags & VMA_RIGHTS) &
+                 ~((v->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT)));
         assert(!prev || !vma_mergeable(prev, v));
         v_size += v->length;
         *(v->flags & VMA_SHARED ? &s_size : &p_size) += v->length;
@@ -714,7 +734,8 @@ void mspace_check(mspace_t *mspace)
             committed += (v->flags & VMA_STACK) != 0;
         }
     }
-    assert(v_size == mspace->v_size && p_size == mspace->p_size && s_size == mspace->s_size);
+    assert(v_size == mspace->v_size && p_size == mspace->p_size &&
+           s_size == mspace->s_size);
     assert(present == mspace->phys_pg_count && committed == mspace->committed);
     splock_unlock(&mspace->lock);
 }

@@ -31,12 +31,12 @@ typedef struct page_desc {
 } page_desc_t;
 
 typedef struct region {
-    phys_addr_t base;        /* (c) first frame */
-    size_t count;            /* (c) frames described (meta frames too) */
-    size_t meta;             /* (c) leading frames holding descriptors */
-    struct region *next;     /* (c) next region, by address */
-    uint64_t *ready;         /* (z) per largest-order block: descriptors valid */
-    page_desc_t pages[];     /* descriptors of the `count` frames */
+    phys_addr_t base;    /* (c) first frame */
+    size_t count;        /* (c) frames described (meta frames too) */
+    size_t meta;         /* (c) leading frames holding descriptors */
+    struct region *next; /* (c) next region, by address */
+    uint64_t *ready;     /* (z) per largest-order block: descriptors valid */
+    page_desc_t pages[]; /* descriptors of the `count` frames */
 } region_t;
 
 #define MAX_BLOCK_SHIFT (PAGE_SHIFT + PAGE_MAX_ORDER)
@@ -48,7 +48,7 @@ typedef struct zone {
     size_t nfree;                          /* (z) frames free */
 } zone_t;
 
-static region_t *regions;          /* (c) sorted by base */
+static region_t *regions; /* (c) sorted by base */
 static zone_t zones[ZONE_COUNT];
 static unsigned long fail_countdown; /* (a) fault injection, 0 = off */
 
@@ -211,11 +211,13 @@ static void region_release_blocks(region_t *r, phys_addr_t pa, phys_addr_t end)
         while (order < PAGE_MAX_ORDER &&
                !(pa & (((phys_addr_t)PAGE_SIZE << (order + 1)) - 1)) &&
                pa + ((phys_addr_t)PAGE_SIZE << (order + 1)) <= end &&
-               zone_of(pa) == zone_of(pa + ((phys_addr_t)PAGE_SIZE << (order + 1)) - 1))
+               zone_of(pa) ==
+                   zone_of(pa + ((phys_addr_t)PAGE_SIZE << (order + 1)) - 1))
             order++;
         zone_t *z = &zones[zone_of(pa)];
         size_t descs = order == PAGE_MAX_ORDER ? 1 : (size_t)1 << order;
-        memset(desc_of(r, pa), 0, descs * sizeof(page_desc_t)); /* not ready yet */
+        memset(desc_of(r, pa), 0,
+               descs * sizeof(page_desc_t)); /* not ready yet */
         unsigned long irq = irq_save();
         splock_lock(&z->lock);
         z->total += (size_t)1 << order;
@@ -239,7 +241,9 @@ int page_range(phys_addr_t base, size_t length)
     if (end <= base)
         return -EINVAL;
     size_t count = (size_t)((end - base) >> PAGE_SHIFT);
-    size_t blocks = (size_t)(((end - 1) >> MAX_BLOCK_SHIFT) - (base >> MAX_BLOCK_SHIFT)) + 1;
+    size_t blocks =
+        (size_t)(((end - 1) >> MAX_BLOCK_SHIFT) - (base >> MAX_BLOCK_SHIFT)) +
+        1;
     size_t desc_bytes = sizeof(region_t) + count * sizeof(page_desc_t);
     size_t meta_bytes = desc_bytes + (blocks + 63) / 64 * sizeof(uint64_t);
     size_t meta = (meta_bytes + PAGE_MASK) >> PAGE_SHIFT;
@@ -276,7 +280,8 @@ static void frames_take(region_t *r, phys_addr_t pa, size_t count)
 phys_addr_t page_new_range(size_t count, enum page_zone zone)
 {
     unsigned order = 0;
-    if (count == 0 || count > ((size_t)1 << PAGE_MAX_ORDER) || zone >= ZONE_COUNT)
+    if (count == 0 || count > ((size_t)1 << PAGE_MAX_ORDER) ||
+        zone >= ZONE_COUNT)
         return 0;
     while (((size_t)1 << order) < count)
         order++;
@@ -295,7 +300,8 @@ phys_addr_t page_new_range(size_t count, enum page_zone zone)
             /* Give back the unused tail as aligned blocks. */
             for (size_t i = count; i < count + tail;) {
                 unsigned o = 0;
-                while (!((i >> o) & 1) && i + ((size_t)2 << o) <= ((size_t)1 << order))
+                while (!((i >> o) & 1) &&
+                       i + ((size_t)2 << o) <= ((size_t)1 << order))
                     o++;
                 block_free(z, r, pa + ((phys_addr_t)i << PAGE_SHIFT), o);
                 i += (size_t)1 << o;
@@ -420,7 +426,8 @@ static bool block_ready_or_small(const region_t *r, phys_addr_t pa)
     phys_addr_t first = pa & ~(((phys_addr_t)1 << MAX_BLOCK_SHIFT) - 1);
     phys_addr_t usable = r->base + ((phys_addr_t)r->meta << PAGE_SHIFT);
     phys_addr_t end = r->base + ((phys_addr_t)r->count << PAGE_SHIFT);
-    bool whole = first >= usable && first + ((phys_addr_t)1 << MAX_BLOCK_SHIFT) <= end;
+    bool whole =
+        first >= usable && first + ((phys_addr_t)1 << MAX_BLOCK_SHIFT) <= end;
     return !whole || block_is_ready(r, pa);
 }
 

@@ -25,7 +25,7 @@
 
 enum page_zone { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_COUNT };
 
-#define ZONE_DMA_END   ((phys_addr_t)16 << 20)
+#define ZONE_DMA_END ((phys_addr_t)16 << 20)
 #define ZONE_DMA32_END ((phys_addr_t)4 << 30)
 #define PAGE_MAX_ORDER 10 /* largest buddy block: 2^10 frames (4 MiB) */
 

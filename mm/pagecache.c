@@ -17,7 +17,8 @@ typedef struct pcache_node {
 
 static uint64_t next_number = 1; /* (a) */
 
-inode_t *inode_create(const char *name, const void *data, uint64_t size, int rights)
+inode_t *inode_create(const char *name, const void *data, uint64_t size,
+                      int rights)
 {
     inode_t *ino = mm_alloc(sizeof(*ino));
     if (!ino)
@@ -60,7 +61,8 @@ static void fill(inode_t *ino, phys_addr_t pa, uint64_t offset)
     unsigned char *dst = mmu_kaddr(pa);
     size_t real = 0;
     if (offset < ino->size)
-        real = ino->size - offset < PAGE_SIZE ? (size_t)(ino->size - offset) : PAGE_SIZE;
+        real = ino->size - offset < PAGE_SIZE ? (size_t)(ino->size - offset)
+                                              : PAGE_SIZE;
     memcpy(dst, ino->data + offset, real);
     memset(dst + real, 0, PAGE_SIZE - real);
 }
@@ -69,7 +71,8 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
 {
     assert(!(offset & PAGE_MASK));
     splock_lock(&ino->lock);
-    pcache_node_t *pc = (pcache_node_t *)bbtree_search(&ino->pages, (uintptr_t)offset);
+    pcache_node_t *pc =
+        (pcache_node_t *)bbtree_search(&ino->pages, (uintptr_t)offset);
     if (!pc) {
         pc = mm_alloc(sizeof(*pc));
         phys_addr_t pa = pc ? page_new() : 0;

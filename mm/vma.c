@@ -27,7 +27,8 @@ static bool backed(int flags)
 
 bool vma_mergeable(const vma_t *a, const vma_t *b)
 {
-    if (vma_end(a) != vma_base(b) || a->flags != b->flags || (a->flags & VMA_DEAD))
+    if (vma_end(a) != vma_base(b) || a->flags != b->flags ||
+        (a->flags & VMA_DEAD))
         return false;
     if (a->ino != b->ino || a->limit != b->limit)
         return false;
@@ -36,7 +37,8 @@ bool vma_mergeable(const vma_t *a, const vma_t *b)
 
 size_t vma_commit_pages(int flags, size_t length)
 {
-    if ((flags & (VMA_COW | VMA_WRITE)) != (VMA_COW | VMA_WRITE) || (flags & VMA_STACK))
+    if ((flags & (VMA_COW | VMA_WRITE)) != (VMA_COW | VMA_WRITE) ||
+        (flags & VMA_STACK))
         return 0;
     return length / PAGE_SIZE;
 }
@@ -53,7 +55,8 @@ int vma_mmu_flags(const mspace_t *mspace, const vma_t *vma)
 int vma_pte_flags(const mspace_t *mspace, const vma_t *vma, phys_addr_t pa)
 {
     int flags = vma_mmu_flags(mspace, vma);
-    if ((vma->flags & VMA_COW) && (mm_is_zero_page(pa) || page_refcount(pa) > 1))
+    if ((vma->flags & VMA_COW) &&
+        (mm_is_zero_page(pa) || page_refcount(pa) > 1))
         flags &= ~MMU_WRITE;
     return flags;
 }
@@ -105,10 +108,12 @@ void vma_remove(mspace_t *mspace, vma_t *vma)
     vma_destroy(vma);
 }
 
-size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start, uintptr_t end)
+size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,
+                         uintptr_t end)
 {
     size_t released = 0;
-    for (uintptr_t va = start; va < end && mspace->phys_pg_count; va += PAGE_SIZE) {
+    for (uintptr_t va = start; va < end && mspace->phys_pg_count;
+         va += PAGE_SIZE) {
         phys_addr_t pa = mmu_unmap(mspace->directory, va, NULL);
         if (pa == (phys_addr_t)-1)
             continue;

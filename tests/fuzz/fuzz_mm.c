@@ -26,7 +26,7 @@ static uint64_t next(void *ctx)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    input_t in = { data, size, 0 };
+    input_t in = {data, size, 0};
     model_init(next, &in);
     while (in.pos < in.size)
         model_step();

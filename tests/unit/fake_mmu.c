@@ -16,7 +16,8 @@
 
 #define BUCKETS 4096
 #define MAX_BANKS 8
-#define ENTRY_FLAGS (MMU_READ | MMU_WRITE | MMU_EXEC | MMU_USER | MMU_UNCACHED | MMU_GLOBAL)
+#define ENTRY_FLAGS                                                            \
+    (MMU_READ | MMU_WRITE | MMU_EXEC | MMU_USER | MMU_UNCACHED | MMU_GLOBAL)
 
 typedef struct entry {
     uintptr_t va;
@@ -45,15 +46,22 @@ static unsigned long map_fail_countdown;
 static unsigned long alloc_fail_countdown;
 static long alloc_live;
 
-unsigned long irq_save(void) { return 0; }
-void irq_restore(unsigned long state) { (void)state; }
+unsigned long irq_save(void)
+{
+    return 0;
+}
+void irq_restore(unsigned long state)
+{
+    (void)state;
+}
 
 void fake_mmu_add_bank(phys_addr_t base, size_t size)
 {
     assert(nbanks < MAX_BANKS && !(base & 0x1fffff) && !(size & 0x1fffff));
     banks[nbanks].mem = aligned_alloc(0x200000, size);
     assert(banks[nbanks].mem);
-    memset(banks[nbanks].mem, 0x5a, size); /* host-fault it in now, not in timed code */
+    memset(banks[nbanks].mem, 0x5a,
+           size); /* host-fault it in now, not in timed code */
     banks[nbanks].base = base;
     banks[nbanks].size = size;
     nbanks++;
@@ -61,9 +69,12 @@ void fake_mmu_add_bank(phys_addr_t base, size_t size)
 
 void fake_mmu_setup(void)
 {
-    static const struct { phys_addr_t base; size_t size; } std[] = {
-        { 0x00800000, 0x00800000 },  /* DMA: 8-16 MiB */
-        { 0xFF000000, 0x02000000 },  /* DMA32 16 MiB, then NORMAL 16 MiB */
+    static const struct {
+        phys_addr_t base;
+        size_t size;
+    } std[] = {
+        {0x00800000, 0x00800000}, /* DMA: 8-16 MiB */
+        {0xFF000000, 0x02000000}, /* DMA32 16 MiB, then NORMAL 16 MiB */
     };
     if (nbanks)
         return;
@@ -91,7 +102,10 @@ static void mark_pending(mmu_dir_t *dir, entry_t *e)
     e->pending = true;
 }
 
-mmu_dir_t *mmu_kernel_dir(void) { return &kernel_dir; }
+mmu_dir_t *mmu_kernel_dir(void)
+{
+    return &kernel_dir;
+}
 
 mmu_dir_t *mmu_dir_create(void)
 {
@@ -117,7 +131,8 @@ void mmu_dir_destroy(mmu_dir_t *dir)
 int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
 {
     assert(!(va & PAGE_MASK) && !(pa & PAGE_MASK) && !(flags & ~ENTRY_FLAGS));
-    assert((dir == &kernel_dir) == !(flags & MMU_USER)); /* as x86: user pages below */
+    assert((dir == &kernel_dir) ==
+           !(flags & MMU_USER)); /* as x86: user pages below */
     if (map_fail_countdown && --map_fail_countdown == 0)
         return -ENOMEM;
     entry_t **p = slot(dir, va);
@@ -150,7 +165,8 @@ phys_addr_t mmu_unmap(mmu_dir_t *dir, uintptr_t va, int *flags)
 
 int mmu_protect(mmu_dir_t *dir, uintptr_t va, int flags)
 {
-    assert(!(flags & ~ENTRY_FLAGS) && (dir == &kernel_dir) == !(flags & MMU_USER));
+    assert(!(flags & ~ENTRY_FLAGS) &&
+           (dir == &kernel_dir) == !(flags & MMU_USER));
     entry_t *e = *slot(dir, va);
     if (!e || !(e->flags & MMU_PRESENT))
         return -ENOENT;
@@ -200,7 +216,10 @@ void mmu_flush(mmu_dir_t *dir, uintptr_t va, size_t length)
     }
 }
 
-void mmu_switch(mmu_dir_t *dir) { (void)dir; }
+void mmu_switch(mmu_dir_t *dir)
+{
+    (void)dir;
+}
 
 void *mmu_kaddr(phys_addr_t pa)
 {
@@ -221,11 +240,26 @@ phys_addr_t mmu_paddr(const void *kaddr)
     return 0;
 }
 
-size_t fake_mmu_pending(mmu_dir_t *dir) { return dir->pending; }
-size_t fake_mmu_count(mmu_dir_t *dir) { return dir->present; }
-long fake_mmu_live_dirs(void) { return live_dirs; }
-unsigned long fake_mmu_flushes(void) { return flushes; }
-void fake_mmu_fail_nth(unsigned long n) { map_fail_countdown = n; }
+size_t fake_mmu_pending(mmu_dir_t *dir)
+{
+    return dir->pending;
+}
+size_t fake_mmu_count(mmu_dir_t *dir)
+{
+    return dir->present;
+}
+long fake_mmu_live_dirs(void)
+{
+    return live_dirs;
+}
+unsigned long fake_mmu_flushes(void)
+{
+    return flushes;
+}
+void fake_mmu_fail_nth(unsigned long n)
+{
+    map_fail_countdown = n;
+}
 
 bool fake_mmu_access(mmu_dir_t *dir, uintptr_t va, int access)
 {
@@ -261,5 +295,11 @@ void fake_free(void *ptr)
     free(ptr);
 }
 
-void fake_alloc_fail_nth(unsigned long n) { alloc_fail_countdown = n; }
-long fake_alloc_live(void) { return alloc_live; }
+void fake_alloc_fail_nth(unsigned long n)
+{
+    alloc_fail_countdown = n;
+}
+long fake_alloc_live(void)
+{
+    return alloc_live;
+}

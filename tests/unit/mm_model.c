@@ -15,7 +15,7 @@
 #include "tests/unit/fake_mmu.h"
 #include "tests/unit/mm_model.h"
 
-#define NP 48          /* pages of the model window */
+#define NP 48 /* pages of the model window */
 #define BASE MSPACE_USER_LOWER
 #define MAX_SPACES 3
 #define NPHYS 8
@@ -31,10 +31,10 @@ typedef struct cell {
 
 typedef struct mpage {
     bool mapped, dead, resident;
-    int flags;       /* normalised VMA flags, no DEAD */
-    uint64_t off;    /* file offset or physical address of this page */
-    uint64_t limit;  /* as vma->limit */
-    int seg;         /* dead segment (the VMA it was when swept) */
+    int flags;      /* normalised VMA flags, no DEAD */
+    uint64_t off;   /* file offset or physical address of this page */
+    uint64_t limit; /* as vma->limit */
+    int seg;        /* dead segment (the VMA it was when swept) */
     int cell;
 } mpage_t;
 
@@ -89,7 +89,7 @@ static int cell_new(uint32_t head, uint32_t tail)
 {
     for (int i = 0; i < MAX_CELLS; i++)
         if (cells[i].refs == 0) {
-            cells[i] = (cell_t){ head, tail, 1 };
+            cells[i] = (cell_t){head, tail, 1};
             return i;
         }
     assert(!"model: out of cells");
@@ -129,7 +129,8 @@ static size_t model_commit(void)
         for (int i = 0; i < NP; i++) {
             mpage_t *p = &spaces[s].p[i];
             if (p->mapped)
-                n += is_private_write(p->flags) || ((p->flags & VMA_STACK) && p->resident);
+                n += is_private_write(p->flags) ||
+                     ((p->flags & VMA_STACK) && p->resident);
         }
     return n;
 }
@@ -144,8 +145,8 @@ static void page_clear(mpage_t *p)
 /* Same VMA: compatible attributes and contiguous backing. */
 static bool same_vma(const mpage_t *a, const mpage_t *b)
 {
-    if (!a->mapped || !b->mapped || a->dead != b->dead || a->flags != b->flags ||
-        a->limit != b->limit)
+    if (!a->mapped || !b->mapped || a->dead != b->dead ||
+        a->flags != b->flags || a->limit != b->limit)
         return false;
     if (a->dead && a->seg != b->seg)
         return false;
@@ -170,8 +171,10 @@ static void check_space(model_space_t *m)
         uintptr_t va = BASE + (uintptr_t)i * PAGE_SIZE;
         if (run_start(m, i)) {
             assert(v && vma_base(v) == va);
-            assert((v->flags & ~VMA_DEAD) == p->flags && !!(v->flags & VMA_DEAD) == p->dead);
-            assert(v->limit == p->limit && v->ino == ((p->flags & VMA_FILE) ? file : NULL));
+            assert((v->flags & ~VMA_DEAD) == p->flags &&
+                   !!(v->flags & VMA_DEAD) == p->dead);
+            assert(v->limit == p->limit &&
+                   v->ino == ((p->flags & VMA_FILE) ? file : NULL));
             if (p->flags & (VMA_FILE | VMA_PHYS))
                 assert(v->offset == p->off);
             int j = i + 1;
@@ -241,7 +244,8 @@ void model_init(uint64_t (*next)(void *ctx), void *ctx)
 }
 
 /* Picks the flags of a random mapping; *off, *limit for its backing. */
-static int random_map_flags(uint64_t *off, uint64_t *limit, size_t len, inode_t **ino)
+static int random_map_flags(uint64_t *off, uint64_t *limit, size_t len,
+                            inode_t **ino)
 {
     int rights = (int)rnd(8), flags = rights;
     unsigned kind = rnd(10);
@@ -256,14 +260,17 @@ static int random_map_flags(uint64_t *off, uint64_t *limit, size_t len, inode_t 
         flags |= VMA_STACK;
     } else if (kind <= 6) {
         *ino = file;
-        *off = (uint64_t)rnd(FILE_PAGES + 8 - (unsigned)(len / PAGE_SIZE)) * PAGE_SIZE;
+        *off = (uint64_t)rnd(FILE_PAGES + 8 - (unsigned)(len / PAGE_SIZE)) *
+               PAGE_SIZE;
         if (kind == 6)
             flags |= VMA_SHARED;
         else if (rnd(2))
             *limit = 1 + rnd((unsigned)len);
     } else if (kind == 7) {
         flags |= VMA_PHYS;
-        *off = phys_base + (uint64_t)rnd(NPHYS - (unsigned)(len / PAGE_SIZE) + 1) * PAGE_SIZE;
+        *off =
+            phys_base +
+            (uint64_t)rnd(NPHYS - (unsigned)(len / PAGE_SIZE) + 1) * PAGE_SIZE;
     } else if (kind == 8) {
         flags |= VMA_ANON | VMA_SHARED;
     } else {
@@ -330,14 +337,15 @@ static void op_map(model_space_t *m)
         if (at + n > NP)
             return; /* would land outside the model window */
     }
-    size_t charge = want < 0 ? 0 : vma_commit_pages(want, (size_t)n * PAGE_SIZE);
+    size_t charge =
+        want < 0 ? 0 : vma_commit_pages(want, (size_t)n * PAGE_SIZE);
     if (want > 0 && (want & VMA_STACK) && (flags & VMA_RESOLVE))
         charge = (size_t)n - 1; /* every page but the guard, now */
     if (!expect && model_commit() + charge > COMMIT_LIMIT)
         expect = -ENOMEM;
     uintptr_t va = BASE + (uintptr_t)at * PAGE_SIZE;
-    void *r = mspace_map(m->ms, fixed || use_hint ? va : 0, (size_t)n * PAGE_SIZE,
-                         ino, off, limit, flags);
+    void *r = mspace_map(m->ms, fixed || use_hint ? va : 0,
+                         (size_t)n * PAGE_SIZE, ino, off, limit, flags);
     if (injected(mspace_error(r) == -ENOMEM))
         return;
     assert(mspace_error(r) == expect);
@@ -373,7 +381,8 @@ static void op_map(model_space_t *m)
 static void op_unmap(model_space_t *m)
 {
     int at = (int)rnd(NP + 4), n = 1 + (int)rnd(8);
-    int rc = mspace_unmap(m->ms, BASE + (uintptr_t)at * PAGE_SIZE, (size_t)n * PAGE_SIZE);
+    int rc = mspace_unmap(m->ms, BASE + (uintptr_t)at * PAGE_SIZE,
+                          (size_t)n * PAGE_SIZE);
     if (injected(rc == -ENOMEM))
         return;
     assert(rc == 0);
@@ -398,7 +407,8 @@ static void op_protect(model_space_t *m)
     }
     if (!expect && delta > 0 && model_commit() + (size_t)delta > COMMIT_LIMIT)
         expect = -ENOMEM;
-    int rc = mspace_protect(m->ms, BASE + (uintptr_t)at * PAGE_SIZE, (size_t)n * PAGE_SIZE, rights);
+    int rc = mspace_protect(m->ms, BASE + (uintptr_t)at * PAGE_SIZE,
+                            (size_t)n * PAGE_SIZE, rights);
     if (injected(rc == -ENOMEM))
         return;
     assert(rc == expect);
@@ -417,7 +427,8 @@ static void op_discard(model_space_t *m)
     for (int i = at; i < at + n; i++)
         if (i >= NP || !m->p[i].mapped || m->p[i].dead)
             expect = -ENOMEM;
-    int rc = mspace_discard(m->ms, BASE + (uintptr_t)at * PAGE_SIZE, (size_t)n * PAGE_SIZE);
+    int rc = mspace_discard(m->ms, BASE + (uintptr_t)at * PAGE_SIZE,
+                            (size_t)n * PAGE_SIZE);
     assert(rc == expect);
     if (rc) {
         model_errors++;
@@ -425,14 +436,16 @@ static void op_discard(model_space_t *m)
     }
     for (int i = at; i < at + n; i++) {
         mpage_t *p = &m->p[i];
-        bool shared_anon = (p->flags & VMA_SHARED) && !(p->flags & (VMA_FILE | VMA_PHYS));
+        bool shared_anon =
+            (p->flags & VMA_SHARED) && !(p->flags & (VMA_FILE | VMA_PHYS));
         if (shared_anon)
             continue;
         p->resident = false;
         if (p->flags & VMA_SHARED)
             continue; /* the file or the device keeps the content */
         cell_drop(p->cell);
-        p->cell = (p->flags & VMA_FILE) ? file_page_cell(p->off, p->limit) : cell_new(0, 0);
+        p->cell = (p->flags & VMA_FILE) ? file_page_cell(p->off, p->limit)
+                                        : cell_new(0, 0);
     }
 }
 
@@ -454,21 +467,23 @@ static mm_fault_t expect_touch(model_space_t *m, int i, int access)
         return MM_FAULT_EXEC_NX;
     if ((access & MMU_READ) && !(p->flags & VMA_READ))
         return MM_FAULT_READ_NONE;
-    if ((p->flags & VMA_STACK) && !p->resident && model_commit() + 1 > COMMIT_LIMIT)
+    if ((p->flags & VMA_STACK) && !p->resident &&
+        model_commit() + 1 > COMMIT_LIMIT)
         return MM_FAULT_STACK_OVERFLOW;
     return MM_FAULT_OK;
 }
 
 static void op_touch(model_space_t *m)
 {
-    static const int accesses[] = { MMU_READ, MMU_WRITE, MMU_EXEC, MMU_WRITE };
+    static const int accesses[] = {MMU_READ, MMU_WRITE, MMU_EXEC, MMU_WRITE};
     int i = (int)rnd(NP), access = accesses[rnd(4)];
     for (int retry = 0; retry < 8 && !m->p[i].mapped; retry++)
         i = (int)rnd(NP); /* mostly touch mapped pages */
     mpage_t *p = &m->p[i];
     uintptr_t va = BASE + (uintptr_t)i * PAGE_SIZE;
     if (p->mapped && p->resident && (guard_page(m, i) || p->dead))
-        return; /* resident until scavenged, or became a guard: hardware decides */
+        return; /* resident until scavenged, or became a guard: hardware decides
+                 */
     mm_fault_t want = expect_touch(m, i, access);
     if (!fake_mmu_access(m->ms->directory, va, access)) {
         mm_fault_t got = mspace_resolve(m->ms, va, access | FAULT_USER);
@@ -504,7 +519,8 @@ static void op_clone(model_space_t *m)
     for (int i = 0; i < NP; i++) {
         mpage_t *p = &m->p[i];
         if (p->mapped && !p->dead)
-            charge += is_private_write(p->flags) || ((p->flags & VMA_STACK) && p->resident);
+            charge += is_private_write(p->flags) ||
+                      ((p->flags & VMA_STACK) && p->resident);
     }
     bool fail = model_commit() + charge > COMMIT_LIMIT;
     mspace_t *child = mspace_clone(m->ms);
@@ -634,8 +650,11 @@ void model_step(void)
                 mapped += spaces[s].p[i].mapped;
                 res += spaces[s].p[i].resident;
             }
-        fprintf(stderr, "ops %lu errors %lu spaces %d mapped %d resident %d commit %zu vmas %zu\n",
-                model_ops, model_errors, nspaces, mapped, res, model_commit(), spaces[0].ms->tree.count);
+        fprintf(stderr,
+                "ops %lu errors %lu spaces %d mapped %d resident %d commit %zu "
+                "vmas %zu\n",
+                model_ops, model_errors, nspaces, mapped, res, model_commit(),
+                spaces[0].ms->tree.count);
     }
 }
 

@@ -37,10 +37,12 @@ static inline void check_layout_(mspace_t *ms, const layout_t *want, size_t n,
     size_t i = 0;
     for (bbnode_t *x = bbtree_first(&ms->tree); x; x = bbtree_next(x), i++) {
         vma_t *v = (vma_t *)x;
-        if (i >= n || vma_base(v) != want[i].base || v->length != want[i].length ||
+        if (i >= n || vma_base(v) != want[i].base ||
+            v->length != want[i].length ||
             (v->flags & LAYOUT_MASK) != want[i].flags) {
-            fprintf(stderr, "%s:%d: vma %zu is %#lx+%#zx flags %#x\n", file, line, i,
-                    (unsigned long)vma_base(v), v->length, v->flags & LAYOUT_MASK);
+            fprintf(stderr, "%s:%d: vma %zu is %#lx+%#zx flags %#x\n", file,
+                    line, i, (unsigned long)vma_base(v), v->length,
+                    v->flags & LAYOUT_MASK);
             fail();
         }
     }
@@ -52,10 +54,11 @@ static inline void check_layout_(mspace_t *ms, const layout_t *want, size_t n,
     assert_int_equal(fake_mmu_count(ms->directory), ms->phys_pg_count);
     assert_int_equal(fake_mmu_pending(ms->directory), 0);
 }
-#define check_layout(ms, ...)                                                   \
+#define check_layout(ms, ...)                                                  \
     do {                                                                       \
-        const layout_t want_[] = { __VA_ARGS__ };                       \
-        check_layout_(ms, want_, sizeof(want_) / sizeof(want_[0]), __FILE__, __LINE__); \
+        const layout_t want_[] = {__VA_ARGS__};                                \
+        check_layout_(ms, want_, sizeof(want_) / sizeof(want_[0]), __FILE__,   \
+                      __LINE__);                                               \
     } while (0)
 #define check_empty(ms) check_layout_(ms, NULL, 0, __FILE__, __LINE__)
 

@@ -18,7 +18,8 @@ static void test_zero_fill(void **state)
     size_t frames = page_free_count();
     assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_OK);
     assert_int_equal(cpu_touch(ms, U + PG, MMU_READ), MM_FAULT_OK);
-    assert_int_equal(pa_of(ms, U), mm_zero_page()); /* reads share the zero page */
+    assert_int_equal(pa_of(ms, U),
+                     mm_zero_page()); /* reads share the zero page */
     assert_int_equal(pa_of(ms, U + PG), mm_zero_page());
     assert_false(mmu_query(ms->directory, U, NULL) & MMU_WRITE);
     assert_int_equal(page_free_count(), frames);
@@ -26,12 +27,13 @@ static void test_zero_fill(void **state)
     assert_true(pa_of(ms, U) != mm_zero_page());
     assert_int_equal(page_free_count(), frames - 1);
     assert_int_equal(fake_mmu_ptr(ms->directory, U + 100)[0], 0);
-    assert_int_equal(cpu_touch(ms, U + 2 * PG, MMU_WRITE), MM_FAULT_OK); /* direct */
+    assert_int_equal(cpu_touch(ms, U + 2 * PG, MMU_WRITE),
+                     MM_FAULT_OK); /* direct */
     unsigned char *p = fake_mmu_ptr(ms->directory, U + 2 * PG);
     for (size_t i = 0; i < PG; i++)
         assert_int_equal(p[i], 0);
     assert_int_equal(ms->phys_pg_count, 3);
-    check_layout(ms, { U, 4 * PG, RW | VMA_COW | VMA_ANON });
+    check_layout(ms, {U, 4 * PG, RW | VMA_COW | VMA_ANON});
     mspace_close(ms);
 }
 
@@ -42,7 +44,8 @@ static void test_file_pages_and_limit(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(file_data); i++)
         file_data[i] = (unsigned char)(i % 251 + 1);
-    inode_t *f = inode_create("/img", file_data, sizeof(file_data), VMA_READ | VMA_EXEC);
+    inode_t *f =
+        inode_create("/img", file_data, sizeof(file_data), VMA_READ | VMA_EXEC);
     mspace_t *ms = mspace_create();
     /* Private mapping of the file from offset PG, real bytes up to PG+1000. */
     void *r = mspace_map(ms, U, 4 * PG, f, PG, PG + 1000, RW | VMA_FIXED);
@@ -52,30 +55,36 @@ static void test_file_pages_and_limit(void **state)
     phys_addr_t cached = pa_of(ms, U);
     assert_int_equal(page_refcount(cached), 2); /* the cache + this mapping */
     assert_int_equal(inode_cached(f), 1);
-    assert_int_equal(cpu_touch(ms, U + PG, MMU_READ), MM_FAULT_OK); /* straddles limit */
+    assert_int_equal(cpu_touch(ms, U + PG, MMU_READ),
+                     MM_FAULT_OK); /* straddles limit */
     unsigned char *p = fake_mmu_ptr(ms->directory, U + PG);
     assert_int_equal(p[999], file_data[2 * PG + 999]);
     assert_int_equal(p[1000], 0);
     assert_int_equal(p[PG - 1], 0);
-    assert_int_equal(cpu_touch(ms, U + 2 * PG, MMU_READ), MM_FAULT_OK); /* past limit */
+    assert_int_equal(cpu_touch(ms, U + 2 * PG, MMU_READ),
+                     MM_FAULT_OK); /* past limit */
     assert_int_equal(pa_of(ms, U + 2 * PG), mm_zero_page());
-    assert_int_equal(cpu_touch(ms, U, MMU_WRITE), MM_FAULT_OK); /* private copy */
+    assert_int_equal(cpu_touch(ms, U, MMU_WRITE),
+                     MM_FAULT_OK); /* private copy */
     assert_true(pa_of(ms, U) != cached);
     assert_int_equal(page_refcount(cached), 1);
     fake_mmu_ptr(ms->directory, U)[0] = 0xEE;
     assert_int_equal(((unsigned char *)mmu_kaddr(cached))[0], file_data[PG]);
     /* A shared mapping maps the cached frames themselves; no limit. */
-    r = mspace_map(ms, U + 8 * PG, 4 * PG, f, 0, 0, VMA_READ | VMA_SHARED | VMA_FIXED);
+    r = mspace_map(ms, U + 8 * PG, 4 * PG, f, 0, 0,
+                   VMA_READ | VMA_SHARED | VMA_FIXED);
     assert_ptr_equal(r, (void *)(U + 8 * PG));
     assert_int_equal(cpu_touch(ms, U + 9 * PG, MMU_READ), MM_FAULT_OK);
     assert_int_equal(pa_of(ms, U + 9 * PG), cached);
     assert_int_equal(cpu_touch(ms, U + 11 * PG, MMU_READ), MM_FAULT_OK);
-    assert_int_equal(fake_mmu_ptr(ms->directory, U + 11 * PG)[299], file_data[3 * PG + 299]);
-    assert_int_equal(fake_mmu_ptr(ms->directory, U + 11 * PG)[300], 0); /* end of file */
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + 11 * PG)[299],
+                     file_data[3 * PG + 299]);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + 11 * PG)[300],
+                     0); /* end of file */
     assert_int_equal(cpu_touch(ms, U + 9 * PG, MMU_WRITE), MM_FAULT_WRITE_RO);
     assert_int_equal(mspace_protect(ms, U + 8 * PG, PG, RW), -EACCES);
-    check_layout(ms, { U, 4 * PG, RW | VMA_COW | VMA_FILE },
-                 { U + 8 * PG, 4 * PG, VMA_READ | VMA_SHARED | VMA_FILE });
+    check_layout(ms, {U, 4 * PG, RW | VMA_COW | VMA_FILE},
+                 {U + 8 * PG, 4 * PG, VMA_READ | VMA_SHARED | VMA_FILE});
     mspace_close(ms);
     assert_int_equal(page_refcount(cached), 1); /* only the cache is left */
     inode_close(f);
@@ -101,7 +110,8 @@ static void test_cow_sharers(void **state)
         for (int i = 0; i < sharers; i++) {
             mspace_check(sp[i]);
             bool alone = sharers == 1;
-            assert_int_equal(!!(mmu_query(sp[i]->directory, U, NULL) & MMU_WRITE), alone);
+            assert_int_equal(
+                !!(mmu_query(sp[i]->directory, U, NULL) & MMU_WRITE), alone);
         }
         size_t frames = page_free_count();
         for (int i = 0; i < sharers; i++) {
@@ -138,7 +148,8 @@ static void test_last_owner_reuse_after_close(void **state)
     mspace_close(child);
     assert_int_equal(page_refcount(pa), 1);
     size_t frames = page_free_count();
-    assert_false(fake_mmu_access(parent->directory, U, MMU_WRITE)); /* still read-only */
+    assert_false(
+        fake_mmu_access(parent->directory, U, MMU_WRITE)); /* still read-only */
     assert_int_equal(cpu_touch(parent, U, MMU_WRITE), MM_FAULT_OK);
     assert_int_equal(pa_of(parent, U), pa); /* no copy */
     assert_int_equal(page_free_count(), frames);
@@ -149,7 +160,8 @@ static void test_shared_anon_and_phys(void **state)
 {
     (void)state;
     mspace_t *a = mspace_create();
-    map_ok(a, U, 2 * PG, RW | VMA_SHARED | VMA_FIXED); /* populated at map time */
+    map_ok(a, U, 2 * PG,
+           RW | VMA_SHARED | VMA_FIXED); /* populated at map time */
     assert_int_equal(a->phys_pg_count, 2);
     mspace_t *b = mspace_clone(a);
     assert_int_equal(cpu_touch(a, U + PG, MMU_WRITE), MM_FAULT_OK);
@@ -159,15 +171,16 @@ static void test_shared_anon_and_phys(void **state)
     /* Physical: maps offset + delta, allocates nothing, frees nothing. */
     phys_addr_t dev = page_new_range(4, ZONE_DMA32);
     size_t frames = page_free_count();
-    void *r = mspace_map(a, U + 8 * PG, 4 * PG, NULL, dev, 0, RW | VMA_PHYS | VMA_UNCACHED | VMA_FIXED);
+    void *r = mspace_map(a, U + 8 * PG, 4 * PG, NULL, dev, 0,
+                         RW | VMA_PHYS | VMA_UNCACHED | VMA_FIXED);
     assert_ptr_equal(r, (void *)(U + 8 * PG));
     assert_int_equal(cpu_touch(a, U + 10 * PG, MMU_WRITE), MM_FAULT_OK);
     assert_int_equal(pa_of(a, U + 10 * PG), dev + 2 * PG);
     assert_true(mmu_query(a->directory, U + 10 * PG, NULL) & MMU_UNCACHED);
     assert_int_equal(page_refcount(dev + 2 * PG), 1);
     assert_int_equal(page_free_count(), frames);
-    check_layout(a, { U, 2 * PG, RW | VMA_SHARED | VMA_ANON },
-                 { U + 8 * PG, 4 * PG, RW | VMA_SHARED | VMA_PHYS });
+    check_layout(a, {U, 2 * PG, RW | VMA_SHARED | VMA_ANON},
+                 {U + 8 * PG, 4 * PG, RW | VMA_SHARED | VMA_PHYS});
     mspace_close(a);
     mspace_close(b);
     for (int i = 0; i < 4; i++)
@@ -181,16 +194,20 @@ static void test_resolve_flag(void **state)
     map_ok(ms, U, 3 * PG, RW | VMA_RESOLVE | VMA_FIXED);
     assert_int_equal(ms->phys_pg_count, 3);
     for (int i = 0; i < 3; i++)
-        assert_true(fake_mmu_access(ms->directory, U + i * PG, MMU_WRITE)); /* never faults */
+        assert_true(fake_mmu_access(ms->directory, U + i * PG,
+                                    MMU_WRITE)); /* never faults */
     map_ok(ms, U + 4 * PG, 2 * PG, VMA_READ | VMA_RESOLVE | VMA_FIXED);
     assert_int_equal(pa_of(ms, U + 5 * PG), mm_zero_page());
     /* A populate that runs out of frames undoes the whole map. */
     size_t frames = page_free_count();
     page_fail_nth(2);
-    assert_int_equal(mspace_error(mspace_map(ms, U + 8 * PG, 3 * PG, NULL, 0, 0, RW | VMA_RESOLVE | VMA_FIXED)), -ENOMEM);
+    assert_int_equal(mspace_error(mspace_map(ms, U + 8 * PG, 3 * PG, NULL, 0, 0,
+                                             RW | VMA_RESOLVE | VMA_FIXED)),
+                     -ENOMEM);
     page_fail_nth(0);
     assert_int_equal(page_free_count(), frames);
-    check_layout(ms, { U, 3 * PG, RW | VMA_COW | VMA_ANON }, { U + 4 * PG, 2 * PG, VMA_READ | VMA_COW | VMA_ANON });
+    check_layout(ms, {U, 3 * PG, RW | VMA_COW | VMA_ANON},
+                 {U + 4 * PG, 2 * PG, VMA_READ | VMA_COW | VMA_ANON});
     mspace_close(ms);
 }
 
@@ -204,14 +221,18 @@ static void test_stack(void **state)
     assert_int_equal(ms->committed, 0);
     assert_int_equal(cpu_touch(ms, s + 7 * PG, MMU_WRITE), MM_FAULT_OK);
     assert_int_equal(cpu_touch(ms, s + 6 * PG, MMU_READ), MM_FAULT_OK);
-    assert_true(pa_of(ms, s + 6 * PG) != mm_zero_page()); /* stacks get real frames */
+    assert_true(pa_of(ms, s + 6 * PG) !=
+                mm_zero_page()); /* stacks get real frames */
     assert_int_equal(ms->committed, 2);
     assert_int_equal(cpu_touch(ms, s, MMU_READ), MM_FAULT_STACK_GUARD);
-    assert_int_equal(cpu_touch(ms, s + PG - 1, MMU_WRITE), MM_FAULT_STACK_GUARD);
+    assert_int_equal(cpu_touch(ms, s + PG - 1, MMU_WRITE),
+                     MM_FAULT_STACK_GUARD);
     /* Growth stops at the commit limit: a clean report, not a crash. */
     mm_commit_set_limit(mm_committed());
-    assert_int_equal(cpu_touch(ms, s + 5 * PG, MMU_WRITE), MM_FAULT_STACK_OVERFLOW);
-    assert_string_equal(mm_fault_name(MM_FAULT_STACK_OVERFLOW), "stack overflow");
+    assert_int_equal(cpu_touch(ms, s + 5 * PG, MMU_WRITE),
+                     MM_FAULT_STACK_OVERFLOW);
+    assert_string_equal(mm_fault_name(MM_FAULT_STACK_OVERFLOW),
+                        "stack overflow");
     mm_commit_set_limit(1024);
     assert_int_equal(cpu_touch(ms, s + 5 * PG, MMU_WRITE), MM_FAULT_OK);
     mspace_check(ms);
@@ -231,19 +252,20 @@ static void test_failure_reasons(void **state)
         int access;
         mm_fault_t want;
     } cases[] = {
-        { U + 8 * PG, MMU_READ, MM_FAULT_NO_VMA },
-        { 0, MMU_READ, MM_FAULT_NO_VMA },
-        { 0xC0000000, MMU_READ, MM_FAULT_NO_VMA },
-        { U, MMU_WRITE, MM_FAULT_WRITE_RO },
-        { U + PG, MMU_EXEC, MM_FAULT_EXEC_NX },
-        { U + 2 * PG, MMU_READ, MM_FAULT_READ_NONE },
-        { U + 2 * PG, MMU_WRITE, MM_FAULT_WRITE_RO },
-        { (uintptr_t)0xFFFF800000001000ull, MMU_READ, MM_FAULT_KERNEL_ADDR },
-        { U + 3 * PG, MMU_EXEC, MM_FAULT_OK },
-        { U + PG + 123, MMU_WRITE, MM_FAULT_OK },
+        {U + 8 * PG, MMU_READ, MM_FAULT_NO_VMA},
+        {0, MMU_READ, MM_FAULT_NO_VMA},
+        {0xC0000000, MMU_READ, MM_FAULT_NO_VMA},
+        {U, MMU_WRITE, MM_FAULT_WRITE_RO},
+        {U + PG, MMU_EXEC, MM_FAULT_EXEC_NX},
+        {U + 2 * PG, MMU_READ, MM_FAULT_READ_NONE},
+        {U + 2 * PG, MMU_WRITE, MM_FAULT_WRITE_RO},
+        {(uintptr_t)0xFFFF800000001000ull, MMU_READ, MM_FAULT_KERNEL_ADDR},
+        {U + 3 * PG, MMU_EXEC, MM_FAULT_OK},
+        {U + PG + 123, MMU_WRITE, MM_FAULT_OK},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        assert_int_equal(cpu_touch(ms, cases[i].va, cases[i].access), cases[i].want);
+        assert_int_equal(cpu_touch(ms, cases[i].va, cases[i].access),
+                         cases[i].want);
     assert_string_equal(mm_fault_name(MM_FAULT_STACK_GUARD), "stack guard");
     assert_string_equal(mm_fault_name(MM_FAULT_NO_VMA), "no vma");
     assert_string_equal(mm_fault_name((mm_fault_t)99), "?");
@@ -266,7 +288,8 @@ static void test_discard(void **state)
     mspace_t *ms = mspace_create();
     map_ok(ms, U, 2 * PG, RW | VMA_FIXED);
     map_ok(ms, U + 2 * PG, PG, RW | VMA_SHARED | VMA_FIXED);
-    assert_ptr_equal(mspace_map(ms, U + 3 * PG, PG, f, 0, 0, RW | VMA_FIXED), (void *)(U + 3 * PG));
+    assert_ptr_equal(mspace_map(ms, U + 3 * PG, PG, f, 0, 0, RW | VMA_FIXED),
+                     (void *)(U + 3 * PG));
     for (int i = 0; i < 4; i++) {
         assert_int_equal(cpu_touch(ms, U + i * PG, MMU_WRITE), MM_FAULT_OK);
         fake_mmu_ptr(ms->directory, U + i * PG)[0] = 'X';
@@ -277,15 +300,17 @@ static void test_discard(void **state)
     assert_int_equal(mspace_discard(ms, U, 0), -EINVAL);
     assert_int_equal(ms->phys_pg_count, 4);
     assert_int_equal(mspace_discard(ms, U, 4 * PG), 0);
-    assert_int_equal(ms->phys_pg_count, 1); /* the shared anonymous page stays */
+    assert_int_equal(ms->phys_pg_count,
+                     1); /* the shared anonymous page stays */
     assert_int_equal(page_free_count(), frames + 3);
     assert_int_equal(cpu_touch(ms, U + PG, MMU_READ), MM_FAULT_OK);
     assert_int_equal(fake_mmu_ptr(ms->directory, U + PG)[0], 0);
     assert_int_equal(fake_mmu_ptr(ms->directory, U + 2 * PG)[0], 'X');
     assert_int_equal(cpu_touch(ms, U + 3 * PG, MMU_READ), MM_FAULT_OK);
     assert_int_equal(fake_mmu_ptr(ms->directory, U + 3 * PG)[0], 'f');
-    check_layout(ms, { U, 2 * PG, RW | VMA_COW | VMA_ANON }, { U + 2 * PG, PG, RW | VMA_SHARED | VMA_ANON },
-                 { U + 3 * PG, PG, RW | VMA_COW | VMA_FILE });
+    check_layout(ms, {U, 2 * PG, RW | VMA_COW | VMA_ANON},
+                 {U + 2 * PG, PG, RW | VMA_SHARED | VMA_ANON},
+                 {U + 3 * PG, PG, RW | VMA_COW | VMA_FILE});
     mspace_close(ms);
     inode_close(f);
 }

@@ -166,7 +166,8 @@ static void dies(void (*fn)(void))
     }
     int status;
     waitpid(pid, &status, 0);
-    assert_true(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0));
+    assert_true(WIFSIGNALED(status) ||
+                (WIFEXITED(status) && WEXITSTATUS(status) != 0));
 }
 
 static void double_free(void)
@@ -212,12 +213,9 @@ static void test_kfree_checks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        KTEST(test_every_class),
-        KTEST(test_large_blocks),
-        KTEST(test_kmap_hook),
-        KTEST(test_out_of_memory),
-        KTEST(test_stats_text),
-        KTEST(test_as_mm_allocator),
+        KTEST(test_every_class),  KTEST(test_large_blocks),
+        KTEST(test_kmap_hook),    KTEST(test_out_of_memory),
+        KTEST(test_stats_text),   KTEST(test_as_mm_allocator),
         KTEST(test_kfree_checks),
     };
     return cmocka_run_group_tests_name("kalloc", tests, NULL, NULL);

@@ -40,8 +40,10 @@ static void test_kmap_memory(void **state)
     assert_true((uintptr_t)p >= KLO && (uintptr_t)p < KHI);
     for (int i = 0; i < 4; i++) {
         int f = mmu_query(ks->directory, (uintptr_t)p + i * PG, NULL);
-        assert_true((f & MMU_PRESENT) && (f & MMU_WRITE) && (f & MMU_GLOBAL) && !(f & MMU_USER));
-        assert_int_equal(fake_mmu_ptr(ks->directory, (uintptr_t)p + i * PG)[7], 0);
+        assert_true((f & MMU_PRESENT) && (f & MMU_WRITE) && (f & MMU_GLOBAL) &&
+                    !(f & MMU_USER));
+        assert_int_equal(fake_mmu_ptr(ks->directory, (uintptr_t)p + i * PG)[7],
+                         0);
     }
     assert_int_equal(kunmap(p, 4 * PG), 0);
     assert_int_equal(mmu_query(ks->directory, (uintptr_t)p, NULL), 0);
@@ -58,7 +60,8 @@ static void test_kmap_file_and_phys(void **state)
     inode_t *f = inode_create("/mod", text, sizeof(text), VMA_READ | VMA_EXEC);
     char *p = kmap(PG, f, 0, VMA_READ);
     assert_non_null(p);
-    assert_string_equal((char *)fake_mmu_ptr(ks->directory, (uintptr_t)p), text);
+    assert_string_equal((char *)fake_mmu_ptr(ks->directory, (uintptr_t)p),
+                        text);
     assert_int_equal(kunmap(p, PG), 0);
     phys_addr_t dev = page_new();
     char *io = kmap_phys(dev, PG, VMA_READ | VMA_WRITE);
@@ -80,11 +83,15 @@ static void test_kernel_stack_guard(void **state)
     assert_non_null(top);
     uintptr_t guard = (uintptr_t)top - 5 * PG;
     for (int i = 1; i <= 4; i++)
-        assert_true(fake_mmu_access(ks->directory, (uintptr_t)top - i * PG, MMU_WRITE));
-    assert_false(fake_mmu_access(ks->directory, guard, MMU_WRITE)); /* not mapped */
-    assert_int_equal(mspace_resolve(ks, guard + 8, FAULT_WRITE), MM_FAULT_STACK_GUARD);
-    assert_int_equal(mspace_resolve(ks, (uintptr_t)top - PG, FAULT_WRITE | FAULT_USER),
-                     MM_FAULT_KERNEL_ADDR);
+        assert_true(
+            fake_mmu_access(ks->directory, (uintptr_t)top - i * PG, MMU_WRITE));
+    assert_false(
+        fake_mmu_access(ks->directory, guard, MMU_WRITE)); /* not mapped */
+    assert_int_equal(mspace_resolve(ks, guard + 8, FAULT_WRITE),
+                     MM_FAULT_STACK_GUARD);
+    assert_int_equal(
+        mspace_resolve(ks, (uintptr_t)top - PG, FAULT_WRITE | FAULT_USER),
+        MM_FAULT_KERNEL_ADDR);
     kunmap_stack(top, 4 * PG);
     mspace_check(ks);
 }
@@ -96,7 +103,8 @@ static void test_kalloc_large_through_kmap(void **state)
     unsigned char *big = kalloc(5 << 20);
     assert_non_null(big);
     assert_true((uintptr_t)big >= KLO && (uintptr_t)big < KHI);
-    assert_int_equal(fake_mmu_ptr(ks->directory, (uintptr_t)big + (5 << 20) - 1)[0], 0);
+    assert_int_equal(
+        fake_mmu_ptr(ks->directory, (uintptr_t)big + (5 << 20) - 1)[0], 0);
     assert_int_equal(ks->v_size, 5 << 20);
     kfree(big);
     assert_int_equal(kmap_space()->v_size, 0);

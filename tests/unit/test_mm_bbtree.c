@@ -101,16 +101,20 @@ static void test_empty_and_edges(void **state)
     bbtree_t tree = BBTREE_INIT;
     uintptr_t a;
     assert_null(bbtree_first(&tree));
-    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x4000, &a) && a == 0x1000);
+    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x4000, &a) &&
+                a == 0x1000);
     assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x5000, &a));
     assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x2000, 0x4000, &a));
     assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0, &a));
-    bbnode_t n = { .key = 0x2000, .size = 0x1000 };
+    bbnode_t n = {.key = 0x2000, .size = 0x1000};
     bbtree_insert(&tree, &n);
-    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x1800, 0x800, &a) && a == 0x1800);
-    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x1900, 0x800, &a) && a == 0x3000);
+    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x1800, 0x800, &a) &&
+                a == 0x1800);
+    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x1900, 0x800, &a) &&
+                a == 0x3000);
     assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x2001, &a));
-    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, UINTPTR_MAX - 10, 0x10, &a) == false);
+    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, UINTPTR_MAX - 10, 0x10,
+                                &a) == false);
     bbtree_remove(&tree, &n);
     assert_int_equal(bbtree_check(&tree), 0);
 }

@@ -35,9 +35,11 @@ static void test_model_200k(void **state)
     unsigned long steps = env ? strtoul(env, NULL, 0) : 200000;
     run(0x9E3779B97F4A7C15ull, steps / 2);
     run(0xD1B54A32D192ED03ull, steps - steps / 2);
-    printf("# model: %lu operations, %lu expected errors, %lu injected failures absorbed\n",
+    printf("# model: %lu operations, %lu expected errors, %lu injected "
+           "failures absorbed\n",
            model_ops, model_errors, model_injected);
-    assert_true(model_ops == steps && model_errors > steps / 50 && model_injected > steps / 200);
+    assert_true(model_ops == steps && model_errors > steps / 50 &&
+                model_injected > steps / 200);
 }
 
 int main(void)

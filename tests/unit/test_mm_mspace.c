@@ -35,48 +35,56 @@ static void test_map_errors(void **state)
         uint64_t off, limit;
         int err;
     } cases[] = {
-        { 0, 0, RW, false, 0, 0, EINVAL },                        /* zero length */
-        { 0, 0xC0000000, RW, false, 0, 0, ENOMEM },               /* longer than the window */
-        { 0, (size_t)-1, RW, false, 0, 0, ENOMEM },               /* overflowing length */
-        { U + 1, PG, RW | VMA_FIXED, false, 0, 0, EINVAL },       /* misaligned */
-        { 0x1000, PG, RW | VMA_FIXED, false, 0, 0, EINVAL },      /* below the window */
-        { 0xC0000000, PG, RW | VMA_FIXED, false, 0, 0, EINVAL },  /* above */
-        { 0xBFFFF000, 2 * PG, RW | VMA_FIXED, false, 0, 0, EINVAL }, /* across the end */
-        { U + 5 * PG, PG, RW | VMA_FIXED, false, 0, 0, EEXIST },  /* taken */
-        { U + 3 * PG, 2 * PG, RW | VMA_FIXED, false, 0, 0, EEXIST }, /* overlaps */
-        { 0, PG, RW | 0x100000, false, 0, 0, EINVAL },           /* unknown flag */
-        { 0, PG, RW | VMA_DEAD, false, 0, 0, EINVAL },           /* state, not a request */
-        { 0, PG, RW | VMA_SHARED | VMA_COW, false, 0, 0, EINVAL },
-        { 0, PG, RW | VMA_ANON | VMA_HEAP, false, 0, 0, EINVAL }, /* two types */
-        { 0, PG, RW | VMA_FILE, false, 0, 0, EINVAL },           /* file without inode */
-        { 0, PG, RW | VMA_ANON, true, 0, 0, EINVAL },            /* inode on anonymous */
-        { 0, PG, RW, false, 0, 100, EINVAL },                    /* limit on anonymous */
-        { 0, PG, RW | VMA_UNCACHED, false, 0, 0, EINVAL },
-        { 0, PG, RW | VMA_PHYS | VMA_COW, false, 0x1000000, 0, EINVAL },
-        { 0, PG, RW | VMA_PHYS, false, 0x1000010, 0, EINVAL },   /* misaligned physical */
-        { 0, PG, VMA_READ, true, 0x10, 0, EINVAL },              /* misaligned offset */
-        { 0, PG, VMA_READ, true, (uint64_t)-4096, 0, EINVAL },   /* offset wraps */
-        { 0, PG, VMA_READ, true, PG, (uint64_t)-PG, EINVAL },    /* limit wraps */
-        { 0, PG, RW | VMA_ANON, false, 4096, 0, EINVAL },        /* offset on anonymous */
-        { 0, PG, RW | VMA_STACK, false, 0, 0, EINVAL },          /* no room for a guard */
-        { 0, 2 * PG, RW | VMA_STACK | VMA_SHARED, false, 0, 0, EINVAL },
-        { 0, PG, RW | VMA_MAXREAD, false, 0, 0, EACCES },        /* above maximum */
-        { 0, PG, VMA_READ | VMA_WRITE | VMA_SHARED, true, 0, 0, EACCES }, /* read-only file */
-        { 0, 2000 * PG, RW, false, 0, 0, ENOMEM },               /* over the commit limit */
+        {0, 0, RW, false, 0, 0, EINVAL},          /* zero length */
+        {0, 0xC0000000, RW, false, 0, 0, ENOMEM}, /* longer than the window */
+        {0, (size_t)-1, RW, false, 0, 0, ENOMEM}, /* overflowing length */
+        {U + 1, PG, RW | VMA_FIXED, false, 0, 0, EINVAL}, /* misaligned */
+        {0x1000, PG, RW | VMA_FIXED, false, 0, 0,
+         EINVAL}, /* below the window */
+        {0xC0000000, PG, RW | VMA_FIXED, false, 0, 0, EINVAL}, /* above */
+        {0xBFFFF000, 2 * PG, RW | VMA_FIXED, false, 0, 0,
+         EINVAL}, /* across the end */
+        {U + 5 * PG, PG, RW | VMA_FIXED, false, 0, 0, EEXIST}, /* taken */
+        {U + 3 * PG, 2 * PG, RW | VMA_FIXED, false, 0, 0,
+         EEXIST},                                    /* overlaps */
+        {0, PG, RW | 0x100000, false, 0, 0, EINVAL}, /* unknown flag */
+        {0, PG, RW | VMA_DEAD, false, 0, 0, EINVAL}, /* state, not a request */
+        {0, PG, RW | VMA_SHARED | VMA_COW, false, 0, 0, EINVAL},
+        {0, PG, RW | VMA_ANON | VMA_HEAP, false, 0, 0, EINVAL}, /* two types */
+        {0, PG, RW | VMA_FILE, false, 0, 0, EINVAL}, /* file without inode */
+        {0, PG, RW | VMA_ANON, true, 0, 0, EINVAL},  /* inode on anonymous */
+        {0, PG, RW, false, 0, 100, EINVAL},          /* limit on anonymous */
+        {0, PG, RW | VMA_UNCACHED, false, 0, 0, EINVAL},
+        {0, PG, RW | VMA_PHYS | VMA_COW, false, 0x1000000, 0, EINVAL},
+        {0, PG, RW | VMA_PHYS, false, 0x1000010, 0,
+         EINVAL},                                 /* misaligned physical */
+        {0, PG, VMA_READ, true, 0x10, 0, EINVAL}, /* misaligned offset */
+        {0, PG, VMA_READ, true, (uint64_t)-4096, 0, EINVAL}, /* offset wraps */
+        {0, PG, VMA_READ, true, PG, (uint64_t)-PG, EINVAL},  /* limit wraps */
+        {0, PG, RW | VMA_ANON, false, 4096, 0,
+         EINVAL},                                     /* offset on anonymous */
+        {0, PG, RW | VMA_STACK, false, 0, 0, EINVAL}, /* no room for a guard */
+        {0, 2 * PG, RW | VMA_STACK | VMA_SHARED, false, 0, 0, EINVAL},
+        {0, PG, RW | VMA_MAXREAD, false, 0, 0, EACCES}, /* above maximum */
+        {0, PG, VMA_READ | VMA_WRITE | VMA_SHARED, true, 0, 0,
+         EACCES},                                /* read-only file */
+        {0, 2000 * PG, RW, false, 0, 0, ENOMEM}, /* over the commit limit */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        void *r = mspace_map(ms, cases[i].a, cases[i].len, cases[i].file ? ro : NULL,
-                             cases[i].off, cases[i].limit, cases[i].flags);
+        void *r =
+            mspace_map(ms, cases[i].a, cases[i].len, cases[i].file ? ro : NULL,
+                       cases[i].off, cases[i].limit, cases[i].flags);
         if (mspace_error(r) != -cases[i].err)
             fprintf(stderr, "case %zu: got %d\n", i, mspace_error(r));
         assert_int_equal(mspace_error(r), -cases[i].err);
-        check_layout(ms, { U + 4 * PG, 2 * PG, ANON_RW });
+        check_layout(ms, {U + 4 * PG, 2 * PG, ANON_RW});
     }
     /* No room: a reservation of the whole window but one page. */
     size_t rest = 0xC0000000 - U - 7 * PG;
     void *r = mspace_map(ms, 0, rest, NULL, 0, 0, 0);
     assert_ptr_equal(r, (void *)(U + 6 * PG));
-    assert_int_equal(mspace_error(mspace_map(ms, 0, 5 * PG, NULL, 0, 0, 0)), -ENOMEM);
+    assert_int_equal(mspace_error(mspace_map(ms, 0, 5 * PG, NULL, 0, 0, 0)),
+                     -ENOMEM);
     assert_int_equal(mspace_unmap(ms, (uintptr_t)r, rest), 0);
     inode_close(ro);
     mspace_close(ms);
@@ -87,15 +95,21 @@ static void test_map_placement(void **state)
     (void)state;
     mspace_t *ms = mspace_create();
     assert_ptr_equal(map_ok(ms, 0, PG, VMA_READ), (void *)U);
-    assert_ptr_equal(map_ok(ms, U + 10 * PG, PG, VMA_READ | VMA_EXEC), (void *)(U + 10 * PG));
-    assert_ptr_equal(map_ok(ms, U + 10 * PG, 2 * PG, VMA_READ | VMA_EXEC), (void *)(U + 11 * PG));
-    assert_ptr_equal(map_ok(ms, U + 10 * PG + 5, PG, 0), (void *)(U + 13 * PG)); /* hint rounded */
+    assert_ptr_equal(map_ok(ms, U + 10 * PG, PG, VMA_READ | VMA_EXEC),
+                     (void *)(U + 10 * PG));
+    assert_ptr_equal(map_ok(ms, U + 10 * PG, 2 * PG, VMA_READ | VMA_EXEC),
+                     (void *)(U + 11 * PG));
+    assert_ptr_equal(map_ok(ms, U + 10 * PG + 5, PG, 0),
+                     (void *)(U + 13 * PG)); /* hint rounded */
     assert_ptr_equal(map_ok(ms, 0, 9 * PG, 0), (void *)(U + PG));
-    assert_ptr_equal(map_ok(ms, 0xBFFFF000, 2 * PG, 0), (void *)(U + 14 * PG)); /* wraps */
-    assert_ptr_equal(map_ok(ms, 0x1000, PG, 0), (void *)(U + 16 * PG));         /* hint below */
-    check_layout(ms, { U, PG, ANON_R | 0 }, { U + PG, 9 * PG, ANON_0 },
-                 { U + 10 * PG, 3 * PG, VMA_READ | VMA_EXEC | VMA_COW | VMA_ANON },
-                 { U + 13 * PG, 4 * PG, ANON_0 });
+    assert_ptr_equal(map_ok(ms, 0xBFFFF000, 2 * PG, 0),
+                     (void *)(U + 14 * PG)); /* wraps */
+    assert_ptr_equal(map_ok(ms, 0x1000, PG, 0),
+                     (void *)(U + 16 * PG)); /* hint below */
+    check_layout(
+        ms, {U, PG, ANON_R | 0}, {U + PG, 9 * PG, ANON_0},
+        {U + 10 * PG, 3 * PG, VMA_READ | VMA_EXEC | VMA_COW | VMA_ANON},
+        {U + 13 * PG, 4 * PG, ANON_0});
     mspace_close(ms);
 }
 
@@ -105,22 +119,25 @@ static void test_unmap_layouts(void **state)
     mspace_t *ms = mspace_create();
     map_ok(ms, U, 8 * PG, RW | VMA_FIXED);
     map_ok(ms, U + 10 * PG, 4 * PG, VMA_READ | VMA_FIXED);
-    assert_int_equal(mspace_unmap(ms, U + 2 * PG, 2 * PG), 0); /* middle: split */
-    check_layout(ms, { U, 2 * PG, ANON_RW }, { U + 4 * PG, 4 * PG, ANON_RW },
-                 { U + 10 * PG, 4 * PG, ANON_R });
-    assert_int_equal(mspace_unmap(ms, U + 7 * PG, 4 * PG), 0); /* two ends and a hole */
-    check_layout(ms, { U, 2 * PG, ANON_RW }, { U + 4 * PG, 3 * PG, ANON_RW },
-                 { U + 11 * PG, 3 * PG, ANON_R });
-    assert_int_equal(mspace_unmap(ms, U + 20 * PG, 4 * PG), 0); /* only a hole */
-    assert_int_equal(mspace_unmap(ms, U + PG, 11 * PG), 0);     /* spans three */
-    check_layout(ms, { U, PG, ANON_RW }, { U + 12 * PG, 2 * PG, ANON_R });
+    assert_int_equal(mspace_unmap(ms, U + 2 * PG, 2 * PG),
+                     0); /* middle: split */
+    check_layout(ms, {U, 2 * PG, ANON_RW}, {U + 4 * PG, 4 * PG, ANON_RW},
+                 {U + 10 * PG, 4 * PG, ANON_R});
+    assert_int_equal(mspace_unmap(ms, U + 7 * PG, 4 * PG),
+                     0); /* two ends and a hole */
+    check_layout(ms, {U, 2 * PG, ANON_RW}, {U + 4 * PG, 3 * PG, ANON_RW},
+                 {U + 11 * PG, 3 * PG, ANON_R});
+    assert_int_equal(mspace_unmap(ms, U + 20 * PG, 4 * PG),
+                     0);                                    /* only a hole */
+    assert_int_equal(mspace_unmap(ms, U + PG, 11 * PG), 0); /* spans three */
+    check_layout(ms, {U, PG, ANON_RW}, {U + 12 * PG, 2 * PG, ANON_R});
     assert_int_equal(mspace_unmap(ms, U + 1, PG), -EINVAL);
     assert_int_equal(mspace_unmap(ms, U, 0), -EINVAL);
     assert_int_equal(mspace_unmap(ms, 0x1000, PG), -EINVAL);
     assert_int_equal(mspace_unmap(ms, 0xBFFFF000, 2 * PG), -EINVAL);
     assert_int_equal(mspace_unmap(ms, U, (size_t)-PG), -EINVAL);
     assert_int_equal(mspace_unmap(ms, U, 100), 0); /* length rounds up */
-    check_layout(ms, { U + 12 * PG, 2 * PG, ANON_R });
+    check_layout(ms, {U + 12 * PG, 2 * PG, ANON_R});
     assert_int_equal(ms->v_size, 2 * PG);
     mspace_close(ms);
 }
@@ -131,29 +148,31 @@ static void test_protect_layouts(void **state)
     mspace_t *ms = mspace_create();
     map_ok(ms, U, 8 * PG, RW | VMA_FIXED);
     map_ok(ms, U + 8 * PG, 2 * PG, RW | VMA_FIXED | VMA_MAXREAD | VMA_MAXWRITE);
-    check_layout(ms, { U, 8 * PG, ANON_RW }, { U + 8 * PG, 2 * PG, ANON_RW });
+    check_layout(ms, {U, 8 * PG, ANON_RW}, {U + 8 * PG, 2 * PG, ANON_RW});
     assert_int_equal(mspace_protect(ms, U + 2 * PG, 3 * PG, VMA_READ), 0);
-    check_layout(ms, { U, 2 * PG, ANON_RW }, { U + 2 * PG, 3 * PG, ANON_R },
-                 { U + 5 * PG, 3 * PG, ANON_RW }, { U + 8 * PG, 2 * PG, ANON_RW });
+    check_layout(ms, {U, 2 * PG, ANON_RW}, {U + 2 * PG, 3 * PG, ANON_R},
+                 {U + 5 * PG, 3 * PG, ANON_RW}, {U + 8 * PG, 2 * PG, ANON_RW});
     assert_int_equal(ms->committed, 8 - 3 + 2);
     /* Errors change nothing. */
-    assert_int_equal(mspace_protect(ms, U + 6 * PG, 4 * PG, VMA_READ | VMA_EXEC), -EACCES);
-    assert_int_equal(mspace_protect(ms, U + 8 * PG, 4 * PG, VMA_READ), -ENOMEM); /* hole */
+    assert_int_equal(
+        mspace_protect(ms, U + 6 * PG, 4 * PG, VMA_READ | VMA_EXEC), -EACCES);
+    assert_int_equal(mspace_protect(ms, U + 8 * PG, 4 * PG, VMA_READ),
+                     -ENOMEM); /* hole */
     assert_int_equal(mspace_protect(ms, U - PG, 2 * PG, VMA_READ), -ENOMEM);
     assert_int_equal(mspace_protect(ms, U + 1, PG, VMA_READ), -EINVAL);
     assert_int_equal(mspace_protect(ms, U, 0, VMA_READ), -EINVAL);
     assert_int_equal(mspace_protect(ms, U, PG, 8), -EINVAL);
     assert_int_equal(mspace_protect(ms, U, (size_t)-PG, VMA_READ), -EINVAL);
-    check_layout(ms, { U, 2 * PG, ANON_RW }, { U + 2 * PG, 3 * PG, ANON_R },
-                 { U + 5 * PG, 3 * PG, ANON_RW }, { U + 8 * PG, 2 * PG, ANON_RW });
+    check_layout(ms, {U, 2 * PG, ANON_RW}, {U + 2 * PG, 3 * PG, ANON_R},
+                 {U + 5 * PG, 3 * PG, ANON_RW}, {U + 8 * PG, 2 * PG, ANON_RW});
     /* Back to RW: everything merges again (but not across max rights). */
     assert_int_equal(mspace_protect(ms, U + PG, 5 * PG, RW), 0);
-    check_layout(ms, { U, 8 * PG, ANON_RW }, { U + 8 * PG, 2 * PG, ANON_RW });
+    check_layout(ms, {U, 8 * PG, ANON_RW}, {U + 8 * PG, 2 * PG, ANON_RW});
     assert_int_equal(ms->committed, 10);
     /* Over several VMAs, one call. */
     assert_int_equal(mspace_protect(ms, U + 7 * PG, 2 * PG, 0), 0);
-    check_layout(ms, { U, 7 * PG, ANON_RW }, { U + 7 * PG, PG, ANON_0 },
-                 { U + 8 * PG, PG, ANON_0 }, { U + 9 * PG, PG, ANON_RW });
+    check_layout(ms, {U, 7 * PG, ANON_RW}, {U + 7 * PG, PG, ANON_0},
+                 {U + 8 * PG, PG, ANON_0}, {U + 9 * PG, PG, ANON_RW});
     assert_int_equal(ms->committed, 8);
     mspace_close(ms);
 }
@@ -164,14 +183,22 @@ static void test_merge_rules(void **state)
     mspace_t *ms = mspace_create();
     inode_t *f = inode_create("/f", "0123456789", 10, VMA_READ | VMA_EXEC);
     map_ok(ms, U, PG, VMA_READ | VMA_FIXED);
-    map_ok(ms, U + PG, PG, VMA_READ | VMA_FIXED);                /* merges */
-    map_ok(ms, U + 2 * PG, PG, VMA_READ | VMA_HEAP | VMA_FIXED); /* other type */
-    assert_ptr_equal(mspace_map(ms, U + 4 * PG, PG, f, 0, 0, VMA_READ | VMA_FIXED), (void *)(U + 4 * PG));
-    assert_ptr_equal(mspace_map(ms, U + 5 * PG, PG, f, PG, 0, VMA_READ | VMA_FIXED), (void *)(U + 5 * PG));
-    assert_ptr_equal(mspace_map(ms, U + 6 * PG, PG, f, 3 * PG, 0, VMA_READ | VMA_FIXED), (void *)(U + 6 * PG));
-    check_layout(ms, { U, 2 * PG, ANON_R }, { U + 2 * PG, PG, VMA_READ | VMA_COW | VMA_HEAP },
-                 { U + 4 * PG, 2 * PG, VMA_READ | VMA_COW | VMA_FILE },
-                 { U + 6 * PG, PG, VMA_READ | VMA_COW | VMA_FILE });
+    map_ok(ms, U + PG, PG, VMA_READ | VMA_FIXED); /* merges */
+    map_ok(ms, U + 2 * PG, PG,
+           VMA_READ | VMA_HEAP | VMA_FIXED); /* other type */
+    assert_ptr_equal(
+        mspace_map(ms, U + 4 * PG, PG, f, 0, 0, VMA_READ | VMA_FIXED),
+        (void *)(U + 4 * PG));
+    assert_ptr_equal(
+        mspace_map(ms, U + 5 * PG, PG, f, PG, 0, VMA_READ | VMA_FIXED),
+        (void *)(U + 5 * PG));
+    assert_ptr_equal(
+        mspace_map(ms, U + 6 * PG, PG, f, 3 * PG, 0, VMA_READ | VMA_FIXED),
+        (void *)(U + 6 * PG));
+    check_layout(ms, {U, 2 * PG, ANON_R},
+                 {U + 2 * PG, PG, VMA_READ | VMA_COW | VMA_HEAP},
+                 {U + 4 * PG, 2 * PG, VMA_READ | VMA_COW | VMA_FILE},
+                 {U + 6 * PG, PG, VMA_READ | VMA_COW | VMA_FILE});
     assert_int_equal(f->refs, 3);
     assert_int_equal(mspace_unmap(ms, U + 4 * PG, PG), 0);
     vma_t *v;
@@ -193,20 +220,25 @@ static void test_accounting(void **state)
     inode_t *f = inode_create("/f", "x", 1, VMA_READ | VMA_WRITE);
     map_ok(ms, U, 4 * PG, RW | VMA_FIXED);
     map_ok(ms, U + 4 * PG, 2 * PG, VMA_READ | VMA_FIXED);
-    assert_int_equal(mspace_error(mspace_map(ms, U + 8 * PG, 3 * PG, f, 0, 0, RW | VMA_SHARED | VMA_FIXED)), 0);
-    assert_int_equal(mspace_error(mspace_map(ms, U + 12 * PG, 8 * PG, NULL, 0, 0, RW | VMA_STACK | VMA_FIXED)), 0);
+    assert_int_equal(mspace_error(mspace_map(ms, U + 8 * PG, 3 * PG, f, 0, 0,
+                                             RW | VMA_SHARED | VMA_FIXED)),
+                     0);
+    assert_int_equal(mspace_error(mspace_map(ms, U + 12 * PG, 8 * PG, NULL, 0,
+                                             0, RW | VMA_STACK | VMA_FIXED)),
+                     0);
     assert_int_equal(ms->v_size, 17 * PG);
     assert_int_equal(ms->s_size, 3 * PG);
     assert_int_equal(ms->p_size, 14 * PG);
-    assert_int_equal(ms->committed, 4); /* stack pages commit as they are touched */
+    assert_int_equal(ms->committed,
+                     4); /* stack pages commit as they are touched */
     assert_int_equal(cpu_touch(ms, U + 19 * PG, MMU_WRITE), MM_FAULT_OK);
     assert_int_equal(cpu_touch(ms, U + 8 * PG, MMU_WRITE), MM_FAULT_OK);
     assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_OK);
     assert_int_equal(ms->committed, 5);
     assert_int_equal(ms->phys_pg_count, 3);
-    check_layout(ms, { U, 4 * PG, ANON_RW }, { U + 4 * PG, 2 * PG, ANON_R },
-                 { U + 8 * PG, 3 * PG, RW | VMA_SHARED | VMA_FILE },
-                 { U + 12 * PG, 8 * PG, RW | VMA_COW | VMA_STACK });
+    check_layout(ms, {U, 4 * PG, ANON_RW}, {U + 4 * PG, 2 * PG, ANON_R},
+                 {U + 8 * PG, 3 * PG, RW | VMA_SHARED | VMA_FILE},
+                 {U + 12 * PG, 8 * PG, RW | VMA_COW | VMA_STACK});
     assert_int_equal(mspace_unmap(ms, U + 2 * PG, 16 * PG), 0);
     assert_int_equal(ms->committed, 3);
     assert_int_equal(ms->v_size, 4 * PG);
@@ -223,14 +255,16 @@ static void test_flushes(void **state)
         assert_int_equal(cpu_touch(ms, U + i * PG, MMU_WRITE), MM_FAULT_OK);
     unsigned long before = fake_mmu_flushes();
     assert_int_equal(mspace_protect(ms, U, 4 * PG, VMA_READ), 0);
-    assert_int_equal(fake_mmu_flushes(), before + 1); /* one flush per operation */
+    assert_int_equal(fake_mmu_flushes(),
+                     before + 1); /* one flush per operation */
     assert_false(fake_mmu_access(ms->directory, U, MMU_WRITE));
     assert_int_equal(cpu_touch(ms, U, MMU_WRITE), MM_FAULT_WRITE_RO);
     assert_int_equal(mspace_unmap(ms, U + PG, 2 * PG), 0);
     assert_int_equal(fake_mmu_flushes(), before + 2);
-    assert_int_equal(mspace_unmap(ms, U + PG, 2 * PG), 0); /* nothing there: no flush */
+    assert_int_equal(mspace_unmap(ms, U + PG, 2 * PG),
+                     0); /* nothing there: no flush */
     assert_int_equal(fake_mmu_flushes(), before + 2);
-    check_layout(ms, { U, PG, ANON_R }, { U + 3 * PG, PG, ANON_R });
+    check_layout(ms, {U, PG, ANON_R}, {U + 3 * PG, PG, ANON_R});
     mspace_close(ms);
 }
 
@@ -242,7 +276,9 @@ static void test_display(void **state)
     char buf[512];
     assert_int_equal(mspace_display(ms, buf, sizeof(buf)), 0);
     assert_string_equal(buf, "");
-    assert_int_equal(mspace_error(mspace_map(ms, U, PG, f, 0, 0, VMA_READ | VMA_EXEC | VMA_FIXED)), 0);
+    assert_int_equal(mspace_error(mspace_map(ms, U, PG, f, 0, 0,
+                                             VMA_READ | VMA_EXEC | VMA_FIXED)),
+                     0);
     map_ok(ms, U + 2 * PG, 2 * PG, RW | VMA_HEAP | VMA_FIXED);
     map_ok(ms, U + 8 * PG, PG, VMA_READ | VMA_SHARED | VMA_FIXED);
     int len = mspace_display(ms, buf, sizeof(buf));
@@ -250,7 +286,8 @@ static void test_display(void **state)
     assert_int_equal(strstr(buf, "/app/hello") - buf, 73);
     assert_int_equal(strstr(buf, "[heap]") - strchr(buf, '\n') - 1, 73);
     char first[80];
-    snprintf(first, sizeof(first), "00400000-00401000 r-xp 00000000 00:00 %lu ", (unsigned long)f->number);
+    snprintf(first, sizeof(first), "00400000-00401000 r-xp 00000000 00:00 %lu ",
+             (unsigned long)f->number);
     assert_memory_equal(buf, first, strlen(first));
     assert_non_null(strstr(buf, "00402000-00404000 rw-p 00000000 00:00 0 "));
     assert_non_null(strstr(buf, "\n00408000-00409000 r--s 00000000 00:00 0\n"));
@@ -270,10 +307,13 @@ static void test_sweep_scavenge(void **state)
     map_ok(ms, U + 4 * PG, PG, VMA_READ | VMA_FIXED);
     assert_int_equal(cpu_touch(ms, U, MMU_WRITE), MM_FAULT_OK);
     mspace_sweep(ms);
-    check_layout(ms, { U, 2 * PG, ANON_RW | VMA_DEAD }, { U + 4 * PG, PG, ANON_R | VMA_DEAD });
-    assert_int_equal(mspace_resolve(ms, U + PG, FAULT_READ | FAULT_USER), MM_FAULT_NO_VMA);
+    check_layout(ms, {U, 2 * PG, ANON_RW | VMA_DEAD},
+                 {U + 4 * PG, PG, ANON_R | VMA_DEAD});
+    assert_int_equal(mspace_resolve(ms, U + PG, FAULT_READ | FAULT_USER),
+                     MM_FAULT_NO_VMA);
     assert_int_equal(mspace_protect(ms, U, PG, VMA_READ), -ENOMEM);
-    assert_int_equal(mspace_error(mspace_map(ms, U, PG, NULL, 0, 0, VMA_FIXED)), -EEXIST);
+    assert_int_equal(mspace_error(mspace_map(ms, U, PG, NULL, 0, 0, VMA_FIXED)),
+                     -EEXIST);
     char buf[64];
     assert_int_equal(mspace_display(ms, buf, sizeof(buf)), 0);
     assert_int_equal(mspace_scavenge(ms), 2);
@@ -288,17 +328,22 @@ static void test_kernel_space(void **state)
     assert_null(mspace_create_kernel(0x1000, 0x1000));
     assert_null(mspace_create_kernel(0x1001, 0x2000));
     assert_null(mspace_create_kernel(0x1000, (uintptr_t)-1));
-    uintptr_t lo = (uintptr_t)0xFFFFC00000000000ull, hi = lo + ((uintptr_t)1 << 30);
+    uintptr_t lo = (uintptr_t)0xFFFFC00000000000ull,
+              hi = lo + ((uintptr_t)1 << 30);
     mspace_t *ks = mspace_create_kernel(lo, hi);
     assert_non_null(ks);
     void *p = mspace_map(ks, 0, 3 * PG, NULL, 0, 0, RW | VMA_RESOLVE);
     assert_ptr_equal(p, (void *)lo);
     int flags = mmu_query(ks->directory, lo + PG, NULL);
-    assert_true((flags & MMU_GLOBAL) && !(flags & MMU_USER) && (flags & MMU_WRITE));
-    assert_int_equal(mspace_resolve(ks, lo, FAULT_READ | FAULT_USER), MM_FAULT_KERNEL_ADDR);
+    assert_true((flags & MMU_GLOBAL) && !(flags & MMU_USER) &&
+                (flags & MMU_WRITE));
+    assert_int_equal(mspace_resolve(ks, lo, FAULT_READ | FAULT_USER),
+                     MM_FAULT_KERNEL_ADDR);
     assert_int_equal(mspace_resolve(ks, hi - PG, FAULT_READ), MM_FAULT_NO_VMA);
-    assert_int_equal(mspace_error(mspace_map(ks, lo - PG, PG, NULL, 0, 0, VMA_FIXED)), -EINVAL);
-    check_layout(ks, { lo, 3 * PG, ANON_RW });
+    assert_int_equal(
+        mspace_error(mspace_map(ks, lo - PG, PG, NULL, 0, 0, VMA_FIXED)),
+        -EINVAL);
+    check_layout(ks, {lo, 3 * PG, ANON_RW});
     assert_int_equal(mspace_unmap(ks, lo, 3 * PG), 0);
     mspace_close(ks);
 }
@@ -312,7 +357,7 @@ static bool scenario(mspace_t **msp)
     size_t v_size, committed, present;
 #define STEP(call)                                                             \
     do {                                                                       \
-        mspace_display(ms, before, sizeof(before));                           \
+        mspace_display(ms, before, sizeof(before));                            \
         v_size = ms->v_size;                                                   \
         committed = ms->committed;                                             \
         present = ms->phys_pg_count;                                           \
@@ -325,12 +370,14 @@ static bool scenario(mspace_t **msp)
             assert_string_equal(before, after);                                \
             assert_int_equal(ms->v_size, v_size);                              \
             assert_int_equal(ms->committed, committed);                        \
-            assert_int_equal(ms->phys_pg_count, present);                     \
+            assert_int_equal(ms->phys_pg_count, present);                      \
             return false;                                                      \
         }                                                                      \
     } while (0)
-    STEP(mspace_error(mspace_map(ms, U, 6 * PG, NULL, 0, 0, RW | VMA_FIXED | VMA_RESOLVE)));
-    STEP(mspace_error(mspace_map(ms, U + 6 * PG, 4 * PG, NULL, 0, 0, VMA_READ | VMA_FIXED)));
+    STEP(mspace_error(
+        mspace_map(ms, U, 6 * PG, NULL, 0, 0, RW | VMA_FIXED | VMA_RESOLVE)));
+    STEP(mspace_error(
+        mspace_map(ms, U + 6 * PG, 4 * PG, NULL, 0, 0, VMA_READ | VMA_FIXED)));
     STEP(mspace_protect(ms, U + PG, 2 * PG, VMA_READ));
     STEP(mspace_protect(ms, U + 4 * PG, 4 * PG, RW));
     STEP(mspace_unmap(ms, U + 8 * PG, PG));
@@ -381,18 +428,12 @@ static void test_fault_injection(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        TEST(test_create_close),
-        TEST(test_map_errors),
-        TEST(test_map_placement),
-        TEST(test_unmap_layouts),
-        TEST(test_protect_layouts),
-        TEST(test_merge_rules),
-        TEST(test_accounting),
-        TEST(test_flushes),
-        TEST(test_display),
-        TEST(test_sweep_scavenge),
-        TEST(test_kernel_space),
-        TEST(test_fault_injection),
+        TEST(test_create_close),    TEST(test_map_errors),
+        TEST(test_map_placement),   TEST(test_unmap_layouts),
+        TEST(test_protect_layouts), TEST(test_merge_rules),
+        TEST(test_accounting),      TEST(test_flushes),
+        TEST(test_display),         TEST(test_sweep_scavenge),
+        TEST(test_kernel_space),    TEST(test_fault_injection),
     };
     return cmocka_run_group_tests_name("mspace", tests, NULL, NULL);
 }

@@ -44,7 +44,9 @@ static void test_zones_present(void **state)
 
 static enum page_zone zone_of(phys_addr_t pa)
 {
-    return pa < ZONE_DMA_END ? ZONE_DMA : pa < ZONE_DMA32_END ? ZONE_DMA32 : ZONE_NORMAL;
+    return pa < ZONE_DMA_END     ? ZONE_DMA
+           : pa < ZONE_DMA32_END ? ZONE_DMA32
+                                 : ZONE_NORMAL;
 }
 
 /* Takes every frame: NORMAL first, then DMA32, then DMA, then 0. */
@@ -78,14 +80,15 @@ static void test_exhaust_in_zone_order(void **state)
 static void test_range_contiguous_and_zone(void **state)
 {
     (void)state;
-    static const size_t counts[] = { 1, 3, 5, 17, 1000, 1024 };
+    static const size_t counts[] = {1, 3, 5, 17, 1000, 1024};
     for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
         for (int z = ZONE_DMA; z < ZONE_COUNT; z++) {
             size_t before = page_free_count();
             phys_addr_t pa = page_new_range(counts[c], (enum page_zone)z);
             assert_true(pa != 0);
             assert_true(zone_of(pa) <= (enum page_zone)z);
-            assert_true(zone_of(pa + (counts[c] - 1) * PAGE_SIZE) == zone_of(pa));
+            assert_true(zone_of(pa + (counts[c] - 1) * PAGE_SIZE) ==
+                        zone_of(pa));
             assert_int_equal(page_free_count(), before - counts[c]);
             for (size_t i = 0; i < counts[c]; i++) {
                 assert_int_equal(page_refcount(pa + i * PAGE_SIZE), 1);
@@ -169,7 +172,8 @@ static void test_page_range_errors(void **state)
     assert_int_equal(page_range(~(phys_addr_t)0 - 0x1000, 0x4000), -EINVAL);
     assert_int_equal(page_range(0x20000000, 0x800), -EINVAL);
     fake_mmu_add_bank(0x20000000, 0x200000);
-    assert_int_equal(page_range(0x20000000, 0x1000), -EINVAL); /* only descriptors fit */
+    assert_int_equal(page_range(0x20000000, 0x1000),
+                     -EINVAL); /* only descriptors fit */
     size_t total, nfree;
     page_zone_stats(ZONE_DMA32, &total, &nfree);
     /* A region not aligned to a buddy block: trimmed and split into blocks. */
@@ -184,13 +188,16 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_zones_present, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exhaust_in_zone_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_range_contiguous_and_zone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exhaust_in_zone_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_range_contiguous_and_zone, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_refcount, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_copy_junk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_and_is_ram, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_page_range_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_range_errors, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("page", tests, NULL, NULL);
 }

@@ -41,12 +41,13 @@ typedef struct layout_cost {
     size_t vmas;
     double map_unmap_ns; /* 1-page map near a random hint + unmap */
     double search_ns;    /* mspace_search_vma at a random address */
-    double far_gap_ns;   /* 2-page map that no hole fits until the end + unmap */
-    double local_ns;     /* map+unmap with hints walking through the layout */
+    double far_gap_ns; /* 2-page map that no hole fits until the end + unmap */
+    double local_ns;   /* map+unmap with hints walking through the layout */
 } layout_cost_t;
 
 #define LAYOUT_ITER 40000
-#define REPEAT 5 /* best of: the machine is shared, the minimum is the signal */
+#define REPEAT 5 /* best of: the machine is shared, the minimum is the signal  \
+                  */
 
 static double min_of(double a, double b)
 {
@@ -58,7 +59,8 @@ static double time_map_unmap(mspace_t *ms, size_t n, bool walking)
     double t0 = now_ns();
     for (int it = 0; it < LAYOUT_ITER; it++) {
         size_t i = walking ? ((size_t)it / 16 + rnd() % 16) % n : rnd() % n;
-        void *p = mspace_map(ms, U + 2 * i * PG, PG, NULL, 0, 0, VMA_READ | VMA_EXEC);
+        void *p =
+            mspace_map(ms, U + 2 * i * PG, PG, NULL, 0, 0, VMA_READ | VMA_EXEC);
         mspace_unmap(ms, (uintptr_t)p, PG);
     }
     return (now_ns() - t0) / LAYOUT_ITER;
@@ -93,7 +95,8 @@ static void bench_layout(layout_cost_t *c)
     mspace_t *ms = mspace_create();
     size_t n = c->vmas;
     for (size_t i = 0; i < n; i++)
-        if (mspace_error(mspace_map(ms, U + 2 * i * PG, PG, NULL, 0, 0, VMA_READ | VMA_FIXED)))
+        if (mspace_error(mspace_map(ms, U + 2 * i * PG, PG, NULL, 0, 0,
+                                    VMA_READ | VMA_FIXED)))
             abort();
     c->map_unmap_ns = c->local_ns = c->search_ns = c->far_gap_ns = 1e30;
     for (int r = 0; r < REPEAT; r++) {
@@ -157,7 +160,8 @@ static double bench_pages(void)
 
 /* The same sequence for both allocators: 1,000 objects live, freed in a
  * scrambled order, 200 rounds.  Returns ns per alloc+free pair. */
-static double alloc_sequence(void *(*alloc)(size_t), void (*release)(void *), size_t size)
+static double alloc_sequence(void *(*alloc)(size_t), void (*release)(void *),
+                             size_t size)
 {
     enum { LIVE = 1000, ROUNDS = 200 };
     static void *objs[LIVE];
@@ -176,14 +180,14 @@ int main(int argc, char **argv)
     fake_mmu_setup();
     mm_zero_page();
     mm_commit_set_limit(1 << 20);
-    layout_cost_t costs[] = { { .vmas = 10 }, { .vmas = 1000 }, { .vmas = 100000 } };
+    layout_cost_t costs[] = {{.vmas = 10}, {.vmas = 1000}, {.vmas = 100000}};
     for (int i = 0; i < 3; i++)
         bench_layout(&costs[i]);
     fault_cost_t f;
     bench_faults(&f);
     double range_us = bench_page_range();
     double page_ns = bench_pages();
-    static const size_t sizes[] = { 16, 64, 256, 1024, 2048 };
+    static const size_t sizes[] = {16, 64, 256, 1024, 2048};
     double k_ns[5], m_ns[5];
     for (int i = 0; i < 5; i++) {
         k_ns[i] = alloc_sequence(kalloc, kfree, sizes[i]);
@@ -191,46 +195,71 @@ int main(int argc, char **argv)
     }
 
     printf("## mm core (host, -O2, fake MMU)\n\n");
-    printf("n one-page VMAs with holes between them; best of %d runs of %d operations.\n"
-           "Random columns pick a random VMA each time (cache-cold at 100,000 VMAs: the\n"
-           "tree is ~11 MB of descriptors); \"walking\" hints move through the layout.\n\n",
+    printf("n one-page VMAs with holes between them; best of %d runs of %d "
+           "operations.\n"
+           "Random columns pick a random VMA each time (cache-cold at 100,000 "
+           "VMAs: the\n"
+           "tree is ~11 MB of descriptors); \"walking\" hints move through the "
+           "layout.\n\n",
            REPEAT, LAYOUT_ITER);
-    printf("| VMAs | map+unmap random ns | map+unmap walking ns | lookup random ns | far-gap map+unmap ns |\n"
+    printf("| VMAs | map+unmap random ns | map+unmap walking ns | lookup "
+           "random ns | far-gap map+unmap ns |\n"
            "|---:|---:|---:|---:|---:|\n");
     for (int i = 0; i < 3; i++)
-        printf("| %zu | %.0f | %.0f | %.0f | %.0f |\n", costs[i].vmas, costs[i].map_unmap_ns,
-               costs[i].local_ns, costs[i].search_ns, costs[i].far_gap_ns);
+        printf("| %zu | %.0f | %.0f | %.0f | %.0f |\n", costs[i].vmas,
+               costs[i].map_unmap_ns, costs[i].local_ns, costs[i].search_ns,
+               costs[i].far_gap_ns);
     printf("| ratio 100,000 / 10 | %.2fx | %.2fx | %.2fx | %.2fx |\n\n",
-           costs[2].map_unmap_ns / costs[0].map_unmap_ns, costs[2].local_ns / costs[0].local_ns,
-           costs[2].search_ns / costs[0].search_ns, costs[2].far_gap_ns / costs[0].far_gap_ns);
+           costs[2].map_unmap_ns / costs[0].map_unmap_ns,
+           costs[2].local_ns / costs[0].local_ns,
+           costs[2].search_ns / costs[0].search_ns,
+           costs[2].far_gap_ns / costs[0].far_gap_ns);
     printf("| fault (cycles, rdtsc, incl. fake MMU) | cycles |\n|---|---:|\n");
-    printf("| read of untouched anon (zero page) | %.0f |\n| first-touch write (zeroed frame) | %.0f |\n"
-           "| COW write (copy) | %.0f |\n| COW write, last owner (no copy) | %.0f |\n\n",
+    printf("| read of untouched anon (zero page) | %.0f |\n| first-touch write "
+           "(zeroed frame) | %.0f |\n"
+           "| COW write (copy) | %.0f |\n| COW write, last owner (no copy) | "
+           "%.0f |\n\n",
            f.zero_read, f.first_touch, f.cow, f.reuse);
-    printf("page_range of 256 MiB: %.1f us; page_new + page_release: %.1f ns per pair\n\n",
+    printf("page_range of 256 MiB: %.1f us; page_new + page_release: %.1f ns "
+           "per pair\n\n",
            range_us, page_ns);
-    printf("| size | kalloc+kfree ns | glibc malloc+free ns | ratio |\n|---:|---:|---:|---:|\n");
+    printf("| size | kalloc+kfree ns | glibc malloc+free ns | ratio "
+           "|\n|---:|---:|---:|---:|\n");
     for (int i = 0; i < 5; i++)
-        printf("| %zu | %.1f | %.1f | %.2fx |\n", sizes[i], k_ns[i], m_ns[i], k_ns[i] / m_ns[i]);
+        printf("| %zu | %.1f | %.1f | %.2fx |\n", sizes[i], k_ns[i], m_ns[i],
+               k_ns[i] / m_ns[i]);
     printf("\n(kalloc zeroes every object; glibc malloc does not.)\n");
 
     FILE *js = argc > 1 ? fopen(argv[1], "w") : NULL;
     if (js) {
         fprintf(js, "{\n  \"layout\": [\n");
         for (int i = 0; i < 3; i++)
-            fprintf(js, "    {\"vmas\": %zu, \"map_unmap_ns\": %.1f, \"map_unmap_walking_ns\": %.1f, \"search_ns\": %.1f, \"far_gap_ns\": %.1f}%s\n",
-                    costs[i].vmas, costs[i].map_unmap_ns, costs[i].local_ns, costs[i].search_ns,
-                    costs[i].far_gap_ns, i < 2 ? "," : "");
-        fprintf(js, "  ],\n  \"ratio_100k_to_10\": {\"map_unmap\": %.2f, \"map_unmap_walking\": %.2f, \"search\": %.2f, \"far_gap\": %.2f},\n",
-                costs[2].map_unmap_ns / costs[0].map_unmap_ns, costs[2].local_ns / costs[0].local_ns,
-                costs[2].search_ns / costs[0].search_ns, costs[2].far_gap_ns / costs[0].far_gap_ns);
-        fprintf(js, "  \"fault_cycles\": {\"zero_read\": %.0f, \"first_touch\": %.0f, \"cow\": %.0f, \"cow_last_owner\": %.0f},\n",
+            fprintf(js,
+                    "    {\"vmas\": %zu, \"map_unmap_ns\": %.1f, "
+                    "\"map_unmap_walking_ns\": %.1f, \"search_ns\": %.1f, "
+                    "\"far_gap_ns\": %.1f}%s\n",
+                    costs[i].vmas, costs[i].map_unmap_ns, costs[i].local_ns,
+                    costs[i].search_ns, costs[i].far_gap_ns, i < 2 ? "," : "");
+        fprintf(js,
+                "  ],\n  \"ratio_100k_to_10\": {\"map_unmap\": %.2f, "
+                "\"map_unmap_walking\": %.2f, \"search\": %.2f, \"far_gap\": "
+                "%.2f},\n",
+                costs[2].map_unmap_ns / costs[0].map_unmap_ns,
+                costs[2].local_ns / costs[0].local_ns,
+                costs[2].search_ns / costs[0].search_ns,
+                costs[2].far_gap_ns / costs[0].far_gap_ns);
+        fprintf(js,
+                "  \"fault_cycles\": {\"zero_read\": %.0f, \"first_touch\": "
+                "%.0f, \"cow\": %.0f, \"cow_last_owner\": %.0f},\n",
                 f.zero_read, f.first_touch, f.cow, f.reuse);
         fprintf(js, "  \"page_range_256MiB_us\": %.1f,\n", range_us);
-        fprintf(js, "  \"page_new_release_ns\": %.1f,\n  \"kalloc\": [\n", page_ns);
+        fprintf(js, "  \"page_new_release_ns\": %.1f,\n  \"kalloc\": [\n",
+                page_ns);
         for (int i = 0; i < 5; i++)
-            fprintf(js, "    {\"size\": %zu, \"kalloc_ns\": %.1f, \"malloc_ns\": %.1f}%s\n", sizes[i],
-                    k_ns[i], m_ns[i], i < 4 ? "," : "");
+            fprintf(js,
+                    "    {\"size\": %zu, \"kalloc_ns\": %.1f, \"malloc_ns\": "
+                    "%.1f}%s\n",
+                    sizes[i], k_ns[i], m_ns[i], i < 4 ? "," : "");
         fprintf(js, "  ]\n}\n");
         fclose(js);
     }
