@@ -47,8 +47,8 @@
  * come less than RELEASE_QUIET_CYCLES apart: a program that keeps
  * handing memory back and taking it again is not made to pay page faults
  * and system calls for it every time. */
-#define RETAIN_MIN  (32ul << 20)
-#define RETAIN_MAX  (1ul << 30)
+#define RETAIN_MIN  (8ul << 20)
+#define RETAIN_MAX  (256ul << 20)
 #define RELEASE_QUIET_CYCLES (1ull << 28)
 #define HUGE_CACHE_N 64
 
@@ -199,9 +199,14 @@ void *heap_map(heap_t *h, size_t len, int prot, size_t align);
 /* Frees every block other threads handed back to h.  Owner only. */
 void heap_drain_delayed(heap_t *h);
 
-/* Returns free committed slots to the kernel and unmaps empty segments
- * beyond one.  Owner only. */
+/* Gives the free committed slots of h back to the kernel (the retain
+ * threshold was passed).  Owner only. */
 void heap_release(heap_t *h);
+
+/* Gives back everything h keeps for reuse (free slots, empty segments,
+ * cached huge blocks), as a last resort when the kernel refuses memory;
+ * returns whether anything was given back.  Owner only. */
+bool heap_trim(heap_t *h);
 
 /* Records that h gives memory back now; raises h->retain if it did so
  * recently. */
@@ -233,6 +238,10 @@ page_t *segment_span_alloc(heap_t *h, unsigned slots);
  * threshold. */
 void segment_span_free(heap_t *h, page_t *pg);
 
+/* Releases the free committed slots of h's segments and unmaps its empty
+ * segments beyond one; returns the bytes given back. */
+size_t segment_release_free(heap_t *h);
+
 /* Segment that holds page descriptor pg. */
 static inline segment_t *segment_of_page(const page_t *pg)
 {
@@ -249,6 +258,9 @@ void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
 
 /* Frees huge block d (owned by h): caches it or unmaps it. */
 void huge_free(heap_t *h, huge_t *d);
+
+/* Unmaps every cached huge block of h; returns the bytes given back. */
+size_t huge_cache_flush(heap_t *h);
 
 /* Resizes d (owned by the caller) in place to n bytes if it can; returns true
  * then, false when the block must move. */

@@ -53,6 +53,18 @@ void heap_drain_delayed(heap_t *h)
     }
 }
 
+void heap_release(heap_t *h)
+{
+    heap_note_release(h);
+    segment_release_free(h);
+}
+
+bool heap_trim(heap_t *h)
+{
+    size_t released = segment_release_free(h);
+    return released + huge_cache_flush(h) > 0;
+}
+
 void heap_note_release(heap_t *h)
 {
     uint64_t now = __builtin_ia32_rdtsc();

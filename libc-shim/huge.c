@@ -96,6 +96,19 @@ fail_desc:
     return NULL;
 }
 
+/* Unmaps the oldest cached block (the cache is not empty). */
+static void cache_drop_oldest(heap_t *h)
+{
+    huge_t **link = &h->huge_cache;
+    while ((*link)->next)
+        link = &(*link)->next;
+    huge_t *old = *link;
+    *link = NULL;
+    h->huge_cached -= old->len;
+    h->huge_count--;
+    huge_destroy(h, old);
+}
+
 void huge_free(heap_t *h, huge_t *d)
 {
     if (d->len > h->retain / 2) {
@@ -109,16 +122,16 @@ void huge_free(heap_t *h, huge_t *d)
     h->huge_count++;
     if (h->huge_cached > h->retain)
         heap_note_release(h);
-    while (h->huge_cached > h->retain || h->huge_count > HUGE_CACHE_N) {
-        huge_t **link = &h->huge_cache;
-        while ((*link)->next)
-            link = &(*link)->next;
-        huge_t *old = *link;
-        *link = NULL;
-        h->huge_cached -= old->len;
-        h->huge_count--;
-        huge_destroy(h, old);
-    }
+    while (h->huge_cached > h->retain || h->huge_count > HUGE_CACHE_N)
+        cache_drop_oldest(h);
+}
+
+size_t huge_cache_flush(heap_t *h)
+{
+    size_t bytes = h->huge_cached;
+    while (h->huge_cache)
+        cache_drop_oldest(h);
+    return bytes;
 }
 
 bool huge_resize(huge_t *d, size_t n)

@@ -53,20 +53,29 @@ static inline page_t *page_ready(heap_t *h, size_t n)
     return pg && pg->free ? pg : NULL;
 }
 
+/* A huge block as huge_alloc makes it; when the kernel refuses memory,
+ * gives back what the heap keeps for reuse and tries once more. */
+static void *huge_alloc_or_trim(heap_t *h, size_t n, size_t align,
+                                size_t reserve, bool zero)
+{
+    void *p = huge_alloc(h, n, align, reserve, zero);
+    if (!p && heap_trim(h))
+        p = huge_alloc(h, n, align, reserve, zero);
+    return p ? p : fail_nomem();
+}
+
 /* Everything that is not a pop from a ready page: first use of a thread,
  * refilling a class, huge blocks.  Zeroes the block if `zero`. */
 static slow_path void *alloc_slow(heap_t *h, size_t n, bool zero)
 {
     if (h == &heap_empty && !(h = heap_acquire()))
         return fail_nomem();
-    if (n > LARGE_MAX) {
-        if (n > PTRDIFF_MAX)
-            return fail_nomem();
-        void *p = huge_alloc(h, n, 0, 0, zero);
-        return p ? p : fail_nomem();
-    }
+    if (n > LARGE_MAX)
+        return n > PTRDIFF_MAX ? fail_nomem()
+                               : huge_alloc_or_trim(h, n, 0, 0, zero);
     page_t *pg = page_ready(h, n);
-    if (!pg && !(pg = page_refill(h, class_of(n))))
+    if (!pg && !(pg = page_refill(h, class_of(n))) &&
+        !(heap_trim(h) && (pg = page_refill(h, class_of(n)))))
         return fail_nomem();
     bool fresh = pg->free_is_zero;
     block_t *b = page_pop(pg);
@@ -260,9 +269,10 @@ static void *realloc_move(heap_t *h, void *p, size_t have, size_t n)
             return fail_nomem();
         /* A block that grows past the classes will likely grow again:
          * reserve twice the room so it can grow in place. */
-        q = huge_alloc(h, n, 0, n < PTRDIFF_MAX / 2 ? 2 * n : n, false);
+        q = huge_alloc_or_trim(h, n, 0, n < PTRDIFF_MAX / 2 ? 2 * n : n,
+                               false);
         if (!q)
-            return fail_nomem();
+            return NULL;
     } else if (!(q = API(malloc)(n))) {
         return NULL;
     }
@@ -324,8 +334,7 @@ static void *alloc_aligned(size_t align, size_t n)
     heap_t *h = heap_tls;
     if (h == &heap_empty && !(h = heap_acquire()))
         return fail_nomem();
-    void *p = huge_alloc(h, n, align, 0, false);
-    return p ? p : fail_nomem();
+    return huge_alloc_or_trim(h, n, align, 0, false);
 }
 
 int API(posix_memalign)(void **out, size_t align, size_t n)

@@ -107,9 +107,11 @@ void segment_span_free(heap_t *h, page_t *pg)
         heap_release(h);
 }
 
-/* Releases the free committed slots of s (not the header slot). */
-static void segment_release(segment_t *s)
+/* Releases the free committed slots of s (not the header slot);
+ * returns the bytes released. */
+static size_t segment_release(segment_t *s)
 {
+    size_t released = 0;
     uint64_t rel = s->free_mask & s->committed_mask & ~1ull;
     while (rel) {
         unsigned first = (unsigned)__builtin_ctzll(rel);
@@ -121,26 +123,28 @@ static void segment_release(segment_t *s)
                            (size_t)n << SLOT_SHIFT) == 0) {
             s->committed_mask &= ~m;
             s->dirty_mask &= ~m;
+            released += (size_t)n << SLOT_SHIFT;
         }
         rel &= ~m;
     }
+    return released;
 }
 
-void heap_release(heap_t *h)
+size_t segment_release_free(heap_t *h)
 {
-    heap_note_release(h);
     bool kept_empty = false;
-    size_t free_committed = 0;
+    size_t free_committed = 0, released = 0;
     for (segment_t **link = &h->segments; *link;) {
         segment_t *s = *link;
         if (s->free_mask == ~0ull && kept_empty &&
             chunkmap_set(s, 0) == 0) {
             *link = s->next;
             mspace_unmap(s, SEG_SIZE);
+            released += SEG_SIZE;
             continue;
         }
         kept_empty |= s->free_mask == ~0ull;
-        segment_release(s);
+        released += segment_release(s);
         uint64_t idle = s->free_mask & s->committed_mask;
         free_committed += (size_t)__builtin_popcountll(idle) << SLOT_SHIFT;
         if (idle & 1)
@@ -148,4 +152,5 @@ void heap_release(heap_t *h)
         link = &s->next;
     }
     h->free_committed = free_committed;
+    return released;
 }

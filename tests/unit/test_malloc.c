@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -314,6 +315,47 @@ static void test_memory_released(void **state)
                 before.releases + before.unmaps);
 }
 
+/* Virtual memory size of this process in bytes (VmSize). */
+static size_t vm_size(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    size_t kib = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmSize: %zu kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib << 10;
+}
+
+/* In a child whose address space is capped just above its current size:
+ * a request the kernel refuses must make the heap give back what it
+ * keeps for reuse (empty segments, cached huge blocks) and succeed. */
+static void test_trim_when_refused(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        heap_tls->retain = RETAIN_MAX; /* keep everything freed */
+        static void *p[200];
+        for (int i = 0; i < 200; i++)
+            p[i] = shim_malloc(i % 10 ? LARGE_MAX : 3u << 20);
+        for (int i = 0; i < 200; i++)
+            shim_free(p[i]);
+        struct rlimit rl = {vm_size() + (8u << 20), vm_size() + (8u << 20)};
+        if (setrlimit(RLIMIT_AS, &rl) != 0)
+            _exit(2);
+        void *big = shim_malloc(48u << 20);
+        _exit(big ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Runs fn in a child and checks it dies of SIGABRT saying `message`. */
 static void expect_abort(void (*fn)(void), const char *message)
 {
@@ -439,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_calloc_zero_after_reuse),
         cmocka_unit_test(test_realloc_in_place),
         cmocka_unit_test(test_memory_released),
+        cmocka_unit_test(test_trim_when_refused),
         cmocka_unit_test(test_misuse_aborts),
         cmocka_unit_test(test_cross_thread_free),
     };
