@@ -1,37 +1,102 @@
-# images: the bootable ISO and `make run` (included by the top Makefile).
+# images: bootable images, `make image`, `make run`, `make debug` (included
+# by the top Makefile).  Every image boots under BIOS and UEFI; GRUB loads
+# the kernel by Multiboot2 with $(CMDLINE) from images/grub.cfg.in.
 #
-#   build/images/$(APPNAME).iso   GRUB (BIOS + UEFI), hybrid: boots as a
-#                                 CD-ROM and as a raw disk; the kernel gets
-#                                 $(CMDLINE) through grub.cfg.
-#   make run                      boots that ISO (SeaBIOS, CD-ROM) with the
-#                                 serial console on stdio.  Exit status 0
-#                                 when the kernel shut down cleanly; else
-#                                 make fails with "Error N", N the kernel's
-#                                 status (kernel_exit.h; make itself can only
-#                                 exit 2: images/qemu.sh exits with N).
-#   make run RUN_MODE=pvh         boots build/kernel.elf directly (no GRUB).
+#   make image APP=apps/NAME [FORMAT=iso|raw|qcow2|gce|all] [CMDLINE='...']
+#     build/images/NAME.iso          hybrid ISO: CD-ROM or disk (make all)
+#     build/images/NAME.raw          64 MiB GPT disk: BIOS boot + ESP
+#     build/images/NAME.qcow2        the same disk as qcow2
+#     build/images/NAME-gce.tar.gz   disk.raw (1 GiB, sparse) for GCE
+#   make run [FORMAT=...] [FIRMWARE=bios|uefi] [BUS=cd|ide|virtio|scsi]
+#            [MEM=128M] [SMP=1] [CMDLINE='...'] [ACCEL=kvm|tcg]
+#     boots the image with the serial console on the terminal; KVM when
+#     /dev/kvm really runs a guest (images/accel.sh), else TCG.  Prints the
+#     kernel's exit status and its meaning; make exits 0 only for status 0
+#     (make cannot pass the status on: images/qemu.sh, which `make run`
+#     calls, exits with it).  RUN_MODE=pvh boots build/kernel.elf directly.
+#   make debug [GDB=no] [GDB_PORT=1234] [GDBFLAGS='...']
+#     the same boot halted at the first instruction with QEMU's gdb stub,
+#     and gdb attached with the kernel's and the app's symbols
+#     (images/debug.sh; GDB=no prints the gdb commands instead).
 
-ISO      := $(BUILD)/images/$(APPNAME).iso
-RUN_MODE ?= bios-cd
+IMAGE_BASE := $(BUILD)/images/$(APPNAME)
+ISO        := $(IMAGE_BASE).iso
+RAW        := $(IMAGE_BASE).raw
+QCOW2      := $(IMAGE_BASE).qcow2
+GCE        := $(IMAGE_BASE)-gce.tar.gz
+GCE_DISK   := $(IMAGE_BASE)-gce/disk.raw
+IMAGE_DEPS  = $(KERNEL_ELF) images/grub.cfg.in images/mkimage.sh \
+              $(BUILD)/images/$(APPNAME).cmdline
 
-# Rebuild the ISO when CMDLINE changes: the stamp is rewritten only then.
+FORMAT     ?= iso
+FIRMWARE   ?= bios
+GDB        ?= yes
+GDB_PORT   ?= 1234
+GDBFLAGS   ?=
+
+image_of_iso   := $(ISO)
+image_of_raw   := $(RAW)
+image_of_qcow2 := $(QCOW2)
+image_of_gce   := $(GCE)
+image_of_all   := $(ISO) $(RAW) $(QCOW2) $(GCE)
+IMAGES := $(image_of_$(FORMAT))
+
+# `make run`/`make debug`: one format (all -> iso), its default bus.
+RUN_FORMAT := $(if $(filter all,$(FORMAT)),iso,$(FORMAT))
+bus_of_iso   := cd
+bus_of_raw   := virtio
+bus_of_qcow2 := virtio
+bus_of_gce   := scsi
+BUS        ?= $(bus_of_$(RUN_FORMAT))
+RUN_MODE   ?= $(FIRMWARE)-$(RUN_FORMAT)-$(BUS)
+RUN_IMAGE  := $(if $(filter pvh,$(RUN_MODE)),$(KERNEL_ELF), \
+              $(if $(filter gce,$(RUN_FORMAT)),$(GCE_DISK),$(IMAGES)))
+# The top Makefile's ACCEL default only looks at /dev/kvm's permissions;
+# unless the user set ACCEL, ask images/accel.sh whether KVM really works.
+RUN_ACCEL   = $(if $(filter file,$(origin ACCEL)),$(shell images/accel.sh $(BUILD)/accel),$(ACCEL))
+
+# Rebuild the images when CMDLINE changes: the stamp is rewritten only then.
 $(BUILD)/images/$(APPNAME).cmdline: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
 
-$(ISO): $(KERNEL_ELF) images/grub.cfg.in images/mkiso.sh \
-        $(BUILD)/images/$(APPNAME).cmdline
-	images/mkiso.sh $(KERNEL_ELF) $@ '$(CMDLINE)'
+$(ISO): $(IMAGE_DEPS) images/mkiso.sh
+	images/mkimage.sh iso $(KERNEL_ELF) $@ '$(CMDLINE)'
+$(RAW): $(IMAGE_DEPS) images/mkdisk.sh
+	images/mkimage.sh raw $(KERNEL_ELF) $@ '$(CMDLINE)'
+$(QCOW2): $(IMAGE_DEPS) images/mkdisk.sh
+	images/mkimage.sh qcow2 $(KERNEL_ELF) $@ '$(CMDLINE)'
+$(GCE): $(IMAGE_DEPS) images/mkdisk.sh
+	images/mkimage.sh gce $(KERNEL_ELF) $@ '$(CMDLINE)'
+$(GCE_DISK): $(GCE)
+	@mkdir -p $(dir $@)
+	tar -xSzf $< -C $(dir $@) disk.raw && touch $@
 
 all: $(ISO)
+TEST_BUILD += $(ISO) $(RAW) $(QCOW2) $(GCE)
+
+image: deps
+	@$(if $(IMAGES),,echo "image: FORMAT=$(FORMAT)? (iso, raw, qcow2, gce, all)" >&2; exit 2)
+	@$(MAKE) --no-print-directory $(IMAGES)
+	@ls -ls $(IMAGES)
 
 run: deps
-	@$(MAKE) --no-print-directory all
-	@if [ '$(RUN_MODE)' = pvh ]; then image=$(KERNEL_ELF); else image=$(ISO); fi; \
-	 MEM=$(MEM) SMP=$(SMP) ACCEL=$(ACCEL) VARS_DIR=$(BUILD) \
-	 images/qemu.sh $(RUN_MODE) $$image '$(CMDLINE)'; status=$$?; \
-	 [ $$status -eq 0 ] || echo "run: kernel exit status $$status" >&2; \
+	@$(if $(RUN_IMAGE),,echo "run: FORMAT=$(FORMAT)? (iso, raw, qcow2, gce)" >&2; exit 2)
+	@$(MAKE) --no-print-directory all $(RUN_IMAGE)
+	@set -- $(RUN_ACCEL); accel=$$1; shift; \
+	 echo "run: accelerator $$accel ($$*), mode $(RUN_MODE), image $(RUN_IMAGE)"; \
+	 MEM=$(MEM) SMP=$(SMP) ACCEL=$$accel VARS_DIR=$(BUILD) \
+	 images/qemu.sh $(RUN_MODE) $(RUN_IMAGE) '$(CMDLINE)'; status=$$?; \
+	 echo "run: exit status $$status: $$(images/status.sh $$status)" >&2; \
 	 exit $$status
 
-.PHONY: FORCE
+debug: deps
+	@$(if $(RUN_IMAGE),,echo "debug: FORMAT=$(FORMAT)? (iso, raw, qcow2, gce)" >&2; exit 2)
+	@$(MAKE) --no-print-directory all $(RUN_IMAGE) $(APP_ELF)
+	@set -- $(RUN_ACCEL); \
+	 MEM=$(MEM) SMP=$(SMP) ACCEL=$$1 VARS_DIR=$(BUILD) GDB=$(GDB) \
+	 GDB_PORT=$(GDB_PORT) GDBFLAGS="$(GDBFLAGS)" \
+	 images/debug.sh $(RUN_MODE) $(RUN_IMAGE) $(KERNEL_ELF) $(APP_ELF) '$(CMDLINE)'
+
+.PHONY: FORCE image debug
 FORCE:

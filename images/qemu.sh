@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # qemu.sh [-t SECONDS] MODE IMAGE [CMDLINE] - boots IMAGE in QEMU with the
 # serial console on stdio and isa-debug-exit, and exits with the kernel's
-# status (unikernel/include/kernel_exit.h): 0 clean shutdown, 101 panic,
-# 102 unsupported CPU, 103 QEMU stopped without a kernel status (triple
-# fault, reset, Ctrl-A X), 104 QEMU failed, 124 timeout.
+# status (unikernel/include/kernel_exit.h): 0 clean shutdown, 1-100 the
+# application's status, 101 panic, 102 unsupported CPU, 103 QEMU stopped
+# without a kernel status (triple fault, reset, Ctrl-A X), 104 QEMU failed,
+# 105 application killed, 106 bad ELF, 107 application not started,
+# 124 timeout.
 #
-# MODE: bios-cd, bios-disk, uefi-cd, uefi-disk (IMAGE is the ISO) or pvh
-# (IMAGE is the kernel ELF, booted by qemu -kernel; CMDLINE is passed).
-# Environment: MEM (128M), SMP (1), ACCEL (kvm if usable, else tcg),
-# OVMF_CODE, OVMF_VARS (the firmware of the uefi modes), VARS_DIR (where
-# the writable copy of the UEFI variables goes: build/).
+# MODE is pvh (IMAGE is the kernel ELF, booted by qemu -kernel; CMDLINE is
+# passed) or FIRMWARE-[FORMAT-]BUS, the image as one drive:
+#   FIRMWARE  bios (SeaBIOS) or uefi (OVMF)
+#   FORMAT    iso, raw, gce (raw) or qcow2; when absent, qcow2 if IMAGE
+#             ends in .qcow2, else raw
+#   BUS       cd (IDE CD-ROM), disk or ide (IDE disk), virtio (virtio-blk),
+#             scsi (a disk on virtio-scsi, as on Google Compute Engine)
+# e.g. bios-cd, uefi-disk, bios-raw-ide, uefi-qcow2-virtio, bios-gce-scsi.
+# Disks are opened with snapshot=on: the image file is never written.
+#
+# Environment: MEM (128M), SMP (1), ACCEL (kvm if /dev/kvm is usable, see
+# images/accel.sh, else tcg; -cpu host under kvm), OVMF_CODE, OVMF_VARS
+# (the firmware of the uefi modes), VARS_DIR (where the writable copy of the
+# UEFI variables goes: build/), SERIAL (QEMU -serial backend instead of
+# stdio, e.g. file:PATH), QEMU_EXTRA (more QEMU arguments, split on spaces,
+# e.g. '-S -gdb tcp::1234').
 set -uo pipefail
 limit=
 if [ "${1:-}" = -t ]; then limit=$2; shift 2; fi
@@ -18,8 +31,9 @@ image=${2:?image}
 cmdline=${3:-}
 mem=${MEM:-128M}
 smp=${SMP:-1}
+here=$(dirname "$0")
 if [ -z "${ACCEL:-}" ]; then
-    if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then ACCEL=kvm; else ACCEL=tcg; fi
+    ACCEL=$("$here/accel.sh" | cut -d' ' -f1)
 fi
 ovmf_code=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}
 ovmf_vars=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
@@ -27,26 +41,46 @@ vars_dir=${VARS_DIR:-build}
 
 args=(-accel "$ACCEL" -m "$mem" -smp "$smp" -display none -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=0x04)
-if [ -t 0 ]; then
+[ "$ACCEL" != kvm ] || args+=(-cpu host)
+if [ -n "${SERIAL:-}" ]; then
+    args+=(-serial "$SERIAL" -monitor none)
+elif [ -t 0 ]; then
     args+=(-serial mon:stdio)   # interactive: Ctrl-A X quits, Ctrl-A C monitor
 else
     args+=(-serial stdio -monitor none)
 fi
+
+# FIRMWARE-[FORMAT-]BUS -> firmware, drive format, bus.
+firmware=${mode%%-*} bus=${mode##*-} format=raw
 case $mode in
-    pvh)       args+=(-kernel "$image" -append "$cmdline") ;;
-    *-cd)      args+=(-drive "file=$image,format=raw,media=cdrom,readonly=on") ;;
-    *-disk)    args+=(-drive "file=$image,format=raw,if=ide,snapshot=on") ;;
-    *)         echo "qemu.sh: unknown mode '$mode'" >&2; exit 2 ;;
+    *-qcow2-*) format=qcow2 ;;
+    *-*-*)     ;;
+    *)         [[ $image != *.qcow2 ]] || format=qcow2 ;;
 esac
 case $mode in
-    uefi-*)
-        mkdir -p "$vars_dir"
-        vars=$(mktemp "$vars_dir/OVMF_VARS.XXXXXX.fd")
-        trap 'rm -f "$vars"' EXIT
-        cp "$ovmf_vars" "$vars"
-        args+=(-drive "if=pflash,format=raw,readonly=on,file=$ovmf_code"
-               -drive "if=pflash,format=raw,file=$vars") ;;
+    pvh) args+=(-kernel "$image" -append "$cmdline") ;;
+    bios-*|uefi-*)
+        case $bus in
+            cd)       args+=(-drive "file=$image,format=raw,media=cdrom,readonly=on") ;;
+            disk|ide) args+=(-drive "file=$image,format=$format,if=ide,snapshot=on") ;;
+            virtio)   args+=(-drive "file=$image,format=$format,if=virtio,snapshot=on") ;;
+            scsi)     args+=(-device virtio-scsi-pci,id=scsi0
+                             -drive "file=$image,format=$format,if=none,id=disk0,snapshot=on"
+                             -device scsi-hd,drive=disk0,bus=scsi0.0) ;;
+            *)        echo "qemu.sh: unknown bus '$bus' in mode '$mode'" >&2; exit 2 ;;
+        esac ;;
+    *) echo "qemu.sh: unknown mode '$mode'" >&2; exit 2 ;;
 esac
+if [ "$firmware" = uefi ]; then
+    mkdir -p "$vars_dir"
+    vars=$(mktemp "$vars_dir/OVMF_VARS.XXXXXX.fd")
+    trap 'rm -f "$vars"' EXIT
+    cp "$ovmf_vars" "$vars"
+    args+=(-drive "if=pflash,format=raw,readonly=on,file=$ovmf_code"
+           -drive "if=pflash,format=raw,file=$vars")
+fi
+# shellcheck disable=SC2206  # QEMU_EXTRA is a list of words on purpose
+[ -z "${QEMU_EXTRA:-}" ] || args+=(${QEMU_EXTRA})
 
 if [ -n "$limit" ]; then
     timeout --foreground -k 5 "$limit" qemu-system-x86_64 "${args[@]}"

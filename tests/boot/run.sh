@@ -54,10 +54,13 @@ check_total() { # LOG MEM SED-REGEX EXTRA-KIB
     fi
 }
 
-# The image a case boots: the kernel, the default ISO or a variant ISO.
+# The image a case boots: the kernel, the default ISO or a variant ISO, or
+# for FIRMWARE-FORMAT-BUS modes the default or a variant image of FORMAT.
 case_image() { # NAME MODE CMDLINE
     if [ "$2" = pvh ]; then
         echo "$build/kernel.elf"
+    elif [[ $2 =~ ^(bios|uefi)-[a-z0-9]+-[a-z]+$ ]]; then   # FIRMWARE-FORMAT-BUS
+        images/test-image.sh "$(cut -d- -f2 <<< "$2")" "$build" "$out" "$1" "$3"
     elif [ -z "$3" ]; then
         ls "$build"/images/*.iso 2>/dev/null | head -1
     else

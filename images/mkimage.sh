@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# mkimage.sh FORMAT KERNEL OUTPUT [CMDLINE] - builds one bootable image of
+# KERNEL (Multiboot2, booted by GRUB with CMDLINE) for BIOS and UEFI:
+#   iso    hybrid ISO 9660 (CD-ROM or disk), images/mkiso.sh
+#   raw    64 MiB GPT disk (sparse), images/mkdisk.sh
+#   qcow2  the raw disk converted by qemu-img (libvirt, Proxmox, OpenStack)
+#   gce    a tar.gz holding one file disk.raw: the GPT disk at 1 GiB
+#          (sparse), the form Google Compute Engine imports
+# The output appears only when complete.
+set -euo pipefail
+format=$1 kernel=$2 out=$3 cmdline=${4:-}
+here=$(dirname "$0")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$(dirname "$out")"
+case $format in
+    iso) "$here/mkiso.sh" "$kernel" "$out" "$cmdline" ;;
+    raw) "$here/mkdisk.sh" "$kernel" "$out" 64 "$cmdline" ;;
+    qcow2)
+        "$here/mkdisk.sh" "$kernel" "$work/disk.raw" 64 "$cmdline"
+        qemu-img convert -f raw -O qcow2 "$work/disk.raw" "$out.tmp"
+        mv "$out.tmp" "$out" ;;
+    gce)
+        # GCE: the file must be named disk.raw, its size a multiple of
+        # 1 GiB, the archive gzip'd tar in the oldgnu format (sparse-aware).
+        "$here/mkdisk.sh" "$kernel" "$work/disk.raw" 1024 "$cmdline"
+        tar --format=oldgnu -Sczf "$out.tmp" -C "$work" disk.raw
+        mv "$out.tmp" "$out" ;;
+    *) echo "mkimage: unknown format '$format' (iso, raw, qcow2, gce)" >&2; exit 2 ;;
+esac
