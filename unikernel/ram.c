@@ -9,7 +9,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 /* Hands [start, end) to page_range; returns the bytes taken. */
-static uint64_t ram_give(uint64_t start, uint64_t end)
+static uint64_t ram_give_piece(uint64_t start, uint64_t end)
 {
     if (end <= start)
         return 0;
@@ -19,6 +19,21 @@ static uint64_t ram_give(uint64_t start, uint64_t end)
         return 0;
     }
     return end - start;
+}
+
+/* Hands [start, end) over one zone at a time: page_range keeps a range's
+ * descriptors in its first frames, which must not eat the DMA zone. */
+static uint64_t ram_give(uint64_t start, uint64_t end)
+{
+    static const uint64_t bounds[] = { ZONE_DMA_END, ZONE_DMA32_END };
+    uint64_t given = 0;
+    for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+        if (start < bounds[i] && end > bounds[i]) {
+            given += ram_give_piece(start, bounds[i]);
+            start = bounds[i];
+        }
+    }
+    return given + ram_give_piece(start, end);
 }
 
 /* The lowest in-use range ending after `from` and starting before `end`;
