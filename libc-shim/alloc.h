@@ -7,7 +7,7 @@
  *   segment   4 MiB, 4 MiB-aligned reservation from mspace_map (PROT_NONE),
  *             64 slots of 64 KiB committed on demand.  Slot 0 begins with
  *             the segment header (this struct and its page table).
- *   page      a span of 1..16 slots cut into blocks of one size class, with
+ *   page      a span of 1..8 slots cut into blocks of one size class, with
  *             free lists local to the page (mimalloc's sharding idea):
  *             `free` feeds malloc, `local_free` collects free, they swap
  *             when `free` runs dry, so both paths are a pointer push/pop.
@@ -39,14 +39,14 @@
 #define LARGE_MAX   (512ul << 10) /* largest size class */
 #define NCLASS      57            /* classes 1..56; 0 unused */
 #define DIRECT      (SMALL_MAX / 16 + 1)
-#define SPAN_SLOTS_MAX 16
 #define RECIP_SHIFT 42
 /* Memory kept for reuse before it goes back to the kernel: free committed
  * slots and cached huge blocks, each up to heap->retain bytes.  retain
- * starts at RETAIN_MIN and doubles (up to RETAIN_MAX) whenever releases
- * come less than RELEASE_QUIET_CYCLES apart: a program that keeps
- * handing memory back and taking it again is not made to pay page faults
- * and system calls for it every time. */
+ * starts at RETAIN_MIN and doubles whenever releases come less than
+ * RELEASE_QUIET_CYCLES apart (a program that keeps handing memory back
+ * and taking it again is not made to pay page faults and system calls for
+ * it every time), but never beyond twice the memory in use (nor
+ * RETAIN_MAX): what is kept stays proportionate to the program. */
 #define RETAIN_MIN  (8ul << 20)
 #define RETAIN_MAX  (256ul << 20)
 #define RELEASE_QUIET_CYCLES (1ull << 28)
@@ -112,6 +112,7 @@ typedef struct heap {
     uintptr_t map_low;        /* (o) lowest chunk-aligned mapping so far */
     size_t free_committed;    /* (o) bytes of free committed slots */
     size_t retain;            /* (o) bytes of each kind kept for reuse */
+    size_t in_use;            /* (o) bytes of spans and live huge blocks */
     uint64_t last_release;    /* (o) TSC of the last release */
     huge_t *huge_cache;       /* (o) freed huge blocks, newest first */
     size_t huge_cached;       /* (o) their bytes */
@@ -142,12 +143,17 @@ static inline size_t class_size(unsigned c)
 }
 
 /* Slots per span of class c: one 64 KiB slot up to 8 KiB blocks, then
- * room for eight blocks, at most SPAN_SLOTS_MAX. */
+ * room for eight blocks up to 64 KiB blocks; above, the fewest slots that
+ * blocks fill exactly (size / gcd(size, 64 KiB): at most 8). */
 static inline unsigned class_slots(unsigned c)
 {
-    size_t want = (class_size(c) * 8 + SLOT_SIZE - 1) >> SLOT_SHIFT;
-    return want < 1 ? 1 : want > SPAN_SLOTS_MAX ? SPAN_SLOTS_MAX
-                                                : (unsigned)want;
+    size_t size = class_size(c);
+    if (size > SLOT_SIZE) {
+        size_t gcd = (size_t)1 << __builtin_ctzl(size);
+        return (unsigned)(size / (gcd < SLOT_SIZE ? gcd : SLOT_SIZE));
+    }
+    size_t want = (size * 8 + SLOT_SIZE - 1) >> SLOT_SHIFT;
+    return want < 1 ? 1 : (unsigned)want;
 }
 
 /* ---- chunk map (chunkmap.c) ---------------------------------------- */
@@ -262,9 +268,9 @@ void huge_free(heap_t *h, huge_t *d);
 /* Unmaps every cached huge block of h; returns the bytes given back. */
 size_t huge_cache_flush(heap_t *h);
 
-/* Resizes d (owned by the caller) in place to n bytes if it can; returns true
+/* Resizes d (owned by h) in place to n bytes if it can; returns true
  * then, false when the block must move. */
-bool huge_resize(huge_t *d, size_t n);
+bool huge_resize(heap_t *h, huge_t *d, size_t n);
 
 /* ---- the internal allocation entry points (malloc.c) ---------------- */
 

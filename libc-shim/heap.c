@@ -68,8 +68,11 @@ bool heap_trim(heap_t *h)
 void heap_note_release(heap_t *h)
 {
     uint64_t now = __builtin_ia32_rdtsc();
-    if (now - h->last_release < RELEASE_QUIET_CYCLES && h->retain < RETAIN_MAX)
+    if (now - h->last_release < RELEASE_QUIET_CYCLES)
         h->retain *= 2;
+    size_t cap = h->in_use < RETAIN_MAX / 2 ? 2 * h->in_use : RETAIN_MAX;
+    if (h->retain > cap)
+        h->retain = cap > RETAIN_MIN ? cap : RETAIN_MIN;
     h->last_release = now;
 }
 

@@ -75,6 +75,7 @@ void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
     if (d) {
         if (zero)
             memset(d->base, 0, n);
+        h->in_use += d->len;
         return d->base;
     }
     reserve = page_round(reserve > len ? reserve : len);
@@ -88,6 +89,7 @@ void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
     *d = (huge_t){.base = base, .len = len, .reserve = reserve, .heap = h};
     if (chunkmap_set(base, (uintptr_t)d | TAG_HUGE) < 0)
         goto fail_map;
+    h->in_use += len;
     return base;
 fail_map:
     mspace_unmap(base, reserve);
@@ -111,6 +113,7 @@ static void cache_drop_oldest(heap_t *h)
 
 void huge_free(heap_t *h, huge_t *d)
 {
+    h->in_use -= d->len;
     if (d->len > h->retain / 2) {
         huge_destroy(h, d);
         return;
@@ -134,14 +137,16 @@ size_t huge_cache_flush(heap_t *h)
     return bytes;
 }
 
-bool huge_resize(huge_t *d, size_t n)
+bool huge_resize(heap_t *h, huge_t *d, size_t n)
 {
     size_t len = page_round(n);
     if (len <= d->len) {
         /* Shrinking by half or more hands the tail back. */
         if (len <= d->len / 2 &&
-            mspace_release(d->base + len, d->len - len) == 0)
+            mspace_release(d->base + len, d->len - len) == 0) {
+            h->in_use -= d->len - len;
             d->len = len;
+        }
         return true;
     }
     /* Grow by a whole size step (within the reservation when it can
@@ -158,6 +163,7 @@ bool huge_resize(huge_t *d, size_t n)
     }
     if (mspace_protect(d->base + d->len, len - d->len, RW) < 0)
         return false;
+    h->in_use += len - d->len;
     d->len = len;
     return true;
 }

@@ -293,7 +293,7 @@ void *API(realloc)(void *p, size_t n)
         glue_fatal("realloc(): invalid pointer", p);
     if (tag & TAG_HUGE) {
         huge_t *d = gate_huge(tag, p);
-        if (d->heap == h && n > LARGE_MAX / 2 && huge_resize(d, n))
+        if (d->heap == h && n > LARGE_MAX / 2 && huge_resize(h, d, n))
             return p;
         return realloc_move(h, p, d->len, n);
     }

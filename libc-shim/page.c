@@ -145,9 +145,11 @@ void page_retire(heap_t *h, page_t *pg)
     if (pg->in_full) {
         pg->in_full = 0;
     } else {
+        /* A one-slot page that is its class's only page stays for the
+         * next malloc; bigger spans go back to the segment for any class. */
         pageq_t *q = &h->queues[pg->cls];
-        if (q->first == pg && !pg->next)
-            return; /* the class's only page: keep it for the next malloc */
+        if (pg->slots == 1 && q->first == pg && !pg->next)
+            return;
         queue_remove(h, pg);
     }
     segment_span_free(h, pg);

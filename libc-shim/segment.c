@@ -81,6 +81,7 @@ page_t *segment_span_alloc(heap_t *h, unsigned slots)
     if (!segment_commit(s, mask))
         return NULL;
     s->free_mask &= ~mask;
+    h->in_use += (size_t)slots << SLOT_SHIFT;
     h->free_committed -= (size_t)__builtin_popcountll(was_committed)
                          << SLOT_SHIFT;
     if (was_committed & 1)
@@ -101,6 +102,7 @@ void segment_span_free(heap_t *h, page_t *pg)
     pg->heap = NULL;
     pg->bsize = 0;
     s->free_mask |= run_mask(pg->index, pg->slots);
+    h->in_use -= (size_t)pg->slots << SLOT_SHIFT;
     h->free_committed += ((size_t)pg->slots << SLOT_SHIFT) -
                          (pg->index == 0 ? SEG_HDR : 0);
     if (h->free_committed > h->retain)
