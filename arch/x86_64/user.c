@@ -147,7 +147,9 @@ bool user_trap(struct trap_frame *f)
         int reason = fault_reason(f->error) | FAULT_USER;
         if (task_fault(read_cr2(), reason, f->rip, from_user))
             return true;
-        f->rip = (uintptr_t)usercopy_fault; /* in_copy: the copy fails */
+        if (!in_copy)
+            return false; /* ring 3 without a task: the kernel's bug */
+        f->rip = (uintptr_t)usercopy_fault; /* the copy returns -EFAULT */
         return true;
     }
     size_t n = sizeof(vector_names) / sizeof(vector_names[0]);

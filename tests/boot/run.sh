@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Boot suite: boots every case of tests/boot/cases in QEMU (images/qemu.sh,
+# Boot suite: boots every case of tests/boot/cases (then tests/boot/*.cases,
+# same format) in QEMU (images/qemu.sh,
 # under a timeout), checks the serial output and the exit status, then runs
 # the build checks (a broken Multiboot2 header, a kernel too large).
 # Prints "ok - boot: NAME" / "not ok - boot: NAME" per test (details as
@@ -54,11 +55,23 @@ check_total() { # LOG MEM SED-REGEX EXTRA-KIB
     fi
 }
 
+# Compares the guest's result lines with those the same binary printed on
+# Linux (tests/native/abi.sh wrote BUILD/native/NAME.tap), addresses aside.
+check_native() { # LOG NAME
+    local tap=$build/native/$2.tap
+    [ -s "$tap" ] || { echo "no native results $tap (run tests/native/abi.sh)"; return 1; }
+    diff <(sed 's/0x[0-9a-fA-F]*/0x/g' "$tap") \
+         <(grep -aE '^(not )?ok ' "$1" | sed 's/0x[0-9a-fA-F]*/0x/g') > "$out/$2.native.diff" ||
+        { echo "results differ from native (< Linux, > guest):"; cat "$out/$2.native.diff"; }
+}
+
 # The image a case boots: the kernel, the default ISO or a variant ISO, or
 # for FIRMWARE-FORMAT-BUS modes the default or a variant image of FORMAT.
 case_image() { # NAME MODE CMDLINE
     if [ "$2" = pvh ]; then
         echo "$build/kernel.elf"
+    elif [ "${2%%:*}" = pvh ]; then   # pvh:FILE, FILE relative to BUILD
+        echo "$build/${2#pvh:}"
     elif [[ $2 =~ ^(bios|uefi)-[a-z0-9]+-[a-z]+$ ]]; then   # FIRMWARE-FORMAT-BUS
         images/test-image.sh "$(cut -d- -f2 <<< "$2")" "$build" "$out" "$1" "$3"
     elif [ -z "$3" ]; then
@@ -74,6 +87,7 @@ run_case() { # NAME MODE MEM CMDLINE EXIT EXPECT FORBID
     : > "$notes"
     case $mode in
         pvh)    limit=30 ;;
+        pvh:*)  limit=120 ;;  # an application's own work, under TCG
         bios-*) limit=90 ;;
         *)      limit=180 ;;   # OVMF + GRUB under TCG: 10-30 s usually
     esac
@@ -83,7 +97,7 @@ run_case() { # NAME MODE MEM CMDLINE EXIT EXPECT FORBID
         report "$name" 0 "$notes"
         return
     fi
-    MEM=$mem images/qemu.sh -t $((limit * scale)) "$mode" "$image" "$cmdline" \
+    MEM=$mem images/qemu.sh -t $((limit * scale)) "${mode%%:*}" "$image" "$cmdline" \
         < /dev/null 2>&1 | tr -d '\r' > "$log"
     status=${PIPESTATUS[0]}
     [ "$status" = "$want" ] || echo "exit status $status, expected $want" >> "$notes"
@@ -95,6 +109,8 @@ run_case() { # NAME MODE MEM CMDLINE EXIT EXPECT FORBID
                 check_total "$log" "$mem" '.*memory: usable \([0-9]*\) KiB.*' 0 >> "$notes"
             elif [ "$pat" = @ram-total ]; then
                 check_total "$log" "$mem" '.*ram: [0-9]* frames managed (\([0-9]*\) KiB).*' 4096 >> "$notes"
+            elif [[ $pat == @native=* ]]; then
+                check_native "$log" "${pat#@native=}" >> "$notes"
             elif ! grep -Eq -- "$pat" "$log"; then
                 echo "missing: $pat" >> "$notes"
             fi
@@ -123,7 +139,7 @@ while IFS='|' read -r name mode mem cmdline want expect forbid; do
     [ "$cmdline" = - ] && cmdline=
     run_case "$name" "$(trim "$mode")" "$(trim "$mem")" "$cmdline" \
         "$(trim "$want")" "$(trim "$expect")" "$(trim "$forbid")"
-done < "$cases"
+done < <(cat "$cases" tests/boot/*.cases)
 
 # ---- build checks: a bad image must fail the build with a clear message --
 build_check() { # NAME EXPECTED-MESSAGE COMMAND...
@@ -162,6 +178,9 @@ cp "$build/kernel.elf" "$none"
 [ -z "$off" ] || dd if=/dev/zero of="$none" bs=1 seek="$off" count=4 conv=notrunc status=none
 build_check build-rejects-missing-mb2 "no Multiboot2 header" \
     arch/x86_64/check-image.sh "$none" 16777216
+
+# The application's build checks (a malformed ELF refused by elfcheck).
+. tests/boot/app-checks.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
