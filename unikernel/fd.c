@@ -128,7 +128,8 @@ static long console_ioctl(struct file *f, unsigned long cmd, uintptr_t arg)
         return copy_to_user((void *)arg, ws, sizeof(ws));
     }
     if (cmd == TCGETS) {
-        unsigned char termios[60] = { 0 }; /* raw: no flags set */
+        unsigned char termios[36] = { 0 }; /* the kernel's struct termios:
+                                              4 flag words, c_line, c_cc[19] */
         return copy_to_user((void *)arg, termios, sizeof(termios));
     }
     return -ENOTTY;

@@ -83,6 +83,8 @@ $(eval $(call test_kernel,hello,$(BUILD)/apps/hello.elf))
 $(eval $(call test_kernel,segv,$(BUILD)/apps/segv.elf))
 $(eval $(call test_kernel,malloctest,$(BUILD)/apps/malloctest.elf))
 $(eval $(call test_kernel,bad-machine,$(BUILD)/elf-bad/bad-machine.elf,1))
+# any static binary, not only ours: glibc's static PIE (unikernel/elf.mk)
+$(eval $(call test_kernel,glibc-static-pie,$(ELF_SAMPLES)/glibc-static-pie.elf))
 $(foreach a,$(notdir $(patsubst %/,%,$(wildcard apps/abi_*/))),\
   $(eval $(call test_kernel,$(a),$(BUILD)/apps/$(a).elf,,$(wildcard apps/$(a)/*.txt))))
 
