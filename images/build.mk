@@ -49,8 +49,8 @@ bus_of_qcow2 := virtio
 bus_of_gce   := scsi
 BUS        ?= $(bus_of_$(RUN_FORMAT))
 RUN_MODE   ?= $(FIRMWARE)-$(RUN_FORMAT)-$(BUS)
-RUN_IMAGE  := $(if $(filter pvh,$(RUN_MODE)),$(KERNEL_ELF), \
-              $(if $(filter gce,$(RUN_FORMAT)),$(GCE_DISK),$(IMAGES)))
+RUN_IMAGE  := $(strip $(if $(filter pvh,$(RUN_MODE)),$(KERNEL_ELF), \
+              $(if $(filter gce,$(RUN_FORMAT)),$(GCE_DISK),$(IMAGES))))
 # The top Makefile's ACCEL default only looks at /dev/kvm's permissions;
 # unless the user set ACCEL, ask images/accel.sh whether KVM really works.
 RUN_ACCEL   = $(if $(filter file,$(origin ACCEL)),$(shell images/accel.sh $(BUILD)/accel),$(ACCEL))

@@ -6,13 +6,18 @@
 #   qcow2  the raw disk converted by qemu-img (libvirt, Proxmox, OpenStack)
 #   gce    a tar.gz holding one file disk.raw: the GPT disk at 1 GiB
 #          (sparse), the form Google Compute Engine imports
-# The output appears only when complete.
+# The output appears only when complete.  Needs objcopy, grub-mkrescue,
+# grub-mkimage, sfdisk, mtools, qemu-img, tar.
 set -euo pipefail
 format=$1 kernel=$2 out=$3 cmdline=${4:-}
 here=$(dirname "$0")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$(dirname "$out")"
+# The images carry the kernel without its DWARF debug info (about half of
+# the file); gdb reads it from the unstripped KERNEL (make debug).
+objcopy --strip-debug "$kernel" "$work/kernel.elf"
+kernel=$work/kernel.elf
 case $format in
     iso) "$here/mkiso.sh" "$kernel" "$out" "$cmdline" ;;
     raw) "$here/mkdisk.sh" "$kernel" "$out" 64 "$cmdline" ;;

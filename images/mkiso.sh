@@ -14,7 +14,13 @@ mkdir -p "$tree/boot/grub" "$(dirname "$out")"
 cp "$kernel" "$tree/boot/kernel.elf"
 cfg=$(<"$here/grub.cfg.in")
 printf '%s\n' "${cfg//@CMDLINE@/$cmdline}" > "$tree/boot/grub/grub.cfg"
-if ! grub-mkrescue -o "$out.tmp" "$tree" > "$tree.log" 2>&1; then
+# Only the modules grub.cfg needs (plus the partition maps that the EFI
+# core of grub-mkrescue loads), no fonts, locales or themes: 5 MB, not 20.
+modules="multiboot2 normal configfile iso9660 fat serial terminal boot echo test
+         part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_gpt
+         part_msdos part_plan part_sun part_sunpc"
+if ! grub-mkrescue -o "$out.tmp" --install-modules="${modules//$'\n'/ }" \
+        --fonts= --locales= --themes= "$tree" > "$tree.log" 2>&1; then
     cat "$tree.log" >&2
     rm -f "$tree.log" "$out.tmp"
     echo "mkiso: grub-mkrescue failed" >&2
