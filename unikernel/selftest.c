@@ -78,10 +78,39 @@ static int selftest_paging(void)
     return err || bad ? -EINVAL : 0;
 }
 
+/* Allocates every frame of ZONE_DMA alone (page_new_range never goes
+ * above the zone asked), frees them; the zone's free count must be the
+ * number allocated, before and after. */
+static int frames_dma(void)
+{
+    size_t total, free_before, free_after;
+    page_zone_stats(ZONE_DMA, &total, &free_before);
+    phys_addr_t head = 0, pa;
+    size_t count = 0;
+    while ((pa = page_new_range(1, ZONE_DMA))) {
+        if (pa >= ZONE_DMA_END)
+            return -EINVAL;
+        *(phys_addr_t *)mmu_kaddr(pa) = head;
+        head = pa;
+        count++;
+    }
+    while (head) {
+        pa = head;
+        head = *(phys_addr_t *)mmu_kaddr(pa);
+        page_release(pa);
+    }
+    page_zone_stats(ZONE_DMA, &total, &free_after);
+    kprintf("selftest frames: zone DMA: %zu of %zu free frames allocated, %zu "
+            "free after\n", count, free_before, free_after);
+    return count == free_before && free_after == free_before ? 0 : -EINVAL;
+}
+
 /* Allocates every frame (chained through their first word), frees them
  * all, and checks that the allocator's totals come back. */
 static int selftest_frames(void)
 {
+    if (frames_dma())
+        return -EINVAL;
     size_t free_before = page_free_count(), zfree[ZONE_COUNT], ztotal;
     for (int z = 0; z < ZONE_COUNT; z++)
         page_zone_stats(z, &ztotal, &zfree[z]);

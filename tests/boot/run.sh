@@ -97,7 +97,7 @@ run_case() { # NAME MODE MEM CMDLINE EXIT EXPECT FORBID
         report "$name" 0 "$notes"
         return
     fi
-    MEM=$mem images/qemu.sh -t $((limit * scale)) "${mode%%:*}" "$image" "$cmdline" \
+    MEM=$mem QEMU_EXTRA=${QEMU_EXTRA:-} images/qemu.sh -t $((limit * scale)) "${mode%%:*}" "$image" "$cmdline" \
         < /dev/null 2>&1 | tr -d '\r' > "$log"
     status=${PIPESTATUS[0]}
     [ "$status" = "$want" ] || echo "exit status $status, expected $want" >> "$notes"
@@ -137,7 +137,8 @@ while IFS='|' read -r name mode mem cmdline want expect forbid; do
     [ -z "$only" ] || [[ $name =~ $only ]] || continue
     cmdline=$(trim "$cmdline")
     [ "$cmdline" = - ] && cmdline=
-    run_case "$name" "$(trim "$mode")" "$(trim "$mem")" "$cmdline" \
+    read -r mode extra <<< "$mode"   # words after the mode: QEMU arguments
+    QEMU_EXTRA=$extra run_case "$name" "$mode" "$(trim "$mem")" "$cmdline" \
         "$(trim "$want")" "$(trim "$expect")" "$(trim "$forbid")"
 done < <(cat "$cases" tests/boot/*.cases)
 
