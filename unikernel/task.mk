@@ -70,19 +70,24 @@ $(BUILD)/kernels/$(1).elf: $$$$(TASK_KERNEL_OBJS) $(BUILD)/kernels/$(1)/embed.o 
 TASK_TEST_KERNELS += $(BUILD)/kernels/$(1).elf
 endef
 
-# A copy of hello whose e_machine says i386: elfcheck refuses it at build
-# time, the kernel at boot (embedded with the check skipped).
+# Malformed copies of hello, refused by elfcheck at build time and by the
+# kernel at boot (embedded with the check skipped): e_machine says i386;
+# the file cut in the middle of its text.
 $(BUILD)/elf-bad/bad-machine.elf: $(BUILD)/apps/hello.elf
 	@mkdir -p $(dir $@)
 	cp $< $@.tmp
 	printf '\003\000' | dd of=$@.tmp bs=1 seek=18 conv=notrunc status=none
 	mv $@.tmp $@
+$(BUILD)/elf-bad/truncated.elf: $(BUILD)/apps/hello.elf
+	@mkdir -p $(dir $@)
+	head -c 12000 $< > $@
 
 TASK_TEST_KERNELS :=
 $(eval $(call test_kernel,hello,$(BUILD)/apps/hello.elf))
 $(eval $(call test_kernel,segv,$(BUILD)/apps/segv.elf))
 $(eval $(call test_kernel,malloctest,$(BUILD)/apps/malloctest.elf))
 $(eval $(call test_kernel,bad-machine,$(BUILD)/elf-bad/bad-machine.elf,1))
+$(eval $(call test_kernel,truncated,$(BUILD)/elf-bad/truncated.elf,1))
 # any static binary, not only ours: glibc's static PIE (unikernel/elf.mk)
 $(eval $(call test_kernel,glibc-static-pie,$(ELF_SAMPLES)/glibc-static-pie.elf))
 $(foreach a,$(notdir $(patsubst %/,%,$(wildcard apps/abi_*/))),\

@@ -8,3 +8,6 @@
 build_check build-rejects-bad-elf "ELF: machine 3 is not x86_64" \
     make --no-print-directory BUILD="$out/badelf" ELF="$build/elf-bad/bad-machine.elf" \
     "$out/badelf/embed/app.elf"
+build_check build-rejects-truncated-elf "ELF: " \
+    make --no-print-directory BUILD="$out/badelf" ELF="$build/elf-bad/truncated.elf" \
+    "$out/badelf/embed/app.elf"
