@@ -27,28 +27,28 @@
 #include "unikernel/task.h"
 #include "unikernel/usercopy.h"
 
-#define STACK_SIZE  ((size_t)8 << 20)
-#define STACK_TOP   MSPACE_USER_UPPER
-#define AUXV_MAX    20
+#define STACK_SIZE ((size_t)8 << 20)
+#define STACK_TOP MSPACE_USER_UPPER
+#define AUXV_MAX 20
 
-#define AT_NULL     0
-#define AT_PHDR     3
-#define AT_PHENT    4
-#define AT_PHNUM    5
-#define AT_PAGESZ   6
-#define AT_BASE     7
-#define AT_FLAGS    8
-#define AT_ENTRY    9
-#define AT_UID      11
-#define AT_EUID     12
-#define AT_GID      13
-#define AT_EGID     14
+#define AT_NULL 0
+#define AT_PHDR 3
+#define AT_PHENT 4
+#define AT_PHNUM 5
+#define AT_PAGESZ 6
+#define AT_BASE 7
+#define AT_FLAGS 8
+#define AT_ENTRY 9
+#define AT_UID 11
+#define AT_EUID 12
+#define AT_GID 13
+#define AT_EGID 14
 #define AT_PLATFORM 15
-#define AT_HWCAP    16
-#define AT_CLKTCK   17
-#define AT_SECURE   23
-#define AT_RANDOM   25
-#define AT_EXECFN   31
+#define AT_HWCAP 16
+#define AT_CLKTCK 17
+#define AT_SECURE 23
+#define AT_RANDOM 25
+#define AT_EXECFN 31
 
 /* Maps segment `s` of the image `ino`: the file part private
  * copy-on-write with the segment's rights, the rest anonymous. */
@@ -102,7 +102,8 @@ static void startup_args(struct startup *st, const struct cmdline *cl,
 static uintptr_t build_stack(const struct startup *st, const elf_plan_t *plan,
                              const char *path)
 {
-    uintptr_t sp = STACK_TOP, argv[CMDLINE_MAX_ARGS + 2], envp[CMDLINE_MAX_ARGS + 1];
+    uintptr_t sp = STACK_TOP, argv[CMDLINE_MAX_ARGS + 2],
+              envp[CMDLINE_MAX_ARGS + 1];
     unsigned char rnd[16];
     random_fill(rnd, sizeof(rnd));
     sp -= sizeof(rnd);
@@ -118,17 +119,27 @@ static uintptr_t build_stack(const struct startup *st, const elf_plan_t *plan,
     if (!ok)
         return 0;
     uint64_t aux[][2] = {
-        { AT_PHDR, plan->phdr },     { AT_PHENT, plan->phent },
-        { AT_PHNUM, plan->phnum },   { AT_PAGESZ, PAGE_SIZE },
-        { AT_BASE, 0 },              { AT_FLAGS, 0 },
-        { AT_ENTRY, plan->entry },   { AT_UID, 0 },
-        { AT_EUID, 0 },              { AT_GID, 0 },
-        { AT_EGID, 0 },              { AT_PLATFORM, at_platform },
-        { AT_HWCAP, user_hwcap() },  { AT_CLKTCK, 100 },
-        { AT_SECURE, 0 },            { AT_RANDOM, at_random },
-        { AT_EXECFN, at_execfn },    { AT_NULL, 0 },
+        {AT_PHDR, plan->phdr},
+        {AT_PHENT, plan->phent},
+        {AT_PHNUM, plan->phnum},
+        {AT_PAGESZ, PAGE_SIZE},
+        {AT_BASE, 0},
+        {AT_FLAGS, 0},
+        {AT_ENTRY, plan->entry},
+        {AT_UID, 0},
+        {AT_EUID, 0},
+        {AT_GID, 0},
+        {AT_EGID, 0},
+        {AT_PLATFORM, at_platform},
+        {AT_HWCAP, user_hwcap()},
+        {AT_CLKTCK, 100},
+        {AT_SECURE, 0},
+        {AT_RANDOM, at_random},
+        {AT_EXECFN, at_execfn},
+        {AT_NULL, 0},
     };
-    uint64_t vec[1 + CMDLINE_MAX_ARGS + 2 + CMDLINE_MAX_ARGS + 1 + 2 * AUXV_MAX];
+    uint64_t
+        vec[1 + CMDLINE_MAX_ARGS + 2 + CMDLINE_MAX_ARGS + 1 + 2 * AUXV_MAX];
     size_t n = 0;
     vec[n++] = (uint64_t)st->argc;
     for (int i = 0; i < st->argc; i++)
@@ -152,8 +163,9 @@ static int exec_map(task_t *t, inode_t *ino, const elf_plan_t *plan)
             return rc;
     }
     t->brk = plan->brk;
-    void *stack = mspace_map(t->mspace, STACK_TOP - STACK_SIZE, STACK_SIZE, NULL,
-                             0, 0, VMA_READ | VMA_WRITE | VMA_STACK | VMA_FIXED);
+    void *stack =
+        mspace_map(t->mspace, STACK_TOP - STACK_SIZE, STACK_SIZE, NULL, 0, 0,
+                   VMA_READ | VMA_WRITE | VMA_STACK | VMA_FIXED);
     return mspace_error(stack);
 }
 
@@ -161,7 +173,7 @@ static int exec_map(task_t *t, inode_t *ino, const elf_plan_t *plan)
  * status. */
 static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
 {
-    static char path[RAMFS_PATH_MAX];
+    static char path[RAMFS_PATH_MAX]; /* the inode's name: lives as long */
     const char *name = embed_app_name;
     snprintf(path, sizeof(path), "/bin/%s", name);
     inode_t *ino = ramfs_add(path, embed_app_start,
@@ -171,7 +183,7 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
         kprintf("app: %s: out of memory for the task\n", name);
         return KEXIT_APP_LOAD;
     }
-    static struct startup st;
+    struct startup st = {0};
     startup_args(&st, cl, name);
     task_switch(t); /* the start-up stack is written through usercopy */
     int rc = exec_map(t, ino, plan);
@@ -183,8 +195,9 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
         task_destroy(t);
         return KEXIT_APP_LOAD;
     }
-    klog(KLOG_INFO, "app: starting %s (task %d, entry 0x%lx, %d args, %d env)\n",
-         name, t->id, plan->entry, st.argc, st.envc);
+    klog(KLOG_INFO,
+         "app: starting %s (task %d, entry 0x%lx, %d args, %d env)\n", name,
+         t->id, plan->entry, st.argc, st.envc);
     int status = task_run(t, plan->entry, sp);
     if (t->exit_code >= 0)
         kprintf("app: %s exited with status %d\n", name, t->exit_code);

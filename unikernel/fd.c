@@ -11,7 +11,7 @@
 #include "unikernel/usercopy.h"
 
 #define TIOCGWINSZ 0x5413
-#define TCGETS     0x5401
+#define TCGETS 0x5401
 #define CONSOLE_CHUNK 256
 
 struct file *file_new(const struct file_ops *ops, inode_t *ino)
@@ -124,12 +124,12 @@ static long console_ioctl(struct file *f, unsigned long cmd, uintptr_t arg)
 {
     (void)f;
     if (cmd == TIOCGWINSZ) {
-        unsigned short ws[4] = { 24, 80, 0, 0 }; /* rows, cols */
+        unsigned short ws[4] = {24, 80, 0, 0}; /* rows, cols */
         return copy_to_user((void *)arg, ws, sizeof(ws));
     }
     if (cmd == TCGETS) {
-        unsigned char termios[36] = { 0 }; /* the kernel's struct termios:
-                                              4 flag words, c_line, c_cc[19] */
+        unsigned char termios[36] = {0}; /* the kernel's struct termios:
+                                            4 flag words, c_line, c_cc[19] */
         return copy_to_user((void *)arg, termios, sizeof(termios));
     }
     return -ENOTTY;

@@ -9,11 +9,10 @@
 
 #include "unikernel/fd.h"
 #include "unikernel/ramfs.h"
-#include "unikernel/usercopy.h"
 
 #define CPIO_HEADER 110
 #define CPIO_MODE_TYPE 0170000
-#define CPIO_MODE_REG  0100000
+#define CPIO_MODE_REG 0100000
 
 struct ramfs_file {
     const char *path; /* without leading "/" or "./" */
@@ -65,7 +64,7 @@ inode_t *ramfs_add(const char *path, const void *data, size_t size)
     inode_t *ino = inode_create(path, data, size, VMA_READ | VMA_EXEC);
     if (!ino)
         return NULL;
-    files[nfiles++] = (struct ramfs_file){ name, ino };
+    files[nfiles++] = (struct ramfs_file){name, ino};
     return ino;
 }
 

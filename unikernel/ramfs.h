@@ -14,7 +14,7 @@
 #include "mm/inode.h"
 
 #define RAMFS_MAX_FILES 64
-#define RAMFS_PATH_MAX  256
+#define RAMFS_PATH_MAX 256
 
 /* Adds the regular files of the cpio newc archive [data, data+size) (kept
  * in place, never copied).  0, -EINVAL for a malformed archive (files

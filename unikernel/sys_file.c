@@ -6,27 +6,26 @@
 #include <errno.h>
 #include <string.h>
 
-#include "mm/kalloc.h"
 #include "unikernel/fd.h"
 #include "unikernel/procfs.h"
 #include "unikernel/ramfs.h"
 #include "unikernel/syscall.h"
 #include "unikernel/usercopy.h"
 
-#define AT_FDCWD            -100
+#define AT_FDCWD -100
 #define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_EMPTY_PATH       0x1000
-#define O_ACCMODE           3
-#define O_CREAT             0100
-#define O_DIRECTORY         0200000
-#define F_GETFD             1
-#define F_SETFD             2
-#define F_GETFL             3
-#define SEEK_SET            0
-#define SEEK_CUR            1
-#define SEEK_END            2
-#define IOV_MAX             1024
-#define RW_MAX              0x7ffff000L /* Linux's largest transfer */
+#define AT_EMPTY_PATH 0x1000
+#define O_ACCMODE 3
+#define O_CREAT 0100
+#define O_DIRECTORY 0200000
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define IOV_MAX 1024
+#define RW_MAX 0x7ffff000L /* Linux's largest transfer */
 
 struct kiovec {
     uintptr_t base;
@@ -49,13 +48,13 @@ static long get_path(char *path, long upath)
 static long open_path(const char *path, long flags)
 {
     inode_t *ino;
-    if ((flags & O_ACCMODE) != 0 ||
-        ((flags & O_CREAT) && !procfs_owns(path) && ramfs_lookup(path, &ino) < 0))
+    if ((flags & O_ACCMODE) != 0 || ((flags & O_CREAT) && !procfs_owns(path) &&
+                                     ramfs_lookup(path, &ino) < 0))
         return -EROFS; /* nothing can be written or created */
     int err = 0;
     task_t *t = task_current();
-    struct file *f = procfs_owns(path) ? procfs_open(t, path, &err)
-                                       : ramfs_open(path, &err);
+    struct file *f =
+        procfs_owns(path) ? procfs_open(t, path, &err) : ramfs_open(path, &err);
     if (!f)
         return err;
     if ((flags & O_DIRECTORY) && f->ino) {
@@ -149,7 +148,8 @@ static long vector_io(const long *a, bool write)
     for (long i = 0; i < count; i++) {
         if (i % 16 == 0) {
             long k = count - i < 16 ? count - i : 16;
-            if (copy_from_user(iov, (const struct kiovec *)a[1] + i, k * sizeof(iov[0])) < 0)
+            if (copy_from_user(iov, (const struct kiovec *)a[1] + i,
+                               k * sizeof(iov[0])) < 0)
                 return total ? total : -EFAULT;
         }
         struct kiovec *v = &iov[i % 16];
@@ -183,7 +183,7 @@ long sys_lseek(const long *a)
         return -EBADF;
     if (!f->seekable)
         return -ESPIPE;
-    struct kstat st = { 0 };
+    struct kstat st = {0};
     int64_t base;
     switch (a[2]) {
     case SEEK_SET:
@@ -209,7 +209,7 @@ long sys_lseek(const long *a)
 /* Fills the user struct stat at `ust` from `f`. */
 static long stat_file(struct file *f, long ust)
 {
-    struct kstat st = { 0 };
+    struct kstat st = {0};
     f->ops->stat(f, &st);
     return copy_to_user((void *)ust, &st, sizeof(st));
 }

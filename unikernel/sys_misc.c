@@ -19,22 +19,22 @@
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
-#define CLOCK_REALTIME           0
-#define CLOCK_MONOTONIC          1
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
 #define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID  3
-#define CLOCK_MONOTONIC_RAW      4
-#define CLOCK_REALTIME_COARSE    5
-#define CLOCK_MONOTONIC_COARSE   6
-#define CLOCK_BOOTTIME           7
-#define TIMER_ABSTIME            1
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+#define TIMER_ABSTIME 1
 
-#define SIGKILL  9
-#define SIGSTOP  19
-#define SIG_BLOCK   0
+#define SIGKILL 9
+#define SIGSTOP 19
+#define SIG_BLOCK 0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define GRND_FLAGS  0x7 /* NONBLOCK | RANDOM | INSECURE */
+#define GRND_FLAGS 0x7 /* NONBLOCK | RANDOM | INSECURE */
 
 #define NSEC 1000000000ull
 
@@ -93,7 +93,7 @@ long sys_arch_prctl(const long *a)
         user_set_fs(t->fs_base);
         return 0;
     case ARCH_GET_FS:
-        return copy_to_user((void *)a[1], &(uint64_t){ user_get_fs() }, 8);
+        return copy_to_user((void *)a[1], &(uint64_t){user_get_fs()}, 8);
     default:
         return -EINVAL; /* GS is the kernel's (swapgs) */
     }
@@ -133,7 +133,7 @@ static int64_t clock_read(long clock)
 
 static long put_timespec(long uts, uint64_t ns)
 {
-    struct ktimespec ts = { (int64_t)(ns / NSEC), (int64_t)(ns % NSEC) };
+    struct ktimespec ts = {(int64_t)(ns / NSEC), (int64_t)(ns % NSEC)};
     return copy_to_user((void *)uts, &ts, sizeof(ts));
 }
 
@@ -155,7 +155,7 @@ long sys_gettimeofday(const long *a)
 {
     if (a[0]) {
         uint64_t ns = clock_realtime_ns();
-        int64_t tv[2] = { (int64_t)(ns / NSEC), (int64_t)(ns % NSEC / 1000) };
+        int64_t tv[2] = {(int64_t)(ns / NSEC), (int64_t)(ns % NSEC / 1000)};
         if (copy_to_user((void *)a[0], tv, sizeof(tv)) < 0)
             return -EFAULT;
     }

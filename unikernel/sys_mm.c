@@ -15,24 +15,24 @@
 #include "unikernel/syscall.h"
 #include "unikernel/usercopy.h"
 
-#define PROT_ALL             0x7
-#define MAP_SHARED           0x01
-#define MAP_PRIVATE          0x02
-#define MAP_SHARED_VALIDATE  0x03
-#define MAP_TYPE             0x0f
-#define MAP_FIXED            0x10
-#define MAP_ANONYMOUS        0x20
-#define MAP_POPULATE         0x8000
-#define MAP_FIXED_NOREPLACE  0x100000
-#define MREMAP_MAYMOVE       1
-#define MADV_DONTNEED        4
-#define MADV_FREE            8
+#define PROT_ALL 0x7
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_POPULATE 0x8000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
 
-#define MSPACE_FIXED    0x1 /* libc-shim/mspace.h */
-#define MSPACE_HEAP     0x2
-#define MSPACE_STACK    0x4
+#define MSPACE_FIXED 0x1 /* libc-shim/mspace.h */
+#define MSPACE_HEAP 0x2
+#define MSPACE_STACK 0x4
 #define MSPACE_POPULATE 0x8
-#define MSPACE_FLAGS    0xf
+#define MSPACE_FLAGS 0xf
 
 static mspace_t *space(void)
 {
@@ -65,7 +65,8 @@ long sys_mmap(const long *a)
     int prot = (int)a[2], flags = (int)a[3], type = flags & MAP_TYPE;
     uint64_t off = (uint64_t)a[5];
     if (len == 0 || (off & PAGE_MASK) || (prot & ~PROT_ALL) ||
-        (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE))
+        (type != MAP_SHARED && type != MAP_PRIVATE &&
+         type != MAP_SHARED_VALIDATE))
         return -EINVAL;
     if (len > MSPACE_USER_UPPER - MSPACE_USER_LOWER)
         return -ENOMEM;
@@ -88,7 +89,8 @@ long sys_mmap(const long *a)
         long rc = fixed_range(addr, len);
         if (rc < 0)
             return rc;
-        if (!(flags & MAP_FIXED_NOREPLACE) && (rc = mspace_unmap(space(), addr, len)) < 0)
+        if (!(flags & MAP_FIXED_NOREPLACE) &&
+            (rc = mspace_unmap(space(), addr, len)) < 0)
             return rc;
         vflags |= VMA_FIXED;
     }
@@ -142,7 +144,9 @@ static bool piece_at(mspace_t *ms, uintptr_t at, uintptr_t end, struct piece *p)
         p->ino = v->ino;
         if (p->ino)
             inode_open(p->ino);
-        p->offset = (v->flags & (VMA_FILE | VMA_PHYS)) ? v->offset + (at - vma_base(v)) : 0;
+        p->offset = (v->flags & (VMA_FILE | VMA_PHYS))
+                        ? v->offset + (at - vma_base(v))
+                        : 0;
         p->limit = v->limit;
     }
     splock_unlock(&ms->lock);
@@ -156,8 +160,9 @@ long sys_madvise(const long *a)
     long advice = a[2];
     if ((addr & PAGE_MASK) || (size_t)a[1] > (size_t)-PAGE_SIZE)
         return -EINVAL;
-    if (advice < 0 || (advice > MADV_DONTNEED && advice != MADV_FREE &&
-                       advice != 9 /* MADV_REMOVE */ && advice != 10 && advice != 11))
+    if (advice < 0 ||
+        (advice > MADV_DONTNEED && advice != MADV_FREE &&
+         advice != 9 /* MADV_REMOVE */ && advice != 10 && advice != 11))
         return -EINVAL;
     if (len == 0)
         return 0;
@@ -195,7 +200,9 @@ long sys_mremap(const long *a)
     if (p.end != old + old_len)
         return -EFAULT; /* the range must lie in one mapping */
     if (new_len <= old_len) {
-        long rc = new_len < old_len ? mspace_unmap(ms, old + new_len, old_len - new_len) : 0;
+        long rc = new_len < old_len
+                      ? mspace_unmap(ms, old + new_len, old_len - new_len)
+                      : 0;
         return rc < 0 ? rc : (long)old;
     }
     int flags_v = (p.flags & ~VMA_REQUEST);
@@ -206,7 +213,8 @@ long sys_mremap(const long *a)
         return (long)old;
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
-    if ((p.flags & VMA_SHARED) && p.ino) { /* the page cache holds the content */
+    if ((p.flags & VMA_SHARED) &&
+        p.ino) { /* the page cache holds the content */
         at = mspace_map(ms, 0, new_len, p.ino, p.offset, 0, flags_v);
         if (!mspace_error(at))
             mspace_unmap(ms, old, old_len);
@@ -252,13 +260,16 @@ long sys_mspace_map(const long *a)
     if (align < PAGE_SIZE)
         align = PAGE_SIZE;
     int vflags = prot | VMA_COW |
-                 (flags & MSPACE_HEAP ? VMA_HEAP : flags & MSPACE_STACK ? VMA_STACK : VMA_ANON) |
+                 (flags & MSPACE_HEAP    ? VMA_HEAP
+                  : flags & MSPACE_STACK ? VMA_STACK
+                                         : VMA_ANON) |
                  (flags & MSPACE_POPULATE ? VMA_RESOLVE : 0);
     mspace_t *ms = space();
     if (flags & MSPACE_FIXED) {
         if (hint & (align - 1))
             return -EINVAL;
-        return map_result(mspace_map(ms, hint, len, NULL, 0, 0, vflags | VMA_FIXED));
+        return map_result(
+            mspace_map(ms, hint, len, NULL, 0, 0, vflags | VMA_FIXED));
     }
     if (align > PAGE_SIZE) { /* find an aligned hole with a reservation */
         size_t span = len + align - PAGE_SIZE;

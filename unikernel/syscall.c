@@ -11,30 +11,64 @@
 #include "unikernel/syscall.h"
 
 #define SYS_MSPACE_BASE 1000 /* libc-shim/mspace.h */
-#define LOGGED_MAX      512  /* numbers below this are logged once each */
+#define LOGGED_MAX 512       /* numbers below this are logged once each */
 
 static const syscall_fn linux_table[] = {
-    [0] = sys_read,         [1] = sys_write,           [2] = sys_open,
-    [3] = sys_close,        [4] = sys_stat,            [5] = sys_fstat,
-    [6] = sys_lstat,        [8] = sys_lseek,           [9] = sys_mmap,
-    [10] = sys_mprotect,    [11] = sys_munmap,         [12] = sys_brk,
-    [13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
-    [17] = sys_pread64,     [19] = sys_readv,          [20] = sys_writev,
-    [21] = sys_access,      [24] = sys_sched_yield,    [25] = sys_mremap,
-    [28] = sys_madvise,     [35] = sys_nanosleep,      [39] = sys_getpid,
-    [60] = sys_exit,        [62] = sys_kill,           [63] = sys_uname,
-    [72] = sys_fcntl,       [96] = sys_gettimeofday,   [99] = sys_sysinfo,
-    [102] = sys_getuid,     [104] = sys_getuid,        [107] = sys_getuid,
-    [108] = sys_getuid,     [110] = sys_getppid,       [158] = sys_arch_prctl,
-    [186] = sys_gettid,     [200] = sys_tkill,         [201] = sys_time,
-    [218] = sys_set_tid_address, [228] = sys_clock_gettime,
-    [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
-    [231] = sys_exit_group, [234] = sys_tgkill,        [257] = sys_openat,
-    [262] = sys_newfstatat, [318] = sys_getrandom,
+    [0] = sys_read,
+    [1] = sys_write,
+    [2] = sys_open,
+    [3] = sys_close,
+    [4] = sys_stat,
+    [5] = sys_fstat,
+    [6] = sys_lstat,
+    [8] = sys_lseek,
+    [9] = sys_mmap,
+    [10] = sys_mprotect,
+    [11] = sys_munmap,
+    [12] = sys_brk,
+    [13] = sys_rt_sigaction,
+    [14] = sys_rt_sigprocmask,
+    [16] = sys_ioctl,
+    [17] = sys_pread64,
+    [19] = sys_readv,
+    [20] = sys_writev,
+    [21] = sys_access,
+    [24] = sys_sched_yield,
+    [25] = sys_mremap,
+    [28] = sys_madvise,
+    [35] = sys_nanosleep,
+    [39] = sys_getpid,
+    [60] = sys_exit,
+    [62] = sys_kill,
+    [63] = sys_uname,
+    [72] = sys_fcntl,
+    [96] = sys_gettimeofday,
+    [99] = sys_sysinfo,
+    [102] = sys_getuid,
+    [104] = sys_getuid,
+    [107] = sys_getuid,
+    [108] = sys_getuid,
+    [110] = sys_getppid,
+    [158] = sys_arch_prctl,
+    [186] = sys_gettid,
+    [200] = sys_tkill,
+    [201] = sys_time,
+    [218] = sys_set_tid_address,
+    [228] = sys_clock_gettime,
+    [229] = sys_clock_getres,
+    [230] = sys_clock_nanosleep,
+    [231] = sys_exit_group,
+    [234] = sys_tgkill,
+    [257] = sys_openat,
+    [262] = sys_newfstatat,
+    [318] = sys_getrandom,
 };
 
 static const syscall_fn mspace_table[] = {
-    sys_mspace_map, sys_mspace_unmap, sys_mspace_protect, sys_mspace_release,
+    sys_mspace_map,
+    sys_mspace_unmap,
+    sys_mspace_protect,
+    sys_mspace_release,
 };
 
 static uint64_t logged[LOGGED_MAX / 64];
@@ -69,8 +103,8 @@ static void log_unknown(long nr)
 void syscall_dispatch(struct syscall_frame *f)
 {
     long nr = (long)f->rax;
-    const long args[6] = { (long)f->rdi, (long)f->rsi, (long)f->rdx,
-                           (long)f->r10, (long)f->r8,  (long)f->r9 };
+    const long args[6] = {(long)f->rdi, (long)f->rsi, (long)f->rdx,
+                          (long)f->r10, (long)f->r8,  (long)f->r9};
     syscall_fn fn = lookup(nr);
     if (!fn) {
         log_unknown(nr);

@@ -69,7 +69,8 @@ void task_switch(task_t *t)
 int task_run(task_t *t, uintptr_t rip, uintptr_t rsp)
 {
     task_switch(t);
-    long status = user_run(&t->ctx, rip, rsp, t->kstack_top, t->fs_base, &t->fpu);
+    long status =
+        user_run(&t->ctx, rip, rsp, t->kstack_top, t->fs_base, &t->fpu);
     task_switch(NULL);
     return (int)status;
 }
@@ -99,8 +100,8 @@ static bool vma_describe(mspace_t *ms, uintptr_t addr, char *buf, size_t size)
     vma_t *v = mspace_search_vma(ms, addr);
     if (v) {
         int f = v->flags;
-        const char *name = f & VMA_STACK ? "[stack]"
-                           : f & VMA_HEAP ? "[heap]"
+        const char *name = f & VMA_STACK            ? "[stack]"
+                           : f & VMA_HEAP           ? "[heap]"
                            : v->ino && v->ino->name ? v->ino->name
                                                     : "[anon]";
         snprintf(buf, size, "%08lx-%08lx %c%c%c%c %s", vma_base(v), vma_end(v),
@@ -113,7 +114,9 @@ static bool vma_describe(mspace_t *ms, uintptr_t addr, char *buf, size_t size)
 
 static const char *access_name(int reason)
 {
-    return reason & FAULT_EXEC ? "exec" : reason & FAULT_WRITE ? "write" : "read";
+    return reason & FAULT_EXEC    ? "exec"
+           : reason & FAULT_WRITE ? "write"
+                                  : "read";
 }
 
 bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user)
@@ -128,11 +131,13 @@ bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user)
         return false;
     char vma[128];
     if (vma_describe(t->mspace, addr, vma, sizeof(vma)))
-        kprintf("segfault: task %d addr=0x%lx rip=0x%lx reason=%s (%s) vma=[%s]\n",
-                t->id, addr, rip, mm_fault_name(why), access_name(reason), vma);
+        kprintf(
+            "segfault: task %d addr=0x%lx rip=0x%lx reason=%s (%s) vma=[%s]\n",
+            t->id, addr, rip, mm_fault_name(why), access_name(reason), vma);
     else
-        kprintf("segfault: task %d addr=0x%lx rip=0x%lx reason=%s (%s) no vma\n",
-                t->id, addr, rip, mm_fault_name(why), access_name(reason));
+        kprintf(
+            "segfault: task %d addr=0x%lx rip=0x%lx reason=%s (%s) no vma\n",
+            t->id, addr, rip, mm_fault_name(why), access_name(reason));
     task_end(-1);
     __builtin_unreachable();
 }

@@ -2,7 +2,7 @@
  * unikernel/task.h - a task: one application running in ring 3 in its own
  * address space (mspace_t), with its kernel stack, descriptor table,
  * recorded signal state and exit status.  One task runs at a time (no
- * scheduler yet); the table holds TASK_MAX so that spawn can come later.
+ * scheduler yet); tasks are separate objects, so that spawn can come later.
  *
  * Exit statuses given back to the kernel (unikernel/include/kernel_exit.h):
  * the application's own status (0..99; 100 stands for any larger one),
@@ -18,10 +18,9 @@
 #include "arch/x86_64/user.h"
 #include "mm/memory.h"
 
-#define TASK_MAX          4
-#define TASK_FDS          64
-#define TASK_KSTACK_SIZE  16384
-#define TASK_SIGNALS      64
+#define TASK_FDS 64
+#define TASK_KSTACK_SIZE 16384
+#define TASK_SIGNALS 64
 
 struct file;
 struct cmdline;
@@ -33,19 +32,19 @@ struct task_sigaction {
 
 /* Lock legend: (c) set at creation, (t) only the task itself (one CPU). */
 typedef struct task {
-    int id;                          /* (c) 1, 2, ...; 0: free slot */
-    const char *name;                /* (c) the program's name */
-    mspace_t *mspace;                /* (c) its address space */
-    uintptr_t kstack_top;            /* (c) kernel stack (kmap, guard below) */
-    struct file *fds[TASK_FDS];      /* (t) open files by descriptor */
-    uintptr_t fs_base;               /* (t) TLS base (arch_prctl) */
-    uintptr_t brk;                   /* (c) program break (never moves) */
-    uintptr_t clear_child_tid;       /* (t) set_tid_address */
+    int id;                     /* (c) 1, 2, ... in creation order */
+    const char *name;           /* (c) the program's name */
+    mspace_t *mspace;           /* (c) its address space */
+    uintptr_t kstack_top;       /* (c) kernel stack (kmap, guard below) */
+    struct file *fds[TASK_FDS]; /* (t) open files by descriptor */
+    uintptr_t fs_base;          /* (t) TLS base (arch_prctl) */
+    uintptr_t brk;              /* (c) program break (never moves) */
+    uintptr_t clear_child_tid;  /* (t) set_tid_address */
     struct task_sigaction sig[TASK_SIGNALS]; /* (t) recorded, not delivered */
-    uint64_t sigmask;                /* (t) blocked signals */
-    int exit_code;                   /* (t) exit_group status, or -1: killed */
-    struct user_context ctx;         /* (t) kernel context of task_run */
-    struct user_fpu fpu;             /* (t) FPU/SSE state while not running */
+    uint64_t sigmask;                        /* (t) blocked signals */
+    int exit_code;           /* (t) exit_group status, or -1: killed */
+    struct user_context ctx; /* (t) kernel context of task_run */
+    struct user_fpu fpu;     /* (t) FPU/SSE state while not running */
 } task_t;
 
 /* The task running on this CPU, or NULL in the kernel's own context. */

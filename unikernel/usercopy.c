@@ -37,7 +37,8 @@ long strncpy_from_user(char *dst, const char *usrc, size_t max)
     uintptr_t a = (uintptr_t)usrc;
     if (max == 0 || !user_range_ok(a, 1))
         return -EFAULT;
-    size_t room = MSPACE_USER_UPPER - a; /* the string may not leave the window */
+    size_t room =
+        MSPACE_USER_UPPER - a; /* the string may not leave the window */
     long len = usercopy_string(dst, usrc, max < room ? max : room);
     if (len < 0)
         return len;

@@ -40,10 +40,12 @@ static void test_map(void)
           "mspace map gives zeroed pages");
     if (!mspace_failed(p))
         memset(p, 7, 16 * PAGE);
-    check(!mspace_failed(p) && all_bytes(p, 16 * PAGE, 7), "mspace map is writable");
+    check(!mspace_failed(p) && all_bytes(p, 16 * PAGE, 7),
+          "mspace map is writable");
     char *h = mspace_map(NULL, 8 * PAGE, PROT_READ | PROT_WRITE,
                          MSPACE_HEAP | MSPACE_POPULATE, 0);
-    check(!mspace_failed(h) && all_bytes(h, 8 * PAGE, 0), "mspace map heap populated");
+    check(!mspace_failed(h) && all_bytes(h, 8 * PAGE, 0),
+          "mspace map heap populated");
     char *a = mspace_map(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, 0, 2ul << 20);
     check(!mspace_failed(a) && (uintptr_t)a % (2ul << 20) == 0,
           "mspace map aligned to 2 MiB");
@@ -62,8 +64,8 @@ static void test_fixed(void)
     check(mspace_map(r, PAGE, PROT_READ, MSPACE_FIXED, 0) ==
               (void *)(intptr_t)-EEXIST,
           "mspace map FIXED over a mapping is EEXIST");
-    check(mspace_map(r + 4 * PAGE, 2 * PAGE, PROT_READ | PROT_WRITE, MSPACE_FIXED,
-                     0) == r + 4 * PAGE,
+    check(mspace_map(r + 4 * PAGE, 2 * PAGE, PROT_READ | PROT_WRITE,
+                     MSPACE_FIXED, 0) == r + 4 * PAGE,
           "mspace map FIXED on a free range");
     check(mspace_unmap(r, 8 * PAGE) == 0, "mspace unmap over a hole");
 }
@@ -71,7 +73,8 @@ static void test_fixed(void)
 static void test_protect_release(void)
 {
     char *p = mspace_map(NULL, 4 * PAGE, PROT_NONE, 0, 0);
-    check(!mspace_failed(p) && mspace_protect(p, 4 * PAGE, PROT_READ | PROT_WRITE) == 0,
+    check(!mspace_failed(p) &&
+              mspace_protect(p, 4 * PAGE, PROT_READ | PROT_WRITE) == 0,
           "mspace protect a reservation writable");
     if (mspace_failed(p))
         return;
@@ -92,9 +95,11 @@ static void test_errors(void)
           "mspace map zero length is EINVAL");
     check(mspace_map(NULL, 100, PROT_READ, 0, 0) == (void *)(intptr_t)-EINVAL,
           "mspace map partial page is EINVAL");
-    check(mspace_map(NULL, PAGE, PROT_READ, 0, 3 * PAGE) == (void *)(intptr_t)-EINVAL,
+    check(mspace_map(NULL, PAGE, PROT_READ, 0, 3 * PAGE) ==
+              (void *)(intptr_t)-EINVAL,
           "mspace map alignment not a power of two is EINVAL");
-    check(mspace_unmap(p + 1, PAGE) == -EINVAL, "mspace unmap unaligned is EINVAL");
+    check(mspace_unmap(p + 1, PAGE) == -EINVAL,
+          "mspace unmap unaligned is EINVAL");
     check(mspace_protect(p, 0, PROT_READ) == -EINVAL,
           "mspace protect zero length is EINVAL");
     mspace_unmap(p, PAGE);
@@ -109,7 +114,7 @@ int main(void)
     test_errors();
     mspace_stats(&st);
     printf("# %s: %lu maps, %lu unmaps, %lu protects, %lu releases\n",
-           st.native ? "kernel mspace calls" : "mmap fallback", st.maps, st.unmaps,
-           st.protects, st.releases);
+           st.native ? "kernel mspace calls" : "mmap fallback", st.maps,
+           st.unmaps, st.protects, st.releases);
     return failures != 0;
 }

@@ -8,10 +8,10 @@
 #include "klog.h"
 #include "unikernel/clock.h"
 
-#define PIT_HZ         1193182u
-#define PIT_CALIBRATE  (PIT_HZ / 200) /* 5 ms */
-#define CMOS_ADDR      0x70
-#define CMOS_DATA      0x71
+#define PIT_HZ 1193182u
+#define PIT_CALIBRATE (PIT_HZ / 200) /* 5 ms */
+#define CMOS_ADDR 0x70
+#define CMOS_DATA 0x71
 
 static uint64_t tsc_hz;
 static uint64_t tsc_boot;
@@ -47,8 +47,9 @@ static uint64_t tsc_hz_cpuid(void)
  * 0x61, mode 0: OUT goes high at terminal count). */
 static uint64_t tsc_hz_pit(void)
 {
-    outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
-    outb(0x43, 0xb0);                                  /* ch 2, lo/hi, mode 0 */
+    outb(0x61,
+         (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
+    outb(0x43, 0xb0);                            /* ch 2, lo/hi, mode 0 */
     outb(0x42, PIT_CALIBRATE & 0xff);
     outb(0x42, PIT_CALIBRATE >> 8);
     uint64_t start = rdtsc();
@@ -85,8 +86,10 @@ static uint64_t cmos_epoch(void)
 {
     while (cmos_read(0x0a) & 0x80) /* update in progress */
         ;
-    uint8_t sec = cmos_read(0x00), min = cmos_read(0x02), hour = cmos_read(0x04);
-    uint8_t day = cmos_read(0x07), mon = cmos_read(0x08), year = cmos_read(0x09);
+    uint8_t sec = cmos_read(0x00), min = cmos_read(0x02),
+            hour = cmos_read(0x04);
+    uint8_t day = cmos_read(0x07), mon = cmos_read(0x08),
+            year = cmos_read(0x09);
     uint8_t status_b = cmos_read(0x0b);
     bool binary = status_b & 0x04, h24 = status_b & 0x02;
     bool pm = !h24 && (hour & 0x80);

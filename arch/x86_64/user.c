@@ -17,26 +17,26 @@
 #include "mm/memory.h"
 #include "unikernel/task.h"
 
-#define MSR_EFER           0xC0000080
-#define MSR_STAR           0xC0000081
-#define MSR_LSTAR          0xC0000082
-#define MSR_FMASK          0xC0000084
-#define MSR_FS_BASE        0xC0000100
-#define MSR_GS_BASE        0xC0000101
+#define MSR_EFER 0xC0000080
+#define MSR_STAR 0xC0000081
+#define MSR_LSTAR 0xC0000082
+#define MSR_FMASK 0xC0000084
+#define MSR_FS_BASE 0xC0000100
+#define MSR_GS_BASE 0xC0000101
 #define MSR_KERNEL_GS_BASE 0xC0000102
-#define EFER_SCE           (1u << 0)
+#define EFER_SCE (1u << 0)
 
 #define CR0_MP (1u << 1)
 #define CR0_EM (1u << 2)
 #define CR0_TS (1u << 3)
-#define CR4_OSFXSR     (1u << 9)
+#define CR4_OSFXSR (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
 
 /* RFLAGS bits cleared on syscall entry: TF, IF, DF, NT, AC. */
 #define FMASK_BITS 0x44700
 
 #define PF_WRITE 0x02
-#define PF_USER  0x04
+#define PF_USER 0x04
 #define PF_FETCH 0x10
 
 /* Reached at %gs:0 in syscall_entry (offsets fixed in syscall.S). */
@@ -126,13 +126,26 @@ static int fault_reason(uint64_t error)
 }
 
 static const char *const vector_names[] = {
-    "#DE divide error",  "#DB debug",           "NMI",
-    "#BP breakpoint",    "#OF overflow",        "#BR bound range",
-    "#UD invalid opcode", "#NM device not available", "#DF double fault",
-    "#CSO",              "#TS invalid TSS",     "#NP segment not present",
-    "#SS stack-segment fault", "#GP general protection fault", "#PF page fault",
-    "#15",               "#MF x87 floating-point error", "#AC alignment check",
-    "#MC machine check", "#XM SIMD floating-point error",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "#CSO",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack-segment fault",
+    "#GP general protection fault",
+    "#PF page fault",
+    "#15",
+    "#MF x87 floating-point error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD floating-point error",
 };
 
 bool user_trap(struct trap_frame *f)

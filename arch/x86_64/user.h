@@ -20,10 +20,10 @@ struct trap_frame;
 
 /* What syscall.S saves on the kernel stack, lowest address first. */
 struct syscall_frame {
-    uint64_t r15, r14, r13, r12, rbp, rbx;  /* callee-saved */
-    uint64_t r9, r8, r10, rdx, rsi, rdi;    /* arguments */
-    uint64_t rax;                           /* number in, result out */
-    uint64_t rip, rflags, rsp;              /* user rcx, r11, rsp */
+    uint64_t r15, r14, r13, r12, rbp, rbx; /* callee-saved */
+    uint64_t r9, r8, r10, rdx, rsi, rdi;   /* arguments */
+    uint64_t rax;                          /* number in, result out */
+    uint64_t rip, rflags, rsp;             /* user rcx, r11, rsp */
 };
 
 /* The kernel context a task returns to when it ends (user_run). */
@@ -55,7 +55,8 @@ long user_run(struct user_context *ctx, uintptr_t rip, uintptr_t rsp,
 /* Ends the task entered by user_run: returns `value` from that user_run,
  * on the kernel stack it was called on.  Any kernel stack of the task is
  * abandoned. */
-void user_return(struct user_context *ctx, long value) __attribute__((noreturn));
+void user_return(struct user_context *ctx, long value)
+    __attribute__((noreturn));
 
 /* AT_HWCAP of the System V ABI on x86_64: CPUID leaf 1 EDX. */
 uint64_t user_hwcap(void);
