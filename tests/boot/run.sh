@@ -183,5 +183,8 @@ build_check build-rejects-missing-mb2 "no Multiboot2 header" \
 # The application's build checks (a malformed ELF refused by elfcheck).
 . tests/boot/app-checks.sh
 
+# The image recipes' own checks (GCE tarball, disk layout, make debug).
+. tests/boot/image-checks.sh
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
