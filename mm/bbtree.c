@@ -105,6 +105,18 @@ static void rebalance(bbtree_t *tree, bbnode_t *n, const bbnode_t *must)
     }
 }
 
+/* Links the leaf `node` at `*link` under `parent` and rebalances. */
+static void attach(bbtree_t *tree, bbnode_t *parent, bbnode_t **link,
+                   bbnode_t *node)
+{
+    node->parent = parent;
+    node->left = node->right = NULL;
+    *link = node;
+    tree->count++;
+    node->height = 0; /* never equal to its pulled height: no early stop */
+    rebalance(tree, node, NULL);
+}
+
 void bbtree_insert(bbtree_t *tree, bbnode_t *node)
 {
     bbnode_t *parent = NULL, **link = &tree->root;
@@ -115,12 +127,24 @@ void bbtree_insert(bbtree_t *tree, bbnode_t *node)
                node->key >= bbnode_end(parent));
         link = node->key < parent->key ? &parent->left : &parent->right;
     }
-    node->parent = parent;
-    node->left = node->right = NULL;
-    *link = node;
-    tree->count++;
-    node->height = 0; /* never equal to its pulled height: no early stop here */
-    rebalance(tree, node, NULL);
+    attach(tree, parent, link, node);
+}
+
+void bbtree_insert_after(bbtree_t *tree, bbnode_t *prev, bbnode_t *node)
+{
+    if (!prev) {
+        bbtree_insert(tree, node);
+        return;
+    }
+    bbnode_t *next = bbtree_next(prev);
+    assert(node->size > 0 && bbnode_end(node) > node->key &&
+           bbnode_end(prev) <= node->key &&
+           (!next || bbnode_end(node) <= next->key));
+    if (!prev->right) {
+        attach(tree, prev, &prev->right, node);
+        return;
+    }
+    attach(tree, next, &next->left, node); /* next: leftmost of prev->right */
 }
 
 void bbtree_remove(bbtree_t *tree, bbnode_t *node)

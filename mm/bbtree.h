@@ -45,6 +45,11 @@ static inline uintptr_t bbnode_end(const bbnode_t *node)
 /* Inserts `node` (key and size set, overlapping nothing in the tree). */
 void bbtree_insert(bbtree_t *tree, bbnode_t *node);
 
+/* Inserts `node` right after `prev` (its in-order predecessor once
+ * inserted; NULL: anywhere, as bbtree_insert) without a walk from the
+ * root: O(1) amortized plus the rebalancing. */
+void bbtree_insert_after(bbtree_t *tree, bbnode_t *prev, bbnode_t *node);
+
 /* Removes `node`, which is in `tree`. */
 void bbtree_remove(bbtree_t *tree, bbnode_t *node);
 

@@ -144,21 +144,55 @@ static vma_t *merge_range(mspace_t *ms, vma_t *first, uintptr_t end)
     return first;
 }
 
-/* Where a new mapping of `length` goes; 0 or -EINVAL/-EEXIST/-ENOMEM. */
+static vma_t *prev_vma(const vma_t *vma)
+{
+    return vma_of(bbtree_prev(&vma->node));
+}
+
+/* The hole at or right after `hint` if `length` fits there: the lowest fit
+ * at or above hint, found without searching the tree.  Sets *prev to the
+ * VMA before it (NULL: unknown). */
+static bool hole_at_hint(mspace_t *ms, uintptr_t hint, size_t length,
+                         uintptr_t *base, vma_t **prev)
+{
+    vma_t *v = first_after(ms, hint);
+    uintptr_t start = hint;
+    *prev = NULL;
+    if (v && vma_base(v) <= hint) {
+        start = vma_end(v);
+        *prev = v;
+        v = next_vma(v);
+    } else if (v) {
+        *prev = prev_vma(v);
+    }
+    uintptr_t end = v ? vma_base(v) : ms->upper_bound;
+    if (end - start < length)
+        return false;
+    *base = start;
+    return true;
+}
+
+/* Where a new mapping of `length` goes (*prev: the VMA before it, NULL if
+ * unknown); 0 or -EINVAL/-EEXIST/-ENOMEM. */
 static int map_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
-                     uintptr_t *base)
+                     uintptr_t *base, vma_t **prev)
 {
     uintptr_t lo = ms->lower_bound, hi = ms->upper_bound;
+    *prev = NULL;
     if (flags & VMA_FIXED) {
         if (address < lo || address > hi - length)
             return -EINVAL;
         vma_t *v = first_after(ms, address);
         if (v && vma_base(v) < address + length)
             return -EEXIST;
+        *prev = v ? prev_vma(v) : NULL;
         *base = address;
         return 0;
     }
     uintptr_t hint = address >= lo && address < hi ? address : lo;
+    if (hole_at_hint(ms, hint, length, base, prev))
+        return 0;
+    *prev = NULL;
     if (bbtree_find_gap(&ms->tree, lo, hi, hint, length, base))
         return 0;
     if (hint > lo && bbtree_find_gap(&ms->tree, lo, hi, lo, length, base))
@@ -196,7 +230,8 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
                       size_t length, struct inode *ino, uint64_t offset,
                       uint64_t limit, int flags, uintptr_t *base)
 {
-    int rc = map_place(ms, address, length, flags, base);
+    vma_t *prev;
+    int rc = map_place(ms, address, length, flags, base, &prev);
     size_t charge = vma_commit_pages(flags, length);
     if (rc == 0 && mm_commit(charge) < 0)
         rc = -ENOMEM;
@@ -213,7 +248,7 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
     vma->offset = offset;
     vma->limit = (flags & VMA_FILE) ? (limit ? offset + limit : UINT64_MAX) : 0;
     vma->flags = flags & ~VMA_REQUEST;
-    bbtree_insert(&ms->tree, &vma->node);
+    bbtree_insert_after(&ms->tree, prev ? &prev->node : NULL, &vma->node);
     vma_account(ms, vma->flags, length, true);
     bool shared_anon = (flags & VMA_SHARED) && !(flags & (VMA_FILE | VMA_PHYS));
     if ((flags & VMA_RESOLVE) || shared_anon) {
@@ -615,6 +650,7 @@ static int clone_pages(mspace_t *parent, vma_t *pv, mspace_t *child, vma_t *cv,
 /* Copies the live VMAs of `parent` into the empty `child`. */
 static int clone_locked(mspace_t *parent, mspace_t *child, bool *downgraded)
 {
+    vma_t *last = NULL; /* appended in order: no walk from the root */
     for (vma_t *v = vma_of(bbtree_first(&parent->tree)); v; v = next_vma(v)) {
         if (v->flags & VMA_DEAD)
             continue;
@@ -627,7 +663,8 @@ static int clone_locked(mspace_t *parent, mspace_t *child, bool *downgraded)
         *c = *v;
         if (c->ino)
             inode_open(c->ino);
-        bbtree_insert(&child->tree, &c->node);
+        bbtree_insert_after(&child->tree, last ? &last->node : NULL, &c->node);
+        last = c;
         vma_account(child, c->flags, c->length, true);
         child->committed += charge;
         if (clone_pages(parent, v, child, c, downgraded) < 0)

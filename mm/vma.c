@@ -81,7 +81,7 @@ void vma_split(mspace_t *mspace, vma_t *vma, uintptr_t at, vma_t *spare)
     if (spare->ino)
         inode_open(spare->ino);
     set_length(mspace, vma, at - vma_base(vma));
-    bbtree_insert(&mspace->tree, &spare->node);
+    bbtree_insert_after(&mspace->tree, &vma->node, &spare->node);
 }
 
 void vma_trim_front(mspace_t *mspace, vma_t *vma, uintptr_t base)

@@ -57,7 +57,16 @@ static void test_random_against_model(void **state)
             span[i] = n;
             nodes[i].key = i * 16;
             nodes[i].size = (size_t)n * 16;
-            bbtree_insert(&tree, &nodes[i]);
+            if (rnd(2)) {
+                bbtree_insert(&tree, &nodes[i]);
+            } else { /* after its predecessor, found the slow way */
+                bbnode_t *next = bbtree_lower(&tree, nodes[i].key);
+                bbnode_t *prev = next ? bbtree_prev(next) : NULL;
+                if (!next)
+                    for (prev = bbtree_first(&tree); prev && bbtree_next(prev);)
+                        prev = bbtree_next(prev);
+                bbtree_insert_after(&tree, prev, &nodes[i]);
+            }
         } else if (used[i] && rnd(3) == 0 && span[i] > 1) {
             span[i]--; /* shrink in place */
             covered[i + span[i]] = false;
@@ -129,7 +138,7 @@ static void test_balance(void **state)
     for (int i = 0; i < N; i++) {
         v[i].key = (uintptr_t)i * 0x2000;
         v[i].size = 0x1000;
-        bbtree_insert(&tree, &v[i]);
+        bbtree_insert_after(&tree, i ? &v[i - 1] : NULL, &v[i]);
     }
     assert_true(tree.root->height <= 25); /* 1.44 log2(1e5) ~ 24 */
     assert_true(tree.root->max_gap == 0x1000);
