@@ -53,7 +53,15 @@ RUN_IMAGE  := $(strip $(if $(filter pvh,$(RUN_MODE)),$(KERNEL_ELF), \
               $(if $(filter gce,$(RUN_FORMAT)),$(GCE_DISK),$(IMAGES))))
 # The top Makefile's ACCEL default only looks at /dev/kvm's permissions;
 # unless the user set ACCEL, ask images/accel.sh whether KVM really works.
-RUN_ACCEL   = $(if $(filter file,$(origin ACCEL)),$(shell images/accel.sh $(BUILD)/accel),$(ACCEL))
+RUN_ACCEL   = $(if $(filter file,$(origin ACCEL)),$(shell images/accel.sh $(BUILD)/accel),$(ACCEL) set by ACCEL=)
+
+# The disk recipe needs sfdisk (Debian's fdisk), not in the top Makefile's
+# DEPS yet: `make deps` (so `make test`, `image`, `run`) installs it too.
+ifndef IMAGES_DEPS_DONE
+deps: images-deps
+endif
+images-deps:
+	@$(MAKE) --no-print-directory deps DEPS=fdisk IMAGES_DEPS_DONE=1
 
 # Rebuild the images when CMDLINE changes: the stamp is rewritten only then.
 $(BUILD)/images/$(APPNAME).cmdline: FORCE
@@ -83,8 +91,8 @@ image: deps
 run: deps
 	@$(if $(RUN_IMAGE),,echo "run: FORMAT=$(FORMAT)? (iso, raw, qcow2, gce)" >&2; exit 2)
 	@$(MAKE) --no-print-directory all $(RUN_IMAGE)
-	@set -- $(RUN_ACCEL); accel=$$1; shift; \
-	 echo "run: accelerator $$accel ($$*), mode $(RUN_MODE), image $(RUN_IMAGE)"; \
+	@verdict='$(RUN_ACCEL)'; accel=$${verdict%% *}; \
+	 echo "run: accelerator $$accel ($${verdict#* }), mode $(RUN_MODE), image $(RUN_IMAGE)"; \
 	 MEM=$(MEM) SMP=$(SMP) ACCEL=$$accel VARS_DIR=$(BUILD) \
 	 images/qemu.sh $(RUN_MODE) $(RUN_IMAGE) '$(CMDLINE)'; status=$$?; \
 	 echo "run: exit status $$status: $$(images/status.sh $$status)" >&2; \
@@ -93,10 +101,10 @@ run: deps
 debug: deps
 	@$(if $(RUN_IMAGE),,echo "debug: FORMAT=$(FORMAT)? (iso, raw, qcow2, gce)" >&2; exit 2)
 	@$(MAKE) --no-print-directory all $(RUN_IMAGE) $(APP_ELF)
-	@set -- $(RUN_ACCEL); \
-	 MEM=$(MEM) SMP=$(SMP) ACCEL=$$1 VARS_DIR=$(BUILD) GDB=$(GDB) \
+	@verdict='$(RUN_ACCEL)'; \
+	 MEM=$(MEM) SMP=$(SMP) ACCEL=$${verdict%% *} VARS_DIR=$(BUILD) GDB=$(GDB) \
 	 GDB_PORT=$(GDB_PORT) GDBFLAGS="$(GDBFLAGS)" \
 	 images/debug.sh $(RUN_MODE) $(RUN_IMAGE) $(KERNEL_ELF) $(APP_ELF) '$(CMDLINE)'
 
-.PHONY: FORCE image debug
+.PHONY: FORCE image debug images-deps
 FORCE:
