@@ -27,18 +27,18 @@
 
 #include "glue.h"
 
-#define SEG_SHIFT   22
-#define SEG_SIZE    (1ul << SEG_SHIFT)
-#define SLOT_SHIFT  16
-#define SLOT_SIZE   (1ul << SLOT_SHIFT)
-#define SLOTS       64
-#define SEG_HDR     12288ul /* slot 0's blocks start here */
-#define PAGE_SIZE   4096ul
-#define MIN_ALIGN   16ul
-#define SMALL_MAX   1024ul        /* sizes served through heap->direct */
-#define LARGE_MAX   (512ul << 10) /* largest size class */
-#define NCLASS      57            /* classes 1..56; 0 unused */
-#define DIRECT      (SMALL_MAX / 16 + 1)
+#define SEG_SHIFT 22
+#define SEG_SIZE (1ul << SEG_SHIFT)
+#define SLOT_SHIFT 16
+#define SLOT_SIZE (1ul << SLOT_SHIFT)
+#define SLOTS 64
+#define SEG_HDR 12288ul /* slot 0's blocks start here */
+#define PAGE_SIZE 4096ul
+#define MIN_ALIGN 16ul
+#define SMALL_MAX 1024ul        /* sizes served through heap->direct */
+#define LARGE_MAX (512ul << 10) /* largest size class */
+#define NCLASS 57               /* classes 1..56; 0 unused */
+#define DIRECT (SMALL_MAX / 16 + 1)
 #define RECIP_SHIFT 42
 /* Memory kept for reuse before it goes back to the kernel: free committed
  * slots and cached huge blocks, each up to heap->retain bytes.  retain
@@ -47,8 +47,8 @@
  * and taking it again is not made to pay page faults and system calls for
  * it every time), but never beyond twice the memory in use (nor
  * RETAIN_MAX): what is kept stays proportionate to the program. */
-#define RETAIN_MIN  (8ul << 20)
-#define RETAIN_MAX  (256ul << 20)
+#define RETAIN_MIN (8ul << 20)
+#define RETAIN_MAX (256ul << 20)
 #define RELEASE_QUIET_CYCLES (1ull << 28)
 #define HUGE_CACHE_N 64
 
@@ -63,41 +63,41 @@ struct heap;
 
 typedef struct page {
     /* First cache line: everything malloc's and free's fast paths read. */
-    block_t *free;          /* (o) blocks ready for malloc */
-    block_t *local_free;    /* (o) blocks freed since the last collect */
-    uint8_t *start;         /* (c) first block */
-    struct heap *heap;      /* (c) owner; NULL while the span is free */
-    uint64_t recip;         /* (c) ceil(2^42 / bsize): index without div */
-    uint32_t used;          /* (o) blocks handed out */
-    uint32_t capacity;      /* (o) blocks carved from the area */
-    uint32_t bsize;         /* (c) block size; 0 while the span is free */
-    uint8_t in_full;        /* (o) off the queue: no free block left */
-    uint8_t has_aligned;    /* (o) holds memalign'd interior pointers */
-    uint8_t is_zero;        /* (c) the area was all zero when carved */
-    uint8_t free_is_zero;   /* (o) `free` holds only untouched blocks */
+    block_t *free;        /* (o) blocks ready for malloc */
+    block_t *local_free;  /* (o) blocks freed since the last collect */
+    uint8_t *start;       /* (c) first block */
+    struct heap *heap;    /* (c) owner; NULL while the span is free */
+    uint64_t recip;       /* (c) ceil(2^42 / bsize): index without div */
+    uint32_t used;        /* (o) blocks handed out */
+    uint32_t capacity;    /* (o) blocks carved from the area */
+    uint32_t bsize;       /* (c) block size; 0 while the span is free */
+    uint8_t in_full;      /* (o) off the queue: no free block left */
+    uint8_t has_aligned;  /* (o) holds memalign'd interior pointers */
+    uint8_t is_zero;      /* (c) the area was all zero when carved */
+    uint8_t free_is_zero; /* (o) `free` holds only untouched blocks */
     /* Second line: the slow paths. */
-    struct page *next, *prev; /* (o) in the owner's class queue */
-    uint32_t reserved;      /* (c) blocks that fit in the area */
+    struct page *next, *prev;  /* (o) in the owner's class queue */
+    uint32_t reserved;         /* (c) blocks that fit in the area */
     uint8_t cls, slots, index; /* (c) class, span length, first slot */
 } __attribute__((aligned(64))) page_t;
 
 typedef struct segment {
-    uint64_t free_mask;      /* (o) slots in no span */
-    uint64_t committed_mask; /* (o) slots with rights RW */
-    uint64_t dirty_mask;     /* (o) slots that may hold non-zero bytes */
-    struct heap *heap;       /* (c) owner */
-    struct segment *next;    /* (o) in the owner's list */
+    uint64_t free_mask;       /* (o) slots in no span */
+    uint64_t committed_mask;  /* (o) slots with rights RW */
+    uint64_t dirty_mask;      /* (o) slots that may hold non-zero bytes */
+    struct heap *heap;        /* (c) owner */
+    struct segment *next;     /* (o) in the owner's list */
     uint8_t slot_head[SLOTS]; /* (o) slot -> first slot of its span */
-    page_t pages[SLOTS];     /* (o) indexed by the first slot of a span */
+    page_t pages[SLOTS];      /* (o) indexed by the first slot of a span */
 } segment_t;
 
 typedef struct huge {
-    uint8_t *base;      /* (c) the block, SEG_SIZE-aligned */
-    size_t len;         /* (o) bytes accessible (RW) from base */
-    size_t reserve;     /* (o) bytes reserved from base (>= len) */
-    struct heap *heap;  /* (c) owner */
-    struct huge *next;  /* (o) in the owner's cache */
-    bool cached;        /* (o) freed, kept for reuse */
+    uint8_t *base;     /* (c) the block, SEG_SIZE-aligned */
+    size_t len;        /* (o) bytes accessible (RW) from base */
+    size_t reserve;    /* (o) bytes reserved from base (>= len) */
+    struct heap *heap; /* (c) owner */
+    struct huge *next; /* (o) in the owner's cache */
+    bool cached;       /* (o) freed, kept for reuse */
 } huge_t;
 
 typedef struct pageq {
@@ -105,19 +105,19 @@ typedef struct pageq {
 } pageq_t;
 
 typedef struct heap {
-    uintptr_t cookie;         /* (c) secret of the check words */
-    page_t *direct[DIRECT];   /* (o) size/16 -> page to allocate from */
-    pageq_t queues[NCLASS];   /* (o) pages with free blocks, per class */
-    segment_t *segments;      /* (o) */
-    uintptr_t map_low;        /* (o) lowest chunk-aligned mapping so far */
-    size_t free_committed;    /* (o) bytes of free committed slots */
-    size_t retain;            /* (o) bytes of each kind kept for reuse */
-    size_t in_use;            /* (o) bytes of spans and live huge blocks */
-    uint64_t last_release;    /* (o) TSC of the last release */
-    huge_t *huge_cache;       /* (o) freed huge blocks, newest first */
-    size_t huge_cached;       /* (o) their bytes */
-    unsigned huge_count;      /* (o) their number */
-    block_t *delayed;         /* (a) blocks freed by other threads */
+    uintptr_t cookie;       /* (c) secret of the check words */
+    page_t *direct[DIRECT]; /* (o) size/16 -> page to allocate from */
+    pageq_t queues[NCLASS]; /* (o) pages with free blocks, per class */
+    segment_t *segments;    /* (o) */
+    uintptr_t map_low;      /* (o) lowest chunk-aligned mapping so far */
+    size_t free_committed;  /* (o) bytes of free committed slots */
+    size_t retain;          /* (o) bytes of each kind kept for reuse */
+    size_t in_use;          /* (o) bytes of spans and live huge blocks */
+    uint64_t last_release;  /* (o) TSC of the last release */
+    huge_t *huge_cache;     /* (o) freed huge blocks, newest first */
+    size_t huge_cached;     /* (o) their bytes */
+    unsigned huge_count;    /* (o) their number */
+    block_t *delayed;       /* (a) blocks freed by other threads */
 } heap_t;
 
 /* ---- size classes ------------------------------------------------- */
@@ -159,12 +159,12 @@ static inline unsigned class_slots(unsigned c)
 /* ---- chunk map (chunkmap.c) ---------------------------------------- */
 
 #define CHUNK_BITS (47 - SEG_SHIFT)
-#define LEAF_BITS  13
-#define LEAF_MASK  ((1ul << LEAF_BITS) - 1)
+#define LEAF_BITS 13
+#define LEAF_MASK ((1ul << LEAF_BITS) - 1)
 
 extern uintptr_t *chunkmap_root[1ul << (CHUNK_BITS - LEAF_BITS)];
 
-#define TAG_HUGE    1ul /* tag = huge descriptor | TAG_HUGE */
+#define TAG_HUGE 1ul    /* tag = huge descriptor | TAG_HUGE */
 #define TAG_SEGMENT 2ul /* tag = segment | TAG_SEGMENT */
 
 /* Owner tag of the chunk holding p: a segment | TAG_SEGMENT, a huge
@@ -174,10 +174,9 @@ static inline uintptr_t chunkmap_get(const void *p)
     uintptr_t k = (uintptr_t)p >> SEG_SHIFT;
     if (unlikely(k >> CHUNK_BITS))
         return 0;
-    uintptr_t *leaf = __atomic_load_n(&chunkmap_root[k >> LEAF_BITS],
-                                      __ATOMIC_ACQUIRE);
-    return leaf ? __atomic_load_n(&leaf[k & LEAF_MASK], __ATOMIC_RELAXED)
-                : 0;
+    uintptr_t *leaf =
+        __atomic_load_n(&chunkmap_root[k >> LEAF_BITS], __ATOMIC_ACQUIRE);
+    return leaf ? __atomic_load_n(&leaf[k & LEAF_MASK], __ATOMIC_RELAXED) : 0;
 }
 
 /* Records `tag` as owner of the chunk at `base` (chunk-aligned); returns 0
@@ -248,6 +247,12 @@ void segment_span_free(heap_t *h, page_t *pg);
  * segments beyond one; returns the bytes given back. */
 size_t segment_release_free(heap_t *h);
 
+/* Page (span descriptor) of segment s that covers address p. */
+static inline page_t *segment_page_of(segment_t *s, const void *p)
+{
+    return &s->pages[s->slot_head[((uintptr_t)p >> SLOT_SHIFT) & (SLOTS - 1)]];
+}
+
 /* Segment that holds page descriptor pg. */
 static inline segment_t *segment_of_page(const page_t *pg)
 {
@@ -259,8 +264,7 @@ static inline segment_t *segment_of_page(const page_t *pg)
 /* Allocates n bytes (n > 0, n <= PTRDIFF_MAX) in their own mapping,
  * aligned to max(align, SEG_SIZE), with `reserve` bytes of address space
  * for in-place growth; zeroed if `zero`.  NULL when out of memory. */
-void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
-                 bool zero);
+void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve, bool zero);
 
 /* Frees huge block d (owned by h): caches it or unmaps it. */
 void huge_free(heap_t *h, huge_t *d);

@@ -2,9 +2,9 @@
  * libc-shim/glue.h - everything the allocator needs from its environment:
  * raw system calls (they return -errno and never touch errno, so errno is
  * preserved across every kernel call by construction), the fatal error
- * path, a cheap entropy source, atomics and branch hints.  Nothing else in
- * libc-shim talks to the kernel or to libc directly except through here
- * and through the mspace binding (mspace.h) built on it.
+ * path, a cheap entropy source and branch hints.  Nothing else in
+ * libc-shim talks to the kernel except through here and through the
+ * mspace binding (mspace.h) built on it.
  */
 #ifndef SHIM_GLUE_H
 #define SHIM_GLUE_H
@@ -12,15 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define likely(x)   __builtin_expect(!!(x), 1)
+#define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
-#define slow_path   __attribute__((noinline, cold))
+#define slow_path __attribute__((noinline, cold))
 
 /* Linux x86_64 system call numbers used by the shim (public ABI). */
-#define GLUE_SYS_WRITE    1
-#define GLUE_SYS_MMAP     9
+#define GLUE_SYS_WRITE 1
+#define GLUE_SYS_MMAP 9
 #define GLUE_SYS_MPROTECT 10
-#define GLUE_SYS_MUNMAP   11
+#define GLUE_SYS_MUNMAP 11
 
 /* Issues system call `nr` with up to six arguments; returns the raw
  * result (a negative errno on failure).  errno is not touched. */
@@ -54,8 +54,5 @@ static inline uint64_t glue_entropy(const void *salt)
  * for heap corruption and misuse by the caller: never returns. */
 __attribute__((noreturn, cold)) void glue_fatal(const char *what,
                                                 const void *ptr);
-
-#define atomic_load_acq(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define atomic_store_rel(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 #endif

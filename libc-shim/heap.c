@@ -79,8 +79,7 @@ void heap_note_release(heap_t *h)
 void *heap_map(heap_t *h, size_t len, int prot, size_t align)
 {
     size_t span = (len + align - 1) & ~(align - 1);
-    uintptr_t hint = h->map_low > span ? (h->map_low - span) & ~(align - 1)
-                                       : 0;
+    uintptr_t hint = h->map_low > span ? (h->map_low - span) & ~(align - 1) : 0;
     void *m = mspace_map((void *)hint, len, prot, MSPACE_HEAP, align);
     if (!mspace_failed(m) && (!h->map_low || (uintptr_t)m < h->map_low))
         h->map_low = (uintptr_t)m;

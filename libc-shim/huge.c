@@ -45,8 +45,8 @@ static huge_t *cache_take(heap_t *h, size_t len, size_t align, bool growing)
         if (d->reserve < len || (!growing && d->len / 2 > len) ||
             ((uintptr_t)d->base & (align - 1)))
             continue;
-        if (!best || (growing ? d->reserve > (*best)->reserve
-                              : d->len < (*best)->len))
+        if (!best ||
+            (growing ? d->reserve > (*best)->reserve : d->len < (*best)->len))
             best = link;
     }
     if (!best)
@@ -65,8 +65,7 @@ static huge_t *cache_take(heap_t *h, size_t len, size_t align, bool growing)
     return d;
 }
 
-void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve,
-                 bool zero)
+void *huge_alloc(heap_t *h, size_t n, size_t align, size_t reserve, bool zero)
 {
     size_t len = huge_round(n);
     if (align < SEG_SIZE)

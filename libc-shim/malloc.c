@@ -130,12 +130,10 @@ void *API(calloc)(size_t count, size_t size)
  * allocator did not hand out); *pgp receives its page. */
 static block_t *gate_block(segment_t *s, void *p, page_t **pgp)
 {
-    page_t *pg = &s->pages[s->slot_head[((uintptr_t)p >> SLOT_SHIFT) &
-                                        (SLOTS - 1)]];
+    page_t *pg = segment_page_of(s, p);
     uintptr_t diff = (uintptr_t)p - (uintptr_t)pg->start;
     uintptr_t idx = (diff * pg->recip) >> RECIP_SHIFT;
-    if (!pg->heap || (uintptr_t)p < (uintptr_t)pg->start ||
-        idx >= pg->capacity)
+    if (!pg->heap || (uintptr_t)p < (uintptr_t)pg->start || idx >= pg->capacity)
         glue_fatal("invalid pointer (not allocated, or freed)", p);
     block_t *b = (block_t *)(pg->start + idx * pg->bsize);
     if ((void *)b != p && !pg->has_aligned)
@@ -229,8 +227,7 @@ void API(free)(void *p)
     uintptr_t seg = (uintptr_t)p & ~(SEG_SIZE - 1);
     if (likely(tag == (seg | TAG_SEGMENT))) {
         segment_t *s = (segment_t *)seg;
-        page_t *pg = &s->pages[s->slot_head[((uintptr_t)p >> SLOT_SHIFT) &
-                                            (SLOTS - 1)]];
+        page_t *pg = segment_page_of(s, p);
         uintptr_t diff = (uintptr_t)p - (uintptr_t)pg->start;
         uintptr_t idx = (diff * pg->recip) >> RECIP_SHIFT;
         /* diff < 4 MiB gives the exact quotient; a pointer below start
@@ -269,8 +266,7 @@ static void *realloc_move(heap_t *h, void *p, size_t have, size_t n)
             return fail_nomem();
         /* A block that grows past the classes will likely grow again:
          * reserve twice the room so it can grow in place. */
-        q = huge_alloc_or_trim(h, n, 0, n < PTRDIFF_MAX / 2 ? 2 * n : n,
-                               false);
+        q = huge_alloc_or_trim(h, n, 0, n < PTRDIFF_MAX / 2 ? 2 * n : n, false);
         if (!q)
             return NULL;
     } else if (!(q = API(malloc)(n))) {
@@ -326,8 +322,7 @@ static void *alloc_aligned(size_t align, size_t n)
         uint8_t *p = (uint8_t *)(((uintptr_t)b + align - 1) & ~(align - 1));
         if (p != b) {
             segment_t *s = (segment_t *)(chunkmap_get(b) & ~TAG_SEGMENT);
-            s->pages[s->slot_head[((uintptr_t)b >> SLOT_SHIFT) & (SLOTS - 1)]]
-                .has_aligned = 1;
+            segment_page_of(s, b)->has_aligned = 1;
         }
         return p;
     }

@@ -18,7 +18,7 @@
 
 enum { MODE_PROBE, MODE_NATIVE, MODE_LINUX };
 
-static int mode = MODE_PROBE; /* (a) which kernel serves us */
+static int mode = MODE_PROBE;      /* (a) which kernel serves us */
 static struct mspace_stats counts; /* (a) */
 
 static void count(unsigned long *counter)
@@ -100,9 +100,8 @@ void *mspace_map(void *hint, size_t len, int prot, int flags, size_t align)
 {
     long r;
     uintptr_t h = (uintptr_t)hint;
-    if (bad_range(flags & MSPACE_FIXED ? h : 0, len) ||
-        (align & (align - 1)) || ((flags & MSPACE_FIXED) && align > PAGE &&
-                                  (h & (align - 1))))
+    if (bad_range(flags & MSPACE_FIXED ? h : 0, len) || (align & (align - 1)) ||
+        ((flags & MSPACE_FIXED) && align > PAGE && (h & (align - 1))))
         return (void *)(long)-EINVAL;
     if (!native_call(MSPACE_SYS_MAP, h, len, prot, flags, align, &r))
         r = linux_map(h & ~(PAGE - 1), len, prot, flags, align);
@@ -144,8 +143,7 @@ int mspace_release(void *addr, size_t len)
         /* Replacing the range with a fresh reservation drops its pages
          * and its commitment in one call. */
         r = linux_mmap((uintptr_t)addr, len, PROT_NONE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-                           MAP_FIXED);
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED);
         if (r >= 0)
             r = 0;
     }

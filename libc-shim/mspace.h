@@ -6,10 +6,10 @@
  * that Linux answers -ENOSYS):
  *
  *   nr    call                                   rdi    rsi  rdx   r10    r8
- *   1000  mspace_map(hint, len, prot, flags, align) hint  len  prot  flags  align
- *   1001  mspace_unmap(addr, len)                  addr   len
- *   1002  mspace_protect(addr, len, prot)          addr   len  prot
- *   1003  mspace_release(addr, len)                addr   len
+ *   1000  mspace_map(hint, len, prot, flags, align) hint  len  prot  flags
+ * align 1001  mspace_unmap(addr, len)                  addr   len 1002
+ * mspace_protect(addr, len, prot)          addr   len  prot 1003
+ * mspace_release(addr, len)                addr   len
  *
  *   Return value in rax: map returns the address of the new area, the
  *   others 0; every failure is a negated Linux errno (-EINVAL, -ENOMEM,
@@ -41,14 +41,14 @@
 
 #include <stddef.h>
 
-#define MSPACE_SYS_MAP     1000
-#define MSPACE_SYS_UNMAP   1001
+#define MSPACE_SYS_MAP 1000
+#define MSPACE_SYS_UNMAP 1001
 #define MSPACE_SYS_PROTECT 1002
 #define MSPACE_SYS_RELEASE 1003
 
-#define MSPACE_FIXED    0x1
-#define MSPACE_HEAP     0x2
-#define MSPACE_STACK    0x4
+#define MSPACE_FIXED 0x1
+#define MSPACE_HEAP 0x2
+#define MSPACE_STACK 0x4
 #define MSPACE_POPULATE 0x8
 
 /* Maps `len` bytes with rights `prot` near `hint` (at it with

@@ -103,8 +103,8 @@ void segment_span_free(heap_t *h, page_t *pg)
     pg->bsize = 0;
     s->free_mask |= run_mask(pg->index, pg->slots);
     h->in_use -= (size_t)pg->slots << SLOT_SHIFT;
-    h->free_committed += ((size_t)pg->slots << SLOT_SHIFT) -
-                         (pg->index == 0 ? SEG_HDR : 0);
+    h->free_committed +=
+        ((size_t)pg->slots << SLOT_SHIFT) - (pg->index == 0 ? SEG_HDR : 0);
     if (h->free_committed > h->retain)
         heap_release(h);
 }
@@ -138,8 +138,7 @@ size_t segment_release_free(heap_t *h)
     size_t free_committed = 0, released = 0;
     for (segment_t **link = &h->segments; *link;) {
         segment_t *s = *link;
-        if (s->free_mask == ~0ull && kept_empty &&
-            chunkmap_set(s, 0) == 0) {
+        if (s->free_mask == ~0ull && kept_empty && chunkmap_set(s, 0) == 0) {
             *link = s->next;
             mspace_unmap(s, SEG_SIZE);
             released += SEG_SIZE;

@@ -286,8 +286,7 @@ static void expect_abort(void (*fn)(void), const char *message,
     }
     pid_t pid = fork();
     if (pid < 0) {
-        printf("ok - malloctest: %s # SKIP fork: %s\n", name,
-               strerror(errno));
+        printf("ok - malloctest: %s # SKIP fork: %s\n", name, strerror(errno));
         close(fds[0]);
         close(fds[1]);
         return;

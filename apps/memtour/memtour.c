@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define PAGE   4096ul
+#define PAGE 4096ul
 #define WINDOW 16 /* pages */
 
 static int failures;
@@ -56,7 +56,7 @@ static void step(const char *name, uint8_t *base, const char *want)
     printf("== %s\n", name);
     int ok = window_rights(base, rights) == 0;
     for (int i = 0; ok && i < WINDOW; i++) {
-        const char *expect = want[i] == 'n' ? "---p"
+        const char *expect = want[i] == 'n'   ? "---p"
                              : want[i] == 'r' ? "r--p"
                              : want[i] == 'w' ? "rw-p"
                                               : "";

@@ -231,8 +231,8 @@ static void test_errno_preserved(void **state)
 static void test_alignment_all(void **state)
 {
     (void)state;
-    static const size_t sizes[] = {0, 1, 15, 16, 100, 4095, 4096, 70000,
-                                   600000, 3u << 20};
+    static const size_t sizes[] = {0,    1,    15,    16,     100,
+                                   4095, 4096, 70000, 600000, 3u << 20};
     for (size_t align = 1; align <= (8u << 20); align <<= 1) {
         for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
             unsigned char *p = shim_memalign(align, sizes[i]);

@@ -206,15 +206,14 @@ static const struct {
     const char *name;
     uint64_t (*run)(void);
 } workloads[] = {
-    {"churn", churn}, {"mixed", mixed},   {"growth", growth},
+    {"churn", churn},   {"mixed", mixed}, {"growth", growth},
     {"larson", larson}, {"large", large},
 };
 
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: %s churn|mixed|growth|larson|large\n",
-                argv[0]);
+        fprintf(stderr, "usage: %s churn|mixed|growth|larson|large\n", argv[0]);
         return 2;
     }
     for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
@@ -225,8 +224,8 @@ int main(int argc, char **argv)
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
         uint64_t sum = workloads[i].run();
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
-        long long ns = (t1.tv_sec - t0.tv_sec) * 1000000000ll +
-                       (t1.tv_nsec - t0.tv_nsec);
+        long long ns =
+            (t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         printf("%s %lld %llu %ld\n", argv[1], ns, (unsigned long long)sum,
