@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -468,6 +469,50 @@ static void test_cross_thread_free(void **state)
     }
 }
 
+/* A producer allocates while a consumer frees its blocks concurrently:
+ * the consumer's frees race with the producer draining them. */
+enum { RING = 1024, PRODUCED = 300000 };
+static void *ring[RING];
+static unsigned ring_head, ring_tail; /* (a) */
+
+static void *consume(void *arg)
+{
+    (void)arg;
+    for (unsigned got = 0; got < PRODUCED;) {
+        unsigned tail = __atomic_load_n(&ring_tail, __ATOMIC_ACQUIRE);
+        if (ring_head == tail) {
+            sched_yield();
+            continue;
+        }
+        unsigned char *p = ring[ring_head % RING];
+        if (p[0] != (unsigned char)got)
+            fail_msg("block %u corrupted", got);
+        shim_free(p);
+        __atomic_store_n(&ring_head, ring_head + 1, __ATOMIC_RELEASE);
+        got++;
+    }
+    return NULL;
+}
+
+static void test_concurrent_producer_consumer(void **state)
+{
+    (void)state;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, consume, NULL), 0);
+    for (unsigned i = 0; i < PRODUCED; i++) {
+        unsigned char *p = shim_malloc(16 + i % 2000);
+        p[0] = (unsigned char)i;
+        void *own = shim_malloc(i % 300); /* the producer's own churn */
+        shim_free(own);
+        while (ring_tail - __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE) ==
+               RING)
+            sched_yield();
+        ring[ring_tail % RING] = p;
+        __atomic_store_n(&ring_tail, ring_tail + 1, __ATOMIC_RELEASE);
+    }
+    assert_int_equal(pthread_join(t, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_trim_when_refused),
         cmocka_unit_test(test_misuse_aborts),
         cmocka_unit_test(test_cross_thread_free),
+        cmocka_unit_test(test_concurrent_producer_consumer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
