@@ -91,7 +91,8 @@ include tests/bench/build.mk
 # ---- Debian packages ----------------------------------------------------
 DEPS := gcc make binutils qemu-system-x86 qemu-utils grub-pc-bin \
         grub-efi-amd64-bin grub-common xorriso mtools ovmf musl-tools \
-        musl-dev libcmocka-dev clang libclang-rt-14-dev gdb
+        musl-dev libcmocka-dev clang libclang-rt-14-dev gdb \
+        libjemalloc-dev libmimalloc-dev
 
 deps:
 	@missing=$$(for p in $(DEPS); do \
