@@ -1,18 +1,10 @@
-/*
- * ramfs.c - read-only files from the image (see ramfs.h).  A cpio newc
- * member is a 110-byte ASCII header ("070701" and 13 fields of 8 hex
- * digits), the NUL-terminated name, padding to 4 bytes, the data, padding
- * to 4 bytes; "TRAILER!!!" ends the archive.
- */
+/* ramfs.c - read-only files from the image (see ramfs.h). */
 #include <errno.h>
 #include <string.h>
 
+#include "unikernel/cpio.h"
 #include "unikernel/fd.h"
 #include "unikernel/ramfs.h"
-
-#define CPIO_HEADER 110
-#define CPIO_MODE_TYPE 0170000
-#define CPIO_MODE_REG 0100000
 
 struct ramfs_file {
     const char *path; /* without leading "/" or "./" */
@@ -21,27 +13,6 @@ struct ramfs_file {
 
 static struct ramfs_file files[RAMFS_MAX_FILES];
 static int nfiles;
-
-/* Field `i` (0 = c_ino) of a newc header: its value, or -1 if not hex. */
-static long cpio_field(const char *h, int i)
-{
-    long v = 0;
-    for (const char *p = h + 6 + 8 * i; p < h + 14 + 8 * i; p++) {
-        int d = *p >= '0' && *p <= '9'   ? *p - '0'
-                : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
-                : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
-                                         : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-static size_t align4(size_t n)
-{
-    return (n + 3) & ~(size_t)3;
-}
 
 /* Skips the leading "/" and "./" of a path. */
 static const char *path_strip(const char *p)
@@ -68,38 +39,21 @@ inode_t *ramfs_add(const char *path, const void *data, size_t size)
     return ino;
 }
 
+/* Adds one member of the archive when it is a regular file. */
+static int add_member(const char *name, const void *data, size_t size,
+                      unsigned mode, void *arg)
+{
+    (void)arg;
+    if ((mode & CPIO_MODE_TYPE) != CPIO_MODE_REG)
+        return 0; /* directories are implied by the paths */
+    if (nfiles == RAMFS_MAX_FILES)
+        return -ENOSPC;
+    return ramfs_add(name, data, size) ? 0 : -ENOMEM;
+}
+
 int ramfs_load_cpio(const void *data, size_t size)
 {
-    const char *base = data;
-    size_t at = 0;
-    while (size - at >= CPIO_HEADER) {
-        const char *h = base + at;
-        if (memcmp(h, "070701", 6) != 0)
-            return -EINVAL;
-        long mode = cpio_field(h, 1), fsize = cpio_field(h, 6);
-        long nsize = cpio_field(h, 11);
-        if (mode < 0 || fsize < 0 || nsize < 1)
-            return -EINVAL;
-        size_t name_at = at + CPIO_HEADER;
-        if ((size_t)nsize > size - name_at)
-            return -EINVAL;
-        const char *name = base + name_at;
-        if (name[nsize - 1] != '\0')
-            return -EINVAL;
-        size_t data_at = align4(name_at + (size_t)nsize);
-        if (strcmp(name, "TRAILER!!!") == 0)
-            return 0;
-        if (data_at > size || (size_t)fsize > size - data_at)
-            return -EINVAL;
-        if ((mode & CPIO_MODE_TYPE) == CPIO_MODE_REG) {
-            if (nfiles == RAMFS_MAX_FILES)
-                return -ENOSPC;
-            if (!ramfs_add(name, base + data_at, (size_t)fsize))
-                return -ENOMEM;
-        }
-        at = align4(data_at + (size_t)fsize);
-    }
-    return at == size ? 0 : -EINVAL;
+    return cpio_walk(data, size, add_member, NULL);
 }
 
 /* True when `path` (stripped) names the root directory. */

@@ -14,7 +14,8 @@
 #        (relinked from the same objects; see TASK_TEST_KERNELS below).
 
 KERNEL_SRCS += unikernel/task.c unikernel/exec.c unikernel/fd.c \
-               unikernel/ramfs.c unikernel/procfs.c unikernel/usercopy.c \
+               unikernel/ramfs.c unikernel/cpio.c unikernel/procfs.c \
+               unikernel/usercopy.c \
                unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
                unikernel/sys_mm.c unikernel/sys_misc.c unikernel/elf.c \
                unikernel/embed.S arch/x86_64/syscall.S arch/x86_64/user.c \
@@ -94,3 +95,7 @@ $(foreach a,$(notdir $(patsubst %/,%,$(wildcard apps/abi_*/))),\
   $(eval $(call test_kernel,$(a),$(BUILD)/apps/$(a).elf,,$(wildcard apps/$(a)/*.txt))))
 
 TEST_BUILD += $(TASK_TEST_KERNELS)
+
+# The archive reader is portable: tested and fuzzed on the host.
+$(eval $(call unit_test,test_cpio,tests/unit/test_cpio.c unikernel/cpio.c))
+$(eval $(call fuzz_target,fuzz_cpio,tests/fuzz/fuzz_cpio.c unikernel/cpio.c))
