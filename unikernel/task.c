@@ -151,3 +151,13 @@ void task_crash(const char *what, uintptr_t rip)
     task_end(-1);
     __builtin_unreachable();
 }
+
+void task_kill(int sig)
+{
+    task_t *t = current;
+    assert(t);
+    kprintf("task %d (%s) killed by signal %d%s\n", t->id, t->name, sig,
+            sig == 6 ? " (SIGABRT)" : "");
+    task_end(-1);
+    __builtin_unreachable();
+}

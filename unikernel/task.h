@@ -78,6 +78,10 @@ bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user);
 /* Kills the current task for exception `what` at `rip` (ring 3). */
 void task_crash(const char *what, uintptr_t rip) __attribute__((noreturn));
 
+/* Kills the current task for signal `sig` sent to itself: with no
+ * delivery yet, every signal acts as its default, fatal action. */
+void task_kill(int sig) __attribute__((noreturn));
+
 /* Loads the embedded application with the arguments and environment of
  * `cl` and runs it to its end; returns the kernel exit status (see above).
  * Prints the application's exit status. */
