@@ -183,6 +183,7 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
         kprintf("app: %s: out of memory for the task\n", name);
         return KEXIT_APP_LOAD;
     }
+    t->exe = path;
     struct startup st = {0};
     startup_args(&st, cl, name);
     task_switch(t); /* the start-up stack is written through usercopy */

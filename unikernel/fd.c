@@ -2,6 +2,7 @@
  * fd.c - descriptor tables and the console file (descriptors 0-2: writes
  * go to the serial console, reads see end of file, TIOCGWINSZ answers).
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -55,6 +56,17 @@ int fd_install(task_t *t, struct file *f)
         }
     file_put(f);
     return -EMFILE;
+}
+
+int fd_install_at(task_t *t, int fd, struct file *f)
+{
+    assert(fd >= 0 && fd < TASK_FDS);
+    f->refs++;
+    struct file *old = t->fds[fd];
+    t->fds[fd] = f;
+    if (old)
+        file_put(old);
+    return fd;
 }
 
 int fd_close(task_t *t, int fd)

@@ -71,6 +71,10 @@ struct file *fd_get(task_t *task, int fd);
  * descriptor: the descriptor, or -EMFILE (the reference is dropped). */
 int fd_install(task_t *task, struct file *f);
 
+/* Makes descriptor `fd` (< TASK_FDS) refer to `f` too (one more reference),
+ * closing what it referred to.  Returns fd. */
+int fd_install_at(task_t *task, int fd, struct file *f);
+
 /* Closes descriptor `fd`: 0 or -EBADF. */
 int fd_close(task_t *task, int fd);
 

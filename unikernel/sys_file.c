@@ -18,6 +18,7 @@
 #define O_ACCMODE 3
 #define O_CREAT 0100
 #define O_DIRECTORY 0200000
+#define O_CLOEXEC 02000000
 #define F_GETFD 1
 #define F_SETFD 2
 #define F_GETFL 3
@@ -296,4 +297,88 @@ long sys_fcntl(const long *a)
     default:
         return -EINVAL;
     }
+}
+
+long sys_dup(const long *a)
+{
+    struct file *f = file_of(a[0]);
+    if (!f)
+        return -EBADF;
+    f->refs++;
+    return fd_install(task_current(), f);
+}
+
+/* dup2 and dup3 once the arguments are checked. */
+static long dup_to(long old, long new)
+{
+    struct file *f = file_of(old);
+    if (!f || new < 0 || new >= TASK_FDS)
+        return -EBADF;
+    return old == new ? new : fd_install_at(task_current(), (int)new, f);
+}
+
+long sys_dup2(const long *a)
+{
+    return dup_to(a[0], a[1]);
+}
+
+long sys_dup3(const long *a)
+{
+    if (a[0] == a[1] || (a[2] & ~O_CLOEXEC))
+        return -EINVAL;
+    return dup_to(a[0], a[1]);
+}
+
+long sys_getcwd(const long *a)
+{
+    if ((size_t)a[1] < 2)
+        return -ERANGE;
+    return copy_to_user((void *)a[0], "/", 2) < 0 ? -EFAULT : 2;
+}
+
+/* readlink of `path`: /proc/self/exe is the only symbolic link. */
+static long readlink_path(const char *path, long ubuf, long size)
+{
+    if (size <= 0)
+        return -EINVAL;
+    task_t *t = task_current();
+    if (strcmp(path, "/proc/self/exe") == 0) {
+        size_t n = strlen(t->exe);
+        if (n > (size_t)size)
+            n = (size_t)size;
+        return copy_to_user((void *)ubuf, t->exe, n) < 0 ? -EFAULT : (long)n;
+    }
+    int err = 0;
+    struct file *f =
+        procfs_owns(path) ? procfs_open(t, path, &err) : ramfs_open(path, &err);
+    if (!f)
+        return err;
+    file_put(f);
+    return -EINVAL; /* it exists and is not a link */
+}
+
+long sys_readlink(const long *a)
+{
+    char path[RAMFS_PATH_MAX];
+    long rc = get_path(path, a[0]);
+    return rc < 0 ? rc : readlink_path(path, a[1], a[2]);
+}
+
+long sys_readlinkat(const long *a)
+{
+    char path[RAMFS_PATH_MAX];
+    long rc = get_path(path, a[1]);
+    if (rc < 0)
+        return rc;
+    if (path[0] != '/' && (int)a[0] != AT_FDCWD)
+        return file_of(a[0]) ? -ENOTDIR : -EBADF;
+    return readlink_path(path, a[2], a[3]);
+}
+
+long sys_umask(const long *a)
+{
+    task_t *t = task_current();
+    int old = t->umask;
+    t->umask = (int)(a[0] & 0777);
+    return old;
 }

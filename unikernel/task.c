@@ -30,6 +30,8 @@ task_t *task_create(const char *name)
         return NULL;
     t->name = name;
     t->exit_code = -1;
+    t->umask = 022;
+    t->altstack[1] = 2; /* SS_DISABLE */
     t->mspace = mspace_create();
     t->kstack_top = (uintptr_t)kmap_stack(TASK_KSTACK_SIZE);
     if (!t->mspace || !t->kstack_top || fd_open_console(t) < 0) {

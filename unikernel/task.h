@@ -42,7 +42,10 @@ typedef struct task {
     uintptr_t clear_child_tid;  /* (t) set_tid_address */
     struct task_sigaction sig[TASK_SIGNALS]; /* (t) recorded, not delivered */
     uint64_t sigmask;                        /* (t) blocked signals */
-    int exit_code;           /* (t) exit_group status, or -1: killed */
+    uint64_t altstack[3]; /* (t) sigaltstack: sp, flags, size (recorded) */
+    const char *exe;      /* (c) path of the program (/proc/self/exe) */
+    int umask;            /* (t) file mode creation mask (nothing is created) */
+    int exit_code;        /* (t) exit_group status, or -1: killed */
     struct user_context ctx; /* (t) kernel context of task_run */
     struct user_fpu fpu;     /* (t) FPU/SSE state while not running */
 } task_t;

@@ -49,6 +49,9 @@ endef
 
 $(eval $(call embed_rules,$(EMBED_DIR),$(EMBED_ELF),$(EMBED_NAME),$(ELF_NOCHECK),$(FILES)))
 
+.PHONY: FORCE
+FORCE:
+
 # The kernel's generic object rule would build embed.o from embed.S alone.
 $(BUILD)/kernel/unikernel/embed.o: $(EMBED_DIR)/embed.o
 	@mkdir -p $(dir $@)
