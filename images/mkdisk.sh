@@ -16,7 +16,8 @@ set -euo pipefail
 kernel=$1 out=$2 size_mib=$3 cmdline=${4:-}
 here=$(dirname "$0")
 pc=/usr/lib/grub/i386-pc efi=/usr/lib/grub/x86_64-efi
-for need in "$pc/boot.img" "$efi/kernel.img" /usr/sbin/sfdisk /usr/bin/mformat; do
+sfdisk=$(command -v sfdisk || echo /usr/sbin/sfdisk)   # /usr/sbin: not in every PATH
+for need in "$pc/boot.img" "$efi/kernel.img" "$sfdisk" /usr/bin/mformat; do
     [ -e "$need" ] || { echo "mkdisk: $need missing (run 'make deps')" >&2; exit 1; }
 done
 bios_lba=2048 bios_sectors=2048          # partition 1: 1 MiB at 1 MiB
@@ -31,7 +32,7 @@ rm -f "$disk"
 truncate -s "${size_mib}M" "$disk"
 
 # The partition table (sfdisk writes the protective MBR and both GPTs).
-sfdisk --quiet --no-reread --no-tell-kernel "$disk" > "$work/sfdisk.log" 2>&1 <<EOF || { cat "$work/sfdisk.log" >&2; exit 1; }
+"$sfdisk" --quiet --no-reread --no-tell-kernel "$disk" > "$work/sfdisk.log" 2>&1 <<EOF || { cat "$work/sfdisk.log" >&2; exit 1; }
 label: gpt
 unit: sectors
 start=$bios_lba, size=$bios_sectors, type=21686148-6449-6E6F-744E-656564454649, name="BIOS boot"

@@ -30,7 +30,7 @@ check_raw_layout() {
     local raw table
     raw=$(ls "$build"/images/*.raw 2>/dev/null | head -1)
     [ -n "$raw" ] || { echo "no build/images/*.raw"; return; }
-    table=$(sfdisk --dump "$raw" 2>&1)
+    table=$("$(command -v sfdisk || echo /usr/sbin/sfdisk)" --dump "$raw" 2>&1)
     grep -q '^label: gpt' <<< "$table" || echo "no GPT: $table"
     grep -qi 'type=21686148-6449-6E6F-744E-656564454649' <<< "$table" || echo "no BIOS boot partition"
     grep -qi 'type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B' <<< "$table" || echo "no EFI system partition"
