@@ -8,5 +8,11 @@ KERNEL_SRCS += $(MM_SRCS)
 
 # The formatter core is portable: tested on the host under sanitizers.
 $(eval $(call unit_test,test_format,tests/unit/test_format.c unikernel/format.c))
+
+# Host builds of unikernel/ sources reach the kernel's own headers
+# ("cmdline.h", "boot_info.h") through the quote path only, so that
+# <string.h> and <errno.h> stay the host's.
+$(BUILD)/host/unikernel/%.o: HOSTCFLAGS += -iquote unikernel/include
+$(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c unikernel/cmdline.c))
 include unikernel/elf.mk
 include unikernel/task.mk

@@ -1,0 +1,160 @@
+/* test_cmdline.c - the kernel command line parser (unikernel/cmdline.c) on
+ * the host: parameters, the application's argv after "--", separators,
+ * bad values and every size limit. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "unikernel/include/cmdline.h"
+
+static struct cmdline cl;
+
+static void test_empty(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline_parse(&cl, ""), 0);
+    assert_false(cl.quiet);
+    assert_int_equal(cl.loglevel, -1);
+    assert_null(cl.test);
+    assert_int_equal(cl.argc, 0);
+    assert_null(cl.argv[0]);
+    assert_int_equal(cl.nunknown, 0);
+    assert_int_equal(cmdline_parse(&cl, " \t  \t"), 0);
+    assert_int_equal(cl.argc, 0);
+}
+
+static void test_params(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline_parse(&cl, "quiet loglevel=7 test=frames"), 0);
+    assert_true(cl.quiet);
+    assert_int_equal(cl.loglevel, 7);
+    assert_string_equal(cl.test, "frames");
+    assert_int_equal(cl.argc, 0);
+    /* the last one given wins; an empty test name is kept as given */
+    assert_int_equal(cmdline_parse(&cl, "loglevel=3 loglevel=12 test="), 0);
+    assert_int_equal(cl.loglevel, 12);
+    assert_string_equal(cl.test, "");
+    assert_false(cl.quiet);
+}
+
+static void test_bad_loglevel(void **state)
+{
+    (void)state;
+    const char *bad[] = { "loglevel=", "loglevel=x", "loglevel=-1",
+                          "loglevel=100", "loglevel=7a", "loglevel= 7" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(cmdline_parse(&cl, bad[i]), -EINVAL);
+        assert_int_equal(cl.loglevel, -1);
+    }
+    /* what came before the bad value stays parsed */
+    assert_int_equal(cmdline_parse(&cl, "quiet loglevel=z -- a"), -EINVAL);
+    assert_true(cl.quiet);
+    assert_int_equal(cl.argc, 0);
+    assert_int_equal(cmdline_parse(&cl, "loglevel=99 loglevel=0"), 0);
+    assert_int_equal(cl.loglevel, 0);
+}
+
+static void test_argv(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline_parse(&cl, "quiet -- hello  world\t-x --"), 0);
+    assert_true(cl.quiet);
+    assert_int_equal(cl.argc, 4);
+    assert_string_equal(cl.argv[0], "hello");
+    assert_string_equal(cl.argv[1], "world");
+    assert_string_equal(cl.argv[2], "-x");
+    assert_string_equal(cl.argv[3], "--"); /* only the first "--" splits */
+    assert_null(cl.argv[4]);
+    /* after "--" kernel parameters are the application's words */
+    assert_int_equal(cmdline_parse(&cl, "-- quiet loglevel=x test=y"), 0);
+    assert_false(cl.quiet);
+    assert_int_equal(cl.loglevel, -1);
+    assert_null(cl.test);
+    assert_int_equal(cl.argc, 3);
+    assert_string_equal(cl.argv[1], "loglevel=x");
+    /* no quoting: quotes are ordinary characters of a word */
+    assert_int_equal(cmdline_parse(&cl, "-- \"a b\""), 0);
+    assert_int_equal(cl.argc, 2);
+    assert_string_equal(cl.argv[0], "\"a");
+    assert_string_equal(cl.argv[1], "b\"");
+    assert_int_equal(cmdline_parse(&cl, "--"), 0);
+    assert_int_equal(cl.argc, 0);
+    assert_null(cl.argv[0]);
+}
+
+static void test_copies(void **state)
+{
+    (void)state;
+    char text[] = "test=t -- arg";
+    assert_int_equal(cmdline_parse(&cl, text), 0);
+    memset(text, 'z', sizeof(text) - 1);
+    assert_string_equal(cl.test, "t");
+    assert_string_equal(cl.argv[0], "arg");
+    assert_true(cl.argv[0] >= cl.buf && cl.argv[0] < cl.buf + sizeof(cl.buf));
+}
+
+static void test_unknown(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline_parse(&cl, "console=ttyS0 quiet BOOT_IMAGE=/k"),
+                     0);
+    assert_true(cl.quiet);
+    assert_int_equal(cl.nunknown, 2);
+    assert_string_equal(cl.unknown[0], "console=ttyS0");
+    assert_string_equal(cl.unknown[1], "BOOT_IMAGE=/k");
+    /* more unknown words than slots: the extra ones are not recorded */
+    char text[CMDLINE_MAX_ARGS * 3 + 16] = "";
+    for (int i = 0; i < CMDLINE_MAX_ARGS + 5; i++)
+        strcat(text, "u ");
+    strcat(text, "quiet");
+    assert_int_equal(cmdline_parse(&cl, text), 0);
+    assert_int_equal(cl.nunknown, CMDLINE_MAX_ARGS);
+    assert_true(cl.quiet);
+}
+
+static void test_too_long(void **state)
+{
+    (void)state;
+    char text[CMDLINE_MAX + 1];
+    memset(text, 'a', CMDLINE_MAX);
+    text[CMDLINE_MAX] = '\0';
+    assert_int_equal(cmdline_parse(&cl, text), -E2BIG);
+    assert_int_equal(cl.argc, 0);
+    text[CMDLINE_MAX - 1] = '\0'; /* the longest accepted: one byte less */
+    memcpy(text, "-- ", 3);
+    assert_int_equal(cmdline_parse(&cl, text), 0);
+    assert_int_equal(cl.argc, 1);
+    assert_int_equal(strlen(cl.argv[0]), CMDLINE_MAX - 4);
+}
+
+static void test_too_many_args(void **state)
+{
+    (void)state;
+    char text[8 + CMDLINE_MAX_ARGS * 2 + 2] = "--";
+    for (int i = 0; i < CMDLINE_MAX_ARGS; i++)
+        strcat(text, " a");
+    assert_int_equal(cmdline_parse(&cl, text), 0);
+    assert_int_equal(cl.argc, CMDLINE_MAX_ARGS);
+    assert_null(cl.argv[CMDLINE_MAX_ARGS]);
+    strcat(text, " b");
+    assert_int_equal(cmdline_parse(&cl, text), -E2BIG);
+    assert_int_equal(cl.argc, CMDLINE_MAX_ARGS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_empty),         cmocka_unit_test(test_params),
+        cmocka_unit_test(test_bad_loglevel),  cmocka_unit_test(test_argv),
+        cmocka_unit_test(test_copies),        cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_too_long),      cmocka_unit_test(test_too_many_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
