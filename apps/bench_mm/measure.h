@@ -28,7 +28,8 @@ void measure_cow_fault(int rounds, int pages);
 /* fork + _exit in the child + waitpid in the parent. */
 void measure_fork_exit_wait(int rounds, int ops);
 
-/* posix_spawn of `self exit` + waitpid. */
+/* posix_spawnp of `self exit` (self: argv[0], searched in the default
+ * PATH when it has no slash) + waitpid. */
 void measure_spawn_exit_wait(const char *self, int rounds, int ops);
 
 #endif
