@@ -13,7 +13,9 @@ APP     ?= apps/hello
 MEM     ?= 128M
 SMP     ?= 1
 CMDLINE ?=
-ACCEL   ?= $(shell [ -r /dev/kvm ] && [ -w /dev/kvm ] && echo kvm || echo tcg)
+# ACCEL empty: images/accel.sh checks that KVM really runs a guest (a usable
+# /dev/kvm is not enough under nested virtualisation), else TCG.
+ACCEL   ?=
 
 BUILD   := build
 APPNAME := $(notdir $(patsubst %/,%,$(APP)))
@@ -92,7 +94,7 @@ include tests/bench/build.mk
 DEPS := gcc make binutils qemu-system-x86 qemu-utils grub-pc-bin \
         grub-efi-amd64-bin grub-common xorriso mtools ovmf musl-tools \
         musl-dev libcmocka-dev clang libclang-rt-14-dev gdb \
-        libjemalloc-dev libmimalloc-dev
+        libjemalloc-dev libmimalloc-dev fdisk
 
 deps:
 	@missing=$$(for p in $(DEPS); do \

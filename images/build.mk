@@ -51,17 +51,8 @@ BUS        ?= $(bus_of_$(RUN_FORMAT))
 RUN_MODE   ?= $(FIRMWARE)-$(RUN_FORMAT)-$(BUS)
 RUN_IMAGE  := $(strip $(if $(filter pvh,$(RUN_MODE)),$(KERNEL_ELF), \
               $(if $(filter gce,$(RUN_FORMAT)),$(GCE_DISK),$(IMAGES))))
-# The top Makefile's ACCEL default only looks at /dev/kvm's permissions;
-# unless the user set ACCEL, ask images/accel.sh whether KVM really works.
+# Unless the user set ACCEL, ask images/accel.sh whether KVM really works.
 RUN_ACCEL   = $(if $(filter file,$(origin ACCEL)),$(shell images/accel.sh $(BUILD)/accel),$(ACCEL) set by ACCEL=)
-
-# The disk recipe needs sfdisk (Debian's fdisk), not in the top Makefile's
-# DEPS yet: `make deps` (so `make test`, `image`, `run`) installs it too.
-ifndef IMAGES_DEPS_DONE
-deps: images-deps
-endif
-images-deps:
-	@$(MAKE) --no-print-directory deps DEPS=fdisk IMAGES_DEPS_DONE=1
 
 # Rebuild the images when CMDLINE changes: the stamp is rewritten only then.
 $(BUILD)/images/$(APPNAME).cmdline: FORCE
