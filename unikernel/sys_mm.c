@@ -80,6 +80,10 @@ long sys_mmap(const long *a)
         if (!f->ino)
             return -ENODEV;
         ino = f->ino;
+        /* checked before MAP_FIXED unmaps anything (mspace_map would say
+         * it too, too late) */
+        if (type != MAP_PRIVATE && (prot & ~ino->rights))
+            return -EACCES;
     } else {
         off = 0;
     }
