@@ -74,9 +74,11 @@ $(BUILD)/kernels/$(1).elf: $$$$(TASK_KERNEL_OBJS) $(BUILD)/kernels/$(1)/embed.o 
 TASK_TEST_KERNELS += $(BUILD)/kernels/$(1).elf
 endef
 
-# Malformed copies of hello, refused by elfcheck at build time and by the
-# kernel at boot (embedded with the check skipped): e_machine says i386;
-# the file cut in the middle of its text.
+# Malformed versions of hello, refused by elfcheck at build time and by
+# the kernel at boot (embedded with the check skipped): e_machine says
+# i386; the file cut in the middle of its text; its text segment moved onto
+# the page of the first segment (p_vaddr of program header 1); linked
+# below the user window.
 $(BUILD)/elf-bad/bad-machine.elf: $(BUILD)/apps/hello.elf
 	@mkdir -p $(dir $@)
 	cp $< $@.tmp
@@ -85,6 +87,15 @@ $(BUILD)/elf-bad/bad-machine.elf: $(BUILD)/apps/hello.elf
 $(BUILD)/elf-bad/truncated.elf: $(BUILD)/apps/hello.elf
 	@mkdir -p $(dir $@)
 	head -c 12000 $< > $@
+$(BUILD)/elf-bad/overlap.elf: $(BUILD)/apps/hello.elf
+	@mkdir -p $(dir $@)
+	cp $< $@.tmp
+	printf '\000\000\100\000\000\000\000\000' | \
+	    dd of=$@.tmp bs=1 seek=136 conv=notrunc status=none
+	mv $@.tmp $@
+$(BUILD)/elf-bad/low-window.elf: apps/hello/hello.c
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -static -O2 -Wl,-Ttext-segment=0x10000 -o $@ $<
 
 TASK_TEST_KERNELS :=
 $(eval $(call test_kernel,hello,$(BUILD)/apps/hello.elf))
@@ -92,6 +103,8 @@ $(eval $(call test_kernel,segv,$(BUILD)/apps/segv.elf))
 $(eval $(call test_kernel,malloctest,$(BUILD)/apps/malloctest.elf))
 $(eval $(call test_kernel,bad-machine,$(BUILD)/elf-bad/bad-machine.elf,1))
 $(eval $(call test_kernel,truncated,$(BUILD)/elf-bad/truncated.elf,1))
+$(eval $(call test_kernel,overlap,$(BUILD)/elf-bad/overlap.elf,1))
+$(eval $(call test_kernel,low-window,$(BUILD)/elf-bad/low-window.elf,1))
 # any static binary, not only ours: glibc's static PIE (unikernel/elf.mk)
 $(eval $(call test_kernel,glibc-static-pie,$(ELF_SAMPLES)/glibc-static-pie.elf))
 $(foreach a,$(notdir $(patsubst %/,%,$(wildcard apps/abi_*/))),\

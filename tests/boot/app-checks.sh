@@ -1,13 +1,15 @@
 # tests/boot/app-checks.sh - build checks of the embedded application,
 # sourced by tests/boot/run.sh (uses its build_check, $out and $build).
 # A malformed ELF must fail the build with elfcheck's message; the boot
-# case app-bad-elf checks the kernel's own refusal.
+# cases app-bad-* check the kernel's own refusal of the same files.
 
-# The embed step alone, in a scratch build directory, on hello with an
-# i386 e_machine (built by unikernel/task.mk as elf-bad/bad-machine.elf).
-build_check build-rejects-bad-elf "ELF: machine 3 is not x86_64" \
-    make --no-print-directory BUILD="$out/badelf" ELF="$build/elf-bad/bad-machine.elf" \
-    "$out/badelf/embed/app.elf"
-build_check build-rejects-truncated-elf "ELF: " \
-    make --no-print-directory BUILD="$out/badelf" ELF="$build/elf-bad/truncated.elf" \
-    "$out/badelf/embed/app.elf"
+# The embed step alone, in a scratch build directory, on the malformed
+# versions of hello that unikernel/task.mk builds in BUILD/elf-bad/.
+app_elf_check() { # NAME FILE MESSAGE
+    build_check "$1" "$3" make --no-print-directory BUILD="$out/badelf" \
+        ELF="$build/elf-bad/$2" "$out/badelf/embed/app.elf"
+}
+app_elf_check build-rejects-bad-elf bad-machine.elf "ELF: machine 3 is not x86_64"
+app_elf_check build-rejects-truncated-elf truncated.elf "ELF: segment 1: file bytes .* are outside the file"
+app_elf_check build-rejects-overlapping-elf overlap.elf "ELF: segment 1 .* shares a page with segment 0"
+app_elf_check build-rejects-elf-outside-window low-window.elf "ELF: segment 0 .* leaves the user window"
