@@ -1,6 +1,6 @@
 /* unikernel/clock.h - time for the clock system calls: a monotonic clock
  * from the TSC (frequency from CPUID leaves 0x15/0x16, else measured
- * against the PIT for a few milliseconds) and the wall clock read once
+ * against the PIT for a millisecond) and the wall clock read once
  * from the CMOS real-time clock at boot. */
 #ifndef UNIKERNEL_CLOCK_H
 #define UNIKERNEL_CLOCK_H
