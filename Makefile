@@ -94,7 +94,7 @@ include tests/bench/build.mk
 DEPS := gcc make binutils qemu-system-x86 qemu-utils grub-pc-bin \
         grub-efi-amd64-bin grub-common xorriso mtools ovmf musl-tools \
         musl-dev libcmocka-dev clang libclang-rt-14-dev gdb \
-        libjemalloc-dev libmimalloc-dev fdisk
+        libjemalloc-dev libmimalloc-dev fdisk python3
 
 deps:
 	@missing=$$(for p in $(DEPS); do \
