@@ -63,7 +63,8 @@ static void fill(inode_t *ino, phys_addr_t pa, uint64_t offset)
     if (offset < ino->size)
         real = ino->size - offset < PAGE_SIZE ? (size_t)(ino->size - offset)
                                               : PAGE_SIZE;
-    memcpy(dst, ino->data + offset, real);
+    if (real) /* an empty file (memfd) has no data at all */
+        memcpy(dst, ino->data + offset, real);
     memset(dst + real, 0, PAGE_SIZE - real);
 }
 

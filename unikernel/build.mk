@@ -16,3 +16,4 @@ $(BUILD)/host/unikernel/%.o: HOSTCFLAGS += -iquote unikernel/include
 $(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c unikernel/cmdline.c))
 include unikernel/elf.mk
 include unikernel/task.mk
+include unikernel/proc.mk

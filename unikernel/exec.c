@@ -22,6 +22,7 @@
 #include "unikernel/clock.h"
 #include "unikernel/elf.h"
 #include "unikernel/embed.h"
+#include "unikernel/exec.h"
 #include "unikernel/ramfs.h"
 #include "unikernel/random.h"
 #include "unikernel/task.h"
@@ -169,6 +170,25 @@ static int exec_map(task_t *t, inode_t *ino, const elf_plan_t *plan)
     return mspace_error(stack);
 }
 
+int exec_load(task_t *t, inode_t *ino, const elf_plan_t *plan,
+              const char *path, int argc, const char *const *argv, int envc,
+              const char *const *envp, uintptr_t *sp)
+{
+    _Static_assert(EXEC_MAX_ARGS == CMDLINE_MAX_ARGS + 2 &&
+                       EXEC_MAX_ENV == CMDLINE_MAX_ARGS + 1,
+                   "struct startup sizes");
+    if (argc > EXEC_MAX_ARGS || envc > EXEC_MAX_ENV)
+        return -E2BIG;
+    struct startup st = {.argc = argc, .envc = envc};
+    memcpy(st.argv, argv, (size_t)argc * sizeof(*argv));
+    memcpy(st.envp, envp, (size_t)envc * sizeof(*envp));
+    int rc = exec_map(t, ino, plan);
+    if (rc < 0)
+        return rc;
+    *sp = build_stack(&st, plan, path);
+    return *sp ? 0 : -EFAULT;
+}
+
 /* Loads the checked image into a new task and runs it: the kernel exit
  * status. */
 static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
@@ -178,7 +198,7 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
     snprintf(path, sizeof(path), "/bin/%s", name);
     inode_t *ino = ramfs_add(path, embed_app_start,
                              (size_t)(embed_app_end - embed_app_start));
-    task_t *t = ino ? task_create(name) : NULL;
+    task_t *t = ino ? task_create(name, NULL) : NULL;
     if (!t) {
         kprintf("app: %s: out of memory for the task\n", name);
         return KEXIT_APP_LOAD;
@@ -214,6 +234,7 @@ int task_start_app(const struct cmdline *cl)
     char msg[160];
     user_init();
     clock_init();
+    sched_init();
     size_t size = (size_t)(embed_app_end - embed_app_start);
     int rc = elf_check(embed_app_start, size, &plan, msg, sizeof(msg));
     if (rc < 0) {

@@ -52,6 +52,7 @@ int fd_install(task_t *t, struct file *f)
     for (int fd = 0; fd < TASK_FDS; fd++)
         if (!t->fds[fd]) {
             t->fds[fd] = f;
+            t->cloexec &= ~(1ull << fd);
             return fd;
         }
     file_put(f);
@@ -64,6 +65,7 @@ int fd_install_at(task_t *t, int fd, struct file *f)
     f->refs++;
     struct file *old = t->fds[fd];
     t->fds[fd] = f;
+    t->cloexec &= ~(1ull << fd);
     if (old)
         file_put(old);
     return fd;
@@ -75,6 +77,7 @@ int fd_close(task_t *t, int fd)
     if (!f)
         return -EBADF;
     t->fds[fd] = NULL;
+    t->cloexec &= ~(1ull << fd);
     file_put(f);
     return 0;
 }

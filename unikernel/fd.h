@@ -41,6 +41,7 @@ struct file {
     int seekable;               /* (c) lseek allowed */
     char *text;                 /* (c) snapshot content (proc files), kalloc */
     size_t text_len;            /* (c) */
+    void *priv;                 /* (c) the kind's own data (pipe, memfd) */
 };
 
 /* struct stat of the Linux x86_64 ABI (144 bytes). */
@@ -77,6 +78,11 @@ int fd_install_at(task_t *task, int fd, struct file *f);
 
 /* Closes descriptor `fd`: 0 or -EBADF. */
 int fd_close(task_t *task, int fd);
+
+/* Duplicates descriptor `fd` of `task` at the lowest free descriptor >=
+ * `min`, close-on-exec when `cloexec` (sys_fd.c): the new descriptor, or
+ * -EBADF, -EINVAL (min out of range), -EMFILE. */
+long fd_dup(task_t *task, int fd, int min, bool cloexec);
 
 /* Closes every descriptor of `task`. */
 void fd_close_all(task_t *task);

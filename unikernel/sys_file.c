@@ -22,6 +22,9 @@
 #define F_GETFD 1
 #define F_SETFD 2
 #define F_GETFL 3
+#define F_DUPFD 0
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC 1
 #define SEEK_SET 0
 #define SEEK_CUR 1
 #define SEEK_END 2
@@ -289,9 +292,18 @@ long sys_fcntl(const long *a)
     if (!f)
         return -EBADF;
     switch (a[1]) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        return fd_dup(task_current(), (int)a[0], (int)a[2],
+                      a[1] == F_DUPFD_CLOEXEC);
     case F_GETFD:
+        return (task_current()->cloexec >> a[0]) & FD_CLOEXEC;
     case F_SETFD:
-        return 0; /* no exec: close-on-exec means nothing yet */
+        if (a[2] & FD_CLOEXEC)
+            task_current()->cloexec |= 1ull << a[0];
+        else
+            task_current()->cloexec &= ~(1ull << a[0]);
+        return 0;
     case F_GETFL:
         return f->ops->write ? 2 /* O_RDWR */ : 0;
     default:
@@ -326,7 +338,10 @@ long sys_dup3(const long *a)
 {
     if (a[0] == a[1] || (a[2] & ~O_CLOEXEC))
         return -EINVAL;
-    return dup_to(a[0], a[1]);
+    long fd = dup_to(a[0], a[1]);
+    if (fd >= 0 && (a[2] & O_CLOEXEC))
+        task_current()->cloexec |= 1ull << fd;
+    return fd;
 }
 
 long sys_getcwd(const long *a)

@@ -1,8 +1,8 @@
 /*
  * sys_misc.c - the small system calls: exit, identity, uname, time,
  * random, TLS (arch_prctl), signals (recorded, never delivered), sysinfo.
- * One task, one CPU: its pid and tid are its task id, its parent is 0,
- * every credential is root's (0).
+ * One CPU, single-threaded tasks: pid and tid are the task id; every
+ * credential is root's (0).  Sleeping gives the CPU to other tasks.
  */
 #include <errno.h>
 #include <string.h>
@@ -61,12 +61,6 @@ long sys_getpid(const long *a)
 long sys_gettid(const long *a)
 {
     return sys_getpid(a);
-}
-
-long sys_getppid(const long *a)
-{
-    (void)a;
-    return 0;
 }
 
 long sys_getuid(const long *a)
@@ -190,7 +184,8 @@ long sys_nanosleep(const long *a)
     int64_t ns = get_timespec(a[0]);
     if (ns < 0)
         return ns;
-    clock_delay_ns((uint64_t)ns); /* never interrupted: rem is not written */
+    /* no signal interrupts it: rem is never written */
+    sched_sleep_until(clock_monotonic_ns() + (uint64_t)ns);
     return 0;
 }
 
@@ -204,14 +199,15 @@ long sys_clock_nanosleep(const long *a)
         return -ns;
     if (a[1] & TIMER_ABSTIME)
         ns = ns > now ? ns - now : 0;
-    clock_delay_ns((uint64_t)ns);
+    sched_sleep_until(clock_monotonic_ns() + (uint64_t)ns);
     return 0;
 }
 
 long sys_sched_yield(const long *a)
 {
     (void)a;
-    return 0; /* nothing else to run */
+    sched_yield();
+    return 0;
 }
 
 long sys_getrandom(const long *a)
@@ -278,35 +274,6 @@ long sys_rt_sigprocmask(const long *a)
         return -EFAULT;
     }
     return 0;
-}
-
-/* A signal sent to the task itself: without delivery, 0 does nothing,
- * any other signal ends the task as its default action would. */
-static long signal_self(long sig)
-{
-    if (sig < 0 || sig > TASK_SIGNALS)
-        return -EINVAL;
-    if (sig == 0)
-        return 0;
-    task_kill((int)sig);
-}
-
-long sys_kill(const long *a)
-{
-    if (a[0] != task_current()->id && a[0] != 0 && a[0] != -1)
-        return -ESRCH;
-    return signal_self(a[1]);
-}
-
-long sys_tkill(const long *a)
-{
-    return a[0] == task_current()->id ? signal_self(a[1]) : -ESRCH;
-}
-
-long sys_tgkill(const long *a)
-{
-    task_t *t = task_current();
-    return a[0] == t->id && a[1] == t->id ? signal_self(a[2]) : -ESRCH;
 }
 
 long sys_sysinfo(const long *a)

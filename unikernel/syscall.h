@@ -81,4 +81,16 @@ long sys_mspace_unmap(const long *a);
 long sys_mspace_protect(const long *a);
 long sys_mspace_release(const long *a);
 
+/* Tasks (proc.c, also kill, tkill, tgkill, getppid), pipes (sys_fd.c),
+ * memfd (memfd.c). */
+long sys_fork(const long *a);
+long sys_vfork(const long *a);
+long sys_clone(const long *a);
+long sys_execve(const long *a);
+long sys_wait4(const long *a);
+long sys_pipe(const long *a);
+long sys_pipe2(const long *a);
+long sys_memfd_create(const long *a);
+long sys_ftruncate(const long *a);
+
 #endif

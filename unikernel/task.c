@@ -23,7 +23,7 @@ task_t *task_current(void)
     return current;
 }
 
-task_t *task_create(const char *name)
+task_t *task_create(const char *name, mspace_t *ms)
 {
     task_t *t = kalloc(sizeof(*t));
     if (!t)
@@ -32,7 +32,7 @@ task_t *task_create(const char *name)
     t->exit_code = -1;
     t->umask = 022;
     t->altstack[1] = 2; /* SS_DISABLE */
-    t->mspace = mspace_create();
+    t->mspace = ms ? ms : mspace_create();
     t->kstack_top = (uintptr_t)kmap_stack(TASK_KSTACK_SIZE);
     if (!t->mspace || !t->kstack_top || fd_open_console(t) < 0) {
         task_destroy(t);
@@ -70,22 +70,31 @@ void task_switch(task_t *t)
 
 int task_run(task_t *t, uintptr_t rip, uintptr_t rsp)
 {
-    task_switch(t);
-    long status =
-        user_run(&t->ctx, rip, rsp, t->kstack_top, t->fs_base, &t->fpu);
-    task_switch(NULL);
-    return (int)status;
+    proc_run_first(t, rip, rsp);
+    return exit_status(t->exit_code);
 }
 
-/* Leaves the current task for good with exit code `code`. */
+/* Leaves the current task for good with exit code `code` (-signal:
+ * killed). */
 static void task_end(int code)
 {
     task_t *t = current;
     assert(t);
     t->exit_code = code;
-    t->fs_base = user_get_fs();
-    user_fpu_save(&t->fpu);
-    user_return(&t->ctx, exit_status(code));
+    proc_exit(code);
+}
+
+/* The signal Linux sends for exception `what` (user.c's names). */
+static int crash_signal(const char *what)
+{
+    if (!strncmp(what, "#UD", 3))
+        return 4; /* SIGILL */
+    if (!strncmp(what, "#DB", 3) || !strncmp(what, "#BP", 3))
+        return 5; /* SIGTRAP */
+    if (!strncmp(what, "#DE", 3) || !strncmp(what, "#MF", 3) ||
+        !strncmp(what, "#XM", 3))
+        return 8; /* SIGFPE */
+    return 11; /* SIGSEGV */
 }
 
 void task_exit(int code)
@@ -140,7 +149,7 @@ bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user)
         kprintf(
             "segfault: task %d addr=0x%lx rip=0x%lx reason=%s (%s) no vma\n",
             t->id, addr, rip, mm_fault_name(why), access_name(reason));
-    task_end(-1);
+    task_end(-11); /* SIGSEGV */
     __builtin_unreachable();
 }
 
@@ -150,7 +159,7 @@ void task_crash(const char *what, uintptr_t rip)
     assert(t);
     kprintf("task %d (%s) killed: exception %s at rip=0x%lx\n", t->id, t->name,
             what, rip);
-    task_end(-1);
+    task_end(-crash_signal(what));
     __builtin_unreachable();
 }
 
@@ -160,6 +169,6 @@ void task_kill(int sig)
     assert(t);
     kprintf("task %d (%s) killed by signal %d%s\n", t->id, t->name, sig,
             sig == 6 ? " (SIGABRT)" : "");
-    task_end(-1);
+    task_end(-sig);
     __builtin_unreachable();
 }

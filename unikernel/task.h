@@ -1,8 +1,8 @@
 /*
  * unikernel/task.h - a task: one application running in ring 3 in its own
  * address space (mspace_t), with its kernel stack, descriptor table,
- * recorded signal state and exit status.  One task runs at a time (no
- * scheduler yet); tasks are separate objects, so that spawn can come later.
+ * recorded signal state and exit status.  Tasks are scheduled by sched.c
+ * and born, replaced and ended by proc.c (fork, execve, exit, wait).
  *
  * Exit statuses given back to the kernel (unikernel/include/kernel_exit.h):
  * the application's own status (0..99; 100 stands for any larger one),
@@ -17,6 +17,8 @@
 
 #include "arch/x86_64/user.h"
 #include "mm/memory.h"
+#include "unikernel/proc.h"
+#include "unikernel/sched.h"
 
 #define TASK_FDS 64
 #define TASK_KSTACK_SIZE 16384
@@ -37,6 +39,7 @@ typedef struct task {
     mspace_t *mspace;           /* (c) its address space */
     uintptr_t kstack_top;       /* (c) kernel stack (kmap, guard below) */
     struct file *fds[TASK_FDS]; /* (t) open files by descriptor */
+    uint64_t cloexec;           /* (t) close-on-exec, one bit per fd */
     uintptr_t fs_base;          /* (t) TLS base (arch_prctl) */
     uintptr_t brk;              /* (c) program break (never moves) */
     uintptr_t clear_child_tid;  /* (t) set_tid_address */
@@ -45,18 +48,21 @@ typedef struct task {
     uint64_t altstack[3]; /* (t) sigaltstack: sp, flags, size (recorded) */
     const char *exe;      /* (c) path of the program (/proc/self/exe) */
     int umask;            /* (t) file mode creation mask (nothing is created) */
-    int exit_code;        /* (t) exit_group status, or -1: killed */
-    struct user_context ctx; /* (t) kernel context of task_run */
+    int exit_code;        /* (t) exit_group status, or -signal: killed */
     struct user_fpu fpu;     /* (t) FPU/SSE state while not running */
+    struct task_sched sched; /* scheduler state (sched.c) */
+    struct task_proc proc;   /* parent, wait status (proc.c) */
+    uintptr_t entry_rip, entry_rsp; /* (c) first entry of the first task */
 } task_t;
 
 /* The task running on this CPU, or NULL in the kernel's own context. */
 task_t *task_current(void);
 
-/* Creates a task named `name` with an empty address space, a kernel stack
- * and the console as descriptors 0, 1 and 2.  NULL when out of memory
- * (nothing left behind). */
-task_t *task_create(const char *name);
+/* Creates a task named `name` with the address space `ms` (its reference
+ * moves to the task; NULL: a new empty one), a kernel stack and the
+ * console as descriptors 0, 1 and 2.  NULL when out of memory (nothing
+ * left behind, `ms` dropped). */
+task_t *task_create(const char *name, mspace_t *ms);
 
 /* Frees the task's descriptors, address space and kernel stack. */
 void task_destroy(task_t *task);
@@ -65,8 +71,9 @@ void task_destroy(task_t *task);
  * none, the kernel's tables): the loader writes the start-up stack so. */
 void task_switch(task_t *task);
 
-/* Runs `task` in ring 3 from `rip` with stack `rsp` until it ends; returns
- * its kernel exit status (see above). */
+/* Runs `task` in ring 3 from `rip` with stack `rsp` as the first task,
+ * with every task it starts, until all have ended; returns its kernel
+ * exit status (see above). */
 int task_run(task_t *task, uintptr_t rip, uintptr_t rsp);
 
 /* Ends the current task with exit status `code` (exit_group). */

@@ -23,6 +23,10 @@ void serial_write(const char *s, size_t n);
  * (all 32 exception vectors).  Called once, early, on the boot CPU. */
 void cpu_init(void);
 
+/* Points interrupt `vector` (32-255) at `handler` (an interrupt gate,
+ * DPL 0: interrupts stay masked in the handler). */
+void cpu_set_interrupt(int vector, uintptr_t handler);
+
 /* Sets the stack the CPU switches to on an exception from ring 3
  * (TSS.RSP0). */
 void cpu_set_kernel_stack(uintptr_t top);

@@ -51,7 +51,7 @@ static uint64_t gdt[8] = {
 };
 
 static struct tss tss;
-static struct idt_gate idt[TRAP_VECTORS];
+static struct idt_gate idt[256]; /* exceptions, then interrupts */
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 static void gdt_set_tss(void)
@@ -115,6 +115,11 @@ void cpu_init(void)
     gdt_set_tss();
     gdt_load();
     idt_load();
+}
+
+void cpu_set_interrupt(int vector, uintptr_t handler)
+{
+    idt_set(vector, handler, 0);
 }
 
 void cpu_set_kernel_stack(uintptr_t top)

@@ -1,10 +1,9 @@
 /* syscall.S - the ring transitions of a task:
  *   syscall_entry  LSTAR target: swapgs, per-CPU kernel stack, a struct
  *                  syscall_frame, syscall_dispatch(frame), sysret;
- *   user_enter     saves the caller's kernel context and iretq to ring 3;
- *   user_return    resumes that context: user_run returns a value.
- * Interrupts stay masked throughout (FMASK clears IF; ring 3 runs with
- * IF=0 too: nothing raises interrupts yet). */
+ *   user_enter     iretq to ring 3, the first entry of a task.
+ * Interrupts stay masked in the kernel (FMASK clears IF); ring 3 runs
+ * with IF=1 (the scheduler's timer). */
 /* GDT_USER_DATA | 3 and GDT_USER_CODE | 3 (trap.h; user.c checks them) */
 #define USER_SS 0x23
 #define USER_CS 0x2b
@@ -57,24 +56,15 @@ syscall_entry:
     swapgs
     sysretq
 
-/* void user_enter(struct user_context *ctx, uintptr_t rip, uintptr_t rsp) */
+/* void user_enter(uintptr_t rip, uintptr_t rsp): iretq to ring 3 with
+ * every other register zero. */
     .globl user_enter
 user_enter:
-    movq %rbx, 0(%rdi)
-    movq %rbp, 8(%rdi)
-    movq %r12, 16(%rdi)
-    movq %r13, 24(%rdi)
-    movq %r14, 32(%rdi)
-    movq %r15, 40(%rdi)
-    leaq 8(%rsp), %rax
-    movq %rax, 48(%rdi)
-    movq (%rsp), %rax
-    movq %rax, 56(%rdi)
     pushq $USER_SS
-    pushq %rdx
-    pushq $0x2                  /* rflags: IF clear, reserved bit 1 */
-    pushq $USER_CS
     pushq %rsi
+    pushq $0x202                /* rflags: IF set, reserved bit 1 */
+    pushq $USER_CS
+    pushq %rdi
     xorl %eax, %eax
     xorl %ebx, %ebx
     xorl %ecx, %ecx
@@ -91,18 +81,5 @@ user_enter:
     xorl %r14d, %r14d
     xorl %r15d, %r15d
     iretq
-
-/* void user_return(struct user_context *ctx, long value) */
-    .globl user_return
-user_return:
-    movq 0(%rdi), %rbx
-    movq 8(%rdi), %rbp
-    movq 16(%rdi), %r12
-    movq 24(%rdi), %r13
-    movq 32(%rdi), %r14
-    movq 40(%rdi), %r15
-    movq 48(%rdi), %rsp
-    movq %rsi, %rax
-    jmpq *56(%rdi)
 
     .section .note.GNU-stack, "", @progbits

@@ -52,7 +52,7 @@ _Static_assert((GDT_USER_DATA | 3) == 0x23 && (GDT_USER_CODE | 3) == 0x2b,
 
 extern const char usercopy_start[], usercopy_end[], usercopy_fault[];
 void syscall_entry(void);
-long user_enter(struct user_context *ctx, uintptr_t rip, uintptr_t rsp);
+void user_enter(uintptr_t rip, uintptr_t rsp) __attribute__((noreturn));
 
 static inline void write_cr0(uint64_t v)
 {
@@ -105,8 +105,14 @@ uintptr_t user_get_fs(void)
     return rdmsr(MSR_FS_BASE);
 }
 
-long user_run(struct user_context *ctx, uintptr_t rip, uintptr_t rsp,
-              uintptr_t kstack_top, uintptr_t fs_base, struct user_fpu *fpu)
+void user_set_kernel_stack(uintptr_t top)
+{
+    percpu.kstack_top = top;
+    cpu_set_kernel_stack(top);
+}
+
+void user_run(uintptr_t rip, uintptr_t rsp, uintptr_t kstack_top,
+              uintptr_t fs_base, struct user_fpu *fpu)
 {
     percpu.kstack_top = kstack_top;
     wrmsr(MSR_GS_BASE, 0); /* a task that ended in a syscall left GS swapped */
@@ -114,7 +120,7 @@ long user_run(struct user_context *ctx, uintptr_t rip, uintptr_t rsp,
     cpu_set_kernel_stack(kstack_top);
     user_set_fs(fs_base);
     __asm__ volatile("fxrstor64 %0" : : "m"(*fpu));
-    return user_enter(ctx, rip, rsp);
+    user_enter(rip, rsp);
 }
 
 /* FAULT_* bits of a page-fault error code. */

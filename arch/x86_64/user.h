@@ -7,8 +7,8 @@
  *   syscall   rax = number, rdi rsi rdx r10 r8 r9 = arguments,
  *             rcx = user rip, r11 = user rflags (clobbered), rax = result
  *   entry     swapgs; the per-CPU area (GS) gives the kernel stack;
- *             interrupts stay masked in the kernel (FMASK) and in ring 3
- *             (no interrupt source is set up yet).
+ *             interrupts stay masked in the kernel (FMASK); ring 3 runs
+ *             with them enabled (the scheduler's timer preempts it).
  */
 #ifndef ARCH_X86_64_USER_H
 #define ARCH_X86_64_USER_H
@@ -24,11 +24,6 @@ struct syscall_frame {
     uint64_t r9, r8, r10, rdx, rsi, rdi;   /* arguments */
     uint64_t rax;                          /* number in, result out */
     uint64_t rip, rflags, rsp;             /* user rcx, r11, rsp */
-};
-
-/* The kernel context a task returns to when it ends (user_run). */
-struct user_context {
-    uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
 };
 
 /* The FPU/x87/SSE state of a task (fxsave image). */
@@ -47,16 +42,15 @@ void user_fpu_init(struct user_fpu *fpu);
 
 /* Enters ring 3 at `rip` with stack `rsp`, FS base `fs_base`, the FPU
  * state `fpu` and every other register zero; syscalls and exceptions use
- * the kernel stack ending at `kstack_top`.  Returns the value given to
- * user_return when the task ends (its context is saved in `ctx`). */
-long user_run(struct user_context *ctx, uintptr_t rip, uintptr_t rsp,
-              uintptr_t kstack_top, uintptr_t fs_base, struct user_fpu *fpu);
-
-/* Ends the task entered by user_run: returns `value` from that user_run,
- * on the kernel stack it was called on.  Any kernel stack of the task is
- * abandoned. */
-void user_return(struct user_context *ctx, long value)
+ * the kernel stack ending at `kstack_top`.  Never returns: the task ends
+ * through the scheduler (proc_exit). */
+void user_run(uintptr_t rip, uintptr_t rsp, uintptr_t kstack_top,
+              uintptr_t fs_base, struct user_fpu *fpu)
     __attribute__((noreturn));
+
+/* Makes `top` the kernel stack of syscalls and of exceptions and
+ * interrupts from ring 3 (a task switch). */
+void user_set_kernel_stack(uintptr_t top);
 
 /* AT_HWCAP of the System V ABI on x86_64: CPUID leaf 1 EDX. */
 uint64_t user_hwcap(void);

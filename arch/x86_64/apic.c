@@ -1,0 +1,108 @@
+/*
+ * apic.c - the local APIC (xAPIC, MMIO through kmap_phys) and its timer in
+ * periodic mode; the 8259 PICs remapped to 0xf0-0xff and masked, so that
+ * nothing they raise lands on an exception vector.
+ */
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/x86.h"
+#include "klog.h"
+#include "mm/kmap.h"
+#include "unikernel/clock.h"
+#include "unikernel/sched.h"
+
+#define MSR_APIC_BASE 0x1B
+#define APIC_BASE_ENABLE (1u << 11)
+#define APIC_TPR 0x80
+#define APIC_EOI 0xB0
+#define APIC_SVR 0xF0
+#define APIC_LVT_TIMER 0x320
+#define APIC_TIMER_INIT 0x380
+#define APIC_TIMER_COUNT 0x390
+#define APIC_TIMER_DIV 0x3E0
+#define APIC_SVR_ENABLE 0x100
+#define LVT_MASKED (1u << 16)
+#define LVT_PERIODIC (1u << 17)
+#define TIMER_DIV_16 0x3
+
+#define VECTOR_TIMER 0x20
+#define VECTOR_PIC 0xF0 /* 0xf0-0xff: PIC lines, 0xff also APIC spurious */
+#define VECTOR_SPURIOUS 0xFF
+#define CALIBRATE_NS 10000000ull /* 10 ms */
+
+void irq_timer_entry(void);
+void irq_spurious_entry(void);
+
+static volatile uint32_t *apic;
+
+static uint32_t apic_read(unsigned reg)
+{
+    return apic[reg / 4];
+}
+
+static void apic_write(unsigned reg, uint32_t v)
+{
+    apic[reg / 4] = v;
+}
+
+/* ICW1-4: cascade, vectors base/base+8, 8086 mode; then every line masked. */
+static void pic_disable(void)
+{
+    outb(0x20, 0x11);
+    outb(0xA0, 0x11);
+    outb(0x21, VECTOR_PIC);
+    outb(0xA1, VECTOR_PIC + 8);
+    outb(0x21, 4);
+    outb(0xA1, 2);
+    outb(0x21, 1);
+    outb(0xA1, 1);
+    outb(0x21, 0xff);
+    outb(0xA1, 0xff);
+}
+
+/* APIC timer ticks (divided by 16) in CALIBRATE_NS of the TSC clock. */
+static uint32_t timer_calibrate(void)
+{
+    apic_write(APIC_TIMER_DIV, TIMER_DIV_16);
+    apic_write(APIC_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
+    apic_write(APIC_TIMER_INIT, 0xffffffffu);
+    clock_delay_ns(CALIBRATE_NS);
+    uint32_t left = apic_read(APIC_TIMER_COUNT);
+    apic_write(APIC_TIMER_INIT, 0);
+    return 0xffffffffu - left;
+}
+
+uint32_t apic_timer_start(unsigned period_us)
+{
+    uint32_t a, b, c, d;
+    cpuid(1, &a, &b, &c, &d);
+    if (!(d & (1u << 9)))
+        return 0; /* no local APIC */
+    pic_disable();
+    for (int v = VECTOR_PIC; v <= VECTOR_SPURIOUS; v++)
+        cpu_set_interrupt(v, (uintptr_t)irq_spurious_entry);
+    cpu_set_interrupt(VECTOR_TIMER, (uintptr_t)irq_timer_entry);
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+    apic = kmap_phys(base & ~0xfffull & 0xffffffffffull, 4096,
+                     VMA_READ | VMA_WRITE);
+    if (!apic)
+        return 0;
+    apic_write(APIC_TPR, 0);
+    apic_write(APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
+    uint64_t per_10ms = timer_calibrate();
+    uint32_t ticks = (uint32_t)(per_10ms * period_us / 10000);
+    if (!ticks)
+        ticks = 1;
+    apic_write(APIC_LVT_TIMER, LVT_PERIODIC | VECTOR_TIMER);
+    apic_write(APIC_TIMER_INIT, ticks);
+    klog(KLOG_INFO, "apic: timer %lu kHz (/16), tick every %u us\n",
+         (unsigned long)(per_10ms / 10), period_us);
+    return ticks;
+}
+
+void irq_timer(uint64_t cs)
+{
+    apic_write(APIC_EOI, 0);
+    sched_tick((cs & 3) == 3);
+}

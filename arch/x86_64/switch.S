@@ -1,0 +1,93 @@
+/* switch.S - the kernel side of a task switch:
+ *   context_switch     saves the callee-saved registers on the current
+ *                      kernel stack, stores its pointer, loads another
+ *                      saved stack and returns on it;
+ *   context_fork_return where a forked child's first switch returns: the
+ *                      struct syscall_frame above it (rax = 0) is popped
+ *                      and the child leaves through sysret, as its parent
+ *                      will from the same call;
+ *   context_start      where a new task's first switch returns: calls the
+ *                      entry function saved in r12 (it never returns);
+ *   irq_timer_entry    the local APIC timer vector: saves the registers C
+ *                      code may clobber, calls irq_timer(cs) and irets;
+ *   irq_spurious_entry spurious APIC and masked PIC vectors: iret at once.
+ * Switch frame on the stack, lowest address first: r15 r14 r13 r12 rbx
+ * rbp, then the return address (switch.c builds the first one). */
+
+    .text
+/* void context_switch(uintptr_t *save_ksp, uintptr_t next_ksp) */
+    .globl context_switch
+context_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+
+    .globl context_fork_return
+context_fork_return:
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbp
+    popq %rbx
+    popq %r9
+    popq %r8
+    popq %r10
+    popq %rdx
+    popq %rsi
+    popq %rdi
+    popq %rax
+    popq %rcx
+    popq %r11
+    popq %rsp
+    swapgs
+    sysretq
+
+    .globl context_start
+context_start:
+    xorl %ebp, %ebp             /* the kernel backtrace ends here */
+    call *%r12
+    ud2
+
+    .globl irq_timer_entry
+irq_timer_entry:
+    pushq %rax
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    movq 80(%rsp), %rdi         /* the interrupted cs */
+    cld
+    call irq_timer
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rax
+    iretq
+
+    .globl irq_spurious_entry
+irq_spurious_entry:
+    iretq
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,148 @@
+/*
+ * pipe.c - pipes (see pipe.h).  One CPU and a kernel that is never
+ * preempted: the ring needs no lock; blocked readers and writers wait on
+ * the pipe itself (sched_block) and re-check when woken.
+ */
+#include <errno.h>
+
+#include "mm/kalloc.h"
+#include "unikernel/fd.h"
+#include "unikernel/pipe.h"
+#include "unikernel/sched.h"
+#include "unikernel/usercopy.h"
+
+#define PIPE_SIZE 4096
+#define KS_IFIFO 0010000
+
+struct pipe {
+    char *buf;         /* PIPE_SIZE bytes */
+    size_t head;       /* first unread byte */
+    size_t count;      /* unread bytes */
+    int readers;       /* open read ends */
+    int writers;       /* open write ends */
+};
+
+/* Bytes that can be read at once from the ring: up to its end. */
+static size_t chunk_out(const struct pipe *p, size_t n)
+{
+    size_t k = p->count < PIPE_SIZE - p->head ? p->count : PIPE_SIZE - p->head;
+    return n < k ? n : k;
+}
+
+static long pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    (void)pos;
+    struct pipe *p = f->priv;
+    if (!user_range_ok((uintptr_t)buf, n))
+        return -EFAULT;
+    if (!n)
+        return 0;
+    while (!p->count) {
+        if (!p->writers)
+            return 0;
+        sched_block(p);
+    }
+    size_t done = 0;
+    while (done < n && p->count) {
+        size_t k = chunk_out(p, n - done);
+        if (copy_to_user((char *)buf + done, p->buf + p->head, k) < 0)
+            break;
+        p->head = (p->head + k) % PIPE_SIZE;
+        p->count -= k;
+        done += k;
+    }
+    sched_wakeup(p);
+    return done ? (long)done : -EFAULT;
+}
+
+static long pipe_write(struct file *f, const void *buf, size_t n)
+{
+    struct pipe *p = f->priv;
+    if (!user_range_ok((uintptr_t)buf, n))
+        return -EFAULT;
+    size_t done = 0;
+    while (done < n) {
+        if (!p->readers)
+            return done ? (long)done : -EPIPE;
+        if (p->count == PIPE_SIZE) {
+            sched_wakeup(p);
+            sched_block(p);
+            continue;
+        }
+        size_t tail = (p->head + p->count) % PIPE_SIZE;
+        size_t room = PIPE_SIZE - p->count, k = n - done;
+        if (k > room)
+            k = room;
+        if (k > PIPE_SIZE - tail)
+            k = PIPE_SIZE - tail;
+        if (copy_from_user(p->buf + tail, (const char *)buf + done, k) < 0)
+            return done ? (long)done : -EFAULT;
+        p->count += k;
+        done += k;
+    }
+    sched_wakeup(p);
+    return (long)done;
+}
+
+static void pipe_stat(struct file *f, struct kstat *st)
+{
+    st->st_mode = KS_IFIFO | 0600;
+    st->st_size = (int64_t)((struct pipe *)f->priv)->count;
+    st->st_blksize = PIPE_SIZE;
+}
+
+/* Frees the pipe once both ends are closed. */
+static void pipe_drop(struct pipe *p)
+{
+    sched_wakeup(p);
+    if (p->readers || p->writers)
+        return;
+    kfree(p->buf);
+    kfree(p);
+}
+
+static void pipe_release_read(struct file *f)
+{
+    struct pipe *p = f->priv;
+    p->readers--;
+    pipe_drop(p);
+}
+
+static void pipe_release_write(struct file *f)
+{
+    struct pipe *p = f->priv;
+    p->writers--;
+    pipe_drop(p);
+}
+
+static const struct file_ops pipe_read_ops = {
+    .read = pipe_read,
+    .stat = pipe_stat,
+    .release = pipe_release_read,
+};
+
+static const struct file_ops pipe_write_ops = {
+    .write = pipe_write,
+    .stat = pipe_stat,
+    .release = pipe_release_write,
+};
+
+int pipe_create(struct file **rd, struct file **wr)
+{
+    struct pipe *p = kalloc(sizeof(*p));
+    char *buf = kalloc(PIPE_SIZE);
+    *rd = file_new(&pipe_read_ops, NULL);
+    *wr = file_new(&pipe_write_ops, NULL);
+    if (!p || !buf || !*rd || !*wr) {
+        kfree(p);
+        kfree(buf);
+        kfree(*rd); /* no release: never a pipe end */
+        kfree(*wr);
+        return -ENOMEM;
+    }
+    p->buf = buf;
+    p->readers = p->writers = 1;
+    (*rd)->priv = p;
+    (*wr)->priv = p;
+    return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * unikernel/proc.h - the life of tasks as processes: the first task,
+ * fork/vfork/clone copies, execve of a program of the ramfs, the end of a
+ * task (exit or signal) with its Linux wait status, wait4, kill, orphans.
+ *
+ * A parent that ends leaves its children orphans: the kernel reaps them
+ * when they end.  The first task is reaped by the kernel once every task
+ * has ended (sched_run returns): its status is the VM's.
+ */
+#ifndef UNIKERNEL_PROC_H
+#define UNIKERNEL_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct task;
+
+/* Lock legend: (s) interrupts masked (one CPU). */
+struct task_proc {
+    struct task *parent; /* (s) NULL: the kernel's (first task, orphans) */
+    int wait_status;     /* (s) Linux wait status once a zombie */
+    bool first;          /* (s) the first task: the kernel reaps it */
+    bool vfork;          /* (s) its parent waits for its execve or end */
+};
+
+/* Runs `t` (created, loaded) from `rip` with stack `rsp` as the first
+ * task, then every task it starts, until none is left.  Returns when all
+ * have ended; `t` is then a zombie the caller destroys. */
+void proc_run_first(struct task *t, uintptr_t rip, uintptr_t rsp);
+
+/* Releases what the current task holds (descriptors, address space),
+ * records its wait status (code >= 0: exit status, < 0: -signal), wakes
+ * its parent and leaves the CPU for good. */
+void proc_exit(int code) __attribute__((noreturn));
+
+/* Destroys the orphans that have ended (idle context). */
+void proc_reap_orphans(void);
+
+/* Free frames after kalloc gave back its cached slabs: the figure leak
+ * checks compare. */
+unsigned long proc_free_frames(void);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * sched.c - round-robin over a table of tasks (see sched.h).
+ *
+ * Switching: the leaving task's CPU state goes to its task_sched and task
+ * (context_save), the next one's comes back (context_load, mmu_switch
+ * through task_switch), then context_switch swaps kernel stacks.  The idle
+ * context is the boot stack: it runs when nothing is runnable, halts until
+ * the next interrupt and reaps orphans.  A task switched out blocked or
+ * sleeping comes back in the same call; a pending kill ends it there.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stddef.h>
+
+#include "arch/x86_64/apic.h"
+#include "klog.h"
+#include "unikernel/clock.h"
+#include "unikernel/proc.h"
+#include "unikernel/sched.h"
+#include "unikernel/task.h"
+
+static struct task *table[SCHED_TASKS];
+static int alive;          /* tasks in the table that are not zombies */
+static int sleepers;       /* tasks in SCHED_SLEEPING */
+static uintptr_t idle_ksp; /* the boot context while a task runs */
+static int last_slot;      /* where the round-robin scan starts */
+static bool timer;         /* ticks arrive: idle may halt */
+static unsigned ticks;     /* since the current task took the CPU */
+
+void sched_init(void)
+{
+    timer = apic_timer_start(SCHED_TICK_US) != 0;
+    if (!timer)
+        klog(KLOG_WARN, "sched: no APIC timer: tasks are not preempted\n");
+}
+
+int sched_add(task_t *t)
+{
+    for (int i = 0; i < SCHED_TASKS; i++)
+        if (!table[i]) {
+            table[i] = t;
+            t->sched.slot = i;
+            t->sched.state = SCHED_RUNNABLE;
+            alive++;
+            return 0;
+        }
+    return -EAGAIN;
+}
+
+void sched_remove(task_t *t)
+{
+    assert(t->sched.state == SCHED_ZOMBIE && table[t->sched.slot] == t);
+    table[t->sched.slot] = NULL;
+}
+
+task_t *sched_slot(int i)
+{
+    return table[i];
+}
+
+/* A sleeper whose time has come becomes runnable. */
+static void wake_sleepers(void)
+{
+    uint64_t now = clock_monotonic_ns();
+    for (int i = 0; i < SCHED_TASKS; i++) {
+        task_t *t = table[i];
+        if (t && t->sched.state == SCHED_SLEEPING && t->sched.wake_ns <= now) {
+            t->sched.state = SCHED_RUNNABLE;
+            sleepers--;
+        }
+    }
+}
+
+/* The first runnable task after slot `from`, round robin (from itself
+ * last), or NULL. */
+static task_t *pick(int from)
+{
+    if (sleepers)
+        wake_sleepers();
+    for (int k = 1; k <= SCHED_TASKS; k++) {
+        task_t *t = table[(from + k) % SCHED_TASKS];
+        if (t && t->sched.state == SCHED_RUNNABLE)
+            return t;
+    }
+    return NULL;
+}
+
+/* Gives the CPU to `next` (NULL: the idle context), saving the current
+ * kernel stack pointer into *save. */
+static void enter(task_t *next, uintptr_t *save)
+{
+    ticks = 0;
+    if (!next) {
+        task_switch(NULL);
+        context_switch(save, idle_ksp);
+        return;
+    }
+    last_slot = next->sched.slot;
+    task_switch(next);
+    context_load(&next->sched.ctx, &next->fpu, next->fs_base,
+                 next->kstack_top);
+    context_switch(save, next->sched.ctx.ksp);
+}
+
+/* The current task leaves the CPU in the state it has set; returns when
+ * it runs again (at once if it is the only runnable one). */
+static void reschedule(void)
+{
+    task_t *self = task_current();
+    task_t *next = pick(self->sched.slot);
+    if (next == self)
+        return;
+    if (self->sched.state != SCHED_ZOMBIE)
+        context_save(&self->sched.ctx, &self->fpu, &self->fs_base);
+    enter(next, &self->sched.ctx.ksp);
+    assert(task_current() == self);
+    if (self->sched.kill_sig)
+        task_kill(self->sched.kill_sig);
+}
+
+void sched_run(void)
+{
+    for (;;) {
+        proc_reap_orphans();
+        if (!alive)
+            return;
+        task_t *next = pick(last_slot);
+        if (next)
+            enter(next, &idle_ksp);
+        else if (timer)
+            __asm__ volatile("sti; hlt; cli" : : : "memory");
+        else
+            __builtin_ia32_pause();
+    }
+}
+
+void sched_yield(void)
+{
+    reschedule();
+}
+
+void sched_block(const void *chan)
+{
+    task_t *self = task_current();
+    if (self->sched.kill_sig)
+        task_kill(self->sched.kill_sig);
+    self->sched.state = SCHED_BLOCKED;
+    self->sched.wchan = chan;
+    reschedule();
+}
+
+void sched_wakeup(const void *chan)
+{
+    for (int i = 0; i < SCHED_TASKS; i++) {
+        task_t *t = table[i];
+        if (t && t->sched.state == SCHED_BLOCKED && t->sched.wchan == chan)
+            t->sched.state = SCHED_RUNNABLE;
+    }
+}
+
+void sched_sleep_until(uint64_t ns)
+{
+    task_t *self = task_current();
+    if (self->sched.kill_sig)
+        task_kill(self->sched.kill_sig);
+    if (clock_monotonic_ns() >= ns)
+        return;
+    self->sched.state = SCHED_SLEEPING;
+    self->sched.wake_ns = ns;
+    sleepers++;
+    reschedule();
+}
+
+void sched_kill(task_t *t, int sig)
+{
+    if (t->sched.state == SCHED_ZOMBIE || t->sched.kill_sig)
+        return;
+    t->sched.kill_sig = sig;
+    if (t->sched.state == SCHED_SLEEPING)
+        sleepers--;
+    t->sched.state = SCHED_RUNNABLE;
+}
+
+void sched_exit(void)
+{
+    task_t *self = task_current();
+    if (self->sched.state == SCHED_SLEEPING)
+        sleepers--;
+    self->sched.state = SCHED_ZOMBIE;
+    alive--;
+    reschedule();
+    assert(!"sched: a zombie ran again");
+    __builtin_unreachable();
+}
+
+void sched_tick(bool user)
+{
+    if (!user || ++ticks < SCHED_SLICE)
+        return; /* idle, or the slice is not over */
+    reschedule();
+}

@@ -1,0 +1,80 @@
+/*
+ * unikernel/sched.h - the scheduler: a table of tasks, round-robin over
+ * the runnable ones, preempted by the local APIC timer in ring 3 (the
+ * kernel itself runs with interrupts masked and gives the CPU up only
+ * here: blocking, sleeping, yielding, ending), and the idle loop (hlt) in
+ * the boot context.  One CPU.
+ */
+#ifndef UNIKERNEL_SCHED_H
+#define UNIKERNEL_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86_64/context.h"
+
+#define SCHED_TASKS 128    /* tasks alive or not yet reaped */
+#define SCHED_TICK_US 1000 /* timer period */
+#define SCHED_SLICE 4      /* ticks a task runs before the next one */
+
+struct task;
+
+enum sched_state {
+    SCHED_RUNNABLE,
+    SCHED_BLOCKED,  /* until sched_wakeup(wchan) */
+    SCHED_SLEEPING, /* until wake_ns */
+    SCHED_ZOMBIE,   /* ended, not yet reaped */
+};
+
+/* Lock legend: (s) changed with interrupts masked (one CPU). */
+struct task_sched {
+    struct cpu_context ctx; /* (s) saved while switched out */
+    enum sched_state state; /* (s) */
+    int slot;               /* (s) index in the table */
+    int kill_sig;           /* (s) fatal signal pending, 0: none */
+    const void *wchan;      /* (s) what a blocked task waits for */
+    uint64_t wake_ns;       /* (s) when a sleeping task wakes */
+};
+
+/* Starts the timer (clock_init first).  Once, before sched_run. */
+void sched_init(void);
+
+/* Enters `t` in the table, runnable; its context is ready (context_init_*).
+ * 0, or -EAGAIN when the table is full. */
+int sched_add(struct task *t);
+
+/* Takes the zombie `t` out of the table (it is being reaped). */
+void sched_remove(struct task *t);
+
+/* The task in slot `i` (0 .. SCHED_TASKS-1), or NULL: for walks. */
+struct task *sched_slot(int i);
+
+/* Runs the tasks until none is alive (zombies aside); the boot context
+ * idles here.  Calls proc_reap_orphans between switches. */
+void sched_run(void);
+
+/* The current task gives the CPU to the next runnable one, if any. */
+void sched_yield(void);
+
+/* The current task blocks until sched_wakeup(chan) or a kill; the caller
+ * re-checks its condition. */
+void sched_block(const void *chan);
+
+/* Makes every task blocked on `chan` runnable. */
+void sched_wakeup(const void *chan);
+
+/* The current task sleeps until clock_monotonic_ns() >= ns (or a kill). */
+void sched_sleep_until(uint64_t ns);
+
+/* Marks `t` to die of signal `sig` when it next runs (waking it). */
+void sched_kill(struct task *t, int sig);
+
+/* The current task, already released, becomes a zombie and leaves the CPU
+ * for good. */
+void sched_exit(void) __attribute__((noreturn));
+
+/* Timer tick (apic.c), interrupts masked: `user` when ring 3 was
+ * interrupted (then the task may be preempted). */
+void sched_tick(bool user);
+
+#endif
