@@ -10,3 +10,6 @@ KERNEL_SRCS += unikernel/sched.c unikernel/proc.c unikernel/pipe.c \
                arch/x86_64/switch.S arch/x86_64/context.c arch/x86_64/apic.c
 
 $(eval $(call test_kernel,tasks,$(BUILD)/apps/tasks.elf,,$(BUILD)/apps/hello.elf))
+TEST_BUILD += $(BUILD)/kernels/tasks.elf
+$(eval $(call test_kernel,memtour,$(BUILD)/apps/memtour.elf))
+TEST_BUILD += $(BUILD)/kernels/memtour.elf

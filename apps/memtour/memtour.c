@@ -2,13 +2,18 @@
  * apps/memtour - a walk through the memory API as an application sees it:
  * reserve, protect, unmap and map memory with mmap/mprotect/munmap,
  * printing /proc/self/maps after each step and checking that the areas it
- * shows are the ones the step must leave (`ok - memtour: step`).
- * Still to come once tasks exist: a segfault in a child task.
+ * shows are the ones the step must leave (`ok - memtour: step`).  Last,
+ * child tasks that dereference NULL, write to their code and overflow
+ * their stack: each is killed by SIGSEGV (the kernel reports why) and the
+ * parent goes on.
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define PAGE 4096ul
 #define WINDOW 16 /* pages */
@@ -65,6 +70,42 @@ static void step(const char *name, uint8_t *base, const char *want)
     report(ok, name);
 }
 
+int main(void);
+
+static volatile int deeper = 1; /* GCC cannot prove the recursion endless */
+
+static int recurse(volatile char *prev)
+{
+    volatile char frame[1024];
+    frame[0] = prev ? prev[0] + 1 : 0;
+    return (deeper ? recurse(frame) : 0) + frame[1];
+}
+
+/* The child's fault: 0 NULL, 1 its own code, 2 its stack. */
+static int fault(int kind)
+{
+    if (kind == 0)
+        return *(volatile int *)0;
+    if (kind == 1)
+        *(volatile uint8_t *)(uintptr_t)main = 0xc3;
+    return recurse(NULL);
+}
+
+/* A child faults with `kind`; the parent checks it died of SIGSEGV. */
+static void crash_child(int kind, const char *name)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(fault(kind));
+    int status = 0;
+    int ok = pid > 0 && waitpid(pid, &status, 0) == pid &&
+             WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
+    printf("== a child that %s: %s\n", name,
+           ok ? "killed by SIGSEGV, the parent runs on" : "not killed");
+    report(ok, name);
+}
+
 int main(void)
 {
     uint8_t *base = mmap(NULL, WINDOW * PAGE, PROT_NONE,
@@ -100,6 +141,10 @@ int main(void)
 
     report(munmap(base, WINDOW * PAGE) == 0, "munmap the whole window");
     step("nothing left", base, "................");
+
+    crash_child(0, "dereferences NULL");
+    crash_child(1, "writes to its code");
+    crash_child(2, "overflows its stack");
     printf("memtour: %d failed\n", failures);
     return failures != 0;
 }
