@@ -38,10 +38,11 @@ void stats_print(struct stats *s)
     qsort(s->ns, n, sizeof(double), cmp_double);
     qsort(s->cycles, n, sizeof(double), cmp_double);
     printf("BENCH name=%s unit=ns median=%.1f p25=%.1f p75=%.1f min=%.1f "
-           "max=%.1f cycles=%.0f n=%d ops=%d sum=%016llx check=%s\n",
+           "max=%.1f cycles=%.0f cycles_min=%.0f n=%d ops=%d sum=%016llx "
+           "check=%s\n",
            s->name, quantile(s->ns, n, 0.5), quantile(s->ns, n, 0.25),
            quantile(s->ns, n, 0.75), s->ns[0], s->ns[n - 1],
-           quantile(s->cycles, n, 0.5), n, s->ops,
+           quantile(s->cycles, n, 0.5), s->cycles[0], n, s->ops,
            (unsigned long long)s->sum, s->failed ? "FAIL" : "ok");
     fflush(stdout);
 }

@@ -24,8 +24,9 @@ void stats_init(struct stats *s, const char *name, int rounds, int ops);
 /* Records round r, which took ns nanoseconds and cycles TSC ticks. */
 void stats_round(struct stats *s, int r, uint64_t ns, uint64_t cycles);
 
-/* Prints `BENCH name=... unit=ns median= p25= p75= min= max= cycles= n=
- * ops= sum= check=ok|FAIL`, per operation, over the rounds. */
+/* Prints `BENCH name=... unit=ns median= p25= p75= min= max= cycles=
+ * cycles_min= n= ops= sum= check=ok|FAIL`, per operation, over the rounds
+ * (cycles: the median and the minimum in TSC ticks). */
 void stats_print(struct stats *s);
 
 /* Prints `BENCH name=... status=n/a reason=...` for a measurement the kernel

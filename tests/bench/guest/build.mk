@@ -1,8 +1,9 @@
 # tests/bench/guest: the same static bench apps on Linux and on this kernel
 # under one QEMU machine (docs/benchmarks.md).  The apps are the ones
 # apps/build.mk links with libshim (build/apps/bench_*.elf): the very
-# binaries our kernel runs.  Also fetches Debian's kernel (cached) and
-# builds the empty kernel that measures the boot floor.
+# binaries our kernel runs.  Also fetches Debian's kernel (cached), builds
+# the empty kernel that measures the boot floor and this kernel with each
+# app embedded.
 BENCH_GUEST_APPS := bench_mm bench_boot
 
 # The boot floor kernel (floor.S): 32-bit, loaded by QEMU's Multiboot 1
@@ -18,3 +19,13 @@ $(BUILD)/bench/linux/vmlinuz:
 
 BENCH_BUILD += $(BENCH_GUEST_APPS:%=$(BUILD)/apps/%.elf) \
                $(BUILD)/bench/linux/vmlinuz $(BUILD)/bench/floor.elf
+
+# This kernel with each bench app embedded (unikernel/task.mk's
+# test_kernel: the objects of build/kernel.elf, another program), booted by
+# targets.sh with -kernel (PVH); hello's (build/kernels/hello.elf) already
+# exists for tests/boot and serves the footprint.
+$(foreach a,$(BENCH_GUEST_APPS),$(eval $(call test_kernel,$(a),$(BUILD)/apps/$(a).elf)))
+BENCH_BUILD += $(BENCH_GUEST_APPS:%=$(BUILD)/kernels/%.elf) \
+               $(BUILD)/kernels/hello.elf $(BUILD)/apps/hello.elf
+# The sizes table: the default image formats of $(APP) (hello by default).
+BENCH_BUILD += $(ISO) $(QCOW2)

@@ -4,7 +4,8 @@
 Runs the static bench apps (BUILD/apps/bench_*.elf, linked with libshim)
 as the only program of each kernel under one QEMU machine
 (tests/bench/guest/targets.sh) and natively, parses their BENCH lines,
-writes BUILD/bench/guest.json and prints the markdown table.
+finds the smallest -m that runs apps/hello on each kernel, measures the
+image sizes, writes BUILD/bench/guest.json and prints the markdown tables.
 Environment: BENCH_ACCEL (kvm|tcg: skips the probe), BENCH_MEM (MiB,
 default 128), BENCH_BOOT_RUNS (default 7), BENCH_MM_RUNS (default 5),
 BENCH_FOOTPRINT=0 (skip the -m bisection)."""
@@ -29,6 +30,9 @@ BOOT_RUNS = int(os.environ.get("BENCH_BOOT_RUNS", "7"))
 MM_RUNS = int(os.environ.get("BENCH_MM_RUNS", "5"))
 BOOT_TIMEOUT = 60
 MM_TIMEOUT = 120  # Linux under TCG: about 12 s
+FINE_KIB = 128  # footprint step below FINE_BELOW_MIB
+FINE_BELOW_MIB = 8
+HELLO_DONE = re.compile(r"\d+ environment variables\r?\n")  # its last line
 PENDING = 3  # targets.sh: this kernel cannot run apps yet
 BENCH_RE = re.compile(r"BENCH (name=\S+.*)$")
 
@@ -197,6 +201,7 @@ def merge_runs(runs):
         m = dict(figs[0])
         m["median"] = statistics.median(f["median"] for f in figs)
         m["cycles"] = statistics.median(f["cycles"] for f in figs)
+        m["cycles_min"] = min(f["cycles_min"] for f in figs)
         m["min"] = min(f["min"] for f in figs)
         m["max"] = max(f["max"] for f in figs)
         m["n"] = sum(f["n"] for f in figs)
@@ -224,33 +229,54 @@ def measure_mm(cmds):
     return {t: merge_runs(r) for t, r in runs.items()}
 
 
-def boots_in(target, accel, mib, timeout):
-    elf = os.path.join(BIN, "bench_boot.elf")
-    r = run_timed(qemu_cmd(target, elf, accel, mib), timeout,
-                  os.path.join(LOGS, "%s-mem-%d.log" % (target, mib)))
-    log("  %s -m %dM: %s (%.1f s)" % (target, mib,
-        "runs" if boot_ok(r, "bench_boot") else "fails", r["wall_s"]))
-    return boot_ok(r, "bench_boot")
+def hello_runs_in(target, accel, kib, timeout):
+    """Whether target boots and runs apps/hello to its last line in -m
+    kib KiB, and then ends QEMU by itself (Linux: /init exits, the kernel
+    panics and panic=-1 reboots into -no-reboot; ours: isa-debug-exit)."""
+    elf = os.path.join(BIN, "hello.elf")
+    r = run_timed(qemu_cmd(target, elf, accel, "%dK" % kib), timeout,
+                  os.path.join(LOGS, "%s-mem-%dK.log" % (target, kib)))
+    ok = r["rc"] is not None and HELLO_DONE.search(r["text"])
+    log("  %s -m %dK: %s (%.1f s)" % (target, kib, "runs" if ok else "fails",
+                                     r["wall_s"]))
+    return bool(ok)
+
+
+def bisect(runs, lo, hi, step):
+    """Smallest multiple of step in (lo, hi] for which runs() holds, given
+    that it holds at hi and is taken to fail at lo."""
+    while hi - lo > step:
+        mid = lo + (hi - lo) // step // 2 * step
+        if runs(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def footprint(target, accel, boot):
-    """Smallest -m (MiB) at which target boots and runs bench_boot, by
-    bisection between 0 (taken as failing) and MEM (boot measured
-    there).  A probe gets 4 times the median boot time (at least 20 s): a guest short of
-    memory may hang rather than fail (QEMU itself does in 1 MiB)."""
+    """Smallest -m at which target runs apps/hello: bisection in MiB
+    between 0 (taken as failing: QEMU's own firmware hangs in 1 MiB) and
+    MEM, then, below FINE_BELOW_MIB, in FINE_KIB steps within the last MiB.
+    A probe gets 4 times the median boot time (at least 20 s): a guest
+    short of memory may hang rather than fail."""
     if boot is None:
         return None
     if "error" in boot:
         return {"error": "no boot to measure"}
     timeout = max(20.0, 4 * boot["qemu_to_main_ms"]["median"] / 1000)
-    lo, hi = 0, MEM  # measure_boot ran it in MEM
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if boots_in(target, accel, mid, timeout):
-            hi = mid
-        else:
-            lo = mid
-    return {"min_mem_mib": hi, "probe_timeout_s": timeout}
+
+    def runs(kib):
+        return hello_runs_in(target, accel, kib, timeout)
+
+    if not runs(MEM * 1024):
+        return {"error": "hello does not run in %d MiB" % MEM}
+    kib = bisect(runs, 0, MEM * 1024, 1024)
+    if kib <= FINE_BELOW_MIB * 1024:
+        kib = bisect(runs, kib - 1024, kib, FINE_KIB)
+    return {"min_mem_kib": kib, "min_mem_mib": kib / 1024,
+            "step_kib": FINE_KIB if kib <= FINE_BELOW_MIB * 1024 else 1024,
+            "probe_timeout_s": timeout}
 
 
 def image_bytes(target):
@@ -260,6 +286,32 @@ def image_bytes(target):
                        stdout=subprocess.PIPE, text=True)
     path = p.stdout.strip()
     return os.path.getsize(path) if p.returncode == 0 and path else None
+
+
+def file_size(path):
+    return os.path.getsize(path) if os.path.exists(path) else None
+
+
+def sizes():
+    """Bytes of what it takes to boot hello on each kernel: ours, the hello
+    kernel ELF (the PVH -kernel file, unstripped and stripped) and the
+    bootable images of `make` (GRUB ISO, qcow2 disk; present when APP is
+    the default, hello); Linux, its vmlinuz and the initramfs with hello."""
+    qemu_cmd("linux", os.path.join(BIN, "hello.elf"), "tcg", MEM)  # cpio
+    elf = os.path.join(BUILD, "kernels", "hello.elf")
+    stripped = os.path.join(LOGS, "hello-kernel.stripped.elf")
+    if os.path.exists(elf):
+        subprocess.run(["objcopy", "--strip-all", elf, stripped], check=True)
+    images = os.path.join(BUILD, "images")
+    return {
+        "ours": {"kernel_elf": file_size(elf),
+                 "kernel_elf_stripped": file_size(stripped),
+                 "iso": file_size(os.path.join(images, "hello.iso")),
+                 "qcow2": file_size(os.path.join(images, "hello.qcow2")),
+                 "app_hello": file_size(os.path.join(BIN, "hello.elf"))},
+        "linux": {"vmlinuz": image_bytes("linux"),
+                  "initramfs_hello": file_size(os.path.join(LOGS,
+                                                            "hello.cpio"))}}
 
 
 def common_args(accel):
@@ -309,11 +361,16 @@ def main():
             res[t]["footprint"] = footprint(t, accel, res[t]["boot"])
         else:
             res[t]["footprint"] = {"error": "skipped (BENCH_FOOTPRINT=0)"}
+    res["sizes"] = sizes()
     res["runtime_s"] = time.monotonic() - t0
     with open(os.path.join(OUT, "guest.json"), "w") as fh:
         json.dump(res, fh, indent=2)
     print(report.header(res))
     print(report.table(res))
+    print("\n### The bench_mm figures in TSC cycles per operation\n")
+    print(report.table_cycles(res))
+    print("\n### Sizes: what booting hello takes\n")
+    print(report.table_sizes(res))
     print("\n(guest part ran in %.0f s; logs in %s)" % (res["runtime_s"], LOGS))
     broken = [t for t in TARGETS for part in ("boot", "mm")
               if res[t][part] and "error" in res[t][part]]

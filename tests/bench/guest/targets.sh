@@ -5,11 +5,12 @@
 # its only application, which prints on the serial console and powers the
 # VM off when done.  targets.sh TARGET --image: prints the path of TARGET's
 # kernel image (the -kernel file), for its size.  Exit status 3: TARGET
-# cannot run apps yet (pending).
+# cannot run apps yet (pending); 2: an error (not built).
 #
 # Both targets get exactly the same machine (qemu_common below); only the
 # kernel and the way the binary is handed to it differ.  Environment:
-# BENCH_ACCEL (kvm|tcg, default tcg), BENCH_MEM (MiB, default 128),
+# BENCH_ACCEL (kvm|tcg, default tcg), BENCH_MEM (MiB, or with a K, M or G
+# suffix; default 128),
 # BENCH_CPU (default max), BENCH_SMP (default 1), BUILD (default build).
 set -eu
 target=$1 binary=$2
@@ -21,9 +22,11 @@ work="$build/bench/guest"
 # lets a kernel without ACPI end QEMU (status = 2*code+1); Linux powers off
 # via ACPI.
 qemu_common() {
+    local mem=${BENCH_MEM:-128}
+    [[ $mem == *[KMG] ]] || mem=${mem}M
     printf '%s\n' qemu-system-x86_64 \
         -accel "${BENCH_ACCEL:-tcg}" -cpu "${BENCH_CPU:-max}" \
-        -m "${BENCH_MEM:-128}M" -smp "${BENCH_SMP:-1}" \
+        -m "$mem" -smp "${BENCH_SMP:-1}" \
         -nographic -no-reboot -nic none \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04
 }
@@ -40,19 +43,27 @@ linux_boot_args() {
 }
 
 # ====================================================================
-# THIS KERNEL: fill in once our kernel runs static apps.
-# ours_boot_args BINARY prints the QEMU arguments (after qemu_common) that
-# boot our kernel with BINARY as its application, e.g. `-kernel <our ELF
-# with a PVH note> -initrd BINARY -append <cmdline>`, building whatever
-# image it needs first.  The app's stdout must reach the serial port
-# (COM1), and its exit (or reboot(RB_POWER_OFF) as pid 1) must end QEMU.
-# ours_image prints the path of the -kernel file (its size is reported).
-# Until then: status 3, and the column says "pending".
-ours_boot_args() {
-    return 3
+# THIS KERNEL: the binary embedded in a kernel ELF of its own (build/
+# kernels/NAME.elf, built by tests/bench/guest/build.mk through unikernel/
+# task.mk's test_kernel: the objects of build/kernel.elf, only the embedded
+# program differs), booted by QEMU's PVH loader.  The kernel prints the
+# program's stdout on COM1 and ends QEMU through isa-debug-exit when it
+# exits.  "quiet" as for Linux: no kernel log lines besides errors.
+ours_kernel() {
+    echo "$build/kernels/$(basename "$1" .elf).elf"
 }
+ours_boot_args() {
+    local kernel
+    kernel=$(ours_kernel "$1")
+    if [ ! -f "$kernel" ]; then
+        echo "targets.sh: $kernel not built (make bench builds it)" >&2
+        return 2
+    fi
+    printf '%s\n' -kernel "$kernel" -append quiet
+}
+# The hello kernel: the image issue 10's size target is about.
 ours_image() {
-    return 3
+    ours_kernel hello
 }
 # ====================================================================
 
