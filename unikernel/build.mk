@@ -3,6 +3,7 @@ KERNEL_SRCS += unikernel/main.c unikernel/format.c unikernel/klog.c \
                unikernel/snprintf.c unikernel/panic.c unikernel/ksyms.c \
                unikernel/string.c unikernel/multiboot2.c unikernel/bootinfo.c \
                unikernel/cmdline.c unikernel/selftest.c unikernel/ram.c
+KERNEL_SRCS += unikernel/selftest_fault.c
 # mm/: the kernel links the very files the host tests test
 KERNEL_SRCS += $(MM_SRCS)
 

@@ -277,6 +277,7 @@ static const struct {
     { "mmu", selftest_mmu }, /* a user directory's life cycle */
     { "kspace", selftest_kspace }, /* kmap, protect, kmap_phys, kunmap */
     { "stackguard", selftest_stackguard }, /* kernel stack guard -> report */
+    { "faults", selftest_faults }, /* demand paging, COW (selftest_fault.c) */
 };
 
 /* Runs the one test named by name[0..len). */

@@ -8,4 +8,8 @@
  * not exist, else the failing test's error; a crash test does not return. */
 int selftest_run(const char *names);
 
+/* test=faults (selftest_fault.c): anonymous, COW, file, physical and
+ * populated mappings touched through real page faults; 0 or -EINVAL. */
+int selftest_faults(void);
+
 #endif
