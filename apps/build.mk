@@ -22,3 +22,6 @@ $(BUILD)/apps/%.elf: $$(call app_objs,$$*) $(SHIM_LIB)
 all: $(APP_ELF)
 TEST_BUILD += $(APP_ELFS)
 .PRECIOUS: $(BUILD)/apps/obj/%.o
+
+# Per-app rules (test kernels, extra targets): apps/NAME/app.mk.
+include $(wildcard apps/*/app.mk)

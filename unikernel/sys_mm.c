@@ -27,6 +27,7 @@
 #define MREMAP_MAYMOVE 1
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
+#define LINUX_TASK_SIZE ((1ul << 47) - PAGE_SIZE) /* Linux's user space end */
 
 #define MSPACE_FIXED 0x1 /* libc-shim/mspace.h */
 #define MSPACE_HEAP 0x2
@@ -109,6 +110,8 @@ long sys_munmap(const long *a)
         return -EINVAL;
     if (addr >= MSPACE_USER_UPPER || addr < MSPACE_USER_LOWER)
         return len <= (size_t)-PAGE_SIZE ? 0 : -EINVAL; /* nothing mapped */
+    if (len > LINUX_TASK_SIZE - addr)
+        return -EINVAL; /* as Linux: not "everything up to the window's end" */
     if (len > MSPACE_USER_UPPER - addr)
         len = MSPACE_USER_UPPER - addr;
     return mspace_unmap(space(), addr, len);

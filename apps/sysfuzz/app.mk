@@ -1,0 +1,18 @@
+# apps/sysfuzz/app.mk (included by apps/build.mk): the kernel that boots
+# sysfuzz for tests/boot/security.cases, and `make fuzz`: a longer run.
+#
+#   make fuzz [FUZZ_SEED=n] [FUZZ_CALLS=n] [FUZZ_WORKERS=n] [FUZZ_MEM=256M]
+$(eval $(call test_kernel,sysfuzz,$(BUILD)/apps/sysfuzz.elf))
+
+FUZZ_SEED    ?= $(shell date +%s)
+FUZZ_CALLS   ?= 2000000
+FUZZ_WORKERS ?= 2
+FUZZ_MEM     ?= 256M
+
+.PHONY: fuzz
+fuzz: $(BUILD)/kernels/sysfuzz.elf
+	@echo "fuzz: seed $(FUZZ_SEED), $(FUZZ_CALLS) calls (repeat with FUZZ_SEED=$(FUZZ_SEED))"
+	MEM=$(FUZZ_MEM) images/qemu.sh -t 3600 pvh $< \
+	    '-- $(FUZZ_SEED) $(FUZZ_CALLS) $(FUZZ_WORKERS)' < /dev/null 2>&1 | \
+	    tr -d '\r' | tee $(BUILD)/fuzz-sysfuzz.log | grep -aE '^sysfuzz:|panic|killed|segfault'; \
+	grep -aq 'no leak' $(BUILD)/fuzz-sysfuzz.log && ! grep -aq panic $(BUILD)/fuzz-sysfuzz.log

@@ -1,0 +1,409 @@
+/*
+ * apps/sysfuzz/calls.c - the call table: every system call the unikernel
+ * implements (unikernel/syscall.c), those of the tasks issue (answered
+ * -ENOSYS until they land) and numbers nobody implements, each with a
+ * generator of random and boundary arguments that obeys the safety rule
+ * of sysfuzz.h.  Calls that would end the fuzzer are left out (exit,
+ * exit_group, rt_sigreturn, fork, vfork, clone: the driver forks itself)
+ * or restricted: execve only of paths that cannot be run, kill and its
+ * kin to ourselves only with signal 0 or an invalid one, nothing written
+ * to the console, sleeps of at most a microsecond, no new signal handler.
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sysfuzz.h"
+
+typedef void gen_fn(long *a);
+
+struct call {
+    long nr;
+    const char *name;
+    gen_fn *gen;
+};
+
+static long r(void) { return (long)rng(); }
+static long ptr(void) { return (long)any_ptr(); }
+static long len(void) { return (long)any_len(); }
+static long num(void) { return (long)any_int(); }
+
+/* A buffer for descriptor `fd`: nothing readable when fd is the console
+ * (no noise on it, no read that could wait for input). */
+static long buf_for(long fd)
+{
+    return fd >= 0 && fd <= 2 ? (long)unreadable_ptr() : ptr();
+}
+
+static void g_rw(long *a) { a[0] = (long)any_fd(); a[1] = buf_for(a[0]); a[2] = len(); }
+static void g_prw(long *a) { g_rw(a); a[3] = num(); }
+static void g_path(long *a) { a[0] = (long)path_ptr(); a[1] = num(); a[2] = num(); }
+static void g_fd(long *a) { a[0] = (long)file_fd(); }
+static void g_path_buf(long *a) { a[0] = (long)path_ptr(); a[1] = ptr(); a[2] = len(); }
+static void g_fd_buf(long *a) { a[0] = (long)any_fd(); a[1] = ptr(); a[2] = num(); }
+static void g_lseek(long *a) { a[0] = (long)any_fd(); a[1] = num(); a[2] = rng_below(6); }
+static void g_buf(long *a) { a[0] = ptr(); a[1] = ptr(); }
+static void g_buf_len(long *a) { a[0] = ptr(); a[1] = len(); }
+static void g_none(long *a) { (void)a; }
+static void g_int(long *a) { a[0] = num(); }
+static void g_int_buf(long *a) { a[0] = num(); a[1] = ptr(); }
+
+static void g_mmap(long *a)
+{
+    static const long flags[] = {0x02 | 0x20, 0x01 | 0x20, 0x02, 0x01, 0x03,
+                                 0x02 | 0x20 | 0x8000, 0x01 | 0x20 | 0x8000};
+    long f = rng_below(4) ? flags[rng_below(7)] : num();
+    if (rng_below(3) == 0)
+        f |= rng_below(2) ? 0x10 : 0x100000; /* FIXED, FIXED_NOREPLACE */
+    uint64_t addr, size;
+    mm_range(&addr, &size);
+    a[0] = (f & 0x100010) || rng_below(2) ? (long)addr : ptr();
+    a[1] = (f & 0x100010) || rng_below(2) ? (long)size : len();
+    a[2] = rng_below(4) ? (long)rng_below(8) : num();
+    a[3] = f;
+    a[4] = (long)any_fd();
+    a[5] = rng_below(2) ? 0 : num();
+}
+
+static void g_mm(long *a)
+{
+    uint64_t addr, size;
+    mm_range(&addr, &size);
+    a[0] = (long)addr;
+    a[1] = (long)size;
+    a[2] = rng_below(4) ? (long)rng_below(8) : num();
+}
+
+static void g_mremap(long *a)
+{
+    uint64_t addr, size, to, to_size;
+    mm_range(&addr, &size);
+    mm_range(&to, &to_size);
+    a[0] = (long)addr;
+    a[1] = (long)size;
+    a[2] = rng_below(4) ? (long)to_size : len();
+    a[3] = rng_below(4) ? (long)rng_below(8) : num(); /* MAYMOVE FIXED ... */
+    if (a[3] & 2) /* MREMAP_FIXED: the target is a range of ours */
+        a[4] = (long)to;
+    else
+        a[4] = r();
+}
+
+static void g_madvise(long *a)
+{
+    g_mm(a);
+    a[2] = rng_below(4) ? (long)rng_below(24) : num();
+}
+
+/* A struct of `words` random words in scratch for the kernel to read, or
+ * a bad pointer. */
+static long struct_arg(size_t words)
+{
+    if (rng_below(4) == 0)
+        return (long)bad_ptr();
+    uint64_t *p = (uint64_t *)(pools.scratch + SCRATCH_SIZE / 2);
+    for (size_t i = 0; i < words; i++)
+        p[i] = rng_below(2) ? any_int() : rng();
+    return (long)p;
+}
+
+static void g_sigaction(long *a)
+{
+    a[0] = rng_below(4) ? (long)rng_below(70) : num();
+    a[1] = rng_below(3) ? 0 : struct_arg(4);
+    if (a[1] && a[1] == (long)(pools.scratch + SCRATCH_SIZE / 2))
+        *(uint64_t *)a[1] = rng_below(2); /* SIG_DFL or SIG_IGN only */
+    a[2] = ptr();
+    a[3] = rng_below(4) ? 8 : num();
+}
+
+static void g_sigprocmask(long *a)
+{
+    a[0] = rng_below(4) ? (long)rng_below(4) : num();
+    a[1] = rng_below(2) ? struct_arg(1) : 0;
+    a[2] = ptr();
+    a[3] = rng_below(4) ? 8 : num();
+}
+
+static void g_ioctl(long *a)
+{
+    static const long cmds[] = {0x5401, 0x5402, 0x5413, 0x541b, 0x5421, 0};
+    a[0] = (long)any_fd();
+    a[1] = rng_below(4) ? cmds[rng_below(6)] : num();
+    a[2] = a[0] >= 0 && a[0] <= 2 && rng_below(2) ? (long)bad_ptr() : ptr();
+}
+
+/* An iovec array in scratch whose buffers suit descriptor a[0]. */
+static void g_iov(long *a)
+{
+    a[0] = (long)any_fd();
+    long n = rng_below(4) ? (long)rng_below(20) : num();
+    uint64_t *v = (uint64_t *)pools.scratch;
+    for (long i = 0; i < 20; i++) {
+        v[2 * i] = (uint64_t)buf_for(a[0]);
+        v[2 * i + 1] = rng_below(2) ? rng_below(64) : any_len();
+    }
+    a[1] = rng_below(5) ? (long)v : (long)bad_ptr();
+    a[2] = n;
+    a[3] = num();
+}
+
+/* A timespec of at most a microsecond, or an invalid one. */
+static long short_time(void)
+{
+    if (rng_below(5) == 0)
+        return (long)bad_ptr();
+    int64_t *ts = (int64_t *)(pools.scratch + SCRATCH_SIZE / 4);
+    static const int64_t bad[][2] = {{-1, 0}, {0, -1}, {0, 1000000000},
+                                     {INT64_MIN, 0}, {0, INT64_MAX}};
+    if (rng_below(3) == 0) {
+        memcpy(ts, bad[rng_below(5)], 16);
+    } else {
+        ts[0] = 0;
+        ts[1] = (int64_t)rng_below(1001);
+    }
+    return (long)ts;
+}
+
+static void g_nanosleep(long *a) { a[0] = short_time(); a[1] = ptr(); }
+
+static void g_clock_nanosleep(long *a)
+{
+    a[0] = rng_below(4) ? (long)rng_below(12) : num();
+    a[1] = rng_below(2); /* TIMER_ABSTIME: a tiny absolute time is past */
+    a[2] = short_time();
+    a[3] = ptr();
+}
+
+/* A pid that is not a process of ours: we are in it only with signal 0
+ * or an invalid signal. */
+static long target_pid(long *sig)
+{
+    static const long far[] = {100000, 999999, 0x7fffffff, -0x7fffffffl - 1,
+                               -100000};
+    long sigs[] = {0, -1, 65, 1000, (long)rng()};
+    switch (rng_below(3)) {
+    case 0:
+        *sig = sigs[rng_below(5)];
+        if (*sig > 0 && *sig <= 64)
+            *sig = 0;
+        return rng_below(2) ? getpid() : (long)rng_below(2) - 1; /* 0, -1 */
+    default:
+        *sig = rng_below(2) ? (long)rng_below(65) : num();
+        return far[rng_below(5)];
+    }
+}
+
+static void g_kill(long *a) { a[0] = target_pid(&a[1]); }
+static void g_tgkill(long *a) { a[0] = target_pid(&a[2]); a[1] = a[0]; }
+
+static void g_execve(long *a)
+{
+    static const char *const cannot[] = {"/nonexistent", "/proc/self/maps",
+                                         "/", "", "/bin/"};
+    char *s = (char *)pools.scratch + SCRATCH_SIZE / 8;
+    switch (rng_below(3)) {
+    case 0:
+        a[0] = (long)unreadable_ptr();
+        break;
+    case 1:
+        a[0] = (long)pools.ro; /* no NUL */
+        break;
+    default:
+        strcpy(s, cannot[rng_below(5)]);
+        a[0] = (long)s;
+    }
+    a[1] = ptr();
+    a[2] = ptr();
+}
+
+static void g_wait4(long *a)
+{
+    a[0] = num();
+    a[1] = ptr();
+    a[2] = num() | 1; /* WNOHANG: the fuzzer never blocks */
+    a[3] = ptr();
+}
+
+static void g_fcntl(long *a)
+{
+    static const long cmds[] = {0, 1, 2, 3, 4, 5, 6, 7, 1030, 1031, 1033};
+    a[1] = rng_below(4) ? cmds[rng_below(11)] : num();
+    /* no copy of the console: its copies would get readable buffers */
+    a[0] = a[1] == 0 || a[1] == 1030 ? (long)file_fd() : (long)any_fd();
+    a[2] = rng_below(2) ? num() : ptr();
+}
+
+/* Never a copy of the console (see g_fcntl), never onto it. */
+static void g_dup2(long *a) { a[0] = (long)file_fd(); a[1] = (long)file_fd(); a[2] = num(); }
+static void g_dup(long *a) { a[0] = (long)file_fd(); }
+static void g_ftruncate(long *a) { a[0] = (long)file_fd(); a[1] = num(); }
+static void g_sigaltstack(long *a) { a[0] = rng_below(2) ? struct_arg(3) : 0; a[1] = ptr(); }
+
+static void g_arch_prctl(long *a)
+{
+    static const long codes[] = {0x1001, 0x1002, 0x1003, 0x1004, 0x3001};
+    a[0] = rng_below(4) ? codes[rng_below(5)] : num();
+    if (a[0] == 0x1002) /* SET_FS: only where the kernel must refuse */
+        a[1] = rng_below(2) ? (long)0x0000800000000000ull : (long)bad_ptr();
+    else
+        a[1] = ptr();
+    if (a[0] == 0x1002 && (uint64_t)a[1] < 0x0000800000000000ull)
+        a[1] = (long)0xffff800000000000ull;
+}
+
+static void g_openat(long *a)
+{
+    a[0] = rng_below(2) ? -100 : (long)any_fd();
+    a[1] = (long)path_ptr();
+    a[2] = num();
+    a[3] = num();
+}
+
+static void g_fstatat(long *a) { g_openat(a); a[2] = ptr(); }
+static void g_readlinkat(long *a) { g_openat(a); a[2] = ptr(); a[3] = len(); }
+
+static void g_prlimit(long *a)
+{
+    a[0] = rng_below(2) ? 0 : num();
+    a[1] = rng_below(4) ? (long)rng_below(17) : num();
+    a[2] = rng_below(2) ? 0 : (long)bad_ptr(); /* never a new limit */
+    a[3] = ptr();
+}
+
+static void g_getrandom(long *a) { a[0] = ptr(); a[1] = len(); a[2] = rng_below(4) ? (long)rng_below(8) : num(); }
+static void g_memfd(long *a) { a[0] = (long)path_ptr(); a[1] = num(); }
+static void g_pipe2(long *a) { a[0] = ptr(); a[1] = num() | 04000; /* O_NONBLOCK */ }
+
+static void g_mspace_map(long *a)
+{
+    g_mm(a);
+    a[3] = rng_below(4) ? (long)rng_below(16) : num();
+    if (!(a[3] & 1) && rng_below(2)) {
+        a[0] = ptr();
+        a[1] = rng_below(2) ? len() : (long)((1 + rng_below(64)) * PAGE);
+    }
+    a[4] = rng_below(2) ? 0 : 1l << rng_below(40);
+}
+
+static void g_unknown(long *a)
+{
+    for (int i = 0; i < 6; i++)
+        a[i] = r();
+}
+
+static const struct call calls[] = {
+    {0, "read", g_rw},           {1, "write", g_rw},
+    {2, "open", g_path},         {3, "close", g_fd},
+    {4, "stat", g_buf},          {5, "fstat", g_fd_buf},
+    {6, "lstat", g_buf},         {8, "lseek", g_lseek},
+    {9, "mmap", g_mmap},         {10, "mprotect", g_mm},
+    {11, "munmap", g_mm},        {12, "brk", g_int},
+    {13, "rt_sigaction", g_sigaction},
+    {14, "rt_sigprocmask", g_sigprocmask},
+    {16, "ioctl", g_ioctl},      {17, "pread64", g_prw},
+    {18, "pwrite64", g_prw},     {19, "readv", g_iov},
+    {20, "writev", g_iov},       {21, "access", g_path},
+    {22, "pipe", g_buf},         {24, "sched_yield", g_none},
+    {25, "mremap", g_mremap},    {28, "madvise", g_madvise},
+    {32, "dup", g_dup},          {33, "dup2", g_dup2},
+    {35, "nanosleep", g_nanosleep},
+    {39, "getpid", g_none},      {59, "execve", g_execve},
+    {61, "wait4", g_wait4},      {62, "kill", g_kill},
+    {63, "uname", g_buf},        {72, "fcntl", g_fcntl},
+    {77, "ftruncate", g_ftruncate},
+    {79, "getcwd", g_buf_len},   {89, "readlink", g_path_buf},
+    {95, "umask", g_int},        {96, "gettimeofday", g_buf},
+    {97, "getrlimit", g_int_buf},
+    {99, "sysinfo", g_buf},      {102, "getuid", g_none},
+    {104, "getgid", g_none},     {107, "geteuid", g_none},
+    {108, "getegid", g_none},    {110, "getppid", g_none},
+    {131, "sigaltstack", g_sigaltstack},
+    {158, "arch_prctl", g_arch_prctl},
+    {186, "gettid", g_none},     {200, "tkill", g_kill},
+    {201, "time", g_buf},        {218, "set_tid_address", g_buf},
+    {228, "clock_gettime", g_int_buf},
+    {229, "clock_getres", g_int_buf},
+    {230, "clock_nanosleep", g_clock_nanosleep},
+    {234, "tgkill", g_tgkill},   {257, "openat", g_openat},
+    {262, "newfstatat", g_fstatat},
+    {267, "readlinkat", g_readlinkat},
+    {292, "dup3", g_dup2},       {293, "pipe2", g_pipe2},
+    {302, "prlimit64", g_prlimit},
+    {318, "getrandom", g_getrandom},
+    {319, "memfd_create", g_memfd},
+    {1000, "mspace_map", g_mspace_map},
+    {1001, "mspace_unmap", g_mm},
+    {1002, "mspace_protect", g_mm},
+    {1003, "mspace_release", g_mm},
+    /* nobody's: -ENOSYS, logged once */
+    {335, "(none)", g_unknown},  {511, "(none)", g_unknown},
+    {512, "(none)", g_unknown},  {1004, "(none)", g_unknown},
+    {0x40000027, "(x32 getpid)", g_unknown},
+    {-1, "(negative)", g_unknown},
+    {0x7fffffff, "(huge)", g_unknown},
+};
+
+#define NCALLS ((int)(sizeof(calls) / sizeof(calls[0])))
+
+int calls_count(void)
+{
+    return NCALLS;
+}
+
+int call_pick(long *nr, long args[6])
+{
+    int i = (int)rng_below(NCALLS);
+    for (int k = 0; k < 6; k++)
+        args[k] = rng_below(4) ? 0 : r();
+    calls[i].gen(args);
+    *nr = calls[i].nr;
+    return i;
+}
+
+const char *call_name(int i)
+{
+    return calls[i].name;
+}
+
+long call_nr(int i)
+{
+    return calls[i].nr;
+}
+
+static bool in_arena(uint64_t addr)
+{
+    return addr >= (uint64_t)pools.arena &&
+           addr < (uint64_t)pools.arena + ARENA_SIZE;
+}
+
+/* Descriptors a successful pipe wrote where we cannot safely read them
+ * are closed all together. */
+static void close_fds(void)
+{
+    for (int fd = 3; fd < FDS_MAX; fd++)
+        close(fd);
+}
+
+void call_done(long nr, const long a[6], long rc)
+{
+    if (rc < 0 && rc > -4096)
+        return;
+    switch (nr) {
+    case 9:    /* mmap */
+    case 1000: /* mspace_map */
+        if (!in_arena((uint64_t)rc))
+            extra_add((uintptr_t)rc, (size_t)a[1]);
+        break;
+    case 25: /* mremap */
+        if (rc != a[0] && !in_arena((uint64_t)rc))
+            extra_moved((uintptr_t)a[0], (uintptr_t)rc, (size_t)a[2]);
+        break;
+    case 22:  /* pipe */
+    case 293: /* pipe2: never left open, so nothing can block on them */
+        close_fds();
+        break;
+    }
+}

@@ -1,0 +1,263 @@
+/*
+ * apps/sysfuzz/pools.c - the fuzzer's memory areas and the pools its
+ * random arguments come from.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "sysfuzz.h"
+
+#define WINDOW_LOWER 0x400000ul     /* the unikernel's user window */
+#define WINDOW_UPPER 0xc0000000ul
+
+struct pools pools;
+static uint64_t state = 1;
+
+void rng_seed(uint64_t seed)
+{
+    state = seed * 0x9e3779b97f4a7c15ull + 1;
+}
+
+uint64_t rng(void)
+{
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return state * 0x2545f4914f6cdd1dull;
+}
+
+int pools_init(void)
+{
+    uint8_t *s = mmap(NULL, SCRATCH_SIZE + PAGE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    uint8_t *ro = mmap(NULL, RO_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    uint8_t *arena =
+        mmap(NULL, ARENA_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (s == MAP_FAILED || ro == MAP_FAILED || arena == MAP_FAILED)
+        return -1;
+    for (size_t i = 0; i < RO_SIZE; i++)
+        ro[i] = (uint8_t)(i * 7 + 1); /* no NUL: strings run to the end */
+    if (mprotect(s + SCRATCH_SIZE, PAGE, PROT_NONE) < 0 ||
+        mprotect(ro, RO_SIZE, PROT_READ) < 0)
+        return -1;
+    pools.scratch = s;
+    pools.guard = s + SCRATCH_SIZE;
+    pools.ro = ro;
+    pools.arena = arena;
+    return 0;
+}
+
+void pools_cleanup(void)
+{
+    munmap(pools.arena, ARENA_SIZE);
+    for (unsigned i = 0; i < EXTRA_MAX; i++)
+        if (pools.extra_len[i])
+            munmap((void *)pools.extra[i], pools.extra_len[i]);
+    memset(pools.extra_len, 0, sizeof(pools.extra_len));
+    for (int fd = 3; fd < FDS_MAX; fd++)
+        close(fd);
+}
+
+void extra_add(uintptr_t addr, size_t len)
+{
+    unsigned i = pools.extra_next++ % EXTRA_MAX;
+    if (pools.extra_len[i])
+        munmap((void *)pools.extra[i], pools.extra_len[i]);
+    pools.extra[i] = addr;
+    pools.extra_len[i] = (len + PAGE - 1) & ~(PAGE - 1);
+}
+
+void extra_moved(uintptr_t old, uintptr_t addr, size_t len)
+{
+    for (unsigned i = 0; i < EXTRA_MAX; i++)
+        if (pools.extra_len[i] && pools.extra[i] == old) {
+            pools.extra[i] = addr;
+            pools.extra_len[i] = (len + PAGE - 1) & ~(PAGE - 1);
+            return;
+        }
+    extra_add(addr, len);
+}
+
+/* Addresses outside the user window: nothing there is the task's. */
+static const uint64_t outside_ptrs[] = {
+    0,
+    1,
+    0xfff,                 /* the NULL page */
+    WINDOW_LOWER - 8,      /* just below the window */
+    WINDOW_UPPER,          /* just above it */
+    0x00007ffffffff000ull, /* Linux's last user page */
+    0x0000800000000000ull, /* the first non-canonical address */
+    0x8000000000000000ull,
+    0xffff800000000000ull, /* the direct map */
+    0xffff800000100000ull,
+    0xffffc00000000000ull, /* the kmap window */
+    0xffffffff80000000ull, /* the kernel image */
+    0xffffffff80100000ull,
+    0xffffffff80200000ull,
+    0xfffffffffffff000ull,
+    0xffffffffffffffffull,
+};
+
+static uint64_t outside_ptr(void)
+{
+    if (rng_below(4) == 0)
+        return rng() | 0xffff800000000000ull; /* anywhere in the kernel */
+    return outside_ptrs[rng_below(sizeof(outside_ptrs) /
+                                  sizeof(outside_ptrs[0]))];
+}
+
+uint64_t unreadable_ptr(void)
+{
+    return rng_below(4) ? outside_ptr() : (uint64_t)pools.guard + rng_below(PAGE);
+}
+
+uint64_t bad_ptr(void)
+{
+    switch (rng_below(4)) {
+    case 0:
+        return (uint64_t)pools.guard + rng_below(PAGE);
+    case 1: /* PROT_NONE arena, maybe mapped by then: the kernel may write */
+        return (uint64_t)pools.arena + rng_below(ARENA_SIZE);
+    default:
+        return outside_ptr();
+    }
+}
+
+uint64_t scratch_ptr(void)
+{
+    uint64_t end = (uint64_t)pools.scratch + SCRATCH_SIZE;
+    switch (rng_below(4)) {
+    case 0:
+        return end - rng_below(64); /* runs into the guard page */
+    case 1:
+        return (uint64_t)pools.scratch;
+    default:
+        return (uint64_t)pools.scratch + rng_below(SCRATCH_SIZE);
+    }
+}
+
+uint64_t any_ptr(void)
+{
+    switch (rng_below(8)) {
+    case 0:
+    case 1:
+    case 2:
+        return scratch_ptr();
+    case 3:
+        return (uint64_t)pools.ro + rng_below(RO_SIZE);
+    case 4:
+        return (uint64_t)(uintptr_t)&pools_init; /* own code: not writable */
+    default:
+        return bad_ptr();
+    }
+}
+
+uint64_t any_len(void)
+{
+    static const uint64_t lens[] = {
+        0, 1, 7, 8, 16, 64, 4095, 4096, 4097, 8192, 65536, 1ul << 20,
+        0x7ffff000ul, 0x80000000ul, 0xc0000000ul, 0x100000000ul,
+        1ull << 47, (uint64_t)-PAGE, (uint64_t)-1, 0x7fffffffffffffffull,
+    };
+    if (rng_below(3) == 0)
+        return rng_below(1024);
+    if (rng_below(8) == 0)
+        return rng();
+    return lens[rng_below(sizeof(lens) / sizeof(lens[0]))];
+}
+
+uint64_t any_int(void)
+{
+    static const uint64_t ints[] = {
+        0, 1, 2, 3, 4, 8, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0xffff,
+        0x7fffffff, 0x80000000, 0xffffffff, 0x7fffffffffffffffull,
+        0x8000000000000000ull, (uint64_t)-1, (uint64_t)-2, (uint64_t)-4096,
+    };
+    switch (rng_below(4)) {
+    case 0:
+        return rng_below(64);
+    case 1:
+        return rng();
+    default:
+        return ints[rng_below(sizeof(ints) / sizeof(ints[0]))];
+    }
+}
+
+uint64_t file_fd(void)
+{
+    static const int64_t fds[] = {-1, -100, 63, 64, 65, 1000, 0x7fffffff,
+                                  (int64_t)0x80000000ll, -0x7fffffffll};
+    if (rng_below(2))
+        return 3 + rng_below(8); /* what open, dup and memfd gave */
+    return (uint64_t)fds[rng_below(sizeof(fds) / sizeof(fds[0]))];
+}
+
+uint64_t any_fd(void)
+{
+    return rng_below(4) == 0 ? rng_below(3) : file_fd();
+}
+
+static const char *const paths[] = {
+    "/", "/proc/self/maps", "/proc/self", "/proc", "/bin", "/bin/sysfuzz",
+    "/nonexistent", "", ".", "..", "/proc/self/maps/x", "//bin//sysfuzz",
+    "/bin/../bin/sysfuzz", "/dev/null", "/tmp", "relative/path",
+};
+
+uint64_t path_ptr(void)
+{
+    size_t n = sizeof(paths) / sizeof(paths[0]);
+    char *s = (char *)pools.scratch;
+    switch (rng_below(8)) {
+    case 0: { /* a long path, maybe without its NUL before the guard */
+        size_t len = rng_below(2) ? SCRATCH_SIZE : 200 + rng_below(5000);
+        char *p = (char *)pools.guard - len;
+        memset(p, 'a', len);
+        p[0] = '/';
+        if (len < SCRATCH_SIZE)
+            p[len - 1] = '\0';
+        return (uint64_t)p;
+    }
+    case 1:
+        return (uint64_t)pools.ro; /* no NUL up to the end of the pages */
+    case 2:
+        return bad_ptr();
+    default:
+        strcpy(s, paths[rng_below(n)]);
+        return (uint64_t)s;
+    }
+}
+
+void mm_range(uint64_t *addr, uint64_t *len)
+{
+    uint64_t pages = ARENA_SIZE / PAGE;
+    unsigned k = (unsigned)rng_below(EXTRA_MAX);
+    switch (rng_below(10)) {
+    case 0: /* outside the window, never reaching into it */
+        *addr = rng_below(2) ? rng_below(WINDOW_LOWER) & ~(PAGE - 1)
+                             : outside_ptr();
+        *len = *addr < WINDOW_LOWER ? rng_below(WINDOW_LOWER - *addr + 1)
+                                    : any_len();
+        return;
+    case 1: /* a mapping of ours outside the arena */
+        if (pools.extra_len[k]) {
+            *addr = pools.extra[k];
+            *len = rng_below(2) ? pools.extra_len[k] : PAGE;
+            return;
+        }
+        break;
+    case 2: /* an absurd length: must be refused whole (Linux: EINVAL) */
+        *addr = (uint64_t)pools.arena + rng_below(pages) * PAGE;
+        *len = rng_below(2) ? (uint64_t)-PAGE : (1ull << 47) + rng();
+        return;
+    default:
+        break;
+    }
+    uint64_t first = rng_below(pages);
+    *addr = (uint64_t)pools.arena + first * PAGE + (rng_below(16) ? 0 : 1);
+    *len = (1 + rng_below(pages - first)) * PAGE - (rng_below(8) ? 0 : 1);
+    if (rng_below(16) == 0)
+        *len = 0;
+}
