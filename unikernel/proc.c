@@ -145,6 +145,7 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
 {
     task_t *p = task_current();
     mspace_t *ms = p->mspace;
+    proc_reap_orphans(); /* their slots, if idle has not run since */
     if (share_vm)
         mspace_open(ms);
     else if (!(ms = mspace_clone(ms)))
@@ -199,8 +200,11 @@ long sys_clone(const long *a)
     if ((flags & ~CSIGNAL) == (CLONE_VM | CLONE_VFORK) && stack &&
         user_range_ok(stack - 8, 8))
         return fork_task(true, stack);
-    klog(KLOG_WARN, "clone: flags 0x%lx refused (threads are not supported)\n",
-         flags);
+    static bool logged;
+    if (!logged)
+        klog(KLOG_WARN, "clone: flags 0x%lx refused (no threads; logged once)\n",
+             flags);
+    logged = true;
     return -EINVAL;
 }
 

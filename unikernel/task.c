@@ -26,8 +26,11 @@ task_t *task_current(void)
 task_t *task_create(const char *name, mspace_t *ms)
 {
     task_t *t = kalloc(sizeof(*t));
-    if (!t)
+    if (!t) {
+        if (ms)
+            mspace_close(ms);
         return NULL;
+    }
     t->name = name;
     t->exit_code = -1;
     t->umask = 022;

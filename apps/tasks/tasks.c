@@ -230,6 +230,11 @@ static void test_exec(void)
            "posix_spawn: another embedded program runs and exits 0");
     rc = posix_spawn(&pid, "/no/such/program", NULL, NULL, argv, environ);
     report(rc == ENOENT, "posix_spawn: a missing program is ENOENT");
+    char *none[] = {"x", NULL};
+    int e1 = execve("/no/such/program", none, environ) == -1 ? errno : 0;
+    int e2 = execve("/", none, environ) == -1 ? errno : 0;
+    report(e1 == ENOENT && e2 == EACCES && cow_value != 0,
+           "execve: ENOENT, EACCES (a directory), the caller intact");
 }
 
 /* ---- pipes ---- */

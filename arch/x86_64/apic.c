@@ -74,13 +74,13 @@ static uint32_t timer_calibrate(void)
 
 uint32_t apic_timer_start(unsigned period_us)
 {
+    pic_disable(); /* ring 3 runs with interrupts on, timer or not */
+    for (int v = VECTOR_PIC; v <= VECTOR_SPURIOUS; v++)
+        cpu_set_interrupt(v, (uintptr_t)irq_spurious_entry);
     uint32_t a, b, c, d;
     cpuid(1, &a, &b, &c, &d);
     if (!(d & (1u << 9)))
         return 0; /* no local APIC */
-    pic_disable();
-    for (int v = VECTOR_PIC; v <= VECTOR_SPURIOUS; v++)
-        cpu_set_interrupt(v, (uintptr_t)irq_spurious_entry);
     cpu_set_interrupt(VECTOR_TIMER, (uintptr_t)irq_timer_entry);
     uint64_t base = rdmsr(MSR_APIC_BASE);
     wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);

@@ -9,7 +9,7 @@
 /* Masks the legacy PICs (remapped out of the exception vectors), enables
  * the local APIC and starts its timer firing every `period_us`
  * microseconds (calibrated against the TSC clock, itself from CPUID or
- * the PIT: clock_init first).  Each tick calls sched_tick with interrupts
+ * the PIT: clock_init first).  The PICs are masked even when it fails.  Each tick calls sched_tick with interrupts
  * masked.  Returns the APIC ticks per period, 0 when the timer cannot be
  * started (no APIC, or out of kspace: the caller runs without preemption). */
 uint32_t apic_timer_start(unsigned period_us);
