@@ -118,6 +118,18 @@ static void reschedule(void)
         task_kill(self->sched.kill_sig);
 }
 
+/* Says once that every live task is blocked: only another task could
+ * wake one (no device raises events), so they wait for ever, as on
+ * Linux; the log line tells a hang from a slow run. */
+static void warn_stuck(void)
+{
+    static bool warned;
+    if (!warned && !sleepers)
+        klog(KLOG_WARN, "sched: all %d tasks are blocked on each other\n",
+             alive);
+    warned = warned || !sleepers;
+}
+
 void sched_run(void)
 {
     for (;;) {
@@ -125,9 +137,12 @@ void sched_run(void)
         if (!alive)
             return;
         task_t *next = pick(last_slot);
-        if (next)
+        if (next) {
             enter(next, &idle_ksp);
-        else if (timer)
+            continue;
+        }
+        warn_stuck();
+        if (timer)
             __asm__ volatile("sti; hlt; cli" : : : "memory");
         else
             __builtin_ia32_pause();
