@@ -22,7 +22,8 @@
 # (the firmware of the uefi modes), VARS_DIR (where the writable copy of the
 # UEFI variables goes: build/), SERIAL (QEMU -serial backend instead of
 # stdio, e.g. file:PATH), QEMU_EXTRA (more QEMU arguments, split on spaces,
-# e.g. '-S -gdb tcp::1234').
+# e.g. '-S -gdb tcp::1234'), DEBUG_EXIT=no (leaves isa-debug-exit out, as
+# on a cloud VM: the kernel powers off by ACPI, QEMU exits 0 -> status 103).
 set -uo pipefail
 limit=
 if [ "${1:-}" = -t ]; then limit=$2; shift 2; fi
@@ -39,8 +40,8 @@ ovmf_code=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}
 ovmf_vars=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
 vars_dir=${VARS_DIR:-build}
 
-args=(-accel "$ACCEL" -m "$mem" -smp "$smp" -display none -no-reboot
-      -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+args=(-accel "$ACCEL" -m "$mem" -smp "$smp" -display none -no-reboot)
+[ "${DEBUG_EXIT:-yes}" = no ] || args+=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 [ "$ACCEL" != kvm ] || args+=(-cpu host)
 if [ -n "${SERIAL:-}" ]; then
     args+=(-serial "$SERIAL" -monitor none)

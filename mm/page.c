@@ -203,9 +203,31 @@ static bool region_overlaps(phys_addr_t base, phys_addr_t end)
     return false;
 }
 
+/* Clears the descriptors of the frames of [pa, end) outside whole
+ * largest-order blocks: those are freed in smaller blocks, one by one, and
+ * a buddy check may read a neighbour not freed yet (RAM the loader left
+ * dirty must not look like a free block). */
+static void region_clear_edges(region_t *r, phys_addr_t pa, phys_addr_t end)
+{
+    phys_addr_t max = (phys_addr_t)1 << MAX_BLOCK_SHIFT;
+    phys_addr_t first = (pa + max - 1) & ~(max - 1);
+    phys_addr_t last = end & ~(max - 1);
+    if (first > end)
+        first = end;
+    if (last < first)
+        last = first;
+    if (first > pa)
+        memset(desc_of(r, pa), 0,
+               ((first - pa) >> PAGE_SHIFT) * sizeof(page_desc_t));
+    if (end > last)
+        memset(desc_of(r, last), 0,
+               ((end - last) >> PAGE_SHIFT) * sizeof(page_desc_t));
+}
+
 /* Gives [pa, end) to the buddy lists as maximal aligned blocks. */
 static void region_release_blocks(region_t *r, phys_addr_t pa, phys_addr_t end)
 {
+    region_clear_edges(r, pa, end);
     while (pa < end) {
         unsigned order = 0;
         while (order < PAGE_MAX_ORDER &&

@@ -2,7 +2,8 @@
 KERNEL_SRCS += unikernel/main.c unikernel/format.c unikernel/klog.c \
                unikernel/snprintf.c unikernel/panic.c unikernel/ksyms.c \
                unikernel/string.c unikernel/multiboot2.c unikernel/bootinfo.c \
-               unikernel/cmdline.c unikernel/selftest.c unikernel/ram.c
+               unikernel/cmdline.c unikernel/selftest.c unikernel/ram.c \
+               unikernel/acpi.c unikernel/boottime.c
 KERNEL_SRCS += unikernel/selftest_fault.c
 # mm/: the kernel links the very files the host tests test
 KERNEL_SRCS += $(MM_SRCS)
@@ -15,6 +16,7 @@ $(eval $(call unit_test,test_format,tests/unit/test_format.c unikernel/format.c)
 # <string.h> and <errno.h> stay the host's.
 $(BUILD)/host/unikernel/%.o: HOSTCFLAGS += -iquote unikernel/include
 $(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c unikernel/cmdline.c))
+$(eval $(call unit_test,test_acpi,tests/unit/test_acpi.c unikernel/acpi.c))
 include unikernel/elf.mk
 include unikernel/task.mk
 include unikernel/proc.mk

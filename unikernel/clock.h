@@ -10,6 +10,9 @@
 /* Calibrates the TSC and reads the CMOS clock.  Once, at boot. */
 void clock_init(void);
 
+/* TSC ticks per second (known once clock_init ran). */
+uint64_t clock_tsc_hz(void);
+
 /* Nanoseconds since clock_init (never goes back). */
 uint64_t clock_monotonic_ns(void);
 

@@ -18,6 +18,27 @@ static int parse_small(const char *s)
     return v;
 }
 
+/* Parses a size: decimal digits and an optional K, M or G suffix; 0 when
+ * `s` is not one or it exceeds 1 TiB. */
+static uint64_t parse_size(const char *s)
+{
+    uint64_t v = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (uint64_t)(*s - '0');
+        if (v > ((uint64_t)1 << 40))
+            return 0;
+    }
+    int shift = *s == 'K' || *s == 'k'   ? 10
+                : *s == 'M' || *s == 'm' ? 20
+                : *s == 'G' || *s == 'g' ? 30
+                                         : 0;
+    if (shift)
+        s++;
+    if (*s || (v << shift) > ((uint64_t)1 << 40))
+        return 0;
+    return v << shift;
+}
+
 /* Applies one kernel parameter (before "--"). */
 static int cmdline_param(struct cmdline *cl, char *word)
 {
@@ -26,6 +47,10 @@ static int cmdline_param(struct cmdline *cl, char *word)
     } else if (strncmp(word, "loglevel=", 9) == 0) {
         cl->loglevel = parse_small(word + 9);
         if (cl->loglevel < 0)
+            return -EINVAL;
+    } else if (strncmp(word, "mem=", 4) == 0) {
+        cl->mem = parse_size(word + 4);
+        if (!cl->mem)
             return -EINVAL;
     } else if (strncmp(word, "test=", 5) == 0) {
         cl->test = word + 5;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "boottime.h"
 #include "cmdline.h"
 #include "kernel_exit.h"
 #include "klog.h"
@@ -219,6 +220,7 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
     klog(KLOG_INFO,
          "app: starting %s (task %d, entry 0x%lx, %d args, %d env)\n", name,
          t->id, plan->entry, st.argc, st.envc);
+    boot_time_report();
     int status = task_run(t, plan->entry, sp);
     if (t->exit_code >= 0)
         kprintf("app: %s exited with status %d\n", name, t->exit_code);

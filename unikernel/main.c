@@ -8,7 +8,9 @@
 #include "arch/mmu.h"
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/power.h"
 #include "boot_info.h"
+#include "boottime.h"
 #include "cmdline.h"
 #include "kernel_exit.h"
 #include "klog.h"
@@ -50,6 +52,11 @@ static void boot_info_read(uint32_t magic, uintptr_t info)
  * then the rest of RAM (now in the direct map). */
 static void memory_init(void)
 {
+    if (boot_cmdline.mem) {
+        ram_set_limit(boot_cmdline.mem);
+        klog(KLOG_INFO, "ram: at most %lu KiB for the frame allocator (mem=)\n",
+             boot_cmdline.mem >> 10);
+    }
     uint64_t low = ram_add(&boot_info, 0, BOOT_DIRECT_MAP_END);
     paging_init(&boot_info);
     uint64_t high = ram_add(&boot_info, BOOT_DIRECT_MAP_END, UINT64_MAX);
@@ -88,8 +95,9 @@ static void cmdline_report(int err)
         klog(KLOG_INFO, "cmdline: argv[%d] = '%s'\n", i, boot_cmdline.argv[i]);
 }
 
-void kernel_main(uint32_t magic, uintptr_t info)
+void kernel_main(uint32_t magic, uintptr_t info, uint64_t entry_tsc)
 {
+    boot_entry_tsc = entry_tsc;
     serial_init();
     cpu_init();
     boot_info_read(magic, info);
@@ -97,6 +105,7 @@ void kernel_main(uint32_t magic, uintptr_t info)
     klog(KLOG_NOTICE, "%s %s (x86_64) booting\n", KERNEL_NAME, KERNEL_VERSION);
     boot_info_print(&boot_info);
     cmdline_report(err);
+    power_init(&boot_info); /* before memory_init: reads the BIOS areas */
     memory_init();
     if (boot_cmdline.test) {
         err = selftest_run(boot_cmdline.test);

@@ -8,9 +8,19 @@
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
-/* Hands [start, end) to page_range; returns the bytes taken. */
+static uint64_t ram_budget = UINT64_MAX; /* bytes ram_add may still give */
+
+void ram_set_limit(uint64_t bytes)
+{
+    ram_budget = bytes;
+}
+
+/* Hands [start, end) to page_range, within the budget; returns the bytes
+ * taken. */
 static uint64_t ram_give_piece(uint64_t start, uint64_t end)
 {
+    if (end > start && end - start > ram_budget)
+        end = start + (ram_budget & ~(uint64_t)(PAGE_SIZE - 1));
     if (end <= start)
         return 0;
     int err = page_range(start, end - start);
@@ -18,6 +28,7 @@ static uint64_t ram_give_piece(uint64_t start, uint64_t end)
         klog(KLOG_DEBUG, "ram: [0x%lx-0x%lx) skipped (%d)\n", start, end, err);
         return 0;
     }
+    ram_budget -= end - start;
     return end - start;
 }
 

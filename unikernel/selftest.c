@@ -264,6 +264,21 @@ static int __attribute__((noinline)) selftest_stackguard(void)
     return -EINVAL;
 }
 
+/* Faults in kspace while holding kspace's lock: a report naming the lock,
+ * not a hang in the fault handler. */
+static int __attribute__((noinline)) selftest_kspacelock(void)
+{
+    size_t size = PAGE_SIZE;
+    char *top = kmap_stack(size);
+    if (!top)
+        return -ENOMEM;
+    volatile char *guard = top - size - 8;
+    splock_lock(&kmap_space()->lock);
+    *guard = 1; /* #PF in kspace, lock held */
+    splock_unlock(&kmap_space()->lock);
+    return -EINVAL;
+}
+
 static const struct {
     const char *name;
     int (*run)(void);
@@ -278,6 +293,7 @@ static const struct {
     { "kspace", selftest_kspace }, /* kmap, protect, kmap_phys, kunmap */
     { "stackguard", selftest_stackguard }, /* kernel stack guard -> report */
     { "faults", selftest_faults }, /* demand paging, COW (selftest_fault.c) */
+    { "kspacelock", selftest_kspacelock }, /* kspace fault, lock held */
 };
 
 /* Runs the one test named by name[0..len). */

@@ -5,7 +5,8 @@
  *   Multiboot2 (GRUB, BIOS or UEFI): EAX = MB2 magic, EBX = MB2 info.
  *   PVH (qemu -kernel, microVMs): EBX = hvm_start_info (Xen ELF note 18).
  * Both check the CPU, build the early page tables, enter long mode and
- * call kernel_main(boot magic, physical address of the boot information).
+ * call kernel_main(boot magic, physical address of the boot information,
+ * TSC at entry).
  *
  * The early tables (2 MiB pages) map the first 4 GiB three times over:
  * identity (only to survive the switch; dropped by the final tables),
@@ -88,6 +89,9 @@ boot_entry_pvh:
 boot_common:
     movl $boot_stack_top32, %esp
     call cpu_check
+    rdtsc                       /* the boot time starts here */
+    movl %eax, boot_tsc
+    movl %edx, boot_tsc + 4
     pushl %edi                  /* early_tables uses every register */
     pushl %esi
     call early_tables
@@ -242,6 +246,7 @@ boot_pml4:      .skip 4096
 boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096
 boot_pd:        .skip 4 * 4096
+boot_tsc:       .skip 8     /* TSC at entry, for kernel_main */
 boot_stack32:   .skip 256
 boot_stack_top32:
 
@@ -252,6 +257,8 @@ boot_high:
     xorl %ebp, %ebp
     movl %edi, %edi             /* zero-extend magic and info address */
     movl %esi, %esi
+    movl $boot_tsc, %eax        /* still identity-mapped */
+    movq (%rax), %rdx
     call kernel_main
 1:  cli
     hlt

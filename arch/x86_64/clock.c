@@ -17,13 +17,6 @@ static uint64_t tsc_hz;
 static uint64_t tsc_boot;
 static uint64_t epoch_boot_ns;
 
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
 /* TSC frequency from CPUID 0x15 (crystal ratio) or 0x16 (base MHz): 0
  * when the CPU does not say. */
 static uint64_t tsc_hz_cpuid(void)
@@ -116,6 +109,11 @@ void clock_init(void)
     klog(KLOG_INFO, "clock: tsc %lu kHz (%s), epoch %lu s\n",
          (unsigned long)(tsc_hz / 1000), how,
          (unsigned long)(epoch_boot_ns / 1000000000ull));
+}
+
+uint64_t clock_tsc_hz(void)
+{
+    return tsc_hz;
 }
 
 uint64_t clock_monotonic_ns(void)

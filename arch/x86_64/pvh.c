@@ -48,6 +48,10 @@ int pvh_parse(uintptr_t info, struct boot_info *bi)
         for (uint32_t i = 0; i < si->memmap_entries; i++)
             boot_add_region(bi, e[i].addr, e[i].size, e[i].type);
     }
+    if (si->rsdp_paddr) {
+        bi->acpi_rsdp = mmu_kaddr(si->rsdp_paddr);
+        bi->acpi_rsdp_len = 36; /* the longest RSDP (revision 2) */
+    }
     const struct hvm_modlist_entry *m = mmu_kaddr(si->modlist_paddr);
     if (si->nr_modules)
         boot_reserve(bi, si->modlist_paddr,

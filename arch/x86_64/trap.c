@@ -85,6 +85,15 @@ static void print_registers(const struct trap_frame *f)
             f->r15);
 }
 
+/* True when kspace's lock is held at a kernel fault.  Only the boot CPU
+ * runs, so the faulting code itself holds it: resolving the fault would
+ * wait for that lock forever. */
+static bool kspace_lock_recursion(void)
+{
+    mspace_t *ks = kmap_space();
+    return ks && splock_held(&ks->lock);
+}
+
 /* A kernel fault in kspace: mm resolves it or says why not.  Returns
  * MM_FAULT_OK when the access may be retried. */
 static mm_fault_t kspace_fault(const struct trap_frame *f)
@@ -93,6 +102,11 @@ static mm_fault_t kspace_fault(const struct trap_frame *f)
     if ((f->error & PF_USER) || addr < KMAP_BASE || addr >= KMAP_END ||
         !kmap_space())
         return MM_FAULT_NO_VMA;
+    if (kspace_lock_recursion()) {
+        kprintf("kspace: fault at 0x%lx while this CPU holds the kspace "
+                "lock: not resolved (it would deadlock)\n", addr);
+        return MM_FAULT_NO_VMA;
+    }
     int reason = (f->error & PF_FETCH)   ? FAULT_EXEC
                  : (f->error & PF_WRITE) ? FAULT_WRITE
                                          : FAULT_READ;

@@ -138,7 +138,11 @@ while IFS='|' read -r name mode mem cmdline want expect forbid; do
     cmdline=$(trim "$cmdline")
     [ "$cmdline" = - ] && cmdline=
     read -r mode extra <<< "$mode"   # words after the mode: QEMU arguments
-    QEMU_EXTRA=$extra run_case "$name" "$mode" "$(trim "$mem")" "$cmdline" \
+    debug_exit=yes                   # but no-debug-exit: a VM without it
+    if [[ " $extra " == *" no-debug-exit "* ]]; then
+        debug_exit=no extra=$(sed 's/\(^\| \)no-debug-exit\( \|$\)/ /' <<< "$extra")
+    fi
+    DEBUG_EXIT=$debug_exit QEMU_EXTRA=$extra run_case "$name" "$mode" "$(trim "$mem")" "$cmdline" \
         "$(trim "$want")" "$(trim "$expect")" "$(trim "$forbid")"
 done < <(cat "$cases" tests/boot/*.cases)
 

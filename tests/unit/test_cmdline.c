@@ -1,6 +1,6 @@
 /* test_cmdline.c - the kernel command line parser (unikernel/cmdline.c) on
- * the host: parameters, the application's argv after "--", separators,
- * bad values and every size limit. */
+ * the host: parameters (mem= sizes), the application's argv after "--",
+ * separators, bad values and every size limit. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,6 +59,28 @@ static void test_bad_loglevel(void **state)
     assert_int_equal(cl.argc, 0);
     assert_int_equal(cmdline_parse(&cl, "loglevel=99 loglevel=0"), 0);
     assert_int_equal(cl.loglevel, 0);
+}
+
+static void test_mem(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline_parse(&cl, ""), 0);
+    assert_int_equal(cl.mem, 0);
+    assert_int_equal(cmdline_parse(&cl, "mem=4096"), 0);
+    assert_int_equal(cl.mem, 4096);
+    assert_int_equal(cmdline_parse(&cl, "mem=200K"), 0);
+    assert_int_equal(cl.mem, 200 << 10);
+    assert_int_equal(cmdline_parse(&cl, "mem=3m"), 0);
+    assert_int_equal(cl.mem, 3 << 20);
+    assert_int_equal(cmdline_parse(&cl, "mem=1024G"), 0);
+    assert_int_equal(cl.mem, (uint64_t)1 << 40);
+    const char *bad[] = { "mem=", "mem=0", "mem=K", "mem=12X", "mem=1KK",
+                          "mem=1025G", "mem=99999999999999999999",
+                          "mem=-1M" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(cmdline_parse(&cl, bad[i]), -EINVAL);
+        assert_int_equal(cl.mem, 0);
+    }
 }
 
 static void test_argv(void **state)
@@ -152,7 +174,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),         cmocka_unit_test(test_params),
-        cmocka_unit_test(test_bad_loglevel),  cmocka_unit_test(test_argv),
+        cmocka_unit_test(test_bad_loglevel),  cmocka_unit_test(test_mem),
+        cmocka_unit_test(test_argv),
         cmocka_unit_test(test_copies),        cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_too_long),      cmocka_unit_test(test_too_many_args),
     };

@@ -49,6 +49,8 @@ struct boot_info {
     size_t nreserved;      /* RAM in use that is not a module: the */
     struct boot_range reserved[BOOT_MAX_RESERVED]; /* loader's data, kernel */
     size_t dropped;        /* entries beyond the arrays */
+    const void *acpi_rsdp; /* the loader's copy of the RSDP, or NULL */
+    size_t acpi_rsdp_len;  /* bytes readable there */
 };
 
 /* Appends a region; counts it in `dropped` when the array is full. */

@@ -1,12 +1,14 @@
 /*
  * cmdline.h - the kernel command line: `quiet`, `loglevel=N`, `test=NAME`
- * (kernel self-test mode), and everything after `--` kept as the
+ * (kernel self-test mode), `mem=SIZE` (K, M or G suffix: at most that much
+ * RAM for the frame allocator), and everything after `--` kept as the
  * application's argv.  Portable (host-testable).
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define CMDLINE_MAX      1024
 #define CMDLINE_MAX_ARGS 32
@@ -15,6 +17,7 @@ struct cmdline {
     bool quiet;
     int loglevel;            /* -1 when not given */
     const char *test;        /* NULL when not given */
+    uint64_t mem;            /* bytes; 0 when not given */
     int argc;                /* words after "--" */
     char *argv[CMDLINE_MAX_ARGS + 1];
     int nunknown;            /* parameters we did not recognize */

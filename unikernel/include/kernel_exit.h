@@ -34,8 +34,10 @@
 #define KEXIT_APP_LOAD    107
 
 #ifndef __ASSEMBLY__
-/* Ends the run with `status` (0..126): isa-debug-exit under a hypervisor,
- * then halts this CPU for good (no other CPU is started yet). */
+/* Ends the run with `status` (0..126): isa-debug-exit under a hypervisor;
+ * without that device ACPI S5 power-off (the status is then lost: QEMU
+ * exits 0); failing both, says so and halts this CPU for good (no other
+ * CPU is started yet). */
 void kernel_exit(int status) __attribute__((noreturn));
 #endif
 

@@ -8,7 +8,7 @@ bench_mm figures again in TSC cycles, and the sizes."""
 MM_ROWS = [
     ("getppid", "null syscall (getppid)", "ns/call", 1.0),
     ("fault_anon", "anonymous first-touch fault", "ns/fault", 0.5),
-    ("cow_fault", "COW fault after fork", "ns/fault", None),
+    ("cow_fault", "COW fault after fork", "ns/fault", 0.5),
     ("mmap_munmap_4k", "mmap+munmap 4 KiB", "ns/pair", 0.5),
     ("mmap_munmap_1m", "mmap+munmap 1 MiB", "ns/pair", 0.5),
     ("mprotect", "mprotect of a page", "ns/call", None),
