@@ -32,7 +32,8 @@ WARN    := -Wall -Wextra -Werror
 KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
            -mno-red-zone -mcmodel=kernel -mno-mmx -mno-sse -mno-sse2 \
            -mno-avx -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-           -fno-stack-protector -fno-builtin-printf \
+           -fstack-protector-strong -mstack-protector-guard=global \
+           -fno-builtin-printf \
            -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
            -Iunikernel/include -I. -DKERNEL -MMD -MP
 KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__

@@ -19,7 +19,8 @@ KERNEL_SRCS += unikernel/task.c unikernel/exec.c unikernel/fd.c \
                unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
                unikernel/sys_mm.c unikernel/sys_misc.c unikernel/elf.c \
                unikernel/embed.S arch/x86_64/syscall.S arch/x86_64/user.c \
-               arch/x86_64/usercopy.S arch/x86_64/clock.c arch/x86_64/random.c
+               arch/x86_64/usercopy.S arch/x86_64/clock.c arch/x86_64/random.c \
+               arch/x86_64/protect.c unikernel/selftest_protect.c
 
 EMBED_ELF  := $(if $(ELF),$(ELF),$(BUILD)/apps/$(APPNAME).elf)
 EMBED_NAME := $(if $(ELF),$(basename $(notdir $(ELF))),$(APPNAME))

@@ -7,6 +7,7 @@
 
 #include "arch/cpu.h"
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/protect.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 
@@ -115,6 +116,7 @@ void cpu_init(void)
     gdt_set_tss();
     gdt_load();
     idt_load();
+    protect_init();
 }
 
 void cpu_set_interrupt(int vector, uintptr_t handler)

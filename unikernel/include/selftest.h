@@ -12,4 +12,10 @@ int selftest_run(const char *names);
  * populated mappings touched through real page faults; 0 or -EINVAL. */
 int selftest_faults(void);
 
+/* test=smep, smap, stackprot (selftest_protect.c): break the rule, so do
+ * not return where the protection works; -ENODEV when it let it pass. */
+int selftest_smep(void);
+int selftest_smap(void);
+int selftest_stackprot(void);
+
 #endif
