@@ -156,8 +156,10 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     copy_fds(c, p);
     user_fpu_save(&c->fpu);
     c->fs_base = user_get_fs();
+    c->exe = p->exe;
     c->brk = p->brk;
     c->umask = p->umask;
+    memcpy(c->altstack, p->altstack, sizeof(c->altstack));
     memcpy(c->sig, p->sig, sizeof(c->sig));
     c->sigmask = p->sigmask;
     c->proc.parent = p;
@@ -297,7 +299,8 @@ static long exec_replace(task_t *t, inode_t *ino, struct exec_args *a)
     }
     mspace_close(old); /* a vfork child drops its share only */
     exec_reset(t);
-    t->name = base_name(ino->name ? ino->name : "?");
+    t->exe = ino->name ? ino->name : "?";
+    t->name = base_name(t->exe);
     struct syscall_frame *f = context_syscall_frame(t->kstack_top);
     memset(f, 0, sizeof(*f));
     f->rip = plan.entry;
