@@ -385,6 +385,34 @@ static void test_statuses(void)
            "wait: ECHILD once every child is reaped");
 }
 
+/* Reads the address the parent sends once it has mapped it (after the
+ * fork): the child must die of SIGSEGV. */
+static int child_peek(void *arg)
+{
+    int *fds = arg;
+    volatile int *p;
+    close(fds[1]);
+    if (read(fds[0], &p, sizeof(p)) != sizeof(p))
+        return 2;
+    return *p == 77 ? 0 : 1;
+}
+
+static void test_isolation(void)
+{
+    int fds[2];
+    pipe(fds);
+    pid_t pid = spawn_fn(child_peek, fds);
+    close(fds[0]);
+    int *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    *p = 77;
+    write(fds[1], &p, sizeof(p));
+    close(fds[1]);
+    report(killed_by(status_of(pid), SIGSEGV) && *p == 77,
+           "isolation: the parent's new page is not in the child (SIGSEGV)");
+    munmap(p, PAGE);
+}
+
 /* ---- many children, frames ---- */
 
 static unsigned long free_frames(void)
@@ -452,6 +480,7 @@ int main(int argc, char **argv)
     test_exec();
     test_pipes();
     test_statuses();
+    test_isolation();
     test_many();
     printf("tasks: %d passed, %d failed\n", passed, failed);
     return failed != 0;
