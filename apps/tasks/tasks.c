@@ -349,6 +349,15 @@ static int child_spin(void *arg)
     return 0;
 }
 
+/* Counts in its slot of a shared page for ever. */
+static int child_count(void *arg)
+{
+    volatile unsigned long *slot = arg;
+    for (;;)
+        (*slot)++;
+    return 0;
+}
+
 static int child_block(void *arg)
 {
     int *fds = arg;
@@ -372,6 +381,22 @@ static void test_statuses(void)
     usleep(20000); /* the child spins: only preemption lets us run */
     report(kill(pid, SIGKILL) == 0 && killed_by(status_of(pid), SIGKILL),
            "kill: SIGKILL ends a child that never yields (preemption)");
+
+    volatile unsigned long *counts =
+        mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+             -1, 0);
+    pid_t spinners[3];
+    for (int i = 0; i < 3; i++)
+        spinners[i] = spawn_fn(child_count, (void *)&counts[i]);
+    usleep(50000);
+    unsigned long seen[3] = {counts[0], counts[1], counts[2]};
+    int ok = 1;
+    for (int i = 0; i < 3; i++)
+        ok &= kill(spinners[i], SIGKILL) == 0 &&
+              killed_by(status_of(spinners[i]), SIGKILL);
+    report(ok && seen[0] && seen[1] && seen[2],
+           "round robin: three children that never yield all run");
+    munmap((void *)counts, PAGE);
 
     int fds[2];
     pipe(fds);
