@@ -38,6 +38,7 @@
 #define SIGURG 23
 #define SIGWINCH 28
 #define SIG_IGN 1
+#define SS_DISABLE 2
 
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
@@ -257,8 +258,9 @@ static const char *base_name(const char *path)
     return base;
 }
 
-/* What survives execve is reset: close-on-exec descriptors, handlers
- * (ignored signals stay ignored), TLS, FPU, brk. */
+/* What does not survive execve: close-on-exec descriptors, handlers
+ * (ignored signals stay ignored), the alternate signal stack, TLS, FPU
+ * state (brk is the new image's: exec_load). */
 static void exec_reset(task_t *t)
 {
     for (int fd = 0; fd < TASK_FDS; fd++)
@@ -267,6 +269,8 @@ static void exec_reset(task_t *t)
     for (int s = 0; s < TASK_SIGNALS; s++)
         if (t->sig[s].handler != SIG_IGN)
             memset(&t->sig[s], 0, sizeof(t->sig[s]));
+    t->altstack[0] = t->altstack[2] = 0;
+    t->altstack[1] = SS_DISABLE;
     t->fs_base = 0;
     t->clear_child_tid = 0;
     context_reset_user(&t->fpu);
