@@ -42,8 +42,9 @@ void protect_init(void)
     protect_smap = smap;
     klog(KLOG_INFO,
          "cpu: protections: SMEP %s, SMAP %s, UMIP %s, NX on, stack "
-         "protector on\n",
-         on_off(smep), on_off(smap), on_off(umip));
+         "protector %s\n",
+         on_off(smep), on_off(smap), on_off(umip),
+         __stack_chk_guard ? "on" : "WITHOUT A GUARD (boot.S did not set it)");
 }
 
 __attribute__((no_stack_protector)) void stack_guard_init(void)

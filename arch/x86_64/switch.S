@@ -13,6 +13,7 @@
  *   irq_spurious_entry spurious APIC and masked PIC vectors: iret at once.
  * Switch frame on the stack, lowest address first: r15 r14 r13 r12 rbx
  * rbp, then the return address (switch.c builds the first one). */
+#include "arch/x86_64/smap.h"
 
     .text
 /* void context_switch(uintptr_t *save_ksp, uintptr_t next_ksp) */
@@ -74,6 +75,7 @@ irq_timer_entry:
     pushq %r11
     movq 80(%rsp), %rdi         /* the interrupted cs */
     cld
+    smap_close                  /* iretq restores the interrupted AC */
     call irq_timer
     popq %r11
     popq %r10

@@ -44,10 +44,15 @@ static const char *const trap_names[TRAP_VECTORS][2] = {
 static bool reporting;
 
 /* Says in words why a page fault happened, from its error code. */
-static const char *page_fault_reason(uint64_t error)
+static const char *page_fault_reason(uint64_t error, uintptr_t addr)
 {
     if (error & PF_RSVD)
         return "reserved bit set in a page-table entry";
+    if ((error & (PF_PRESENT | PF_USER)) == PF_PRESENT &&
+        addr < DIRECT_MAP_BASE) /* a user page: SMEP or SMAP at work */
+        return (error & PF_FETCH)
+                   ? "kernel instruction fetch from a user page (SMEP)"
+                   : "kernel access to a user page outside usercopy (SMAP)";
     if (!(error & PF_PRESENT))
         return (error & PF_FETCH) ? "instruction fetch from an unmapped page"
                : (error & PF_WRITE) ? "write to an unmapped page"
@@ -136,7 +141,7 @@ void trap_dispatch(struct trap_frame *f)
             name[1], f->vector, f->error);
     if (f->vector == TRAP_PAGE_FAULT)
         kprintf("reason: %s at 0x%lx (%s mode; mm: %s)\n",
-                page_fault_reason(f->error), read_cr2(),
+                page_fault_reason(f->error, read_cr2()), read_cr2(),
                 (f->error & PF_USER) ? "user" : "kernel", mm_fault_name(fault));
     print_symbolized("RIP", f->rip);
     print_registers(f);

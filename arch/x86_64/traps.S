@@ -2,6 +2,8 @@
  * error code when the CPU does not, then its vector, saves the registers
  * as a struct trap_frame and calls trap_dispatch(frame). */
 
+#include "arch/x86_64/smap.h"
+
     .text
     .altmacro
 .macro stub v
@@ -37,6 +39,7 @@ trap_common:
     pushq %r14
     pushq %r15
     cld
+    smap_close                  /* iretq restores the interrupted AC */
     movq %rsp, %rdi
     call trap_dispatch
     popq %r15

@@ -4,21 +4,9 @@
  * returns -EFAULT from the routine that faulted.  So every routine here is
  * a leaf that pushes nothing.  Under SMAP (protect.h) each opens user
  * memory with stac and closes it with clac, on every way out. */
-#define EFAULT 14
+#include "arch/x86_64/smap.h"
 
-/* stac / clac where SMAP is on (both are #UD on CPUs without it) */
-.macro user_open
-    testb $1, protect_smap(%rip)
-    jz 9f
-    stac
-9:
-.endm
-.macro user_close
-    testb $1, protect_smap(%rip)
-    jz 9f
-    clac
-9:
-.endm
+#define EFAULT 14
 
     .text
     .globl usercopy_start, usercopy_end, usercopy_fault
@@ -27,10 +15,10 @@ usercopy_start:
 /* long usercopy_bytes(void *dst, const void *src, uint64_t n): 0 or -EFAULT */
     .globl usercopy_bytes
 usercopy_bytes:
-    user_open
+    smap_open
     movq %rdx, %rcx
     rep movsb
-    user_close
+    smap_close
     xorl %eax, %eax
     ret
 
@@ -38,7 +26,7 @@ usercopy_bytes:
  * length (< max) when the NUL was copied, max when there was none */
     .globl usercopy_string
 usercopy_string:
-    user_open
+    smap_open
     xorl %eax, %eax
 1:  cmpq %rdx, %rax
     jae 2f
@@ -48,23 +36,23 @@ usercopy_string:
     jz 2f
     incq %rax
     jmp 1b
-2:  user_close
+2:  smap_close
     ret
 
 /* long usercopy_zero(void *dst, uint64_t n): 0 or -EFAULT */
     .globl usercopy_zero
 usercopy_zero:
-    user_open
+    smap_open
     movq %rsi, %rcx
     xorl %eax, %eax
     rep stosb
-    user_close
+    smap_close
     ret
 
 usercopy_end:
 
 usercopy_fault:
-    user_close
+    smap_close
     movq $-EFAULT, %rax
     ret
 
