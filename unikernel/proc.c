@@ -54,6 +54,9 @@
 
 /* ---- the first task, exit, reaping ---- */
 
+/* The first task: "init", and the one process group's leader. */
+static task_t *first;
+
 /* The first run of a task made by proc_run_first: enters ring 3. */
 static void first_entry(void)
 {
@@ -63,7 +66,7 @@ static void first_entry(void)
 
 void proc_run_first(task_t *t, uintptr_t rip, uintptr_t rsp)
 {
-    t->proc.first = true;
+    first = t;
     t->entry_rip = rip;
     t->entry_rsp = rsp;
     context_init_start(&t->sched.ctx, t->kstack_top, first_entry);
@@ -92,7 +95,7 @@ void proc_reap_orphans(void)
     for (int i = 0; i < SCHED_TASKS; i++) {
         task_t *t = sched_slot(i);
         if (t && t->sched.state == SCHED_ZOMBIE && !t->proc.parent &&
-            !t->proc.first)
+            t != first)
             reap(t);
     }
 }
@@ -340,12 +343,12 @@ long sys_execve(const long *ua)
 
 /* ---- wait4, kill, getppid ---- */
 
-/* True when child `c` matches wait4's `pid`: -1 any, > 0 that one; each
- * task is its own group, so 0 (the caller's group) matches none and -N
- * the child N. */
+/* True when child `c` matches wait4's `pid`: -1 any, > 0 that one; every
+ * task is in the first task's process group, so 0 and -group match any
+ * child too (another -N none). */
 static bool wait_match(const task_t *c, long pid)
 {
-    return pid == -1 || (pid != 0 && c->id == (pid < 0 ? -pid : pid));
+    return pid == -1 || pid == 0 || pid == -first->id || c->id == pid;
 }
 
 long sys_wait4(const long *a)
@@ -409,15 +412,28 @@ static long signal_send(task_t *t, long sig)
     return 0;
 }
 
-long sys_kill(const long *a)
+/* Sends `sig` to every live task but `skip` (NULL: none), the caller
+ * last: the result of the last sending, -ESRCH when none was sent. */
+static long signal_all(long sig, const task_t *skip)
 {
     task_t *self = task_current();
+    long rc = sig < 0 || sig > TASK_SIGNALS ? -EINVAL : -ESRCH;
+    for (int i = 0; rc != -EINVAL && i < SCHED_TASKS; i++) {
+        task_t *t = sched_slot(i);
+        if (t && t != self && t != skip && t->sched.state != SCHED_ZOMBIE)
+            rc = signal_send(t, sig);
+    }
+    return rc == -EINVAL || self == skip ? rc : signal_send(self, sig);
+}
+
+long sys_kill(const long *a)
+{
     long pid = a[0];
-    if (pid == 0 || pid == -self->id)
-        return signal_send(self, a[1]); /* each task is its own group */
-    if (pid < 0)
-        return pid == -1 ? -EINVAL : -ESRCH; /* no broadcast */
-    task_t *t = task_by_id(pid);
+    if (pid == 0 || pid == -first->id)
+        return signal_all(a[1], NULL); /* the one process group */
+    if (pid == -1)
+        return signal_all(a[1], first); /* all but "init" */
+    task_t *t = pid > 0 ? task_by_id(pid) : NULL;
     return t ? signal_send(t, a[1]) : -ESRCH;
 }
 

@@ -19,7 +19,6 @@ struct task;
 struct task_proc {
     struct task *parent; /* (s) NULL: the kernel's (first task, orphans) */
     int wait_status;     /* (s) Linux wait status once a zombie */
-    bool first;          /* (s) the first task: the kernel reaps it */
     bool vfork;          /* (s) its parent waits for its execve or end */
 };
 

@@ -119,6 +119,11 @@ static void test_fork(void)
     report(pid > 0 && exited_with(status_of(pid), 7),
            "fork: the child sees its parent (getppid) and its program "
            "(/proc/self/exe), exit status 7");
+    pid = spawn_fn(child_identity, &self);
+    int st0 = 0;
+    report(pid > 0 && waitpid(0, &st0, 0) == pid && exited_with(st0, 7) &&
+               kill(0, 0) == 0,
+           "wait: pid 0 (the caller's group) reaps the child; kill(0, 0)");
 
     char *heap = malloc(64);
     heap[0] = 'p';
