@@ -53,6 +53,11 @@ void sched_remove(task_t *t)
     table[t->sched.slot] = NULL;
 }
 
+int sched_alive(void)
+{
+    return alive;
+}
+
 task_t *sched_slot(int i)
 {
     return table[i];

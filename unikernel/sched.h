@@ -46,6 +46,9 @@ int sched_add(struct task *t);
 /* Takes the zombie `t` out of the table (it is being reaped). */
 void sched_remove(struct task *t);
 
+/* Tasks alive (zombies aside). */
+int sched_alive(void);
+
 /* The task in slot `i` (0 .. SCHED_TASKS-1), or NULL: for walks. */
 struct task *sched_slot(int i);
 

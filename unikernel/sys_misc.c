@@ -293,7 +293,7 @@ long sys_sysinfo(const long *a)
     info.uptime = (int64_t)(clock_monotonic_ns() / NSEC);
     info.totalram = page_total_count();
     info.freeram = proc_free_frames(); /* exact: caches given back first */
-    info.procs = 1;
+    info.procs = (uint16_t)sched_alive();
     info.mem_unit = PAGE_SIZE;
     return copy_to_user((void *)a[0], &info, sizeof(info));
 }
