@@ -49,10 +49,10 @@ void boot_info_print(const struct boot_info *bi)
     klog(KLOG_INFO, "boot: protocol %s, loader '%s'\n", bi->protocol,
          bi->loader);
     klog(KLOG_INFO, "boot: command line '%s'\n", bi->cmdline);
-    klog(KLOG_INFO, "memory map (%zu regions):\n", bi->nregions);
+    klog(KLOG_DEBUG, "memory map (%zu regions):\n", bi->nregions);
     for (size_t i = 0; i < bi->nregions; i++) {
         const struct boot_region *r = &bi->regions[i];
-        klog(KLOG_INFO, "  [0x%016lx-0x%016lx) %8lu KiB %s\n", r->base,
+        klog(KLOG_DEBUG, "  [0x%016lx-0x%016lx) %8lu KiB %s\n", r->base,
              r->base + r->length, r->length >> 10, region_type_name(r->type));
     }
     uint64_t usable = boot_usable_bytes(bi);

@@ -17,6 +17,8 @@ $(eval $(call unit_test,test_format,tests/unit/test_format.c unikernel/format.c)
 $(BUILD)/host/unikernel/%.o: HOSTCFLAGS += -iquote unikernel/include
 $(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c unikernel/cmdline.c))
 $(eval $(call unit_test,test_acpi,tests/unit/test_acpi.c unikernel/acpi.c))
+$(BUILD)/host/tests/unit/test_mb2.o: HOSTCFLAGS += -iquote unikernel/include
+$(eval $(call unit_test,test_mb2,tests/unit/test_mb2.c unikernel/multiboot2.c))
 include unikernel/elf.mk
 include unikernel/task.mk
 include unikernel/proc.mk

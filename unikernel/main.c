@@ -60,14 +60,14 @@ static void memory_init(void)
     uint64_t low = ram_add(&boot_info, 0, BOOT_DIRECT_MAP_END);
     paging_init(&boot_info);
     uint64_t high = ram_add(&boot_info, BOOT_DIRECT_MAP_END, UINT64_MAX);
-    klog(KLOG_INFO, "ram: %lu KiB given to the frame allocator\n",
+    klog(KLOG_DEBUG, "ram: %lu KiB given to the frame allocator\n",
          (low + high) >> 10);
     ram_print_zones();
     mm_set_allocator(kalloc, kfree);
     int err = kmap_init(KMAP_BASE, KMAP_END);
     if (err)
         panic("kmap: cannot create kspace (%d)", err);
-    klog(KLOG_INFO, "kspace: [0x%lx-0x%lx)\n", (uintptr_t)KMAP_BASE,
+    klog(KLOG_DEBUG, "kspace: [0x%lx-0x%lx)\n", (uintptr_t)KMAP_BASE,
          (uintptr_t)KMAP_END);
 }
 

@@ -97,7 +97,7 @@ void ram_print_zones(void)
         size_t total, free;
         page_zone_stats(z, &total, &free);
         all += total;
-        klog(KLOG_INFO, "ram: zone %-6s %8zu frames (%zu KiB), %zu free\n",
+        klog(KLOG_DEBUG, "ram: zone %-6s %8zu frames (%zu KiB), %zu free\n",
              names[z], total, total * (PAGE_SIZE >> 10), free);
     }
     klog(KLOG_INFO, "ram: %zu frames managed (%zu KiB)\n", all,

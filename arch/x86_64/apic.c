@@ -28,7 +28,7 @@
 #define VECTOR_TIMER 0x20
 #define VECTOR_PIC 0xF0 /* 0xf0-0xff: PIC lines, 0xff also APIC spurious */
 #define VECTOR_SPURIOUS 0xFF
-#define CALIBRATE_NS 10000000ull /* 10 ms */
+#define CALIBRATE_NS 1000000ull /* 1 ms: a busy wait on the boot path */
 
 void irq_timer_entry(void);
 void irq_spurious_entry(void);
@@ -90,14 +90,14 @@ uint32_t apic_timer_start(unsigned period_us)
         return 0;
     apic_write(APIC_TPR, 0);
     apic_write(APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
-    uint64_t per_10ms = timer_calibrate();
-    uint32_t ticks = (uint32_t)(per_10ms * period_us / 10000);
+    uint64_t per_ms = timer_calibrate();
+    uint32_t ticks = (uint32_t)(per_ms * period_us / 1000);
     if (!ticks)
         ticks = 1;
     apic_write(APIC_LVT_TIMER, LVT_PERIODIC | VECTOR_TIMER);
     apic_write(APIC_TIMER_INIT, ticks);
     klog(KLOG_INFO, "apic: timer %lu kHz (/16), tick every %u us\n",
-         (unsigned long)(per_10ms / 10), period_us);
+         (unsigned long)per_ms, period_us);
     return ticks;
 }
 

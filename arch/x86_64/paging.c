@@ -110,7 +110,7 @@ void paging_init(const struct boot_info *bi)
     write_cr4(read_cr4() | CR4_PGE);
     write_cr3(pml4);
     mmu_set_kernel_dir(pml4, true);
-    klog(KLOG_INFO, "paging: kernel tables at 0x%lx: %zu large + %zu small "
+    klog(KLOG_DEBUG, "paging: kernel tables at 0x%lx: %zu large + %zu small "
          "pages, %s pages for the direct map\n", pml4, large_pages, small_pages,
          has_1g_pages ? "1 GiB" : "2 MiB");
 }

@@ -64,7 +64,8 @@ void boot_reserve(struct boot_info *bi, uint64_t start, uint64_t end);
 /* Sum of the lengths of the available regions, in bytes. */
 uint64_t boot_usable_bytes(const struct boot_info *bi);
 
-/* Prints loader, command line, memory map with the usable total, modules. */
+/* Prints loader, command line, the usable total and modules at loglevel
+ * info, the memory map itself at debug (serial output is boot time). */
 void boot_info_print(const struct boot_info *bi);
 
 /* The boot information of this boot (filled by kernel_main). */

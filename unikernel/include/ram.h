@@ -15,7 +15,8 @@ uint64_t ram_add(const struct boot_info *bi, uint64_t lo, uint64_t hi);
 /* Caps what later ram_add calls give, in total, at `bytes` (mem=). */
 void ram_set_limit(uint64_t bytes);
 
-/* Prints the frames of each zone (total and free). */
+/* Prints the frames of each zone (total and free) at loglevel debug, the
+ * total managed at info. */
 void ram_print_zones(void);
 
 #endif
