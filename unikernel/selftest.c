@@ -293,10 +293,10 @@ static const struct {
     { "kspace", selftest_kspace }, /* kmap, protect, kmap_phys, kunmap */
     { "stackguard", selftest_stackguard }, /* kernel stack guard -> report */
     { "faults", selftest_faults }, /* demand paging, COW (selftest_fault.c) */
-    { "kspacelock", selftest_kspacelock }, /* kspace fault, lock held */
-    { "smep", selftest_smep }, /* kernel runs a user page (selftest_protect.c) */
-    { "smap", selftest_smap }, /* kernel reads a user page without stac */
+    { "smep", selftest_smep }, /* kernel runs a user page -> report */
+    { "smap", selftest_smap }, /* kernel reads a user page -> report */
     { "stackprot", selftest_stackprot }, /* smashed canary -> panic */
+    { "kspacelock", selftest_kspacelock }, /* kspace fault, lock held */
 };
 
 /* Runs the one test named by name[0..len). */

@@ -257,13 +257,15 @@ boot_high:
     xorl %ebp, %ebp
     movl %edi, %edi             /* zero-extend magic and info address */
     movl %esi, %esi
-    pushq %rdi
-    pushq %rsi
-    call stack_guard_init       /* before any C function with a canary */
-    popq %rsi
-    popq %rdi
     movl $boot_tsc, %eax        /* still identity-mapped */
     movq (%rax), %rdx
+    movq %rdi, %rbx             /* kept across the guard's set-up */
+    movq %rsi, %r12
+    movq %rdx, %r13
+    call stack_guard_init       /* before any function with a canary */
+    movq %rbx, %rdi
+    movq %r12, %rsi
+    movq %r13, %rdx
     call kernel_main
 1:  cli
     hlt

@@ -6,7 +6,6 @@
 #include <stdbool.h>
 
 #include "arch/x86_64/arch.h"
-#include "arch/x86_64/protect.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/user.h"
 #include "arch/x86_64/x86.h"
@@ -47,14 +46,13 @@ static bool reporting;
 /* Says in words why a page fault happened, from its error code. */
 static const char *page_fault_reason(uint64_t error, uintptr_t addr)
 {
-    bool kernel_on_user = !(error & PF_USER) && (error & PF_PRESENT) &&
-                          addr < USER_END;
     if (error & PF_RSVD)
         return "reserved bit set in a page-table entry";
-    if (kernel_on_user && (error & PF_FETCH))
-        return "kernel instruction fetch from a user page (SMEP)";
-    if (kernel_on_user && protect_smap)
-        return "kernel access to a user page outside usercopy (SMAP)";
+    if ((error & (PF_PRESENT | PF_USER)) == PF_PRESENT &&
+        addr < DIRECT_MAP_BASE) /* a user page: SMEP or SMAP at work */
+        return (error & PF_FETCH)
+                   ? "kernel instruction fetch from a user page (SMEP)"
+                   : "kernel access to a user page outside usercopy (SMAP)";
     if (!(error & PF_PRESENT))
         return (error & PF_FETCH) ? "instruction fetch from an unmapped page"
                : (error & PF_WRITE) ? "write to an unmapped page"
