@@ -35,6 +35,7 @@ FINE_BELOW_MIB = 8
 HELLO_DONE = re.compile(r"\d+ environment variables\r?\n")  # its last line
 PENDING = 3  # targets.sh: this kernel cannot run apps yet
 BENCH_RE = re.compile(r"BENCH (name=\S+.*)$")
+START_RE = re.compile(r"BENCH_START app=\S+ tsc_mhz=([0-9.]+)")
 
 
 def log(msg):
@@ -128,18 +129,13 @@ def spread(values):
             "n": len(v)}
 
 
-def measure_floor(accel):
-    """2*BOOT_RUNS boots of the empty kernel (floor.S): host wall from
-    launch to QEMU's exit, the cost of QEMU + firmware + loader."""
-    cmd = qemu_cmd("floor", "-", accel, MEM)
-    wall = []
-    for i in range(2 * BOOT_RUNS):
-        r = run_timed(cmd, BOOT_TIMEOUT,
-                      os.path.join(LOGS, "floor-%d.log" % i))
-        if r["rc"] != 33:
-            return {"error": "empty kernel run %d: rc %s" % (i, r["rc"])}
-        wall.append(r["wall_s"] * 1000)
-    return spread(wall)
+def floor_once(cmd, name):
+    """One boot of the empty kernel (floor.S): host wall from launch to
+    QEMU's exit in ms (QEMU + firmware + loader), or an error string."""
+    r = run_timed(cmd, BOOT_TIMEOUT, os.path.join(LOGS, name + ".log"))
+    if r["rc"] != 33:
+        return "empty kernel %s: rc %s" % (name, r["rc"])
+    return r["wall_s"] * 1000
 
 
 def boot_once(cmd, name):
@@ -149,32 +145,49 @@ def boot_once(cmd, name):
     b = parse_bench(r["text"])
     if not boot_ok(r, "bench_boot") or r["marker_s"] is None:
         return "%s failed (rc %s)" % (name, r["rc"])
-    return (r["marker_s"] * 1000, b["boot_tsc"]["value"],
-            b["boot_uptime"]["value"])
+    return (r["marker_s"] * 1000, b["boot_tsc"]["tsc"],
+            b["boot_uptime"]["value"], b["boot_tsc"]["tsc_mhz"])
 
 
-def measure_boots(cmds, floor_ms):
-    """BOOT_RUNS boots of bench_boot per target, interleaved (linux, ours,
-    linux, ...) so that a change of host load hits every kernel alike.
-    Per target: host wall to marker, the same minus the floor (the
-    kernel's own part), guest TSC at main, kernel uptime at main."""
+def measure_boots(cmds, floor_cmd):
+    """BOOT_RUNS rounds; a round boots the empty kernel, bench_boot on
+    each target (linux, ours), then the empty kernel again, so that a
+    change of host load hits every kernel alike.  Returns the floor's
+    spread and, per target: host wall to marker, the same minus the mean
+    floor of its own round (the kernel's own part: host load drifts
+    slower than a round), guest TSC at main, kernel uptime at main."""
     runs = {t: [] for t in cmds}
+    floors = []
     for i in range(BOOT_RUNS):
-        for t, cmd in cmds.items():
-            if isinstance(runs[t], list):
-                got = boot_once(cmd, "%s-boot-%d" % (t, i))
-                runs[t] = runs[t] + [got] if isinstance(got, tuple) else got
+        pair = [floor_once(floor_cmd, "floor-%d" % (2 * i))]
+        got = {t: boot_once(cmd, "%s-boot-%d" % (t, i))
+               for t, cmd in cmds.items() if isinstance(runs[t], list)}
+        pair.append(floor_once(floor_cmd, "floor-%d" % (2 * i + 1)))
+        bad = [f for f in pair if isinstance(f, str)]
+        if bad:
+            floors, runs = bad[0], {t: bad[0] for t in cmds}
+            break
+        floors += pair
+        for t, g in got.items():
+            runs[t] = (runs[t] + [g + (g[0] - sum(pair) / 2,)]
+                       if isinstance(g, tuple) else g)
+    # TSC ticks at main -> ms at the rate most boots measured (one
+    # kernel's wrong clock must not bend its own figure).
+    rates = [g[3] for got in runs.values() if isinstance(got, list)
+             for g in got]
+    rate = statistics.median(rates) if rates else 1.0
     res = {}
     for t, got in runs.items():
         if isinstance(got, str):
             res[t] = {"error": got}
             continue
-        wall, tsc, up = zip(*got)
-        res[t] = {"qemu_to_main_ms": spread(wall),
-                  "kernel_part_ms": spread([w - floor_ms for w in wall]),
-                  "tsc_at_main_ms": spread(tsc),
+        wall, tsc, up, mhz, part = zip(*got)
+        res[t] = {"tsc_mhz": list(mhz), "qemu_to_main_ms": spread(wall),
+                  "kernel_part_ms": spread(part),
+                  "tsc_at_main_ms": spread([c / rate / 1000 for c in tsc]),
                   "uptime_at_main_ms": spread(up)}
-    return res
+    floor = {"error": floors} if isinstance(floors, str) else spread(floors)
+    return floor, res
 
 
 def mm_once(cmd, name):
@@ -182,6 +195,8 @@ def mm_once(cmd, name):
     finish."""
     r = run_timed(cmd, MM_TIMEOUT, os.path.join(LOGS, name + ".log"))
     res = parse_bench(r["text"])
+    m = START_RE.search(r["text"])
+    res["tsc_mhz"] = float(m.group(1)) if m else None
     if not boot_ok(r, "bench_mm"):
         res["error"] = "%s incomplete (rc %s)" % (name, r["rc"])
     return res
@@ -190,9 +205,11 @@ def mm_once(cmd, name):
 def merge_runs(runs):
     """Figures of several runs of bench_mm -> one set: the median of the
     run medians, the extreme min and max, all the rounds counted."""
-    res = {}
+    res = {"tsc_mhz": [r.get("tsc_mhz") for r in runs]}
     for key in runs[0]:
         figs = [r.get(key) for r in runs]
+        if key == "tsc_mhz":
+            continue
         if key == "error" or any(not isinstance(f, dict) or "median" not in f
                                  for f in figs):
             res[key] = next((f for f in figs if not isinstance(f, dict) or
@@ -337,16 +354,16 @@ def main():
            "ours": {}, "native": {"mm": None},
            "loadavg": open("/proc/loadavg").read().split()[0],
            "runs": {"boot": BOOT_RUNS, "mm": MM_RUNS}}
-    log("floor: %d boots of the empty kernel" % (2 * BOOT_RUNS))
-    floor = res["machine"]["floor_ms"] = measure_floor(accel)
     boot_elf = os.path.join(BIN, "bench_boot.elf")
     mm_elf = os.path.join(BIN, "bench_mm.elf")
     boot_cmds = {t: qemu_cmd(t, boot_elf, accel, MEM) for t in TARGETS}
     mm_cmds = {t: qemu_cmd(t, mm_elf, accel, MEM) for t in TARGETS}
     runnable = [t for t in TARGETS if boot_cmds[t] is not None]
-    log("boot: %d boots of bench_boot on %s" % (BOOT_RUNS, runnable))
-    boots = measure_boots({t: boot_cmds[t] for t in runnable},
-                          floor.get("median", 0.0))
+    log("boot: %d rounds of bench_boot on %s between 2 boots of the empty "
+        "kernel" % (BOOT_RUNS, runnable))
+    res["machine"]["floor_ms"], boots = measure_boots(
+        {t: boot_cmds[t] for t in runnable}, qemu_cmd("floor", "-", accel,
+                                                      MEM))
     log("bench_mm: %d runs on %s + native" % (MM_RUNS, runnable))
     mm_cmds = {t: mm_cmds[t] for t in runnable}
     mm_cmds["native"] = [mm_elf]

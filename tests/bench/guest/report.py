@@ -17,7 +17,7 @@ MM_ROWS = [
 ]
 BOOT_ROWS = [
     ("qemu_to_main_ms", "boot: QEMU start -> main (host wall)", 0.05),
-    ("kernel_part_ms", "boot: kernel's part (the above minus the floor)",
+    ("kernel_part_ms", "boot: kernel's part (the above minus its round's floor)",
      0.05),
     ("tsc_at_main_ms", "boot: vCPU reset -> main (guest TSC)", 0.05),
     ("uptime_at_main_ms", "boot: kernel uptime at main (informative)", None),
@@ -32,10 +32,38 @@ def spread_text(f):
     return "%s [%s-%s]" % (fmt(f["median"]), fmt(f["min"]), fmt(f["max"]))
 
 
-def mm_cell(res, key, ref=None, cycles=False):
+CLOCK_TOLERANCE = 0.05
+
+
+def clock_rate(res):
+    """The TSC rate (MHz) the host measured natively (else the Linux
+    guest): the yardstick of every kernel's CLOCK_MONOTONIC."""
+    for t in ("native", "linux"):
+        mm = res[t]["mm"] or {}
+        v = [x for x in mm.get("tsc_mhz", []) if x]
+        if v:
+            return sorted(v)[len(v) // 2]
+    return None
+
+
+def clock_off(values, rate):
+    """The rates of values more than CLOCK_TOLERANCE away from rate."""
+    if not rate:
+        return []
+    return [v for v in values or []
+            if v is None or abs(v / rate - 1) > CLOCK_TOLERANCE]
+
+
+def mm_clock_off(res, t):
+    mm = res[t]["mm"] or {}
+    return bool(clock_off(mm.get("tsc_mhz"), clock_rate(res)))
+
+
+def mm_cell(res, key, ref=None, cycles=False, clock_bad=False):
     """(text, figure or None) for one bench_mm figure of one column; the
     figure (median, min, ...) only when it is valid.  cycles: the figure in
-    TSC ticks, median [min], as {"median", "min"}."""
+    TSC ticks, median [min], as {"median", "min"}.  clock_bad: the kernel's
+    CLOCK_MONOTONIC disagreed with the TSC in a run, so its ns are void."""
     if res is None:
         return "pending", None
     if "error" in res and key not in res:
@@ -53,6 +81,8 @@ def mm_cell(res, key, ref=None, cycles=False):
     if cycles:
         c = {"median": f["cycles"], "min": f["cycles_min"]}
         return "%s [%s]" % (fmt(c["median"]), fmt(c["min"])), c
+    if clock_bad:
+        return "void: clock off (see the clock check)", None
     return spread_text(f), f
 
 
@@ -95,8 +125,9 @@ def table(res):
         rows.append("| %s | ms | %s | %s | %s | %s | - |"
                     % (label, lt, ot, rr, met))
     for key, label, unit, goal in MM_ROWS:
-        lt, lf = mm_cell(L["mm"], key)
-        ot, of = mm_cell(O["mm"], key, L["mm"])
+        lt, lf = mm_cell(L["mm"], key, clock_bad=mm_clock_off(res, "linux"))
+        ot, of = mm_cell(O["mm"], key, L["mm"],
+                         clock_bad=mm_clock_off(res, "ours"))
         nt, _ = mm_cell(N["mm"], key)
         rr, met = ratio(of, lf, goal)
         rows.append("| %s | %s | %s | %s | %s | %s | %s |"
@@ -195,4 +226,28 @@ def header(res):
         "binary run directly on the build host"
         % (res["runs"]["boot"], res["runs"]["mm"]),
         "- host load average at start: %s" % res["loadavg"],
+        clock_check(res),
         ""])
+
+
+def clock_check(res):
+    """One line: the TSC rate each kernel's CLOCK_MONOTONIC implied in each
+    run (bench_boot and bench_mm calibrate over 20 ms), against the host's;
+    a kernel off by more than 5 % in a bench_mm run has its ns figures
+    voided (its cycles stand), and the guest-TSC boot figure uses the rate
+    most boots agreed on."""
+    rate = clock_rate(res)
+    parts = []
+    for t, name in (("linux", "Linux"), ("ours", "this kernel")):
+        boot = res[t]["boot"] or {}
+        mm = res[t]["mm"] or {}
+        bad = clock_off(boot.get("tsc_mhz"), rate) + \
+            clock_off(mm.get("tsc_mhz"), rate)
+        n = len(boot.get("tsc_mhz") or []) + len(mm.get("tsc_mhz") or [])
+        parts.append("%s %s" % (name, "agrees in all %d runs" % n if not bad
+                                else "**off in %d of %d runs (%s MHz)**"
+                                % (len(bad), n, ", ".join(
+                                    "%.0f" % v if v else "?" for v in bad))))
+    return ("- clock check (TSC rate implied by each kernel's "
+            "CLOCK_MONOTONIC, against the host's %s MHz, 5 %% tolerance): %s"
+            % ("%.0f" % rate if rate else "?", "; ".join(parts)))
