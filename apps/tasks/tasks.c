@@ -346,6 +346,20 @@ static int child_ud(void *arg)
     return 0;
 }
 
+static int child_divide(void *arg)
+{
+    (void)arg;
+    __asm__ volatile("xorl %%ecx, %%ecx\n\tdivl %%ecx" : : : "eax", "ecx",
+                     "edx"); /* C's x / 0 may be folded away */
+    return 0;
+}
+
+static int child_abort(void *arg)
+{
+    (void)arg;
+    abort();
+}
+
 static int child_spin(void *arg)
 {
     (void)arg;
@@ -381,6 +395,10 @@ static void test_statuses(void)
            "wait: a stack overflow is SIGSEGV");
     report(killed_by(status_of(spawn_fn(child_ud, NULL)), SIGILL),
            "wait: an invalid opcode is SIGILL");
+    report(killed_by(status_of(spawn_fn(child_divide, NULL)), SIGFPE),
+           "wait: a division by zero is SIGFPE");
+    report(killed_by(status_of(spawn_fn(child_abort, NULL)), SIGABRT),
+           "wait: abort() is SIGABRT");
 
     pid_t pid = spawn_fn(child_spin, NULL);
     usleep(20000); /* the child spins: only preemption lets us run */
