@@ -149,6 +149,43 @@ int vma_fault_in(mspace_t *ms, vma_t *vma, uintptr_t va, bool write)
     return rc;
 }
 
+/* Pages a read fault of a file mapping maps at once, at most: an aligned
+ * window around the fault (64 KiB), inside the VMA. */
+#define FAULT_AROUND_PAGES 16
+
+/* Maps the pages around `va` (just resolved by a read of the file VMA
+ * `vma`) that are absent here and already in the page cache, so that the
+ * next reads of a file take no fault.  A private mapping gets only whole
+ * file pages (below limit), read-only since the cache shares the frame.
+ * Never fills the cache, never allocates a frame; stops at the first
+ * mapping failure (the fault itself is resolved). */
+static void fault_around(mspace_t *ms, vma_t *vma, uintptr_t va)
+{
+    const size_t window = FAULT_AROUND_PAGES * PAGE_SIZE;
+    uintptr_t lo = va & ~(uintptr_t)(window - 1), hi = lo + window;
+    if (lo < vma_base(vma))
+        lo = vma_base(vma);
+    if (hi > vma_end(vma) || hi < lo)
+        hi = vma_end(vma);
+    size_t count = (hi - lo) / PAGE_SIZE;
+    phys_addr_t pa[FAULT_AROUND_PAGES];
+    uint64_t fo = vma->offset + (lo - vma_base(vma));
+    if (!inode_pages_cached(vma->ino, fo, count, pa))
+        return;
+    bool failed = false;
+    for (size_t i = 0; i < count; i++, fo += PAGE_SIZE) {
+        uintptr_t a = lo + i * PAGE_SIZE;
+        bool partial = fo >= vma->limit || vma->limit - fo < PAGE_SIZE;
+        if (!pa[i])
+            continue;
+        if (failed || a == va || (partial && !(vma->flags & VMA_SHARED)) ||
+            (mmu_query(ms->directory, a, NULL) & MMU_PRESENT))
+            page_unref(pa[i]);
+        else
+            failed = map_new(ms, vma, a, pa[i]) < 0; /* dropped pa[i] */
+    }
+}
+
 /* Why `reason` at `address` may not touch `vma` (MM_FAULT_OK if it may). */
 static mm_fault_t check_access(const vma_t *vma, uintptr_t address, int reason)
 {
@@ -172,11 +209,14 @@ mm_fault_t mspace_resolve(mspace_t *mspace, uintptr_t address, int reason)
     splock_lock(&mspace->lock);
     vma_t *vma = mspace_search_vma(mspace, address);
     mm_fault_t fault = check_access(vma, address, reason);
+    uintptr_t va = address & ~(uintptr_t)PAGE_MASK;
     if (fault == MM_FAULT_OK &&
-        vma_fault_in(mspace, vma, address & ~(uintptr_t)PAGE_MASK,
-                     reason & FAULT_WRITE) < 0)
+        vma_fault_in(mspace, vma, va, reason & FAULT_WRITE) < 0)
         fault =
             (vma->flags & VMA_STACK) ? MM_FAULT_STACK_OVERFLOW : MM_FAULT_NOMEM;
+    if (fault == MM_FAULT_OK && (vma->flags & VMA_FILE) &&
+        !(reason & FAULT_WRITE))
+        fault_around(mspace, vma, va);
     splock_unlock(&mspace->lock);
     return fault;
 }

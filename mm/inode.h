@@ -45,6 +45,12 @@ void inode_close(inode_t *ino);
  * reference taken for the caller.  Returns 0 when out of memory. */
 phys_addr_t inode_page(inode_t *ino, uint64_t offset);
 
+/* Looks up the `count` pages from `offset` (page aligned) in the cache
+ * without filling it: pa[i] is the cached frame of page i, with one
+ * reference taken for the caller, or 0.  Returns how many were found. */
+size_t inode_pages_cached(inode_t *ino, uint64_t offset, size_t count,
+                          phys_addr_t *pa);
+
 /* Number of frames in the cache of `ino`. */
 size_t inode_cached(inode_t *ino);
 

@@ -93,6 +93,25 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
     return pc->pa;
 }
 
+size_t inode_pages_cached(inode_t *ino, uint64_t offset, size_t count,
+                          phys_addr_t *pa)
+{
+    assert(!(offset & PAGE_MASK));
+    size_t found = 0;
+    for (size_t i = 0; i < count; i++)
+        pa[i] = 0;
+    uint64_t end = offset + (uint64_t)count * PAGE_SIZE;
+    splock_lock(&ino->lock);
+    bbnode_t *n = bbtree_lower(&ino->pages, (uintptr_t)offset);
+    for (; n && n->key < end; n = bbtree_next(n), found++) {
+        pcache_node_t *pc = (pcache_node_t *)n;
+        page_ref(pc->pa);
+        pa[(n->key - offset) / PAGE_SIZE] = pc->pa;
+    }
+    splock_unlock(&ino->lock);
+    return found;
+}
+
 size_t inode_cached(inode_t *ino)
 {
     return ino->pages.count;

@@ -473,6 +473,42 @@ static mm_fault_t expect_touch(model_space_t *m, int i, int access)
     return MM_FAULT_OK;
 }
 
+/* Whether page j lies in the VMA of page i (a run of compatible pages). */
+static bool same_run(const model_space_t *m, int i, int j)
+{
+    int lo = i < j ? i : j, hi = i < j ? j : i;
+    for (int k = lo; k < hi; k++)
+        if (!same_vma(&m->p[k], &m->p[k + 1]))
+            return false;
+    return true;
+}
+
+/* After a read fault of page i of a file mapping, fault_around (mm/fault.c)
+ * also maps the absent pages of its aligned 16-page window in the same VMA
+ * that the page cache holds, for a private mapping only whole file pages.
+ * An injected mapping failure stops it short: then the MMU says which. */
+static void expect_around(model_space_t *m, int i)
+{
+    if (!(m->p[i].flags & VMA_FILE))
+        return;
+    int first = i - (int)(((BASE + (uintptr_t)i * PAGE_SIZE) >> PAGE_SHIFT) % 16);
+    for (int j = first < 0 ? 0 : first; j < first + 16 && j < NP; j++) {
+        mpage_t *q = &m->p[j];
+        if (j == i || q->resident || !same_run(m, i, j))
+            continue;
+        if (!(q->flags & VMA_SHARED) &&
+            (q->off >= q->limit || q->limit - q->off < PAGE_SIZE))
+            continue;
+        phys_addr_t pa;
+        if (!inode_pages_cached(file, q->off, 1, &pa))
+            continue;
+        page_unref(pa);
+        uintptr_t va = BASE + (uintptr_t)j * PAGE_SIZE;
+        q->resident = !injecting ||
+                      (mmu_query(m->ms->directory, va, NULL) & MMU_PRESENT);
+    }
+}
+
 static void op_touch(model_space_t *m)
 {
     static const int accesses[] = {MMU_READ, MMU_WRITE, MMU_EXEC, MMU_WRITE};
@@ -496,6 +532,8 @@ static void op_touch(model_space_t *m)
             return;
         }
         assert(fake_mmu_access(m->ms->directory, va, access));
+        if (access != MMU_WRITE)
+            expect_around(m, i);
     } else {
         assert(want == MM_FAULT_OK);
     }

@@ -315,6 +315,88 @@ static void test_discard(void **state)
     inode_close(f);
 }
 
+static unsigned char big_file[40 * 4096];
+
+static bool present(mspace_t *ms, uintptr_t va)
+{
+    return mmu_query(ms->directory, va, NULL) & MMU_PRESENT;
+}
+
+/* A read fault of a file mapping also maps the neighbours the page cache
+ * holds: same VMA, the aligned 16-page window, whole file pages below the
+ * limit for a private mapping (read-only), never a fill of the cache. */
+static void test_fault_around(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(big_file); i++)
+        big_file[i] = (unsigned char)(i / PG + 1);
+    inode_t *f = inode_create("/big", big_file, sizeof(big_file), VMA_READ);
+    mspace_t *ms = mspace_create();
+    /* Fill the cache with file pages 0-5 and 14-17 through a first map. */
+    void *r = mspace_map(ms, U, 40 * PG, f, 0, 0, VMA_READ | VMA_FIXED);
+    assert_ptr_equal(r, (void *)U);
+    assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(ms->phys_pg_count, 1); /* nothing else cached yet */
+    for (int i = 1; i < 18; i++)
+        if (i < 6 || i >= 14)
+            assert_int_equal(cpu_touch(ms, U + i * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(inode_cached(f), 10);
+    assert_int_equal(ms->phys_pg_count, 10);
+    mspace_check(ms);
+    /* Private, real bytes up to 4 pages + 10: page 4 straddles the limit. */
+    uintptr_t b = U + 64 * PG;
+    r = mspace_map(ms, b, 40 * PG, f, 0, 4 * PG + 10, VMA_READ | VMA_FIXED);
+    assert_ptr_equal(r, (void *)b);
+    size_t frames = page_free_count();
+    assert_int_equal(cpu_touch(ms, b + PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(ms->phys_pg_count, 10 + 4); /* pages 0-3 */
+    assert_int_equal(page_free_count(), frames);
+    assert_int_equal(inode_cached(f), 10);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pa_of(ms, b + i * PG), pa_of(ms, U + i * PG));
+        assert_false(mmu_query(ms->directory, b + i * PG, NULL) & MMU_WRITE);
+        assert_int_equal(fake_mmu_ptr(ms->directory, b + i * PG)[7], i + 1);
+    }
+    assert_false(present(ms, b + 4 * PG)); /* straddles: a copy on touch */
+    assert_false(present(ms, b + 5 * PG)); /* past the limit: zeros */
+    assert_int_equal(cpu_touch(ms, b + 4 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(fake_mmu_ptr(ms->directory, b + 4 * PG)[10], 0);
+    mspace_check(ms);
+    /* Shared: the window is aligned on the address (16 pages), inside the
+     * VMA; c + 5 ends a window, c + 6 starts the next. */
+    uintptr_t c = U + 138 * PG;
+    assert_int_equal(((c + 6 * PG) >> PAGE_SHIFT) % 16, 0);
+    r = mspace_map(ms, c, 12 * PG, f, 0, 0, VMA_READ | VMA_SHARED | VMA_FIXED);
+    assert_ptr_equal(r, (void *)c);
+    size_t before = ms->phys_pg_count;
+    assert_int_equal(cpu_touch(ms, c + 7 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(ms->phys_pg_count, before + 1); /* 6-11 not cached */
+    assert_false(present(ms, c + 5 * PG));
+    assert_int_equal(cpu_touch(ms, c + 5 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(ms->phys_pg_count, before + 1 + 6); /* 0-5 */
+    assert_false(present(ms, c + 6 * PG));
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(pa_of(ms, c + i * PG), pa_of(ms, U + i * PG));
+    mspace_check(ms);
+    /* A private read-write mapping: a write fault maps only its page. */
+    uintptr_t d = U + 192 * PG;
+    r = mspace_map(ms, d, 8 * PG, f, 0, 0, RW | VMA_FIXED);
+    assert_ptr_equal(r, (void *)d);
+    before = ms->phys_pg_count;
+    assert_int_equal(cpu_touch(ms, d + 2 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(ms->phys_pg_count, before + 1);
+    assert_int_equal(cpu_touch(ms, d + 3 * PG, MMU_READ), MM_FAULT_OK);
+    /* 3, and 0, 1, 4, 5, 7 cached (2 is present already: a copy) */
+    assert_int_equal(ms->phys_pg_count, before + 1 + 6);
+    assert_int_equal(cpu_touch(ms, d, MMU_WRITE), MM_FAULT_OK); /* COW */
+    assert_true(pa_of(ms, d) != pa_of(ms, U));
+    assert_int_equal(fake_mmu_ptr(ms->directory, U)[0], 1);
+    mspace_check(ms);
+    mspace_close(ms);
+    assert_int_equal(inode_cached(f), 11);
+    inode_close(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +409,7 @@ int main(void)
         TEST(test_stack),
         TEST(test_failure_reasons),
         TEST(test_discard),
+        TEST(test_fault_around),
     };
     return cmocka_run_group_tests_name("fault", tests, NULL, NULL);
 }
