@@ -111,7 +111,9 @@ $(eval $(call test_kernel,glibc-static-pie,$(ELF_SAMPLES)/glibc-static-pie.elf))
 $(foreach a,$(notdir $(patsubst %/,%,$(wildcard apps/abi_*/))),\
   $(eval $(call test_kernel,$(a),$(BUILD)/apps/$(a).elf,,$(wildcard apps/$(a)/*.txt))))
 
-TEST_BUILD += $(TASK_TEST_KERNELS)
+# $$: expanded when test-build runs, since apps/*/app.mk (included later)
+# add kernels too
+TEST_BUILD += $$(TASK_TEST_KERNELS)
 
 # The archive reader is portable: tested and fuzzed on the host.
 $(eval $(call unit_test,test_cpio,tests/unit/test_cpio.c unikernel/cpio.c))
