@@ -183,10 +183,21 @@ void bbtree_update(bbtree_t *tree, bbnode_t *node)
     rebalance(tree, node, node);
 }
 
+/* Starts loading both children of `n` while its own key is compared: the
+ * next node's line is on its way whichever side the branch takes (the
+ * direction of a lookup is a coin toss the CPU mispredicts half the time;
+ * a large tree misses the cache at every level).  NULL is harmless. */
+static inline void prefetch_children(const bbnode_t *n)
+{
+    __builtin_prefetch(n->left);
+    __builtin_prefetch(n->right);
+}
+
 bbnode_t *bbtree_search(const bbtree_t *tree, uintptr_t addr)
 {
     bbnode_t *n = tree->root;
     while (n) {
+        prefetch_children(n);
         if (addr < n->key)
             n = n->left;
         else if (addr >= bbnode_end(n))
@@ -201,6 +212,7 @@ bbnode_t *bbtree_lower(const bbtree_t *tree, uintptr_t addr)
 {
     bbnode_t *n = tree->root, *best = NULL;
     while (n) {
+        prefetch_children(n);
         if (bbnode_end(n) > addr) {
             best = n;
             n = n->left;
