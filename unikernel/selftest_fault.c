@@ -243,6 +243,10 @@ static void reasons_part(mspace_t *ms, uintptr_t anon)
           "write to read-only: refused, -EFAULT");
     check(mspace_resolve(ms, anon, FAULT_EXEC | u) == MM_FAULT_EXEC_NX,
           "exec of non-exec: refused");
+    check(mspace_protect(ms, r, PAGE_SIZE, 0) == 0 &&
+              mspace_resolve(ms, r, FAULT_READ | u) == MM_FAULT_READ_NONE &&
+              copy_from_user(buf, (void *)r, 1) == -EFAULT,
+          "read of PROT_NONE: refused, -EFAULT");
     check(mspace_resolve(ms, 0xffffffff81000000ul, FAULT_READ | u) ==
                   MM_FAULT_KERNEL_ADDR &&
               copy_from_user(buf, (void *)0xffffffff81000000ul, 1) == -EFAULT,
