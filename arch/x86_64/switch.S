@@ -14,6 +14,7 @@
  * Switch frame on the stack, lowest address first: r15 r14 r13 r12 rbx
  * rbp, then the return address (switch.c builds the first one). */
 #include "arch/x86_64/smap.h"
+#include "arch/x86_64/syscall_frame.h"
 
     .text
 /* void context_switch(uintptr_t *save_ksp, uintptr_t next_ksp) */
@@ -37,24 +38,7 @@ context_switch:
 
     .globl context_fork_return
 context_fork_return:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbp
-    popq %rbx
-    popq %r9
-    popq %r8
-    popq %r10
-    popq %rdx
-    popq %rsi
-    popq %rdi
-    popq %rax
-    popq %rcx
-    popq %r11
-    popq %rsp
-    swapgs
-    sysretq
+    syscall_frame_sysret
 
     .globl context_start
 context_start:

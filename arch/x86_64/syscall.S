@@ -4,6 +4,8 @@
  *   user_enter     iretq to ring 3, the first entry of a task.
  * Interrupts stay masked in the kernel (FMASK clears IF); ring 3 runs
  * with IF=1 (the scheduler's timer). */
+#include "arch/x86_64/syscall_frame.h"
+
 /* GDT_USER_DATA | 3 and GDT_USER_CODE | 3 (trap.h; user.c checks them) */
 #define USER_SS 0x23
 #define USER_CS 0x2b
@@ -18,43 +20,12 @@ syscall_entry:
     movq %rsp, %gs:PERCPU_USER_RSP
     movq %gs:PERCPU_KSTACK, %rsp
     pushq %gs:PERCPU_USER_RSP
-    pushq %r11
-    pushq %rcx
-    pushq %rax
-    pushq %rdi
-    pushq %rsi
-    pushq %rdx
-    pushq %r10
-    pushq %r8
-    pushq %r9
-    pushq %rbx
-    pushq %rbp
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    syscall_frame_push
     xorl %ebp, %ebp             /* the kernel backtrace ends here */
     movq %rsp, %rdi
     cld
     call syscall_dispatch
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbp
-    popq %rbx
-    popq %r9
-    popq %r8
-    popq %r10
-    popq %rdx
-    popq %rsi
-    popq %rdi
-    popq %rax
-    popq %rcx
-    popq %r11
-    popq %rsp
-    swapgs
-    sysretq
+    syscall_frame_sysret
 
 /* void user_enter(uintptr_t rip, uintptr_t rsp): iretq to ring 3 with
  * every other register zero. */
