@@ -16,16 +16,10 @@
 #include <string.h>
 #include <sys/auxv.h>
 
+#include "apps/include/check.h"
+
 extern char **environ;
 extern char _start[]; /* the entry point of the C library's crt1 */
-
-static int failures;
-
-static void check(int cond, const char *name)
-{
-    printf("%sok - %s\n", cond ? "" : "not ", name);
-    failures += !cond;
-}
 
 /* Checks one expectation argument; returns 0 if arg is a plain word. */
 static int check_expectation(int argc, const char *arg)

@@ -17,27 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apps/include/check.h"
+
 #define PAGE 4096UL
 #define KPTR 0xffffffff81000000UL     /* the kernel image, in the upper half */
 #define NONCANON 0x0000800000000000UL /* first non-canonical address */
-
-static int failures;
-
-static void check(int cond, const char *name)
-{
-    printf("%sok - %s\n", cond ? "" : "not ", name);
-    failures += !cond;
-}
-
-/* The raw call's result: the value, or -errno. */
-static long sys(long nr, long a, long b, long c, long d)
-{
-    long r;
-
-    errno = 0;
-    r = syscall(nr, a, b, c, d);
-    return r == -1 ? -errno : r;
-}
 
 /* Pointers a task may pass but not use: three pages, read-only, a hole,
  * PROT_NONE (the hole between two mappings is not reused by mistake). */

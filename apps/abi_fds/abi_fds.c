@@ -18,20 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int cond, const char *name)
-{
-    printf("%sok - %s\n", cond ? "" : "not ", name);
-    failures += !cond;
-}
-
-static long sys(long nr, long a, long b, long c, long d)
-{
-    errno = 0;
-    long r = syscall(nr, a, b, c, d);
-    return r == -1 ? -errno : r;
-}
+#include "apps/include/check.h"
 
 static void test_dup(void)
 {

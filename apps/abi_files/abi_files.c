@@ -17,16 +17,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "apps/include/check.h"
+
 #define LINE_LEN 35
 #define PAGE 4096
-
-static int failures;
-
-static void check(int cond, const char *name)
-{
-    printf("%sok - %s\n", cond ? "" : "not ", name);
-    failures += !cond;
-}
 
 /* The byte at offset `off` of the pattern file. */
 static char pattern_at(long off)

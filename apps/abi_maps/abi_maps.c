@@ -12,15 +12,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "apps/include/check.h"
+
 #define PAGE 4096UL
-
-static int failures;
-
-static void check(int cond, const char *name)
-{
-    printf("%sok - %s\n", cond ? "" : "not ", name);
-    failures += !cond;
-}
 
 struct vma_line {
     uintptr_t start, end;

@@ -14,6 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "apps/include/check.h"
+
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
@@ -23,16 +25,8 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define KERNEL_PTR 0xffffffff81000000UL
 
-static int failures;
-
-static void check(int cond, const char *name)
-{
-    printf("%sok - %s\n", cond ? "" : "not ", name);
-    failures += !cond;
-}
-
 /* Raw calls: the address (or 0) on success, -errno on failure. */
-static long sys(long nr, long a, long b, long c, long d, long e, long f)
+static long sys6(long nr, long a, long b, long c, long d, long e, long f)
 {
     long r;
 
@@ -43,17 +37,17 @@ static long sys(long nr, long a, long b, long c, long d, long e, long f)
 
 static long map(uintptr_t addr, size_t len, int prot, int flags, long off)
 {
-    return sys(SYS_mmap, addr, len, prot, flags, -1, off);
+    return sys6(SYS_mmap, addr, len, prot, flags, -1, off);
 }
 
 static long unmap(uintptr_t addr, size_t len)
 {
-    return sys(SYS_munmap, addr, len, 0, 0, 0, 0);
+    return sys6(SYS_munmap, addr, len, 0, 0, 0, 0);
 }
 
 static long protect(uintptr_t addr, size_t len, int prot)
 {
-    return sys(SYS_mprotect, addr, len, prot, 0, 0, 0);
+    return sys6(SYS_mprotect, addr, len, prot, 0, 0, 0);
 }
 
 /* True if [p, p + n) holds only byte c. */
@@ -183,7 +177,7 @@ static void test_bad_arguments(void)
           "mmap length that overflows when rounded is ENOMEM");
     check(map(KERNEL_PTR, PAGE, RW, ANON | MAP_FIXED, 0) == -ENOMEM,
           "mmap MAP_FIXED at a kernel address is ENOMEM");
-    check(sys(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, 12345, 0) == -EBADF,
+    check(sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, 12345, 0) == -EBADF,
           "mmap of a bad fd is EBADF");
     unmap(a, 2 * PAGE);
 }
@@ -193,11 +187,11 @@ static void test_madvise_mremap(void)
     long a = map(0, 4 * PAGE, RW, ANON, 0), b;
 
     fill(a, 4 * PAGE, 7);
-    check(sys(SYS_madvise, a, 4 * PAGE, MADV_DONTNEED, 0, 0, 0) == 0 &&
+    check(sys6(SYS_madvise, a, 4 * PAGE, MADV_DONTNEED, 0, 0, 0) == 0 &&
               all_bytes(a, 4 * PAGE, 0),
           "madvise MADV_DONTNEED zeroes private anonymous pages");
     fill(a, 4 * PAGE, 8);
-    b = sys(SYS_mremap, a, 4 * PAGE, 64 * PAGE, MREMAP_MAYMOVE, 0, 0);
+    b = sys6(SYS_mremap, a, 4 * PAGE, 64 * PAGE, MREMAP_MAYMOVE, 0, 0);
     check(b > 0 && all_bytes(b, 4 * PAGE, 8) &&
               all_bytes(b + 4 * PAGE, 60 * PAGE, 0),
           "mremap grows and keeps the contents");

@@ -12,17 +12,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "apps/include/check.h"
 #include "libc-shim/mspace.h"
 
 #define PAGE 4096ul
-
-static int failures;
-
-static void check(int cond, const char *name)
-{
-    printf("%sok - %s\n", cond ? "" : "not ", name);
-    failures += !cond;
-}
 
 static int all_bytes(const char *p, size_t n, int c)
 {

@@ -12,14 +12,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int cond, const char *name)
-{
-    printf("%sok - %s\n", cond ? "" : "not ", name);
-    fflush(stdout);
-    failures += !cond;
-}
+#define CHECK_FLUSH /* stdio and raw writes interleave */
+#include "apps/include/check.h"
 
 /* snprintf(fmt, ...) must produce exactly `want`. */
 #define FORMATS(want, ...)                                                     \

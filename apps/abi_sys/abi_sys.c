@@ -16,25 +16,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "apps/include/check.h"
+
 #define ARCH_SET_FS 0x1002
-
-static int failures;
-
-static void check(int cond, const char *name)
-{
-    printf("%sok - %s\n", cond ? "" : "not ", name);
-    failures += !cond;
-}
-
-/* The raw call's result: the value, or -errno. */
-static long sys(long nr, long a, long b, long c, long d)
-{
-    long r;
-
-    errno = 0;
-    r = syscall(nr, a, b, c, d);
-    return r == -1 ? -errno : r;
-}
 
 __thread int tls_marker = 1234;
 

@@ -13,15 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apps/include/check.h"
+
 #define NSEC 1000000000LL
-
-static int failures;
-
-static void check(int cond, const char *name)
-{
-    printf("%sok - %s\n", cond ? "" : "not ", name);
-    failures += !cond;
-}
 
 static int64_t ns(const struct timespec *t)
 {
