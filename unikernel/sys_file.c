@@ -48,6 +48,24 @@ static long get_path(char *path, long upath)
     return len < 0 ? len : 0;
 }
 
+/* 0 when `path` can be resolved for an *at call on `dirfd`: absolute, or
+ * relative to AT_FDCWD (there are no directory descriptors); otherwise
+ * -ENOTDIR for an open file, -EBADF for no file. */
+static long at_dirfd(long dirfd, const char *path)
+{
+    if (path[0] == '/' || (int)dirfd == AT_FDCWD)
+        return 0;
+    return file_of(dirfd) ? -ENOTDIR : -EBADF;
+}
+
+/* The file at `path` (procfs or ramfs), with a reference and no
+ * descriptor; NULL with *err set if there is none. */
+static struct file *path_open(const char *path, int *err)
+{
+    return procfs_owns(path) ? procfs_open(task_current(), path, err)
+                             : ramfs_open(path, err);
+}
+
 /* Opens `path` with `flags`: the new descriptor or -errno. */
 static long open_path(const char *path, long flags)
 {
@@ -56,16 +74,14 @@ static long open_path(const char *path, long flags)
                                      ramfs_lookup(path, &ino) < 0))
         return -EROFS; /* nothing can be written or created */
     int err = 0;
-    task_t *t = task_current();
-    struct file *f =
-        procfs_owns(path) ? procfs_open(t, path, &err) : ramfs_open(path, &err);
+    struct file *f = path_open(path, &err);
     if (!f)
         return err;
     if ((flags & O_DIRECTORY) && f->ino) {
         file_put(f);
         return -ENOTDIR;
     }
-    return fd_install(t, f);
+    return fd_install(task_current(), f);
 }
 
 long sys_open(const long *a)
@@ -79,11 +95,9 @@ long sys_openat(const long *a)
 {
     char path[RAMFS_PATH_MAX];
     long rc = get_path(path, a[1]);
-    if (rc < 0)
-        return rc;
-    if (path[0] != '/' && (int)a[0] != AT_FDCWD)
-        return file_of(a[0]) ? -ENOTDIR : -EBADF;
-    return open_path(path, a[2]);
+    if (rc == 0)
+        rc = at_dirfd(a[0], path);
+    return rc < 0 ? rc : open_path(path, a[2]);
 }
 
 long sys_close(const long *a)
@@ -228,8 +242,7 @@ long sys_fstat(const long *a)
 static long stat_path(const char *path, long ust)
 {
     int err = 0;
-    struct file *f = procfs_owns(path) ? procfs_open(task_current(), path, &err)
-                                       : ramfs_open(path, &err);
+    struct file *f = path_open(path, &err);
     if (!f)
         return err;
     long rc = stat_file(f, ust);
@@ -259,9 +272,8 @@ long sys_newfstatat(const long *a)
         struct file *f = file_of(a[0]);
         return f ? stat_file(f, a[2]) : -EBADF;
     }
-    if (path[0] != '/' && (int)a[0] != AT_FDCWD)
-        return file_of(a[0]) ? -ENOTDIR : -EBADF;
-    return stat_path(path, a[2]);
+    rc = at_dirfd(a[0], path);
+    return rc < 0 ? rc : stat_path(path, a[2]);
 }
 
 long sys_access(const long *a)
@@ -364,8 +376,7 @@ static long readlink_path(const char *path, long ubuf, long size)
         return copy_to_user((void *)ubuf, t->exe, n) < 0 ? -EFAULT : (long)n;
     }
     int err = 0;
-    struct file *f =
-        procfs_owns(path) ? procfs_open(t, path, &err) : ramfs_open(path, &err);
+    struct file *f = path_open(path, &err);
     if (!f)
         return err;
     file_put(f);
@@ -383,11 +394,9 @@ long sys_readlinkat(const long *a)
 {
     char path[RAMFS_PATH_MAX];
     long rc = get_path(path, a[1]);
-    if (rc < 0)
-        return rc;
-    if (path[0] != '/' && (int)a[0] != AT_FDCWD)
-        return file_of(a[0]) ? -ENOTDIR : -EBADF;
-    return readlink_path(path, a[2], a[3]);
+    if (rc == 0)
+        rc = at_dirfd(a[0], path);
+    return rc < 0 ? rc : readlink_path(path, a[2], a[3]);
 }
 
 long sys_umask(const long *a)
