@@ -1,4 +1,3 @@
 # apps/mempressure/app.mk (included by apps/build.mk): the kernel that boots
 # mempressure for tests/boot/security.cases.
 $(eval $(call test_kernel,mempressure,$(BUILD)/apps/mempressure.elf))
-TEST_BUILD += $(BUILD)/kernels/mempressure.elf

@@ -3,7 +3,6 @@
 #
 #   make fuzz [FUZZ_SEED=n] [FUZZ_CALLS=n] [FUZZ_WORKERS=n] [FUZZ_MEM=256M]
 $(eval $(call test_kernel,sysfuzz,$(BUILD)/apps/sysfuzz.elf))
-TEST_BUILD += $(BUILD)/kernels/sysfuzz.elf
 
 FUZZ_SEED    ?= $(shell date +%s)
 FUZZ_CALLS   ?= 2000000
