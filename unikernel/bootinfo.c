@@ -6,16 +6,6 @@
 
 struct boot_info boot_info;
 
-void boot_add_region(struct boot_info *bi, uint64_t base, uint64_t length,
-                     uint32_t type)
-{
-    if (bi->nregions == BOOT_MAX_REGIONS) {
-        bi->dropped++;
-        return;
-    }
-    bi->regions[bi->nregions++] = (struct boot_region){ base, length, type };
-}
-
 void boot_reserve(struct boot_info *bi, uint64_t start, uint64_t end)
 {
     if (bi->nreserved == BOOT_MAX_RESERVED)

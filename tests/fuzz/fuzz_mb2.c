@@ -20,17 +20,8 @@
 
 #define INFO_PHYS 0x10000 /* where the block pretends to be */
 
-/* The two bootinfo.c functions the parser calls, with their contracts. */
-void boot_add_region(struct boot_info *bi, uint64_t base, uint64_t length,
-                     uint32_t type)
-{
-    if (bi->nregions == BOOT_MAX_REGIONS) {
-        bi->dropped++;
-        return;
-    }
-    bi->regions[bi->nregions++] = (struct boot_region){base, length, type};
-}
-
+/* bootinfo.c's boot_reserve, with its contract (boot_add_region is
+ * boot_info.h's own). */
 void boot_reserve(struct boot_info *bi, uint64_t start, uint64_t end)
 {
     if (bi->nreserved == BOOT_MAX_RESERVED)

@@ -15,17 +15,8 @@
 
 #define INFO_PHYS 0x10000
 
-/* bootinfo.c's two functions, as the parser sees them. */
-void boot_add_region(struct boot_info *bi, uint64_t base, uint64_t length,
-                     uint32_t type)
-{
-    if (bi->nregions == BOOT_MAX_REGIONS) {
-        bi->dropped++;
-        return;
-    }
-    bi->regions[bi->nregions++] = (struct boot_region){ base, length, type };
-}
-
+/* bootinfo.c's boot_reserve, as the parser sees it (boot_add_region is
+ * boot_info.h's own). */
 void boot_reserve(struct boot_info *bi, uint64_t start, uint64_t end)
 {
     assert_true(bi->nreserved < BOOT_MAX_RESERVED);
