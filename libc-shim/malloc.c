@@ -44,6 +44,19 @@ static inline block_t *page_pop(page_t *pg)
     return b;
 }
 
+/* page_pop, the block's n bytes zeroed: a block never used since the
+ * page was zero-filled only needs its link cleared. */
+static inline block_t *page_pop_zeroed(page_t *pg, size_t n)
+{
+    bool fresh = pg->free_is_zero;
+    block_t *b = page_pop(pg);
+    if (fresh)
+        b->next = NULL;
+    else
+        memset(b, 0, n);
+    return b;
+}
+
 /* The page that serves n bytes (n <= LARGE_MAX) if it has a free block
  * ready, else NULL. */
 static inline page_t *page_ready(heap_t *h, size_t n)
@@ -77,15 +90,7 @@ static slow_path void *alloc_slow(heap_t *h, size_t n, bool zero)
     if (!pg && !(pg = page_refill(h, class_of(n))) &&
         !(heap_trim(h) && (pg = page_refill(h, class_of(n)))))
         return fail_nomem();
-    bool fresh = pg->free_is_zero;
-    block_t *b = page_pop(pg);
-    if (zero) {
-        if (fresh)
-            b->next = NULL;
-        else
-            memset(b, 0, n);
-    }
-    return b;
+    return zero ? page_pop_zeroed(pg, n) : page_pop(pg);
 }
 
 void *alloc_block(heap_t *h, size_t n)
@@ -113,15 +118,7 @@ void *API(calloc)(size_t count, size_t size)
         return fail_nomem();
     heap_t *h = heap_tls;
     page_t *pg = n <= LARGE_MAX ? page_ready(h, n) : NULL;
-    if (!pg)
-        return alloc_slow(h, n, true);
-    bool fresh = pg->free_is_zero;
-    block_t *b = page_pop(pg);
-    if (fresh)
-        b->next = NULL;
-    else
-        memset(b, 0, n);
-    return b;
+    return pg ? page_pop_zeroed(pg, n) : alloc_slow(h, n, true);
 }
 
 /* ---- the gate ------------------------------------------------------- */
