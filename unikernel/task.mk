@@ -34,10 +34,12 @@ $(1)/choice: FORCE
 	@mkdir -p $(1)
 	@echo '$(2) $(3) $(4) $(5)' | cmp -s - $$@ || echo '$(2) $(3) $(4) $(5)' > $$@
 
+# The embedded copy drops DWARF (gdb reads the app's own ELF); an unchecked,
+# possibly malformed ELF (ELF_NOCHECK) is embedded byte for byte.
 $(1)/app.elf: $(2) $(ELFCHECK) $(1)/choice
 	@mkdir -p $(1)
 	$(if $(4),@echo "embed: ELF_NOCHECK: $(2) embedded unchecked",@$(ELFCHECK) $(2) > $(1)/plan.txt || { cat $(1)/plan.txt >&2; echo "embed: $(2) refused" >&2; exit 1; })
-	cp $(2) $$@
+	$(if $(4),cp $(2) $$@,$(OBJCOPY) --strip-debug $(2) $$@)
 
 $(1)/files.cpio: $(5) $(1)/choice
 	@mkdir -p $(1)
