@@ -13,6 +13,7 @@
 
 void kernel_exit(int status)
 {
+    serial_drain(); /* QEMU exits at once: the UART would be cut short */
     if (cpu_hypervisor())
         outl(KEXIT_PORT, (uint32_t)status + 1); /* isa-debug-exit, if present */
     power_off();

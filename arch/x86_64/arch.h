@@ -19,6 +19,10 @@ void serial_init(void);
 /* Writes `n` bytes to COM1, turning "\n" into "\r\n". */
 void serial_write(const char *s, size_t n);
 
+/* Waits (bounded) until COM1 has sent its last bit: before the machine
+ * stops, so that the last line is not cut off. */
+void serial_drain(void);
+
 /* Loads the GDT (kernel/user segments, TSS with IST stacks) and the IDT
  * (all 32 exception vectors).  Called once, early, on the boot CPU. */
 void cpu_init(void);

@@ -4,6 +4,7 @@
 
 #include "arch/cpu.h"
 #include "arch/mmu.h"
+#include "arch/x86_64/arch.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/x86.h"
@@ -61,6 +62,7 @@ void power_off(void)
     if (!s5_known)
         return;
     kprintf("power: off through ACPI S5 (no isa-debug-exit)\n");
+    serial_drain();
     if (s5.pm1b_cnt)
         pm1_write(s5.pm1b_cnt, s5.slp_typb);
     pm1_write(s5.pm1a_cnt, s5.slp_typa);

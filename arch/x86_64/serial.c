@@ -10,7 +10,9 @@
 #define UART_MCR  4
 #define UART_LSR  5
 #define LSR_THRE  0x20
+#define LSR_TEMT  0x40 /* FIFO and shift register empty */
 #define LCR_DLAB  0x80
+#define DRAIN_SPINS 1000000 /* 16 bytes at 115200 baud take 1.4 ms */
 
 void serial_init(void)
 {
@@ -39,4 +41,11 @@ void serial_write(const char *s, size_t n)
             serial_putc('\r');
         serial_putc(s[i]);
     }
+}
+
+void serial_drain(void)
+{
+    for (int spins = 0; spins < DRAIN_SPINS; spins++)
+        if (inb(COM1 + UART_LSR) & LSR_TEMT)
+            return;
 }
