@@ -4,7 +4,7 @@ KERNEL_SRCS += unikernel/main.c unikernel/format.c unikernel/klog.c \
                unikernel/string.c unikernel/multiboot2.c unikernel/bootinfo.c \
                unikernel/cmdline.c unikernel/selftest.c unikernel/ram.c \
                unikernel/acpi.c unikernel/boottime.c
-KERNEL_SRCS += unikernel/selftest_fault.c
+KERNEL_SRCS += unikernel/selftest_fault.c unikernel/selftest_clock.c
 # mm/: the kernel links the very files the host tests test
 KERNEL_SRCS += $(MM_SRCS)
 

@@ -1,7 +1,7 @@
 /* unikernel/clock.h - time for the clock system calls: a monotonic clock
- * from the TSC (frequency from CPUID leaves 0x15/0x16, else measured
- * against the PIT for a millisecond) and the wall clock read once
- * from the CMOS real-time clock at boot. */
+ * from the TSC (frequency from the hypervisor's CPUID leaf 0x40000010 or
+ * leaves 0x15/0x16, else 5 bracketed windows of 0.5 ms of the PIT) and
+ * the wall clock read once from the CMOS real-time clock at boot. */
 #ifndef UNIKERNEL_CLOCK_H
 #define UNIKERNEL_CLOCK_H
 
@@ -21,5 +21,13 @@ uint64_t clock_realtime_ns(void);
 
 /* Waits `ns` nanoseconds (busy: no timer interrupt exists yet). */
 void clock_delay_ns(uint64_t ns);
+
+/* Starts PIT channel 2 counting down from 65536 at PIT_HZ, wrapping:
+ * the TSC-independent reference of the calibration and of test=clock. */
+#define CLOCK_PIT_HZ 1193182u
+void clock_pit_start(void);
+
+/* PIT channel 2's current count (clock_pit_start ran). */
+uint16_t clock_pit_read(void);
 
 #endif

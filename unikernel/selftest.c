@@ -297,6 +297,7 @@ static const struct {
     { "smap", selftest_smap }, /* kernel reads a user page -> report */
     { "stackprot", selftest_stackprot }, /* smashed canary -> panic */
     { "kspacelock", selftest_kspacelock }, /* kspace fault, lock held */
+    { "clock", selftest_clock }, /* CLOCK_MONOTONIC against the PIT */
 };
 
 /* Runs the one test named by name[0..len). */

@@ -8,8 +8,15 @@
 #include "klog.h"
 #include "unikernel/clock.h"
 
-#define PIT_HZ 1193182u
-#define PIT_CALIBRATE (PIT_HZ / 1000) /* 1 ms: boot time matters more */
+#define PIT_HZ CLOCK_PIT_HZ
+#define PIT_WINDOW (PIT_HZ / 2000) /* 0.5 ms of PIT ticks per window */
+#define PIT_WINDOWS 5              /* windows kept: enough for a median */
+#define PIT_TRIES 10               /* windows at most: bounds the boot cost */
+#define PIT_READS 3                /* per sample: the tightest one counts */
+#define PIT_MAX_ERROR_PPM 5000     /* a window's bracket error: <= 0.5 % */
+#define PIT_SPINS 1000000          /* reads per window before giving up */
+#define CPUID_HV_BASE 0x40000000u
+#define CPUID_HV_TIMING 0x40000010u /* EAX: TSC kHz (VMware's, QEMU/KVM's) */
 #define CMOS_ADDR 0x70
 #define CMOS_DATA 0x71
 
@@ -17,39 +24,125 @@ static uint64_t tsc_hz;
 static uint64_t tsc_boot;
 static uint64_t epoch_boot_ns;
 
-/* TSC frequency from CPUID 0x15 (crystal ratio) or 0x16 (base MHz): 0
- * when the CPU does not say. */
-static uint64_t tsc_hz_cpuid(void)
+/* TSC frequency from the hypervisor's timing leaf, CPUID 0x15 (crystal
+ * ratio) or 0x16 (base MHz); 0 when none says.  `*how` names the source. */
+static uint64_t tsc_hz_cpuid(const char **how)
 {
     uint32_t a, b, c, d, max;
+    cpuid(1, &a, &b, &c, &d);
+    if (c & (1u << 31)) { /* a hypervisor: its leaf beats the host's */
+        cpuid(CPUID_HV_BASE, &max, &b, &c, &d);
+        if (max >= CPUID_HV_TIMING && max < CPUID_HV_BASE + 0x10000) {
+            cpuid(CPUID_HV_TIMING, &a, &b, &c, &d);
+            *how = "cpuid 0x40000010";
+            if (a)
+                return (uint64_t)a * 1000;
+        }
+    }
     cpuid(0, &max, &b, &c, &d);
     if (max >= 0x15) {
         cpuid(0x15, &a, &b, &c, &d);
+        *how = "cpuid 0x15";
         if (a && b && c)
             return (uint64_t)c * b / a;
     }
     if (max >= 0x16) {
         cpuid(0x16, &a, &b, &c, &d);
+        *how = "cpuid 0x16";
         if (a & 0xffff)
             return (uint64_t)(a & 0xffff) * 1000000;
     }
     return 0;
 }
 
-/* TSC ticks during PIT_CALIBRATE ticks of PIT channel 2 (gate via port
- * 0x61, mode 0: OUT goes high at terminal count). */
-static uint64_t tsc_hz_pit(void)
+/* One reading of PIT channel 2 with the TSC at its middle; `width` is
+ * the TSC span of the reading (a vCPU preempted inside it: wide). */
+struct pit_sample {
+    uint64_t tsc, width;
+    uint16_t count;
+};
+
+void clock_pit_start(void)
 {
-    outb(0x61,
-         (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
-    outb(0x43, 0xb0);                            /* ch 2, lo/hi, mode 0 */
-    outb(0x42, PIT_CALIBRATE & 0xff);
-    outb(0x42, PIT_CALIBRATE >> 8);
-    uint64_t start = rdtsc();
-    while (!(inb(0x61) & 0x20))
-        ;
-    uint64_t ticks = rdtsc() - start;
-    return ticks * PIT_HZ / PIT_CALIBRATE;
+    outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, no sound */
+    outb(0x43, 0xb4); /* channel 2, lo/hi, mode 2: wraps every 65536 */
+    outb(0x42, 0);
+    outb(0x42, 0);
+}
+
+uint16_t clock_pit_read(void)
+{
+    outb(0x43, 0x80); /* latch channel 2 */
+    uint8_t lo = inb(0x42);
+    return (uint16_t)(lo | inb(0x42) << 8);
+}
+
+/* The tightest of PIT_READS bracketed readings. */
+static struct pit_sample pit_sample(void)
+{
+    struct pit_sample best = { .width = UINT64_MAX };
+    for (int i = 0; i < PIT_READS; i++) {
+        uint64_t t0 = rdtsc();
+        uint16_t count = clock_pit_read();
+        uint64_t t1 = rdtsc();
+        if (t1 - t0 < best.width)
+            best = (struct pit_sample){ t0 + (t1 - t0) / 2, t1 - t0, count };
+    }
+    return best;
+}
+
+static void sort_u64(uint64_t *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+}
+
+/* The TSC rate over PIT_WINDOWS windows of PIT_WINDOW ticks whose ends
+ * are bracketed by rdtsc: a window's error is the width of its end
+ * readings, whatever happens in between (the PIT keeps counting while the
+ * vCPU is descheduled), so a window with wide ends is dropped.  The rate
+ * over the whole span is the most precise (one PIT tick in 2.5 ms) and
+ * is taken when it lies among the kept windows' rates (a lost PIT wrap or
+ * a wide end would put it far out); else their median.  0 if no window
+ * qualifies or the PIT does not count.  `*spread_ppm`: (max - min) /
+ * median of the kept windows. */
+static uint64_t tsc_hz_pit(int *windows, uint64_t *spread_ppm)
+{
+    clock_pit_start();
+    uint64_t rate[PIT_TRIES], span_ticks = 0;
+    int kept = 0;
+    *windows = 0;
+    struct pit_sample first = pit_sample(), prev = first;
+    for (int t = 0; t < PIT_TRIES && kept < PIT_WINDOWS; t++) {
+        int spins = 0;
+        while ((uint16_t)(prev.count - clock_pit_read()) < PIT_WINDOW)
+            if (++spins == PIT_SPINS)
+                return 0; /* no PIT: it never counted a window */
+        struct pit_sample next = pit_sample();
+        uint64_t ticks = (uint16_t)(prev.count - next.count);
+        uint64_t tsc = next.tsc - prev.tsc;
+        uint64_t error = (prev.width + next.width) / 2;
+        if (ticks && error * 1000000 <= tsc * PIT_MAX_ERROR_PPM)
+            rate[kept++] = tsc * PIT_HZ / ticks;
+        klog(KLOG_DEBUG, "clock: PIT window %d: %lu ticks, %lu TSC, ends "
+             "%lu+%lu\n", t, (unsigned long)ticks, (unsigned long)tsc,
+             (unsigned long)prev.width, (unsigned long)next.width);
+        span_ticks += ticks;
+        prev = next;
+    }
+    *windows = kept;
+    if (!kept)
+        return 0;
+    sort_u64(rate, kept);
+    uint64_t median = rate[kept / 2];
+    *spread_ppm = (rate[kept - 1] - rate[0]) * 1000000 / median;
+    uint64_t span = span_ticks ? (prev.tsc - first.tsc) * PIT_HZ / span_ticks
+                               : 0;
+    return span >= rate[0] && span <= rate[kept - 1] ? span : median;
 }
 
 static uint8_t cmos_read(uint8_t reg)
@@ -95,19 +188,29 @@ static uint64_t cmos_epoch(void)
 
 void clock_init(void)
 {
-    tsc_hz = tsc_hz_cpuid();
-    const char *how = "cpuid";
-    if (!tsc_hz) {
-        tsc_hz_pit(); /* a first run warms the caches (and a JIT's code) */
-        tsc_hz = tsc_hz_pit();
-        how = "pit";
+    const char *how = "none";
+    tsc_hz = tsc_hz_cpuid(&how);
+    if (tsc_hz) {
+        klog(KLOG_INFO, "clock: TSC %lu.%03lu MHz (%s)\n",
+             (unsigned long)(tsc_hz / 1000000),
+             (unsigned long)(tsc_hz / 1000 % 1000), how);
+    } else {
+        int windows;
+        uint64_t spread_ppm = 0;
+        tsc_hz = tsc_hz_pit(&windows, &spread_ppm);
+        klog(KLOG_INFO, "clock: TSC %lu.%03lu MHz (PIT, %d windows, spread "
+             "%lu.%lu%%)\n", (unsigned long)(tsc_hz / 1000000),
+             (unsigned long)(tsc_hz / 1000 % 1000), windows,
+             (unsigned long)(spread_ppm / 10000),
+             (unsigned long)(spread_ppm / 1000 % 10));
     }
-    if (!tsc_hz)
-        tsc_hz = 1000000000; /* a broken PIT: keep time going at least */
+    if (!tsc_hz) {
+        klog(KLOG_WARN, "clock: no TSC rate: 1 GHz assumed\n");
+        tsc_hz = 1000000000; /* keep time going at least */
+    }
     tsc_boot = rdtsc();
     epoch_boot_ns = cmos_epoch() * 1000000000ull;
-    klog(KLOG_INFO, "clock: tsc %lu kHz (%s), epoch %lu s\n",
-         (unsigned long)(tsc_hz / 1000), how,
+    klog(KLOG_INFO, "clock: epoch %lu s\n",
          (unsigned long)(epoch_boot_ns / 1000000000ull));
 }
 

@@ -18,4 +18,8 @@ int selftest_smep(void);
 int selftest_smap(void);
 int selftest_stackprot(void);
 
+/* test=clock (selftest_clock.c): CLOCK_MONOTONIC within 2 % of the PIT
+ * over 200 ms (3 tries); 0 or -EINVAL. */
+int selftest_clock(void);
+
 #endif
