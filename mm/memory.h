@@ -52,6 +52,8 @@ struct mspace {
     size_t committed;      /* (m) pages charged to the commit limit */
     bool kernel;           /* (c) kernel space: mappings are global, not user */
     vma_t *hint;           /* (m) last VMA found by a lookup */
+    uintptr_t mmap_base;   /* (m) the port's start for mappings without an
+                              address (ASLR); mm never reads it; 0: none */
     splock_t lock;
 };
 
@@ -142,9 +144,10 @@ vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address);
  * (like snprintf).  Takes the mspace lock. */
 int mspace_display(mspace_t *mspace, char *buf, size_t size);
 
-/* Copies `mspace` for fork: same VMAs; private pages shared copy-on-write
- * (write access removed on both sides), shared ones shared.  Returns the
- * child or NULL (ENOMEM: nothing left behind).  Takes the parent's lock. */
+/* Copies `mspace` for fork: same VMAs and mmap_base; private pages shared
+ * copy-on-write (write access removed on both sides), shared ones shared.
+ * Returns the child or NULL (ENOMEM: nothing left behind).  Takes the
+ * parent's lock. */
 mspace_t *mspace_clone(mspace_t *mspace);
 
 /* Takes one more user of `mspace`. */

@@ -681,6 +681,7 @@ mspace_t *mspace_clone(mspace_t *mspace)
         return NULL;
     bool downgraded = false;
     splock_lock(&mspace->lock);
+    child->mmap_base = mspace->mmap_base; /* a copy keeps its layout */
     int rc = clone_locked(mspace, child, &downgraded);
     if (downgraded)
         mmu_flush(mspace->directory, mspace->lower_bound,

@@ -39,6 +39,23 @@ static uint64_t parse_size(const char *s)
     return v << shift;
 }
 
+/* Parses a decimal number below 2^64 into *v: 0, or -EINVAL when `s` is
+ * empty, not a number or too large. */
+static int parse_u64(const char *s, uint64_t *v)
+{
+    uint64_t n = 0;
+    if (!*s)
+        return -EINVAL;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' ||
+            __builtin_mul_overflow(n, 10, &n) ||
+            __builtin_add_overflow(n, (uint64_t)(*s - '0'), &n))
+            return -EINVAL;
+    }
+    *v = n;
+    return 0;
+}
+
 /* Applies one kernel parameter (before "--"). */
 static int cmdline_param(struct cmdline *cl, char *word)
 {
@@ -52,6 +69,12 @@ static int cmdline_param(struct cmdline *cl, char *word)
         cl->mem = parse_size(word + 4);
         if (!cl->mem)
             return -EINVAL;
+    } else if (strcmp(word, "noaslr") == 0) {
+        cl->noaslr = true;
+    } else if (strncmp(word, "seed=", 5) == 0) {
+        if (parse_u64(word + 5, &cl->seed) < 0)
+            return -EINVAL;
+        cl->has_seed = true;
     } else if (strncmp(word, "test=", 5) == 0) {
         cl->test = word + 5;
     } else if (cl->nunknown < CMDLINE_MAX_ARGS) {

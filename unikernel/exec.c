@@ -20,6 +20,7 @@
 #include "kernel_exit.h"
 #include "klog.h"
 #include "arch/x86_64/user.h"
+#include "unikernel/aslr.h"
 #include "unikernel/clock.h"
 #include "unikernel/elf.h"
 #include "unikernel/embed.h"
@@ -30,7 +31,6 @@
 #include "unikernel/usercopy.h"
 
 #define STACK_SIZE ((size_t)8 << 20)
-#define STACK_TOP MSPACE_USER_UPPER
 #define AUXV_MAX 20
 
 #define AT_NULL 0
@@ -102,9 +102,9 @@ static void startup_args(struct startup *st, const struct cmdline *cl,
 /* Builds the start-up stack; returns the initial rsp, or 0 (-EFAULT: the
  * stack could not be written). */
 static uintptr_t build_stack(const struct startup *st, const elf_plan_t *plan,
-                             const char *path)
+                             const char *path, uintptr_t stack_top)
 {
-    uintptr_t sp = STACK_TOP, argv[CMDLINE_MAX_ARGS + 2],
+    uintptr_t sp = stack_top, argv[CMDLINE_MAX_ARGS + 2],
               envp[CMDLINE_MAX_ARGS + 1];
     unsigned char rnd[16];
     random_fill(rnd, sizeof(rnd));
@@ -156,8 +156,10 @@ static uintptr_t build_stack(const struct startup *st, const elf_plan_t *plan,
     return copy_to_user((void *)sp, vec, n * sizeof(uint64_t)) == 0 ? sp : 0;
 }
 
-/* Maps the image and the stack of `t`: 0 or -errno. */
-static int exec_map(task_t *t, inode_t *ino, const elf_plan_t *plan)
+/* Maps the image and the stack of `t` in a new layout *l (aslr.h), which
+ * the address space keeps (its mmap_base): 0 or -errno. */
+static int exec_map(task_t *t, inode_t *ino, const elf_plan_t *plan,
+                    struct aslr_layout *l)
 {
     for (unsigned i = 0; i < plan->nsegs; i++) {
         int rc = map_segment(t->mspace, ino, &plan->seg[i]);
@@ -165,9 +167,11 @@ static int exec_map(task_t *t, inode_t *ino, const elf_plan_t *plan)
             return rc;
     }
     t->brk = plan->brk;
+    aslr_layout(l);
+    t->mspace->mmap_base = l->mmap_base;
     void *stack =
-        mspace_map(t->mspace, STACK_TOP - STACK_SIZE, STACK_SIZE, NULL, 0, 0,
-                   VMA_READ | VMA_WRITE | VMA_STACK | VMA_FIXED);
+        mspace_map(t->mspace, l->stack_top - STACK_SIZE, STACK_SIZE, NULL, 0,
+                   0, VMA_READ | VMA_WRITE | VMA_STACK | VMA_FIXED);
     return mspace_error(stack);
 }
 
@@ -183,10 +187,11 @@ int exec_load(task_t *t, inode_t *ino, const elf_plan_t *plan,
     struct startup st = {.argc = argc, .envc = envc};
     memcpy(st.argv, argv, (size_t)argc * sizeof(*argv));
     memcpy(st.envp, envp, (size_t)envc * sizeof(*envp));
-    int rc = exec_map(t, ino, plan);
+    struct aslr_layout l;
+    int rc = exec_map(t, ino, plan, &l);
     if (rc < 0)
         return rc;
-    *sp = build_stack(&st, plan, path);
+    *sp = build_stack(&st, plan, path, l.stack_top);
     return *sp ? 0 : -EFAULT;
 }
 
@@ -208,8 +213,9 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
     struct startup st = {0};
     startup_args(&st, cl, name);
     task_switch(t); /* the start-up stack is written through usercopy */
-    int rc = exec_map(t, ino, plan);
-    uintptr_t sp = rc < 0 ? 0 : build_stack(&st, plan, path);
+    struct aslr_layout l;
+    int rc = exec_map(t, ino, plan, &l);
+    uintptr_t sp = rc < 0 ? 0 : build_stack(&st, plan, path, l.stack_top);
     task_switch(NULL);
     if (!sp) {
         kprintf("app: %s: cannot map the image or its stack (%d)\n", name,
@@ -217,6 +223,11 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
         task_destroy(t);
         return KEXIT_APP_LOAD;
     }
+    if (aslr_enabled())
+        klog(KLOG_INFO, "aslr: on (stack top 0x%lx, mmap base 0x%lx)\n",
+             l.stack_top, l.mmap_base);
+    else
+        klog(KLOG_INFO, "aslr: off\n");
     klog(KLOG_INFO,
          "app: starting %s (task %d, entry 0x%lx, %d args, %d env)\n", name,
          t->id, plan->entry, st.argc, st.envc);

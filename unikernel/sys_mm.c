@@ -40,6 +40,14 @@ static mspace_t *space(void)
     return task_current()->mspace;
 }
 
+/* Where a mapping starts looking for a hole: the caller's hint, else the
+ * address space's randomised base (ASLR: exec set it; 0, the lowest hole,
+ * under noaslr). */
+static uintptr_t map_hint(mspace_t *ms, uintptr_t hint)
+{
+    return hint ? hint : ms->mmap_base;
+}
+
 static long map_result(void *at)
 {
     int err = mspace_error(at);
@@ -99,7 +107,8 @@ long sys_mmap(const long *a)
             return rc;
         vflags |= VMA_FIXED;
     }
-    return map_result(mspace_map(space(), addr, len, ino, off, 0, vflags));
+    return map_result(
+        mspace_map(space(), map_hint(space(), addr), len, ino, off, 0, vflags));
 }
 
 long sys_munmap(const long *a)
@@ -222,13 +231,15 @@ long sys_mremap(const long *a)
         return -ENOMEM;
     if ((p.flags & VMA_SHARED) &&
         p.ino) { /* the page cache holds the content */
-        at = mspace_map(ms, 0, new_len, p.ino, p.offset, 0, flags_v);
+        at = mspace_map(ms, map_hint(ms, 0), new_len, p.ino, p.offset, 0,
+                        flags_v);
         if (!mspace_error(at))
             mspace_unmap(ms, old, old_len);
         return map_result(at);
     }
     /* a copy: mapped writable for the move, then given its rights */
-    at = mspace_map(ms, 0, new_len, p.ino, p.offset, 0, flags_v | VMA_WRITE);
+    at = mspace_map(ms, map_hint(ms, 0), new_len, p.ino, p.offset, 0,
+                    flags_v | VMA_WRITE);
     if (mspace_error(at))
         return mspace_error(at);
     long rc = move_bytes((uintptr_t)at, old, old_len);
@@ -278,6 +289,7 @@ long sys_mspace_map(const long *a)
         return map_result(
             mspace_map(ms, hint, len, NULL, 0, 0, vflags | VMA_FIXED));
     }
+    hint = map_hint(ms, hint);
     if (align > PAGE_SIZE) { /* find an aligned hole with a reservation */
         size_t span = len + align - PAGE_SIZE;
         if (span < len)

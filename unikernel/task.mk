@@ -15,7 +15,7 @@
 
 KERNEL_SRCS += unikernel/task.c unikernel/exec.c unikernel/fd.c \
                unikernel/ramfs.c unikernel/cpio.c unikernel/procfs.c \
-               unikernel/usercopy.c \
+               unikernel/usercopy.c unikernel/aslr.c \
                unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
                unikernel/sys_mm.c unikernel/sys_misc.c unikernel/elf.c \
                unikernel/embed.S arch/x86_64/syscall.S arch/x86_64/user.c \

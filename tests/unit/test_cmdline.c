@@ -1,5 +1,6 @@
 /* test_cmdline.c - the kernel command line parser (unikernel/cmdline.c) on
- * the host: parameters (mem= sizes), the application's argv after "--",
+ * the host: parameters (mem= sizes, seed=, noaslr), the application's argv
+ * after "--",
  * separators, bad values and every size limit. */
 #include <errno.h>
 #include <setjmp.h>
@@ -81,6 +82,35 @@ static void test_mem(void **state)
         assert_int_equal(cmdline_parse(&cl, bad[i]), -EINVAL);
         assert_int_equal(cl.mem, 0);
     }
+}
+
+static void test_aslr(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline_parse(&cl, "quiet"), 0);
+    assert_false(cl.noaslr);
+    assert_false(cl.has_seed);
+    assert_int_equal(cmdline_parse(&cl, "noaslr seed=0"), 0);
+    assert_true(cl.noaslr);
+    assert_true(cl.has_seed);
+    assert_int_equal(cl.seed, 0);
+    assert_int_equal(cmdline_parse(&cl, "seed=42 seed=18446744073709551615"),
+                     0);
+    assert_true(cl.has_seed);
+    assert_true(cl.seed == UINT64_MAX); /* the last one wins */
+    assert_int_equal(cl.nunknown, 0);  /* neither reaches the environment */
+    const char *bad[] = { "seed=", "seed=x", "seed=-1", "seed=1k", "seed= 1",
+                          "seed=18446744073709551616",
+                          "seed=99999999999999999999" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(cmdline_parse(&cl, bad[i]), -EINVAL);
+        assert_false(cl.has_seed);
+    }
+    /* after "--" they are the application's words */
+    assert_int_equal(cmdline_parse(&cl, "-- noaslr seed=1"), 0);
+    assert_false(cl.noaslr);
+    assert_false(cl.has_seed);
+    assert_int_equal(cl.argc, 2);
 }
 
 static void test_argv(void **state)
@@ -175,7 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),         cmocka_unit_test(test_params),
         cmocka_unit_test(test_bad_loglevel),  cmocka_unit_test(test_mem),
-        cmocka_unit_test(test_argv),
+        cmocka_unit_test(test_aslr),          cmocka_unit_test(test_argv),
         cmocka_unit_test(test_copies),        cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_too_long),      cmocka_unit_test(test_too_many_args),
     };

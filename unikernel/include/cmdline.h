@@ -1,8 +1,9 @@
 /*
  * cmdline.h - the kernel command line: `quiet`, `loglevel=N`, `test=NAME`
  * (kernel self-test mode), `mem=SIZE` (K, M or G suffix: at most that much
- * RAM for the frame allocator), and everything after `--` kept as the
- * application's argv.  Portable (host-testable).
+ * RAM for the frame allocator), `seed=N` (decimal: the ASLR generator's
+ * seed, a repeatable layout), `noaslr` (fixed user layout), and everything
+ * after `--` kept as the application's argv.  Portable (host-testable).
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
@@ -18,6 +19,9 @@ struct cmdline {
     int loglevel;            /* -1 when not given */
     const char *test;        /* NULL when not given */
     uint64_t mem;            /* bytes; 0 when not given */
+    bool noaslr;             /* user layout fixed (exec.c, aslr.c) */
+    bool has_seed;           /* seed= given */
+    uint64_t seed;           /* the ASLR generator's seed when has_seed */
     int argc;                /* words after "--" */
     char *argv[CMDLINE_MAX_ARGS + 1];
     int nunknown;            /* parameters we did not recognize */
