@@ -14,6 +14,7 @@
 #define PIT_TRIES 10               /* windows at most: bounds the boot cost */
 #define PIT_READS 3                /* per sample: the tightest one counts */
 #define PIT_MAX_ERROR_PPM 5000     /* a window's bracket error: <= 0.5 % */
+#define PIT_WIDTHS 300 /* a window spans this many reads (slow I/O exits) */
 #define PIT_SPINS 1000000          /* reads per window before giving up */
 #define CPUID_HV_BASE 0x40000000u
 #define CPUID_HV_TIMING 0x40000010u /* EAX: TSC kHz (VMware's, QEMU/KVM's) */
@@ -70,11 +71,23 @@ void clock_pit_start(void)
     outb(0x42, 0);
 }
 
-uint16_t clock_pit_read(void)
+/* The count is latched when the command is written: that is the moment a
+ * reading stands for, and the only part worth bracketing. */
+static void pit2_latch(void)
 {
     outb(0x43, 0x80); /* latch channel 2 */
+}
+
+static uint16_t pit2_latched(void)
+{
     uint8_t lo = inb(0x42);
     return (uint16_t)(lo | inb(0x42) << 8);
+}
+
+uint16_t clock_pit_read(void)
+{
+    pit2_latch();
+    return pit2_latched();
 }
 
 /* The tightest of PIT_READS bracketed readings. */
@@ -83,8 +96,9 @@ static struct pit_sample pit_sample(void)
     struct pit_sample best = { .width = UINT64_MAX };
     for (int i = 0; i < PIT_READS; i++) {
         uint64_t t0 = rdtsc();
-        uint16_t count = clock_pit_read();
+        pit2_latch();
         uint64_t t1 = rdtsc();
+        uint16_t count = pit2_latched();
         if (t1 - t0 < best.width)
             best = (struct pit_sample){ t0 + (t1 - t0) / 2, t1 - t0, count };
     }
@@ -104,7 +118,8 @@ static void sort_u64(uint64_t *v, int n)
 /* The TSC rate over PIT_WINDOWS windows of PIT_WINDOW ticks whose ends
  * are bracketed by rdtsc: a window's error is the width of its end
  * readings, whatever happens in between (the PIT keeps counting while the
- * vCPU is descheduled), so a window with wide ends is dropped.  The rate
+ * vCPU is descheduled), so a window with wide ends is dropped, and one
+ * lasts at least PIT_WIDTHS readings (port I/O exits cost 3 us under KVM).  The rate
  * over the whole span is the most precise (one PIT tick in 2.5 ms) and
  * is taken when it lies among the kept windows' rates (a lost PIT wrap or
  * a wide end would put it far out); else their median.  0 if no window
@@ -119,7 +134,8 @@ static uint64_t tsc_hz_pit(int *windows, uint64_t *spread_ppm)
     struct pit_sample first = pit_sample(), prev = first;
     for (int t = 0; t < PIT_TRIES && kept < PIT_WINDOWS; t++) {
         int spins = 0;
-        while ((uint16_t)(prev.count - clock_pit_read()) < PIT_WINDOW)
+        while ((uint16_t)(prev.count - clock_pit_read()) < PIT_WINDOW ||
+               rdtsc() - prev.tsc < prev.width * PIT_WIDTHS)
             if (++spins == PIT_SPINS)
                 return 0; /* no PIT: it never counted a window */
         struct pit_sample next = pit_sample();
