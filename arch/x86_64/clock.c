@@ -14,7 +14,7 @@
 #define PIT_TRIES 10               /* windows at most: bounds the boot cost */
 #define PIT_READS 3                /* per sample: the tightest one counts */
 #define PIT_MAX_ERROR_PPM 5000     /* a window's bracket error: <= 0.5 % */
-#define PIT_WIDTHS 300 /* a window spans this many reads (slow I/O exits) */
+#define PIT_WIDTHS 300             /* a window: at least this many reads */
 #define PIT_SPINS 1000000          /* reads per window before giving up */
 #define CPUID_HV_BASE 0x40000000u
 #define CPUID_HV_TIMING 0x40000010u /* EAX: TSC kHz (VMware's, QEMU/KVM's) */
@@ -119,12 +119,12 @@ static void sort_u64(uint64_t *v, int n)
  * are bracketed by rdtsc: a window's error is the width of its end
  * readings, whatever happens in between (the PIT keeps counting while the
  * vCPU is descheduled), so a window with wide ends is dropped, and one
- * lasts at least PIT_WIDTHS readings (port I/O exits cost 3 us under KVM).  The rate
- * over the whole span is the most precise (one PIT tick in 2.5 ms) and
- * is taken when it lies among the kept windows' rates (a lost PIT wrap or
- * a wide end would put it far out); else their median.  0 if no window
- * qualifies or the PIT does not count.  `*spread_ppm`: (max - min) /
- * median of the kept windows. */
+ * lasts at least PIT_WIDTHS readings (a port I/O exit costs 3 us under
+ * KVM).  The rate over the whole span is the most precise (one PIT tick
+ * in 2.5 ms or more) and is taken when it lies among the kept windows'
+ * rates (a lost PIT wrap or a wide end would put it far out); else their
+ * median.  0 if no window qualifies or the PIT does not count.
+ * `*spread_ppm`: (max - min) / median of the kept windows. */
 static uint64_t tsc_hz_pit(int *windows, uint64_t *spread_ppm)
 {
     clock_pit_start();
