@@ -1,7 +1,8 @@
 /* unikernel/clock.h - time for the clock system calls: a monotonic clock
- * from the TSC (frequency from the hypervisor's CPUID leaf 0x40000010 or
- * leaves 0x15/0x16, else 5 bracketed windows of 0.5 ms of the PIT) and
- * the wall clock read once from the CMOS real-time clock at boot. */
+ * from the TSC (frequency from the hypervisor's CPUID leaf 0x40000010,
+ * KVM's paravirtual clock or leaves 0x15/0x16, else 5 bracketed windows of
+ * 0.5 ms of the PIT) and the wall clock read once from the CMOS real-time
+ * clock at boot. */
 #ifndef UNIKERNEL_CLOCK_H
 #define UNIKERNEL_CLOCK_H
 

@@ -4,6 +4,7 @@
  */
 #include <stdbool.h>
 
+#include "arch/mmu.h"
 #include "arch/x86_64/x86.h"
 #include "klog.h"
 #include "unikernel/clock.h"
@@ -18,6 +19,9 @@
 #define PIT_SPINS 1000000          /* reads per window before giving up */
 #define CPUID_HV_BASE 0x40000000u
 #define CPUID_HV_TIMING 0x40000010u /* EAX: TSC kHz (VMware's, QEMU/KVM's) */
+#define CPUID_KVM_FEATURES 0x40000001u
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01u
 #define CMOS_ADDR 0x70
 #define CMOS_DATA 0x71
 
@@ -25,8 +29,50 @@ static uint64_t tsc_hz;
 static uint64_t tsc_boot;
 static uint64_t epoch_boot_ns;
 
-/* TSC frequency from the hypervisor's timing leaf, CPUID 0x15 (crystal
- * ratio) or 0x16 (base MHz); 0 when none says.  `*how` names the source. */
+/* KVM's per-vCPU time record (kvmclock): ns = TSC delta scaled by
+ * tsc_to_system_mul / 2^32 after a shift by tsc_shift. */
+struct pvclock_time {
+    uint32_t version; /* odd while the host writes */
+    uint32_t pad0;
+    uint64_t tsc_timestamp, system_time;
+    uint32_t tsc_to_system_mul;
+    int8_t tsc_shift;
+    uint8_t flags, pad[2];
+} __attribute__((aligned(32)));
+
+/* The TSC rate from KVM's paravirtual clock (the host fills the record
+ * once enabled; it is disabled again: nothing else reads it); 0 when not
+ * under KVM or without kvmclock. */
+static uint64_t tsc_hz_kvmclock(void)
+{
+    static volatile struct pvclock_time pv;
+    uint32_t a, b, c, d;
+    cpuid(CPUID_HV_BASE, &a, &b, &c, &d);
+    if (b != 0x4b4d564b || c != 0x564b4d56 || d != 0x4d) /* "KVMKVMKVM" */
+        return 0;
+    cpuid(CPUID_KVM_FEATURES, &a, &b, &c, &d);
+    if (!(a & KVM_FEATURE_CLOCKSOURCE2))
+        return 0;
+    wrmsr(MSR_KVM_SYSTEM_TIME_NEW, mmu_paddr((const void *)&pv) | 1);
+    uint32_t version, mul;
+    int8_t shift;
+    do {
+        version = pv.version;
+        __asm__ volatile("" ::: "memory");
+        mul = pv.tsc_to_system_mul;
+        shift = pv.tsc_shift;
+        __asm__ volatile("" ::: "memory");
+    } while ((version & 1) || version != pv.version);
+    wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
+    if (!mul)
+        return 0;
+    uint64_t hz = (1000000000ull << 32) / mul;
+    return shift >= 0 ? hz >> shift : hz << -shift;
+}
+
+/* TSC frequency from the hypervisor's timing leaf, KVM's paravirtual
+ * clock, CPUID 0x15 (crystal ratio) or 0x16 (base MHz); 0 when none says.
+ * `*how` names the source. */
 static uint64_t tsc_hz_cpuid(const char **how)
 {
     uint32_t a, b, c, d, max;
@@ -39,6 +85,10 @@ static uint64_t tsc_hz_cpuid(const char **how)
             if (a)
                 return (uint64_t)a * 1000;
         }
+        uint64_t hz = tsc_hz_kvmclock();
+        *how = "kvmclock";
+        if (hz)
+            return hz;
     }
     cpuid(0, &max, &b, &c, &d);
     if (max >= 0x15) {
