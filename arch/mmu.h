@@ -72,6 +72,13 @@ int mmu_protect(mmu_dir_t *dir, uintptr_t va, int flags);
  * nothing is mapped; stores the frame in *pa when non-NULL and present. */
 int mmu_query(mmu_dir_t *dir, uintptr_t va, phys_addr_t *pa);
 
+/* The lowest page address in [va, end) that has a translation (the state
+ * mmu_query reports as MMU_PRESENT, PROT_NONE pages included), or `end`
+ * when there is none.  `va` is page aligned; the range lies in one half
+ * of the address space.  Costs O(translations found + page-table pages
+ * under the range), not O(pages): absent tables are skipped whole. */
+uintptr_t mmu_next_mapped(mmu_dir_t *dir, uintptr_t va, uintptr_t end);
+
 /* Makes every change to [va, va+length) of `dir` visible (TLB shootdown). */
 void mmu_flush(mmu_dir_t *dir, uintptr_t va, size_t length);
 

@@ -367,11 +367,11 @@ static bool set_rights(mspace_t *ms, vma_t *vma, int rights)
     vma->flags = (vma->flags & ~VMA_RIGHTS) | rights;
     if (!ms->phys_pg_count)
         return false;
-    for (uintptr_t va = vma_base(vma); va < vma_end(vma); va += PAGE_SIZE) {
+    uintptr_t va = vma_base(vma), end = vma_end(vma);
+    for (; (va = mmu_next_mapped(ms->directory, va, end)) < end;
+         va += PAGE_SIZE) {
         phys_addr_t pa;
         int now = mmu_query(ms->directory, va, &pa);
-        if (!(now & MMU_PRESENT))
-            continue;
         int want = vma_pte_flags(ms, vma, pa);
         if ((now & ~(MMU_PRESENT | MMU_ACCESSED | MMU_DIRTY)) != want) {
             mmu_protect(ms->directory, va, want);
@@ -618,12 +618,12 @@ int mspace_display(mspace_t *mspace, char *buf, size_t size)
 static int clone_pages(mspace_t *parent, vma_t *pv, mspace_t *child, vma_t *cv,
                        bool *downgraded)
 {
-    for (uintptr_t va = vma_base(pv); va < vma_end(pv) && parent->phys_pg_count;
+    uintptr_t va = vma_base(pv), end = vma_end(pv);
+    for (; parent->phys_pg_count &&
+           (va = mmu_next_mapped(parent->directory, va, end)) < end;
          va += PAGE_SIZE) {
         phys_addr_t pa;
         int now = mmu_query(parent->directory, va, &pa);
-        if (!(now & MMU_PRESENT))
-            continue;
         bool stack = pv->flags & VMA_STACK;
         if (stack && mm_commit(1) < 0)
             return -ENOMEM;
@@ -762,11 +762,13 @@ void mspace_check(mspace_t *mspace)
         v_size += v->length;
         *(v->flags & VMA_SHARED ? &s_size : &p_size) += v->length;
         committed += vma_commit_pages(v->flags, v->length);
-        for (uintptr_t va = vma_base(v); va < vma_end(v); va += PAGE_SIZE) {
+        for (uintptr_t va = vma_base(v);
+             (va = mmu_next_mapped(mspace->directory, va, vma_end(v))) <
+             vma_end(v);
+             va += PAGE_SIZE) {
             phys_addr_t pa;
             int now = mmu_query(mspace->directory, va, &pa);
-            if (!(now & MMU_PRESENT))
-                continue;
+            assert(now & MMU_PRESENT);
             check_page(mspace, v, now, pa);
             present++;
             committed += (v->flags & VMA_STACK) != 0;

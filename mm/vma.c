@@ -112,11 +112,12 @@ size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,
                          uintptr_t end)
 {
     size_t released = 0;
-    for (uintptr_t va = start; va < end && mspace->phys_pg_count;
+    mmu_dir_t *dir = mspace->directory;
+    for (uintptr_t va = start; mspace->phys_pg_count &&
+                               (va = mmu_next_mapped(dir, va, end)) < end;
          va += PAGE_SIZE) {
-        phys_addr_t pa = mmu_unmap(mspace->directory, va, NULL);
-        if (pa == (phys_addr_t)-1)
-            continue;
+        phys_addr_t pa = mmu_unmap(dir, va, NULL);
+        assert(pa != (phys_addr_t)-1);
         released++;
         mspace->phys_pg_count--;
         if (vma->flags & VMA_PHYS)

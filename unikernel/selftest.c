@@ -143,26 +143,54 @@ static int selftest_frames(void)
     return err;
 }
 
-/* A user directory: map, touch, protect, unmap, destroy; every frame and
- * table page must come back. */
+/* Sorted user pages of the mmu self-test, on both sides of 2 MiB, 1 GiB
+ * and 512 GiB boundaries (table pages at every level). */
+static const uintptr_t mmu_where[] = {
+    0x400000,     0x5FF000,     0x600000,      0x3FFFF000,
+    0x40000000,   0xBFFFF000,   0x7FFFFFF000,  0x8000000000,
+    0x8000201000, 0x8040000000, 0x7FFFFFFFF000,
+};
+#define MMU_WHERE (sizeof(mmu_where) / sizeof(mmu_where[0]))
+
+/* mmu_next_mapped walks from 0 to the top of the lower half: it must stop
+ * at exactly the first `count` pages of mmu_where, in order. */
+static int check_next_mapped(mmu_dir_t *dir, size_t count)
+{
+    const uintptr_t top = 0x800000000000;
+    uintptr_t va = 0;
+    for (size_t i = 0; i < count; i++, va += PAGE_SIZE) {
+        uintptr_t from = va;
+        va = mmu_next_mapped(dir, from, top);
+        if (va != mmu_where[i] || mmu_next_mapped(dir, from, va) != va ||
+            mmu_next_mapped(dir, va, va + PAGE_SIZE) != va)
+            return -EINVAL; /* an empty range returns its end */
+    }
+    return mmu_next_mapped(dir, va, top) == top ? 0 : -EINVAL;
+}
+
+/* A user directory: map, find, touch, protect, unmap, destroy; every
+ * frame and table page must come back. */
 static int selftest_mmu(void)
 {
-    static const uintptr_t where[] = { 0x400000, 0x40000000, 0xBFFFF000 };
+    const uintptr_t *where = mmu_where;
     size_t before = page_free_count();
     mmu_dir_t *dir = mmu_dir_create();
-    phys_addr_t frames[3];
+    phys_addr_t frames[MMU_WHERE];
     int err = dir ? 0 : -ENOMEM;
-    for (int i = 0; i < 3 && !err; i++) {
+    if (!err)
+        err = check_next_mapped(dir, 0);
+    for (size_t i = 0; i < MMU_WHERE && !err; i++) {
         frames[i] = page_new();
         err = frames[i] ? mmu_map(dir, where[i], frames[i],
                                   MMU_READ | MMU_WRITE | MMU_USER) : -ENOMEM;
     }
     if (err)
         return err;
+    err = check_next_mapped(dir, MMU_WHERE);
     mmu_switch(dir);
-    for (int i = 0; i < 3; i++)
+    for (size_t i = 0; i < MMU_WHERE; i++)
         *(volatile uint64_t *)where[i] = 0x5a5a0000 + i;
-    for (int i = 0; i < 3; i++) {
+    for (size_t i = 0; i < MMU_WHERE; i++) {
         phys_addr_t pa;
         int f = mmu_query(dir, where[i], &pa);
         if (pa != frames[i] || !(f & MMU_DIRTY) || !(f & MMU_WRITE) ||
@@ -177,14 +205,16 @@ static int selftest_mmu(void)
                                                 MMU_ACCESSED | MMU_DIRTY))
             err = -EINVAL;
     }
+    err |= check_next_mapped(dir, MMU_WHERE); /* PROT_NONE: still mapped */
     mmu_flush(dir, USER_BASE, USER_END - USER_BASE);
     mmu_switch(mmu_kernel_dir());
-    for (int i = 0; i < 3; i++) {
+    for (size_t i = 0; i < MMU_WHERE; i++) {
         int f;
         if (mmu_unmap(dir, where[i], &f) != frames[i] || !(f & MMU_DIRTY))
             err = -EINVAL;
         page_release(frames[i]);
     }
+    err |= check_next_mapped(dir, 0); /* empty tables are skipped */
     size_t tables = before - page_free_count();
     mmu_dir_destroy(dir);
     kprintf("selftest mmu: %zu table pages used, %zu free frames before, "

@@ -212,6 +212,50 @@ int mmu_query(mmu_dir_t *dir, uintptr_t va, phys_addr_t *pa)
     return pte_to_flags(*e);
 }
 
+/* The first address above `va` aligned to the span of a `level` entry
+ * (4 KiB, 2 MiB, 1 GiB, 512 GiB), or 0 when it wraps. */
+static uintptr_t next_span(uintptr_t va, int level)
+{
+    uintptr_t span = (uintptr_t)PAGE_SIZE << (9 * level);
+    return (va | (span - 1)) + 1;
+}
+
+uintptr_t mmu_next_mapped(mmu_dir_t *dir, uintptr_t va, uintptr_t end)
+{
+    const uint64_t *pml4 = pte_table(mmu_paddr(dir));
+    assert(!(va & PAGE_MASK));
+    while (va < end) {
+        const uint64_t *table = pml4;
+        int l = 3;
+        uint64_t e = table[PTE_INDEX(va, 3)];
+        while (l > 0 && (e & PTE_P) && !(e & PTE_PS)) {
+            table = pte_table(e & PTE_ADDR);
+            l--;
+            e = table[PTE_INDEX(va, l)];
+        }
+        if (l > 0 && (e & PTE_PS) && (pte_to_flags(e) & MMU_PRESENT))
+            return va; /* inside a large page */
+        if (l == 0) { /* scan the rest of this page table */
+            for (;;) {
+                if (pte_to_flags(e) & MMU_PRESENT)
+                    return va;
+                va += PAGE_SIZE;
+                if (va >= end || va == 0)
+                    return end;
+                if (PTE_INDEX(va, 0) == 0)
+                    break;
+                e = table[PTE_INDEX(va, 0)];
+            }
+            continue;
+        }
+        uintptr_t next = next_span(va, l); /* no table (or page) there */
+        if (next == 0)
+            return end;
+        va = next;
+    }
+    return end;
+}
+
 /* Flushes the whole TLB, global entries included when `global`. */
 static void flush_all(bool global)
 {

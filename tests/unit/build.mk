@@ -4,6 +4,7 @@ UNIT_FAKE := tests/unit/fake_mmu.c
 
 $(eval $(call unit_test,test_page,tests/unit/test_page.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_mm_bbtree,tests/unit/test_mm_bbtree.c mm/bbtree.c))
+$(eval $(call unit_test,test_mmu_next,tests/unit/test_mmu_next.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_mm_model,tests/unit/test_mm_model.c tests/unit/mm_model.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_mm_mspace,tests/unit/test_mm_mspace.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_fault,tests/unit/test_fault.c $(UNIT_FAKE) $(MM_SRCS)))

@@ -187,6 +187,28 @@ int mmu_query(mmu_dir_t *dir, uintptr_t va, phys_addr_t *pa)
     return e->flags;
 }
 
+/* Page by page while the range is short, else one pass over every entry:
+ * the cost stays below min(pages, BUCKETS + entries) per call. */
+uintptr_t mmu_next_mapped(mmu_dir_t *dir, uintptr_t va, uintptr_t end)
+{
+    assert(!(va & PAGE_MASK));
+    if (!dir->present)
+        return end;
+    for (int n = 0; va < end && n < BUCKETS; n++) {
+        if (mmu_query(dir, va, NULL) & MMU_PRESENT)
+            return va;
+        if (va + PAGE_SIZE < va)
+            return end;
+        va += PAGE_SIZE;
+    }
+    uintptr_t best = end;
+    for (int b = 0; va < end && b < BUCKETS; b++)
+        for (entry_t *e = dir->bucket[b]; e; e = e->next)
+            if ((e->flags & MMU_PRESENT) && e->va >= va && e->va < best)
+                best = e->va;
+    return best;
+}
+
 static void flush_bucket(mmu_dir_t *dir, int b, uintptr_t va, size_t length)
 {
     for (entry_t **p = &dir->bucket[b]; *p;) {
