@@ -116,3 +116,8 @@ int cmdline_parse(struct cmdline *cl, const char *text)
     cl->argv[cl->argc] = NULL;
     return 0;
 }
+
+bool cmdline_is_env(const char *word)
+{
+    return word[0] != '=' && strchr(word, '=') != NULL;
+}

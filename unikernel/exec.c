@@ -95,7 +95,7 @@ static void startup_args(struct startup *st, const struct cmdline *cl,
     for (int i = 0; i < cl->argc; i++)
         st->argv[st->argc++] = cl->argv[i];
     for (int i = 0; i < cl->nunknown; i++)
-        if (strchr(cl->unknown[i], '=') && cl->unknown[i][0] != '=')
+        if (cmdline_is_env(cl->unknown[i]))
             st->envp[st->envc++] = cl->unknown[i];
 }
 

@@ -88,9 +88,13 @@ static void cmdline_report(int err)
     if (err)
         klog(KLOG_WARN, "cmdline: cannot parse '%s' (%d)\n", boot_info.cmdline,
              err);
-    for (int i = 0; i < boot_cmdline.nunknown; i++)
-        klog(KLOG_WARN, "cmdline: unknown parameter '%s' ignored\n",
-             boot_cmdline.unknown[i]);
+    for (int i = 0; i < boot_cmdline.nunknown; i++) {
+        const char *word = boot_cmdline.unknown[i];
+        if (cmdline_is_env(word))
+            klog(KLOG_INFO, "cmdline: '%s' goes to the environment\n", word);
+        else
+            klog(KLOG_WARN, "cmdline: unknown parameter '%s' ignored\n", word);
+    }
     for (int i = 0; i < boot_cmdline.argc; i++)
         klog(KLOG_INFO, "cmdline: argv[%d] = '%s'\n", i, boot_cmdline.argv[i]);
 }

@@ -171,6 +171,16 @@ static void test_unknown(void **state)
     assert_true(cl.quiet);
 }
 
+static void test_is_env(void **state)
+{
+    (void)state;
+    assert_true(cmdline_is_env("GREETING=hi"));
+    assert_true(cmdline_is_env("EMPTY="));
+    assert_false(cmdline_is_env("foo"));
+    assert_false(cmdline_is_env("=value"));
+    assert_false(cmdline_is_env(""));
+}
+
 static void test_too_long(void **state)
 {
     (void)state;
@@ -207,7 +217,8 @@ int main(void)
         cmocka_unit_test(test_bad_loglevel),  cmocka_unit_test(test_mem),
         cmocka_unit_test(test_aslr),          cmocka_unit_test(test_argv),
         cmocka_unit_test(test_copies),        cmocka_unit_test(test_unknown),
-        cmocka_unit_test(test_too_long),      cmocka_unit_test(test_too_many_args),
+        cmocka_unit_test(test_is_env),        cmocka_unit_test(test_too_long),
+        cmocka_unit_test(test_too_many_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,10 @@ struct cmdline {
  * on error `cl` holds what was parsed before the problem. */
 int cmdline_parse(struct cmdline *cl, const char *text);
 
+/* True when an unrecognized word is NAME=VALUE: it goes to the application's
+ * environment instead of being ignored. */
+bool cmdline_is_env(const char *word);
+
 /* The command line of this boot (kernel_main parses it early): the
  * application's argv is boot_cmdline.argv. */
 extern struct cmdline boot_cmdline;
