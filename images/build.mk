@@ -52,7 +52,7 @@ RUN_MODE   ?= $(FIRMWARE)-$(RUN_FORMAT)-$(BUS)
 RUN_IMAGE  := $(strip $(if $(filter pvh,$(RUN_MODE)),$(KERNEL_ELF), \
               $(if $(filter gce,$(RUN_FORMAT)),$(GCE_DISK),$(IMAGES))))
 # Unless the user set ACCEL, ask images/accel.sh whether KVM really works.
-RUN_ACCEL   = $(if $(filter file,$(origin ACCEL)),$(shell images/accel.sh $(BUILD)/accel),$(ACCEL) set by ACCEL=)
+RUN_ACCEL   = $(if $(filter file,$(origin ACCEL)),$(shell images/accel.sh $(BUILD)/accel $(KERNEL_ELF)),$(ACCEL) set by ACCEL=)
 
 # Rebuild the images when CMDLINE changes: the stamp is rewritten only then.
 $(BUILD)/images/$(APPNAME).cmdline: FORCE
