@@ -72,8 +72,7 @@ dd if="$work/boot.img" of="$disk" bs=440 count=1 conv=notrunc status=none
 
 # The ESP, formatted in place (mtools' FILE@@OFFSET): FAT32 with 512-byte
 # clusters, hidden sectors = the partition's start, a fixed volume serial.
-cfg=$(<"$here/grub.cfg.in")
-printf '%s\n' "${cfg//@CMDLINE@/$cmdline}" > "$work/grub.cfg"
+"$here/grubcfg.sh" "$cmdline" > "$work/grub.cfg"
 export MTOOLS_SKIP_CHECK=1
 esp="$disk@@$((esp_lba * 512))"
 mformat -i "$esp" -F -c 1 -T "$esp_sectors" -h 64 -s 32 -H "$esp_lba" \

@@ -12,8 +12,7 @@ tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
 mkdir -p "$tree/boot/grub" "$(dirname "$out")"
 cp "$kernel" "$tree/boot/kernel.elf"
-cfg=$(<"$here/grub.cfg.in")
-printf '%s\n' "${cfg//@CMDLINE@/$cmdline}" > "$tree/boot/grub/grub.cfg"
+"$here/grubcfg.sh" "$cmdline" > "$tree/boot/grub/grub.cfg"
 # Only the modules grub.cfg needs (plus the partition maps that the EFI
 # core of grub-mkrescue loads), no fonts, locales or themes: 5 MB, not 20.
 modules="multiboot2 normal configfile iso9660 fat serial terminal boot echo test

@@ -83,6 +83,33 @@ static int cmdline_param(struct cmdline *cl, char *word)
     return 0;
 }
 
+/* Cuts the next word out of the text at *pos, in place: blanks separate
+ * words except inside double quotes, and the quotes themselves are removed
+ * (as Linux's command line does: `""` is an empty word, `"a b"` and
+ * `x="a b"` are one word each; an unclosed quote runs to the end).  Returns
+ * the word, or NULL at the end of the text. */
+static char *next_word(char **pos)
+{
+    char *p = *pos;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p) {
+        *pos = p;
+        return NULL;
+    }
+    char *word = p, *out = p;
+    bool quoted = false;
+    for (; *p && (quoted || (*p != ' ' && *p != '\t')); p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        else
+            *out++ = *p;
+    }
+    *pos = *p ? p + 1 : p;
+    *out = '\0';
+    return word;
+}
+
 int cmdline_parse(struct cmdline *cl, const char *text)
 {
     *cl = (struct cmdline){ .loglevel = -1 };
@@ -91,16 +118,8 @@ int cmdline_parse(struct cmdline *cl, const char *text)
         return -E2BIG;
     memcpy(cl->buf, text, len + 1);
     bool app = false;
-    for (char *p = cl->buf; *p;) {
-        while (*p == ' ' || *p == '\t')
-            *p++ = '\0';
-        if (!*p)
-            break;
-        char *word = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        if (*p)
-            *p++ = '\0';
+    char *pos = cl->buf;
+    for (char *word; (word = next_word(&pos));) {
         if (app) {
             if (cl->argc == CMDLINE_MAX_ARGS)
                 return -E2BIG;
@@ -115,6 +134,56 @@ int cmdline_parse(struct cmdline *cl, const char *text)
     }
     cl->argv[cl->argc] = NULL;
     return 0;
+}
+
+/* Appends c to out (capacity cap, used *n); false when full. */
+static bool put(char *out, size_t cap, size_t *n, char c)
+{
+    if (*n + 1 >= cap)
+        return false;
+    out[(*n)++] = c;
+    return true;
+}
+
+int cmdline_from_grub(char *out, size_t cap, const char *text)
+{
+    size_t n = 0;
+    bool ok = cap > 0;
+    const char *p = text;
+    while (ok && *p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        /* one GRUB word: wrapped in quotes when it has blanks */
+        bool wrapped = *p == '"';
+        const char *end = p + wrapped;
+        bool blank = false, quote = false;
+        for (; *end && (wrapped ? *end != '"' : *end != ' ' && *end != '\t');
+             end++) {
+            if (*end == '\\' && end[1])
+                end++;
+            blank |= *end == ' ' || *end == '\t';
+            quote |= *end == '"';
+        }
+        /* blanks with no quote of the user's: quoted by hand in grub.cfg */
+        bool requote = blank && !quote;
+        if (n)
+            ok = put(out, cap, &n, ' ');
+        if (requote)
+            ok = ok && put(out, cap, &n, '"');
+        for (const char *q = p + wrapped; ok && q < end; q++) {
+            if (*q == '\\' && q + 1 < end)
+                q++;
+            ok = put(out, cap, &n, *q);
+        }
+        if (requote)
+            ok = ok && put(out, cap, &n, '"');
+        p = *end ? end + 1 : end;
+    }
+    if (cap)
+        out[n < cap ? n : cap - 1] = '\0';
+    return ok ? 0 : -E2BIG;
 }
 
 bool cmdline_is_env(const char *word)

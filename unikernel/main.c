@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "arch/mmu.h"
 #include "arch/x86_64/arch.h"
@@ -75,7 +76,13 @@ static void memory_init(void)
  * the parse status, reported by cmdline_report once the banner is out. */
 static int cmdline_apply(void)
 {
-    int err = cmdline_parse(&boot_cmdline, boot_info.cmdline);
+    /* GRUB rebuilds the line from grub.cfg's words; undo its escaping */
+    static char from_grub[CMDLINE_MAX];
+    const char *text = boot_info.cmdline;
+    if (strncmp(boot_info.loader, "GRUB", 4) == 0 &&
+        cmdline_from_grub(from_grub, sizeof(from_grub), text) == 0)
+        text = from_grub;
+    int err = cmdline_parse(&boot_cmdline, text);
     if (boot_cmdline.quiet)
         klog_set_level(KLOG_WARN);
     if (boot_cmdline.loglevel >= 0)
@@ -95,8 +102,10 @@ static void cmdline_report(int err)
         else
             klog(KLOG_WARN, "cmdline: unknown parameter '%s' ignored\n", word);
     }
+    /* numbered as the application sees them: argv[0] is its name */
     for (int i = 0; i < boot_cmdline.argc; i++)
-        klog(KLOG_INFO, "cmdline: argv[%d] = '%s'\n", i, boot_cmdline.argv[i]);
+        klog(KLOG_INFO, "cmdline: argv[%d] = '%s'\n", i + 1,
+             boot_cmdline.argv[i]);
 }
 
 void kernel_main(uint32_t magic, uintptr_t info, uint64_t entry_tsc)

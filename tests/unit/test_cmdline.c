@@ -131,14 +131,60 @@ static void test_argv(void **state)
     assert_null(cl.test);
     assert_int_equal(cl.argc, 3);
     assert_string_equal(cl.argv[1], "loglevel=x");
-    /* no quoting: quotes are ordinary characters of a word */
-    assert_int_equal(cmdline_parse(&cl, "-- \"a b\""), 0);
-    assert_int_equal(cl.argc, 2);
-    assert_string_equal(cl.argv[0], "\"a");
-    assert_string_equal(cl.argv[1], "b\"");
+    /* double quotes group blanks into one word and are removed, as on
+     * Linux's command line: "" is an empty argument */
+    assert_int_equal(cmdline_parse(&cl, "-- \"a b\" --save \"\" x=\"1 2\""), 0);
+    assert_int_equal(cl.argc, 4);
+    assert_string_equal(cl.argv[0], "a b");
+    assert_string_equal(cl.argv[1], "--save");
+    assert_string_equal(cl.argv[2], "");
+    assert_string_equal(cl.argv[3], "x=1 2");
+    /* an unclosed quote runs to the end of the line */
+    assert_int_equal(cmdline_parse(&cl, "-- \"a  b"), 0);
+    assert_int_equal(cl.argc, 1);
+    assert_string_equal(cl.argv[0], "a  b");
+    /* quoted parameters before "--" too */
+    assert_int_equal(cmdline_parse(&cl, "\"quiet\" \"GREETING=hi there\" --"), 0);
+    assert_true(cl.quiet);
+    assert_int_equal(cl.nunknown, 1);
+    assert_string_equal(cl.unknown[0], "GREETING=hi there");
+    assert_int_equal(cl.argc, 0);
     assert_int_equal(cmdline_parse(&cl, "--"), 0);
     assert_int_equal(cl.argc, 0);
     assert_null(cl.argv[0]);
+}
+
+/* What GRUB 2.06 hands over for the grub.cfg that images/grubcfg.sh writes
+ * for CMDLINE='-- --save "" "a  b" x\y': the words '--' '--save' '""'
+ * '"a  b"' 'x\y', each escaped and, with blanks, quoted. */
+static void test_from_grub(void **state)
+{
+    (void)state;
+    char out[CMDLINE_MAX];
+    assert_int_equal(cmdline_from_grub(out, sizeof(out),
+                                       "-- --save \\\"\\\" \"\\\"a  b\\\"\" x\\\\y"),
+                     0);
+    assert_string_equal(out, "-- --save \"\" \"a  b\" x\\y");
+    assert_int_equal(cmdline_parse(&cl, out), 0);
+    assert_int_equal(cl.argc, 4);
+    assert_string_equal(cl.argv[0], "--save");
+    assert_string_equal(cl.argv[1], "");
+    assert_string_equal(cl.argv[2], "a  b");
+    assert_string_equal(cl.argv[3], "x\\y");
+    /* quoted by hand in grub.cfg: GRUB's quotes are all that is left */
+    assert_int_equal(cmdline_from_grub(out, sizeof(out), "quiet -- \"a b\""),
+                     0);
+    assert_string_equal(out, "quiet -- \"a b\"");
+    assert_int_equal(cmdline_parse(&cl, out), 0);
+    assert_int_equal(cl.argc, 1);
+    assert_string_equal(cl.argv[0], "a b");
+    /* plain words pass as they are; too small an output is -E2BIG */
+    assert_int_equal(cmdline_from_grub(out, sizeof(out), "  a   b "), 0);
+    assert_string_equal(out, "a b");
+    assert_int_equal(cmdline_from_grub(out, 3, "abc"), -E2BIG);
+    assert_string_equal(out, "ab");
+    assert_int_equal(cmdline_from_grub(out, sizeof(out), ""), 0);
+    assert_string_equal(out, "");
 }
 
 static void test_copies(void **state)
@@ -215,7 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),         cmocka_unit_test(test_params),
         cmocka_unit_test(test_bad_loglevel),  cmocka_unit_test(test_mem),
-        cmocka_unit_test(test_aslr),          cmocka_unit_test(test_argv),
+        cmocka_unit_test(test_aslr),          cmocka_unit_test(test_argv), cmocka_unit_test(test_from_grub),
         cmocka_unit_test(test_copies),        cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_is_env),        cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_too_many_args),

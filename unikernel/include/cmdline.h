@@ -3,12 +3,16 @@
  * (kernel self-test mode), `mem=SIZE` (K, M or G suffix: at most that much
  * RAM for the frame allocator), `seed=N` (decimal: the ASLR generator's
  * seed, a repeatable layout), `noaslr` (fixed user layout), and everything
- * after `--` kept as the application's argv.  Portable (host-testable).
+ * after `--` kept as the application's argv.  Words are split at blanks;
+ * double quotes group blanks into a word and are removed, as on Linux's
+ * command line (`""` is an empty word, `"a b"` one word).  Portable
+ * (host-testable).
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define CMDLINE_MAX      1024
@@ -33,6 +37,15 @@ struct cmdline {
  * -E2BIG when the text or the argv is too long, -EINVAL on a bad value;
  * on error `cl` holds what was parsed before the problem. */
 int cmdline_parse(struct cmdline *cl, const char *text);
+
+/* Undoes GRUB's rebuilding of a command line from its words (it escapes
+ * `"` and `\` with a backslash and wraps a word with blanks in quotes):
+ * writes the words, as grub.cfg gave them, joined by one blank, into out
+ * (capacity cap, NUL-terminated); a word with blanks and no quote of its
+ * own is quoted again, so that it stays one word.  images/grubcfg.sh writes
+ * grub.cfg so that this gives back the make CMDLINE.  Returns 0, or -E2BIG
+ * when out is too small (out then holds what fitted). */
+int cmdline_from_grub(char *out, size_t cap, const char *text);
 
 /* True when an unrecognized word is NAME=VALUE: it goes to the application's
  * environment instead of being ignored. */
