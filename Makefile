@@ -6,6 +6,7 @@
 #   make bench      benchmarks (not part of make test)
 #   make deps       install the Debian packages the build needs
 #   make clean      remove build/
+#   V=1             print every command in full (default: one line a step)
 #
 # Each subsystem adds its own rules in a build.mk beside its sources.
 
@@ -18,6 +19,22 @@ CMDLINE ?=
 ACCEL   ?=
 
 BUILD   := build
+
+# Quiet by default, as kbuild: `  CC      build/kernel/mm/page.o`; V=1
+# prints each command instead.  A recipe says $(call say,TAG,TARGET) and
+# puts $(Q) before its commands.
+V ?= 0
+ifeq ($(V),1)
+Q   :=
+say  = @:
+else
+Q   := @
+say  = @printf '  %-7s %s\n' '$(1)' '$(2)'
+endif
+
+# A recipe that fails (or is interrupted) leaves no target behind for the
+# next run to trust.
+.DELETE_ON_ERROR:
 APPNAME := $(notdir $(patsubst %/,%,$(APP)))
 
 # ---- toolchains ---------------------------------------------------------
@@ -29,14 +46,17 @@ CLANG   := clang
 WARN    := -Wall -Wextra -Werror
 
 # The kernel: freestanding, higher half, no SSE, no red zone.
-KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
+# (recursive, and the compiler asked at the first use: nothing may run a
+# tool before `make deps` has installed it)
+GCC_INCLUDE = $(eval GCC_INCLUDE := $$(shell $(CC) -print-file-name=include))$(GCC_INCLUDE)
+KCFLAGS  = -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
            -mno-red-zone -mcmodel=kernel -mno-mmx -mno-sse -mno-sse2 \
            -mno-avx -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
            -fstack-protector-strong -mstack-protector-guard=global \
            -fno-builtin-printf \
-           -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+           -nostdinc -isystem $(GCC_INCLUDE) \
            -Iunikernel/include -I. -DKERNEL -MMD -MP
-KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
+KASFLAGS = $(KCFLAGS) -D__ASSEMBLY__
 
 # Host builds of portable code (mm/, formatter, ELF checker) under sanitizers.
 HOSTCC     := gcc
@@ -54,7 +74,8 @@ FUZZ_BINS   :=
 host_objs = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -c -o $@ $<
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -c -o $@ $<
 
 # $(eval $(call unit_test,NAME,SOURCES)) builds the host test build/unit/NAME
 # (linked with cmocka); tests/unit/run.sh runs every binary in build/unit/.
@@ -62,7 +83,8 @@ define unit_test
 UNIT_BINS += $(BUILD)/unit/$(1)
 $(BUILD)/unit/$(1): $(call host_objs,$(2))
 	@mkdir -p $$(dir $$@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $$@ $$^ -lcmocka
+	$$(call say,HOSTLD,$$@)
+	$$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $$@ $$^ -lcmocka
 endef
 
 # libFuzzer targets: clang, ASan+UBSan+fuzzer; tests/fuzz/run.sh runs each
@@ -73,7 +95,8 @@ define fuzz_target
 FUZZ_BINS += $(BUILD)/fuzz/$(1)
 $(BUILD)/fuzz/$(1): $(2)
 	@mkdir -p $$(dir $$@)
-	$(CLANG) $(FUZZCFLAGS) -o $$@ $(2)
+	$$(call say,FUZZ,$$@)
+	$$(Q)$(CLANG) $(FUZZCFLAGS) -o $$@ $(2)
 endef
 
 .PHONY: all run test bench deps clean test-build
@@ -92,31 +115,30 @@ include tests/boot/build.mk
 include tests/bench/build.mk
 
 # ---- Debian packages ----------------------------------------------------
-DEPS := gcc make binutils qemu-system-x86 qemu-utils grub-pc-bin \
-        grub-efi-amd64-bin grub-common xorriso mtools ovmf musl-tools \
-        musl-dev libcmocka-dev clang libclang-rt-14-dev gdb \
-        libjemalloc-dev libmimalloc-dev fdisk python3
+# Every program the build, the tests and the benchmarks run comes from one
+# of these packages (or a minimal Debian's own): `make test` and `make bench`
+# run with PATH holding only their commands ($(DEPS_PATH), made by
+# scripts/toolpath.py), so a missing one fails here, not on a new machine.
+# Installed without recommendations: what is listed is what a fresh machine
+# gets.  "name|why|packages", printed when something is missing.
+DEPS_GROUPS := \
+  "build|compile the kernel, the shim and the apps|gcc libc6-dev make binutils musl-tools musl-dev cpio python3" \
+  "image|make the bootable images|grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools fdisk qemu-utils" \
+  "boot|boot them under SeaBIOS and OVMF|qemu-system-x86 ovmf" \
+  "test|host tests and fuzzers|libcmocka-dev clang libclang-rt-14-dev" \
+  "tools|make debug and make bench|gdb libjemalloc-dev libmimalloc-dev"
+DEPS_PATH := $(abspath $(BUILD))/deps-path
 
 deps:
-	@missing=$$(for p in $(DEPS); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
-	  done); \
-	if [ -n "$$missing" ]; then \
-	  echo "deps: installing:" $$missing; \
-	  if [ "$$(id -u)" != 0 ]; then \
-	    echo "deps: missing packages ($$missing); run 'make deps' as root or install them"; exit 1; \
-	  fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
-	    || { echo "deps: apt-get could not install: $$missing"; exit 1; }; \
-	fi
+	@scripts/deps.sh $(DEPS_PATH) $(DEPS_GROUPS)
 
 test-build: all $(TEST_BUILD) $$(UNIT_BINS) $$(FUZZ_BINS)
 
 test: deps
-	@$(MAKE) --no-print-directory test-build
-	@tests/run.sh $(BUILD)
+	@PATH=$(DEPS_PATH) $(MAKE) --no-print-directory test-build
+	@PATH=$(DEPS_PATH) tests/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

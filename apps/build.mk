@@ -14,7 +14,8 @@ app_objs   = $(patsubst apps/%.c,$(BUILD)/apps/obj/%.o,$(wildcard apps/$(1)/*.c)
 
 $(BUILD)/apps/obj/%.o: apps/%.c
 	@mkdir -p $(dir $@)
-	$(MUSLCC) $(MUSLCFLAGS) -I. -c -o $@ $<
+	$(call say,MUSLCC,$@)
+	$(Q)$(MUSLCC) $(MUSLCFLAGS) -I. -c -o $@ $<
 
 $(BUILD)/apps/%.elf: $$(call app_objs,$$*) $(SHIM_LIB)
 	$(call shim_link,$@,$(call app_objs,$*))

@@ -60,16 +60,21 @@ $(BUILD)/images/$(APPNAME).cmdline: FORCE
 	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
 
 $(ISO): $(IMAGE_DEPS) images/mkiso.sh
-	images/mkimage.sh iso $(KERNEL_ELF) $@ '$(CMDLINE)'
+	$(call say,IMAGE,$@)
+	$(Q)images/mkimage.sh iso $(KERNEL_ELF) $@ '$(CMDLINE)'
 $(RAW): $(IMAGE_DEPS) images/mkdisk.sh
-	images/mkimage.sh raw $(KERNEL_ELF) $@ '$(CMDLINE)'
+	$(call say,IMAGE,$@)
+	$(Q)images/mkimage.sh raw $(KERNEL_ELF) $@ '$(CMDLINE)'
 $(QCOW2): $(IMAGE_DEPS) images/mkdisk.sh
-	images/mkimage.sh qcow2 $(KERNEL_ELF) $@ '$(CMDLINE)'
+	$(call say,IMAGE,$@)
+	$(Q)images/mkimage.sh qcow2 $(KERNEL_ELF) $@ '$(CMDLINE)'
 $(GCE): $(IMAGE_DEPS) images/mkdisk.sh
-	images/mkimage.sh gce $(KERNEL_ELF) $@ '$(CMDLINE)'
+	$(call say,IMAGE,$@)
+	$(Q)images/mkimage.sh gce $(KERNEL_ELF) $@ '$(CMDLINE)'
 $(GCE_DISK): $(GCE)
 	@mkdir -p $(dir $@)
-	tar -xSzf $< -C $(dir $@) disk.raw && touch $@
+	$(call say,UNTAR,$@)
+	$(Q)tar -xSzf $< -C $(dir $@) disk.raw && touch $@
 
 all: $(ISO)
 TEST_BUILD += $(ISO) $(RAW) $(QCOW2) $(GCE)

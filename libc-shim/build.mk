@@ -21,11 +21,13 @@ SHIM_OBJS  := $(patsubst libc-shim/%.c,$(BUILD)/shim/%.o,$(SHIM_SRCS))
 
 $(BUILD)/shim/%.o: libc-shim/%.c
 	@mkdir -p $(dir $@)
-	$(MUSLCC) $(MUSLCFLAGS) $(SHIM_NOBUILTIN) -c -o $@ $<
+	$(call say,MUSLCC,$@)
+	$(Q)$(MUSLCC) $(MUSLCFLAGS) $(SHIM_NOBUILTIN) -c -o $@ $<
 
 $(SHIM_LIB): $(SHIM_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
+	@rm -f $@ $@.tmp
+	$(call say,AR,$@)
+	$(Q)ar rcs $@.tmp $^ && mv $@.tmp $@
 
 # musl's malloc objects (mallocng and the lite/bump fallback): none may
 # appear in a program linked with libshim.
@@ -35,7 +37,8 @@ SHIM_MUSL_MALLOC := (malloc|free|calloc|realloc|aligned_alloc|posix_memalign|mem
 # malloc, so that musl's internal callers (locale, atexit) use it too.
 define shim_link
 	@mkdir -p $(dir $(1))
-	$(MUSLCC) -static -O2 -Wl,-Map=$(1).map -Wl,-u,malloc -o $(1) $(2) $(SHIM_LIB)
+	$(call say,LD,$(1))
+	$(Q)$(MUSLCC) -static -O2 -Wl,-Map=$(1).map -Wl,-u,malloc -o $(1) $(2) $(SHIM_LIB)
 	@if grep -Eq 'libc\.a\($(SHIM_MUSL_MALLOC)\)' $(1).map; then \
 	    echo "$(1): musl's malloc got linked:"; \
 	    grep -Eo 'libc\.a\($(SHIM_MUSL_MALLOC)\)' $(1).map | sort -u; \
@@ -50,9 +53,11 @@ TEST_BUILD += $(SHIM_LIB)
 SHIM_HOST_OBJS := $(patsubst libc-shim/%.c,$(BUILD)/host-shim/%.o,$(SHIM_SRCS))
 $(BUILD)/host-shim/%.o: libc-shim/%.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) $(SHIM_NOBUILTIN) -DSHIM_PREFIX -c -o $@ $<
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SHIM_NOBUILTIN) -DSHIM_PREFIX -c -o $@ $<
 
 UNIT_BINS += $(BUILD)/unit/test_malloc
 $(BUILD)/unit/test_malloc: $(call host_objs,tests/unit/test_malloc.c) $(SHIM_HOST_OBJS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -pthread -o $@ $^ -lcmocka
+	$(call say,HOSTLD,$@)
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -pthread -o $@ $^ -lcmocka

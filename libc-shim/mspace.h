@@ -5,11 +5,11 @@
  * System call ABI (x86_64 `syscall`, numbers far above Linux's range, so
  * that Linux answers -ENOSYS):
  *
- *   nr    call                                   rdi    rsi  rdx   r10    r8
- *   1000  mspace_map(hint, len, prot, flags, align) hint  len  prot  flags
- * align 1001  mspace_unmap(addr, len)                  addr   len 1002
- * mspace_protect(addr, len, prot)          addr   len  prot 1003
- * mspace_release(addr, len)                addr   len
+ *   nr    call                                     rdi   rsi  rdx   r10    r8
+ *   1000  mspace_map(hint, len, prot, flags, align)  hint  len  prot  flags  align
+ *   1001  mspace_unmap(addr, len)                    addr  len
+ *   1002  mspace_protect(addr, len, prot)            addr  len  prot
+ *   1003  mspace_release(addr, len)                  addr  len
  *
  *   Return value in rax: map returns the address of the new area, the
  *   others 0; every failure is a negated Linux errno (-EINVAL, -ENOMEM,

@@ -10,5 +10,6 @@ MM_SRCS := mm/page.c mm/bbtree.c mm/glue.c mm/commit.c mm/vma.c mm/mspace.c \
 MM_KCHECK_OBJS := $(patsubst %.c,$(BUILD)/kcheck/%.o,$(MM_SRCS))
 $(BUILD)/kcheck/mm/%.o: mm/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
 TEST_BUILD += $(MM_KCHECK_OBJS)

@@ -127,8 +127,10 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length);
  * VMA in the range: nothing dropped).  Never allocates.  Takes the lock. */
 int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length);
 
-/* Marks every VMA dead (exec drops the old image): dead VMAs are invisible
- * to lookups and faults but keep their range until mspace_scavenge. */
+/* Marks every VMA dead: dead VMAs are invisible to lookups and faults but
+ * keep their range until mspace_scavenge (the seed's lazy unmap; execve
+ * does not use it: it builds the new image in a fresh mspace and closes
+ * the old one, so that a failed exec leaves the caller intact). */
 void mspace_sweep(mspace_t *mspace);
 
 /* Reaps the dead VMAs: unmaps their pages (one flush) and frees them.

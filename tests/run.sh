@@ -5,6 +5,9 @@
 #   ok - <name>          a test that passed
 #   not ok - <name>      a test that failed (details on the lines before)
 # A suite that exits non-zero without reporting a failure counts one failure.
+# The terminal shows each suite folded (tests/summary.awk: passing tests one
+# line per group, failures in full with their details); the whole output is
+# in BUILD/test-SUITE.log and BUILD/test.log.
 set -u
 build=${1:-build}
 mkdir -p "$build"
@@ -16,7 +19,8 @@ for suite in unit fuzz native boot; do
     [ -x "$script" ] || continue
     echo "== suite $suite"
     out="$build/test-$suite.log"
-    "$script" "$build" 2>&1 | tee "$out"
+    "$script" "$build" 2>&1 | tee "$out" |
+        awk -v pack=$([ "$suite" = boot ] && echo 1 || echo 0) -f tests/summary.awk
     status=${PIPESTATUS[0]}
     p=$(grep -c '^ok ' "$out")
     f=$(grep -c '^not ok ' "$out")

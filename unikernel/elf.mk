@@ -5,22 +5,26 @@
 ELFCHECK := $(BUILD)/tools/elfcheck
 $(ELFCHECK): $(call host_objs,unikernel/elfcheck.c unikernel/elf.c)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
+	$(call say,HOSTLD,$@)
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
 
 # The validator must also build freestanding, exactly as the kernel builds it.
 $(BUILD)/kcheck/unikernel/elf.o: unikernel/elf.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
 
 # Real static binaries for tests/unit/test_elf.c (found in build/elf-samples/
 # or $ELF_SAMPLES): musl static ET_EXEC, glibc static PIE (ET_DYN).
 ELF_SAMPLES := $(BUILD)/elf-samples
 $(ELF_SAMPLES)/musl-static.elf: apps/abi_tls/abi_tls.c
 	@mkdir -p $(dir $@)
-	musl-gcc -static -O2 -o $@ $<
+	$(call say,MUSLCC,$@)
+	$(Q)$(MUSLCC) -static -O2 -o $@ $<
 $(ELF_SAMPLES)/glibc-static-pie.elf: apps/abi_tls/abi_tls.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -static-pie -fPIE -O2 -o $@ $<
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) -static-pie -fPIE -O2 -o $@ $<
 
 $(eval $(call unit_test,test_elf,tests/unit/test_elf.c unikernel/elf.c))
 # The tool itself, run on the samples (it needs $(ELFCHECK), built below).

@@ -14,6 +14,14 @@ embed_files_start:
     .incbin EMBED_FILES
 #endif
 embed_files_end:
+    /* 1 when FILES= was given: then an empty archive is an error */
+    .globl embed_files_given
+embed_files_given:
+#ifdef EMBED_FILES
+    .byte 1
+#else
+    .byte 0
+#endif
     .globl embed_app_name
 embed_app_name:
     .asciz EMBED_NAME

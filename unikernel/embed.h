@@ -9,6 +9,7 @@
 
 extern const unsigned char embed_app_start[], embed_app_end[];
 extern const unsigned char embed_files_start[], embed_files_end[];
+extern const unsigned char embed_files_given; /* 1 when FILES= was given */
 extern const char embed_app_name[];
 
 #endif

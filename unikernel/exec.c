@@ -255,9 +255,14 @@ int task_start_app(const struct cmdline *cl)
         return KEXIT_BAD_ELF;
     }
     size_t files = (size_t)(embed_files_end - embed_files_start);
-    rc = files ? ramfs_load_cpio(embed_files_start, files) : 0;
+    rc = embed_files_given ? ramfs_load_cpio(embed_files_start, files) : 0;
     if (rc < 0) {
         kprintf("app: the embedded file archive is malformed (%d)\n", rc);
+        return KEXIT_APP_LOAD;
+    }
+    if (embed_files_given && rc == 0) {
+        kprintf("app: the embedded file archive (%zu bytes) holds no file\n",
+                files);
         return KEXIT_APP_LOAD;
     }
     return exec_run(&plan, cl);

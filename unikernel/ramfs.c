@@ -43,17 +43,22 @@ inode_t *ramfs_add(const char *path, const void *data, size_t size)
 static int add_member(const char *name, const void *data, size_t size,
                       unsigned mode, void *arg)
 {
-    (void)arg;
+    int *added = arg;
     if ((mode & CPIO_MODE_TYPE) != CPIO_MODE_REG)
         return 0; /* directories are implied by the paths */
     if (nfiles == RAMFS_MAX_FILES)
         return -ENOSPC;
-    return ramfs_add(name, data, size) ? 0 : -ENOMEM;
+    if (!ramfs_add(name, data, size))
+        return -ENOMEM;
+    ++*added;
+    return 0;
 }
 
 int ramfs_load_cpio(const void *data, size_t size)
 {
-    return cpio_walk(data, size, add_member, NULL);
+    int added = 0;
+    int rc = cpio_walk(data, size, add_member, &added);
+    return rc < 0 ? rc : added;
 }
 
 /* True when `path` (stripped) names the root directory. */

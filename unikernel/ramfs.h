@@ -17,8 +17,9 @@
 #define RAMFS_PATH_MAX 256
 
 /* Adds the regular files of the cpio newc archive [data, data+size) (kept
- * in place, never copied).  0, -EINVAL for a malformed archive (files
- * before the problem stay), -ENOSPC past RAMFS_MAX_FILES, -ENOMEM. */
+ * in place, never copied).  Returns how many files it added, -EINVAL for
+ * a malformed archive (files before the problem stay), -ENOSPC past
+ * RAMFS_MAX_FILES, -ENOMEM. */
 int ramfs_load_cpio(const void *data, size_t size);
 
 /* Adds the file `path` (a string that outlives it) over [data, data+size):

@@ -26,6 +26,13 @@ EMBED_ELF  := $(if $(ELF),$(ELF),$(BUILD)/apps/$(APPNAME).elf)
 EMBED_NAME := $(if $(ELF),$(basename $(notdir $(ELF))),$(APPNAME))
 EMBED_DIR  := $(BUILD)/embed
 
+# build/tools/cpiocheck ARCHIVE FILE...: the archive holds exactly FILEs.
+CPIOCHECK := $(BUILD)/tools/cpiocheck
+$(CPIOCHECK): $(call host_objs,unikernel/cpiocheck.c unikernel/cpio.c)
+	@mkdir -p $(dir $@)
+	$(call say,HOSTLD,$@)
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
+
 # $(call embed_rules,DIR,ELF,NAME,NOCHECK,FILES): DIR/embed.o from ELF
 # (checked unless NOCHECK) named NAME, with FILES as DIR/files.cpio.  A
 # stamp holds the choice, so that changing it rebuilds the object.
@@ -38,15 +45,22 @@ $(1)/choice: FORCE
 # possibly malformed ELF (ELF_NOCHECK) is embedded byte for byte.
 $(1)/app.elf: $(2) $(ELFCHECK) $(1)/choice
 	@mkdir -p $(1)
-	$(if $(4),@echo "embed: ELF_NOCHECK: $(2) embedded unchecked",@$(ELFCHECK) $(2) > $(1)/plan.txt || { cat $(1)/plan.txt >&2; echo "embed: $(2) refused" >&2; exit 1; })
-	$(if $(4),cp $(2) $$@,$(OBJCOPY) --strip-debug $(2) $$@)
+	$(if $(4),@echo "  EMBED   $(2): ELF_NOCHECK, embedded unchecked",@$(ELFCHECK) $(2) > $(1)/plan.txt || { cat $(1)/plan.txt >&2; echo "embed: $(2) refused" >&2; exit 1; })
+	$$(call say,EMBED,$$@)
+	$$(Q)$(if $(4),cp $(2) $$@,$(OBJCOPY) --strip-debug $(2) $$@)
 
-$(1)/files.cpio: $(5) $(1)/choice
+# Written to a temporary name and checked (build/tools/cpiocheck: exactly
+# FILES, with their sizes) before it takes the real one.
+$(1)/files.cpio: $(5) $(1)/choice $(CPIOCHECK)
 	@mkdir -p $(1)
-	printf '%s\n' $(5) | cpio -o -H newc --quiet > $$@
+	$$(call say,CPIO,$$@)
+	$$(Q)printf '%s\n' $(5) | cpio -o -H newc --quiet > $$@.tmp
+	@$(CPIOCHECK) $$@.tmp $(5) || { rm -f $$@.tmp; echo "embed: $$@: bad archive" >&2; exit 1; }
+	@mv $$@.tmp $$@
 
 $(1)/embed.o: unikernel/embed.S $(1)/app.elf $(if $(5),$(1)/files.cpio)
-	$(CC) $(KASFLAGS) -DEMBED_APP='"$(1)/app.elf"' -DEMBED_NAME='"$(3)"' \
+	$$(call say,AS,$$@)
+	$$(Q)$(CC) $(KASFLAGS) -DEMBED_APP='"$(1)/app.elf"' -DEMBED_NAME='"$(3)"' \
 	    $(if $(5),-DEMBED_FILES='"$(1)/files.cpio"') -c -o $$@ $$<
 endef
 
@@ -58,7 +72,7 @@ FORCE:
 # The kernel's generic object rule would build embed.o from embed.S alone.
 $(BUILD)/kernel/unikernel/embed.o: $(EMBED_DIR)/embed.o
 	@mkdir -p $(dir $@)
-	cp $< $@
+	$(Q)cp $< $@
 
 # ---- kernels for tests/boot: same objects, another embedded program ----
 TASK_KERNEL_OBJS = $(call kernel_objs,$(filter-out unikernel/embed.S,$(KERNEL_SRCS)))
@@ -66,9 +80,15 @@ TASK_KERNEL_OBJS = $(call kernel_objs,$(filter-out unikernel/embed.S,$(KERNEL_SR
 # $(call test_kernel,NAME,ELF,NOCHECK,FILES) -> $(BUILD)/kernels/NAME.elf
 define test_kernel
 $(eval $(call embed_rules,$(BUILD)/kernels/$(1),$(2),$(basename $(notdir $(2))),$(3),$(4)))
+$(eval $(call test_kernel_link,$(1)))
+endef
+
+# $(call test_kernel_link,NAME): links BUILD/kernels/NAME/embed.o in.
+define test_kernel_link
 $(BUILD)/kernels/$(1).elf: $$$$(TASK_KERNEL_OBJS) $(BUILD)/kernels/$(1)/embed.o \
                            $(BUILD)/ksyms.o $(BUILD)/kernel.lds $(KERNEL_ELF)
-	$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $$@.tmp $$(TASK_KERNEL_OBJS) \
+	$$(call say,LD,$$@)
+	$$(Q)$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $$@.tmp $$(TASK_KERNEL_OBJS) \
 	    $(BUILD)/kernels/$(1)/embed.o $(BUILD)/ksyms.o
 	@arch/x86_64/gen-ksyms.sh $$@.tmp | cmp -s - $(BUILD)/ksyms.S || \
 	    { echo "kernels: $(1): text differs from build/kernel.elf" >&2; rm -f $$@.tmp; exit 1; }
@@ -84,23 +104,37 @@ endef
 # below the user window.
 $(BUILD)/elf-bad/bad-machine.elf: $(BUILD)/apps/hello.elf
 	@mkdir -p $(dir $@)
-	cp $< $@.tmp
-	printf '\003\000' | dd of=$@.tmp bs=1 seek=18 conv=notrunc status=none
-	mv $@.tmp $@
+	$(call say,GEN,$@)
+	$(Q)cp $< $@.tmp
+	$(Q)printf '\003\000' | dd of=$@.tmp bs=1 seek=18 conv=notrunc status=none
+	$(Q)mv $@.tmp $@
 $(BUILD)/elf-bad/truncated.elf: $(BUILD)/apps/hello.elf
 	@mkdir -p $(dir $@)
-	head -c 12000 $< > $@
+	$(call say,GEN,$@)
+	$(Q)head -c 12000 $< > $@.tmp && mv $@.tmp $@
 $(BUILD)/elf-bad/overlap.elf: $(BUILD)/apps/hello.elf
 	@mkdir -p $(dir $@)
-	cp $< $@.tmp
-	printf '\000\000\100\000\000\000\000\000' | \
+	$(call say,GEN,$@)
+	$(Q)cp $< $@.tmp
+	$(Q)printf '\000\000\100\000\000\000\000\000' | \
 	    dd of=$@.tmp bs=1 seek=136 conv=notrunc status=none
-	mv $@.tmp $@
+	$(Q)mv $@.tmp $@
 $(BUILD)/elf-bad/low-window.elf: apps/hello/hello.c
 	@mkdir -p $(dir $@)
-	$(MUSLCC) -static -O2 -Wl,-Ttext-segment=0x10000 -o $@ $<
+	$(call say,MUSLCC,$@)
+	$(Q)$(MUSLCC) -static -O2 -Wl,-Ttext-segment=0x10000 -o $@ $<
+
+# hello with an empty file archive, as a failed cpio once left behind:
+# the kernel refuses it at boot (tests/boot/app.cases, app-empty-files).
+$(BUILD)/kernels/empty-files/embed.o: unikernel/embed.S $(BUILD)/kernels/hello/app.elf
+	@mkdir -p $(dir $@)
+	@: > $(dir $@)empty.cpio
+	$(call say,AS,$@)
+	$(Q)$(CC) $(KASFLAGS) -DEMBED_APP='"$(BUILD)/kernels/hello/app.elf"' \
+	    -DEMBED_NAME='"hello"' -DEMBED_FILES='"$(dir $@)empty.cpio"' -c -o $@ $<
 
 TASK_TEST_KERNELS :=
+$(eval $(call test_kernel_link,empty-files))
 $(eval $(call test_kernel,hello,$(BUILD)/apps/hello.elf))
 $(eval $(call test_kernel,segv,$(BUILD)/apps/segv.elf))
 $(eval $(call test_kernel,malloctest,$(BUILD)/apps/malloctest.elf))

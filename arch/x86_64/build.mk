@@ -23,35 +23,43 @@ kernel_objs      = $(patsubst %,$(BUILD)/kernel/%.o,$(basename $(sort $(1))))
 
 $(BUILD)/kernel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
 
 $(BUILD)/kernel/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KASFLAGS) -c -o $@ $<
+	$(call say,AS,$@)
+	$(Q)$(CC) $(KASFLAGS) -c -o $@ $<
 
 $(BUILD)/kernel.lds: arch/x86_64/kernel.ld arch/x86_64/layout.h \
                      unikernel/include/kernel_exit.h
 	@mkdir -p $(dir $@)
-	$(CC) -E -P -x c -D__ASSEMBLY__ -I. $< -o $@
+	$(call say,CPP,$@)
+	$(Q)$(CC) -E -P -x c -D__ASSEMBLY__ -I. $< -o $@
 
 $(BUILD)/ksyms-empty.S: arch/x86_64/gen-ksyms.sh
 	@mkdir -p $(dir $@)
-	arch/x86_64/gen-ksyms.sh /dev/null > $@
+	$(call say,GEN,$@)
+	$(Q)arch/x86_64/gen-ksyms.sh /dev/null > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/ksyms%.o: $(BUILD)/ksyms%.S
-	$(CC) $(KASFLAGS) -c -o $@ $<
+$(BUILD)/ksyms.o $(BUILD)/ksyms-empty.o: $(BUILD)/%.o: $(BUILD)/%.S
+	$(call say,AS,$@)
+	$(Q)$(CC) $(KASFLAGS) -c -o $@ $<
 
 $(BUILD)/kernel.pass1.elf: $$(call kernel_objs,$$(KERNEL_SRCS)) \
                            $(BUILD)/ksyms-empty.o $(BUILD)/kernel.lds
-	$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $@ \
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $@ \
 	    $(call kernel_objs,$(KERNEL_SRCS)) $(BUILD)/ksyms-empty.o
 
 $(BUILD)/ksyms.S: $(BUILD)/kernel.pass1.elf arch/x86_64/gen-ksyms.sh
-	arch/x86_64/gen-ksyms.sh $< > $@
+	$(call say,GEN,$@)
+	$(Q)arch/x86_64/gen-ksyms.sh $< > $@.tmp && mv $@.tmp $@
 
 $(KERNEL_ELF): $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o \
                arch/x86_64/check-image.sh
-	$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $@.tmp \
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $@.tmp \
 	    $(call kernel_objs,$(KERNEL_SRCS)) $(BUILD)/ksyms.o
 	@arch/x86_64/gen-ksyms.sh $@.tmp | cmp -s - $(BUILD)/ksyms.S || \
 	    { echo "kernel: text moved between link passes; symbol table stale" >&2; \

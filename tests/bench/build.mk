@@ -5,5 +5,5 @@ BENCH_BUILD :=
 include $(wildcard tests/bench/*/build.mk)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BUILD)
-	@tests/bench/run.sh $(BUILD)
+	@PATH=$(DEPS_PATH) $(MAKE) --no-print-directory all $(BENCH_BUILD)
+	@PATH=$(DEPS_PATH) tests/bench/run.sh $(BUILD)

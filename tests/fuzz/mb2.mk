@@ -5,4 +5,5 @@ FUZZ_BINS += $(BUILD)/fuzz/fuzz_mb2
 $(BUILD)/fuzz/fuzz_mb2: tests/fuzz/fuzz_mb2.c unikernel/multiboot2.c \
                         unikernel/multiboot2.h unikernel/include/boot_info.h
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZCFLAGS) -iquote unikernel/include -o $@ $(filter %.c,$^)
+	$(call say,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZCFLAGS) -iquote unikernel/include -o $@ $(filter %.c,$^)

@@ -12,25 +12,30 @@ ALLOC_BENCH_ELFS  := $(patsubst %,$(ALLOC_BENCH_DIR)/%.elf,shim musl glibc jemal
 
 $(ALLOC_BENCH_DIR)/shim.o: $(ALLOC_BENCH_SRC)
 	@mkdir -p $(dir $@)
-	$(MUSLCC) $(ALLOC_BENCH_FLAGS) -c -o $@ $<
+	$(call say,MUSLCC,$@)
+	$(Q)$(MUSLCC) $(ALLOC_BENCH_FLAGS) -c -o $@ $<
 
 $(ALLOC_BENCH_DIR)/shim.elf: $(ALLOC_BENCH_DIR)/shim.o $(SHIM_LIB)
 	$(call shim_link,$@,$<)
 
 $(ALLOC_BENCH_DIR)/musl.elf: $(ALLOC_BENCH_SRC)
 	@mkdir -p $(dir $@)
-	$(MUSLCC) $(ALLOC_BENCH_FLAGS) -static -o $@ $<
+	$(call say,MUSLCC,$@)
+	$(Q)$(MUSLCC) $(ALLOC_BENCH_FLAGS) -static -o $@ $<
 
 $(ALLOC_BENCH_DIR)/glibc.elf: $(ALLOC_BENCH_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLOC_BENCH_FLAGS) -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALLOC_BENCH_FLAGS) -o $@ $<
 
 $(ALLOC_BENCH_DIR)/jemalloc.elf: $(ALLOC_BENCH_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLOC_BENCH_FLAGS) -o $@ $< -ljemalloc
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALLOC_BENCH_FLAGS) -o $@ $< -ljemalloc
 
 $(ALLOC_BENCH_DIR)/mimalloc.elf: $(ALLOC_BENCH_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLOC_BENCH_FLAGS) -o $@ $< -lmimalloc
+	$(call say,CC,$@)
+	$(Q)$(CC) $(ALLOC_BENCH_FLAGS) -o $@ $< -lmimalloc
 
 BENCH_BUILD += $(ALLOC_BENCH_ELFS)

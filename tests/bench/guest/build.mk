@@ -10,8 +10,9 @@ BENCH_GUEST_APPS := bench_mm bench_boot
 # loader, so the header must sit in the file's first 8 KiB.
 $(BUILD)/bench/floor.elf: tests/bench/guest/floor.S
 	@mkdir -p $(dir $@)
-	$(CC) -m32 -c -o $(@:.elf=.o) $<
-	$(LD) -m elf_i386 -Ttext=0x100000 -e _start -z noexecstack -o $@ $(@:.elf=.o)
+	$(call say,CC,$@)
+	$(Q)$(CC) -m32 -c -o $(@:.elf=.o) $<
+	$(Q)$(LD) -m elf_i386 -Ttext=0x100000 -e _start -z noexecstack -o $@ $(@:.elf=.o)
 
 # No prerequisites: the unpacked kernel is a cache, refreshed by deleting it.
 $(BUILD)/bench/linux/vmlinuz:

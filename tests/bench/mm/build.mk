@@ -7,6 +7,7 @@ MM_BENCH_SRCS := tests/bench/mm/bench_mm.c tests/unit/fake_mmu.c $(MM_SRCS)
 
 $(MM_BENCH_BIN): $(MM_BENCH_SRCS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -std=gnu11 -O2 $(WARN) -Wno-unused -I. -DHOST -DNDEBUG -o $@ $(MM_BENCH_SRCS)
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOSTCC) -std=gnu11 -O2 $(WARN) -Wno-unused -I. -DHOST -DNDEBUG -o $@ $(MM_BENCH_SRCS)
 
 BENCH_BUILD += $(MM_BENCH_BIN)
