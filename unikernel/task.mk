@@ -45,7 +45,7 @@ $(1)/choice: FORCE
 # possibly malformed ELF (ELF_NOCHECK) is embedded byte for byte.
 $(1)/app.elf: $(2) $(ELFCHECK) $(1)/choice
 	@mkdir -p $(1)
-	$(if $(4),@echo "  EMBED   $(2): ELF_NOCHECK, embedded unchecked",@$(ELFCHECK) $(2) > $(1)/plan.txt || { cat $(1)/plan.txt >&2; echo "embed: $(2) refused" >&2; exit 1; })
+	$(if $(4),@echo "  EMBED   $(2): embedded unchecked (ELF_NOCHECK)",@$(ELFCHECK) $(2) > $(1)/plan.txt || { cat $(1)/plan.txt >&2; echo "embed: $(2) refused" >&2; exit 1; })
 	$$(call say,EMBED,$$@)
 	$$(Q)$(if $(4),cp $(2) $$@,$(OBJCOPY) --strip-debug $(2) $$@)
 
