@@ -30,7 +30,8 @@
 #define FILE_SIZE (FILE_PAGES * PAGE_SIZE + 100)
 #define COMMIT_LIMIT 40
 #define MAX_CELLS 4096
-#define KLO ((uintptr_t)0xFFFFC00000000000ull) /* kspace window of the model */
+/* kspace window of the model */
+#define KLO ((uintptr_t)0xFFFFC00000000000ull)
 #define KHI (KLO + ((uintptr_t)64 << 20))
 #define MAX_KSTACKS 6
 #define KSTACK_PAGES_MAX 3
@@ -281,8 +282,8 @@ static void check_kspace(bool full)
     }
     splock_unlock(&ks->lock);
     for (int k = 0; k < nkstacks; k++) {
-        uintptr_t guard = (uintptr_t)kstacks[k].top -
-                          (kstacks[k].pages + 1) * PAGE_SIZE;
+        uintptr_t guard =
+            (uintptr_t)kstacks[k].top - (kstacks[k].pages + 1) * PAGE_SIZE;
         assert(mspace_resolve(ks, guard + 8, FAULT_WRITE) ==
                MM_FAULT_STACK_GUARD);
     }
@@ -519,8 +520,8 @@ static void op_protect(model_space_t *m)
             delta += is_private_write((p->flags & ~VMA_RIGHTS) | rights) -
                      is_private_write(p->flags);
     }
-    if (!expect && delta > 0 && model_commit() + (size_t)delta >
-                                    commit_limit(nlarge))
+    if (!expect && delta > 0 &&
+        model_commit() + (size_t)delta > commit_limit(nlarge))
         expect = -ENOMEM;
     int rc = mspace_protect(m->ms, BASE + (uintptr_t)at * PAGE_SIZE,
                             (size_t)n * PAGE_SIZE, rights);

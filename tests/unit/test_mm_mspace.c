@@ -230,16 +230,14 @@ static void test_nomerge_layouts(void **state)
     for (uintptr_t guard = U; guard <= U + 8 * PG; guard += 4 * PG) {
         assert_int_equal(cpu_touch(ms, guard + 8, MMU_WRITE),
                          MM_FAULT_STACK_GUARD);
-        assert_int_equal(
-            cpu_touch(ms, guard + PG, MMU_WRITE), MM_FAULT_OK);
+        assert_int_equal(cpu_touch(ms, guard + PG, MMU_WRITE), MM_FAULT_OK);
     }
     /* rights changed over all three and back: still three stacks */
     assert_int_equal(mspace_protect(ms, U, 10 * PG, VMA_READ), 0);
     assert_int_equal(mspace_protect(ms, U, 10 * PG, RW), 0);
     check_layout(ms, {U, 4 * PG, STACK_RW}, {U + 4 * PG, 4 * PG, STACK_RW},
                  {U + 8 * PG, 2 * PG, STACK_RW});
-    assert_int_equal(cpu_touch(ms, U + 4 * PG, MMU_READ),
-                     MM_FAULT_STACK_GUARD);
+    assert_int_equal(cpu_touch(ms, U + 4 * PG, MMU_READ), MM_FAULT_STACK_GUARD);
     /* the middle one goes with no descriptor to spare */
     fake_alloc_fail_nth(1);
     assert_int_equal(mspace_unmap(ms, U + 4 * PG, 4 * PG), 0);
