@@ -17,7 +17,8 @@ vma_t *vma_new(void);
 void vma_destroy(vma_t *vma);
 
 /* True when `b` starts where `a` ends and the two can be one VMA: same
- * flags, inode, limit and contiguous backing; neither dead. */
+ * flags, inode, limit and contiguous backing; neither dead nor
+ * VMA_NOMERGE. */
 bool vma_mergeable(const vma_t *a, const vma_t *b);
 
 /* Pages a VMA of `flags` and `length` charges at map time. */

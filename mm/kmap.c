@@ -43,12 +43,22 @@ void *kmap_stack(size_t size)
     return base ? (char *)base + PAGE_SIZE + size : NULL;
 }
 
+/* Unmaps a whole kspace VMA made by kmap or kmap_stack.  kspace never
+ * merges (VMA_NOMERGE), so the range is exactly one VMA and mspace_unmap
+ * needs no split, hence no allocation: it cannot fail with ENOMEM, however
+ * short of memory a task has left the kernel.  -EINVAL would be a kernel
+ * bug (a pointer or size that kmap never returned). */
+static void unmap_whole(void *base, size_t length)
+{
+    int rc = kunmap(base, length);
+    assert(rc == 0);
+    (void)rc;
+}
+
 void kunmap_stack(void *top, size_t size)
 {
     size = (size + PAGE_MASK) & ~PAGE_MASK;
-    int rc = kunmap((char *)top - size - PAGE_SIZE, size + PAGE_SIZE);
-    assert(rc == 0);
-    (void)rc;
+    unmap_whole((char *)top - size - PAGE_SIZE, size + PAGE_SIZE);
 }
 
 /* kalloc's hook for blocks above 4 MiB. */
@@ -59,9 +69,7 @@ static void *large_map(size_t size)
 
 static void large_unmap(void *ptr, size_t size)
 {
-    int rc = kunmap(ptr, size);
-    assert(rc == 0);
-    (void)rc;
+    unmap_whole(ptr, size);
 }
 
 int kmap_init(uintptr_t lower, uintptr_t upper)

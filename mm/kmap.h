@@ -36,14 +36,18 @@ void *kmap(size_t length, struct inode *ino, uint64_t offset, int rights);
  * MMIO.  NULL on bad alignment or no window space. */
 void *kmap_phys(phys_addr_t pa, size_t length, int rights);
 
-/* Unmaps [address, address+length) of kspace.  0 or -EINVAL. */
+/* Unmaps [address, address+length) of kspace.  0, -EINVAL, or -ENOMEM
+ * when the range lies strictly inside one mapping (a split); a whole
+ * mapping (kspace never merges two) always unmaps. */
 int kunmap(void *address, size_t length);
 
 /* A kernel stack of `size` bytes (rounded up to pages) above an unmapped
- * guard page.  Returns its top (the initial stack pointer), or NULL. */
+ * guard page, in a VMA of its own (a neighbour never takes its guard).
+ * Returns its top (the initial stack pointer), or NULL. */
 void *kmap_stack(size_t size);
 
-/* Frees a stack made by kmap_stack(size) whose top is `top`. */
+/* Frees a stack made by kmap_stack(size) whose top is `top`.  Allocates
+ * nothing, so it succeeds when memory is exhausted. */
 void kunmap_stack(void *top, size_t size);
 
 #endif /* MM_KMAP_H */

@@ -101,7 +101,10 @@ mspace_t *mspace_create_kernel(uintptr_t lower, uintptr_t upper);
  * (VMA_* rights, sharing, max rights, one type, requests).  `ino`,
  * `offset`: the file (VMA_FILE) or `offset` the physical address
  * (VMA_PHYS); `limit`: bytes of the file real after offset (0 = all).
- * Private writable memory (not stacks) is committed now.  Returns the
+ * Private writable memory (not stacks) is committed now.  Stacks, every
+ * mapping of a kernel space and VMA_NOMERGE requests stay their own VMA
+ * (never merged with a neighbour, so a stack's guard page is always the
+ * lowest page of its own VMA).  Returns the
  * address or MSPACE_ERR(EINVAL / EACCES / EEXIST / ENOMEM); nothing
  * changes on failure.  Takes the mspace lock. */
 void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
@@ -117,7 +120,9 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
 
 /* Unmaps [address, address+length), splitting VMAs at both ends; holes are
  * fine.  0, -EINVAL (bad alignment, length, outside the window), -ENOMEM
- * (no memory to split).  All or nothing.  Takes the mspace lock. */
+ * (no memory to split: only when the range lies strictly inside one VMA,
+ * so unmapping whole VMAs never fails).  All or nothing.  Takes the mspace
+ * lock. */
 int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length);
 
 /* Drops the pages of [address, address+length) and keeps the VMAs

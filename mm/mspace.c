@@ -22,7 +22,7 @@
 
 #define VMA_KNOWN                                                              \
     (VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS | VMA_TYPE | VMA_REQUEST |       \
-     VMA_UNCACHED)
+     VMA_UNCACHED | VMA_NOMERGE)
 
 static vma_t *vma_of(bbnode_t *node)
 {
@@ -105,6 +105,8 @@ static int map_flags(size_t length, struct inode *ino, uint64_t offset,
     }
     if (type == VMA_STACK && ((flags & VMA_SHARED) || length < 2 * PAGE_SIZE))
         return -EINVAL;
+    if (type == VMA_STACK)
+        flags |= VMA_NOMERGE; /* merged, the upper stack would lose its guard */
     if (!(flags & VMA_SHARING))
         flags |= VMA_COW;
     if (!(flags & VMA_MAXRIGHTS))
@@ -280,6 +282,8 @@ void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
     int f = map_flags(length, ino, offset, limit, flags);
     if (f < 0)
         return MSPACE_ERR(-f);
+    if (mspace->kernel)
+        f |= VMA_NOMERGE; /* each kmap stays one VMA: freeing it never splits */
     vma_t *vma = vma_new();
     if (!vma)
         return MSPACE_ERR(ENOMEM);
@@ -759,6 +763,8 @@ void mspace_check(mspace_t *mspace)
         assert(!((v->flags & VMA_RIGHTS) &
                  ~((v->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT)));
         assert(!prev || !vma_mergeable(prev, v));
+        assert(!(type == VMA_STACK || mspace->kernel) ||
+               (v->flags & VMA_NOMERGE));
         v_size += v->length;
         *(v->flags & VMA_SHARED ? &s_size : &p_size) += v->length;
         committed += vma_commit_pages(v->flags, v->length);

@@ -28,7 +28,7 @@ static bool backed(int flags)
 bool vma_mergeable(const vma_t *a, const vma_t *b)
 {
     if (vma_end(a) != vma_base(b) || a->flags != b->flags ||
-        (a->flags & VMA_DEAD))
+        (a->flags & (VMA_DEAD | VMA_NOMERGE)))
         return false;
     if (a->ino != b->ino || a->limit != b->limit)
         return false;

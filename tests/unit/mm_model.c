@@ -1,7 +1,12 @@
 /*
  * tests/unit/mm_model.c - see mm_model.h.  The model keeps, per space, an
  * array of page states (mapped, flags, backing, resident, content cell);
- * the expected VMA list is the maximal runs of compatible pages.
+ * the expected VMA list is the maximal runs of compatible pages, where
+ * pages of VMA_NOMERGE mappings (stacks) are compatible only within the
+ * segment one map made (protect cuts it, nothing joins two).  Beside the
+ * user spaces it drives kspace: kernel stacks (kmap_stack/kunmap_stack)
+ * and large kalloc blocks, with the same injected failures; after every
+ * step every guard page of every stack, kernel and user, must fault.
  */
 #include <assert.h>
 #include <errno.h>
@@ -11,6 +16,8 @@
 
 #include "mm/inode.h"
 #include "mm/internal.h"
+#include "mm/kalloc.h"
+#include "mm/kmap.h"
 #include "mm/page.h"
 #include "tests/unit/fake_mmu.h"
 #include "tests/unit/mm_model.h"
@@ -23,6 +30,14 @@
 #define FILE_SIZE (FILE_PAGES * PAGE_SIZE + 100)
 #define COMMIT_LIMIT 40
 #define MAX_CELLS 4096
+/* kspace window of the model */
+#define KLO ((uintptr_t)0xFFFFC00000000000ull)
+#define KHI (KLO + ((uintptr_t)64 << 20))
+#define MAX_KSTACKS 6
+#define KSTACK_PAGES_MAX 3
+#define MAX_LARGE 2
+#define LARGE_SIZE ((4ul << 20) + PAGE_SIZE) /* just above kalloc's frames */
+#define LARGE_PAGES (LARGE_SIZE / PAGE_SIZE)
 
 typedef struct cell {
     uint32_t head, tail; /* first and last 4 bytes of the page */
@@ -34,7 +49,8 @@ typedef struct mpage {
     int flags;      /* normalised VMA flags, no DEAD */
     uint64_t off;   /* file offset or physical address of this page */
     uint64_t limit; /* as vma->limit */
-    int seg;        /* dead segment (the VMA it was when swept) */
+    int seg;        /* segment: the VMA it was when swept (dead) or the
+                       NOMERGE VMA it belongs to */
     int cell;
 } mpage_t;
 
@@ -44,6 +60,16 @@ typedef struct mspace_model {
 } model_space_t;
 
 unsigned long model_ops, model_errors, model_injected;
+
+/* kspace: live kernel stacks and large kalloc blocks. */
+typedef struct kstack {
+    char *top;
+    size_t pages; /* above the guard */
+} kstack_t;
+static kstack_t kstacks[MAX_KSTACKS];
+static int nkstacks;
+static unsigned char *large[MAX_LARGE];
+static int nlarge;
 
 /* Armed for one operation now and then: the Nth allocation (descriptor,
  * frame or page-table page) fails.  An operation that then fails with
@@ -122,9 +148,18 @@ static bool is_private_write(int flags)
     return vma_commit_pages(flags, PAGE_SIZE) != 0;
 }
 
+/* The commit limit: COMMIT_LIMIT for everything but the large blocks,
+ * whose 1025 pages each are added while they live (set around each). */
+static size_t commit_limit(int large_blocks)
+{
+    return COMMIT_LIMIT + (size_t)large_blocks * LARGE_PAGES;
+}
+
 static size_t model_commit(void)
 {
-    size_t n = 0;
+    size_t n = (size_t)nlarge * LARGE_PAGES;
+    for (int k = 0; k < nkstacks; k++)
+        n += kstacks[k].pages; /* populated at kmap_stack */
     for (int s = 0; s < nspaces; s++)
         for (int i = 0; i < NP; i++) {
             mpage_t *p = &spaces[s].p[i];
@@ -148,7 +183,7 @@ static bool same_vma(const mpage_t *a, const mpage_t *b)
     if (!a->mapped || !b->mapped || a->dead != b->dead ||
         a->flags != b->flags || a->limit != b->limit)
         return false;
-    if (a->dead && a->seg != b->seg)
+    if ((a->dead || (a->flags & VMA_NOMERGE)) && a->seg != b->seg)
         return false;
     return !(a->flags & (VMA_FILE | VMA_PHYS)) || a->off + PAGE_SIZE == b->off;
 }
@@ -202,10 +237,67 @@ static void check_space(model_space_t *m)
     assert(ms->v_size == mapped * PAGE_SIZE && ms->p_size == priv * PAGE_SIZE);
 }
 
+static bool guard_page(model_space_t *m, int i)
+{
+    return (m->p[i].flags & VMA_STACK) && run_start(m, i);
+}
+
+/* Every guard page of a user stack is absent and faults as a guard (one
+ * made resident before a split made it a guard: the hardware decides). */
+static void check_user_guards(model_space_t *m)
+{
+    for (int i = 0; i < NP; i++) {
+        uintptr_t va = BASE + (uintptr_t)i * PAGE_SIZE;
+        if (!guard_page(m, i) || m->p[i].dead || m->p[i].resident)
+            continue;
+        assert(!(mmu_query(m->ms->directory, va, NULL) & MMU_PRESENT));
+        assert(mspace_resolve(m->ms, va + 8, FAULT_WRITE | FAULT_USER) ==
+               MM_FAULT_STACK_GUARD);
+    }
+}
+
+/* kspace holds exactly the model's stacks and large blocks, each its own
+ * VMA (never merged), every stack page present and every guard absent and
+ * faulting as a guard.  `full`: also every page and invariant. */
+static void check_kspace(bool full)
+{
+    mspace_t *ks = kmap_space();
+    assert(ks->tree.count == (size_t)(nkstacks + nlarge));
+    splock_lock(&ks->lock);
+    for (int k = 0; k < nkstacks; k++) {
+        uintptr_t top = (uintptr_t)kstacks[k].top;
+        uintptr_t guard = top - (kstacks[k].pages + 1) * PAGE_SIZE;
+        vma_t *v = mspace_search_vma(ks, guard);
+        assert(v && vma_base(v) == guard && vma_end(v) == top &&
+               (v->flags & (VMA_STACK | VMA_NOMERGE)) ==
+                   (VMA_STACK | VMA_NOMERGE));
+        assert(!(mmu_query(ks->directory, guard, NULL) & MMU_PRESENT));
+        for (uintptr_t va = guard + PAGE_SIZE; va < top; va += PAGE_SIZE)
+            assert(mmu_query(ks->directory, va, NULL) & MMU_PRESENT);
+    }
+    for (int k = 0; k < nlarge; k++) {
+        vma_t *v = mspace_search_vma(ks, (uintptr_t)large[k]);
+        assert(v && vma_base(v) == (uintptr_t)large[k] &&
+               v->length == LARGE_SIZE && (v->flags & VMA_NOMERGE));
+    }
+    splock_unlock(&ks->lock);
+    for (int k = 0; k < nkstacks; k++) {
+        uintptr_t guard =
+            (uintptr_t)kstacks[k].top - (kstacks[k].pages + 1) * PAGE_SIZE;
+        assert(mspace_resolve(ks, guard + 8, FAULT_WRITE) ==
+               MM_FAULT_STACK_GUARD);
+    }
+    if (full)
+        mspace_check(ks);
+}
+
 static void check_all(void)
 {
-    for (int s = 0; s < nspaces; s++)
+    for (int s = 0; s < nspaces; s++) {
         check_space(&spaces[s]);
+        check_user_guards(&spaces[s]);
+    }
+    check_kspace(nlarge == 0);
     assert(mm_committed() == model_commit());
 }
 
@@ -235,6 +327,9 @@ void model_init(uint64_t (*next)(void *ctx), void *ctx)
     assert(file);
     for (int i = 0; i < FILE_PAGES + 8; i++)
         file_cell[i] = file_page_cell((uint64_t)i * PAGE_SIZE, UINT64_MAX);
+    if (!kmap_space())
+        assert(kmap_init(KLO, KHI) == 0); /* once per process */
+    nkstacks = nlarge = 0;
     frames_at_start = page_free_count();
     allocs_at_start = fake_alloc_live();
     nspaces = 1;
@@ -280,6 +375,8 @@ static int random_map_flags(uint64_t *off, uint64_t *limit, size_t len,
         flags |= (int)(1 + rnd(7)) << VMA_MAX_SHIFT;
     if (rnd(8) == 0)
         flags |= VMA_RESOLVE;
+    if (rnd(16) == 0)
+        flags |= VMA_NOMERGE; /* a guard-carrying region of the caller */
     return flags;
 }
 
@@ -292,6 +389,8 @@ static int expect_flags(int flags)
     flags = (flags & ~VMA_TYPE) | type;
     if (type == VMA_PHYS)
         flags |= VMA_SHARED;
+    if (type == VMA_STACK)
+        flags |= VMA_NOMERGE;
     if (!(flags & VMA_SHARING))
         flags |= VMA_COW;
     if (!(flags & VMA_MAXRIGHTS))
@@ -341,7 +440,7 @@ static void op_map(model_space_t *m)
         want < 0 ? 0 : vma_commit_pages(want, (size_t)n * PAGE_SIZE);
     if (want > 0 && (want & VMA_STACK) && (flags & VMA_RESOLVE))
         charge = (size_t)n - 1; /* every page but the guard, now */
-    if (!expect && model_commit() + charge > COMMIT_LIMIT)
+    if (!expect && model_commit() + charge > commit_limit(nlarge))
         expect = -ENOMEM;
     uintptr_t va = BASE + (uintptr_t)at * PAGE_SIZE;
     void *r = mspace_map(m->ms, fixed || use_hint ? va : 0,
@@ -356,8 +455,10 @@ static void op_map(model_space_t *m)
     assert(r == (void *)va);
     bool populate = (flags & VMA_RESOLVE) ||
                     ((want & VMA_SHARED) && !(want & (VMA_FILE | VMA_PHYS)));
+    int seg = next_seg++;
     for (int i = 0; i < n; i++) {
         mpage_t *p = &m->p[at + i];
+        p->seg = seg;
         uint64_t po = off + (uint64_t)i * PAGE_SIZE;
         p->mapped = true;
         p->flags = want;
@@ -390,6 +491,20 @@ static void op_unmap(model_space_t *m)
         page_clear(&m->p[i]);
 }
 
+/* A VMA boundary now lies before page i: the rest of its run becomes a
+ * segment of its own (matters for VMA_NOMERGE pages only). */
+static void cut(model_space_t *m, int i)
+{
+    if (i == 0 || !same_vma(&m->p[i - 1], &m->p[i]))
+        return;
+    int end = i + 1;
+    while (end < NP && same_vma(&m->p[end - 1], &m->p[end]))
+        end++;
+    int seg = next_seg++;
+    for (int k = i; k < end; k++)
+        m->p[k].seg = seg;
+}
+
 static void op_protect(model_space_t *m)
 {
     int at = (int)rnd(NP + 2), n = 1 + (int)rnd(10), rights = (int)rnd(8);
@@ -405,7 +520,8 @@ static void op_protect(model_space_t *m)
             delta += is_private_write((p->flags & ~VMA_RIGHTS) | rights) -
                      is_private_write(p->flags);
     }
-    if (!expect && delta > 0 && model_commit() + (size_t)delta > COMMIT_LIMIT)
+    if (!expect && delta > 0 &&
+        model_commit() + (size_t)delta > commit_limit(nlarge))
         expect = -ENOMEM;
     int rc = mspace_protect(m->ms, BASE + (uintptr_t)at * PAGE_SIZE,
                             (size_t)n * PAGE_SIZE, rights);
@@ -416,6 +532,10 @@ static void op_protect(model_space_t *m)
         model_errors++;
         return;
     }
+    if ((m->p[at].flags & VMA_RIGHTS) != rights)
+        cut(m, at); /* the VMA is split there: its pieces stay apart */
+    if (at + n < NP && (m->p[at + n - 1].flags & VMA_RIGHTS) != rights)
+        cut(m, at + n);
     for (int i = at; i < at + n; i++)
         m->p[i].flags = (m->p[i].flags & ~VMA_RIGHTS) | rights;
 }
@@ -449,11 +569,6 @@ static void op_discard(model_space_t *m)
     }
 }
 
-static bool guard_page(model_space_t *m, int i)
-{
-    return (m->p[i].flags & VMA_STACK) && run_start(m, i);
-}
-
 static mm_fault_t expect_touch(model_space_t *m, int i, int access)
 {
     mpage_t *p = &m->p[i];
@@ -468,7 +583,7 @@ static mm_fault_t expect_touch(model_space_t *m, int i, int access)
     if ((access & MMU_READ) && !(p->flags & VMA_READ))
         return MM_FAULT_READ_NONE;
     if ((p->flags & VMA_STACK) && !p->resident &&
-        model_commit() + 1 > COMMIT_LIMIT)
+        model_commit() + 1 > commit_limit(nlarge))
         return MM_FAULT_STACK_OVERFLOW;
     return MM_FAULT_OK;
 }
@@ -560,7 +675,7 @@ static void op_clone(model_space_t *m)
             charge += is_private_write(p->flags) ||
                       ((p->flags & VMA_STACK) && p->resident);
     }
-    bool fail = model_commit() + charge > COMMIT_LIMIT;
+    bool fail = model_commit() + charge > commit_limit(nlarge);
     mspace_t *child = mspace_clone(m->ms);
     if (injected(!child && !fail))
         return;
@@ -646,10 +761,82 @@ static void op_display(model_space_t *m)
     assert(lines == runs);
 }
 
+/* kmap_stack: succeeds unless the commit limit is reached (or a failure
+ * was injected); the new stack is a VMA of its own even when it lies
+ * right above another one (kspace places stacks lowest first). */
+static void op_kstack_new(void)
+{
+    if (nkstacks == MAX_KSTACKS)
+        return;
+    size_t pages = 1 + rnd(KSTACK_PAGES_MAX);
+    bool fail = model_commit() + pages > commit_limit(nlarge);
+    char *top = kmap_stack(pages * PAGE_SIZE);
+    if (injected(!top && !fail))
+        return;
+    assert(!top == fail);
+    if (!top) {
+        model_errors++;
+        return;
+    }
+    kstacks[nkstacks++] = (kstack_t){top, pages};
+    for (size_t i = 1; i <= pages; i++) /* the stack itself is usable */
+        assert(fake_mmu_access(kmap_space()->directory,
+                               (uintptr_t)top - i * PAGE_SIZE, MMU_WRITE));
+}
+
+/* kunmap_stack cannot fail, whatever is injected: it allocates nothing. */
+static void op_kstack_free(void)
+{
+    if (!nkstacks)
+        return;
+    int k = (int)rnd((unsigned)nkstacks);
+    kunmap_stack(kstacks[k].top, kstacks[k].pages * PAGE_SIZE);
+    kstacks[k] = kstacks[--nkstacks];
+}
+
+/* Byte `at` of the large block `p` (kspace: reached through the fake MMU). */
+static unsigned char *large_byte(unsigned char *p, size_t at)
+{
+    uintptr_t va = (uintptr_t)p + at;
+    return fake_mmu_ptr(kmap_space()->directory, va & ~(uintptr_t)PAGE_MASK) +
+           (va & PAGE_MASK);
+}
+
+/* A kalloc block above 4 MiB goes through kmap (kalloc's large hook):
+ * zeroed, a VMA of its own. */
+static void op_large_new(void)
+{
+    if (nlarge == MAX_LARGE)
+        return;
+    mm_commit_set_limit(commit_limit(nlarge + 1));
+    unsigned char *p = kalloc(LARGE_SIZE);
+    if (!p) {
+        mm_commit_set_limit(commit_limit(nlarge));
+        assert(injecting);
+        model_injected++;
+        return;
+    }
+    *large_byte(p, 0) = *large_byte(p, LARGE_SIZE - 1) = 0x5a;
+    large[nlarge++] = p;
+}
+
+/* kfree of a large block cannot fail either (large_unmap). */
+static void op_large_free(void)
+{
+    if (!nlarge)
+        return;
+    int k = (int)rnd((unsigned)nlarge);
+    assert(*large_byte(large[k], 0) == 0x5a &&
+           *large_byte(large[k], LARGE_SIZE - 1) == 0x5a);
+    kfree(large[k]);
+    large[k] = large[--nlarge];
+    mm_commit_set_limit(commit_limit(nlarge));
+}
+
 void model_step(void)
 {
     model_space_t *m = &spaces[rnd((unsigned)nspaces)];
-    unsigned op = rnd(1000);
+    unsigned op = rnd(1040);
     unsigned inject = rnd(32);
     injecting = inject < 3;
     if (inject == 0)
@@ -676,8 +863,16 @@ void model_step(void)
         op_sweep(m);
     else if (op < 996)
         op_scavenge(m);
-    else
+    else if (op < 1000)
         op_display(m);
+    else if (op < 1016)
+        op_kstack_new();
+    else if (op < 1032)
+        op_kstack_free();
+    else if (op < 1035)
+        op_large_new();
+    else
+        op_large_free();
     disarm();
     model_ops++;
     check_all();
@@ -700,6 +895,12 @@ void model_finish(void)
 {
     while (nspaces)
         space_drop(0);
+    while (nkstacks)
+        op_kstack_free();
+    while (nlarge)
+        op_large_free();
+    mm_commit_set_limit(COMMIT_LIMIT);
+    kalloc_trim();
     inode_close(file);
     for (int i = 0; i < MAX_CELLS; i++)
         if (cells[i].refs) {

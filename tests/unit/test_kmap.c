@@ -6,6 +6,7 @@
 
 #define KLO ((uintptr_t)0xFFFFC00000000000ull)
 #define KHI (KLO + ((uintptr_t)64 << 20))
+#define STACK_RW (RW | VMA_COW | VMA_STACK)
 
 static int k_setup(void **state)
 {
@@ -96,6 +97,44 @@ static void test_kernel_stack_guard(void **state)
     mspace_check(ks);
 }
 
+/* Kernel stacks made one after the other lie back to back in kspace and
+ * stay one VMA each: every guard faults, and freeing the middle one
+ * succeeds with no descriptor and no frame to spare (it needs no split). */
+static void test_kernel_stacks_stay_apart(void **state)
+{
+    (void)state;
+    mspace_t *ks = kmap_space();
+    char *top[3];
+    for (int i = 0; i < 3; i++)
+        assert_non_null(top[i] = kmap_stack(2 * PG));
+    for (int i = 1; i < 3; i++) /* adjacent: guard i right above top i-1 */
+        assert_ptr_equal(top[i] - 3 * PG, top[i - 1]);
+    check_layout(ks, {(uintptr_t)top[0] - 3 * PG, 3 * PG, STACK_RW},
+                 {(uintptr_t)top[1] - 3 * PG, 3 * PG, STACK_RW},
+                 {(uintptr_t)top[2] - 3 * PG, 3 * PG, STACK_RW});
+    for (int i = 0; i < 3; i++) {
+        uintptr_t guard = (uintptr_t)top[i] - 3 * PG;
+        assert_false(fake_mmu_access(ks->directory, guard, MMU_WRITE));
+        assert_int_equal(mspace_resolve(ks, guard + PG - 8, FAULT_WRITE),
+                         MM_FAULT_STACK_GUARD);
+    }
+    char *big = kalloc(5 << 20); /* a large block right above the stacks */
+    assert_ptr_equal(big, top[2]);
+    fake_alloc_fail_nth(1); /* no VMA descriptor left, */
+    page_fail_nth(1);       /* no frame either */
+    kunmap_stack(top[1], 2 * PG);
+    kfree(big);
+    fake_alloc_fail_nth(0);
+    page_fail_nth(0);
+    check_layout(ks, {(uintptr_t)top[0] - 3 * PG, 3 * PG, STACK_RW},
+                 {(uintptr_t)top[2] - 3 * PG, 3 * PG, STACK_RW});
+    assert_int_equal(mspace_resolve(ks, (uintptr_t)top[1] - PG, FAULT_WRITE),
+                     MM_FAULT_NO_VMA);
+    kunmap_stack(top[0], 2 * PG);
+    kunmap_stack(top[2], 2 * PG);
+    check_empty(ks);
+}
+
 static void test_kalloc_large_through_kmap(void **state)
 {
     (void)state;
@@ -128,6 +167,7 @@ int main(void)
         KTEST(test_kmap_memory),
         KTEST(test_kmap_file_and_phys),
         KTEST(test_kernel_stack_guard),
+        KTEST(test_kernel_stacks_stay_apart),
         KTEST(test_kalloc_large_through_kmap),
         KTEST(test_out_of_window),
     };

@@ -213,6 +213,68 @@ static void test_merge_rules(void **state)
     inode_close(f);
 }
 
+#define STACK_RW (RW | VMA_COW | VMA_STACK)
+
+/* Stacks (and VMA_NOMERGE requests, and every kernel mapping) never merge:
+ * each stack keeps the guard page at its own base, whatever lies next to
+ * it, and unmapping one whole needs no descriptor. */
+static void test_nomerge_layouts(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, U, 4 * PG, RW | VMA_STACK | VMA_FIXED);
+    map_ok(ms, U + 4 * PG, 4 * PG, RW | VMA_STACK | VMA_FIXED);
+    map_ok(ms, U + 8 * PG, 2 * PG, RW | VMA_STACK | VMA_FIXED);
+    check_layout(ms, {U, 4 * PG, STACK_RW}, {U + 4 * PG, 4 * PG, STACK_RW},
+                 {U + 8 * PG, 2 * PG, STACK_RW});
+    for (uintptr_t guard = U; guard <= U + 8 * PG; guard += 4 * PG) {
+        assert_int_equal(cpu_touch(ms, guard + 8, MMU_WRITE),
+                         MM_FAULT_STACK_GUARD);
+        assert_int_equal(cpu_touch(ms, guard + PG, MMU_WRITE), MM_FAULT_OK);
+    }
+    /* rights changed over all three and back: still three stacks */
+    assert_int_equal(mspace_protect(ms, U, 10 * PG, VMA_READ), 0);
+    assert_int_equal(mspace_protect(ms, U, 10 * PG, RW), 0);
+    check_layout(ms, {U, 4 * PG, STACK_RW}, {U + 4 * PG, 4 * PG, STACK_RW},
+                 {U + 8 * PG, 2 * PG, STACK_RW});
+    assert_int_equal(cpu_touch(ms, U + 4 * PG, MMU_READ), MM_FAULT_STACK_GUARD);
+    /* the middle one goes with no descriptor to spare */
+    fake_alloc_fail_nth(1);
+    assert_int_equal(mspace_unmap(ms, U + 4 * PG, 4 * PG), 0);
+    fake_alloc_fail_nth(0);
+    check_layout(ms, {U, 4 * PG, STACK_RW}, {U + 8 * PG, 2 * PG, STACK_RW});
+    /* a stack grown in place (mremap) is a second stack, its own guard */
+    map_ok(ms, U + 4 * PG, 4 * PG, RW | VMA_STACK | VMA_FIXED);
+    check_layout(ms, {U, 4 * PG, STACK_RW}, {U + 4 * PG, 4 * PG, STACK_RW},
+                 {U + 8 * PG, 2 * PG, STACK_RW});
+    assert_int_equal(cpu_touch(ms, U + 8 * PG, MMU_WRITE),
+                     MM_FAULT_STACK_GUARD);
+    /* a caller's guard-carrying region: VMA_NOMERGE on plain memory */
+    map_ok(ms, U + 16 * PG, PG, RW | VMA_NOMERGE | VMA_FIXED);
+    map_ok(ms, U + 17 * PG, PG, RW | VMA_NOMERGE | VMA_FIXED);
+    map_ok(ms, U + 18 * PG, PG, RW | VMA_FIXED);
+    map_ok(ms, U + 19 * PG, PG, RW | VMA_FIXED); /* merges */
+    check_layout(ms, {U, 4 * PG, STACK_RW}, {U + 4 * PG, 4 * PG, STACK_RW},
+                 {U + 8 * PG, 2 * PG, STACK_RW}, {U + 16 * PG, PG, ANON_RW},
+                 {U + 17 * PG, PG, ANON_RW}, {U + 18 * PG, 2 * PG, ANON_RW});
+    mspace_close(ms);
+
+    uintptr_t lo = (uintptr_t)0xFFFFC00000000000ull;
+    mspace_t *ks = mspace_create_kernel(lo, lo + ((uintptr_t)1 << 30));
+    assert_non_null(ks);
+    for (int i = 0; i < 3; i++) /* placed one above the other */
+        assert_ptr_equal(mspace_map(ks, 0, PG, NULL, 0, 0, RW | VMA_RESOLVE),
+                         (void *)(lo + (uintptr_t)i * PG));
+    check_layout(ks, {lo, PG, ANON_RW}, {lo + PG, PG, ANON_RW},
+                 {lo + 2 * PG, PG, ANON_RW});
+    fake_alloc_fail_nth(1);
+    assert_int_equal(mspace_unmap(ks, lo + PG, PG), 0);
+    fake_alloc_fail_nth(0);
+    check_layout(ks, {lo, PG, ANON_RW}, {lo + 2 * PG, PG, ANON_RW});
+    assert_int_equal(mspace_unmap(ks, lo, 3 * PG), 0);
+    mspace_close(ks);
+}
+
 static void test_accounting(void **state)
 {
     (void)state;
@@ -431,6 +493,7 @@ int main(void)
         TEST(test_create_close),    TEST(test_map_errors),
         TEST(test_map_placement),   TEST(test_unmap_layouts),
         TEST(test_protect_layouts), TEST(test_merge_rules),
+        TEST(test_nomerge_layouts),
         TEST(test_accounting),      TEST(test_flushes),
         TEST(test_display),         TEST(test_sweep_scavenge),
         TEST(test_kernel_space),    TEST(test_fault_injection),
