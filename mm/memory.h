@@ -123,8 +123,10 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length);
 /* Drops the pages of [address, address+length) and keeps the VMAs
  * (MADV_DONTNEED): private pages read as zero or as the file again on the
  * next touch; shared anonymous pages, which have no other copy, stay.
- * 0, -EINVAL (misaligned, zero length, wraps), -ENOMEM (a hole or a dead
- * VMA in the range: nothing dropped).  Never allocates.  Takes the lock. */
+ * 0, -EINVAL (misaligned, zero length, wraps: nothing dropped), -ENOMEM
+ * (a hole or a dead VMA in the range: the pages of the mapped parts are
+ * dropped all the same, as Linux's madvise).  Never allocates.  Takes the
+ * lock. */
 int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length);
 
 /* Marks every VMA dead (exec drops the old image): dead VMAs are invisible

@@ -482,13 +482,12 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
         return rc;
     uintptr_t end = address + length;
     splock_lock(&mspace->lock);
-    if (!range_covered(mspace, address, end)) {
-        splock_unlock(&mspace->lock);
-        return -ENOMEM;
-    }
+    bool covered = range_covered(mspace, address, end);
     bool flush = false;
     for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
          v = next_vma(v)) {
+        if (v->flags & VMA_DEAD)
+            continue; /* a hole until scavenged */
         if ((v->flags & VMA_SHARED) && !(v->flags & (VMA_FILE | VMA_PHYS)))
             continue; /* shared anonymous: the pages are the only copy */
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
@@ -498,7 +497,7 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
     if (flush)
         mmu_flush(mspace->directory, address, length);
     splock_unlock(&mspace->lock);
-    return 0;
+    return covered ? 0 : -ENOMEM; /* Linux: the mapped parts are dropped */
 }
 
 vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address)
@@ -727,7 +726,7 @@ static void check_page(const mspace_t *ms, const vma_t *v, int now,
                        phys_addr_t pa)
 {
     int rights = now & (MMU_READ | MMU_WRITE | MMU_EXEC);
-    int want = v->flags & VMA_RIGHTS;
+    int want = vma_access_rights(v->flags);
     assert((now & MMU_USER) == (ms->kernel ? 0 : MMU_USER));
     assert((rights & ~MMU_WRITE) == (want & ~VMA_WRITE));
     if (v->flags & VMA_SHARED) {

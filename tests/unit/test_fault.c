@@ -282,6 +282,41 @@ static void test_failure_reasons(void **state)
     mspace_close(ms);
 }
 
+/* Write and exec imply read, as on x86 Linux, whichever access comes first;
+ * the VMA keeps the rights it was given. */
+static void test_implied_read(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, U, PG, VMA_WRITE | VMA_FIXED);
+    map_ok(ms, U + PG, PG, VMA_WRITE | VMA_FIXED);
+    map_ok(ms, U + 2 * PG, PG, VMA_EXEC | VMA_FIXED);
+    map_ok(ms, U + 3 * PG, PG, VMA_WRITE | VMA_SHARED | VMA_FIXED);
+    assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_OK); /* zero page */
+    assert_int_equal(pa_of(ms, U), mm_zero_page());
+    assert_int_equal(fake_mmu_ptr(ms->directory, U)[0], 0);
+    assert_int_equal(cpu_touch(ms, U, MMU_WRITE), MM_FAULT_OK); /* then COW */
+    fake_mmu_ptr(ms->directory, U)[0] = 'w';
+    assert_int_equal(cpu_touch(ms, U + PG, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, U + PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U)[0], 'w');
+    assert_int_equal(cpu_touch(ms, U + 2 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, U + 2 * PG, MMU_WRITE), MM_FAULT_WRITE_RO);
+    assert_int_equal(cpu_touch(ms, U + 3 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, U, MMU_EXEC), MM_FAULT_EXEC_NX);
+    mspace_check(ms);
+    check_layout(ms, {U, 2 * PG, VMA_WRITE | VMA_COW | VMA_ANON},
+                 {U + 2 * PG, PG, VMA_EXEC | VMA_COW | VMA_ANON},
+                 {U + 3 * PG, PG, VMA_WRITE | VMA_SHARED | VMA_ANON});
+    assert_int_equal(mspace_protect(ms, U, 2 * PG, VMA_READ), 0);
+    assert_int_equal(cpu_touch(ms, U, MMU_WRITE), MM_FAULT_WRITE_RO);
+    assert_int_equal(mspace_protect(ms, U, 2 * PG, 0), 0);
+    assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_READ_NONE);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
 static void test_discard(void **state)
 {
     (void)state;
@@ -298,6 +333,12 @@ static void test_discard(void **state)
     }
     size_t frames = page_free_count();
     assert_int_equal(mspace_discard(ms, U + 4 * PG, PG), -ENOMEM); /* hole */
+    assert_int_equal(mspace_discard(ms, U + 3 * PG, 2 * PG), -ENOMEM);
+    assert_int_equal(ms->phys_pg_count, 3); /* the mapped part dropped */
+    assert_int_equal(page_free_count(), frames + 1);
+    assert_int_equal(cpu_touch(ms, U + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    fake_mmu_ptr(ms->directory, U + 3 * PG)[0] = 'X';
+    frames = page_free_count();
     assert_int_equal(mspace_discard(ms, U + 1, PG), -EINVAL);
     assert_int_equal(mspace_discard(ms, U, 0), -EINVAL);
     assert_int_equal(ms->phys_pg_count, 4);
@@ -410,6 +451,7 @@ int main(void)
         TEST(test_resolve_flag),
         TEST(test_stack),
         TEST(test_failure_reasons),
+        TEST(test_implied_read),
         TEST(test_discard),
         TEST(test_fault_around),
     };
