@@ -129,6 +129,18 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length);
  * lock. */
 int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length);
 
+/* Frees the backing of [address, address+length) (MADV_REMOVE, a hole
+ * punched in the file): every page reads as zero afterwards, in every
+ * mapping of it.  A shared file mapping drops its pages here and the file
+ * frees the cached pages nobody else maps (the others are zeroed); shared
+ * anonymous pages are zeroed in place (the frames stay: they are the only
+ * copy, maybe shared with other spaces).  -EINVAL (misaligned, zero length,
+ * wraps, or a VMA with no file behind it: private anonymous, stack,
+ * physical), -EACCES (a private file mapping, or one never writable):
+ * nothing changed; -ENOMEM: a hole in the range, the rest punched.  Never
+ * allocates.  Takes the lock (then the inode's). */
+int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length);
+
 /* Marks every VMA dead (exec drops the old image): dead VMAs are invisible
  * to lookups and faults but keep their range until mspace_scavenge. */
 void mspace_sweep(mspace_t *mspace);
