@@ -134,7 +134,7 @@ static int maps_perms(long addr, char perms[5])
 
     if (!f)
         return 0;
-    snprintf(want, sizeof(want), "%lx-", addr);
+    snprintf(want, sizeof(want), "%08lx-", addr); /* Linux pads to 8 */
     while (!found && fgets(line, sizeof(line), f))
         if (strncmp(line, want, strlen(want)) == 0)
             found = sscanf(line, "%*s %4s", perms) == 1;
