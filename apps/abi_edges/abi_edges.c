@@ -271,14 +271,17 @@ static int pipe_writer(long arg)
     char msg[PIPE_BUF];
 
     memset(msg, (int)(arg & 0xff), sizeof(msg));
-    for (int i = 0; i < PIPE_MSGS; i++)
+    for (int i = 0; i < PIPE_MSGS; i++) {
         if (write(fd, msg, sizeof(msg)) != (ssize_t)sizeof(msg))
             return 1;
+        usleep(300); /* the other writer finds room meanwhile */
+    }
     return 0;
 }
 
-/* Two writers of PIPE_BUF-byte messages, a reader taking 1000 bytes at a
- * time: every message arrives whole. */
+/* Two writers of PIPE_BUF-byte messages, a slow reader taking 1000 bytes
+ * at a time: every message arrives whole (a non-atomic write fills what
+ * room there is and the other writer's bytes follow). */
 static void test_pipe_buf(void)
 {
     static char all[2 * PIPE_MSGS * PIPE_BUF];
@@ -302,6 +305,7 @@ static void test_pipe_buf(void)
         size_t want = sizeof(all) - got < 1000 ? sizeof(all) - got : 1000;
         if ((n = read(fds[0], all + got, want)) <= 0)
             break;
+        usleep(200); /* a little room at a time: writers find some */
     }
     close(fds[0]);
     for (int i = 0; i < 2; i++)
