@@ -191,6 +191,9 @@ long sys_madvise(const long *a)
         return 0;
     if (addr + len < addr)
         return -EINVAL;
+    if (len > LINUX_TASK_SIZE || addr > LINUX_TASK_SIZE - len)
+        return -ENOMEM; /* past any user space: Linux would drop everything
+                           mapped above addr, the stack too; refused whole */
     /* Nothing is mapped outside the window: as Linux does with a hole, the
      * advice applies to the mapped part, then the call says ENOMEM. */
     uintptr_t lo = addr > MSPACE_USER_LOWER ? addr : MSPACE_USER_LOWER;
