@@ -500,16 +500,17 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
     return covered ? 0 : -ENOMEM; /* Linux: the mapped parts are dropped */
 }
 
-/* Why `v` cannot have its backing punched, as Linux's
- * MADV_REMOVE: no file behind it -EINVAL, private or never writable
- * -EACCES; 0 if it can. */
+/* Why `v` cannot have its backing punched, as Linux's MADV_REMOVE: no
+ * file behind it -EINVAL; private, never writable, or a file with content
+ * of its own (its bytes would come back) -EACCES; 0 if it can. */
 static int punch_refused(const vma_t *v)
 {
     int type = v->flags & VMA_TYPE;
     if (type == VMA_PHYS || type == VMA_STACK ||
         (!(v->flags & VMA_SHARED) && type != VMA_FILE))
         return -EINVAL;
-    if (!(v->flags & VMA_SHARED) || !(v->flags & VMA_MAXWRITE))
+    if (!(v->flags & VMA_SHARED) || !(v->flags & VMA_MAXWRITE) ||
+        (type == VMA_FILE && v->ino->data))
         return -EACCES;
     return 0;
 }
