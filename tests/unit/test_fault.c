@@ -351,6 +351,13 @@ static void test_punch(void **state)
     assert_int_equal(mspace_punch(a, U + 6 * PG, PG), -EINVAL); /* no file */
     assert_int_equal(mspace_punch(a, U + 7 * PG, PG), -EACCES); /* private */
     assert_int_equal(mspace_punch(a, U + 8 * PG, PG), -EACCES); /* read-only */
+    inode_t *rw = inode_create("/rw", data, sizeof(data), RW);
+    assert_ptr_equal(mspace_map(b, U + PG, PG, rw, 0, 0,
+                                RW | VMA_SHARED | VMA_FIXED),
+                     (void *)(U + PG));
+    assert_int_equal(mspace_punch(b, U + PG, PG), -EACCES); /* has content */
+    assert_int_equal(mspace_unmap(b, U + PG, PG), 0);
+    inode_close(rw);
     assert_int_equal(mspace_punch(a, U, 7 * PG), -EINVAL); /* all or nothing */
     assert_int_equal(mspace_punch(a, U + 1, PG), -EINVAL);
     assert_int_equal(page_free_count(), frames);
