@@ -197,7 +197,7 @@ static mm_fault_t check_access(const vma_t *vma, uintptr_t address, int reason)
         return MM_FAULT_WRITE_RO;
     if ((reason & FAULT_EXEC) && !(vma->flags & VMA_EXEC))
         return MM_FAULT_EXEC_NX;
-    if ((reason & FAULT_READ) && !(vma->flags & VMA_READ))
+    if ((reason & FAULT_READ) && !(vma_access_rights(vma->flags) & VMA_READ))
         return MM_FAULT_READ_NONE;
     return MM_FAULT_OK;
 }

@@ -51,6 +51,11 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset);
 size_t inode_pages_cached(inode_t *ino, uint64_t offset, size_t count,
                           phys_addr_t *pa);
 
+/* Punches [offset, offset+length) of `ino`, which has no data (memfd):
+ * cached frames only the cache holds are freed, the others (still mapped
+ * somewhere) are zeroed; the range reads as zero afterwards. */
+void inode_punch(inode_t *ino, uint64_t offset, uint64_t length);
+
 /* Number of frames in the cache of `ino`. */
 size_t inode_cached(inode_t *ino);
 

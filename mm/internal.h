@@ -24,7 +24,13 @@ bool vma_mergeable(const vma_t *a, const vma_t *b);
 /* Pages a VMA of `flags` and `length` charges at map time. */
 size_t vma_commit_pages(int flags, size_t length);
 
-/* MMU flags of a page of `vma` mapped with full rights. */
+/* The accesses a VMA of `flags` allows: its rights, plus read when it has
+ * write or exec (as Linux on x86, which cannot express write or exec
+ * without read: a PROT_WRITE page is readable, whatever touched it first).
+ * The VMA keeps the rights it was given (maps shows "-w-p"). */
+int vma_access_rights(int flags);
+
+/* MMU flags of a page of `vma` mapped with full rights (access rights). */
 int vma_mmu_flags(const mspace_t *mspace, const vma_t *vma);
 
 /* MMU flags the present page `pa` of `vma` should have now: full rights,

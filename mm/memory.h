@@ -128,9 +128,23 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length);
 /* Drops the pages of [address, address+length) and keeps the VMAs
  * (MADV_DONTNEED): private pages read as zero or as the file again on the
  * next touch; shared anonymous pages, which have no other copy, stay.
- * 0, -EINVAL (misaligned, zero length, wraps), -ENOMEM (a hole or a dead
- * VMA in the range: nothing dropped).  Never allocates.  Takes the lock. */
+ * 0, -EINVAL (misaligned, zero length, wraps: nothing dropped), -ENOMEM
+ * (a hole or a dead VMA in the range: the pages of the mapped parts are
+ * dropped all the same, as Linux's madvise).  Never allocates.  Takes the
+ * lock. */
 int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length);
+
+/* Frees the backing of [address, address+length) (MADV_REMOVE, a hole
+ * punched in the file): every page reads as zero afterwards, in every
+ * mapping of it.  A shared file mapping drops its pages here and the file
+ * frees the cached pages nobody else maps (the others are zeroed); shared
+ * anonymous pages are zeroed in place (the frames stay: they are the only
+ * copy, maybe shared with other spaces).  -EINVAL (misaligned, zero length,
+ * wraps, or a VMA with no file behind it: private anonymous, stack,
+ * physical), -EACCES (a private file mapping, or one never writable):
+ * nothing changed; -ENOMEM: a hole in the range, the rest punched.  Never
+ * allocates.  Takes the lock (then the inode's). */
+int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length);
 
 /* Marks every VMA dead: dead VMAs are invisible to lookups and faults but
  * keep their range until mspace_scavenge (the seed's lazy unmap; execve

@@ -486,13 +486,12 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
         return rc;
     uintptr_t end = address + length;
     splock_lock(&mspace->lock);
-    if (!range_covered(mspace, address, end)) {
-        splock_unlock(&mspace->lock);
-        return -ENOMEM;
-    }
+    bool covered = range_covered(mspace, address, end);
     bool flush = false;
     for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
          v = next_vma(v)) {
+        if (v->flags & VMA_DEAD)
+            continue; /* a hole until scavenged */
         if ((v->flags & VMA_SHARED) && !(v->flags & (VMA_FILE | VMA_PHYS)))
             continue; /* shared anonymous: the pages are the only copy */
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
@@ -502,7 +501,69 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
     if (flush)
         mmu_flush(mspace->directory, address, length);
     splock_unlock(&mspace->lock);
+    return covered ? 0 : -ENOMEM; /* Linux: the mapped parts are dropped */
+}
+
+/* Why `v` cannot have its backing punched, as Linux's MADV_REMOVE: no
+ * file behind it -EINVAL; private, never writable, or a file with content
+ * of its own (its bytes would come back) -EACCES; 0 if it can. */
+static int punch_refused(const vma_t *v)
+{
+    int type = v->flags & VMA_TYPE;
+    if (type == VMA_PHYS || type == VMA_STACK ||
+        (!(v->flags & VMA_SHARED) && type != VMA_FILE))
+        return -EINVAL;
+    if (!(v->flags & VMA_SHARED) || !(v->flags & VMA_MAXWRITE) ||
+        (type == VMA_FILE && v->ino->data))
+        return -EACCES;
     return 0;
+}
+
+/* Punches [s, e) of the shared VMA `v`: a file's cached pages go (this
+ * space's mappings first); shared anonymous frames are the only copy and
+ * may be mapped by other spaces, so they are zeroed in place.  Returns
+ * true when a page was unmapped (caller flushes). */
+static bool punch_vma(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e)
+{
+    if (v->flags & VMA_FILE) {
+        bool unmapped = vma_release_pages(ms, v, s, e) > 0;
+        inode_punch(v->ino, v->offset + (s - vma_base(v)), e - s);
+        return unmapped;
+    }
+    for (uintptr_t va = s; (va = mmu_next_mapped(ms->directory, va, e)) < e;
+         va += PAGE_SIZE) {
+        phys_addr_t pa;
+        mmu_query(ms->directory, va, &pa);
+        page_zero(pa);
+    }
+    return false;
+}
+
+int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length)
+{
+    int rc = range_args(address, &length);
+    if (rc < 0)
+        return rc;
+    uintptr_t end = address + length;
+    splock_lock(&mspace->lock);
+    for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
+         v = next_vma(v))
+        if (!(v->flags & VMA_DEAD) && (rc = punch_refused(v)) < 0) {
+            splock_unlock(&mspace->lock);
+            return rc;
+        }
+    bool covered = range_covered(mspace, address, end), flush = false;
+    for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
+         v = next_vma(v)) {
+        uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
+        uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
+        if (!(v->flags & VMA_DEAD))
+            flush |= punch_vma(mspace, v, s, e);
+    }
+    if (flush)
+        mmu_flush(mspace->directory, address, length);
+    splock_unlock(&mspace->lock);
+    return covered ? 0 : -ENOMEM;
 }
 
 vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address)
@@ -731,7 +792,7 @@ static void check_page(const mspace_t *ms, const vma_t *v, int now,
                        phys_addr_t pa)
 {
     int rights = now & (MMU_READ | MMU_WRITE | MMU_EXEC);
-    int want = v->flags & VMA_RIGHTS;
+    int want = vma_access_rights(v->flags);
     assert((now & MMU_USER) == (ms->kernel ? 0 : MMU_USER));
     assert((rights & ~MMU_WRITE) == (want & ~VMA_WRITE));
     if (v->flags & VMA_SHARED) {

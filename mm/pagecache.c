@@ -112,6 +112,27 @@ size_t inode_pages_cached(inode_t *ino, uint64_t offset, size_t count,
     return found;
 }
 
+void inode_punch(inode_t *ino, uint64_t offset, uint64_t length)
+{
+    assert(!(offset & PAGE_MASK) && !ino->data);
+    uint64_t end = offset + length;
+    splock_lock(&ino->lock);
+    bbnode_t *n = bbtree_lower(&ino->pages, (uintptr_t)offset);
+    while (n && n->key < end) {
+        bbnode_t *next = bbtree_next(n);
+        pcache_node_t *pc = (pcache_node_t *)n;
+        if (page_refcount(pc->pa) == 1) { /* the cache's own reference */
+            bbtree_remove(&ino->pages, n);
+            page_unref(pc->pa);
+            mm_free(pc);
+        } else {
+            page_zero(pc->pa);
+        }
+        n = next;
+    }
+    splock_unlock(&ino->lock);
+}
+
 size_t inode_cached(inode_t *ino)
 {
     return ino->pages.count;

@@ -43,9 +43,15 @@ size_t vma_commit_pages(int flags, size_t length)
     return length / PAGE_SIZE;
 }
 
+int vma_access_rights(int flags)
+{
+    int rights = flags & VMA_RIGHTS;
+    return rights ? rights | VMA_READ : 0;
+}
+
 int vma_mmu_flags(const mspace_t *mspace, const vma_t *vma)
 {
-    int flags = vma->flags & VMA_RIGHTS;
+    int flags = vma_access_rights(vma->flags);
     flags |= mspace->kernel ? MMU_GLOBAL : MMU_USER;
     if (vma->flags & VMA_UNCACHED)
         flags |= MMU_UNCACHED;

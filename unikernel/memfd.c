@@ -108,7 +108,9 @@ long sys_memfd_create(const long *a)
     if (len > MEMFD_NAME_MAX || (a[1] & ~(long)(MFD_CLOEXEC | MFD_ALLOW_SEALING)))
         return -EINVAL;
     struct memfd *m = kalloc(sizeof(*m));
-    inode_t *ino = m ? inode_create("/memfd", NULL, 0, VMA_READ | VMA_WRITE)
+    /* shared mappings may have any right, exec too: a JIT maps one memfd
+     * twice, RW and RX */
+    inode_t *ino = m ? inode_create("/memfd", NULL, 0, VMA_RIGHTS)
                      : NULL;
     struct file *f = ino ? file_new(&memfd_ops, ino) : NULL;
     if (ino)

@@ -12,6 +12,8 @@
 #include "unikernel/usercopy.h"
 
 #define PIPE_SIZE 4096
+#define PIPE_BUF 4096 /* writes of at most this many bytes are atomic */
+_Static_assert(PIPE_BUF <= PIPE_SIZE, "an atomic write fits the ring");
 #define KS_IFIFO 0010000
 
 struct pipe {
@@ -64,7 +66,10 @@ static long pipe_write(struct file *f, const void *buf, size_t n)
     while (done < n) {
         if (!p->readers)
             return done ? (long)done : -EPIPE;
-        if (p->count == PIPE_SIZE) {
+        /* a write of at most PIPE_BUF bytes goes in whole or waits: no
+         * other writer's bytes between its own */
+        size_t need = n <= PIPE_BUF ? n - done : 1;
+        if (PIPE_SIZE - p->count < need) {
             sched_wakeup(p);
             sched_block(p);
             continue;

@@ -239,12 +239,14 @@ static long copy_vector(struct exec_args *a, const char **vec, int max,
         if (n == max)
             return -E2BIG;
         size_t room = sizeof(a->strings) - a->used;
+        if (room == 0)
+            return -E2BIG;
         long len = strncpy_from_user(a->strings + a->used,
                                      (const char *)(uintptr_t)us, room);
+        if (len == -ENAMETOOLONG || (len >= 0 && (size_t)len >= room))
+            return -E2BIG; /* more string bytes than execve takes */
         if (len < 0)
             return len;
-        if ((size_t)len >= room)
-            return -E2BIG;
         vec[n] = a->strings + a->used;
         a->used += (size_t)len + 1;
     }

@@ -27,6 +27,7 @@
 #define MREMAP_MAYMOVE 1
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
+#define MADV_REMOVE 9
 #define LINUX_TASK_SIZE ((1ul << 47) - PAGE_SIZE) /* Linux's user space end */
 
 #define MSPACE_FIXED 0x1 /* libc-shim/mspace.h */
@@ -117,10 +118,16 @@ long sys_munmap(const long *a)
     size_t len = (size_t)a[1];
     if (len == 0 || (addr & PAGE_MASK))
         return -EINVAL;
-    if (addr >= MSPACE_USER_UPPER || addr < MSPACE_USER_LOWER)
+    if (addr >= MSPACE_USER_UPPER)
         return len <= (size_t)-PAGE_SIZE ? 0 : -EINVAL; /* nothing mapped */
     if (len > LINUX_TASK_SIZE - addr)
         return -EINVAL; /* as Linux: not "everything up to the window's end" */
+    if (addr < MSPACE_USER_LOWER) { /* nothing is mapped below the window */
+        if (len <= MSPACE_USER_LOWER - addr)
+            return 0;
+        len -= MSPACE_USER_LOWER - addr;
+        addr = MSPACE_USER_LOWER;
+    }
     if (len > MSPACE_USER_UPPER - addr)
         len = MSPACE_USER_UPPER - addr;
     return mspace_unmap(space(), addr, len);
@@ -178,13 +185,26 @@ long sys_madvise(const long *a)
         return -EINVAL;
     if (advice < 0 ||
         (advice > MADV_DONTNEED && advice != MADV_FREE &&
-         advice != 9 /* MADV_REMOVE */ && advice != 10 && advice != 11))
+         advice != MADV_REMOVE && advice != 10 && advice != 11))
         return -EINVAL;
     if (len == 0)
         return 0;
-    if (fixed_range(addr, len) < 0)
+    if (addr + len < addr)
+        return -EINVAL;
+    if (len > LINUX_TASK_SIZE || addr > LINUX_TASK_SIZE - len)
+        return -ENOMEM; /* past any user space: Linux would drop everything
+                           mapped above addr, the stack too; refused whole */
+    /* Nothing is mapped outside the window: as Linux does with a hole, the
+     * advice applies to the mapped part, then the call says ENOMEM. */
+    uintptr_t lo = addr > MSPACE_USER_LOWER ? addr : MSPACE_USER_LOWER;
+    uintptr_t hi = addr + len < MSPACE_USER_UPPER ? addr + len
+                                                  : MSPACE_USER_UPPER;
+    if (lo >= hi)
         return -ENOMEM;
-    return advice == MADV_DONTNEED ? mspace_discard(space(), addr, len) : 0;
+    long rc = advice == MADV_DONTNEED ? mspace_discard(space(), lo, hi - lo)
+              : advice == MADV_REMOVE ? mspace_punch(space(), lo, hi - lo)
+                                      : 0;
+    return rc == 0 && (lo != addr || hi != addr + len) ? -ENOMEM : rc;
 }
 
 /* Copies `len` bytes of user memory from `src` to `dst`, a page at a time. */

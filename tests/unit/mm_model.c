@@ -550,12 +550,12 @@ static void op_discard(model_space_t *m)
     int rc = mspace_discard(m->ms, BASE + (uintptr_t)at * PAGE_SIZE,
                             (size_t)n * PAGE_SIZE);
     assert(rc == expect);
-    if (rc) {
-        model_errors++;
-        return;
-    }
-    for (int i = at; i < at + n; i++) {
+    if (rc)
+        model_errors++; /* the mapped parts are dropped all the same */
+    for (int i = at; i < at + n && i < NP; i++) {
         mpage_t *p = &m->p[i];
+        if (!p->mapped || p->dead)
+            continue;
         bool shared_anon =
             (p->flags & VMA_SHARED) && !(p->flags & (VMA_FILE | VMA_PHYS));
         if (shared_anon)
@@ -580,7 +580,7 @@ static mm_fault_t expect_touch(model_space_t *m, int i, int access)
         return MM_FAULT_WRITE_RO;
     if ((access & MMU_EXEC) && !(p->flags & VMA_EXEC))
         return MM_FAULT_EXEC_NX;
-    if ((access & MMU_READ) && !(p->flags & VMA_READ))
+    if ((access & MMU_READ) && !(p->flags & VMA_RIGHTS)) /* W, X imply R */
         return MM_FAULT_READ_NONE;
     if ((p->flags & VMA_STACK) && !p->resident &&
         model_commit() + 1 > commit_limit(nlarge))

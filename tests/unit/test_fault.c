@@ -282,6 +282,110 @@ static void test_failure_reasons(void **state)
     mspace_close(ms);
 }
 
+/* Write and exec imply read, as on x86 Linux, whichever access comes first;
+ * the VMA keeps the rights it was given. */
+static void test_implied_read(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, U, PG, VMA_WRITE | VMA_FIXED);
+    map_ok(ms, U + PG, PG, VMA_WRITE | VMA_FIXED);
+    map_ok(ms, U + 2 * PG, PG, VMA_EXEC | VMA_FIXED);
+    map_ok(ms, U + 3 * PG, PG, VMA_WRITE | VMA_SHARED | VMA_FIXED);
+    assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_OK); /* zero page */
+    assert_int_equal(pa_of(ms, U), mm_zero_page());
+    assert_int_equal(fake_mmu_ptr(ms->directory, U)[0], 0);
+    assert_int_equal(cpu_touch(ms, U, MMU_WRITE), MM_FAULT_OK); /* then COW */
+    fake_mmu_ptr(ms->directory, U)[0] = 'w';
+    assert_int_equal(cpu_touch(ms, U + PG, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, U + PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U)[0], 'w');
+    assert_int_equal(cpu_touch(ms, U + 2 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, U + 2 * PG, MMU_WRITE), MM_FAULT_WRITE_RO);
+    assert_int_equal(cpu_touch(ms, U + 3 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, U, MMU_EXEC), MM_FAULT_EXEC_NX);
+    mspace_check(ms);
+    check_layout(ms, {U, 2 * PG, VMA_WRITE | VMA_COW | VMA_ANON},
+                 {U + 2 * PG, PG, VMA_EXEC | VMA_COW | VMA_ANON},
+                 {U + 3 * PG, PG, VMA_WRITE | VMA_SHARED | VMA_ANON});
+    assert_int_equal(mspace_protect(ms, U, 2 * PG, VMA_READ), 0);
+    assert_int_equal(cpu_touch(ms, U, MMU_WRITE), MM_FAULT_WRITE_RO);
+    assert_int_equal(mspace_protect(ms, U, 2 * PG, 0), 0);
+    assert_int_equal(cpu_touch(ms, U, MMU_READ), MM_FAULT_READ_NONE);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+/* MADV_REMOVE: a memfd-like file loses its pages (zeroed where another
+ * space still maps them), shared anonymous pages are zeroed in place,
+ * mappings with no file or no write right are refused. */
+static void test_punch(void **state)
+{
+    (void)state;
+    static const char data[] = "ro";
+    inode_t *m = inode_create("/memfd", NULL, 0, RW | VMA_EXEC);
+    inode_t *ro = inode_create("/ro", data, sizeof(data), VMA_READ);
+    mspace_t *a = mspace_create(), *b = mspace_create();
+    assert_ptr_equal(mspace_map(a, U, 3 * PG, m, 0, 0,
+                                RW | VMA_SHARED | VMA_FIXED), (void *)U);
+    assert_ptr_equal(mspace_map(b, U, PG, m, PG, 0, RW | VMA_SHARED | VMA_FIXED),
+                     (void *)U);
+    map_ok(a, U + 4 * PG, 2 * PG, RW | VMA_SHARED | VMA_FIXED);
+    map_ok(a, U + 6 * PG, PG, RW | VMA_FIXED);
+    assert_ptr_equal(mspace_map(a, U + 7 * PG, PG, m, 0, 0, RW | VMA_FIXED),
+                     (void *)(U + 7 * PG));
+    assert_ptr_equal(mspace_map(a, U + 8 * PG, PG, ro, 0, 0,
+                                VMA_READ | VMA_SHARED | VMA_FIXED),
+                     (void *)(U + 8 * PG));
+    for (int i = 0; i < 6; i++) {
+        if (i == 3)
+            continue;
+        assert_int_equal(cpu_touch(a, U + i * PG, MMU_WRITE), MM_FAULT_OK);
+        fake_mmu_ptr(a->directory, U + i * PG)[0] = (unsigned char)('A' + i);
+    }
+    assert_int_equal(cpu_touch(b, U, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(fake_mmu_ptr(b->directory, U)[0], 'B');
+    assert_int_equal(inode_cached(m), 3);
+    size_t frames = page_free_count();
+    assert_int_equal(mspace_punch(a, U + 6 * PG, PG), -EINVAL); /* no file */
+    assert_int_equal(mspace_punch(a, U + 7 * PG, PG), -EACCES); /* private */
+    assert_int_equal(mspace_punch(a, U + 8 * PG, PG), -EACCES); /* read-only */
+    inode_t *rw = inode_create("/rw", data, sizeof(data), RW);
+    assert_ptr_equal(mspace_map(b, U + PG, PG, rw, 0, 0,
+                                RW | VMA_SHARED | VMA_FIXED),
+                     (void *)(U + PG));
+    assert_int_equal(mspace_punch(b, U + PG, PG), -EACCES); /* has content */
+    assert_int_equal(mspace_unmap(b, U + PG, PG), 0);
+    inode_close(rw);
+    assert_int_equal(mspace_punch(a, U, 7 * PG), -EINVAL); /* all or nothing */
+    assert_int_equal(mspace_punch(a, U + 1, PG), -EINVAL);
+    assert_int_equal(page_free_count(), frames);
+    assert_int_equal(mspace_punch(a, U, 2 * PG), 0);
+    assert_int_equal(inode_cached(m), 2); /* page 1 stays: b maps it */
+    assert_int_equal(page_free_count(), frames + 1);
+    assert_int_equal(fake_mmu_ptr(b->directory, U)[0], 0);
+    assert_false(mmu_query(a->directory, U, NULL) ||
+                 mmu_query(a->directory, U + PG, NULL));
+    assert_int_equal(cpu_touch(a, U, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(fake_mmu_ptr(a->directory, U)[0], 0);
+    assert_int_equal(fake_mmu_ptr(a->directory, U + 2 * PG)[0], 'C');
+    /* a hole: the mapped parts are punched, then ENOMEM */
+    assert_int_equal(mspace_punch(a, U + 2 * PG, 4 * PG), -ENOMEM);
+    assert_int_equal(fake_mmu_ptr(a->directory, U + 4 * PG)[0], 0);
+    assert_int_equal(fake_mmu_ptr(a->directory, U + 5 * PG)[0], 0);
+    assert_true(mmu_query(a->directory, U + 4 * PG, NULL) &
+                MMU_PRESENT); /* shared anonymous: zeroed in place */
+    assert_int_equal(cpu_touch(a, U + 2 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(fake_mmu_ptr(a->directory, U + 2 * PG)[0], 0);
+    mspace_check(a);
+    mspace_check(b);
+    mspace_close(b);
+    mspace_close(a);
+    inode_close(ro);
+    inode_close(m);
+}
+
 static void test_discard(void **state)
 {
     (void)state;
@@ -298,6 +402,12 @@ static void test_discard(void **state)
     }
     size_t frames = page_free_count();
     assert_int_equal(mspace_discard(ms, U + 4 * PG, PG), -ENOMEM); /* hole */
+    assert_int_equal(mspace_discard(ms, U + 3 * PG, 2 * PG), -ENOMEM);
+    assert_int_equal(ms->phys_pg_count, 3); /* the mapped part dropped */
+    assert_int_equal(page_free_count(), frames + 1);
+    assert_int_equal(cpu_touch(ms, U + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    fake_mmu_ptr(ms->directory, U + 3 * PG)[0] = 'X';
+    frames = page_free_count();
     assert_int_equal(mspace_discard(ms, U + 1, PG), -EINVAL);
     assert_int_equal(mspace_discard(ms, U, 0), -EINVAL);
     assert_int_equal(ms->phys_pg_count, 4);
@@ -410,6 +520,8 @@ int main(void)
         TEST(test_resolve_flag),
         TEST(test_stack),
         TEST(test_failure_reasons),
+        TEST(test_implied_read),
+        TEST(test_punch),
         TEST(test_discard),
         TEST(test_fault_around),
     };
