@@ -7,7 +7,8 @@
  *   bits 3-4    sharing          VMA_SHARED or VMA_COW (private)
  *   bits 5-7    maximum rights   VMA_MAXREAD VMA_MAXWRITE VMA_MAXEXEC
  *   bits 8-12   type (one bit)   VMA_ANON VMA_HEAP VMA_STACK VMA_FILE VMA_PHYS
- *   bits 13-16  request / state  VMA_FIXED VMA_RESOLVE VMA_DEAD VMA_UNCACHED
+ *   bits 13-17  request / state  VMA_FIXED VMA_RESOLVE VMA_DEAD VMA_UNCACHED
+ *                                VMA_CHARGED
  *
  * No two flags share a bit (checked below).
  */
@@ -37,6 +38,8 @@ struct inode;
 #define VMA_RESOLVE 0x04000  /* map: populate every page now */
 #define VMA_DEAD 0x08000     /* swept: invisible, reaped by scavenge */
 #define VMA_UNCACHED 0x10000 /* device memory (VMA_PHYS only) */
+#define VMA_CHARGED 0x20000  /* private, every page committed: it has been
+                                writable (mm/commit.c); stays until unmap */
 
 #define VMA_RIGHTS (VMA_READ | VMA_WRITE | VMA_EXEC)
 #define VMA_MAXRIGHTS (VMA_MAXREAD | VMA_MAXWRITE | VMA_MAXEXEC)
@@ -52,10 +55,12 @@ _Static_assert((VMA_RIGHTS & VMA_SHARING) == 0 &&
                    (VMA_SHARING & VMA_TYPE) == 0 &&
                    (VMA_MAXRIGHTS & VMA_TYPE) == 0 &&
                    ((VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS | VMA_TYPE) &
-                    (VMA_FIXED | VMA_RESOLVE | VMA_DEAD | VMA_UNCACHED)) == 0 &&
+                    (VMA_FIXED | VMA_RESOLVE | VMA_DEAD | VMA_UNCACHED |
+                     VMA_CHARGED)) == 0 &&
                    __builtin_popcount(VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS |
                                       VMA_TYPE | VMA_FIXED | VMA_RESOLVE |
-                                      VMA_DEAD | VMA_UNCACHED) == 17,
+                                      VMA_DEAD | VMA_UNCACHED |
+                                      VMA_CHARGED) == 18,
                "vma flags must not share bits");
 _Static_assert(VMA_MAXREAD == VMA_READ << VMA_MAX_SHIFT &&
                    VMA_MAXWRITE == VMA_WRITE << VMA_MAX_SHIFT &&

@@ -152,7 +152,12 @@ static void test_protect_layouts(void **state)
     assert_int_equal(mspace_protect(ms, U + 2 * PG, 3 * PG, VMA_READ), 0);
     check_layout(ms, {U, 2 * PG, ANON_RW}, {U + 2 * PG, 3 * PG, ANON_R},
                  {U + 5 * PG, 3 * PG, ANON_RW}, {U + 8 * PG, 2 * PG, ANON_RW});
-    assert_int_equal(ms->committed, 8 - 3 + 2);
+    /* A VMA that has been writable stays committed: its pages may be
+     * there, read-only now (mm/commit.c). */
+    assert_int_equal(ms->committed, 10);
+    splock_lock(&ms->lock);
+    assert_true(mspace_search_vma(ms, U + 2 * PG)->flags & VMA_CHARGED);
+    splock_unlock(&ms->lock);
     /* Errors change nothing. */
     assert_int_equal(
         mspace_protect(ms, U + 6 * PG, 4 * PG, VMA_READ | VMA_EXEC), -EACCES);
@@ -173,7 +178,16 @@ static void test_protect_layouts(void **state)
     assert_int_equal(mspace_protect(ms, U + 7 * PG, 2 * PG, 0), 0);
     check_layout(ms, {U, 7 * PG, ANON_RW}, {U + 7 * PG, PG, ANON_0},
                  {U + 8 * PG, PG, ANON_0}, {U + 9 * PG, PG, ANON_RW});
-    assert_int_equal(ms->committed, 8);
+    assert_int_equal(ms->committed, 10);
+    /* Read-only from the start: nothing; made writable: committed whole. */
+    map_ok(ms, U + 16 * PG, 4 * PG, VMA_READ | VMA_FIXED);
+    assert_int_equal(ms->committed, 10);
+    assert_int_equal(mspace_protect(ms, U + 16 * PG, PG, RW), 0);
+    assert_int_equal(ms->committed, 11);
+    assert_int_equal(mspace_protect(ms, U + 16 * PG, PG, VMA_READ), 0);
+    assert_int_equal(ms->committed, 11);
+    assert_int_equal(mspace_unmap(ms, U + 16 * PG, 4 * PG), 0);
+    assert_int_equal(ms->committed, 10);
     mspace_close(ms);
 }
 
