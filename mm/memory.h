@@ -109,14 +109,16 @@ mspace_t *mspace_create_kernel(uintptr_t lower, uintptr_t upper);
 
 /* Maps `length` bytes at `address` (mandatory with VMA_FIXED: -EEXIST if
  * anything is there; otherwise a hint, 0 = anywhere) with `flags`
- * (VMA_* rights, sharing, max rights, one type, requests).  `ino`,
+ * (VMA_* rights, sharing, max rights, one type, requests; VMA_CHARGED is
+ * ignored: mm sets it).  `ino`,
  * `offset`: the file (VMA_FILE) or `offset` the physical address
  * (VMA_PHYS); `limit`: bytes of the file real after offset (0 = all).
  * Commits now what the mapping can make exist (mm/commit.c): private
  * writable pages, shared anonymous pages (populated), the page cache of a
  * file without data over the range, page-table spans.  Returns the
  * address or MSPACE_ERR(EINVAL / EACCES / EEXIST / ENOMEM); nothing
- * changes on failure.  Takes the mspace lock. */
+ * changes on failure (but the page-table spans a failed populate charged,
+ * whose tables stay, and the cache pages filled).  Takes the mspace lock. */
 void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
                  struct inode *ino, uint64_t offset, uint64_t limit, int flags);
 

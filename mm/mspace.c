@@ -86,6 +86,7 @@ mspace_t *mspace_create_kernel(uintptr_t lower, uintptr_t upper)
 static int map_flags(size_t length, struct inode *ino, uint64_t offset,
                      uint64_t limit, int flags)
 {
+    flags &= ~VMA_CHARGED; /* mm's own state (flags copied from a VMA) */
     if (flags & ~VMA_KNOWN || (flags & VMA_SHARING) == VMA_SHARING)
         return -EINVAL;
     int type = flags & VMA_TYPE;
@@ -122,13 +123,27 @@ static int map_flags(size_t length, struct inode *ino, uint64_t offset,
     return (flags & ~VMA_TYPE) | type;
 }
 
-/* The flags of `flags` given `rights` by mprotect: a private VMA made
- * writable becomes VMA_CHARGED (and stays so). */
-static int protected_flags(int flags, int rights)
+/* True when a page of [start, end) is in the page tables of `ms`. */
+static bool has_pages(mspace_t *ms, uintptr_t start, uintptr_t end)
 {
-    flags = (flags & ~VMA_RIGHTS) | rights;
-    if ((flags & VMA_COW) && (rights & VMA_WRITE) && !(flags & VMA_STACK))
+    return ms->phys_pg_count &&
+           mmu_next_mapped(ms->directory, start, end) < end;
+}
+
+/* The flags the part [start, end) of `v` gets from mprotect to `rights`:
+ * a private VMA made writable becomes VMA_CHARGED; made read-only or
+ * PROT_NONE it stays so while it holds pages (they may be private frames),
+ * and is given back only with none (after a discard). */
+static int protected_flags(mspace_t *ms, const vma_t *v, uintptr_t start,
+                           uintptr_t end, int rights)
+{
+    int flags = (v->flags & ~VMA_RIGHTS) | rights;
+    if (!(flags & VMA_COW) || (flags & VMA_STACK))
+        return flags;
+    if (rights & VMA_WRITE)
         flags |= VMA_CHARGED;
+    else if ((flags & VMA_CHARGED) && !has_pages(ms, start, end))
+        flags &= ~VMA_CHARGED;
     return flags;
 }
 
@@ -418,7 +433,7 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
 static bool set_rights(mspace_t *ms, vma_t *vma, int rights)
 {
     bool changed = false;
-    vma->flags = protected_flags(vma->flags, rights);
+    vma->flags = protected_flags(ms, vma, vma_base(vma), vma_end(vma), rights);
     if (!ms->phys_pg_count)
         return false;
     uintptr_t va = vma_base(vma), end = vma_end(vma);
@@ -451,7 +466,9 @@ static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end,
             return -EACCES;
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
         uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
-        int now = protected_flags(v->flags, rights);
+        int now = (v->flags & VMA_RIGHTS) == rights
+                      ? v->flags /* unchanged (not even split) */
+                      : protected_flags(ms, v, s, e, rights);
         *delta += (long)vma_commit_pages(v, now, s, e) -
                   (long)vma_commit_pages(v, v->flags, s, e);
         if ((v->flags & VMA_RIGHTS) != rights)
@@ -704,10 +721,7 @@ static int clone_pages(mspace_t *parent, vma_t *pv, mspace_t *child, vma_t *cv,
  * keeps present pages after losing its rights. */
 static bool has_tables(mspace_t *ms, const vma_t *v)
 {
-    return maps_pages(v->flags) ||
-           (ms->phys_pg_count &&
-            mmu_next_mapped(ms->directory, vma_base(v), vma_end(v)) <
-                vma_end(v));
+    return maps_pages(v->flags) || has_pages(ms, vma_base(v), vma_end(v));
 }
 
 /* Copies the live VMAs of `parent` into the empty `child`. */

@@ -459,13 +459,37 @@ static void op_unmap(model_space_t *m)
         page_clear(&m->p[i]);
 }
 
-/* The flags mprotect gives: made writable, a private VMA is charged. */
-static int protected(int flags, int rights)
+/* The flags mprotect gives a page whose VMA piece (the run it is in,
+ * inside the range) holds a resident page or not (`pages`): made writable,
+ * a private VMA is charged; made read-only or none, it stays charged while
+ * its piece holds pages; unchanged rights change nothing. */
+static int protected(int flags, int rights, bool pages)
 {
+    if ((flags & VMA_RIGHTS) == rights)
+        return flags;
     flags = (flags & ~VMA_RIGHTS) | rights;
-    if ((flags & VMA_COW) && (rights & VMA_WRITE) && !(flags & VMA_STACK))
+    if (!(flags & VMA_COW) || (flags & VMA_STACK))
+        return flags;
+    if (rights & VMA_WRITE)
         flags |= VMA_CHARGED;
+    else if (!pages)
+        flags &= ~VMA_CHARGED;
     return flags;
+}
+
+/* Whether the piece of [at, end) holding page i (its run inside the
+ * range) has a resident page. */
+static bool piece_pages(const model_space_t *m, int at, int end, int i)
+{
+    int lo = i, hi = i;
+    while (lo > at && same_vma(&m->p[lo - 1], &m->p[lo]))
+        lo--;
+    while (hi + 1 < end && same_vma(&m->p[hi], &m->p[hi + 1]))
+        hi++;
+    for (int k = lo; k <= hi; k++)
+        if (m->p[k].resident)
+            return true;
+    return false;
 }
 
 static void op_protect(model_space_t *m)
@@ -480,8 +504,9 @@ static void op_protect(model_space_t *m)
         else if (rights & ~((p->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT))
             expect = -EACCES;
         else
-            delta += page_charged(protected(p->flags, rights), p->off,
-                                  p->limit) -
+            delta += page_charged(protected(p->flags, rights,
+                                            piece_pages(m, at, at + n, i)),
+                                  p->off, p->limit) -
                      is_charged(p);
     }
     size_t charge = (delta > 0 ? (size_t)delta : 0) +
@@ -497,8 +522,11 @@ static void op_protect(model_space_t *m)
         model_errors++;
         return;
     }
+    int now[NP];
     for (int i = at; i < at + n; i++)
-        m->p[i].flags = protected(m->p[i].flags, rights);
+        now[i] = protected(m->p[i].flags, rights, piece_pages(m, at, at + n, i));
+    for (int i = at; i < at + n; i++)
+        m->p[i].flags = now[i];
 }
 
 static void op_discard(model_space_t *m)
