@@ -27,6 +27,15 @@
 #define PAGE_SIZE  ((size_t)1 << PAGE_SHIFT)
 #define PAGE_MASK  (PAGE_SIZE - 1)
 
+/* Page-table geometry, for mm's reserve of page-table pages (mm/commit.c):
+ * below the top-level table (allocated by mmu_dir_create) are
+ * MMU_TABLE_LEVELS levels of tables; mmu_map allocates at most one table of
+ * level l (0: the last) per aligned span of 1 << MMU_TABLE_SHIFT(l) bytes.
+ * x86_64: a PT per 2 MiB, a PD per 1 GiB, a PDPT per 512 GiB.  The fake
+ * MMU allocates no frame for its tables and follows the same figures. */
+#define MMU_TABLE_LEVELS 3
+#define MMU_TABLE_SHIFT(level) (21 + 9 * (level))
+
 typedef uint64_t phys_addr_t; /* a physical address */
 typedef struct mmu_dir mmu_dir_t; /* one page-table tree (opaque) */
 

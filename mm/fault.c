@@ -77,7 +77,9 @@ static phys_addr_t file_copy(vma_t *vma, uint64_t fo)
     return pa;
 }
 
-/* The frame a first touch of `va` maps (a reference for the mapping), or 0. */
+/* The frame a first touch of `va` maps (a reference for the mapping), or 0.
+ * A private page past the data of a file is anonymous memory: it reads as
+ * zero and never grows the cache (which is charged only up to the data). */
 static phys_addr_t first_frame(vma_t *vma, uintptr_t va, bool write)
 {
     if (vma->flags & VMA_PHYS)
@@ -86,9 +88,10 @@ static phys_addr_t first_frame(vma_t *vma, uintptr_t va, bool write)
         uint64_t fo = vma->offset + (va - vma_base(vma));
         if (vma->flags & VMA_SHARED)
             return inode_page(vma->ino, fo);
-        if (fo + PAGE_SIZE <= vma->limit && !write)
+        bool past = inode_past_data(vma->ino, fo);
+        if (fo + PAGE_SIZE <= vma->limit && !write && !past)
             return inode_page(vma->ino, fo);
-        if (fo < vma->limit)
+        if (fo < vma->limit && !past)
             return file_copy(vma, fo);
     }
     if (write || (vma->flags & (VMA_SHARED | VMA_STACK)))
@@ -135,16 +138,19 @@ int vma_fault_in(mspace_t *ms, vma_t *vma, uintptr_t va, bool write)
             return 0;
         return fault_cow(ms, vma, va, pa);
     }
-    bool stack = vma->flags & VMA_STACK;
-    if (stack && mm_commit(1) < 0)
+    /* a stack page, and a shared anonymous frame, is charged as it comes */
+    bool stack = vma->flags & VMA_STACK, shm = vma_shared_anon(vma->flags);
+    if ((stack || shm) && mm_commit(1) < 0)
         return -ENOMEM;
     pa = first_frame(vma, va, write);
     int rc = pa ? map_new(ms, vma, va, pa) : -ENOMEM;
-    if (stack) {
+    if (stack || shm) {
         if (rc < 0)
             mm_uncommit(1);
-        else
+        else if (stack)
             ms->committed++;
+        else
+            mm_shmem_add(1);
     }
     return rc;
 }

@@ -10,6 +10,7 @@
 #ifndef MM_INODE_H
 #define MM_INODE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/cpu.h"
@@ -25,25 +26,43 @@ struct inode {
     uint64_t size;             /* (c) bytes of content */
     int rights;     /* (c) VMA_READ/WRITE/EXEC a shared map may get */
     bbtree_t pages; /* (i) cached frames by offset */
+    size_t charged; /* (i) pages committed for the cache (mm/commit.c): the
+                       data's pages from creation, plus each cached page
+                       past the data */
     splock_t lock;
 };
 
 /* Creates an inode over `size` bytes at `data` (not copied; must outlive
  * the inode) allowing `rights` to shared mappings, with one reference.
- * NULL when out of memory. */
+ * The pages of the data are committed now (the cache may hold them all).
+ * NULL when out of memory or commit. */
 inode_t *inode_create(const char *name, const void *data, uint64_t size,
                       int rights);
 
 /* Takes one more reference to `ino`. */
 void inode_open(inode_t *ino);
 
-/* Drops one reference; the last one frees the cached frames and the inode. */
+/* Drops one reference; the last one frees the cached frames and the inode
+ * and gives back its commit charge. */
 void inode_close(inode_t *ino);
 
 /* The cached frame holding the page at `offset` (page aligned; bytes past
  * the end of the file read as zero), filled on first use, with one
- * reference taken for the caller.  Returns 0 when out of memory. */
+ * reference taken for the caller.  A new page past the data (any page of
+ * an inode without data) is committed first.  Returns 0 when out of memory or commit. */
 phys_addr_t inode_page(inode_t *ino, uint64_t offset);
+
+/* Fills the cache of [from, to) (page aligned) wherever a fault could
+ * otherwise grow it beyond its charge, so that faults of a mapping of it
+ * never need a commit: 0 or -ENOMEM (the pages filled so far stay). */
+int inode_prepare(inode_t *ino, uint64_t from, uint64_t to);
+
+/* True when the page at `offset` lies wholly past the data of an inode
+ * created with data (a private mapping reads it as anonymous zeros). */
+static inline bool inode_past_data(const inode_t *ino, uint64_t offset)
+{
+    return ino->data && offset >= ino->size;
+}
 
 /* Looks up the `count` pages from `offset` (page aligned) in the cache
  * without filling it: pa[i] is the cached frame of page i, with one

@@ -21,8 +21,35 @@ void vma_destroy(vma_t *vma);
  * VMA_NOMERGE. */
 bool vma_mergeable(const vma_t *a, const vma_t *b);
 
-/* Pages a VMA of `flags` and `length` charges at map time. */
-size_t vma_commit_pages(int flags, size_t length);
+/* Pages the part [start, end) of `vma` charges with `flags` (those of
+ * `vma` or the ones it is about to get): all of a VMA_CHARGED one, else
+ * its partial file page if it lies there (mm/commit.c). */
+size_t vma_commit_pages(const vma_t *vma, int flags, uintptr_t start,
+                        uintptr_t end);
+
+/* True for shared anonymous memory (charged per frame, mm/commit.c). */
+static inline bool vma_shared_anon(int flags)
+{
+    return (flags & VMA_SHARED) && !(flags & (VMA_FILE | VMA_PHYS));
+}
+
+/* Sets up the page-table reserve of a new user space, charging its
+ * top-level table: 0 or -ENOMEM.  No lock needed. */
+int mm_tables_init(mspace_t *ms);
+
+/* Gives back the page-table reserve of `ms` (its tables are freed). */
+void mm_tables_release(mspace_t *ms);
+
+/* Charges `pages` plus one page per page-table span of [start, end) not
+ * yet charged in `ms` (the kernel space: `pages` only).  All or nothing:
+ * 0 or -ENOMEM. */
+int mm_commit_range(mspace_t *ms, uintptr_t start, uintptr_t end, size_t pages);
+
+/* True when every page-table span of [start, end) is charged in `ms`. */
+bool mm_tables_cover(mspace_t *ms, uintptr_t start, uintptr_t end);
+
+/* Page-table pages the reserve map of `ms` accounts for (mspace_check). */
+size_t mm_tables_counted(const mspace_t *ms);
 
 /* The accesses a VMA of `flags` allows: its rights, plus read when it has
  * write or exec (as Linux on x86, which cannot express write or exec

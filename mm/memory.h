@@ -49,7 +49,10 @@ struct mspace {
     size_t p_size;         /* (m) bytes covered by private VMAs */
     size_t s_size;         /* (m) bytes covered by shared VMAs (and VMA_PHYS) */
     size_t phys_pg_count;  /* (m) pages present in the page tables */
-    size_t committed;      /* (m) pages charged to the commit limit */
+    size_t committed;      /* (m) pages charged to the commit limit by the
+                              VMAs (private, partial file pages, stacks) */
+    size_t tables_charged; /* (m) page-table reserve charged (mm/commit.c) */
+    unsigned char *table_map; /* (m) table spans charged; NULL: kernel */
     bool kernel;           /* (c) kernel space: mappings are global, not user */
     vma_t *hint;           /* (m) last VMA found by a lookup */
     uintptr_t mmap_base;   /* (m) the port's start for mappings without an
@@ -74,8 +77,9 @@ void mm_set_allocator(void *(*alloc)(size_t size), void (*free)(void *ptr));
 void *mm_alloc(size_t size);
 void mm_free(void *ptr);
 
-/* Sets the most pages that may be committed (private writable memory);
- * 0 restores the default: 7/8 of page_total_count(), read at each check. */
+/* Sets the most pages that may be committed (every frame a task can cause
+ * to exist, the rule in mm/commit.c); 0 restores the default: 7/8 of
+ * page_total_count(), read at each check. */
 void mm_commit_set_limit(size_t pages);
 
 /* Pages committed now in all address spaces, and the limit. */
@@ -88,6 +92,13 @@ int mm_commit(size_t pages);
 /* Returns `pages` charged by mm_commit. */
 void mm_uncommit(size_t pages);
 
+/* Adds `pages` (negative: removes) to the shared-memory figure: shared
+ * anonymous frames and page-cache pages of files without data (memfd). */
+void mm_shmem_add(long pages);
+
+/* Pages of shared memory now (/proc/meminfo Shmem). */
+size_t mm_shmem(void);
+
 /* Creates a user address space over [MSPACE_USER_LOWER, MSPACE_USER_UPPER)
  * with a fresh directory and one user.  NULL when out of memory. */
 mspace_t *mspace_create(void);
@@ -98,20 +109,25 @@ mspace_t *mspace_create_kernel(uintptr_t lower, uintptr_t upper);
 
 /* Maps `length` bytes at `address` (mandatory with VMA_FIXED: -EEXIST if
  * anything is there; otherwise a hint, 0 = anywhere) with `flags`
- * (VMA_* rights, sharing, max rights, one type, requests).  `ino`,
+ * (VMA_* rights, sharing, max rights, one type, requests; VMA_CHARGED is
+ * ignored: mm sets it).  `ino`,
  * `offset`: the file (VMA_FILE) or `offset` the physical address
  * (VMA_PHYS); `limit`: bytes of the file real after offset (0 = all).
- * Private writable memory (not stacks) is committed now.  Stacks, every
+ * Commits now what the mapping can make exist (mm/commit.c): private
+ * writable pages, shared anonymous pages (populated), the page cache of a
+ * file without data over the range, page-table spans.  Stacks, every
  * mapping of a kernel space and VMA_NOMERGE requests stay their own VMA
  * (never merged with a neighbour, so a stack's guard page is always the
  * lowest page of its own VMA).  Returns the
  * address or MSPACE_ERR(EINVAL / EACCES / EEXIST / ENOMEM); nothing
- * changes on failure.  Takes the mspace lock. */
+ * changes on failure (but the page-table spans a failed populate charged,
+ * whose tables stay, and the cache pages filled).  Takes the mspace lock. */
 void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
                  struct inode *ino, uint64_t offset, uint64_t limit, int flags);
 
 /* Sets the rights of [address, address+length) to `rights` (VMA_READ,
- * VMA_WRITE, VMA_EXEC), splitting VMAs at both ends.  0, -EINVAL (bad
+ * VMA_WRITE, VMA_EXEC), splitting VMAs at both ends; a private VMA made
+ * writable is committed whole and stays so until unmapped.  0, -EINVAL (bad
  * alignment, length or rights), -ENOMEM (a hole in the range, or no memory
  * to commit or split), -EACCES (above a VMA's maximum rights).  All or
  * nothing.  Takes the mspace lock. */

@@ -64,6 +64,10 @@ mspace_t *mspace_create(void)
     if (!dir)
         return NULL;
     mspace_t *ms = mspace_new(dir, MSPACE_USER_LOWER, MSPACE_USER_UPPER, false);
+    if (ms && mm_tables_init(ms) < 0) {
+        mm_free(ms);
+        ms = NULL;
+    }
     if (!ms)
         mmu_dir_destroy(dir);
     return ms;
@@ -82,6 +86,7 @@ mspace_t *mspace_create_kernel(uintptr_t lower, uintptr_t upper)
 static int map_flags(size_t length, struct inode *ino, uint64_t offset,
                      uint64_t limit, int flags)
 {
+    flags &= ~VMA_CHARGED; /* mm's own state (flags copied from a VMA) */
     if (flags & ~VMA_KNOWN || (flags & VMA_SHARING) == VMA_SHARING)
         return -EINVAL;
     int type = flags & VMA_TYPE;
@@ -115,7 +120,33 @@ static int map_flags(size_t length, struct inode *ino, uint64_t offset,
         flags &= ~((~ino->rights & VMA_RIGHTS) << VMA_MAX_SHIFT);
     if ((flags & VMA_RIGHTS) & ~((flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT))
         return -EACCES;
+    if ((flags & VMA_COW) && (flags & VMA_WRITE) && type != VMA_STACK)
+        flags |= VMA_CHARGED;
     return (flags & ~VMA_TYPE) | type;
+}
+
+/* True when a page of [start, end) is in the page tables of `ms`. */
+static bool has_pages(mspace_t *ms, uintptr_t start, uintptr_t end)
+{
+    return ms->phys_pg_count &&
+           mmu_next_mapped(ms->directory, start, end) < end;
+}
+
+/* The flags the part [start, end) of `v` gets from mprotect to `rights`:
+ * a private VMA made writable becomes VMA_CHARGED; made read-only or
+ * PROT_NONE it stays so while it holds pages (they may be private frames),
+ * and is given back only with none (after a discard). */
+static int protected_flags(mspace_t *ms, const vma_t *v, uintptr_t start,
+                           uintptr_t end, int rights)
+{
+    int flags = (v->flags & ~VMA_RIGHTS) | rights;
+    if (!(flags & VMA_COW) || (flags & VMA_STACK))
+        return flags;
+    if (rights & VMA_WRITE)
+        flags |= VMA_CHARGED;
+    else if ((flags & VMA_CHARGED) && !has_pages(ms, start, end))
+        flags &= ~VMA_CHARGED;
+    return flags;
 }
 
 /* Merges the VMAs from the one before `first` up to the one starting at
@@ -213,6 +244,37 @@ static void map_undo(mspace_t *ms, vma_t *vma, size_t charge)
     vma_remove(ms, vma);
 }
 
+/* Fills the page cache a file VMA's faults can ask for beyond what the
+ * file has charged (mm/commit.c): the whole range of a shared mapping; a
+ * private one up to its limit and the end of the file's data (past them
+ * it reads anonymous zeros).  0 or -ENOMEM. */
+static int map_prepare_cache(const vma_t *vma)
+{
+    uint64_t from = vma->offset, to = vma->offset + vma->length;
+    if (!(vma->flags & VMA_SHARED)) {
+        uint64_t lim = (vma->limit + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+        if (vma->limit > UINT64_MAX - PAGE_MASK)
+            lim = UINT64_MAX;
+        if (lim < to)
+            to = lim;
+        if (vma->ino->data) {
+            uint64_t end =
+                (vma->ino->size + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+            to = end < to ? end : to;
+        }
+    }
+    return from < to ? inode_prepare(vma->ino, from, to) : 0;
+}
+
+/* True when a mapping of `flags` (request flags included) can have pages in
+ * the page tables, so needs its page-table spans charged: it has rights,
+ * or is populated now.  A PROT_NONE reservation charges none until
+ * mprotect gives it rights. */
+static bool maps_pages(int flags)
+{
+    return (flags & (VMA_RIGHTS | VMA_RESOLVE)) || vma_shared_anon(flags);
+}
+
 /* Populates every page of `vma` (VMA_RESOLVE, shared anonymous memory),
  * except the guard page of a stack. */
 static int map_populate(mspace_t *ms, vma_t *vma)
@@ -234,26 +296,33 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
 {
     vma_t *prev;
     int rc = map_place(ms, address, length, flags, base, &prev);
-    size_t charge = vma_commit_pages(flags, length);
-    if (rc == 0 && mm_commit(charge) < 0)
-        rc = -ENOMEM;
+    size_t charge = 0;
+    if (rc == 0) {
+        vma->node.key = *base;
+        vma->node.size = vma->length = length;
+        vma->ino = ino;
+        vma->offset = offset;
+        vma->limit =
+            (flags & VMA_FILE) ? (limit ? offset + limit : UINT64_MAX) : 0;
+        vma->flags = flags & ~VMA_REQUEST;
+        charge = vma_commit_pages(vma, vma->flags, *base, *base + length);
+        if (ino)
+            rc = map_prepare_cache(vma);
+    }
+    if (rc == 0 && maps_pages(flags))
+        rc = mm_commit_range(ms, *base, *base + length, charge);
+    else if (rc == 0)
+        rc = mm_commit(charge);
     if (rc < 0) {
         mm_free(vma);
         return rc;
     }
     ms->committed += charge;
-    vma->node.key = *base;
-    vma->node.size = vma->length = length;
-    vma->ino = ino;
     if (ino)
         inode_open(ino);
-    vma->offset = offset;
-    vma->limit = (flags & VMA_FILE) ? (limit ? offset + limit : UINT64_MAX) : 0;
-    vma->flags = flags & ~VMA_REQUEST;
     bbtree_insert_after(&ms->tree, prev ? &prev->node : NULL, &vma->node);
     vma_account(ms, vma->flags, length, true);
-    bool shared_anon = (flags & VMA_SHARED) && !(flags & (VMA_FILE | VMA_PHYS));
-    if ((flags & VMA_RESOLVE) || shared_anon) {
+    if ((flags & VMA_RESOLVE) || vma_shared_anon(flags)) {
         if (map_populate(ms, vma) < 0) {
             map_undo(ms, vma, charge);
             return -ENOMEM;
@@ -314,8 +383,8 @@ static int range_args(uintptr_t address, size_t *length)
 static bool unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
                        vma_t **spare)
 {
+    size_t charge = vma_commit_pages(v, v->flags, s, e);
     bool present = vma_release_pages(ms, v, s, e) > 0;
-    size_t charge = vma_commit_pages(v->flags, e - s);
     vma_account(ms, v->flags, e - s, false);
     mm_uncommit(charge);
     ms->committed -= charge;
@@ -368,7 +437,7 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
 static bool set_rights(mspace_t *ms, vma_t *vma, int rights)
 {
     bool changed = false;
-    vma->flags = (vma->flags & ~VMA_RIGHTS) | rights;
+    vma->flags = protected_flags(ms, vma, vma_base(vma), vma_end(vma), rights);
     if (!ms->phys_pg_count)
         return false;
     uintptr_t va = vma_base(vma), end = vma_end(vma);
@@ -401,9 +470,11 @@ static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end,
             return -EACCES;
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
         uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
-        int now = (v->flags & ~VMA_RIGHTS) | rights;
-        *delta += (long)vma_commit_pages(now, e - s) -
-                  (long)vma_commit_pages(v->flags, e - s);
+        int now = (v->flags & VMA_RIGHTS) == rights
+                      ? v->flags /* unchanged (not even split) */
+                      : protected_flags(ms, v, s, e, rights);
+        *delta += (long)vma_commit_pages(v, now, s, e) -
+                  (long)vma_commit_pages(v, v->flags, s, e);
         if ((v->flags & VMA_RIGHTS) != rights)
             *splits += (vma_base(v) < address) + (vma_end(v) > end);
         cursor = vma_end(v);
@@ -425,17 +496,15 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
     int splits;
     splock_lock(&mspace->lock);
     rc = protect_check(mspace, address, end, rights, &delta, &splits);
-    bool charged = false;
-    if (rc == 0 && delta > 0) {
-        charged = mm_commit((size_t)delta) == 0;
-        rc = charged ? 0 : -ENOMEM;
-    }
     for (int i = 0; rc == 0 && i < splits; i++)
         if (!(spare[i] = vma_new()))
             rc = -ENOMEM;
+    size_t charge = delta > 0 ? (size_t)delta : 0;
+    if (rc == 0 && rights) /* rights: pages may come, with their tables */
+        rc = mm_commit_range(mspace, address, end, charge);
+    else if (rc == 0)
+        rc = mm_commit(charge);
     if (rc < 0) {
-        if (charged)
-            mm_uncommit((size_t)delta);
         mm_free(spare[0]);
         mm_free(spare[1]);
         splock_unlock(&mspace->lock);
@@ -492,7 +561,7 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
          v = next_vma(v)) {
         if (v->flags & VMA_DEAD)
             continue; /* a hole until scavenged */
-        if ((v->flags & VMA_SHARED) && !(v->flags & (VMA_FILE | VMA_PHYS)))
+        if (vma_shared_anon(v->flags))
             continue; /* shared anonymous: the pages are the only copy */
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
         uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
@@ -712,6 +781,14 @@ static int clone_pages(mspace_t *parent, vma_t *pv, mspace_t *child, vma_t *cv,
     return 0;
 }
 
+/* True when `v` may have pages in the page tables (mspace_check: its
+ * table spans must be charged): it has rights, is shared anonymous, or
+ * keeps present pages after losing its rights. */
+static bool has_tables(mspace_t *ms, const vma_t *v)
+{
+    return maps_pages(v->flags) || has_pages(ms, vma_base(v), vma_end(v));
+}
+
 /* Copies the live VMAs of `parent` into the empty `child`. */
 static int clone_locked(mspace_t *parent, mspace_t *child, bool *downgraded)
 {
@@ -720,8 +797,12 @@ static int clone_locked(mspace_t *parent, mspace_t *child, bool *downgraded)
         if (v->flags & VMA_DEAD)
             continue;
         vma_t *c = vma_new();
-        size_t charge = vma_commit_pages(v->flags, v->length);
-        if (!c || mm_commit(charge) < 0) {
+        size_t charge = vma_commit_pages(v, v->flags, vma_base(v), vma_end(v));
+        int rc = !c ? -ENOMEM
+                 : has_tables(parent, v)
+                     ? mm_commit_range(child, vma_base(v), vma_end(v), charge)
+                     : mm_commit(charge);
+        if (rc < 0) {
             mm_free(c);
             return -ENOMEM;
         }
@@ -781,8 +862,10 @@ void mspace_close(mspace_t *mspace)
                   mspace->upper_bound - mspace->lower_bound);
     assert(!mspace->v_size && !mspace->phys_pg_count && !mspace->committed);
     splock_unlock(&mspace->lock);
-    if (!mspace->kernel)
+    if (!mspace->kernel) {
         mmu_dir_destroy(mspace->directory);
+        mm_tables_release(mspace);
+    }
     mm_free(mspace);
 }
 
@@ -818,7 +901,14 @@ void mspace_check(mspace_t *mspace)
         assert(!(vma_base(v) & PAGE_MASK) && !(v->length & PAGE_MASK) &&
                v->length == v->node.size);
         assert(type && !(type & (type - 1)) &&
-               !(v->flags & ~(VMA_KNOWN | VMA_DEAD) & ~VMA_REQUEST));
+               !(v->flags & ~(VMA_KNOWN | VMA_DEAD | VMA_CHARGED) &
+                 ~VMA_REQUEST));
+        assert(!(v->flags & VMA_CHARGED) ||
+               ((v->flags & VMA_COW) && !(v->flags & VMA_STACK)));
+        assert(!(v->flags & VMA_COW) || !(v->flags & VMA_WRITE) ||
+               (v->flags & (VMA_CHARGED | VMA_STACK)));
+        assert(!has_tables(mspace, v) ||
+               mm_tables_cover(mspace, vma_base(v), vma_end(v)));
         assert((v->flags & VMA_SHARING) &&
                (v->flags & VMA_SHARING) != VMA_SHARING);
         assert(!((v->flags & VMA_RIGHTS) &
@@ -828,7 +918,7 @@ void mspace_check(mspace_t *mspace)
                (v->flags & VMA_NOMERGE));
         v_size += v->length;
         *(v->flags & VMA_SHARED ? &s_size : &p_size) += v->length;
-        committed += vma_commit_pages(v->flags, v->length);
+        committed += vma_commit_pages(v, v->flags, vma_base(v), vma_end(v));
         for (uintptr_t va = vma_base(v);
              (va = mmu_next_mapped(mspace->directory, va, vma_end(v))) <
              vma_end(v);
@@ -844,5 +934,6 @@ void mspace_check(mspace_t *mspace)
     assert(v_size == mspace->v_size && p_size == mspace->p_size &&
            s_size == mspace->s_size);
     assert(present == mspace->phys_pg_count && committed == mspace->committed);
+    assert(mspace->tables_charged == mm_tables_counted(mspace));
     splock_unlock(&mspace->lock);
 }

@@ -1,9 +1,14 @@
 /*
  * mm/pagecache.c - page cache of in-memory inodes: frames by offset in a
  * bbtree (key = offset, size = PAGE_SIZE), each holding one reference of
- * the cache; mappings take their own.
+ * the cache; mappings take their own.  Commit (mm/commit.c): an inode with
+ * data charges its data's pages at creation; any other page (past the
+ * data, every page of a memfd) is committed as it is added, so a memfd
+ * write gets its error at the call.  Pages of an inode
+ * without data (memfd) count as shared memory (mm_shmem).
  */
 #include <assert.h>
+#include <errno.h>
 #include <string.h>
 
 #include "mm/inode.h"
@@ -23,6 +28,12 @@ inode_t *inode_create(const char *name, const void *data, uint64_t size,
     inode_t *ino = mm_alloc(sizeof(*ino));
     if (!ino)
         return NULL;
+    size_t pages = data ? (size_t)((size + PAGE_MASK) / PAGE_SIZE) : 0;
+    if (mm_commit(pages) < 0) {
+        mm_free(ino);
+        return NULL;
+    }
+    ino->charged = pages;
     ino->refs = 1;
     ino->number = __atomic_fetch_add(&next_number, 1, __ATOMIC_RELAXED);
     ino->name = name;
@@ -51,7 +62,10 @@ void inode_close(inode_t *ino)
         bbtree_remove(&ino->pages, n);
         page_unref(pc->pa);
         mm_free(pc);
+        if (!ino->data)
+            mm_shmem_add(-1);
     }
+    mm_uncommit(ino->charged);
     mm_free(ino);
 }
 
@@ -75,13 +89,23 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
     pcache_node_t *pc =
         (pcache_node_t *)bbtree_search(&ino->pages, (uintptr_t)offset);
     if (!pc) {
+        bool charge = !ino->data || offset >= ino->size; /* past the data */
+        if (charge && mm_commit(1) < 0) {
+            splock_unlock(&ino->lock);
+            return 0;
+        }
         pc = mm_alloc(sizeof(*pc));
         phys_addr_t pa = pc ? page_new() : 0;
         if (!pa) {
+            if (charge)
+                mm_uncommit(1);
             mm_free(pc);
             splock_unlock(&ino->lock);
             return 0;
         }
+        ino->charged += charge;
+        if (!ino->data)
+            mm_shmem_add(1);
         fill(ino, pa, offset);
         pc->pa = pa;
         pc->node.key = (uintptr_t)offset;
@@ -91,6 +115,20 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
     page_ref(pc->pa);
     splock_unlock(&ino->lock);
     return pc->pa;
+}
+
+int inode_prepare(inode_t *ino, uint64_t from, uint64_t to)
+{
+    assert(!(from & PAGE_MASK) && !(to & PAGE_MASK));
+    if (ino->data && from < ino->size) /* the data's pages are charged */
+        from = (ino->size + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+    for (uint64_t off = from; off < to; off += PAGE_SIZE) {
+        phys_addr_t pa = inode_page(ino, off);
+        if (!pa)
+            return -ENOMEM;
+        page_unref(pa);
+    }
+    return 0;
 }
 
 size_t inode_pages_cached(inode_t *ino, uint64_t offset, size_t count,

@@ -35,12 +35,19 @@ bool vma_mergeable(const vma_t *a, const vma_t *b)
     return !backed(a->flags) || a->offset + a->length == b->offset;
 }
 
-size_t vma_commit_pages(int flags, size_t length)
+size_t vma_commit_pages(const vma_t *vma, int flags, uintptr_t start,
+                        uintptr_t end)
 {
-    if ((flags & (VMA_COW | VMA_WRITE)) != (VMA_COW | VMA_WRITE) ||
-        (flags & VMA_STACK))
+    if (flags & VMA_CHARGED)
+        return (end - start) / PAGE_SIZE;
+    if (!(flags & VMA_COW) || !(flags & VMA_FILE) || !(vma->limit & PAGE_MASK))
         return 0;
-    return length / PAGE_SIZE;
+    /* a private file page holding `limit` is copied to zero its tail */
+    uint64_t partial = vma->limit & ~(uint64_t)PAGE_MASK;
+    if (partial < vma->offset || partial - vma->offset >= vma->length)
+        return 0;
+    uintptr_t va = vma_base(vma) + (uintptr_t)(partial - vma->offset);
+    return va >= start && va < end;
 }
 
 int vma_access_rights(int flags)
@@ -128,7 +135,10 @@ size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,
         mspace->phys_pg_count--;
         if (vma->flags & VMA_PHYS)
             continue;
-        page_unref(pa);
+        if (page_unref(pa) == 0 && vma_shared_anon(vma->flags)) {
+            mm_uncommit(1); /* its last mapping: the frame is gone */
+            mm_shmem_add(-1);
+        }
         if (vma->flags & VMA_STACK) {
             mm_uncommit(1);
             mspace->committed--;

@@ -9,6 +9,7 @@
  *   bits 8-12   type (one bit)   VMA_ANON VMA_HEAP VMA_STACK VMA_FILE VMA_PHYS
  *   bits 13-16  request / state  VMA_FIXED VMA_RESOLVE VMA_DEAD VMA_UNCACHED
  *   bit 17      never merged     VMA_NOMERGE (stacks and kspace: always)
+ *   bit 18      accounting       VMA_CHARGED
  *
  * No two flags share a bit (checked below).
  */
@@ -39,6 +40,8 @@ struct inode;
 #define VMA_DEAD 0x08000     /* swept: invisible, reaped by scavenge */
 #define VMA_UNCACHED 0x10000 /* device memory (VMA_PHYS only) */
 #define VMA_NOMERGE 0x20000  /* never joins a neighbour: keeps its own guard */
+#define VMA_CHARGED 0x40000  /* private, every page committed: it has been
+                                writable (mm/commit.c); stays until unmap */
 
 #define VMA_RIGHTS (VMA_READ | VMA_WRITE | VMA_EXEC)
 #define VMA_MAXRIGHTS (VMA_MAXREAD | VMA_MAXWRITE | VMA_MAXEXEC)
@@ -55,11 +58,11 @@ _Static_assert((VMA_RIGHTS & VMA_SHARING) == 0 &&
                    (VMA_MAXRIGHTS & VMA_TYPE) == 0 &&
                    ((VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS | VMA_TYPE) &
                     (VMA_FIXED | VMA_RESOLVE | VMA_DEAD | VMA_UNCACHED |
-                     VMA_NOMERGE)) == 0 &&
+                     VMA_NOMERGE | VMA_CHARGED)) == 0 &&
                    __builtin_popcount(VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS |
                                       VMA_TYPE | VMA_FIXED | VMA_RESOLVE |
                                       VMA_DEAD | VMA_UNCACHED |
-                                      VMA_NOMERGE) == 18,
+                                      VMA_NOMERGE | VMA_CHARGED) == 19,
                "vma flags must not share bits");
 _Static_assert(VMA_MAXREAD == VMA_READ << VMA_MAX_SHIFT &&
                    VMA_MAXWRITE == VMA_WRITE << VMA_MAX_SHIFT &&

@@ -70,6 +70,8 @@ static long memfd_write(struct file *f, const void *buf, size_t n)
     if (f->pos > MEMFD_SIZE_MAX || n > MEMFD_SIZE_MAX - f->pos)
         return -EFBIG;
     long rc = memfd_copy(f, (void *)buf, n, f->pos, true);
+    if (rc == -ENOMEM)
+        rc = -ENOSPC; /* no page left under the commit limit: as tmpfs */
     if (rc > 0) {
         f->pos += (uint64_t)rc;
         if (f->pos > memfd_size(f))

@@ -1,9 +1,11 @@
-/* procfs.c - /proc/self/maps from mspace_display (see procfs.h). */
+/* procfs.c - /proc/self/maps from mspace_display, /proc/meminfo from the
+ * frame and commit counters (see procfs.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mm/kalloc.h"
+#include "mm/page.h"
 #include "unikernel/fd.h"
 #include "unikernel/procfs.h"
 
@@ -30,8 +32,41 @@ static const struct file_ops maps_ops = {
     .stat = maps_stat,
 };
 
+/* /proc/meminfo: the frame and commit figures, in Linux's format and
+ * order (name padded to 16 columns, kB right-aligned in 8). */
+static struct file *meminfo_open(int *err)
+{
+    const struct {
+        const char *name;
+        size_t pages;
+    } rows[] = {
+        {"MemTotal:", page_total_count()},  {"MemFree:", page_free_count()},
+        {"Shmem:", mm_shmem()},             {"CommitLimit:", mm_commit_limit()},
+        {"Committed_AS:", mm_committed()},
+    };
+    struct file *f = file_new(&maps_ops, NULL);
+    size_t size = sizeof(rows) / sizeof(rows[0]) * 48;
+    if (f)
+        f->text = kalloc(size);
+    if (!f || !f->text) {
+        if (f)
+            file_put(f);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        len += (size_t)snprintf(f->text + len, size - len, "%-16s%8zu kB\n",
+                                rows[i].name, rows[i].pages * (PAGE_SIZE / 1024));
+    f->text_len = len;
+    f->seekable = 1;
+    return f;
+}
+
 struct file *procfs_open(task_t *t, const char *path, int *err)
 {
+    if (strcmp(path, "/proc/meminfo") == 0)
+        return meminfo_open(err);
     char self[32];
     snprintf(self, sizeof(self), "/proc/%d/maps", t->id);
     if (strcmp(path, "/proc/self/maps") != 0 && strcmp(path, self) != 0) {

@@ -1,5 +1,6 @@
 /* unikernel/procfs.h - /proc/self/maps (and /proc/<pid>/maps of the
- * caller): a snapshot of mspace_display taken at open. */
+ * caller): a snapshot of mspace_display taken at open; /proc/meminfo:
+ * MemTotal, MemFree, Shmem, CommitLimit, Committed_AS (kB), taken at open. */
 #ifndef UNIKERNEL_PROCFS_H
 #define UNIKERNEL_PROCFS_H
 

@@ -346,6 +346,7 @@ long sys_mspace_release(const long *a)
         return -EINVAL;
     if (fixed_range(addr, len) < 0)
         return -EINVAL;
-    long rc = mspace_protect(space(), addr, len, 0); /* uncommits */
-    return rc < 0 ? rc : mspace_discard(space(), addr, len);
+    /* pages first: a private VMA gives its commit back only without them */
+    long rc = mspace_discard(space(), addr, len);
+    return rc < 0 ? rc : mspace_protect(space(), addr, len, 0);
 }

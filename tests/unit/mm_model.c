@@ -28,7 +28,9 @@
 #define NPHYS 8
 #define FILE_PAGES 20
 #define FILE_SIZE (FILE_PAGES * PAGE_SIZE + 100)
-#define COMMIT_LIMIT 40
+#define FILE_DATA_PAGES (FILE_PAGES + 1) /* charged by the inode */
+#define MODEL_TABLES 3 /* PT, PD, PDPT spans of the window (root apart) */
+#define COMMIT_LIMIT (40 + FILE_DATA_PAGES + 8)
 #define MAX_CELLS 4096
 /* kspace window of the model */
 #define KLO ((uintptr_t)0xFFFFC00000000000ull)
@@ -57,6 +59,8 @@ typedef struct mpage {
 typedef struct mspace_model {
     mspace_t *ms;
     mpage_t p[NP];
+    bool tables; /* its page-table spans are charged (synced after each op:
+                    a failed populate keeps them, mm/commit.c) */
 } model_space_t;
 
 unsigned long model_ops, model_errors, model_injected;
@@ -105,6 +109,7 @@ static unsigned char file_data[FILE_SIZE];
 static size_t frames_at_start;
 static long allocs_at_start;
 static int next_seg = 1;
+static bool file_extra[FILE_PAGES + 8]; /* cached pages past the data */
 
 static unsigned rnd(unsigned n)
 {
@@ -143,9 +148,31 @@ static int file_page_cell(uint64_t fo, uint64_t limit)
     return cell_new(bytes_at(fo, limit), bytes_at(fo + PAGE_SIZE - 4, limit));
 }
 
-static bool is_private_write(int flags)
+/* Whether a page of `flags` at file offset `off` (limit `limit`) is
+ * charged by its VMA: all pages of a VMA_CHARGED one, else the partial
+ * page of a private file mapping (mm/commit.c). */
+static bool page_charged(int flags, uint64_t off, uint64_t limit)
 {
-    return vma_commit_pages(flags, PAGE_SIZE) != 0;
+    if (flags & VMA_CHARGED)
+        return true;
+    return (flags & VMA_COW) && (flags & VMA_FILE) && (limit & PAGE_MASK) &&
+           off == (limit & ~(uint64_t)PAGE_MASK);
+}
+
+static bool is_charged(const mpage_t *p)
+{
+    return page_charged(p->flags, p->off, p->limit);
+}
+
+static bool shared_anon(int flags)
+{
+    return (flags & VMA_SHARED) && !(flags & (VMA_FILE | VMA_PHYS));
+}
+
+/* A mapping of `flags` (requests included) charges its table spans. */
+static bool maps_pages(int flags)
+{
+    return (flags & (VMA_RIGHTS | VMA_RESOLVE)) || shared_anon(flags);
 }
 
 /* The commit limit: COMMIT_LIMIT for everything but the large blocks,
@@ -157,17 +184,44 @@ static size_t commit_limit(int large_blocks)
 
 static size_t model_commit(void)
 {
+    static bool seen[MAX_CELLS];
+    memset(seen, 0, sizeof(seen));
     size_t n = (size_t)nlarge * LARGE_PAGES;
     for (int k = 0; k < nkstacks; k++)
         n += kstacks[k].pages; /* populated at kmap_stack */
-    for (int s = 0; s < nspaces; s++)
+    n += file ? FILE_DATA_PAGES : 0;
+    for (int i = 0; i < FILE_PAGES + 8; i++)
+        n += file_extra[i];
+    for (int s = 0; s < nspaces; s++) {
+        n += 1 + (spaces[s].tables ? MODEL_TABLES : 0);
         for (int i = 0; i < NP; i++) {
             mpage_t *p = &spaces[s].p[i];
-            if (p->mapped)
-                n += is_private_write(p->flags) ||
-                     ((p->flags & VMA_STACK) && p->resident);
+            if (!p->mapped)
+                continue;
+            n += is_charged(p) || ((p->flags & VMA_STACK) && p->resident);
+            if (shared_anon(p->flags) && !seen[p->cell]) {
+                seen[p->cell] = true; /* one frame, however many spaces */
+                n++;
+            }
         }
+    }
     return n;
+}
+
+/* Takes the state the model cannot predict after a failure from mm: which
+ * spaces charged their tables, which pages past the file's data the cache
+ * holds (an operation may fill some before it fails). */
+static void sync_charges(void)
+{
+    for (int s = 0; s < nspaces; s++)
+        spaces[s].tables = spaces[s].ms->tables_charged > 1;
+    for (int i = FILE_DATA_PAGES; i < FILE_PAGES + 8; i++) {
+        phys_addr_t pa;
+        file_extra[i] = file && inode_pages_cached(file, (uint64_t)i * PAGE_SIZE,
+                                                   1, &pa);
+        if (file_extra[i])
+            page_unref(pa);
+    }
 }
 
 static void page_clear(mpage_t *p)
@@ -325,6 +379,7 @@ void model_init(uint64_t (*next)(void *ctx), void *ctx)
     }
     file = inode_create("/app/data", file_data, FILE_SIZE, VMA_READ | VMA_EXEC);
     assert(file);
+    memset(file_extra, 0, sizeof(file_extra));
     for (int i = 0; i < FILE_PAGES + 8; i++)
         file_cell[i] = file_page_cell((uint64_t)i * PAGE_SIZE, UINT64_MAX);
     if (!kmap_space())
@@ -399,6 +454,8 @@ static int expect_flags(int flags)
         flags &= ~(VMA_MAXWRITE);
     if ((flags & VMA_RIGHTS) & ~((flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT))
         return -EACCES;
+    if ((flags & VMA_COW) && (flags & VMA_WRITE) && type != VMA_STACK)
+        flags |= VMA_CHARGED;
     return flags & ~VMA_REQUEST;
 }
 
@@ -436,10 +493,23 @@ static void op_map(model_space_t *m)
         if (at + n > NP)
             return; /* would land outside the model window */
     }
-    size_t charge =
-        want < 0 ? 0 : vma_commit_pages(want, (size_t)n * PAGE_SIZE);
+    size_t charge = 0;
+    uint64_t lim = (want > 0 && (want & VMA_FILE))
+                       ? (limit ? off + limit : UINT64_MAX)
+                       : 0;
+    for (int i = 0; want > 0 && i < n; i++) {
+        uint64_t po = off + (uint64_t)i * PAGE_SIZE;
+        charge += page_charged(want, po, lim);
+        if (shared_anon(want))
+            charge++; /* populated, each frame charged */
+        if ((want & VMA_FILE) && (want & VMA_SHARED) &&
+            po / PAGE_SIZE >= FILE_DATA_PAGES && !file_extra[po / PAGE_SIZE])
+            charge++; /* the cache past the data, filled at map */
+    }
     if (want > 0 && (want & VMA_STACK) && (flags & VMA_RESOLVE))
         charge = (size_t)n - 1; /* every page but the guard, now */
+    if (want > 0 && !m->tables && maps_pages(want | (flags & VMA_RESOLVE)))
+        charge += MODEL_TABLES;
     if (!expect && model_commit() + charge > commit_limit(nlarge))
         expect = -ENOMEM;
     uintptr_t va = BASE + (uintptr_t)at * PAGE_SIZE;
@@ -505,6 +575,39 @@ static void cut(model_space_t *m, int i)
         m->p[k].seg = seg;
 }
 
+/* The flags mprotect gives a page whose VMA piece (the run it is in,
+ * inside the range) holds a resident page or not (`pages`): made writable,
+ * a private VMA is charged; made read-only or none, it stays charged while
+ * its piece holds pages; unchanged rights change nothing. */
+static int protected(int flags, int rights, bool pages)
+{
+    if ((flags & VMA_RIGHTS) == rights)
+        return flags;
+    flags = (flags & ~VMA_RIGHTS) | rights;
+    if (!(flags & VMA_COW) || (flags & VMA_STACK))
+        return flags;
+    if (rights & VMA_WRITE)
+        flags |= VMA_CHARGED;
+    else if (!pages)
+        flags &= ~VMA_CHARGED;
+    return flags;
+}
+
+/* Whether the piece of [at, end) holding page i (its run inside the
+ * range) has a resident page. */
+static bool piece_pages(const model_space_t *m, int at, int end, int i)
+{
+    int lo = i, hi = i;
+    while (lo > at && same_vma(&m->p[lo - 1], &m->p[lo]))
+        lo--;
+    while (hi + 1 < end && same_vma(&m->p[hi], &m->p[hi + 1]))
+        hi++;
+    for (int k = lo; k <= hi; k++)
+        if (m->p[k].resident)
+            return true;
+    return false;
+}
+
 static void op_protect(model_space_t *m)
 {
     int at = (int)rnd(NP + 2), n = 1 + (int)rnd(10), rights = (int)rnd(8);
@@ -517,11 +620,14 @@ static void op_protect(model_space_t *m)
         else if (rights & ~((p->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT))
             expect = -EACCES;
         else
-            delta += is_private_write((p->flags & ~VMA_RIGHTS) | rights) -
-                     is_private_write(p->flags);
+            delta += page_charged(protected(p->flags, rights,
+                                            piece_pages(m, at, at + n, i)),
+                                  p->off, p->limit) -
+                     is_charged(p);
     }
-    if (!expect && delta > 0 &&
-        model_commit() + (size_t)delta > commit_limit(nlarge))
+    size_t charge = (delta > 0 ? (size_t)delta : 0) +
+                    (rights && !m->tables ? MODEL_TABLES : 0);
+    if (!expect && model_commit() + charge > commit_limit(nlarge))
         expect = -ENOMEM;
     int rc = mspace_protect(m->ms, BASE + (uintptr_t)at * PAGE_SIZE,
                             (size_t)n * PAGE_SIZE, rights);
@@ -536,8 +642,11 @@ static void op_protect(model_space_t *m)
         cut(m, at); /* the VMA is split there: its pieces stay apart */
     if (at + n < NP && (m->p[at + n - 1].flags & VMA_RIGHTS) != rights)
         cut(m, at + n);
+    int now[NP];
     for (int i = at; i < at + n; i++)
-        m->p[i].flags = (m->p[i].flags & ~VMA_RIGHTS) | rights;
+        now[i] = protected(m->p[i].flags, rights, piece_pages(m, at, at + n, i));
+    for (int i = at; i < at + n; i++)
+        m->p[i].flags = now[i];
 }
 
 static void op_discard(model_space_t *m)
@@ -668,13 +777,16 @@ static void op_clone(model_space_t *m)
 {
     if (nspaces == MAX_SPACES)
         return;
-    size_t charge = 0;
+    size_t charge = 1; /* the child's top-level table */
+    bool tables = false;
     for (int i = 0; i < NP; i++) {
         mpage_t *p = &m->p[i];
-        if (p->mapped && !p->dead)
-            charge += is_private_write(p->flags) ||
-                      ((p->flags & VMA_STACK) && p->resident);
+        if (p->mapped && !p->dead) {
+            charge += is_charged(p) || ((p->flags & VMA_STACK) && p->resident);
+            tables |= maps_pages(p->flags) || p->resident;
+        }
     }
+    charge += tables ? MODEL_TABLES : 0;
     bool fail = model_commit() + charge > commit_limit(nlarge);
     mspace_t *child = mspace_clone(m->ms);
     if (injected(!child && !fail))
@@ -875,6 +987,7 @@ void model_step(void)
         op_large_free();
     disarm();
     model_ops++;
+    sync_charges();
     check_all();
     if (getenv("MM_MODEL_TRACE") && model_ops % 20000 == 0) {
         int mapped = 0, res = 0;
@@ -902,6 +1015,8 @@ void model_finish(void)
     mm_commit_set_limit(COMMIT_LIMIT);
     kalloc_trim();
     inode_close(file);
+    file = NULL;
+    memset(file_extra, 0, sizeof(file_extra));
     for (int i = 0; i < MAX_CELLS; i++)
         if (cells[i].refs) {
             bool global = false;

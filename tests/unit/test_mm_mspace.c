@@ -152,7 +152,7 @@ static void test_protect_layouts(void **state)
     assert_int_equal(mspace_protect(ms, U + 2 * PG, 3 * PG, VMA_READ), 0);
     check_layout(ms, {U, 2 * PG, ANON_RW}, {U + 2 * PG, 3 * PG, ANON_R},
                  {U + 5 * PG, 3 * PG, ANON_RW}, {U + 8 * PG, 2 * PG, ANON_RW});
-    assert_int_equal(ms->committed, 8 - 3 + 2);
+    assert_int_equal(ms->committed, 8 - 3 + 2); /* no page there: given back */
     /* Errors change nothing. */
     assert_int_equal(
         mspace_protect(ms, U + 6 * PG, 4 * PG, VMA_READ | VMA_EXEC), -EACCES);
@@ -173,6 +173,24 @@ static void test_protect_layouts(void **state)
     assert_int_equal(mspace_protect(ms, U + 7 * PG, 2 * PG, 0), 0);
     check_layout(ms, {U, 7 * PG, ANON_RW}, {U + 7 * PG, PG, ANON_0},
                  {U + 8 * PG, PG, ANON_0}, {U + 9 * PG, PG, ANON_RW});
+    assert_int_equal(ms->committed, 8);
+    /* Read-only from the start: nothing; made writable: committed.  Made
+     * read-only again with a page there (a private frame, mm/commit.c),
+     * it stays committed until the page is discarded. */
+    map_ok(ms, U + 16 * PG, 4 * PG, VMA_READ | VMA_FIXED);
+    assert_int_equal(ms->committed, 8);
+    assert_int_equal(mspace_protect(ms, U + 16 * PG, PG, RW), 0);
+    assert_int_equal(ms->committed, 9);
+    assert_int_equal(cpu_touch(ms, U + 16 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(mspace_protect(ms, U + 16 * PG, PG, VMA_READ), 0);
+    assert_int_equal(ms->committed, 9);
+    splock_lock(&ms->lock);
+    assert_true(mspace_search_vma(ms, U + 16 * PG)->flags & VMA_CHARGED);
+    splock_unlock(&ms->lock);
+    assert_int_equal(mspace_discard(ms, U + 16 * PG, PG), 0);
+    assert_int_equal(mspace_protect(ms, U + 16 * PG, PG, 0), 0);
+    assert_int_equal(ms->committed, 8);
+    assert_int_equal(mspace_unmap(ms, U + 16 * PG, 4 * PG), 0);
     assert_int_equal(ms->committed, 8);
     mspace_close(ms);
 }
