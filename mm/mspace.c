@@ -55,6 +55,7 @@ static mspace_t *mspace_new(mmu_dir_t *dir, uintptr_t lower, uintptr_t upper,
     ms->lower_bound = lower;
     ms->upper_bound = upper;
     ms->kernel = kernel;
+    ms->as_limit = ms->data_limit = ms->stack_limit = SIZE_MAX; /* none */
     return ms;
 }
 
@@ -232,6 +233,8 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
 {
     vma_t *prev;
     int rc = map_place(ms, address, length, flags, base, &prev);
+    if (rc == 0)
+        rc = mspace_limit_map(ms, flags, length);
     size_t charge = vma_commit_pages(flags, length);
     if (rc == 0 && mm_commit(charge) < 0)
         rc = -ENOMEM;
@@ -364,7 +367,9 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
 static bool set_rights(mspace_t *ms, vma_t *vma, int rights)
 {
     bool changed = false;
+    ms->data_pages -= vma_data_pages(vma->flags, vma->length);
     vma->flags = (vma->flags & ~VMA_RIGHTS) | rights;
+    ms->data_pages += vma_data_pages(vma->flags, vma->length);
     if (!ms->phys_pg_count)
         return false;
     uintptr_t va = vma_base(vma), end = vma_end(vma);
@@ -421,6 +426,8 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
     int splits;
     splock_lock(&mspace->lock);
     rc = protect_check(mspace, address, end, rights, &delta, &splits);
+    if (rc == 0)
+        rc = mspace_limit_protect(mspace, address, end, rights);
     bool charged = false;
     if (rc == 0 && delta > 0) {
         charged = mm_commit((size_t)delta) == 0;
@@ -742,6 +749,7 @@ static void check_page(const mspace_t *ms, const vma_t *v, int now,
 void mspace_check(mspace_t *mspace)
 {
     size_t v_size = 0, p_size = 0, s_size = 0, present = 0, committed = 0;
+    size_t data = 0;
     const vma_t *prev = NULL;
     splock_lock(&mspace->lock);
     bbtree_check(&mspace->tree);
@@ -762,6 +770,7 @@ void mspace_check(mspace_t *mspace)
         v_size += v->length;
         *(v->flags & VMA_SHARED ? &s_size : &p_size) += v->length;
         committed += vma_commit_pages(v->flags, v->length);
+        data += vma_data_pages(v->flags, v->length);
         for (uintptr_t va = vma_base(v);
              (va = mmu_next_mapped(mspace->directory, va, vma_end(v))) <
              vma_end(v);
@@ -777,5 +786,6 @@ void mspace_check(mspace_t *mspace)
     assert(v_size == mspace->v_size && p_size == mspace->p_size &&
            s_size == mspace->s_size);
     assert(present == mspace->phys_pg_count && committed == mspace->committed);
+    assert(data == mspace->data_pages);
     splock_unlock(&mspace->lock);
 }
