@@ -71,8 +71,7 @@ int mspace_limit_protect(const mspace_t *mspace, uintptr_t address,
 
 /* False when the page `va` of `vma`, a stack, is absent and deeper than
  * the stack limit below the stack's end: it may not be faulted in. */
-bool mspace_limit_stack(const mspace_t *mspace, const vma_t *vma,
-                        uintptr_t va);
+bool mspace_limit_stack(const mspace_t *mspace, const vma_t *vma, uintptr_t va);
 
 /* The shared zero frame (allocated on first use), or 0 if none can be. */
 phys_addr_t mm_zero_page(void);

@@ -49,7 +49,8 @@ int mspace_limit_protect(const mspace_t *ms, uintptr_t address, uintptr_t end,
     if (ms->data_limit == SIZE_MAX)
         return 0; /* no walk unless a data limit is set */
     size_t more = 0;
-    for (bbnode_t *n = bbtree_lower(&ms->tree, address); n; n = bbtree_next(n)) {
+    for (bbnode_t *n = bbtree_lower(&ms->tree, address); n;
+         n = bbtree_next(n)) {
         const vma_t *v = (const vma_t *)n; /* node is the first member */
         if (vma_base(v) >= end)
             break;

@@ -169,9 +169,8 @@ static int exec_map(task_t *t, inode_t *ino, const elf_plan_t *plan,
     aslr_layout(l);
     t->mspace->mmap_base = l->mmap_base;
     size_t size = rlimit_stack_reserve(t); /* RLIMIT_STACK, read at exec */
-    void *stack =
-        mspace_map(t->mspace, l->stack_top - size, size, NULL, 0, 0,
-                   VMA_READ | VMA_WRITE | VMA_STACK | VMA_FIXED);
+    void *stack = mspace_map(t->mspace, l->stack_top - size, size, NULL, 0, 0,
+                             VMA_READ | VMA_WRITE | VMA_STACK | VMA_FIXED);
     return mspace_error(stack);
 }
 

@@ -28,7 +28,8 @@ void rlimit_defaults(struct task_rlimits *r)
     r->lim[RLIMIT_NOFILE] = (struct rlimit){TASK_FDS, TASK_FDS};
     r->lim[RLIMIT_MEMLOCK] = (struct rlimit){DEFAULT_MEMLOCK, DEFAULT_MEMLOCK};
     r->lim[RLIMIT_SIGPENDING] = (struct rlimit){SCHED_TASKS, SCHED_TASKS};
-    r->lim[RLIMIT_MSGQUEUE] = (struct rlimit){DEFAULT_MSGQUEUE, DEFAULT_MSGQUEUE};
+    r->lim[RLIMIT_MSGQUEUE] =
+        (struct rlimit){DEFAULT_MSGQUEUE, DEFAULT_MSGQUEUE};
     r->lim[RLIMIT_NICE] = r->lim[RLIMIT_RTPRIO] = (struct rlimit){0, 0};
 }
 

@@ -269,9 +269,9 @@ long sys_brk(const long *a)
     uintptr_t new_end = (want + PAGE_MASK) & ~(uintptr_t)PAGE_MASK;
     long rc = 0;
     if (new_end > end)
-        rc = mspace_error(mspace_map(space(), end, new_end - end, NULL, 0, 0,
-                                     VMA_READ | VMA_WRITE | VMA_COW | VMA_HEAP |
-                                         VMA_FIXED));
+        rc = mspace_error(
+            mspace_map(space(), end, new_end - end, NULL, 0, 0,
+                       VMA_READ | VMA_WRITE | VMA_COW | VMA_HEAP | VMA_FIXED));
     else if (new_end < end)
         rc = mspace_unmap(space(), new_end, end - new_end);
     if (rc == 0)

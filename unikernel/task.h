@@ -54,7 +54,7 @@ typedef struct task {
     struct user_fpu fpu;     /* (t) FPU/SSE state while not running */
     struct task_sched sched; /* scheduler state (sched.c) */
     struct task_proc proc;   /* parent, wait status (proc.c) */
-    struct task_rlimits rlimits; /* resource limits (rlimit.c) */
+    struct task_rlimits rlimits;    /* resource limits (rlimit.c) */
     uintptr_t entry_rip, entry_rsp; /* (c) first entry of the first task */
 } task_t;
 

@@ -74,8 +74,8 @@ static long mapped(int data_only)
             end = line + strlen(line);
         if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 &&
             hi <= USER_END &&
-            (!data_only || (perms[1] == 'w' && perms[3] == 'p' &&
-                            !(stack && stack < end))))
+            (!data_only ||
+             (perms[1] == 'w' && perms[3] == 'p' && !(stack && stack < end))))
             total += (long)(hi - lo);
         line = *end ? end + 1 : end;
     }
@@ -187,8 +187,7 @@ static void data_child(void)
     check(mmap(NULL, 256 * KIB, RW, ANON, -1, 0) != MAP_FAILED,
           "rlimit DATA private writable mmap of 256 KiB within it");
     long b = brk_to(0);
-    check(brk_to(b + 4 * MIB) == b,
-          "rlimit DATA brk past it leaves the break");
+    check(brk_to(b + 4 * MIB) == b, "rlimit DATA brk past it leaves the break");
     check(brk_to(b + 64 * KIB) == b + 64 * KIB,
           "rlimit DATA brk within it moves");
     check(brk_to(b) == b, "rlimit DATA brk back to the start");
@@ -217,8 +216,8 @@ static void brk_child(void)
     check(h[PAGE] == 0 && h[2 * PAGE + 7] == 0 && h[3 * PAGE + 99] == 0,
           "brk regrown pages are zeroed");
     check(h[100] == 0x5a, "brk the page kept keeps its bytes");
-    void *m = mmap((void *)(b + 1 * MIB), PAGE, RW,
-                   ANON | MAP_FIXED_NOREPLACE, -1, 0);
+    void *m = mmap((void *)(b + 1 * MIB), PAGE, RW, ANON | MAP_FIXED_NOREPLACE,
+                   -1, 0);
     check(m == (void *)(b + 1 * MIB), "brk a mapping 1 MiB above the start");
     check(brk_to(b + 2 * MIB) == b + 4 * PAGE,
           "brk into a mapping leaves the break");
@@ -267,8 +266,9 @@ static void nofile_child(void)
     check(setrlimit(RLIMIT_NOFILE, &r) == -1 && errno == EPERM,
           "rlimit NOFILE hard above the system's most is EPERM");
     r = (struct rlimit){12, 12};
-    check(setrlimit(RLIMIT_NOFILE, &r) == 0 && getrlimit(RLIMIT_NOFILE, &r) == 0 &&
-              r.rlim_cur == 12 && r.rlim_max == 12,
+    check(setrlimit(RLIMIT_NOFILE, &r) == 0 &&
+              getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur == 12 &&
+              r.rlim_max == 12,
           "rlimit NOFILE hard lowered, read back");
     r = (struct rlimit){13, 12};
     check(setrlimit(RLIMIT_NOFILE, &r) == -1 && errno == EINVAL,

@@ -44,8 +44,8 @@ static void test_data_limit_map(void **state)
     void *a = map_ok(ms, 0, 3 * PG, RW | VMA_COW);
     assert_int_equal(ms->data_pages, 3);
     assert_int_equal(mspace_error(map(ms, 0, 2 * PG, RW | VMA_COW)), -ENOMEM);
-    assert_int_equal(
-        mspace_error(map(ms, 0, 2 * PG, RW | VMA_COW | VMA_HEAP)), -ENOMEM);
+    assert_int_equal(mspace_error(map(ms, 0, 2 * PG, RW | VMA_COW | VMA_HEAP)),
+                     -ENOMEM);
     /* not data: read-only, PROT_NONE, shared, stack */
     map_ok(ms, 0, 8 * PG, VMA_READ | VMA_COW);
     map_ok(ms, 0, 8 * PG, VMA_COW);
@@ -129,10 +129,8 @@ static void test_stack_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        TEST(test_as_limit),
-        TEST(test_data_limit_map),
-        TEST(test_data_limit_protect),
-        TEST(test_data_pages_clone),
+        TEST(test_as_limit),           TEST(test_data_limit_map),
+        TEST(test_data_limit_protect), TEST(test_data_pages_clone),
         TEST(test_stack_limit),
     };
     return cmocka_run_group_tests_name("mm_limit", tests, NULL, NULL);
