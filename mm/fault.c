@@ -216,6 +216,8 @@ mm_fault_t mspace_resolve(mspace_t *mspace, uintptr_t address, int reason)
     vma_t *vma = mspace_search_vma(mspace, address);
     mm_fault_t fault = check_access(vma, address, reason);
     uintptr_t va = address & ~(uintptr_t)PAGE_MASK;
+    if (fault == MM_FAULT_OK && !mspace_limit_stack(mspace, vma, va))
+        fault = MM_FAULT_STACK_OVERFLOW; /* RLIMIT_STACK */
     if (fault == MM_FAULT_OK &&
         vma_fault_in(mspace, vma, va, reason & FAULT_WRITE) < 0)
         fault =

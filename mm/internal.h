@@ -90,6 +90,23 @@ void vma_account(mspace_t *mspace, int flags, size_t bytes, bool add);
  * 0, or -ENOMEM with nothing changed. */
 int vma_fault_in(mspace_t *mspace, vma_t *vma, uintptr_t va, bool write);
 
+/* Pages of a VMA of `flags` and `length` that RLIMIT_DATA counts: private
+ * writable memory that is not a stack (limit.c). */
+size_t vma_data_pages(int flags, size_t length);
+
+/* 0, or -ENOMEM when mapping `length` bytes of `flags` would pass the
+ * address-space or data limit of `mspace` (limit.c). */
+int mspace_limit_map(const mspace_t *mspace, int flags, size_t length);
+
+/* 0, or -ENOMEM when giving `rights` to the live VMAs covering [address,
+ * end) would pass the data limit of `mspace` (limit.c). */
+int mspace_limit_protect(const mspace_t *mspace, uintptr_t address,
+                         uintptr_t end, int rights);
+
+/* False when the page `va` of `vma`, a stack, is absent and deeper than
+ * the stack limit below the stack's end: it may not be faulted in. */
+bool mspace_limit_stack(const mspace_t *mspace, const vma_t *vma, uintptr_t va);
+
 /* The shared zero frame (allocated on first use), or 0 if none can be. */
 phys_addr_t mm_zero_page(void);
 

@@ -57,6 +57,12 @@ struct mspace {
     vma_t *hint;           /* (m) last VMA found by a lookup */
     uintptr_t mmap_base;   /* (m) the port's start for mappings without an
                               address (ASLR); mm never reads it; 0: none */
+    size_t data_pages;     /* (m) pages of private writable non-stack VMAs
+                              (what RLIMIT_DATA counts, as Linux does) */
+    size_t as_limit;       /* (m) most bytes VMAs may cover (RLIMIT_AS) */
+    size_t data_limit;     /* (m) most bytes of data_pages (RLIMIT_DATA) */
+    size_t stack_limit;    /* (m) most bytes a stack VMA may use below its
+                              end (RLIMIT_STACK); each SIZE_MAX: none */
     splock_t lock;
 };
 
@@ -98,6 +104,13 @@ void mm_shmem_add(long pages);
 
 /* Pages of shared memory now (/proc/meminfo Shmem). */
 size_t mm_shmem(void);
+
+/* Sets the limits of `mspace` in bytes (SIZE_MAX: none): mspace_map and
+ * mspace_protect refuse with -ENOMEM what would make v_size exceed `as` or
+ * data_pages exceed `data`; a stack does not grow (fault) more than
+ * `stack` below its end.  Lowering a limit under what is used drops
+ * nothing.  Takes the mspace lock. */
+void mspace_set_limits(mspace_t *mspace, size_t as, size_t data, size_t stack);
 
 /* Creates a user address space over [MSPACE_USER_LOWER, MSPACE_USER_UPPER)
  * with a fresh directory and one user.  NULL when out of memory. */

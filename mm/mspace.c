@@ -55,6 +55,7 @@ static mspace_t *mspace_new(mmu_dir_t *dir, uintptr_t lower, uintptr_t upper,
     ms->lower_bound = lower;
     ms->upper_bound = upper;
     ms->kernel = kernel;
+    ms->as_limit = ms->data_limit = ms->stack_limit = SIZE_MAX; /* none */
     return ms;
 }
 
@@ -297,6 +298,8 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
     vma_t *prev;
     int rc = map_place(ms, address, length, flags, base, &prev);
     size_t charge = 0;
+    if (rc == 0)
+        rc = mspace_limit_map(ms, flags, length);
     if (rc == 0) {
         vma->node.key = *base;
         vma->node.size = vma->length = length;
@@ -437,7 +440,9 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
 static bool set_rights(mspace_t *ms, vma_t *vma, int rights)
 {
     bool changed = false;
+    ms->data_pages -= vma_data_pages(vma->flags, vma->length);
     vma->flags = protected_flags(ms, vma, vma_base(vma), vma_end(vma), rights);
+    ms->data_pages += vma_data_pages(vma->flags, vma->length);
     if (!ms->phys_pg_count)
         return false;
     uintptr_t va = vma_base(vma), end = vma_end(vma);
@@ -496,6 +501,8 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
     int splits;
     splock_lock(&mspace->lock);
     rc = protect_check(mspace, address, end, rights, &delta, &splits);
+    if (rc == 0)
+        rc = mspace_limit_protect(mspace, address, end, rights);
     for (int i = 0; rc == 0 && i < splits; i++)
         if (!(spare[i] = vma_new()))
             rc = -ENOMEM;
@@ -890,6 +897,7 @@ static void check_page(const mspace_t *ms, const vma_t *v, int now,
 void mspace_check(mspace_t *mspace)
 {
     size_t v_size = 0, p_size = 0, s_size = 0, present = 0, committed = 0;
+    size_t data = 0;
     const vma_t *prev = NULL;
     splock_lock(&mspace->lock);
     bbtree_check(&mspace->tree);
@@ -919,6 +927,7 @@ void mspace_check(mspace_t *mspace)
         v_size += v->length;
         *(v->flags & VMA_SHARED ? &s_size : &p_size) += v->length;
         committed += vma_commit_pages(v, v->flags, vma_base(v), vma_end(v));
+        data += vma_data_pages(v->flags, v->length);
         for (uintptr_t va = vma_base(v);
              (va = mmu_next_mapped(mspace->directory, va, vma_end(v))) <
              vma_end(v);
@@ -935,5 +944,6 @@ void mspace_check(mspace_t *mspace)
            s_size == mspace->s_size);
     assert(present == mspace->phys_pg_count && committed == mspace->committed);
     assert(mspace->tables_charged == mm_tables_counted(mspace));
+    assert(data == mspace->data_pages);
     splock_unlock(&mspace->lock);
 }

@@ -150,12 +150,16 @@ size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,
 void vma_account(mspace_t *mspace, int flags, size_t bytes, bool add)
 {
     size_t *kind = flags & VMA_SHARED ? &mspace->s_size : &mspace->p_size;
+    size_t data = vma_data_pages(flags, bytes);
     if (add) {
         mspace->v_size += bytes;
         *kind += bytes;
+        mspace->data_pages += data;
     } else {
-        assert(mspace->v_size >= bytes && *kind >= bytes);
+        assert(mspace->v_size >= bytes && *kind >= bytes &&
+               mspace->data_pages >= data);
         mspace->v_size -= bytes;
         *kind -= bytes;
+        mspace->data_pages -= data;
     }
 }

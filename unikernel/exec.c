@@ -30,7 +30,6 @@
 #include "unikernel/task.h"
 #include "unikernel/usercopy.h"
 
-#define STACK_SIZE ((size_t)8 << 20)
 #define AUXV_MAX 20
 
 #define AT_NULL 0
@@ -166,12 +165,12 @@ static int exec_map(task_t *t, inode_t *ino, const elf_plan_t *plan,
         if (rc < 0)
             return rc;
     }
-    t->brk = plan->brk;
+    t->brk_start = t->brk = plan->brk; /* the heap: empty until brk moves */
     aslr_layout(l);
     t->mspace->mmap_base = l->mmap_base;
-    void *stack =
-        mspace_map(t->mspace, l->stack_top - STACK_SIZE, STACK_SIZE, NULL, 0,
-                   0, VMA_READ | VMA_WRITE | VMA_STACK | VMA_FIXED);
+    size_t size = rlimit_stack_reserve(t); /* RLIMIT_STACK, read at exec */
+    void *stack = mspace_map(t->mspace, l->stack_top - size, size, NULL, 0, 0,
+                             VMA_READ | VMA_WRITE | VMA_STACK | VMA_FIXED);
     return mspace_error(stack);
 }
 

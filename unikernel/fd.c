@@ -49,7 +49,8 @@ struct file *fd_get(task_t *t, int fd)
 
 int fd_install(task_t *t, struct file *f)
 {
-    for (int fd = 0; fd < TASK_FDS; fd++)
+    int limit = rlimit_nofile(t);
+    for (int fd = 0; fd < limit; fd++)
         if (!t->fds[fd]) {
             t->fds[fd] = f;
             t->cloexec &= ~(1ull << fd);

@@ -69,7 +69,8 @@ void file_put(struct file *f);
 struct file *fd_get(task_t *task, int fd);
 
 /* Installs `f` (its reference moves to the table) at the lowest free
- * descriptor: the descriptor, or -EMFILE (the reference is dropped). */
+ * descriptor below RLIMIT_NOFILE: the descriptor, or -EMFILE (the
+ * reference is dropped). */
 int fd_install(task_t *task, struct file *f);
 
 /* Makes descriptor `fd` (< TASK_FDS) refer to `f` too (one more reference),
@@ -81,7 +82,7 @@ int fd_close(task_t *task, int fd);
 
 /* Duplicates descriptor `fd` of `task` at the lowest free descriptor >=
  * `min`, close-on-exec when `cloexec` (sys_fd.c): the new descriptor, or
- * -EBADF, -EINVAL (min out of range), -EMFILE. */
+ * -EBADF, -EINVAL (min negative or at least RLIMIT_NOFILE), -EMFILE. */
 long fd_dup(task_t *task, int fd, int min, bool cloexec);
 
 /* Closes every descriptor of `task`. */

@@ -150,6 +150,8 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     task_t *p = task_current();
     mspace_t *ms = p->mspace;
     proc_reap_orphans(); /* their slots, if idle has not run since */
+    if (rlimit_nproc_reached(p))
+        return -EAGAIN;
     if (share_vm)
         mspace_open(ms);
     else if (!(ms = mspace_clone(ms)))
@@ -161,8 +163,11 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     user_fpu_save(&c->fpu);
     c->fs_base = user_get_fs();
     c->exe = p->exe;
+    c->brk_start = p->brk_start;
     c->brk = p->brk;
     c->umask = p->umask;
+    c->rlimits = p->rlimits;
+    rlimit_apply(c); /* a vfork child shares (and sets) the parent's space */
     memcpy(c->altstack, p->altstack, sizeof(c->altstack));
     memcpy(c->sig, p->sig, sizeof(c->sig));
     c->sigmask = p->sigmask;
@@ -179,6 +184,7 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
         c->proc.vfork = true;
         while (c->proc.vfork)
             sched_block(&c->proc);
+        rlimit_apply(p); /* the child may have changed the space's limits */
     }
     return id;
 }
@@ -265,7 +271,7 @@ static const char *base_name(const char *path)
 
 /* What does not survive execve: close-on-exec descriptors, handlers
  * (ignored signals stay ignored), the alternate signal stack, TLS, FPU
- * state (brk is the new image's: exec_load). */
+ * state (brk is the new image's: exec_load).  Resource limits stay. */
 static void exec_reset(task_t *t)
 {
     for (int fd = 0; fd < TASK_FDS; fd++)
@@ -294,14 +300,16 @@ static long exec_replace(task_t *t, inode_t *ino, struct exec_args *a)
     mspace_t *old = t->mspace, *ms = mspace_create();
     if (!ms)
         return -ENOMEM;
-    uintptr_t old_brk = t->brk, sp;
+    uintptr_t old_brk = t->brk, old_brk_start = t->brk_start, sp;
     t->mspace = ms;
+    rlimit_apply(t); /* the image and stack are mapped within the limits */
     task_switch(t);
     int rc = exec_load(t, ino, &plan, ino->name ? ino->name : a->path, a->argc,
                        a->argv, a->envc, a->envp, &sp);
     if (rc < 0) {
         t->mspace = old;
         t->brk = old_brk;
+        t->brk_start = old_brk_start;
         task_switch(t);
         mspace_close(ms);
         return rc;

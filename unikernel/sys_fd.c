@@ -26,9 +26,10 @@ long fd_dup(task_t *t, int fd, int min, bool cloexec)
     struct file *f = fd_get(t, fd);
     if (!f)
         return -EBADF;
-    if (min < 0 || min >= TASK_FDS)
+    int limit = rlimit_nofile(t);
+    if (min < 0 || min >= limit)
         return -EINVAL;
-    for (int n = min; n < TASK_FDS; n++)
+    for (int n = min; n < limit; n++)
         if (!t->fds[n]) {
             f->refs++;
             t->fds[n] = f;

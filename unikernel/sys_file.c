@@ -348,8 +348,8 @@ long sys_dup(const long *a)
 static long dup_to(long old, long new)
 {
     struct file *f = file_of(old);
-    if (!f || new < 0 || new >= TASK_FDS)
-        return -EBADF;
+    if (!f || new < 0 || new >= rlimit_nofile(task_current()))
+        return -EBADF; /* as Linux: at or past RLIMIT_NOFILE too */
     return old == new ? new : fd_install_at(task_current(), (int)new, f);
 }
 

@@ -298,42 +298,6 @@ long sys_sysinfo(const long *a)
     return copy_to_user((void *)a[0], &info, sizeof(info));
 }
 
-#define RLIMIT_STACK 3
-#define RLIMIT_NOFILE 7
-#define RLIM_NLIMITS 16
-#define RLIM_INFINITY (~0ull)
-#define STACK_LIMIT (8ull << 20) /* the stack VMA of exec.c */
-
-/* The limits: the stack and the descriptor table are bounded, nothing
- * else is (beyond memory). */
-static long get_rlimit(long resource, long urlim)
-{
-    if (resource < 0 || resource >= RLIM_NLIMITS)
-        return -EINVAL;
-    uint64_t lim[2] = {RLIM_INFINITY, RLIM_INFINITY};
-    if (resource == RLIMIT_STACK)
-        lim[0] = STACK_LIMIT;
-    if (resource == RLIMIT_NOFILE)
-        lim[0] = lim[1] = TASK_FDS;
-    return copy_to_user((void *)urlim, lim, sizeof(lim));
-}
-
-long sys_getrlimit(const long *a)
-{
-    return get_rlimit(a[0], a[1]);
-}
-
-long sys_prlimit64(const long *a)
-{
-    if (a[0] != 0 && a[0] != task_current()->id)
-        return -ESRCH;
-    if (a[1] < 0 || a[1] >= RLIM_NLIMITS)
-        return -EINVAL;
-    if (a[2])
-        return -EPERM; /* the limits are fixed */
-    return a[3] ? get_rlimit(a[1], a[3]) : 0;
-}
-
 #define SS_DISABLE 2
 #define MINSIGSTKSZ 2048
 

@@ -6,7 +6,7 @@
  *   VMA_RESOLVE, MAP_FIXED -> unmap then VMA_FIXED (replaces),
  *   MAP_FIXED_NOREPLACE -> VMA_FIXED (-EEXIST when taken), MAP_STACK ->
  *   a hint only (as in Linux), PROT_* -> VMA_READ/WRITE/EXEC (equal values;
- *   PROT_NONE commits nothing).
+ *   PROT_NONE commits nothing).  brk moves the heap VMA (VMA_HEAP).
  */
 #include <errno.h>
 
@@ -273,10 +273,30 @@ long sys_mremap(const long *a)
     return (long)(uintptr_t)at;
 }
 
+/* The program break: the heap [brk_start, brk) is one VMA_HEAP mapping of
+ * whole pages (private writable memory: RLIMIT_DATA counts it) that grows
+ * and shrinks in place; a shrunk page is unmapped, so it comes back
+ * zeroed.  A break that cannot move (below the start, a mapping in the
+ * way, a limit, no memory) stays: the result is the break either way, and
+ * brk(0) reads it. */
 long sys_brk(const long *a)
 {
-    (void)a;
-    return (long)task_current()->brk; /* the break never moves: musl mmaps */
+    task_t *t = task_current();
+    uintptr_t want = (uintptr_t)a[0];
+    if (want < t->brk_start || want > MSPACE_USER_UPPER)
+        return (long)t->brk;
+    uintptr_t end = (t->brk + PAGE_MASK) & ~(uintptr_t)PAGE_MASK;
+    uintptr_t new_end = (want + PAGE_MASK) & ~(uintptr_t)PAGE_MASK;
+    long rc = 0;
+    if (new_end > end)
+        rc = mspace_error(
+            mspace_map(space(), end, new_end - end, NULL, 0, 0,
+                       VMA_READ | VMA_WRITE | VMA_COW | VMA_HEAP | VMA_FIXED));
+    else if (new_end < end)
+        rc = mspace_unmap(space(), new_end, end - new_end);
+    if (rc == 0)
+        t->brk = want;
+    return (long)t->brk;
 }
 
 /* ---- libc-shim/mspace.h: 1000-1003 ------------------------------------ */

@@ -64,6 +64,7 @@ static const syscall_fn linux_table[] = {
     [110] = sys_getppid,
     [131] = sys_sigaltstack,
     [158] = sys_arch_prctl,
+    [160] = sys_setrlimit,
     [186] = sys_gettid,
     [200] = sys_tkill,
     [201] = sys_time,

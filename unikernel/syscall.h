@@ -74,6 +74,7 @@ long sys_readlink(const long *a);
 long sys_readlinkat(const long *a);
 long sys_umask(const long *a);
 long sys_getrlimit(const long *a);
+long sys_setrlimit(const long *a);
 long sys_prlimit64(const long *a);
 long sys_sigaltstack(const long *a);
 long sys_mspace_map(const long *a);

@@ -42,6 +42,8 @@ task_t *task_create(const char *name, mspace_t *ms)
         return NULL;
     }
     user_fpu_init(&t->fpu);
+    rlimit_defaults(&t->rlimits);
+    rlimit_apply(t);
     t->id = next_id++;
     return t;
 }

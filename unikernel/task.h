@@ -18,6 +18,7 @@
 #include "arch/x86_64/user.h"
 #include "mm/memory.h"
 #include "unikernel/proc.h"
+#include "unikernel/rlimit.h"
 #include "unikernel/sched.h"
 
 #define TASK_FDS 64
@@ -41,7 +42,8 @@ typedef struct task {
     struct file *fds[TASK_FDS]; /* (t) open files by descriptor */
     uint64_t cloexec;           /* (t) close-on-exec, one bit per fd */
     uintptr_t fs_base;          /* (t) TLS base (arch_prctl) */
-    uintptr_t brk;              /* (c) program break (never moves) */
+    uintptr_t brk_start;        /* (t) where the heap starts (exec) */
+    uintptr_t brk;              /* (t) program break: the heap's end */
     uintptr_t clear_child_tid;  /* (t) set_tid_address */
     struct task_sigaction sig[TASK_SIGNALS]; /* (t) recorded, not delivered */
     uint64_t sigmask;                        /* (t) blocked signals */
@@ -52,6 +54,7 @@ typedef struct task {
     struct user_fpu fpu;     /* (t) FPU/SSE state while not running */
     struct task_sched sched; /* scheduler state (sched.c) */
     struct task_proc proc;   /* parent, wait status (proc.c) */
+    struct task_rlimits rlimits;    /* resource limits (rlimit.c) */
     uintptr_t entry_rip, entry_rsp; /* (c) first entry of the first task */
 } task_t;
 

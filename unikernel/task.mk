@@ -21,6 +21,7 @@ KERNEL_SRCS += unikernel/task.c unikernel/exec.c unikernel/fd.c \
                unikernel/embed.S arch/x86_64/syscall.S arch/x86_64/user.c \
                arch/x86_64/usercopy.S arch/x86_64/clock.c arch/x86_64/random.c \
                arch/x86_64/protect.c unikernel/selftest_protect.c
+KERNEL_SRCS += unikernel/rlimit.c
 
 EMBED_ELF  := $(if $(ELF),$(ELF),$(BUILD)/apps/$(APPNAME).elf)
 EMBED_NAME := $(if $(ELF),$(basename $(notdir $(ELF))),$(APPNAME))

@@ -273,6 +273,12 @@ static void g_prlimit(long *a)
     a[3] = ptr();
 }
 
+static void g_setrlimit(long *a)
+{
+    a[0] = rng_below(4) ? (long)rng_below(17) : num();
+    a[1] = (long)bad_ptr(); /* never a new limit */
+}
+
 static void g_getrandom(long *a) { a[0] = ptr(); a[1] = len(); a[2] = rng_below(4) ? (long)rng_below(8) : num(); }
 static void g_memfd(long *a) { a[0] = (long)path_ptr(); a[1] = num(); }
 static void g_pipe2(long *a) { a[0] = ptr(); a[1] = num() | 04000; /* O_NONBLOCK */ }
@@ -322,6 +328,7 @@ static const struct call calls[] = {
     {108, "getegid", g_none},    {110, "getppid", g_none},
     {131, "sigaltstack", g_sigaltstack},
     {158, "arch_prctl", g_arch_prctl},
+    {160, "setrlimit", g_setrlimit},
     {186, "gettid", g_none},     {200, "tkill", g_kill},
     {201, "time", g_buf},        {218, "set_tid_address", g_buf},
     {228, "clock_gettime", g_int_buf},
