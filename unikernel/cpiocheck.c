@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "unikernel/cpio.h"
+#include "unikernel/readfile.h"
 
 struct expected {
     int nfiles;
@@ -45,37 +46,6 @@ static int check_member(const char *name, const void *data, size_t size,
     return -EINVAL;
 }
 
-/* Reads the whole file into a malloc'd buffer; NULL on error. */
-static unsigned char *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    unsigned char *buf = NULL;
-    size_t cap = 0, len = 0, n;
-    do {
-        if (len == cap) {
-            unsigned char *bigger = realloc(buf, cap = cap ? 2 * cap : 65536);
-            if (!bigger) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = bigger;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return NULL;
-    }
-    *size = len;
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -83,7 +53,7 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t size = 0;
-    unsigned char *archive = read_all(argv[1], &size);
+    unsigned char *archive = read_file(argv[1], &size);
     if (!archive) {
         fprintf(stderr, "cpiocheck: %s: %s\n", argv[1], strerror(errno));
         return 2;

@@ -3,7 +3,7 @@
 
 # build/tools/elfcheck FILE...: prints the load plan or refuses a bad ELF.
 ELFCHECK := $(BUILD)/tools/elfcheck
-$(ELFCHECK): $(call host_objs,unikernel/elfcheck.c unikernel/elf.c)
+$(ELFCHECK): $(call host_objs,unikernel/elfcheck.c unikernel/elf.c unikernel/readfile.c)
 	@mkdir -p $(dir $@)
 	$(call say,HOSTLD,$@)
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $^

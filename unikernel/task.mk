@@ -29,7 +29,7 @@ EMBED_DIR  := $(BUILD)/embed
 
 # build/tools/cpiocheck ARCHIVE FILE...: the archive holds exactly FILEs.
 CPIOCHECK := $(BUILD)/tools/cpiocheck
-$(CPIOCHECK): $(call host_objs,unikernel/cpiocheck.c unikernel/cpio.c)
+$(CPIOCHECK): $(call host_objs,unikernel/cpiocheck.c unikernel/cpio.c unikernel/readfile.c)
 	@mkdir -p $(dir $@)
 	$(call say,HOSTLD,$@)
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
