@@ -61,7 +61,7 @@ $(1)/files.cpio: $(5) $(1)/choice $(CPIOCHECK)
 
 $(1)/embed.o: unikernel/embed.S $(1)/app.elf $(if $(5),$(1)/files.cpio)
 	$$(call say,AS,$$@)
-	$$(Q)$(CC) $(KASFLAGS) -DEMBED_APP='"$(1)/app.elf"' -DEMBED_NAME='"$(3)"' \
+	$$(Q)$(CC) $$(KASFLAGS) -DEMBED_APP='"$(1)/app.elf"' -DEMBED_NAME='"$(3)"' \
 	    $(if $(5),-DEMBED_FILES='"$(1)/files.cpio"') -c -o $$@ $$<
 endef
 
