@@ -77,18 +77,31 @@ static phys_addr_t file_copy(vma_t *vma, uint64_t fo)
     return pa;
 }
 
+/* The shared zero page with a reference for a mapping, or 0. */
+static phys_addr_t mm_zero_page_ref(void)
+{
+    phys_addr_t zero = mm_zero_page();
+    if (zero)
+        page_ref(zero);
+    return zero;
+}
+
 /* The frame a first touch of `va` maps (a reference for the mapping), or 0.
  * A private page past the data of a file is anonymous memory: it reads as
- * zero and never grows the cache (which is charged only up to the data). */
+ * zero and never grows the cache (which is charged only up to the data);
+ * so does a shared view that can never be written (an image file's cache
+ * lives as long as the file, longer than the task that mapped it). */
 static phys_addr_t first_frame(vma_t *vma, uintptr_t va, bool write)
 {
     if (vma->flags & VMA_PHYS)
         return (phys_addr_t)(vma->offset + (va - vma_base(vma)));
     if (vma->flags & VMA_FILE) {
         uint64_t fo = vma->offset + (va - vma_base(vma));
+        bool past = inode_past_data(vma->ino, fo);
+        if ((vma->flags & VMA_SHARED) && past && !(vma->flags & VMA_MAXWRITE))
+            return mm_zero_page_ref(); /* the cache outlives the task */
         if (vma->flags & VMA_SHARED)
             return inode_page(vma->ino, fo);
-        bool past = inode_past_data(vma->ino, fo);
         if (fo + PAGE_SIZE <= vma->limit && !write && !past)
             return inode_page(vma->ino, fo);
         if (fo < vma->limit && !past)
@@ -96,10 +109,7 @@ static phys_addr_t first_frame(vma_t *vma, uintptr_t va, bool write)
     }
     if (write || (vma->flags & (VMA_SHARED | VMA_STACK)))
         return zero_frame();
-    phys_addr_t zero = mm_zero_page();
-    if (zero)
-        page_ref(zero);
-    return zero;
+    return mm_zero_page_ref();
 }
 
 /* A write to the present private page `pa` at `va`: reuse it when this

@@ -246,23 +246,24 @@ static void map_undo(mspace_t *ms, vma_t *vma, size_t charge)
 }
 
 /* Fills the page cache a file VMA's faults can ask for beyond what the
- * file has charged (mm/commit.c): the whole range of a shared mapping; a
- * private one up to its limit and the end of the file's data (past them
- * it reads anonymous zeros).  0 or -ENOMEM. */
+ * file has charged (mm/commit.c): the whole range of a shared writable
+ * mapping; a private or never-writable one up to its limit and the end of
+ * the file's data (past them it reads zeros).  0 or -ENOMEM. */
 static int map_prepare_cache(const vma_t *vma)
 {
     uint64_t from = vma->offset, to = vma->offset + vma->length;
-    if (!(vma->flags & VMA_SHARED)) {
+    bool shared = vma->flags & VMA_SHARED;
+    if (!shared) {
         uint64_t lim = (vma->limit + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
         if (vma->limit > UINT64_MAX - PAGE_MASK)
             lim = UINT64_MAX;
         if (lim < to)
             to = lim;
-        if (vma->ino->data) {
-            uint64_t end =
-                (vma->ino->size + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
-            to = end < to ? end : to;
-        }
+    }
+    /* past the data: zeros, not cache (fault.c), unless shared writable */
+    if (vma->ino->data && (!shared || !(vma->flags & VMA_MAXWRITE))) {
+        uint64_t end = (vma->ino->size + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+        to = end < to ? end : to;
     }
     return from < to ? inode_prepare(vma->ino, from, to) : 0;
 }
@@ -886,7 +887,9 @@ static void check_page(const mspace_t *ms, const vma_t *v, int now,
     assert((now & MMU_USER) == (ms->kernel ? 0 : MMU_USER));
     assert((rights & ~MMU_WRITE) == (want & ~VMA_WRITE));
     if (v->flags & VMA_SHARED) {
-        assert(rights == want && !mm_is_zero_page(pa));
+        /* the zero page only past a file's data, in a never-writable view */
+        assert(rights == want &&
+               (!mm_is_zero_page(pa) || !(v->flags & VMA_MAXWRITE)));
     } else if (rights & MMU_WRITE) {
         assert(page_refcount(pa) == 1 && !mm_is_zero_page(pa));
     }

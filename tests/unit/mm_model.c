@@ -503,8 +503,10 @@ static void op_map(model_space_t *m)
         if (shared_anon(want))
             charge++; /* populated, each frame charged */
         if ((want & VMA_FILE) && (want & VMA_SHARED) &&
-            po / PAGE_SIZE >= FILE_DATA_PAGES && !file_extra[po / PAGE_SIZE])
-            charge++; /* the cache past the data, filled at map */
+            (want & VMA_MAXWRITE) && po / PAGE_SIZE >= FILE_DATA_PAGES &&
+            !file_extra[po / PAGE_SIZE])
+            charge++; /* the cache past the data, filled at map (a view
+                         that is never writable reads zeros instead) */
     }
     if (want > 0 && (want & VMA_STACK) && (flags & VMA_RESOLVE))
         charge = (size_t)n - 1; /* every page but the guard, now */
