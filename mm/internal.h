@@ -56,6 +56,19 @@ void vma_account(mspace_t *mspace, int flags, size_t bytes, bool add);
  * 0, or -ENOMEM with nothing changed. */
 int vma_fault_in(mspace_t *mspace, vma_t *vma, uintptr_t va, bool write);
 
+/* mspace.c's steps, shared with remap.c: the first VMA (dead or not)
+ * ending above `address`; where a new mapping goes (as mspace_map: 0 or
+ * -EINVAL/-EEXIST/-ENOMEM, *prev the VMA before it or NULL); the merge of
+ * the VMAs around [first, end) (returns the VMA holding first's base); the
+ * unmap of [s, e) inside `v` (pages, commit, VMA; *spare taken by a middle
+ * cut), true when a present page was dropped (caller flushes). */
+vma_t *mspace_first_after(const mspace_t *ms, uintptr_t address);
+int mspace_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
+                 uintptr_t *base, vma_t **prev);
+vma_t *mspace_merge(mspace_t *ms, vma_t *first, uintptr_t end);
+bool mspace_unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
+                       vma_t **spare);
+
 /* The shared zero frame (allocated on first use), or 0 if none can be. */
 phys_addr_t mm_zero_page(void);
 

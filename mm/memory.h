@@ -120,6 +120,29 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
  * (no memory to split).  All or nothing.  Takes the mspace lock. */
 int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length);
 
+/* Requests of mspace_remap (values of Linux's MREMAP_*). */
+#define MSPACE_REMAP_MAYMOVE 0x1   /* may move when it cannot grow in place */
+#define MSPACE_REMAP_FIXED 0x2     /* move to new_addr (with MAYMOVE only) */
+#define MSPACE_REMAP_DONTUNMAP 0x4 /* move, keep the old range mapped, empty
+                                      (MAYMOVE, equal lengths) */
+
+/* Resizes or moves [old, old+old_len) (mremap).  Shrinking without FIXED
+ * or DONTUNMAP unmaps the tail (holes are fine) and returns `old`.  Else
+ * the range must lie in one live VMA (-EFAULT): it grows in place when the
+ * range ends the VMA and the pages after it are free, or moves (MAYMOVE)
+ * to `new_addr` (FIXED: replacing what is there; else a hint) by moving
+ * its page-table entries: no frame is copied, rights, sharing and COW
+ * references stay, untouched pages cost nothing.  A shared anonymous
+ * range's new pages are populated; a moved part of a stack that leaves its
+ * guard behind becomes plain anonymous memory.  Commit moves with the
+ * mapping (growth is charged).  Returns the address or MSPACE_ERR(EINVAL:
+ * flags, alignment, zero length, wrap, overlap, FIXED outside the window,
+ * DONTUNMAP of shared anonymous or physical memory; EFAULT; ENOMEM: no
+ * room, commit, descriptor, frame or page table).  All or nothing: every
+ * resource is taken before the first change.  Takes the mspace lock. */
+void *mspace_remap(mspace_t *mspace, uintptr_t old, size_t old_len,
+                   size_t new_len, int flags, uintptr_t new_addr);
+
 /* Drops the pages of [address, address+length) and keeps the VMAs
  * (MADV_DONTNEED): private pages read as zero or as the file again on the
  * next touch; shared anonymous pages, which have no other copy, stay.

@@ -779,3 +779,25 @@ void mspace_check(mspace_t *mspace)
     assert(present == mspace->phys_pg_count && committed == mspace->committed);
     splock_unlock(&mspace->lock);
 }
+
+vma_t *mspace_first_after(const mspace_t *ms, uintptr_t address)
+{
+    return first_after(ms, address);
+}
+
+int mspace_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
+                 uintptr_t *base, vma_t **prev)
+{
+    return map_place(ms, address, length, flags, base, prev);
+}
+
+vma_t *mspace_merge(mspace_t *ms, vma_t *first, uintptr_t end)
+{
+    return merge_range(ms, first, end);
+}
+
+bool mspace_unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
+                       vma_t **spare)
+{
+    return unmap_part(ms, v, s, e, spare);
+}
