@@ -150,6 +150,14 @@ void *mspace_remap(mspace_t *mspace, uintptr_t old, size_t old_len,
  * VMA in the range: nothing dropped).  Never allocates.  Takes the lock. */
 int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length);
 
+/* Drops the present pages that map `ino` at file offsets at or above
+ * `from` (page aligned), in shared and private mappings alike (a private
+ * copy past a truncated end goes too, as in Linux), for a truncation: the
+ * next touch takes the page cache's page again.  Never allocates.  Takes
+ * the mspace lock. */
+void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
+                        uint64_t from);
+
 /* Marks every VMA dead (exec drops the old image): dead VMAs are invisible
  * to lookups and faults but keep their range until mspace_scavenge. */
 void mspace_sweep(mspace_t *mspace);

@@ -501,6 +501,28 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
     return 0;
 }
 
+void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
+                        uint64_t from)
+{
+    assert(!(from & PAGE_MASK));
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    splock_lock(&mspace->lock);
+    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v)) {
+        if (v->ino != ino || v->offset + v->length <= from)
+            continue;
+        uintptr_t s = vma_base(v);
+        if (from > v->offset)
+            s += (uintptr_t)(from - v->offset);
+        if (vma_release_pages(mspace, v, s, vma_end(v))) {
+            lo = s < lo ? s : lo;
+            hi = vma_end(v) > hi ? vma_end(v) : hi;
+        }
+    }
+    if (hi)
+        mmu_flush(mspace->directory, lo, hi - lo);
+    splock_unlock(&mspace->lock);
+}
+
 vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address)
 {
     assert(splock_held(&mspace->lock));
