@@ -126,10 +126,12 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length);
 #define MSPACE_REMAP_DONTUNMAP 0x4 /* move, keep the old range mapped, empty
                                       (MAYMOVE, equal lengths) */
 
-/* Resizes or moves [old, old+old_len) (mremap).  Shrinking without FIXED
- * or DONTUNMAP unmaps the tail (holes are fine) and returns `old`.  Else
- * the range must lie in one live VMA (-EFAULT): it grows in place when the
- * range ends the VMA and the pages after it are free, or moves (MAYMOVE)
+/* Resizes or moves [old, old+old_len) (mremap); `old` must be in a live
+ * VMA (-EFAULT).  Shrinking without FIXED or DONTUNMAP unmaps the tail
+ * (holes are fine) and returns `old`.  Else the range (its first new_len
+ * bytes when a move shrinks: the rest is unmapped) must lie in that one VMA
+ * (-EFAULT): it grows in place when the range ends the VMA and the pages
+ * after it are free, or moves (MAYMOVE)
  * to `new_addr` (FIXED: replacing what is there; else a hint) by moving
  * its page-table entries: no frame is copied, rights, sharing and COW
  * references stay, untouched pages cost nothing.  A shared anonymous

@@ -35,6 +35,8 @@ typedef struct remap {
     int vflags;       /* flags of the VMA that holds the result */
     bool in_place;    /* grows in place (no move) */
     long delta;       /* commit pages: charged when > 0, returned when < 0 */
+    size_t head;      /* bytes of the old range that stay or move: old_len,
+                         or new_len when a move shrinks (its tail goes) */
     size_t moved;     /* present pages that move */
     vma_t *nv;        /* the VMA of the destination (moves) */
     vma_t *spare[2];  /* split of a VMA around the destination (FIXED),
@@ -69,11 +71,16 @@ static bool in_window(const mspace_t *ms, uintptr_t a, size_t len)
            len <= ms->upper_bound - a;
 }
 
-/* Shrinking in place: unmaps the tail (the part inside the window; holes
- * are fine, as munmap) and returns `old`. */
+/* Shrinking in place: `old` must be mapped (-EFAULT); unmaps the tail
+ * (the part inside the window; holes are fine, as munmap), returns `old`. */
 static void *remap_shrink(mspace_t *ms, uintptr_t old, size_t old_len,
                           size_t new_len)
 {
+    splock_lock(&ms->lock);
+    bool mapped = mspace_search_vma(ms, old) != NULL;
+    splock_unlock(&ms->lock);
+    if (!mapped)
+        return MSPACE_ERR(EFAULT);
     uintptr_t s = old + new_len, e = old + old_len;
     if (s < ms->lower_bound)
         s = ms->lower_bound;
@@ -96,7 +103,7 @@ static int remap_check(remap_t *r, uintptr_t new_addr)
 {
     mspace_t *ms = r->ms;
     vma_t *v = r->v = mspace_search_vma(ms, r->old);
-    if (!v || r->old_len > vma_end(v) - r->old)
+    if (!v || r->head > vma_end(v) - r->old)
         return -EFAULT; /* not mapped, or not by one VMA */
     int f = r->vflags = v->flags;
     if ((f & VMA_PHYS) && r->new_len > r->old_len)
@@ -130,8 +137,7 @@ static int remap_check(remap_t *r, uintptr_t new_addr)
 static int take_tables(remap_t *r)
 {
     mmu_dir_t *dir = r->ms->directory;
-    size_t len = r->new_len < r->old_len ? r->new_len : r->old_len;
-    uintptr_t end = r->old + len;
+    uintptr_t end = r->old + r->head;
     for (uintptr_t va = r->old; (va = mmu_next_mapped(dir, va, end)) < end;
          va += PAGE_SIZE) {
         if (mmu_prepare(dir, r->dst + (va - r->old)) < 0)
@@ -171,7 +177,7 @@ static long commit_delta(const remap_t *r)
     long added = (long)vma_commit_pages(r->vflags, r->new_len);
     long removed = (r->flags & MSPACE_REMAP_DONTUNMAP)
                        ? 0
-                       : (long)vma_commit_pages(v->flags, r->old_len);
+                       : (long)vma_commit_pages(v->flags, r->head);
     if ((v->flags & VMA_STACK) && !(r->vflags & VMA_STACK))
         removed += (long)r->moved;
     return added - removed;
@@ -204,8 +210,8 @@ static int remap_take(remap_t *r)
                           vma_base(w) < r->dst &&
                           vma_end(w) > r->dst + r->new_len;
         bool old_inside = !(r->flags & MSPACE_REMAP_DONTUNMAP) &&
-                          vma_base(v) < r->old &&
-                          vma_end(v) > r->old + r->old_len;
+                          (vma_base(v) < r->old ||
+                           vma_end(v) > r->old + r->old_len);
         if (!(r->nv = vma_new()) || (dst_inside && !(r->spare[0] = vma_new())) ||
             (old_inside && !(r->spare[1] = vma_new())) || take_tables(r) < 0)
             return -ENOMEM;
@@ -257,9 +263,9 @@ static void *grow_in_place(remap_t *r)
     return (void *)r->old;
 }
 
-/* Unmaps whatever lies in [a, a + len) (MSPACE_REMAP_FIXED's destination);
- * true when a present page was dropped. */
-static bool unmap_dst(mspace_t *ms, uintptr_t a, size_t len, vma_t **spare)
+/* Unmaps whatever lies in [a, a + len) (MSPACE_REMAP_FIXED's destination,
+ * the tail of a move that shrinks); true when a present page was dropped. */
+static bool unmap_range(mspace_t *ms, uintptr_t a, size_t len, vma_t **spare)
 {
     bool present = false;
     uintptr_t end = a + len;
@@ -335,17 +341,17 @@ static void *move(remap_t *r)
     mspace_t *ms = r->ms;
     bool flush_dst = false, flush_old;
     if (r->flags & MSPACE_REMAP_FIXED)
-        flush_dst = unmap_dst(ms, r->dst, r->new_len, &r->spare[0]);
+        flush_dst = unmap_range(ms, r->dst, r->new_len, &r->spare[0]);
     /* the destination's unmap may have split the old VMA: look again */
     vma_t *v = mspace_first_after(ms, r->old);
-    assert(v && vma_base(v) <= r->old && vma_end(v) >= r->old + r->old_len);
+    assert(v && vma_base(v) <= r->old && vma_end(v) >= r->old + r->head);
     vma_t *nv = insert_dst(r, v);
-    size_t len = r->new_len < r->old_len ? r->new_len : r->old_len;
-    flush_old = move_entries(r, len);
-    if (r->old_len > len)
-        flush_old |= vma_release_pages(ms, v, r->old + len, r->old + r->old_len);
+    flush_old = move_entries(r, r->head);
+    if (r->old_len > r->head) /* v keeps its base: it stays valid */
+        flush_old |= unmap_range(ms, r->old + r->head, r->old_len - r->head,
+                                 &r->spare[1]);
     if (!(r->flags & MSPACE_REMAP_DONTUNMAP))
-        cut_vma(ms, v, r->old, r->old + r->old_len, &r->spare[1]);
+        cut_vma(ms, v, r->old, r->old + r->head, &r->spare[1]);
     settle_commit(r);
     map_tail(r, nv, r->dst + r->old_len);
     ms->hint = mspace_merge(ms, nv, r->dst + r->new_len);
@@ -376,7 +382,8 @@ void *mspace_remap(mspace_t *mspace, uintptr_t old, size_t old_len,
     if (!fixed && !dontunmap && new_len <= old_len)
         return remap_shrink(mspace, old, old_len, new_len);
     remap_t r = {.ms = mspace, .old = old, .old_len = old_len,
-                 .new_len = new_len, .flags = flags};
+                 .new_len = new_len, .flags = flags,
+                 .head = new_len < old_len ? new_len : old_len};
     splock_lock(&mspace->lock);
     int rc = remap_check(&r, new_addr);
     if (rc == 0 && (rc = remap_take(&r)) < 0)

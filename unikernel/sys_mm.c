@@ -161,9 +161,9 @@ long sys_madvise(const long *a)
 }
 
 /* mremap: Linux's flags are mspace_remap's (same values); the kernel's
- * part is the Linux address space beyond the window: a shrink's tail or a
- * MREMAP_FIXED destination past Linux's user end is EINVAL, a destination
- * between the window's end and it (valid on Linux) ENOMEM. */
+ * part is the Linux address space beyond the window: a length, an old
+ * range or a MREMAP_FIXED destination past Linux's user end is EINVAL, a
+ * destination between the window's end and it (valid on Linux) ENOMEM. */
 long sys_mremap(const long *a)
 {
     uintptr_t old = (uintptr_t)a[0], new_addr = (uintptr_t)a[4];
@@ -172,6 +172,9 @@ long sys_mremap(const long *a)
     mspace_t *ms = space();
     if (flags & ~(long)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
         return -EINVAL;
+    if (old_len > LINUX_TASK_SIZE || new_len > LINUX_TASK_SIZE ||
+        old > LINUX_TASK_SIZE - old_len)
+        return -EINVAL; /* as Linux: past its user space (or wraps) */
     if ((flags & MREMAP_FIXED) && !(new_addr & PAGE_MASK) &&
         new_len <= (size_t)-PAGE_SIZE) {
         size_t len = (new_len + PAGE_MASK) & ~PAGE_MASK;
