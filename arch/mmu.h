@@ -68,6 +68,14 @@ void mmu_dir_destroy(mmu_dir_t *dir);
  * Returns 0, or -ENOMEM when a page-table page cannot be allocated. */
 int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
 
+/* Allocates the page-table pages a translation of `va` needs, so that a
+ * later mmu_map of `va` in `dir` cannot fail (mm/remap.c moves entries
+ * only once every destination is prepared, so a move is all or nothing).
+ * Changes no translation and needs no flush.  Returns 0, or -ENOMEM when a
+ * page-table page cannot be allocated (the tables made so far stay, empty;
+ * mmu_dir_destroy frees them). */
+int mmu_prepare(mmu_dir_t *dir, uintptr_t va);
+
 /* Removes the translation of `va`; returns the frame it pointed to, or
  * (phys_addr_t)-1 if none was present.  Flags seen are stored in *flags
  * when non-NULL (MMU_ACCESSED, MMU_DIRTY...). */

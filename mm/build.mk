@@ -4,7 +4,7 @@
 # and the host tests link the very same files (over tests/unit/fake_mmu.c).
 MM_SRCS := mm/page.c mm/bbtree.c mm/glue.c mm/commit.c mm/vma.c mm/mspace.c \
            mm/fault.c mm/pagecache.c mm/kalloc.c mm/kmap.c \
-           mm/limit.c
+           mm/limit.c mm/remap.c
 
 # Freestanding compile check: every mm/ file must build with the kernel's
 # flags and headers, even before the kernel links it.

@@ -75,6 +75,12 @@ size_t inode_pages_cached(inode_t *ino, uint64_t offset, size_t count,
  * somewhere) are zeroed; the range reads as zero afterwards. */
 void inode_punch(inode_t *ino, uint64_t offset, uint64_t length);
 
+/* Truncation of the cache to `size` bytes: drops the cached frames past
+ * it (their cache reference; a mapping's own reference keeps a frame alive
+ * until mspace_unmap_inode drops it) and zeroes the last partial page
+ * past `size`.  Never allocates.  Takes the inode lock. */
+void inode_truncate(inode_t *ino, uint64_t size);
+
 /* Number of frames in the cache of `ino`. */
 size_t inode_cached(inode_t *ino);
 

@@ -98,6 +98,10 @@ size_t vma_data_pages(int flags, size_t length);
  * address-space or data limit of `mspace` (limit.c). */
 int mspace_limit_map(const mspace_t *mspace, int flags, size_t length);
 
+/* 0, or -ENOMEM when `pages` more data pages would pass the data limit of
+ * `mspace` (limit.c). */
+int mspace_limit_data(const mspace_t *mspace, size_t pages);
+
 /* 0, or -ENOMEM when giving `rights` to the live VMAs covering [address,
  * end) would pass the data limit of `mspace` (limit.c). */
 int mspace_limit_protect(const mspace_t *mspace, uintptr_t address,
@@ -106,6 +110,22 @@ int mspace_limit_protect(const mspace_t *mspace, uintptr_t address,
 /* False when the page `va` of `vma`, a stack, is absent and deeper than
  * the stack limit below the stack's end: it may not be faulted in. */
 bool mspace_limit_stack(const mspace_t *mspace, const vma_t *vma, uintptr_t va);
+
+/* mspace.c's steps, shared with remap.c: the first VMA (dead or not)
+ * ending above `address`; where a new mapping goes (as mspace_map: 0 or
+ * -EINVAL/-EEXIST/-ENOMEM, *prev the VMA before it or NULL); the merge of
+ * the VMAs around [first, end) (returns the VMA holding first's base); the
+ * unmap of [s, e) inside `v` (pages, commit, VMA; *spare taken by a middle
+ * cut), true when a present page was dropped (caller flushes). */
+vma_t *mspace_first_after(const mspace_t *ms, uintptr_t address);
+int mspace_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
+                 uintptr_t *base, vma_t **prev);
+vma_t *mspace_merge(mspace_t *ms, vma_t *first, uintptr_t end);
+bool mspace_unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
+                       vma_t **spare);
+/* Fills the page cache `vma` (a file mapping) can fault in, as mspace_map
+ * does, so that its faults charge nothing.  0 or -ENOMEM. */
+int mspace_prepare_cache(const vma_t *vma);
 
 /* The shared zero frame (allocated on first use), or 0 if none can be. */
 phys_addr_t mm_zero_page(void);

@@ -43,6 +43,11 @@ int mspace_limit_map(const mspace_t *ms, int flags, size_t length)
     return !data || data_fits(ms, data) ? 0 : -ENOMEM;
 }
 
+int mspace_limit_data(const mspace_t *ms, size_t pages)
+{
+    return !pages || data_fits(ms, pages) ? 0 : -ENOMEM;
+}
+
 int mspace_limit_protect(const mspace_t *ms, uintptr_t address, uintptr_t end,
                          int rights)
 {

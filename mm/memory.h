@@ -154,6 +154,31 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
  * lock. */
 int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length);
 
+/* Requests of mspace_remap (values of Linux's MREMAP_*). */
+#define MSPACE_REMAP_MAYMOVE 0x1   /* may move when it cannot grow in place */
+#define MSPACE_REMAP_FIXED 0x2     /* move to new_addr (with MAYMOVE only) */
+#define MSPACE_REMAP_DONTUNMAP 0x4 /* move, keep the old range mapped, empty
+                                      (MAYMOVE, equal lengths) */
+
+/* Resizes or moves [old, old+old_len) (mremap); `old` must be in a live
+ * VMA (-EFAULT).  Shrinking without FIXED or DONTUNMAP unmaps the tail
+ * (holes are fine) and returns `old`.  Else the range (its first new_len
+ * bytes when a move shrinks: the rest is unmapped) must lie in that one VMA
+ * (-EFAULT): it grows in place when the range ends the VMA and the pages
+ * after it are free, or moves (MAYMOVE)
+ * to `new_addr` (FIXED: replacing what is there; else a hint) by moving
+ * its page-table entries: no frame is copied, rights, sharing and COW
+ * references stay, untouched pages cost nothing.  A shared anonymous
+ * range's new pages are populated; a moved part of a stack that leaves its
+ * guard behind becomes plain anonymous memory.  Commit moves with the
+ * mapping (growth is charged).  Returns the address or MSPACE_ERR(EINVAL:
+ * flags, alignment, zero length, wrap, overlap, FIXED outside the window,
+ * DONTUNMAP of shared anonymous or physical memory; EFAULT; ENOMEM: no
+ * room, commit, descriptor, frame or page table).  All or nothing: every
+ * resource is taken before the first change.  Takes the mspace lock. */
+void *mspace_remap(mspace_t *mspace, uintptr_t old, size_t old_len,
+                   size_t new_len, int flags, uintptr_t new_addr);
+
 /* Drops the pages of [address, address+length) and keeps the VMAs
  * (MADV_DONTNEED): private pages read as zero or as the file again on the
  * next touch; shared anonymous pages, which have no other copy, stay.
@@ -174,6 +199,14 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length);
  * nothing changed; -ENOMEM: a hole in the range, the rest punched.  Never
  * allocates.  Takes the lock (then the inode's). */
 int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length);
+
+/* Drops the present pages that map `ino` at file offsets at or above
+ * `from` (page aligned), in shared and private mappings alike (a private
+ * copy past a truncated end goes too, as in Linux), for a truncation: the
+ * next touch takes the page cache's page again.  Never allocates.  Takes
+ * the mspace lock. */
+void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
+                        uint64_t from);
 
 /* Marks every VMA dead: dead VMAs are invisible to lookups and faults but
  * keep their range until mspace_scavenge (the seed's lazy unmap; execve

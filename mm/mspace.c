@@ -643,6 +643,28 @@ int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length)
     return covered ? 0 : -ENOMEM;
 }
 
+void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
+                        uint64_t from)
+{
+    assert(!(from & PAGE_MASK));
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    splock_lock(&mspace->lock);
+    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v)) {
+        if (v->ino != ino || v->offset + v->length <= from)
+            continue;
+        uintptr_t s = vma_base(v);
+        if (from > v->offset)
+            s += (uintptr_t)(from - v->offset);
+        if (vma_release_pages(mspace, v, s, vma_end(v))) {
+            lo = s < lo ? s : lo;
+            hi = vma_end(v) > hi ? vma_end(v) : hi;
+        }
+    }
+    if (hi)
+        mmu_flush(mspace->directory, lo, hi - lo);
+    splock_unlock(&mspace->lock);
+}
+
 vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address)
 {
     assert(splock_held(&mspace->lock));
@@ -949,4 +971,31 @@ void mspace_check(mspace_t *mspace)
     assert(mspace->tables_charged == mm_tables_counted(mspace));
     assert(data == mspace->data_pages);
     splock_unlock(&mspace->lock);
+}
+
+vma_t *mspace_first_after(const mspace_t *ms, uintptr_t address)
+{
+    return first_after(ms, address);
+}
+
+int mspace_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
+                 uintptr_t *base, vma_t **prev)
+{
+    return map_place(ms, address, length, flags, base, prev);
+}
+
+vma_t *mspace_merge(mspace_t *ms, vma_t *first, uintptr_t end)
+{
+    return merge_range(ms, first, end);
+}
+
+bool mspace_unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
+                       vma_t **spare)
+{
+    return unmap_part(ms, v, s, e, spare);
+}
+
+int mspace_prepare_cache(const vma_t *vma)
+{
+    return map_prepare_cache(vma);
 }

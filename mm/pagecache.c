@@ -171,6 +171,34 @@ void inode_punch(inode_t *ino, uint64_t offset, uint64_t length)
     splock_unlock(&ino->lock);
 }
 
+void inode_truncate(inode_t *ino, uint64_t size)
+{
+    uint64_t keep = (size + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+    splock_lock(&ino->lock);
+    bbnode_t *n = keep < size ? NULL : bbtree_lower(&ino->pages, keep);
+    while (n) {
+        bbnode_t *next = bbtree_next(n);
+        pcache_node_t *pc = (pcache_node_t *)n;
+        bool charged = !ino->data || n->key >= ino->size; /* as inode_page */
+        bbtree_remove(&ino->pages, n);
+        page_unref(pc->pa); /* freed unless a mapping still holds it */
+        mm_free(pc);
+        if (charged) {
+            mm_uncommit(1);
+            ino->charged--;
+        }
+        if (!ino->data)
+            mm_shmem_add(-1);
+        n = next;
+    }
+    size_t part = (size_t)(size & PAGE_MASK);
+    pcache_node_t *last =
+        part ? (pcache_node_t *)bbtree_search(&ino->pages, size - part) : NULL;
+    if (last) /* what a later growth shows past the old end is zero */
+        memset((char *)mmu_kaddr(last->pa) + part, 0, PAGE_SIZE - part);
+    splock_unlock(&ino->lock);
+}
+
 size_t inode_cached(inode_t *ino)
 {
     return ino->pages.count;

@@ -2,8 +2,8 @@
  * memfd.c - memfd_create and ftruncate: an anonymous in-memory file whose
  * pages live in its inode's page cache, so every MAP_SHARED mapping of it,
  * in any task, sees the same frames; read, write and fstat reach the same
- * pages.  The size only grows (ftruncate to less keeps the pages; reads
- * stop at the size).
+ * pages.  ftruncate drops the pages past the new size from the cache and
+ * from every task's mappings; the last partial page is zeroed past it.
  */
 #include <errno.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "mm/page.h"
 #include "unikernel/fd.h"
 #include "unikernel/syscall.h"
+#include "unikernel/task.h"
 #include "unikernel/usercopy.h"
 
 #define MFD_CLOEXEC 1
@@ -130,6 +131,19 @@ long sys_memfd_create(const long *a)
     return fd;
 }
 
+/* Truncates `ino` to `size`: every task's entries past it go first (none
+ * may outlive its cache page), then the cache pages themselves. */
+static void memfd_truncate(inode_t *ino, uint64_t size)
+{
+    uint64_t from = (size + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+    for (int i = 0; i < SCHED_TASKS; i++) {
+        task_t *t = sched_slot(i);
+        if (t && t->mspace) /* a vfork pair is visited twice: harmless */
+            mspace_unmap_inode(t->mspace, ino, from);
+    }
+    inode_truncate(ino, size);
+}
+
 long sys_ftruncate(const long *a)
 {
     struct file *f = fd_get(task_current(), (int)a[0]);
@@ -140,5 +154,6 @@ long sys_ftruncate(const long *a)
     if (a[1] < 0 || (uint64_t)a[1] > MEMFD_SIZE_MAX)
         return -EINVAL;
     ((struct memfd *)f->priv)->size = (uint64_t)a[1];
+    memfd_truncate(f->ino, (uint64_t)a[1]);
     return 0;
 }

@@ -24,7 +24,9 @@
 #define MAP_ANONYMOUS 0x20
 #define MAP_POPULATE 0x8000
 #define MAP_FIXED_NOREPLACE 0x100000
-#define MREMAP_MAYMOVE 1
+#define MREMAP_MAYMOVE 1 /* = MSPACE_REMAP_MAYMOVE, FIXED, DONTUNMAP */
+#define MREMAP_FIXED 2
+#define MREMAP_DONTUNMAP 4
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
 #define MADV_REMOVE 9
@@ -147,35 +149,6 @@ long sys_mprotect(const long *a)
     return mspace_protect(space(), addr, len, prot);
 }
 
-/* What a VMA piece is re-created from (read under the mspace lock). */
-struct piece {
-    uintptr_t base, end;
-    int flags;
-    inode_t *ino; /* with a reference taken */
-    uint64_t offset, limit;
-};
-
-/* The VMA containing `at`, cut to end at most at `end`: false if none. */
-static bool piece_at(mspace_t *ms, uintptr_t at, uintptr_t end, struct piece *p)
-{
-    splock_lock(&ms->lock);
-    vma_t *v = mspace_search_vma(ms, at);
-    if (v) {
-        p->base = at;
-        p->end = vma_end(v) < end ? vma_end(v) : end;
-        p->flags = v->flags;
-        p->ino = v->ino;
-        if (p->ino)
-            inode_open(p->ino);
-        p->offset = (v->flags & (VMA_FILE | VMA_PHYS))
-                        ? v->offset + (at - vma_base(v))
-                        : 0;
-        p->limit = v->limit;
-    }
-    splock_unlock(&ms->lock);
-    return v != NULL;
-}
-
 long sys_madvise(const long *a)
 {
     uintptr_t addr = (uintptr_t)a[0];
@@ -207,70 +180,34 @@ long sys_madvise(const long *a)
     return rc == 0 && (lo != addr || hi != addr + len) ? -ENOMEM : rc;
 }
 
-/* Copies `len` bytes of user memory from `src` to `dst`, a page at a time. */
-static long move_bytes(uintptr_t dst, uintptr_t src, size_t len)
-{
-    static char bounce[PAGE_SIZE]; /* one CPU, one task: no sharing */
-    for (size_t done = 0; done < len; done += PAGE_SIZE)
-        if (copy_from_user(bounce, (void *)(src + done), PAGE_SIZE) < 0 ||
-            copy_to_user((void *)(dst + done), bounce, PAGE_SIZE) < 0)
-            return -EFAULT;
-    return 0;
-}
-
+/* mremap: Linux's flags are mspace_remap's (same values); the kernel's
+ * part is the Linux address space beyond the window: a length, an old
+ * range or a MREMAP_FIXED destination past Linux's user end is EINVAL, a
+ * destination between the window's end and it (valid on Linux) ENOMEM. */
 long sys_mremap(const long *a)
 {
-    uintptr_t old = (uintptr_t)a[0];
-    size_t old_len = ((size_t)a[1] + PAGE_MASK) & ~PAGE_MASK;
-    size_t new_len = ((size_t)a[2] + PAGE_MASK) & ~PAGE_MASK;
+    uintptr_t old = (uintptr_t)a[0], new_addr = (uintptr_t)a[4];
+    size_t old_len = (size_t)a[1], new_len = (size_t)a[2];
     long flags = a[3];
     mspace_t *ms = space();
-    if ((old & PAGE_MASK) || new_len == 0 || (flags & ~MREMAP_MAYMOVE) ||
-        old_len == 0)
-        return -EINVAL; /* MREMAP_FIXED and old_len 0 (duplicate): not here */
-    struct piece p;
-    if (!piece_at(ms, old, old + old_len, &p))
-        return -EFAULT;
-    if (p.ino)
-        inode_close(p.ino);
-    if (p.end != old + old_len)
-        return -EFAULT; /* the range must lie in one mapping */
-    if (new_len <= old_len) {
-        long rc = new_len < old_len
-                      ? mspace_unmap(ms, old + new_len, old_len - new_len)
-                      : 0;
-        return rc < 0 ? rc : (long)old;
+    if (flags & ~(long)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+        return -EINVAL;
+    if (old_len > LINUX_TASK_SIZE || new_len > LINUX_TASK_SIZE ||
+        old > LINUX_TASK_SIZE - old_len)
+        return -EINVAL; /* as Linux: past its user space (or wraps) */
+    if ((flags & MREMAP_FIXED) && !(new_addr & PAGE_MASK) &&
+        new_len <= (size_t)-PAGE_SIZE) {
+        size_t len = (new_len + PAGE_MASK) & ~PAGE_MASK;
+        if (len > LINUX_TASK_SIZE || new_addr > LINUX_TASK_SIZE - len)
+            return -EINVAL;
+        if (new_addr >= MSPACE_USER_UPPER ||
+            len > MSPACE_USER_UPPER - new_addr)
+            return -ENOMEM;
     }
-    int flags_v = (p.flags & ~VMA_REQUEST);
-    uint64_t tail_off = p.ino ? p.offset + old_len : 0;
-    void *at = mspace_map(ms, old + old_len, new_len - old_len, p.ino, tail_off,
-                          0, flags_v | VMA_FIXED);
-    if (!mspace_error(at))
-        return (long)old;
-    if (!(flags & MREMAP_MAYMOVE))
-        return -ENOMEM;
-    if ((p.flags & VMA_SHARED) &&
-        p.ino) { /* the page cache holds the content */
-        at = mspace_map(ms, map_hint(ms, 0), new_len, p.ino, p.offset, 0,
-                        flags_v);
-        if (!mspace_error(at))
-            mspace_unmap(ms, old, old_len);
-        return map_result(at);
-    }
-    /* a copy: mapped writable for the move, then given its rights */
-    at = mspace_map(ms, map_hint(ms, 0), new_len, p.ino, p.offset, 0,
-                    flags_v | VMA_WRITE);
-    if (mspace_error(at))
-        return mspace_error(at);
-    long rc = move_bytes((uintptr_t)at, old, old_len);
-    if (rc == 0 && !(flags_v & VMA_WRITE))
-        rc = mspace_protect(ms, (uintptr_t)at, new_len, flags_v & VMA_RIGHTS);
-    if (rc < 0) {
-        mspace_unmap(ms, (uintptr_t)at, new_len);
-        return rc;
-    }
-    mspace_unmap(ms, old, old_len);
-    return (long)(uintptr_t)at;
+    if (!(flags & MREMAP_FIXED))
+        new_addr = map_hint(ms, 0); /* as Linux: a move ignores new_addr */
+    return map_result(
+        mspace_remap(ms, old, old_len, new_len, (int)flags, new_addr));
 }
 
 /* The program break: the heap [brk_start, brk) is one VMA_HEAP mapping of

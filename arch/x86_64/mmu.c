@@ -178,6 +178,13 @@ int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
     return 0;
 }
 
+int mmu_prepare(mmu_dir_t *dir, uintptr_t va)
+{
+    assert(!(va & PAGE_MASK));
+    return leaf(dir, va, true) ? 0 : -ENOMEM; /* tables are never freed
+                                                  before mmu_dir_destroy */
+}
+
 phys_addr_t mmu_unmap(mmu_dir_t *dir, uintptr_t va, int *flags)
 {
     uint64_t *e = leaf(dir, va, false);

@@ -8,6 +8,7 @@ $(eval $(call unit_test,test_mmu_next,tests/unit/test_mmu_next.c $(UNIT_FAKE) $(
 $(eval $(call unit_test,test_mm_model,tests/unit/test_mm_model.c tests/unit/mm_model.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_mm_mspace,tests/unit/test_mm_mspace.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_mm_limit,tests/unit/test_mm_limit.c $(UNIT_FAKE) $(MM_SRCS)))
+$(eval $(call unit_test,test_mm_remap,tests/unit/test_mm_remap.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_fault,tests/unit/test_fault.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_commit,tests/unit/test_commit.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_kalloc,tests/unit/test_kalloc.c $(UNIT_FAKE) $(MM_SRCS)))

@@ -24,6 +24,7 @@ typedef struct entry {
     phys_addr_t pa;
     int flags;    /* MMU_* rights, MMU_PRESENT, MMU_ACCESSED, MMU_DIRTY */
     bool pending; /* changed since the last flush covering it */
+    bool prepared; /* mmu_prepare: kept while absent, mmu_map never fails */
     struct entry *next;
 } entry_t;
 
@@ -42,6 +43,7 @@ static int nbanks;
 static struct mmu_dir kernel_dir;
 static long live_dirs;
 static unsigned long flushes;
+static unsigned long prepares;
 static unsigned long map_fail_countdown;
 static unsigned long alloc_fail_countdown;
 static long alloc_live;
@@ -133,9 +135,10 @@ int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
     assert(!(va & PAGE_MASK) && !(pa & PAGE_MASK) && !(flags & ~ENTRY_FLAGS));
     assert((dir == &kernel_dir) ==
            !(flags & MMU_USER)); /* as x86: user pages below */
-    if (map_fail_countdown && --map_fail_countdown == 0)
-        return -ENOMEM;
     entry_t **p = slot(dir, va);
+    if (!(*p && (*p)->prepared) && map_fail_countdown &&
+        --map_fail_countdown == 0)
+        return -ENOMEM;
     if (!*p) {
         *p = calloc(1, sizeof(entry_t));
         assert(*p);
@@ -147,6 +150,27 @@ int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
     (*p)->pa = pa;
     (*p)->flags = flags | MMU_PRESENT;
     dir->present++;
+    return 0;
+}
+
+/* A prepared entry stands for x86's page table: it stays (absent) after an
+ * unmap and its flush, and its mmu_map is exempt from injected failures.
+ * Preparing consumes one injected failure, as a table allocation would. */
+int mmu_prepare(mmu_dir_t *dir, uintptr_t va)
+{
+    assert(!(va & PAGE_MASK));
+    entry_t **p = slot(dir, va);
+    if (*p && (*p)->prepared)
+        return 0;
+    if (map_fail_countdown && --map_fail_countdown == 0)
+        return -ENOMEM;
+    if (!*p) {
+        *p = calloc(1, sizeof(entry_t));
+        assert(*p);
+        (*p)->va = va;
+    }
+    (*p)->prepared = true;
+    prepares++;
     return 0;
 }
 
@@ -216,7 +240,7 @@ static void flush_bucket(mmu_dir_t *dir, int b, uintptr_t va, size_t length)
         if (e->pending && e->va - va < length) {
             e->pending = false;
             dir->pending--;
-            if (!(e->flags & MMU_PRESENT)) {
+            if (!(e->flags & MMU_PRESENT) && !e->prepared) {
                 *p = e->next;
                 free(e);
                 continue;
@@ -277,6 +301,10 @@ long fake_mmu_live_dirs(void)
 unsigned long fake_mmu_flushes(void)
 {
     return flushes;
+}
+unsigned long fake_mmu_prepares(void)
+{
+    return prepares;
 }
 void fake_mmu_fail_nth(unsigned long n)
 {

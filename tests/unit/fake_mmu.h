@@ -40,7 +40,11 @@ bool fake_mmu_access(mmu_dir_t *dir, uintptr_t va, int access);
 /* Host pointer to the byte at `va` of `dir` (present), else NULL. */
 unsigned char *fake_mmu_ptr(mmu_dir_t *dir, uintptr_t va);
 
-/* The `n`th next mmu_map fails with -ENOMEM (0 disables). */
+/* Number of mmu_prepare calls that had a page table to make so far. */
+unsigned long fake_mmu_prepares(void);
+
+/* The `n`th next mmu_map or mmu_prepare that needs a page table fails
+ * with -ENOMEM (0 disables); a prepared page's mmu_map never fails. */
 void fake_mmu_fail_nth(unsigned long n);
 
 /* Host allocator hooks given to mm_set_allocator, with fault injection:

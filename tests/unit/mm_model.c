@@ -680,6 +680,205 @@ static void op_discard(model_space_t *m)
     }
 }
 
+/* The state of a page that appears at page `i` of a remapped range
+ * growing past its old pages (`first`: the range's first old page). */
+static void grown_page(mpage_t *p, const mpage_t *first, int flags, int i)
+{
+    uint64_t po = first->off + (uint64_t)i * PAGE_SIZE;
+    memset(p, 0, sizeof(*p));
+    p->mapped = true;
+    p->flags = flags;
+    p->limit = first->limit;
+    p->off = (flags & (VMA_FILE | VMA_PHYS)) ? po : 0;
+    if ((flags & VMA_FILE) && (flags & VMA_SHARED)) {
+        p->cell = file_cell[po / PAGE_SIZE];
+        cells[p->cell].refs++;
+    } else if (flags & VMA_FILE) {
+        p->cell = file_page_cell(po, p->limit);
+    } else {
+        p->resident = flags & VMA_SHARED; /* shared anonymous: populated */
+        p->cell = cell_new(0, 0);
+    }
+}
+
+/* A page left by MREMAP_DONTUNMAP: mapped, empty (the next touch reads
+ * zero or the file again). */
+static void emptied_page(mpage_t *p)
+{
+    p->resident = false;
+    if ((p->flags & VMA_FILE) && (p->flags & VMA_SHARED)) {
+        p->cell = file_cell[p->off / PAGE_SIZE];
+        cells[p->cell].refs++;
+    } else {
+        p->cell = (p->flags & VMA_FILE) ? file_page_cell(p->off, p->limit)
+                                        : cell_new(0, 0);
+    }
+}
+
+/* The error mspace_remap gives for a move or growth of the `head` pages
+ * at `at` (0 when it may go on); *in_place when it grows in place. */
+static int remap_expect(model_space_t *m, int at, int old_n, int new_n,
+                        int head, int flags, bool *in_place)
+{
+    const mpage_t *p = &m->p[at];
+    *in_place = false;
+    if (!p->mapped || p->dead)
+        return -EFAULT;
+    for (int i = at + 1; i < at + head; i++)
+        if (!same_vma(&m->p[i - 1], &m->p[i]))
+            return -EFAULT;
+    bool shared_anon =
+        (p->flags & VMA_SHARED) && !(p->flags & (VMA_FILE | VMA_PHYS));
+    if ((p->flags & VMA_PHYS) && new_n > old_n)
+        return -EFAULT;
+    if ((flags & MSPACE_REMAP_DONTUNMAP) &&
+        (shared_anon || (p->flags & VMA_PHYS)))
+        return -EINVAL;
+    bool ends_run = at + old_n == NP ||
+                    !same_vma(&m->p[at + old_n - 1], &m->p[at + old_n]);
+    if (!(flags & (MSPACE_REMAP_FIXED | MSPACE_REMAP_DONTUNMAP)) && ends_run &&
+        range_free(m, at + old_n, new_n - old_n)) {
+        *in_place = true;
+        return 0;
+    }
+    return (flags & MSPACE_REMAP_MAYMOVE) ? 0 : -ENOMEM;
+}
+
+static void op_remap(model_space_t *m)
+{
+    int at = (int)rnd(NP), old_n = 1 + (int)rnd(6), new_n = 1 + (int)rnd(8);
+    int mode = (int)rnd(4), dst = (int)rnd(NP);
+    for (int k = 0; rnd(4) && k < NP && !m->p[at].mapped; k++)
+        at = (at + 1) % NP; /* mostly a mapped page: fewer plain EFAULTs */
+    static const int modes[] = {
+        0, MSPACE_REMAP_MAYMOVE, MSPACE_REMAP_MAYMOVE | MSPACE_REMAP_FIXED,
+        MSPACE_REMAP_MAYMOVE | MSPACE_REMAP_DONTUNMAP};
+    int flags = modes[mode];
+    if (mode == 3) {
+        new_n = old_n;
+        if (rnd(2))
+            flags |= MSPACE_REMAP_FIXED;
+    }
+    bool fixed = flags & MSPACE_REMAP_FIXED;
+    int head = new_n < old_n ? new_n : old_n;
+    if (at + old_n > NP || at + new_n > NP || (fixed && dst + new_n > NP))
+        return; /* stays inside the model window */
+    mpage_t *p = &m->p[at];
+    if (p->mapped && (p->flags & VMA_FILE) &&
+        p->off / PAGE_SIZE + (unsigned)new_n > FILE_PAGES + 8)
+        return; /* growth past the model's file cells */
+    uintptr_t va = BASE + (uintptr_t)at * PAGE_SIZE;
+    if (!fixed && !(flags & MSPACE_REMAP_DONTUNMAP) && new_n <= old_n) {
+        bool mapped = p->mapped && !p->dead;
+        void *r = mspace_remap(m->ms, va, (size_t)old_n * PAGE_SIZE,
+                               (size_t)new_n * PAGE_SIZE, flags, 0);
+        if (injected(mspace_error(r) == -ENOMEM))
+            return;
+        assert(mspace_error(r) == (mapped ? 0 : -EFAULT));
+        if (!mapped) {
+            model_errors++;
+            return;
+        }
+        assert(r == (void *)va);
+        for (int i = at + new_n; i < at + old_n; i++)
+            page_clear(&m->p[i]);
+        return;
+    }
+    bool in_place = false;
+    int expect = fixed && dst < at + old_n && at < dst + new_n
+                     ? -EINVAL
+                     : remap_expect(m, at, old_n, new_n, head, flags, &in_place);
+    int vflags = p->flags;
+    if (!expect && !in_place && (vflags & VMA_STACK) && !run_start(m, at))
+        vflags = (vflags & ~(VMA_STACK | VMA_NOMERGE)) | VMA_ANON |
+                 VMA_CHARGED; /* no guard: plain anonymous memory */
+    if (!expect && !in_place && !fixed) {
+        for (dst = 0; !range_free(m, dst, new_n); dst++)
+            ;
+        if (dst + new_n > NP)
+            return; /* it would land outside the model window */
+    }
+    long delta = 0;
+    bool charged = vflags & VMA_CHARGED;
+    if (!expect && in_place) {
+        delta = charged ? new_n - old_n : 0;
+    } else if (!expect) {
+        int moved = 0;
+        for (int i = at; i < at + head; i++)
+            moved += m->p[i].resident;
+        delta = charged ? new_n : 0;
+        if (!(flags & MSPACE_REMAP_DONTUNMAP))
+            delta -= (p->flags & VMA_CHARGED) ? head : 0;
+        if ((p->flags & VMA_STACK) && !(vflags & VMA_STACK))
+            delta -= moved;
+    }
+    if (!expect && shared_anon(vflags) && new_n > old_n)
+        delta += new_n - old_n; /* the new frames, populated and charged */
+    for (int i = old_n; !expect && (vflags & VMA_FILE) &&
+                        (vflags & VMA_SHARED) && i < new_n;
+         i++) {
+        uint64_t po = p->off / PAGE_SIZE + (uint64_t)i;
+        if (po >= FILE_DATA_PAGES && !file_extra[po])
+            delta++; /* the cache past the data, filled as at map */
+    }
+    if (!expect && !m->tables)
+        delta += MODEL_TABLES; /* at most: the destination's table spans */
+    /* The model does not follow the partial file page and which table spans
+     * a move covers: within a few pages of the limit either answer is
+     * right (the layout check below still holds). */
+    size_t total = model_commit() + (size_t)(delta > 0 ? delta : 0);
+    size_t limit = commit_limit(nlarge);
+    bool unsure = total + MODEL_TABLES + 2 > limit &&
+                  total < limit + MODEL_TABLES + 2;
+    if (!expect && delta > 0 && total > limit && !unsure)
+        expect = -ENOMEM;
+    uintptr_t dva = BASE + (uintptr_t)dst * PAGE_SIZE;
+    void *r = mspace_remap(m->ms, va, (size_t)old_n * PAGE_SIZE,
+                           (size_t)new_n * PAGE_SIZE, flags, fixed ? dva : BASE);
+    if (injected(mspace_error(r) == -ENOMEM))
+        return;
+    if (unsure && !expect && mspace_error(r) == -ENOMEM)
+        expect = -ENOMEM;
+    assert(mspace_error(r) == expect);
+    if (expect) {
+        model_errors++;
+        return;
+    }
+    m->tables = m->ms->tables_charged > 1;
+    if (in_place) {
+        assert(r == (void *)va);
+        for (int i = old_n; i < new_n; i++) {
+            grown_page(&m->p[at + i], p, p->flags, i);
+            m->p[at + i].seg = p->seg; /* the same VMA, grown */
+        }
+        if (at + new_n < NP) /* a piece of the old VMA past a gap stays apart */
+            cut(m, at + new_n);
+        return;
+    }
+    assert(r == (void *)dva);
+    mpage_t first = *p, moved[NP];
+    for (int i = dst; fixed && i < dst + new_n; i++)
+        page_clear(&m->p[i]);
+    for (int i = 0; i < head; i++) {
+        moved[i] = m->p[at + i];
+        moved[i].flags = vflags;
+        if (flags & MSPACE_REMAP_DONTUNMAP)
+            emptied_page(&m->p[at + i]);
+        else
+            memset(&m->p[at + i], 0, sizeof(mpage_t)); /* its cell moves */
+    }
+    for (int i = at + head; i < at + old_n; i++)
+        page_clear(&m->p[i]);
+    int seg = next_seg++; /* the destination is a VMA of its own */
+    for (int i = 0; i < new_n; i++) {
+        if (i < head)
+            m->p[dst + i] = moved[i];
+        else
+            grown_page(&m->p[dst + i], &first, vflags, i);
+        m->p[dst + i].seg = seg;
+    }
+}
+
 static mm_fault_t expect_touch(model_space_t *m, int i, int access)
 {
     mpage_t *p = &m->p[i];
@@ -967,8 +1166,10 @@ void model_step(void)
         op_protect(m);
     else if (op < 600)
         op_discard(m);
-    else if (op < 960)
+    else if (op < 910)
         op_touch(m);
+    else if (op < 960)
+        op_remap(m);
     else if (op < 975)
         op_clone(m);
     else if (op < 990)
