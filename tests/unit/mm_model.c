@@ -815,7 +815,8 @@ static void op_remap(model_space_t *m)
     if (!expect && shared_anon(vflags) && new_n > old_n)
         delta += new_n - old_n; /* the new frames, populated and charged */
     for (int i = old_n; !expect && (vflags & VMA_FILE) &&
-                        (vflags & VMA_SHARED) && i < new_n;
+                        (vflags & VMA_SHARED) && (vflags & VMA_MAXWRITE) &&
+                        i < new_n;
          i++) {
         uint64_t po = p->off / PAGE_SIZE + (uint64_t)i;
         if (po >= FILE_DATA_PAGES && !file_extra[po])
