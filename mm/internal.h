@@ -77,6 +77,12 @@ void vma_trim_back(mspace_t *mspace, vma_t *vma, uintptr_t end);
 /* Removes `vma` from the tree of `mspace` and destroys it. */
 void vma_remove(mspace_t *mspace, vma_t *vma);
 
+/* Takes [s, e) out of `vma` (its pages already gone): removes, trims or
+ * splits it, `*spare` consumed (set to NULL) by a middle cut.  Accounting
+ * and commit are the caller's. */
+void vma_cut(mspace_t *mspace, vma_t *vma, uintptr_t s, uintptr_t e,
+             vma_t **spare);
+
 /* Unmaps the present pages of [start, end) inside `vma`, dropping their
  * frames and stack commit; returns how many were present (caller flushes). */
 size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,

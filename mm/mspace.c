@@ -392,17 +392,7 @@ static bool unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
     vma_account(ms, v->flags, e - s, false);
     mm_uncommit(charge);
     ms->committed -= charge;
-    if (s == vma_base(v) && e == vma_end(v)) {
-        vma_remove(ms, v);
-    } else if (s == vma_base(v)) {
-        vma_trim_front(ms, v, e);
-    } else if (e == vma_end(v)) {
-        vma_trim_back(ms, v, s);
-    } else {
-        vma_split(ms, v, e, *spare);
-        *spare = NULL;
-        vma_trim_back(ms, v, s);
-    }
+    vma_cut(ms, v, s, e, spare);
     return present;
 }
 

@@ -352,17 +352,7 @@ static void cut_vma(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
                     vma_t **spare)
 {
     vma_account(ms, v->flags, e - s, false);
-    if (s == vma_base(v) && e == vma_end(v)) {
-        vma_remove(ms, v);
-    } else if (s == vma_base(v)) {
-        vma_trim_front(ms, v, e);
-    } else if (e == vma_end(v)) {
-        vma_trim_back(ms, v, s);
-    } else {
-        vma_split(ms, v, e, *spare);
-        *spare = NULL;
-        vma_trim_back(ms, v, s);
-    }
+    vma_cut(ms, v, s, e, spare);
 }
 
 /* Inserts the destination VMA: the old one's attributes at r->dst. */

@@ -121,6 +121,22 @@ void vma_remove(mspace_t *mspace, vma_t *vma)
     vma_destroy(vma);
 }
 
+void vma_cut(mspace_t *mspace, vma_t *vma, uintptr_t s, uintptr_t e,
+             vma_t **spare)
+{
+    if (s == vma_base(vma) && e == vma_end(vma)) {
+        vma_remove(mspace, vma);
+    } else if (s == vma_base(vma)) {
+        vma_trim_front(mspace, vma, e);
+    } else if (e == vma_end(vma)) {
+        vma_trim_back(mspace, vma, s);
+    } else {
+        vma_split(mspace, vma, e, *spare);
+        *spare = NULL;
+        vma_trim_back(mspace, vma, s);
+    }
+}
+
 size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,
                          uintptr_t end)
 {
