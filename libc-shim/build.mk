@@ -16,7 +16,7 @@ SHIM_SRCS  := $(wildcard libc-shim/*.c)
 # allocator's own code into calls to itself (malloc+memset -> calloc).
 SHIM_NOBUILTIN := -fno-builtin-malloc -fno-builtin-calloc \
                   -fno-builtin-realloc -fno-builtin-free
-MUSLCFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP
+MUSLCFLAGS := -std=gnu11 -O2 -g $(WARN) -MMD -MP -I.
 SHIM_OBJS  := $(patsubst libc-shim/%.c,$(BUILD)/shim/%.o,$(SHIM_SRCS))
 
 $(BUILD)/shim/%.o: libc-shim/%.c

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 
+#include "abi/mspace.h"
 #include "mm/inode.h"
 #include "unikernel/fd.h"
 #include "unikernel/syscall.h"
@@ -32,11 +33,6 @@
 #define MADV_REMOVE 9
 #define LINUX_TASK_SIZE ((1ul << 47) - PAGE_SIZE) /* Linux's user space end */
 
-#define MSPACE_FIXED 0x1 /* libc-shim/mspace.h */
-#define MSPACE_HEAP 0x2
-#define MSPACE_STACK 0x4
-#define MSPACE_POPULATE 0x8
-#define MSPACE_FLAGS 0xf
 
 static mspace_t *space(void)
 {

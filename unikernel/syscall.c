@@ -6,11 +6,12 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "abi/mspace.h"
 #include "arch/x86_64/user.h"
 #include "klog.h"
 #include "unikernel/syscall.h"
 
-#define SYS_MSPACE_BASE 1000 /* libc-shim/mspace.h */
+#define SYS_MSPACE_BASE MSPACE_SYS_FIRST
 #define LOGGED_MAX 512       /* numbers below this are logged once each */
 
 static const syscall_fn linux_table[] = {
@@ -84,11 +85,12 @@ static const syscall_fn linux_table[] = {
     [319] = sys_memfd_create,
 };
 
-static const syscall_fn mspace_table[] = {
-    sys_mspace_map,
-    sys_mspace_unmap,
-    sys_mspace_protect,
-    sys_mspace_release,
+/* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */
+static const syscall_fn mspace_table[MSPACE_SYS_COUNT] = {
+    [MSPACE_SYS_MAP - MSPACE_SYS_FIRST] = sys_mspace_map,
+    [MSPACE_SYS_UNMAP - MSPACE_SYS_FIRST] = sys_mspace_unmap,
+    [MSPACE_SYS_PROTECT - MSPACE_SYS_FIRST] = sys_mspace_protect,
+    [MSPACE_SYS_RELEASE - MSPACE_SYS_FIRST] = sys_mspace_release,
 };
 
 static uint64_t logged[LOGGED_MAX / 64];
