@@ -226,8 +226,9 @@ boot_long:
     .balign 8
 boot_gdt:
     .quad 0
-    .quad 0x00AF9A000000FFFF    /* 0x08: 64-bit code */
-    .quad 0x00CF92000000FFFF    /* 0x10: data */
+    /* accessed bits set: the CPU never writes this (read-only) segment */
+    .quad 0x00AF9B000000FFFF    /* 0x08: 64-bit code */
+    .quad 0x00CF93000000FFFF    /* 0x10: data */
 boot_gdt_end:
 boot_gdt_ptr:
     .short boot_gdt_end - boot_gdt - 1

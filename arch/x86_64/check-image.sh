@@ -5,7 +5,9 @@
 #   - a header whose checksum, architecture or length is wrong, or whose
 #     tags do not end with an end tag inside the header;
 #   - loaded segments spanning more than MAX_BYTES of physical memory, or
-#     loaded below 1 MiB.
+#     loaded below 1 MiB;
+#   - a loaded segment both writable and executable (W^X from the file on:
+#     readelf's flags "RWE").
 set -euo pipefail
 elf=$1 max=$2
 fail() { echo "check-image: $elf: $*" >&2; exit 1; }
@@ -44,6 +46,7 @@ esac
 lo= hi=0
 while read -r type offset vaddr paddr filesz memsz rest; do
     [ "$type" = LOAD ] || continue
+    [[ " $rest " != *" RWE "* ]] || fail "a segment is writable and executable (at $vaddr)"
     end=$((paddr + memsz))
     if [ -z "$lo" ] || [ $((paddr)) -lt "$lo" ]; then lo=$((paddr)); fi
     if [ "$end" -gt "$hi" ]; then hi=$end; fi

@@ -183,6 +183,13 @@ cp "$build/kernel.elf" "$none"
 [ -z "$off" ] || dd if=/dev/zero of="$none" bs=1 seek="$off" count=4 conv=notrunc status=none
 build_check build-rejects-missing-mb2 "no Multiboot2 header" \
     arch/x86_64/check-image.sh "$none" 16777216
+# A copy whose first program header (the boot segment) says RWE (p_flags
+# of phdr 0 at e_phoff 64 + 4): W^X holds from the file on.
+rwe=$out/kernel-rwe.elf
+cp "$build/kernel.elf" "$rwe"
+printf '\007' | dd of="$rwe" bs=1 seek=68 conv=notrunc status=none
+build_check build-rejects-writable-exec-segment "writable and executable" \
+    arch/x86_64/check-image.sh "$rwe" 16777216
 
 # The application's build checks (a malformed ELF refused by elfcheck).
 . tests/boot/app-checks.sh
