@@ -33,6 +33,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "apps/include/memprobe.h"
+
 #define PAGE 4096ul
 #define MIB (1ul << 20)
 #define VICTIM_MIB 8
@@ -330,14 +332,6 @@ static void run_route(const struct route *r, long committed_before)
                WEXITSTATUS(status) == 0,
            "%s: the attacker exited, Committed_AS back to %ld kB", r->name,
            after);
-}
-
-/* Grows the stack now: its pages are charged as they are touched, and the
- * baseline of Committed_AS must not move with them. */
-static void stack_touch(void)
-{
-    volatile char deep[64 << 10];
-    memset((char *)deep, 1, sizeof(deep));
 }
 
 int main(void)

@@ -28,6 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "apps/include/memprobe.h"
+
 #define PAGE 4096ul
 #define CHUNK (1ul << 20)
 #define MAPS_MAX 65536 /* 4 KiB maps of each kind: 256 MiB, more than RAM */
@@ -42,21 +44,6 @@ static void report(int ok, const char *what)
     ok ? passed++ : failed++;
     printf("%s - kstackreap: %s\n", ok ? "ok" : "not ok", what);
     fflush(stdout);
-}
-
-static long free_frames(void)
-{
-    struct sysinfo si;
-    if (sysinfo(&si) < 0)
-        return -1;
-    return (long)((uint64_t)si.freeram * si.mem_unit / PAGE);
-}
-
-/* Grows the stack now: under pressure a stack page could not be had. */
-static void stack_touch(void)
-{
-    volatile char deep[64 << 10];
-    memset((char *)deep, 1, sizeof(deep));
 }
 
 /* Shared anonymous maps of `len` from slot `n` until ENOMEM: the next slot. */

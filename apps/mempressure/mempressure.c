@@ -25,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "apps/include/memprobe.h"
+
 #define PAGE 4096ul
 #define MIB (1ul << 20)
 #define CHUNK MIB         /* what each malloc and mmap asks for */
@@ -46,21 +48,6 @@ static void report(int ok, const char *what)
     ok ? passed++ : failed++;
     printf("%s - mempressure: %s\n", ok ? "ok" : "not ok", what);
     fflush(stdout);
-}
-
-static long free_frames(void)
-{
-    struct sysinfo si;
-    if (sysinfo(&si) < 0)
-        return -1;
-    return (long)((uint64_t)si.freeram * si.mem_unit / PAGE);
-}
-
-/* Grows the stack now: a stack page cannot be committed under pressure. */
-static void stack_touch(void)
-{
-    volatile char deep[64 << 10];
-    memset((char *)deep, 1, sizeof(deep));
 }
 
 static void touch(char *p, size_t len)

@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apps/include/memprobe.h"
+
 #include "sysfuzz.h"
 
 #define SUICIDE_ODDS 20000 /* a worker ends itself once per this many calls */
@@ -64,27 +66,11 @@ static long raw_syscall(long nr, const long a[6])
     return ret;
 }
 
-static long free_frames(void)
-{
-    struct sysinfo si;
-    if (sysinfo(&si) < 0)
-        return -1;
-    return (long)((uint64_t)si.freeram * si.mem_unit / PAGE);
-}
-
 static long now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Grows the stack once, so that it needs no new page (no commit) while
- * the calls may have taken all memory. */
-static void stack_touch(void)
-{
-    volatile char deep[64 << 10];
-    memset((char *)deep, 0, sizeof(deep));
 }
 
 static int trace;
