@@ -3,7 +3,7 @@
 # tests and the benchmarks need, then makes OUTDIR (scripts/toolpath.py):
 # the only commands `make test` and `make bench` may run.
 #
-# Each GROUP is "NAME|WHY|PACKAGE PACKAGE ..." (the Makefile's DEPS_*).
+# Each GROUP is "NAME|WHY|PACKAGE PACKAGE ..." (the Makefile's DEPS_GROUPS).
 # Only missing packages are installed, without recommendations, so that
 # what a fresh machine gets is exactly what is listed.  Written for /bin/sh:
 # it runs before anything but a minimal Debian is there.
