@@ -1,7 +1,8 @@
 # unikernel: the core's sources (included by the top Makefile).
 KERNEL_SRCS += unikernel/main.c unikernel/format.c unikernel/klog.c \
-               unikernel/snprintf.c unikernel/panic.c unikernel/ksyms.c \
-               unikernel/string.c unikernel/multiboot2.c unikernel/bootinfo.c \
+               unikernel/snprintf.c unikernel/panic.c unikernel/power.c \
+               unikernel/ksyms.c unikernel/string.c unikernel/multiboot2.c \
+               unikernel/bootinfo.c \
                unikernel/cmdline.c unikernel/selftest.c unikernel/ram.c \
                unikernel/acpi.c unikernel/boottime.c
 KERNEL_SRCS += unikernel/selftest_fault.c unikernel/selftest_clock.c

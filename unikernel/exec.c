@@ -1,8 +1,9 @@
 /*
- * exec.c - starting the embedded application: its ELF checked again at
- * boot (the build checked it with elfcheck), its segments mapped as
- * file-backed VMAs of the image's inode, the stack VMA and the System V
- * x86_64 start-up stack, then the task run to its end.
+ * exec.c - starting a program (see exec.h): the embedded application at
+ * boot, its ELF checked again (the build checked it with elfcheck), and
+ * execve of a program of the ramfs.  The image's segments are mapped as
+ * file-backed VMAs of its inode, then the stack VMA and the System V
+ * x86_64 start-up stack; the first task is run to its end.
  *
  *   start-up stack (rsp at argc, 16-byte aligned), higher addresses last:
  *     argc | argv[0..argc-1] NULL | envp[..] NULL | auxv pairs, AT_NULL |
@@ -20,17 +21,22 @@
 #include "kernel_exit.h"
 #include "klog.h"
 #include "arch/x86_64/user.h"
+#include "mm/kalloc.h"
 #include "unikernel/aslr.h"
-#include "unikernel/clock.h"
 #include "unikernel/elf.h"
 #include "unikernel/embed.h"
 #include "unikernel/exec.h"
+#include "unikernel/fd.h"
+#include "unikernel/proc.h"
 #include "unikernel/ramfs.h"
 #include "unikernel/random.h"
+#include "unikernel/signal.h"
+#include "unikernel/syscall.h"
 #include "unikernel/task.h"
 #include "unikernel/usercopy.h"
 
 #define AUXV_MAX 20
+#define EXEC_STRINGS 32768 /* bytes of argv and envp strings execve takes */
 
 #define AT_NULL 0
 #define AT_PHDR 3
@@ -240,13 +246,10 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
     return status;
 }
 
-int task_start_app(const struct cmdline *cl)
+int exec_start_app(const struct cmdline *cl)
 {
     elf_plan_t plan;
     char msg[160];
-    user_init();
-    clock_init();
-    sched_init();
     size_t size = (size_t)(embed_app_end - embed_app_start);
     int rc = elf_check(embed_app_start, size, &plan, msg, sizeof(msg));
     if (rc < 0) {
@@ -265,4 +268,129 @@ int task_start_app(const struct cmdline *cl)
         return KEXIT_APP_LOAD;
     }
     return exec_run(&plan, cl);
+}
+
+/* ---- execve ---- */
+
+/* The strings of execve copied from the user. */
+struct exec_args {
+    char path[RAMFS_PATH_MAX];
+    const char *argv[EXEC_MAX_ARGS], *envp[EXEC_MAX_ENV];
+    int argc, envc;
+    size_t used;
+    char strings[EXEC_STRINGS];
+};
+
+/* Copies the NULL-terminated user vector `uvec` into vec (at most max
+ * entries), its strings into a->strings: the count or -E2BIG / -EFAULT. */
+static long copy_vector(struct exec_args *a, const char **vec, int max,
+                        uintptr_t uvec)
+{
+    for (int n = 0; uvec; n++) {
+        uint64_t us;
+        if (copy_from_user(&us, (const void *)(uvec + 8 * (size_t)n), 8) < 0)
+            return -EFAULT;
+        if (!us)
+            return n;
+        if (n == max)
+            return -E2BIG;
+        size_t room = sizeof(a->strings) - a->used;
+        if (room == 0)
+            return -E2BIG;
+        long len = strncpy_from_user(a->strings + a->used,
+                                     (const char *)(uintptr_t)us, room);
+        if (len == -ENAMETOOLONG || (len >= 0 && (size_t)len >= room))
+            return -E2BIG; /* more string bytes than execve takes */
+        if (len < 0)
+            return len;
+        vec[n] = a->strings + a->used;
+        a->used += (size_t)len + 1;
+    }
+    return 0;
+}
+
+/* The last component of `path`. */
+static const char *base_name(const char *path)
+{
+    const char *base = path;
+    for (const char *c = path; *c; c++)
+        if (*c == '/')
+            base = c + 1;
+    return base;
+}
+
+/* What does not survive execve: close-on-exec descriptors, handlers
+ * (ignored signals stay ignored), the alternate signal stack, TLS, FPU
+ * state (brk is the new image's: exec_load).  Resource limits stay. */
+static void exec_reset(task_t *t)
+{
+    fd_close_on_exec(t);
+    signal_exec_reset(&t->signal);
+    t->fs_base = 0;
+    t->clear_child_tid = 0;
+    context_reset_user(&t->fpu);
+}
+
+/* Replaces the image of the current task by `ino` (checked): 0 or -errno
+ * with the task unchanged. */
+static long exec_replace(task_t *t, inode_t *ino, struct exec_args *a)
+{
+    elf_plan_t plan;
+    char msg[160];
+    if (elf_check(ino->data, (size_t)ino->size, &plan, msg, sizeof(msg)) < 0) {
+        klog(KLOG_INFO, "execve: %s refused: %s\n", a->path, msg);
+        return -ENOEXEC;
+    }
+    mspace_t *old = t->mspace, *ms = mspace_create();
+    if (!ms)
+        return -ENOMEM;
+    uintptr_t old_brk = t->brk, old_brk_start = t->brk_start, sp;
+    t->mspace = ms;
+    rlimit_apply(t); /* the image and stack are mapped within the limits */
+    task_switch(t);
+    int rc = exec_load(t, ino, &plan, ino->name ? ino->name : a->path, a->argc,
+                       a->argv, a->envc, a->envp, &sp);
+    if (rc < 0) {
+        t->mspace = old;
+        t->brk = old_brk;
+        t->brk_start = old_brk_start;
+        task_switch(t);
+        mspace_close(ms);
+        return rc;
+    }
+    mspace_close(old); /* a vfork child drops its share only */
+    exec_reset(t);
+    t->exe = ino->name ? ino->name : "?";
+    t->name = base_name(t->exe);
+    struct syscall_frame *f = context_syscall_frame(t->kstack_top);
+    memset(f, 0, sizeof(*f));
+    f->rip = plan.entry;
+    f->rsp = sp;
+    f->rflags = 0x202; /* IF */
+    proc_vfork_release(t);
+    return 0;
+}
+
+long sys_execve(const long *ua)
+{
+    task_t *t = task_current();
+    struct exec_args *a = kalloc(sizeof(*a));
+    if (!a)
+        return -ENOMEM;
+    long rc = strncpy_from_user(a->path, (const char *)ua[0], sizeof(a->path));
+    if (rc >= (long)sizeof(a->path))
+        rc = -ENAMETOOLONG;
+    if (rc >= 0)
+        rc = a->argc = (int)copy_vector(a, a->argv, EXEC_MAX_ARGS, ua[1]);
+    if (rc >= 0)
+        rc = a->envc = (int)copy_vector(a, a->envp, EXEC_MAX_ENV, ua[2]);
+    inode_t *ino = NULL;
+    if (rc >= 0) {
+        rc = ramfs_lookup(a->path, &ino);
+        rc = rc == 1 ? -EACCES : rc;
+    }
+    if (rc >= 0)
+        rc = exec_replace(t, ino, a);
+    kfree(a);
+    return rc;
 }

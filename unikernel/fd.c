@@ -1,19 +1,25 @@
 /*
- * fd.c - descriptor tables and the console file (descriptors 0-2: writes
- * go to the serial console, reads see end of file, TIOCGWINSZ answers).
+ * fd.c - open files and descriptor tables (see fd.h), and the system calls
+ * on descriptors alone: close, dup, dup2, dup3, fcntl.  A duplicate shares
+ * the open file (and its position); close-on-exec belongs to the
+ * descriptor (task->cloexec).
  */
 #include <assert.h>
 #include <errno.h>
 #include <string.h>
 
-#include "arch/x86_64/arch.h"
 #include "mm/kalloc.h"
 #include "unikernel/fd.h"
+#include "unikernel/syscall.h"
 #include "unikernel/usercopy.h"
 
-#define TIOCGWINSZ 0x5413
-#define TCGETS 0x5401
-#define CONSOLE_CHUNK 256
+#define O_CLOEXEC 02000000
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC 1
 
 struct file *file_new(const struct file_ops *ops, inode_t *ino)
 {
@@ -90,6 +96,50 @@ void fd_close_all(task_t *t)
             fd_close(t, fd);
 }
 
+void fd_close_on_exec(task_t *t)
+{
+    for (int fd = 0; fd < TASK_FDS; fd++)
+        if (t->cloexec & (1ull << fd))
+            fd_close(t, fd);
+}
+
+void fd_copy_table(task_t *c, const task_t *p)
+{
+    fd_close_all(c);
+    for (int fd = 0; fd < TASK_FDS; fd++)
+        if (p->fds[fd]) {
+            c->fds[fd] = p->fds[fd];
+            c->fds[fd]->refs++;
+        }
+    c->cloexec = p->cloexec;
+}
+
+void fd_set_cloexec(task_t *t, int fd, bool on)
+{
+    if (on)
+        t->cloexec |= 1ull << fd;
+    else
+        t->cloexec &= ~(1ull << fd);
+}
+
+long fd_dup(task_t *t, int fd, int min, bool cloexec)
+{
+    struct file *f = fd_get(t, fd);
+    if (!f)
+        return -EBADF;
+    int limit = rlimit_nofile(t);
+    if (min < 0 || min >= limit)
+        return -EINVAL;
+    for (int n = min; n < limit; n++)
+        if (!t->fds[n]) {
+            f->refs++;
+            t->fds[n] = f;
+            fd_set_cloexec(t, n, cloexec);
+            return n;
+        }
+    return -EMFILE;
+}
+
 long file_read_buffer(const void *data, uint64_t size, void *ubuf, size_t n,
                       uint64_t *pos)
 {
@@ -104,67 +154,69 @@ long file_read_buffer(const void *data, uint64_t size, void *ubuf, size_t n,
     return (long)n;
 }
 
-/* The console: writes reach the serial port in chunks copied from the
- * task; nothing is ever typed in. */
-static long console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+/* ---- close, dup, dup2, dup3, fcntl ---- */
+
+static struct file *file_of(long fd)
 {
-    (void)f, (void)pos;
-    return user_range_ok((uintptr_t)buf, n) ? 0 : -EFAULT;
+    return fd_get(task_current(), (int)fd);
 }
 
-static long console_write(struct file *f, const void *buf, size_t n)
+long sys_close(const long *a)
 {
-    (void)f;
-    char chunk[CONSOLE_CHUNK];
-    if (!user_range_ok((uintptr_t)buf, n))
-        return -EFAULT;
-    for (size_t done = 0; done < n;) {
-        size_t k = n - done < sizeof(chunk) ? n - done : sizeof(chunk);
-        if (copy_from_user(chunk, (const char *)buf + done, k) < 0)
-            return done ? (long)done : -EFAULT;
-        serial_write(chunk, k);
-        done += k;
-    }
-    return (long)n;
+    return fd_close(task_current(), (int)a[0]);
 }
 
-static void console_stat(struct file *f, struct kstat *st)
+long sys_fcntl(const long *a)
 {
-    (void)f;
-    st->st_mode = KS_IFCHR | 0620;
-    st->st_rdev = (4 << 8) | 64; /* ttyS0 */
-    st->st_blksize = 1024;
-}
-
-static long console_ioctl(struct file *f, unsigned long cmd, uintptr_t arg)
-{
-    (void)f;
-    if (cmd == TIOCGWINSZ) {
-        unsigned short ws[4] = {24, 80, 0, 0}; /* rows, cols */
-        return copy_to_user((void *)arg, ws, sizeof(ws));
-    }
-    if (cmd == TCGETS) {
-        unsigned char termios[36] = {0}; /* the kernel's struct termios:
-                                            4 flag words, c_line, c_cc[19] */
-        return copy_to_user((void *)arg, termios, sizeof(termios));
-    }
-    return -ENOTTY;
-}
-
-static const struct file_ops console_ops = {
-    .read = console_read,
-    .write = console_write,
-    .stat = console_stat,
-    .ioctl = console_ioctl,
-};
-
-int fd_open_console(task_t *t)
-{
-    struct file *f = file_new(&console_ops, NULL);
+    struct file *f = file_of(a[0]);
     if (!f)
-        return -ENOMEM;
-    f->refs = 3;
-    for (int fd = 0; fd < 3; fd++)
-        t->fds[fd] = f;
-    return 0;
+        return -EBADF;
+    switch (a[1]) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        return fd_dup(task_current(), (int)a[0], (int)a[2],
+                      a[1] == F_DUPFD_CLOEXEC);
+    case F_GETFD:
+        return (task_current()->cloexec >> a[0]) & FD_CLOEXEC;
+    case F_SETFD:
+        fd_set_cloexec(task_current(), (int)a[0], a[2] & FD_CLOEXEC);
+        return 0;
+    case F_GETFL:
+        return f->ops->write ? 2 /* O_RDWR */ : 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+long sys_dup(const long *a)
+{
+    struct file *f = file_of(a[0]);
+    if (!f)
+        return -EBADF;
+    f->refs++;
+    return fd_install(task_current(), f);
+}
+
+/* dup2 and dup3 once the arguments are checked. */
+static long dup_to(long old, long new)
+{
+    struct file *f = file_of(old);
+    if (!f || new < 0 || new >= rlimit_nofile(task_current()))
+        return -EBADF; /* as Linux: at or past RLIMIT_NOFILE too */
+    return old == new ? new : fd_install_at(task_current(), (int)new, f);
+}
+
+long sys_dup2(const long *a)
+{
+    return dup_to(a[0], a[1]);
+}
+
+long sys_dup3(const long *a)
+{
+    if (a[0] == a[1] || (a[2] & ~O_CLOEXEC))
+        return -EINVAL;
+    long fd = dup_to(a[0], a[1]);
+    if (fd >= 0 && (a[2] & O_CLOEXEC))
+        fd_set_cloexec(task_current(), (int)fd, true);
+    return fd;
 }

@@ -2,9 +2,9 @@
  * unikernel/fd.h - open files and the descriptor table of a task.
  *
  * A struct file is one open file description: its operations, its
- * position and, for files with content, the inode.  Three kinds exist: the
- * console (descriptors 0-2), read-only ramfs files and /proc/self/maps (a
- * snapshot taken at open).  Every operation checks its arguments and
+ * position and, for files with content, the inode.  Its kinds: the console
+ * (descriptors 0-2, console.c), read-only ramfs files, proc files (a
+ * snapshot taken at open), pipes (pipe.c) and memfds (memfd.c).  Every operation checks its arguments and
  * returns a negated errno; user buffers are reached through usercopy.
  */
 #ifndef UNIKERNEL_FD_H
@@ -81,15 +81,22 @@ int fd_install_at(task_t *task, int fd, struct file *f);
 int fd_close(task_t *task, int fd);
 
 /* Duplicates descriptor `fd` of `task` at the lowest free descriptor >=
- * `min`, close-on-exec when `cloexec` (sys_fd.c): the new descriptor, or
- * -EBADF, -EINVAL (min negative or at least RLIMIT_NOFILE), -EMFILE. */
+ * `min`, close-on-exec when `cloexec`: the new descriptor, or -EBADF,
+ * -EINVAL (min negative or at least RLIMIT_NOFILE), -EMFILE. */
 long fd_dup(task_t *task, int fd, int min, bool cloexec);
+
+/* Sets (`on`) or clears close-on-exec of the open descriptor `fd`. */
+void fd_set_cloexec(task_t *task, int fd, bool on);
 
 /* Closes every descriptor of `task`. */
 void fd_close_all(task_t *task);
 
-/* Opens the console as descriptors 0, 1 and 2 of `task`: 0 or -ENOMEM. */
-int fd_open_console(task_t *task);
+/* Closes the close-on-exec descriptors of `task` (execve). */
+void fd_close_on_exec(task_t *task);
+
+/* Gives `child` the descriptors of `parent` and their close-on-exec bits
+ * (fork): each open file gains a reference; the child's own are closed. */
+void fd_copy_table(task_t *child, const task_t *parent);
 
 /* Reads from a file whose content is the kernel buffer [data, data+size):
  * the common read of ramfs and proc files. */

@@ -10,6 +10,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/power.h"
+#include "arch/x86_64/user.h"
 #include "boot_info.h"
 #include "boottime.h"
 #include "cmdline.h"
@@ -21,7 +22,9 @@
 #include "multiboot2.h"
 #include "ram.h"
 #include "selftest.h"
-#include "unikernel/task.h"
+#include "unikernel/clock.h"
+#include "unikernel/exec.h"
+#include "unikernel/sched.h"
 
 #define KERNEL_NAME "unikernel"
 #define KERNEL_VERSION "0.1"
@@ -108,6 +111,16 @@ static void cmdline_report(int err)
              boot_cmdline.argv[i]);
 }
 
+/* Starts user mode, the clock and the scheduler, then the embedded
+ * application: its kernel exit status. */
+static int app_run(void)
+{
+    user_init();
+    clock_init();
+    sched_init();
+    return exec_start_app(&boot_cmdline);
+}
+
 void kernel_main(uint32_t magic, uintptr_t info, uint64_t entry_tsc)
 {
     boot_entry_tsc = entry_tsc;
@@ -127,7 +140,7 @@ void kernel_main(uint32_t magic, uintptr_t info, uint64_t entry_tsc)
         if (err)
             panic("selftest: %s failed (%d)", boot_cmdline.test, err);
     }
-    int status = boot_cmdline.test ? KEXIT_OK : task_start_app(&boot_cmdline);
+    int status = boot_cmdline.test ? KEXIT_OK : app_run();
     klog(KLOG_NOTICE, "%s: shutdown\n", KERNEL_NAME);
     kernel_exit(status);
 }

@@ -1,7 +1,8 @@
 /*
- * pipe.c - pipes (see pipe.h).  One CPU and a kernel that is never
- * preempted: the ring needs no lock; blocked readers and writers wait on
- * the pipe itself (sched_block) and re-check when woken.
+ * pipe.c - pipes (see pipe.h) and the pipe and pipe2 calls.  One CPU and
+ * a kernel that is never preempted: the ring needs no lock; blocked
+ * readers and writers wait on the pipe itself (sched_block) and re-check
+ * when woken.
  */
 #include <errno.h>
 
@@ -9,12 +10,14 @@
 #include "unikernel/fd.h"
 #include "unikernel/pipe.h"
 #include "unikernel/sched.h"
+#include "unikernel/syscall.h"
 #include "unikernel/usercopy.h"
 
 #define PIPE_SIZE 4096
 #define PIPE_BUF 4096 /* writes of at most this many bytes are atomic */
 _Static_assert(PIPE_BUF <= PIPE_SIZE, "an atomic write fits the ring");
 #define KS_IFIFO 0010000
+#define O_CLOEXEC 02000000
 
 struct pipe {
     char *buf;         /* PIPE_SIZE bytes */
@@ -150,4 +153,41 @@ int pipe_create(struct file **rd, struct file **wr)
     (*rd)->priv = p;
     (*wr)->priv = p;
     return 0;
+}
+
+/* ---- pipe, pipe2 ---- */
+
+long sys_pipe2(const long *a)
+{
+    task_t *t = task_current();
+    if (a[1] & ~(long)O_CLOEXEC)
+        return -EINVAL; /* O_NONBLOCK, O_DIRECT: not supported */
+    struct file *rd, *wr;
+    int rc = pipe_create(&rd, &wr);
+    if (rc < 0)
+        return rc;
+    int fds[2] = {fd_install(t, rd), -1};
+    if (fds[0] < 0) {
+        file_put(wr);
+        return fds[0];
+    }
+    fds[1] = fd_install(t, wr);
+    if (fds[1] < 0) {
+        fd_close(t, fds[0]);
+        return fds[1];
+    }
+    if (copy_to_user((void *)a[0], fds, sizeof(fds)) < 0) {
+        fd_close(t, fds[0]);
+        fd_close(t, fds[1]);
+        return -EFAULT;
+    }
+    fd_set_cloexec(t, fds[0], a[1] & O_CLOEXEC);
+    fd_set_cloexec(t, fds[1], a[1] & O_CLOEXEC);
+    return 0;
+}
+
+long sys_pipe(const long *a)
+{
+    const long b[2] = {a[0], 0};
+    return sys_pipe2(b);
 }

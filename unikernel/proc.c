@@ -1,8 +1,8 @@
 /*
  * proc.c - tasks as processes (see proc.h) and their system calls: fork,
  * vfork, clone (only the two forms musl uses: fork's SIGCHLD and
- * posix_spawn's CLONE_VM|CLONE_VFORK|SIGCHLD with a new stack), execve,
- * wait4, kill, tkill, tgkill, getppid.
+ * posix_spawn's CLONE_VM|CLONE_VFORK|SIGCHLD with a new stack), wait4,
+ * getppid.  execve is exec.c's, kill signal.c's.
  *
  * fork copies the address space copy-on-write (mspace_clone) and the
  * descriptor table (the open files are shared, as in Linux); vfork and
@@ -12,33 +12,18 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <string.h>
 
 #include "arch/mmu.h"
 #include "klog.h"
 #include "mm/kalloc.h"
 #include "mm/page.h"
-#include "unikernel/exec.h"
 #include "unikernel/fd.h"
 #include "unikernel/proc.h"
-#include "unikernel/ramfs.h"
 #include "unikernel/sched.h"
+#include "unikernel/signal.h"
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
 #include "unikernel/usercopy.h"
-
-#define SIGKILL 9
-#define SIGTERM 15
-#define SIGCHLD 17
-#define SIGCONT 18
-#define SIGSTOP 19
-#define SIGTSTP 20
-#define SIGTTIN 21
-#define SIGTTOU 22
-#define SIGURG 23
-#define SIGWINCH 28
-#define SIG_IGN 1
-#define SS_DISABLE 2
 
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
@@ -49,8 +34,6 @@
 #define WCONTINUED 8
 #define WAIT_KNOWN (WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 /* __WALL */)
 #define RUSAGE_SIZE 144
-
-#define EXEC_STRINGS 32768 /* bytes of argv and envp strings execve takes */
 
 /* ---- the first task, exit, reaping ---- */
 
@@ -100,8 +83,12 @@ void proc_reap_orphans(void)
     }
 }
 
-/* A vfork child lets its parent go on (execve or end). */
-static void vfork_release(task_t *t)
+task_t *proc_first(void)
+{
+    return first;
+}
+
+void proc_vfork_release(task_t *t)
 {
     if (!t->proc.vfork)
         return;
@@ -117,7 +104,7 @@ void proc_exit(int code)
     mmu_switch(mmu_kernel_dir()); /* the task's tables go away */
     mspace_close(t->mspace);
     t->mspace = NULL;
-    vfork_release(t);
+    proc_vfork_release(t);
     for (int i = 0; i < SCHED_TASKS; i++) {
         task_t *c = sched_slot(i);
         if (c && c->proc.parent == t)
@@ -129,18 +116,6 @@ void proc_exit(int code)
 }
 
 /* ---- fork, vfork, clone ---- */
-
-/* Gives `c` the descriptors of `p` (each open file gains a reference). */
-static void copy_fds(task_t *c, const task_t *p)
-{
-    fd_close_all(c);
-    for (int fd = 0; fd < TASK_FDS; fd++)
-        if (p->fds[fd]) {
-            c->fds[fd] = p->fds[fd];
-            c->fds[fd]->refs++;
-        }
-    c->cloexec = p->cloexec;
-}
 
 /* The child of the current task with its address space copied (or shared
  * when `share_vm`), returning to ring 3 with rsp `user_rsp` (0: the
@@ -159,7 +134,7 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     task_t *c = task_create(p->name, ms);
     if (!c)
         return -ENOMEM; /* task_create dropped ms */
-    copy_fds(c, p);
+    fd_copy_table(c, p);
     user_fpu_save(&c->fpu);
     c->fs_base = user_get_fs();
     c->exe = p->exe;
@@ -168,9 +143,7 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     c->umask = p->umask;
     c->rlimits = p->rlimits;
     rlimit_apply(c); /* a vfork child shares (and sets) the parent's space */
-    memcpy(c->altstack, p->altstack, sizeof(c->altstack));
-    memcpy(c->sig, p->sig, sizeof(c->sig));
-    c->sigmask = p->sigmask;
+    c->signal = p->signal; /* actions, mask, alternate stack */
     c->proc.parent = p;
     context_init_fork(&c->sched.ctx, c->kstack_top,
                       context_syscall_frame(p->kstack_top), user_rsp);
@@ -220,138 +193,7 @@ long sys_clone(const long *a)
     return -EINVAL;
 }
 
-/* ---- execve ---- */
-
-/* The strings of execve copied from the user. */
-struct exec_args {
-    char path[RAMFS_PATH_MAX];
-    const char *argv[EXEC_MAX_ARGS], *envp[EXEC_MAX_ENV];
-    int argc, envc;
-    size_t used;
-    char strings[EXEC_STRINGS];
-};
-
-/* Copies the NULL-terminated user vector `uvec` into vec (at most max
- * entries), its strings into a->strings: the count or -E2BIG / -EFAULT. */
-static long copy_vector(struct exec_args *a, const char **vec, int max,
-                        uintptr_t uvec)
-{
-    for (int n = 0; uvec; n++) {
-        uint64_t us;
-        if (copy_from_user(&us, (const void *)(uvec + 8 * (size_t)n), 8) < 0)
-            return -EFAULT;
-        if (!us)
-            return n;
-        if (n == max)
-            return -E2BIG;
-        size_t room = sizeof(a->strings) - a->used;
-        if (room == 0)
-            return -E2BIG;
-        long len = strncpy_from_user(a->strings + a->used,
-                                     (const char *)(uintptr_t)us, room);
-        if (len == -ENAMETOOLONG || (len >= 0 && (size_t)len >= room))
-            return -E2BIG; /* more string bytes than execve takes */
-        if (len < 0)
-            return len;
-        vec[n] = a->strings + a->used;
-        a->used += (size_t)len + 1;
-    }
-    return 0;
-}
-
-/* The last component of `path`. */
-static const char *base_name(const char *path)
-{
-    const char *base = path;
-    for (const char *c = path; *c; c++)
-        if (*c == '/')
-            base = c + 1;
-    return base;
-}
-
-/* What does not survive execve: close-on-exec descriptors, handlers
- * (ignored signals stay ignored), the alternate signal stack, TLS, FPU
- * state (brk is the new image's: exec_load).  Resource limits stay. */
-static void exec_reset(task_t *t)
-{
-    for (int fd = 0; fd < TASK_FDS; fd++)
-        if (t->cloexec & (1ull << fd))
-            fd_close(t, fd);
-    for (int s = 0; s < TASK_SIGNALS; s++)
-        if (t->sig[s].handler != SIG_IGN)
-            memset(&t->sig[s], 0, sizeof(t->sig[s]));
-    t->altstack[0] = t->altstack[2] = 0;
-    t->altstack[1] = SS_DISABLE;
-    t->fs_base = 0;
-    t->clear_child_tid = 0;
-    context_reset_user(&t->fpu);
-}
-
-/* Replaces the image of the current task by `ino` (checked): 0 or -errno
- * with the task unchanged. */
-static long exec_replace(task_t *t, inode_t *ino, struct exec_args *a)
-{
-    elf_plan_t plan;
-    char msg[160];
-    if (elf_check(ino->data, (size_t)ino->size, &plan, msg, sizeof(msg)) < 0) {
-        klog(KLOG_INFO, "execve: %s refused: %s\n", a->path, msg);
-        return -ENOEXEC;
-    }
-    mspace_t *old = t->mspace, *ms = mspace_create();
-    if (!ms)
-        return -ENOMEM;
-    uintptr_t old_brk = t->brk, old_brk_start = t->brk_start, sp;
-    t->mspace = ms;
-    rlimit_apply(t); /* the image and stack are mapped within the limits */
-    task_switch(t);
-    int rc = exec_load(t, ino, &plan, ino->name ? ino->name : a->path, a->argc,
-                       a->argv, a->envc, a->envp, &sp);
-    if (rc < 0) {
-        t->mspace = old;
-        t->brk = old_brk;
-        t->brk_start = old_brk_start;
-        task_switch(t);
-        mspace_close(ms);
-        return rc;
-    }
-    mspace_close(old); /* a vfork child drops its share only */
-    exec_reset(t);
-    t->exe = ino->name ? ino->name : "?";
-    t->name = base_name(t->exe);
-    struct syscall_frame *f = context_syscall_frame(t->kstack_top);
-    memset(f, 0, sizeof(*f));
-    f->rip = plan.entry;
-    f->rsp = sp;
-    f->rflags = 0x202; /* IF */
-    vfork_release(t);
-    return 0;
-}
-
-long sys_execve(const long *ua)
-{
-    task_t *t = task_current();
-    struct exec_args *a = kalloc(sizeof(*a));
-    if (!a)
-        return -ENOMEM;
-    long rc = strncpy_from_user(a->path, (const char *)ua[0], sizeof(a->path));
-    if (rc >= (long)sizeof(a->path))
-        rc = -ENAMETOOLONG;
-    if (rc >= 0)
-        rc = a->argc = (int)copy_vector(a, a->argv, EXEC_MAX_ARGS, ua[1]);
-    if (rc >= 0)
-        rc = a->envc = (int)copy_vector(a, a->envp, EXEC_MAX_ENV, ua[2]);
-    inode_t *ino = NULL;
-    if (rc >= 0) {
-        rc = ramfs_lookup(a->path, &ino);
-        rc = rc == 1 ? -EACCES : rc;
-    }
-    if (rc >= 0)
-        rc = exec_replace(t, ino, a);
-    kfree(a);
-    return rc;
-}
-
-/* ---- wait4, kill, getppid ---- */
+/* ---- wait4, getppid, finding a task ---- */
 
 /* True when child `c` matches wait4's `pid`: -1 any, > 0 that one; every
  * task is in the first task's process group, so 0 and -group match any
@@ -393,8 +235,7 @@ long sys_wait4(const long *a)
     }
 }
 
-/* The live or zombie task with id `pid`, or NULL. */
-static task_t *task_by_id(long pid)
+task_t *proc_find(long pid)
 {
     for (int i = 0; i < SCHED_TASKS; i++) {
         task_t *t = sched_slot(i);
@@ -402,61 +243,6 @@ static task_t *task_by_id(long pid)
             return t;
     }
     return NULL;
-}
-
-/* Sends `sig` to `t`: no handler runs (none is delivered), so a signal
- * whose default action is to ignore does nothing and any other ends the
- * task; stop signals are refused (no job control). */
-static long signal_send(task_t *t, long sig)
-{
-    if (sig < 0 || sig > TASK_SIGNALS)
-        return -EINVAL;
-    if (sig == 0 || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG ||
-        sig == SIGWINCH || t->sched.state == SCHED_ZOMBIE)
-        return 0;
-    if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
-        return -ENOSYS;
-    if (t == task_current())
-        task_kill((int)sig);
-    sched_kill(t, (int)sig);
-    return 0;
-}
-
-/* Sends `sig` to every live task but `skip` (NULL: none), the caller
- * last: the result of the last sending, -ESRCH when none was sent. */
-static long signal_all(long sig, const task_t *skip)
-{
-    task_t *self = task_current();
-    long rc = sig < 0 || sig > TASK_SIGNALS ? -EINVAL : -ESRCH;
-    for (int i = 0; rc != -EINVAL && i < SCHED_TASKS; i++) {
-        task_t *t = sched_slot(i);
-        if (t && t != self && t != skip && t->sched.state != SCHED_ZOMBIE)
-            rc = signal_send(t, sig);
-    }
-    return rc == -EINVAL || self == skip ? rc : signal_send(self, sig);
-}
-
-long sys_kill(const long *a)
-{
-    long pid = a[0];
-    if (pid == 0 || pid == -first->id)
-        return signal_all(a[1], NULL); /* the one process group */
-    if (pid == -1)
-        return signal_all(a[1], first); /* all but "init" */
-    task_t *t = pid > 0 ? task_by_id(pid) : NULL;
-    return t ? signal_send(t, a[1]) : -ESRCH;
-}
-
-long sys_tkill(const long *a)
-{
-    task_t *t = task_by_id(a[0]);
-    return t ? signal_send(t, a[1]) : -ESRCH;
-}
-
-long sys_tgkill(const long *a)
-{
-    task_t *t = a[0] == a[1] ? task_by_id(a[0]) : NULL;
-    return t ? signal_send(t, a[2]) : -ESRCH;
 }
 
 long sys_getppid(const long *a)

@@ -1,7 +1,7 @@
 /*
  * unikernel/proc.h - the life of tasks as processes: the first task,
- * fork/vfork/clone copies, execve of a program of the ramfs, the end of a
- * task (exit or signal) with its Linux wait status, wait4, kill, orphans.
+ * fork/vfork/clone copies, the end of a task (exit or signal) with its
+ * Linux wait status, wait4, orphans.  execve is exec.h's, kill signal.h's.
  *
  * A parent that ends leaves its children orphans: the kernel reaps them
  * when they end.  The first task is reaped by the kernel once every task
@@ -31,6 +31,17 @@ void proc_run_first(struct task *t, uintptr_t rip, uintptr_t rsp);
  * records its wait status (code >= 0: exit status, < 0: -signal), wakes
  * its parent and leaves the CPU for good. */
 void proc_exit(int code) __attribute__((noreturn));
+
+/* A vfork child `t` lets its parent go on (at its execve or end); nothing
+ * when `t` is no vfork child. */
+void proc_vfork_release(struct task *t);
+
+/* The first task ("init", leader of the one process group); NULL before
+ * proc_run_first. */
+struct task *proc_first(void);
+
+/* The live or zombie task with id `pid`, or NULL. */
+struct task *proc_find(long pid);
 
 /* Destroys the orphans that have ended (idle context). */
 void proc_reap_orphans(void);

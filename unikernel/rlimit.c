@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "mm/page.h"
+#include "unikernel/proc.h"
 #include "unikernel/sched.h"
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
@@ -79,14 +80,7 @@ bool rlimit_nproc_reached(const task_t *t)
 static task_t *target(long pid)
 {
     task_t *self = task_current();
-    if (pid == 0 || pid == self->id)
-        return self;
-    for (int i = 0; i < SCHED_TASKS; i++) {
-        task_t *t = sched_slot(i);
-        if (t && t->id == pid)
-            return t;
-    }
-    return NULL;
+    return pid == 0 || pid == self->id ? self : proc_find(pid);
 }
 
 /* Replaces limit `resource` of `t` by `want`: 0, -EINVAL or -EPERM. */

@@ -1,7 +1,8 @@
 /*
  * sys_file.c - file system calls over the descriptor table: the console,
  * the read-only ramfs and /proc/self/maps.  Nothing can be created or
- * written except the console.
+ * written except the console.  The calls on descriptors alone (close,
+ * dup, fcntl) are fd.c's.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,13 +19,6 @@
 #define O_ACCMODE 3
 #define O_CREAT 0100
 #define O_DIRECTORY 0200000
-#define O_CLOEXEC 02000000
-#define F_GETFD 1
-#define F_SETFD 2
-#define F_GETFL 3
-#define F_DUPFD 0
-#define F_DUPFD_CLOEXEC 1030
-#define FD_CLOEXEC 1
 #define SEEK_SET 0
 #define SEEK_CUR 1
 #define SEEK_END 2
@@ -99,11 +93,6 @@ long sys_openat(const long *a)
     if (rc == 0)
         rc = at_dirfd(a[0], path);
     return rc < 0 ? rc : open_path(path, a[2]);
-}
-
-long sys_close(const long *a)
-{
-    return fd_close(task_current(), (int)a[0]);
 }
 
 /* A transfer of no bytes touches no memory: Linux checks only that the
@@ -308,64 +297,6 @@ long sys_ioctl(const long *a)
     if (!f->ops->ioctl)
         return -ENOTTY;
     return f->ops->ioctl(f, (unsigned long)a[1], (uintptr_t)a[2]);
-}
-
-long sys_fcntl(const long *a)
-{
-    struct file *f = file_of(a[0]);
-    if (!f)
-        return -EBADF;
-    switch (a[1]) {
-    case F_DUPFD:
-    case F_DUPFD_CLOEXEC:
-        return fd_dup(task_current(), (int)a[0], (int)a[2],
-                      a[1] == F_DUPFD_CLOEXEC);
-    case F_GETFD:
-        return (task_current()->cloexec >> a[0]) & FD_CLOEXEC;
-    case F_SETFD:
-        if (a[2] & FD_CLOEXEC)
-            task_current()->cloexec |= 1ull << a[0];
-        else
-            task_current()->cloexec &= ~(1ull << a[0]);
-        return 0;
-    case F_GETFL:
-        return f->ops->write ? 2 /* O_RDWR */ : 0;
-    default:
-        return -EINVAL;
-    }
-}
-
-long sys_dup(const long *a)
-{
-    struct file *f = file_of(a[0]);
-    if (!f)
-        return -EBADF;
-    f->refs++;
-    return fd_install(task_current(), f);
-}
-
-/* dup2 and dup3 once the arguments are checked. */
-static long dup_to(long old, long new)
-{
-    struct file *f = file_of(old);
-    if (!f || new < 0 || new >= rlimit_nofile(task_current()))
-        return -EBADF; /* as Linux: at or past RLIMIT_NOFILE too */
-    return old == new ? new : fd_install_at(task_current(), (int)new, f);
-}
-
-long sys_dup2(const long *a)
-{
-    return dup_to(a[0], a[1]);
-}
-
-long sys_dup3(const long *a)
-{
-    if (a[0] == a[1] || (a[2] & ~O_CLOEXEC))
-        return -EINVAL;
-    long fd = dup_to(a[0], a[1]);
-    if (fd >= 0 && (a[2] & O_CLOEXEC))
-        task_current()->cloexec |= 1ull << fd;
-    return fd;
 }
 
 long sys_getcwd(const long *a)

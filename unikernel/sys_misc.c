@@ -1,6 +1,6 @@
 /*
  * sys_misc.c - the small system calls: exit, identity, uname, time,
- * random, TLS (arch_prctl), signals (recorded, never delivered), sysinfo.
+ * random, TLS (arch_prctl), sysinfo (signals: signal.c).
  * One CPU, single-threaded tasks: pid and tid are the task id; every
  * credential is root's (0).  Sleeping gives the CPU to other tasks.
  */
@@ -30,11 +30,6 @@
 #define CLOCK_BOOTTIME 7
 #define TIMER_ABSTIME 1
 
-#define SIGKILL 9
-#define SIGSTOP 19
-#define SIG_BLOCK 0
-#define SIG_UNBLOCK 1
-#define SIG_SETMASK 2
 #define GRND_FLAGS 0x7 /* NONBLOCK | RANDOM | INSECURE */
 
 #define NSEC 1000000000ull
@@ -231,52 +226,6 @@ long sys_getrandom(const long *a)
     return (long)n;
 }
 
-long sys_rt_sigaction(const long *a)
-{
-    long sig = a[0];
-    task_t *t = task_current();
-    if (sig < 1 || sig > TASK_SIGNALS || a[3] != 8)
-        return -EINVAL;
-    struct task_sigaction *slot = &t->sig[sig - 1], act;
-    if (a[1]) {
-        if (sig == SIGKILL || sig == SIGSTOP)
-            return -EINVAL;
-        if (copy_from_user(&act, (const void *)a[1], sizeof(act)) < 0)
-            return -EFAULT;
-    }
-    if (a[2] && copy_to_user((void *)a[2], slot, sizeof(*slot)) < 0)
-        return -EFAULT;
-    if (a[1])
-        *slot = act;
-    return 0;
-}
-
-long sys_rt_sigprocmask(const long *a)
-{
-    task_t *t = task_current();
-    uint64_t set = 0, old = t->sigmask;
-    if (a[3] != 8)
-        return -EINVAL;
-    if (a[1]) {
-        if (copy_from_user(&set, (const void *)a[1], sizeof(set)) < 0)
-            return -EFAULT;
-        set &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
-        if (a[0] == SIG_BLOCK)
-            t->sigmask |= set;
-        else if (a[0] == SIG_UNBLOCK)
-            t->sigmask &= ~set;
-        else if (a[0] == SIG_SETMASK)
-            t->sigmask = set;
-        else
-            return -EINVAL;
-    }
-    if (a[2] && copy_to_user((void *)a[2], &old, sizeof(old)) < 0) {
-        t->sigmask = old;
-        return -EFAULT;
-    }
-    return 0;
-}
-
 long sys_sysinfo(const long *a)
 {
     struct {
@@ -296,29 +245,4 @@ long sys_sysinfo(const long *a)
     info.procs = (uint16_t)sched_alive();
     info.mem_unit = PAGE_SIZE;
     return copy_to_user((void *)a[0], &info, sizeof(info));
-}
-
-#define SS_DISABLE 2
-#define MINSIGSTKSZ 2048
-
-long sys_sigaltstack(const long *a)
-{
-    task_t *t = task_current();
-    uint64_t ss[3], old[3];
-    memcpy(old, t->altstack, sizeof(old));
-    if (a[0]) {
-        if (copy_from_user(ss, (const void *)a[0], sizeof(ss)) < 0)
-            return -EFAULT;
-        if (ss[1] & ~(uint64_t)SS_DISABLE)
-            return -EINVAL;
-        if (!(ss[1] & SS_DISABLE) && ss[2] < MINSIGSTKSZ)
-            return -ENOMEM;
-        if (ss[1] & SS_DISABLE)
-            ss[0] = ss[2] = 0;
-    }
-    if (a[1] && copy_to_user((void *)a[1], old, sizeof(old)) < 0)
-        return -EFAULT;
-    if (a[0])
-        memcpy(t->altstack, ss, sizeof(ss));
-    return 0;
 }

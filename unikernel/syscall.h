@@ -1,8 +1,9 @@
 /*
- * unikernel/syscall.h - the system call table: Linux x86_64 numbers, plus
- * the mspace_* calls of libc-shim/mspace.h (1000-1003).  Each handler gets
- * the six argument registers (rdi, rsi, rdx, r10, r8, r9) and returns the
- * result or a negated errno, as Linux does.  docs/syscalls.md lists them.
+ * unikernel/syscall.h - the system call table: Linux x86_64 numbers
+ * (abi/syscalls.h), plus the mspace_* calls of abi/mspace.h (1000-1003).
+ * Each handler gets the six argument registers (rdi, rsi, rdx, r10, r8,
+ * r9) and returns the result or a negated errno, as Linux does.
+ * docs/syscalls.md lists them and says how to add one.
  */
 #ifndef UNIKERNEL_SYSCALL_H
 #define UNIKERNEL_SYSCALL_H
@@ -20,78 +21,91 @@ void syscall_dispatch(struct syscall_frame *frame);
 /* The Linux name of system call `nr`, or "?". */
 const char *syscall_name(long nr);
 
-/* Handlers (sys_file.c, sys_mm.c, sys_misc.c). */
+/* The handlers, by the file that implements them. */
+
+/* sys_file.c: files by path and by content */
 long sys_read(const long *a);
 long sys_write(const long *a);
 long sys_open(const long *a);
-long sys_close(const long *a);
+long sys_openat(const long *a);
 long sys_stat(const long *a);
 long sys_fstat(const long *a);
 long sys_lstat(const long *a);
+long sys_newfstatat(const long *a);
 long sys_lseek(const long *a);
-long sys_mmap(const long *a);
-long sys_mprotect(const long *a);
-long sys_munmap(const long *a);
-long sys_brk(const long *a);
-long sys_rt_sigaction(const long *a);
-long sys_rt_sigprocmask(const long *a);
-long sys_ioctl(const long *a);
 long sys_pread64(const long *a);
 long sys_readv(const long *a);
 long sys_writev(const long *a);
 long sys_access(const long *a);
-long sys_sched_yield(const long *a);
-long sys_mremap(const long *a);
-long sys_madvise(const long *a);
-long sys_nanosleep(const long *a);
-long sys_getpid(const long *a);
-long sys_exit(const long *a);
-long sys_kill(const long *a);
-long sys_uname(const long *a);
-long sys_fcntl(const long *a);
-long sys_gettimeofday(const long *a);
-long sys_sysinfo(const long *a);
-long sys_getuid(const long *a);
-long sys_getppid(const long *a);
-long sys_arch_prctl(const long *a);
-long sys_gettid(const long *a);
-long sys_time(const long *a);
-long sys_tkill(const long *a);
-long sys_set_tid_address(const long *a);
-long sys_clock_gettime(const long *a);
-long sys_clock_getres(const long *a);
-long sys_clock_nanosleep(const long *a);
-long sys_exit_group(const long *a);
-long sys_tgkill(const long *a);
-long sys_openat(const long *a);
-long sys_newfstatat(const long *a);
-long sys_getrandom(const long *a);
-long sys_dup(const long *a);
-long sys_dup2(const long *a);
-long sys_dup3(const long *a);
+long sys_ioctl(const long *a);
 long sys_getcwd(const long *a);
 long sys_readlink(const long *a);
 long sys_readlinkat(const long *a);
 long sys_umask(const long *a);
-long sys_getrlimit(const long *a);
-long sys_setrlimit(const long *a);
-long sys_prlimit64(const long *a);
-long sys_sigaltstack(const long *a);
+
+/* fd.c: descriptors */
+long sys_close(const long *a);
+long sys_dup(const long *a);
+long sys_dup2(const long *a);
+long sys_dup3(const long *a);
+long sys_fcntl(const long *a);
+
+/* pipe.c, memfd.c */
+long sys_pipe(const long *a);
+long sys_pipe2(const long *a);
+long sys_memfd_create(const long *a);
+long sys_ftruncate(const long *a);
+
+/* sys_mm.c: memory, and the mspace calls (abi/mspace.h) */
+long sys_mmap(const long *a);
+long sys_mprotect(const long *a);
+long sys_munmap(const long *a);
+long sys_brk(const long *a);
+long sys_mremap(const long *a);
+long sys_madvise(const long *a);
 long sys_mspace_map(const long *a);
 long sys_mspace_unmap(const long *a);
 long sys_mspace_protect(const long *a);
 long sys_mspace_release(const long *a);
 
-/* Tasks (proc.c, also kill, tkill, tgkill, getppid), pipes (sys_fd.c),
- * memfd (memfd.c). */
+/* proc.c: tasks as processes; exec.c: execve */
 long sys_fork(const long *a);
 long sys_vfork(const long *a);
 long sys_clone(const long *a);
-long sys_execve(const long *a);
 long sys_wait4(const long *a);
-long sys_pipe(const long *a);
-long sys_pipe2(const long *a);
-long sys_memfd_create(const long *a);
-long sys_ftruncate(const long *a);
+long sys_getppid(const long *a);
+long sys_execve(const long *a);
+
+/* signal.c */
+long sys_rt_sigaction(const long *a);
+long sys_rt_sigprocmask(const long *a);
+long sys_sigaltstack(const long *a);
+long sys_kill(const long *a);
+long sys_tkill(const long *a);
+long sys_tgkill(const long *a);
+
+/* rlimit.c */
+long sys_getrlimit(const long *a);
+long sys_setrlimit(const long *a);
+long sys_prlimit64(const long *a);
+
+/* sys_misc.c: exit, identity, time, random, TLS, sysinfo */
+long sys_exit(const long *a);
+long sys_exit_group(const long *a);
+long sys_getpid(const long *a);
+long sys_gettid(const long *a);
+long sys_getuid(const long *a);
+long sys_set_tid_address(const long *a);
+long sys_arch_prctl(const long *a);
+long sys_uname(const long *a);
+long sys_clock_gettime(const long *a);
+long sys_clock_getres(const long *a);
+long sys_gettimeofday(const long *a);
+long sys_time(const long *a);
+long sys_nanosleep(const long *a);
+long sys_clock_nanosleep(const long *a);
+long sys_sched_yield(const long *a);
+long sys_getrandom(const long *a);
+long sys_sysinfo(const long *a);
 
 #endif

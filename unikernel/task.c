@@ -10,6 +10,7 @@
 #include "klog.h"
 #include "mm/kalloc.h"
 #include "mm/kmap.h"
+#include "unikernel/console.h"
 #include "unikernel/fd.h"
 #include "unikernel/task.h"
 
@@ -34,10 +35,10 @@ task_t *task_create(const char *name, mspace_t *ms)
     t->name = name;
     t->exit_code = -1;
     t->umask = 022;
-    t->altstack[1] = 2; /* SS_DISABLE */
+    signal_init(&t->signal);
     t->mspace = ms ? ms : mspace_create();
     t->kstack_top = (uintptr_t)kmap_stack(TASK_KSTACK_SIZE);
-    if (!t->mspace || !t->kstack_top || fd_open_console(t) < 0) {
+    if (!t->mspace || !t->kstack_top || console_open_fds(t) < 0) {
         task_destroy(t);
         return NULL;
     }
@@ -154,7 +155,7 @@ bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user)
         kprintf(
             "segfault: task %d addr=0x%lx rip=0x%lx reason=%s (%s) no vma\n",
             t->id, addr, rip, mm_fault_name(why), access_name(reason));
-    task_end(-11); /* SIGSEGV */
+    task_end(-SIGSEGV);
     __builtin_unreachable();
 }
 
@@ -173,7 +174,7 @@ void task_kill(int sig)
     task_t *t = current;
     assert(t);
     kprintf("task %d (%s) killed by signal %d%s\n", t->id, t->name, sig,
-            sig == 6 ? " (SIGABRT)" : "");
+            sig == SIGABRT ? " (SIGABRT)" : "");
     task_end(-sig);
     __builtin_unreachable();
 }

@@ -1,8 +1,9 @@
 /*
  * unikernel/task.h - a task: one application running in ring 3 in its own
  * address space (mspace_t), with its kernel stack, descriptor table,
- * recorded signal state and exit status.  Tasks are scheduled by sched.c
- * and born, replaced and ended by proc.c (fork, execve, exit, wait).
+ * recorded signal state and exit status.  Tasks are scheduled by sched.c,
+ * born and ended by proc.c (fork, exit, wait), replaced by exec.c (execve)
+ * and signalled by signal.c.
  *
  * Exit statuses given back to the kernel (unikernel/include/kernel_exit.h):
  * the application's own status (0..99; 100 stands for any larger one),
@@ -20,18 +21,12 @@
 #include "unikernel/proc.h"
 #include "unikernel/rlimit.h"
 #include "unikernel/sched.h"
+#include "unikernel/signal.h"
 
 #define TASK_FDS 64
 #define TASK_KSTACK_SIZE 16384
-#define TASK_SIGNALS 64
 
 struct file;
-struct cmdline;
-
-/* A recorded rt_sigaction (the kernel's struct k_sigaction layout). */
-struct task_sigaction {
-    uint64_t handler, flags, restorer, mask;
-};
 
 /* Lock legend: (c) set at creation, (t) only the task itself (one CPU). */
 typedef struct task {
@@ -45,9 +40,7 @@ typedef struct task {
     uintptr_t brk_start;        /* (t) where the heap starts (exec) */
     uintptr_t brk;              /* (t) program break: the heap's end */
     uintptr_t clear_child_tid;  /* (t) set_tid_address */
-    struct task_sigaction sig[TASK_SIGNALS]; /* (t) recorded, not delivered */
-    uint64_t sigmask;                        /* (t) blocked signals */
-    uint64_t altstack[3]; /* (t) sigaltstack: sp, flags, size (recorded) */
+    struct task_signal signal; /* actions, mask, altstack (signal.c) */
     const char *exe;      /* (c) path of the program (/proc/self/exe) */
     int umask;            /* (t) file mode creation mask (nothing is created) */
     int exit_code;        /* (t) exit_group status, or -signal: killed */
@@ -94,10 +87,5 @@ void task_crash(const char *what, uintptr_t rip) __attribute__((noreturn));
 /* Kills the current task for signal `sig` sent to itself: with no
  * delivery yet, every signal acts as its default, fatal action. */
 void task_kill(int sig) __attribute__((noreturn));
-
-/* Loads the embedded application with the arguments and environment of
- * `cl` and runs it to its end; returns the kernel exit status (see above).
- * Prints the application's exit status. */
-int task_start_app(const struct cmdline *cl);
 
 #endif

@@ -14,8 +14,8 @@
 #        (relinked from the same objects; see TASK_TEST_KERNELS below).
 
 KERNEL_SRCS += unikernel/task.c unikernel/exec.c unikernel/fd.c \
-               unikernel/ramfs.c unikernel/cpio.c unikernel/procfs.c \
-               unikernel/usercopy.c unikernel/aslr.c \
+               unikernel/console.c unikernel/ramfs.c unikernel/cpio.c \
+               unikernel/procfs.c unikernel/usercopy.c unikernel/aslr.c \
                unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
                unikernel/sys_mm.c unikernel/sys_misc.c unikernel/elf.c \
                unikernel/embed.S arch/x86_64/syscall.S arch/x86_64/user.c \
