@@ -13,7 +13,6 @@
 #include "unikernel/syscall.h"
 #include "unikernel/usercopy.h"
 
-#define O_CLOEXEC 02000000
 #define F_DUPFD 0
 #define F_GETFD 1
 #define F_SETFD 2

@@ -55,6 +55,8 @@ struct kstat {
     int64_t reserved[3];
 };
 
+#define O_CLOEXEC 02000000 /* open flag (Linux): close-on-exec */
+
 #define KS_IFREG 0100000
 #define KS_IFCHR 0020000
 

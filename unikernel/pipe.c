@@ -17,7 +17,6 @@
 #define PIPE_BUF 4096 /* writes of at most this many bytes are atomic */
 _Static_assert(PIPE_BUF <= PIPE_SIZE, "an atomic write fits the ring");
 #define KS_IFIFO 0010000
-#define O_CLOEXEC 02000000
 
 struct pipe {
     char *buf;         /* PIPE_SIZE bytes */
