@@ -200,6 +200,8 @@ int exec_load(task_t *t, inode_t *ino, const elf_plan_t *plan,
     return *sp ? 0 : -EFAULT;
 }
 
+/* ---- the embedded application, at boot ---- */
+
 /* Loads the checked image into a new task and runs it: the kernel exit
  * status. */
 static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
