@@ -2,8 +2,8 @@
 # pipes, memfd) and the boot-test kernels whose apps exercise them
 # (included by unikernel/build.mk).
 #
-#   build/kernels/task_NAME.elf   apps/task_NAME embedded, with the
-#                                 programs it executes in its ramfs
+#   build/kernels/tasks.elf   apps/tasks embedded, with the program it
+#                             executes (hello) in its ramfs
 
 KERNEL_SRCS += unikernel/sched.c unikernel/proc.c unikernel/pipe.c \
                unikernel/signal.c unikernel/memfd.c \
@@ -11,5 +11,3 @@ KERNEL_SRCS += unikernel/sched.c unikernel/proc.c unikernel/pipe.c \
 
 $(eval $(call test_kernel,tasks,$(BUILD)/apps/tasks.elf,,$(BUILD)/apps/hello.elf))
 TEST_BUILD += $(BUILD)/kernels/tasks.elf
-$(eval $(call test_kernel,memtour,$(BUILD)/apps/memtour.elf))
-TEST_BUILD += $(BUILD)/kernels/memtour.elf

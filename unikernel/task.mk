@@ -11,7 +11,8 @@
 #        paths as given (relative ones are relative to "/").
 #   build/kernels/NAME.elf
 #        the same kernel with another embedded program, for tests/boot
-#        (relinked from the same objects; see TASK_TEST_KERNELS below).
+#        (relinked from the same objects; see TASK_TEST_KERNELS below, and
+#        apps/build.mk: one per app with a test.cases).
 
 KERNEL_SRCS += unikernel/task.c unikernel/exec.c unikernel/fd.c \
                unikernel/console.c unikernel/ramfs.c unikernel/cpio.c \
@@ -134,22 +135,21 @@ $(BUILD)/kernels/empty-files/embed.o: unikernel/embed.S $(BUILD)/kernels/hello/a
 	$(Q)$(CC) $(KASFLAGS) -DEMBED_APP='"$(BUILD)/kernels/hello/app.elf"' \
 	    -DEMBED_NAME='"hello"' -DEMBED_FILES='"$(dir $@)empty.cpio"' -c -o $@ $<
 
+# The kernels made here by hand; every app with a test.cases gets its own
+# as well (apps/build.mk).  hello's is made here: empty-files embeds its
+# checked copy.
 TASK_TEST_KERNELS :=
 $(eval $(call test_kernel_link,empty-files))
 $(eval $(call test_kernel,hello,$(BUILD)/apps/hello.elf))
-$(eval $(call test_kernel,segv,$(BUILD)/apps/segv.elf))
-$(eval $(call test_kernel,malloctest,$(BUILD)/apps/malloctest.elf))
 $(eval $(call test_kernel,bad-machine,$(BUILD)/elf-bad/bad-machine.elf,1))
 $(eval $(call test_kernel,truncated,$(BUILD)/elf-bad/truncated.elf,1))
 $(eval $(call test_kernel,overlap,$(BUILD)/elf-bad/overlap.elf,1))
 $(eval $(call test_kernel,low-window,$(BUILD)/elf-bad/low-window.elf,1))
 # any static binary, not only ours: glibc's static PIE (unikernel/elf.mk)
 $(eval $(call test_kernel,glibc-static-pie,$(ELF_SAMPLES)/glibc-static-pie.elf))
-$(foreach a,$(notdir $(patsubst %/,%,$(wildcard apps/abi_*/))),\
-  $(eval $(call test_kernel,$(a),$(BUILD)/apps/$(a).elf,,$(wildcard apps/$(a)/*.txt))))
 
-# $$: expanded when test-build runs, since apps/*/app.mk (included later)
-# add kernels too
+# $$: expanded when test-build runs, since apps/build.mk (included later)
+# adds kernels too
 TEST_BUILD += $$(TASK_TEST_KERNELS)
 
 # The archive reader is portable: tested and fuzzed on the host.

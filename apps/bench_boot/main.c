@@ -2,7 +2,7 @@
  * TSC as early as possible in main (the host times QEMU start -> marker),
  * then the guest's own view of its boot, and powers the guest off.  It is
  * also the binary of the footprint bisection (smallest -m that runs it). */
-#include "../bench_mm/bench.h"
+#include "apps/include/bench.h"
 
 int main(void)
 {

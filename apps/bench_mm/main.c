@@ -4,7 +4,7 @@
  * and powers the guest off when done.  Counts are sized for TCG. */
 #include <string.h>
 
-#include "bench.h"
+#include "apps/include/bench.h"
 #include "measure.h"
 
 #define MiB (1024u * 1024u)

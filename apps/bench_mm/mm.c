@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
-#include "bench.h"
+#include "apps/include/bench.h"
 #include "stats.h"
 
 #define PAGE 4096u

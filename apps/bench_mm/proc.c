@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "apps/include/bench.h"
 #include "stats.h"
 
 #define PAGE 4096u

@@ -1,7 +1,7 @@
 /*
  * apps/segv - faults on purpose, one kind per argument, so that the boot
  * suite checks the kernel's report of each and the application-fault
- * status (tests/boot/app.cases, app-segv-*):
+ * status (apps/segv/test.cases, app-segv-*):
  *   null (default)  read of NULL               no vma
  *   wtext           write to its own code      write to read-only
  *   xdata           call into a data array     exec of non-exec

@@ -1,8 +1,7 @@
-# apps/sysfuzz/app.mk (included by apps/build.mk): the kernel that boots
-# sysfuzz for tests/boot/security.cases, and `make fuzz`: a longer run.
+# apps/sysfuzz/app.mk (included by apps/build.mk): `make fuzz`, a longer
+# run of build/kernels/sysfuzz.elf (apps/sysfuzz/test.cases has it built).
 #
 #   make fuzz [FUZZ_SEED=n] [FUZZ_CALLS=n] [FUZZ_WORKERS=n] [FUZZ_MEM=256M]
-$(eval $(call test_kernel,sysfuzz,$(BUILD)/apps/sysfuzz.elf))
 
 FUZZ_SEED    ?= $(shell date +%s)
 FUZZ_CALLS   ?= 2000000

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Boot suite: boots every case of tests/boot/cases (then tests/boot/*.cases,
-# same format) in QEMU (images/qemu.sh,
+# Boot suite: boots every case of tests/boot/*.cases, then apps/*/test.cases
+# (the format and its rules: tests/boot/README.md) in QEMU (images/qemu.sh,
 # under a timeout), checks the serial output and the exit status, then runs
 # the build checks (a broken Multiboot2 header, a kernel too large).
 # Prints "ok - boot: NAME" / "not ok - boot: NAME" per test (details as
@@ -12,14 +12,12 @@
 set -u
 build=${1:-build}
 only=${2:-}
-cases=tests/boot/cases
 out=$build/boot-tests
 mkdir -p "$out"
 export ACCEL=${BOOT_ACCEL:-tcg} VARS_DIR=$out
 scale=${BOOT_TIMEOUT_SCALE:-1}
 passed=0 failed=0
 
-trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
 
 report() { # report NAME OK DETAILS-FILE
     if [ "$2" = 1 ]; then
@@ -81,8 +79,10 @@ case_image() { # NAME MODE CMDLINE
     fi
 }
 
-run_case() { # NAME MODE MEM CMDLINE EXIT EXPECT FORBID
-    local name=$1 mode=$2 mem=$3 cmdline=$4 want=$5 expect=$6 forbid=$7
+# Boots one case and checks it; the case's expect, forbid and check lines
+# are the arrays of the same names.
+run_case() { # NAME MODE MEM CMDLINE EXIT
+    local name=$1 mode=$2 mem=$3 cmdline=$4 want=$5
     local log=$out/$name.log notes=$out/$name.notes limit image status
     : > "$notes"
     case $mode in
@@ -102,26 +102,19 @@ run_case() { # NAME MODE MEM CMDLINE EXIT EXPECT FORBID
     status=${PIPESTATUS[0]}
     [ "$status" = "$want" ] || echo "exit status $status, expected $want" >> "$notes"
     local pat
-    if [ "$expect" != - ]; then
-        while IFS= read -r pat; do
-            [ -n "$pat" ] || continue
-            if [ "$pat" = @mem-total ]; then
-                check_total "$log" "$mem" '.*memory: usable \([0-9]*\) KiB.*' 0 >> "$notes"
-            elif [ "$pat" = @ram-total ]; then
-                check_total "$log" "$mem" '.*ram: [0-9]* frames managed (\([0-9]*\) KiB).*' 4096 >> "$notes"
-            elif [[ $pat == @native=* ]]; then
-                check_native "$log" "${pat#@native=}" >> "$notes"
-            elif ! grep -Eq -- "$pat" "$log"; then
-                echo "missing: $pat" >> "$notes"
-            fi
-        done <<< "${expect// && /$'\n'}"
-    fi
-    if [ "$forbid" != - ]; then
-        while IFS= read -r pat; do
-            [ -n "$pat" ] || continue
-            grep -Eq -- "$pat" "$log" && echo "present but forbidden: $pat" >> "$notes"
-        done <<< "${forbid// && /$'\n'}"
-    fi
+    for pat in "${expect[@]}"; do
+        grep -Eq -- "$pat" "$log" || echo "missing: $pat" >> "$notes"
+    done
+    for pat in "${check[@]}"; do
+        case $pat in
+            mem-total) check_total "$log" "$mem" '.*memory: usable \([0-9]*\) KiB.*' 0 >> "$notes" ;;
+            ram-total) check_total "$log" "$mem" '.*ram: [0-9]* frames managed (\([0-9]*\) KiB).*' 4096 >> "$notes" ;;
+            native\ *) check_native "$log" "${pat#native }" >> "$notes" ;;
+        esac
+    done
+    for pat in "${forbid[@]}"; do
+        grep -Eq -- "$pat" "$log" && echo "present but forbidden: $pat" >> "$notes"
+    done
     if [ -s "$notes" ]; then
         echo "serial output ($log), last lines:" >> "$notes"
         tail -n 15 "$log" >> "$notes"
@@ -131,20 +124,104 @@ run_case() { # NAME MODE MEM CMDLINE EXIT EXPECT FORBID
     fi
 }
 
-while IFS='|' read -r name mode mem cmdline want expect forbid; do
-    name=$(trim "$name")
-    case $name in ''|'#'*) continue ;; esac
-    [ -z "$only" ] || [[ $name =~ $only ]] || continue
-    cmdline=$(trim "$cmdline")
-    [ "$cmdline" = - ] && cmdline=
-    read -r mode extra <<< "$mode"   # words after the mode: QEMU arguments
-    debug_exit=yes                   # but no-debug-exit: a VM without it
-    if [[ " $extra " == *" no-debug-exit "* ]]; then
-        debug_exit=no extra=$(sed 's/\(^\| \)no-debug-exit\( \|$\)/ /' <<< "$extra")
+# ---- reading the cases (tests/boot/README.md) ---------------------------
+declare -A seen=()   # case name -> FILE:LINE of its "case" line
+
+new_case() { # NAME FILE:LINE
+    name=$1 where=$2 bad= boot= kernel= qemu= debug_exit= mem= cmdline= want=
+    expect=() forbid=() check=()
+    if [[ ! $name =~ ^[A-Za-z0-9._+-]+$ ]]; then
+        bad="$where: case name '$name': letters, digits, '.', '_', '+', '-' only"
+        name=${name:-$where}
+    elif [ -n "${seen[$name]:-}" ]; then
+        bad="$where: case name '$name' already used at ${seen[$name]}"
     fi
-    DEBUG_EXIT=$debug_exit QEMU_EXTRA=$extra run_case "$name" "$mode" "$(trim "$mem")" "$cmdline" \
-        "$(trim "$want")" "$(trim "$expect")" "$(trim "$forbid")"
-done < <(cat "$cases" tests/boot/*.cases)
+    seen[$name]=$where
+}
+
+# Runs the case read so far (a malformed one is a failure of its own).
+end_case() {
+    [ -n "$name" ] || return 0
+    local n=$name
+    name=
+    [ -z "$only" ] || [[ $n =~ $only ]] || return 0
+    local missing=
+    [ -n "$boot" ] || missing+=" boot"
+    [ -n "$mem" ] || missing+=" mem"
+    [ -n "$want" ] || missing+=" exit"
+    [ -n "$bad" ] || [ -z "$missing" ] || bad="$where: no field:$missing"
+    [ -n "$bad" ] || [ -z "$kernel" ] || [ "$boot" = pvh ] ||
+        bad="$where: kernel is for boot pvh only, not $boot"
+    [[ -n $bad || $want =~ ^[0-9]+$ ]] || bad="$where: exit '$want' is not a number"
+    if [ -n "$bad" ]; then
+        local notes=$out/malformed-case.notes   # the name may not be a file name
+        echo "$bad (the format: tests/boot/README.md)" > "$notes"
+        report "$n" 0 "$notes"
+        return
+    fi
+    DEBUG_EXIT=${debug_exit:-yes} QEMU_EXTRA=$qemu \
+        run_case "$n" "$boot${kernel:+:$kernel}" "$mem" "$cmdline" "$want"
+}
+
+# set_once FIELD VALUE: a single-valued field, given at most once.
+set_once() {
+    if [ -n "${!1}" ]; then
+        bad=${bad:-"$file:$lineno: $key given twice"}
+    else
+        printf -v "$1" '%s' "$2"
+    fi
+}
+
+read_cases() { # FILE
+    local file=$1 line key value lineno=0
+    name=
+    while IFS= read -r -u 3 line || [ -n "$line" ]; do
+        lineno=$((lineno + 1))
+        [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+        [[ $line =~ ^[[:space:]]*([^[:space:]]+)[[:space:]]*(.*)$ ]]
+        key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+        value=${value#"${value%%[![:space:]]*}"}
+        value=${value%"${value##*[![:space:]]}"}
+        if [ "$key" = case ]; then
+            end_case
+            new_case "$value" "$file:$lineno"
+            continue
+        fi
+        if [ -z "$name" ]; then
+            new_case "$file:$lineno" "$file:$lineno"
+            bad="$file:$lineno: '$key' outside a case (a case starts with a 'case NAME' line)"
+            continue
+        fi
+        if [ -z "$value" ]; then
+            bad=${bad:-"$file:$lineno: $key without a value"}
+            continue
+        fi
+        case $key in
+            boot)       set_once boot "$value" ;;
+            kernel)     set_once kernel "$value" ;;
+            qemu)       set_once qemu "$value" ;;
+            debug-exit) case $value in
+                            yes|no) set_once debug_exit "$value" ;;
+                            *) bad=${bad:-"$file:$lineno: debug-exit is yes or no"} ;;
+                        esac ;;
+            mem)        set_once mem "$value" ;;
+            cmdline)    set_once cmdline "$value" ;;
+            exit)       set_once want "$value" ;;
+            expect)     expect+=("$value") ;;
+            forbid)     forbid+=("$value") ;;
+            check)      case $value in
+                            mem-total|ram-total|native\ *) check+=("$value") ;;
+                            *) bad=${bad:-"$file:$lineno: no check '$value'"} ;;
+                        esac ;;
+            *)          bad=${bad:-"$file:$lineno: no field '$key'"} ;;
+        esac
+    done 3< "$file"
+    end_case
+}
+
+for f in tests/boot/*.cases apps/*/test.cases; do
+    [ -f "$f" ] && read_cases "$f"
+done
 
 # ---- build checks: a bad image must fail the build with a clear message --
 build_check() { # NAME EXPECTED-MESSAGE COMMAND...

@@ -1,6 +1,8 @@
-/* Helpers shared by the benchmark apps (apps/bench_*): clocks, the BENCH
- * output lines and the power-off that ends a guest run.  Header-only so that
- * every bench app folder builds alone. */
+/*
+ * apps/include/bench.h - what the benchmark apps (apps/bench_*) share:
+ * clocks, the BENCH output lines and the power-off that ends a guest run.
+ * Header-only so that every bench app folder builds alone.
+ */
 #ifndef BENCH_H
 #define BENCH_H
 
