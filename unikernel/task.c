@@ -4,8 +4,9 @@
  */
 #include <assert.h>
 #include <stdio.h>
-#include <string.h>
 
+#include "arch/cpu.h"
+#include "arch/upcall.h"
 #include "kernel_exit.h"
 #include "klog.h"
 #include "mm/kalloc.h"
@@ -89,17 +90,23 @@ static void task_end(int code)
     proc_exit(code);
 }
 
-/* The signal Linux sends for exception `what` (user.c's names). */
-static int crash_signal(const char *what)
+/* The signal Linux sends for CPU exception `vector` (the x86_64 numbers,
+ * as arch/upcall.h reports them). */
+static int crash_signal(unsigned vector)
 {
-    if (!strncmp(what, "#UD", 3))
+    switch (vector) {
+    case 6: /* #UD */
         return 4; /* SIGILL */
-    if (!strncmp(what, "#DB", 3) || !strncmp(what, "#BP", 3))
+    case 1:  /* #DB */
+    case 3:  /* #BP */
         return 5; /* SIGTRAP */
-    if (!strncmp(what, "#DE", 3) || !strncmp(what, "#MF", 3) ||
-        !strncmp(what, "#XM", 3))
+    case 0:  /* #DE */
+    case 16: /* #MF */
+    case 19: /* #XM */
         return 8; /* SIGFPE */
-    return 11; /* SIGSEGV */
+    default:
+        return 11; /* SIGSEGV */
+    }
 }
 
 void task_exit(int code)
@@ -158,13 +165,15 @@ bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user)
     __builtin_unreachable();
 }
 
-void task_crash(const char *what, uintptr_t rip)
+void task_crash(const struct trap_report *trap)
 {
     task_t *t = current;
     assert(t);
-    kprintf("task %d (%s) killed: exception %s at rip=0x%lx\n", t->id, t->name,
-            what, rip);
-    task_end(-crash_signal(what));
+    const char *mnemonic, *what;
+    cpu_exception_name(trap->vector, &mnemonic, &what);
+    kprintf("task %d (%s) killed: exception %s %s at rip=0x%lx\n", t->id,
+            t->name, mnemonic, what, trap->ip);
+    task_end(-crash_signal(trap->vector));
     __builtin_unreachable();
 }
 
