@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "arch/x86_64/arch.h"
+#include "arch/console.h"
 #include "mm/kalloc.h"
 #include "unikernel/fd.h"
 #include "unikernel/usercopy.h"
