@@ -95,7 +95,7 @@ static void task_end(int code)
 static int crash_signal(unsigned vector)
 {
     switch (vector) {
-    case 6: /* #UD */
+    case 6:  /* #UD */
         return 4; /* SIGILL */
     case 1:  /* #DB */
     case 3:  /* #BP */
