@@ -55,7 +55,7 @@ KCFLAGS  = -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
            -fstack-protector-strong -mstack-protector-guard=global \
            -fno-builtin-printf \
            -nostdinc -isystem $(GCC_INCLUDE) \
-           -Iunikernel/include -I. -DKERNEL -MMD -MP
+           -Ilib/include -I. -DKERNEL -MMD -MP
 KASFLAGS = $(KCFLAGS) -D__ASSEMBLY__
 
 # Host builds of portable code (mm/, formatter, ELF checker) under sanitizers.
@@ -103,6 +103,7 @@ endef
 .SECONDEXPANSION:
 all:
 
+include lib/build.mk
 include arch/x86_64/build.mk
 include mm/build.mk
 include unikernel/build.mk

@@ -1,7 +1,8 @@
 /*
  * arch/cpu.h - the few CPU services machine-independent code needs:
- * spinlocks and interrupt masking.  Portable: built on GCC atomics, so the
- * same header serves the kernel and the host tests.
+ * spinlocks, interrupt masking, idling and the names of the CPU's
+ * exceptions.  Portable: built on GCC atomics, so the same header serves
+ * the kernel and the host tests.
  */
 #ifndef ARCH_CPU_H
 #define ARCH_CPU_H
@@ -48,5 +49,16 @@ unsigned long irq_save(void);
 
 /* Restores the interrupt state returned by irq_save. */
 void irq_restore(unsigned long state);
+
+/* The names of CPU exception `vector`, for reports: *mnemonic ("#UD")
+ * and *what ("invalid opcode").  Implemented by the port (x86_64:
+ * trap.c). */
+void cpu_exception_name(unsigned vector, const char **mnemonic,
+                        const char **what);
+
+/* Called with interrupts masked: waits for the next interrupt with them
+ * enabled (it is taken), and returns with them masked again.  The idle
+ * loop's; implemented by the port (x86_64: sti; hlt; cli). */
+void cpu_idle(void);
 
 #endif /* ARCH_CPU_H */

@@ -1,8 +1,8 @@
 /* aslr.c - the random user layout of each exec (see aslr.h). */
+#include "arch/random.h"
 #include "cmdline.h"
 #include "mm/memory.h"
 #include "unikernel/aslr.h"
-#include "unikernel/random.h"
 
 /* splitmix64 over the seed of `seed=N`: the same N, the same layouts. */
 static uint64_t seeded_next(void)

@@ -1,8 +1,8 @@
 /* boottime.c - the boot time report (see boottime.h). */
+#include "arch/clock.h"
 #include "arch/x86_64/x86.h"
 #include "boottime.h"
 #include "klog.h"
-#include "unikernel/clock.h"
 
 uint64_t boot_entry_tsc;
 

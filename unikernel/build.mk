@@ -1,16 +1,16 @@
 # unikernel: the core's sources (included by the top Makefile).
-KERNEL_SRCS += unikernel/main.c unikernel/format.c unikernel/klog.c \
-               unikernel/snprintf.c unikernel/panic.c unikernel/power.c \
-               unikernel/ksyms.c unikernel/string.c unikernel/multiboot2.c \
-               unikernel/bootinfo.c \
+KERNEL_SRCS += unikernel/main.c unikernel/panic.c unikernel/power.c \
+               unikernel/multiboot2.c unikernel/bootinfo.c \
                unikernel/cmdline.c unikernel/selftest.c unikernel/ram.c \
                unikernel/acpi.c unikernel/boottime.c
 KERNEL_SRCS += unikernel/selftest_fault.c unikernel/selftest_clock.c
 # mm/: the kernel links the very files the host tests test
 KERNEL_SRCS += $(MM_SRCS)
 
-# The formatter core is portable: tested on the host under sanitizers.
-$(eval $(call unit_test,test_format,tests/unit/test_format.c unikernel/format.c))
+# The core's own headers (unikernel/include: boot_info.h, cmdline.h, ...)
+# are on the include path of the core's objects only: mm/, arch/ and lib/
+# reach none of them by a bare name.
+$(BUILD)/kernel/unikernel/%.o: KCFLAGS += -Iunikernel/include
 
 # Host builds of unikernel/ sources reach the kernel's own headers
 # ("cmdline.h", "boot_info.h") through the quote path only, so that

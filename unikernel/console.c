@@ -4,7 +4,7 @@
  */
 #include <errno.h>
 
-#include "arch/x86_64/arch.h"
+#include "arch/console.h"
 #include "unikernel/console.h"
 #include "unikernel/fd.h"
 #include "unikernel/usercopy.h"

@@ -22,7 +22,7 @@
 #include "multiboot2.h"
 #include "ram.h"
 #include "selftest.h"
-#include "unikernel/clock.h"
+#include "arch/clock.h"
 #include "unikernel/exec.h"
 #include "unikernel/sched.h"
 

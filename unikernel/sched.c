@@ -12,9 +12,10 @@
 #include <errno.h>
 #include <stddef.h>
 
-#include "arch/x86_64/apic.h"
+#include "arch/clock.h"
+#include "arch/cpu.h"
+#include "arch/timer.h"
 #include "klog.h"
-#include "unikernel/clock.h"
 #include "unikernel/proc.h"
 #include "unikernel/sched.h"
 #include "unikernel/task.h"
@@ -27,9 +28,11 @@ static int last_slot;      /* where the round-robin scan starts */
 static bool timer;         /* ticks arrive: idle may halt */
 static unsigned ticks;     /* since the current task took the CPU */
 
+static void sched_tick(bool user);
+
 void sched_init(void)
 {
-    timer = apic_timer_start(SCHED_TICK_US) != 0;
+    timer = timer_start(SCHED_TICK_US, sched_tick);
     if (!timer)
         klog(KLOG_WARN, "sched: no APIC timer: tasks are not preempted\n");
 }
@@ -148,7 +151,7 @@ void sched_run(void)
         }
         warn_stuck();
         if (timer)
-            __asm__ volatile("sti; hlt; cli" : : : "memory");
+            cpu_idle();
         else
             __builtin_ia32_pause();
     }
@@ -213,7 +216,9 @@ void sched_exit(void)
     __builtin_unreachable();
 }
 
-void sched_tick(bool user)
+/* The timer's tick (arch/timer.h), interrupts masked: `user` when ring 3
+ * was interrupted (then the task may be preempted). */
+static void sched_tick(bool user)
 {
     if (!user || ++ticks < SCHED_SLICE)
         return; /* idle, or the slice is not over */

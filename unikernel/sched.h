@@ -76,8 +76,4 @@ void sched_kill(struct task *t, int sig);
  * for good. */
 void sched_exit(void) __attribute__((noreturn));
 
-/* Timer tick (apic.c), interrupts masked: `user` when ring 3 was
- * interrupted (then the task may be preempted). */
-void sched_tick(bool user);
-
 #endif

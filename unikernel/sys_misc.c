@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "mm/page.h"
-#include "unikernel/clock.h"
+#include "arch/clock.h"
 #include "unikernel/proc.h"
-#include "unikernel/random.h"
+#include "arch/random.h"
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
 #include "unikernel/usercopy.h"

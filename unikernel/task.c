@@ -4,8 +4,9 @@
  */
 #include <assert.h>
 #include <stdio.h>
-#include <string.h>
 
+#include "arch/cpu.h"
+#include "arch/upcall.h"
 #include "kernel_exit.h"
 #include "klog.h"
 #include "mm/kalloc.h"
@@ -90,19 +91,8 @@ static void task_end(int code)
     proc_exit(code);
 }
 
-/* The signal Linux sends for exception `what` (user.c's names). */
-static int crash_signal(const char *what)
-{
-    if (!strncmp(what, "#UD", 3))
-        return 4; /* SIGILL */
-    if (!strncmp(what, "#DB", 3) || !strncmp(what, "#BP", 3))
-        return 5; /* SIGTRAP */
-    if (!strncmp(what, "#DE", 3) || !strncmp(what, "#MF", 3) ||
-        !strncmp(what, "#XM", 3))
-        return 8; /* SIGFPE */
-    return 11; /* SIGSEGV */
-}
-
+/* The signal Linux sends for CPU exception `vector` (the x86_64 numbers,
+ * as arch/upcall.h reports them). */
 void task_exit(int code)
 {
     task_end(code & 0xff);
@@ -159,13 +149,15 @@ bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user)
     __builtin_unreachable();
 }
 
-void task_crash(const char *what, uintptr_t rip)
+void task_crash(const struct trap_report *trap)
 {
     task_t *t = current;
     assert(t);
-    kprintf("task %d (%s) killed: exception %s at rip=0x%lx\n", t->id, t->name,
-            what, rip);
-    task_end(-crash_signal(what));
+    const char *mnemonic, *what;
+    cpu_exception_name(trap->vector, &mnemonic, &what);
+    kprintf("task %d (%s) killed: exception %s %s at rip=0x%lx\n", t->id,
+            t->name, mnemonic, what, trap->ip);
+    task_end(-trap->signal);
     __builtin_unreachable();
 }
 

@@ -75,14 +75,7 @@ int task_run(task_t *task, uintptr_t rip, uintptr_t rsp);
 /* Ends the current task with exit status `code` (exit_group). */
 void task_exit(int code) __attribute__((noreturn));
 
-/* A page fault at `addr` (FAULT_* `reason`) taken at `rip`, in ring 3 when
- * `user` (else inside a usercopy routine): true when resolved.  An
- * unresolved user fault logs the segfault line and kills the task (never
- * returns); an unresolved usercopy fault returns false (-EFAULT). */
-bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user);
-
-/* Kills the current task for exception `what` at `rip` (ring 3). */
-void task_crash(const char *what, uintptr_t rip) __attribute__((noreturn));
+/* The trap path's calls, task_fault and task_crash: arch/upcall.h. */
 
 /* Kills the current task for signal `sig` sent to itself: with no
  * delivery yet, every signal acts as its default, fatal action. */

@@ -1,15 +1,15 @@
 /*
  * apic.c - the local APIC (xAPIC, MMIO through kmap_phys) and its timer in
- * periodic mode; the 8259 PICs remapped to 0xf0-0xff and masked, so that
+ * periodic mode (arch/timer.h); the 8259 PICs remapped to 0xf0-0xff and masked, so that
  * nothing they raise lands on an exception vector.
  */
+#include "arch/clock.h"
+#include "arch/timer.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/x86.h"
 #include "klog.h"
 #include "mm/kmap.h"
-#include "unikernel/clock.h"
-#include "unikernel/sched.h"
 
 #define MSR_APIC_BASE 0x1B
 #define APIC_BASE_ENABLE (1u << 11)
@@ -34,6 +34,7 @@ void irq_timer_entry(void);
 void irq_spurious_entry(void);
 
 static volatile uint32_t *apic;
+static timer_tick_t *tick; /* the core's, given to timer_start */
 
 static uint32_t apic_read(unsigned reg)
 {
@@ -72,22 +73,23 @@ static uint32_t timer_calibrate(void)
     return 0xffffffffu - left;
 }
 
-uint32_t apic_timer_start(unsigned period_us)
+bool timer_start(unsigned period_us, timer_tick_t *on_tick)
 {
+    tick = on_tick;
     pic_disable(); /* ring 3 runs with interrupts on, timer or not */
     for (int v = VECTOR_PIC; v <= VECTOR_SPURIOUS; v++)
         cpu_set_interrupt(v, (uintptr_t)irq_spurious_entry);
     uint32_t a, b, c, d;
     cpuid(1, &a, &b, &c, &d);
     if (!(d & (1u << 9)))
-        return 0; /* no local APIC */
+        return false; /* no local APIC */
     cpu_set_interrupt(VECTOR_TIMER, (uintptr_t)irq_timer_entry);
     uint64_t base = rdmsr(MSR_APIC_BASE);
     wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
     apic = kmap_phys(base & ~0xfffull & 0xffffffffffull, 4096,
                      VMA_READ | VMA_WRITE);
     if (!apic)
-        return 0;
+        return false;
     apic_write(APIC_TPR, 0);
     apic_write(APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
     uint64_t per_ms = timer_calibrate();
@@ -98,11 +100,11 @@ uint32_t apic_timer_start(unsigned period_us)
     apic_write(APIC_TIMER_INIT, ticks);
     klog(KLOG_INFO, "apic: timer %lu kHz (/16), tick every %u us\n",
          (unsigned long)per_ms, period_us);
-    return ticks;
+    return true;
 }
 
 void irq_timer(uint64_t cs)
 {
     apic_write(APIC_EOI, 0);
-    sched_tick((cs & 3) == 3);
+    tick((cs & 3) == 3);
 }

@@ -9,19 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/console.h" /* serial_*, for the boot path */
 #include "arch/x86_64/layout.h"
 
 struct boot_info;
-
-/* Programs COM1 for 115200 8N1, polled.  Safe to call again. */
-void serial_init(void);
-
-/* Writes `n` bytes to COM1, turning "\n" into "\r\n". */
-void serial_write(const char *s, size_t n);
-
-/* Waits (bounded) until COM1 has sent its last bit: before the machine
- * stops, so that the last line is not cut off. */
-void serial_drain(void);
 
 /* Loads the GDT (kernel/user segments, TSS with IST stacks) and the IDT
  * (all 32 exception vectors).  Called once, early, on the boot CPU. */

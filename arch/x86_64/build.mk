@@ -12,7 +12,7 @@
 KERNEL_SRCS += arch/x86_64/boot.S arch/x86_64/traps.S arch/x86_64/cpu.c \
                arch/x86_64/serial.c arch/x86_64/trap.c arch/x86_64/pvh.c \
                arch/x86_64/mmu.c arch/x86_64/paging.c \
-               arch/x86_64/power.c
+               arch/x86_64/power.c arch/x86_64/string.c
 
 KERNEL_ELF      := $(BUILD)/kernel.elf
 KERNEL_MAX_SIZE ?= 16777216

@@ -1,15 +1,15 @@
 /*
  * clock.c - the TSC as the monotonic clock and the CMOS RTC as the wall
- * clock at boot (see unikernel/clock.h).
+ * clock at boot (see arch/clock.h).
  */
 #include <stdbool.h>
 
+#include "arch/clock.h"
 #include "arch/mmu.h"
 #include "arch/x86_64/x86.h"
 #include "klog.h"
-#include "unikernel/clock.h"
 
-#define PIT_HZ CLOCK_PIT_HZ
+#define PIT_HZ CLOCK_REF_HZ /* channel 2 is the reference timer */
 #define PIT_WINDOW (PIT_HZ / 2000) /* 0.5 ms of PIT ticks per window */
 #define PIT_WINDOWS 5              /* windows kept: enough for a median */
 #define PIT_TRIES 10               /* windows at most: bounds the boot cost */
@@ -113,7 +113,7 @@ struct pit_sample {
     uint16_t count;
 };
 
-void clock_pit_start(void)
+static void pit2_start(void)
 {
     outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, no sound */
     outb(0x43, 0xb4); /* channel 2, lo/hi, mode 2: wraps every 65536 */
@@ -134,10 +134,20 @@ static uint16_t pit2_latched(void)
     return (uint16_t)(lo | inb(0x42) << 8);
 }
 
-uint16_t clock_pit_read(void)
+static uint16_t pit2_read(void)
 {
     pit2_latch();
     return pit2_latched();
+}
+
+void clock_ref_start(void)
+{
+    pit2_start();
+}
+
+uint16_t clock_ref_read(void)
+{
+    return pit2_read();
 }
 
 /* The tightest of PIT_READS bracketed readings. */
@@ -177,14 +187,14 @@ static void sort_u64(uint64_t *v, int n)
  * `*spread_ppm`: (max - min) / median of the kept windows. */
 static uint64_t tsc_hz_pit(int *windows, uint64_t *spread_ppm)
 {
-    clock_pit_start();
+    pit2_start();
     uint64_t rate[PIT_TRIES], span_ticks = 0;
     int kept = 0;
     *windows = 0;
     struct pit_sample first = pit_sample(), prev = first;
     for (int t = 0; t < PIT_TRIES && kept < PIT_WINDOWS; t++) {
         int spins = 0;
-        while ((uint16_t)(prev.count - clock_pit_read()) < PIT_WINDOW ||
+        while ((uint16_t)(prev.count - pit2_read()) < PIT_WINDOW ||
                rdtsc() - prev.tsc < prev.width * PIT_WIDTHS)
             if (++spins == PIT_SPINS)
                 return 0; /* no PIT: it never counted a window */

@@ -136,6 +136,11 @@ bool cpu_hypervisor(void)
     return c & (1u << 31);
 }
 
+void cpu_idle(void)
+{
+    __asm__ volatile("sti; hlt; cli" : : : "memory");
+}
+
 void cpu_halt(void)
 {
     for (;;)

@@ -13,9 +13,9 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
-#include "boot_info.h"
 #include "klog.h"
 #include "mm/page.h"
+#include "unikernel/include/boot_info.h"
 
 #define CR4_PGE (1u << 7)
 #define SIZE_2M ((uint64_t)1 << 21)

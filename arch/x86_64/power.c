@@ -8,9 +8,9 @@
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/x86.h"
-#include "boot_info.h"
 #include "klog.h"
 #include "unikernel/acpi.h"
+#include "unikernel/include/boot_info.h"
 
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_TYP_MASK  (7u << PM1_SLP_TYP_SHIFT)

@@ -1,11 +1,11 @@
-/* random.c - random bytes (see unikernel/random.h): RDRAND when CPUID
+/* random.c - random bytes (see arch/random.h): RDRAND when CPUID
  * says so, else xorshift64* seeded from the TSC. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "arch/random.h"
 #include "arch/x86_64/x86.h"
-#include "unikernel/random.h"
 
 static int has_rdrand = -1; /* -1: not probed yet */
 static uint64_t state;

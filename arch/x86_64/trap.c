@@ -5,24 +5,21 @@
 #include <assert.h>
 #include <stdbool.h>
 
+#include "arch/cpu.h"
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/user.h"
 #include "arch/x86_64/x86.h"
-#include "kernel_exit.h"
 #include "klog.h"
 #include "ksyms.h"
 #include "mm/kmap.h"
 #include "mm/memory.h"
+#include "unikernel/include/kernel_exit.h"
 
 #define BACKTRACE_MAX 32
 
-#define PF_PRESENT 0x01
-#define PF_WRITE   0x02
-#define PF_USER    0x04
-#define PF_RSVD    0x08
-#define PF_FETCH   0x10
-
+/* The one table of exception names: the kernel's report here, a task's in
+ * task_crash through cpu_exception_name. */
 static const char *const trap_names[TRAP_VECTORS][2] = {
     { "#DE", "divide error" },         { "#DB", "debug" },
     { "NMI", "non-maskable interrupt" }, { "#BP", "breakpoint" },
@@ -42,6 +39,21 @@ static const char *const trap_names[TRAP_VECTORS][2] = {
 };
 
 static bool reporting;
+
+void cpu_exception_name(unsigned vector, const char **mnemonic,
+                        const char **what)
+{
+    const char *const *name = trap_names[vector % TRAP_VECTORS];
+    *mnemonic = name[0];
+    *what = name[1];
+}
+
+int trap_pf_access(uint64_t error)
+{
+    if (error & PF_FETCH)
+        return FAULT_EXEC;
+    return (error & PF_WRITE) ? FAULT_WRITE : FAULT_READ;
+}
 
 /* Says in words why a page fault happened, from its error code. */
 static const char *page_fault_reason(uint64_t error, uintptr_t addr)
@@ -112,10 +124,7 @@ static mm_fault_t kspace_fault(const struct trap_frame *f)
                 "lock: not resolved (it would deadlock)\n", addr);
         return MM_FAULT_NO_VMA;
     }
-    int reason = (f->error & PF_FETCH)   ? FAULT_EXEC
-                 : (f->error & PF_WRITE) ? FAULT_WRITE
-                                         : FAULT_READ;
-    return mspace_resolve(kmap_space(), addr, reason);
+    return mspace_resolve(kmap_space(), addr, trap_pf_access(f->error));
 }
 
 void trap_dispatch(struct trap_frame *f)

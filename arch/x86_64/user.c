@@ -10,12 +10,13 @@
  */
 #include <stddef.h>
 
+#include "arch/upcall.h"
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/user.h"
 #include "arch/x86_64/x86.h"
+#include "abi/signals.h"
 #include "mm/memory.h"
-#include "unikernel/task.h"
 
 #define MSR_EFER 0xC0000080
 #define MSR_STAR 0xC0000081
@@ -35,9 +36,25 @@
 /* RFLAGS bits cleared on syscall entry: TF, IF, DF, NT, AC. */
 #define FMASK_BITS 0x44700
 
-#define PF_WRITE 0x02
-#define PF_USER 0x04
-#define PF_FETCH 0x10
+
+/* The signal Linux raises for an exception taken in ring 3 (other than a
+ * page fault, which mm resolves or reports as SIGSEGV). */
+static int trap_signal(uint64_t vector)
+{
+    switch (vector) {
+    case TRAP_INVALID_OP:
+        return SIGILL;
+    case TRAP_DEBUG:
+    case TRAP_BREAKPOINT:
+        return SIGTRAP;
+    case TRAP_DIVIDE:
+    case TRAP_X87:
+    case TRAP_SIMD:
+        return SIGFPE;
+    default:
+        return SIGSEGV;
+    }
+}
 
 /* Reached at %gs:0 in syscall_entry (offsets fixed in syscall.S). */
 struct percpu {
@@ -123,37 +140,6 @@ void user_run(uintptr_t rip, uintptr_t rsp, uintptr_t kstack_top,
     user_enter(rip, rsp);
 }
 
-/* FAULT_* bits of a page-fault error code. */
-static int fault_reason(uint64_t error)
-{
-    if (error & PF_FETCH)
-        return FAULT_EXEC;
-    return (error & PF_WRITE) ? FAULT_WRITE : FAULT_READ;
-}
-
-static const char *const vector_names[] = {
-    "#DE divide error",
-    "#DB debug",
-    "NMI",
-    "#BP breakpoint",
-    "#OF overflow",
-    "#BR bound range",
-    "#UD invalid opcode",
-    "#NM device not available",
-    "#DF double fault",
-    "#CSO",
-    "#TS invalid TSS",
-    "#NP segment not present",
-    "#SS stack-segment fault",
-    "#GP general protection fault",
-    "#PF page fault",
-    "#15",
-    "#MF x87 floating-point error",
-    "#AC alignment check",
-    "#MC machine check",
-    "#XM SIMD floating-point error",
-};
-
 bool user_trap(struct trap_frame *f)
 {
     bool from_user = (f->cs & 3) == 3;
@@ -163,7 +149,7 @@ bool user_trap(struct trap_frame *f)
     if (!from_user && !in_copy)
         return false;
     if (f->vector == TRAP_PAGE_FAULT) {
-        int reason = fault_reason(f->error) | FAULT_USER;
+        int reason = trap_pf_access(f->error) | FAULT_USER;
         if (task_fault(read_cr2(), reason, f->rip, from_user))
             return true;
         if (!in_copy)
@@ -171,6 +157,9 @@ bool user_trap(struct trap_frame *f)
         f->rip = (uintptr_t)usercopy_fault; /* the copy returns -EFAULT */
         return true;
     }
-    size_t n = sizeof(vector_names) / sizeof(vector_names[0]);
-    task_crash(f->vector < n ? vector_names[f->vector] : "exception", f->rip);
+    struct trap_report trap = { .vector = (unsigned)f->vector,
+                                .error = f->error, .ip = f->rip,
+                                .user = from_user,
+                                .signal = trap_signal(f->vector) };
+    task_crash(&trap); /* not a page fault, so from ring 3 */
 }

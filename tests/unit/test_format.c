@@ -1,4 +1,4 @@
-/* test_format.c - the kernel's formatter core (unikernel/format.c) on the
+/* test_format.c - the kernel's formatter core (lib/format.c) on the
  * host: each case is checked against the expected text and, where C
  * defines the result, against the C library's snprintf. */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "unikernel/format.h"
+#include "lib/format.h"
 
 static int fmt(char *buf, size_t size, const char *f, ...)
 {

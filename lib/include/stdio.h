@@ -1,4 +1,4 @@
-/* stdio.h - the kernel's formatted output into buffers (unikernel/format.c).
+/* stdio.h - the kernel's formatted output into buffers (lib/format.c).
  * Same contracts as ISO C; %d %i %u %x %X %p %s %c with l/ll/z, width, 0. */
 #ifndef KERNEL_STDIO_H
 #define KERNEL_STDIO_H

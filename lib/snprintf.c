@@ -1,7 +1,7 @@
 /* snprintf.c - the kernel's <stdio.h> on top of the formatter core. */
 #include <stdio.h>
 
-#include "format.h"
+#include "lib/format.h"
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {

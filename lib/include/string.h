@@ -1,5 +1,6 @@
 /* string.h - the memory and string routines the kernel provides
- * (unikernel/string.c).  Same names and contracts as ISO C. */
+ * (lib/string.c; memcpy and memset in the port, arch/x86_64/string.c).
+ * Same names and contracts as ISO C. */
 #ifndef KERNEL_STRING_H
 #define KERNEL_STRING_H
 

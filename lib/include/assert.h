@@ -1,5 +1,6 @@
 /* assert.h - kernel assertions: a broken invariant panics with file:line.
- * Always on: the checks are cheap and a silent corruption is not. */
+ * Always on: the checks are cheap and a silent corruption is not.  panic()
+ * is the one call of the library into the core (unikernel/panic.c). */
 #ifndef KERNEL_ASSERT_H
 #define KERNEL_ASSERT_H
 

@@ -1,8 +1,9 @@
-/* klog.c - kprintf and klog on the serial console (see klog.h). */
+/* klog.c - kprintf and klog on the console (see klog.h; the device is the
+ * port's, arch/console.h). */
+#include "arch/console.h"
 #include "arch/cpu.h"
-#include "arch/x86_64/arch.h"
-#include "format.h"
 #include "klog.h"
+#include "lib/format.h"
 
 static splock_t console_lock = SPLOCK_INIT;
 static int console_level = KLOG_DEFAULT_LEVEL;

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "format.h"
+#include "lib/format.h"
 
 struct spec {
     bool left;      /* '-' */

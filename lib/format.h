@@ -6,8 +6,8 @@
  * '*'.  %p prints "0x" and lowercase hex (NULL prints "0x0").  An unknown
  * conversion is printed as is.
  */
-#ifndef UNIKERNEL_FORMAT_H
-#define UNIKERNEL_FORMAT_H
+#ifndef LIB_FORMAT_H
+#define LIB_FORMAT_H
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,0 +1,39 @@
+/*
+ * arch/upcall.h - the calls the port makes up into the machine-independent
+ * core: a CPU exception a task took, reported as numbers.  Implemented by
+ * the core (unikernel/task.c), called from the trap path with interrupts
+ * masked.  Beyond these, arch/ uses only mm/ (it implements arch/mmu.h
+ * for it), the kernel library (lib/: klog, ksyms, panic through
+ * <assert.h>), and three core headers of the boot and its end: the boot
+ * handoff it fills (unikernel/include/boot_info.h), the exit statuses
+ * (unikernel/include/kernel_exit.h) and the ACPI table parser power-off
+ * reads the FADT with (unikernel/acpi.h).
+ */
+#ifndef ARCH_UPCALL_H
+#define ARCH_UPCALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A CPU exception. */
+struct trap_report {
+    unsigned vector; /* the CPU's exception number (x86_64: 0-31) */
+    uint64_t error;  /* the error code the CPU pushed, 0 when none */
+    uintptr_t addr;  /* the faulting address when the CPU gives one, else 0 */
+    uintptr_t ip;    /* the instruction it was taken at */
+    bool user;       /* taken in user mode */
+    int signal;      /* what Linux sends for it (abi/signals.h) */
+};
+
+/* A page fault of the current task at `addr` (mm's FAULT_* `reason`) taken
+ * at `rip`, in user mode when `user` (else inside a usercopy routine):
+ * true when resolved.  An unresolved user fault logs the segfault line and
+ * kills the task (never returns); an unresolved usercopy fault, or one
+ * without a current task, returns false. */
+bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user);
+
+/* Any other exception the current task took in user mode: logs it and
+ * kills the task with `trap->signal`. */
+void task_crash(const struct trap_report *trap) __attribute__((noreturn));
+
+#endif
