@@ -1,6 +1,6 @@
 /*
  * mm/mspace.c - address spaces: map, protect, unmap, clone, close, sweep,
- * scavenge, display.  Every operation validates first (arguments, holes,
+ * scavenge (display: mspace_display.c; invariants: mspace_check.c).  Every operation validates first (arguments, holes,
  * rights, commit charge) and allocates what the change step needs (split
  * VMAs) before changing anything, so a failure leaves the space as it was.
  *
@@ -13,25 +13,14 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "mm/inode.h"
 #include "mm/internal.h"
 #include "mm/page.h"
 
-#define VMA_KNOWN                                                              \
-    (VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS | VMA_TYPE | VMA_REQUEST |       \
-     VMA_UNCACHED | VMA_NOMERGE)
-
 static vma_t *vma_of(bbnode_t *node)
 {
     return (vma_t *)node; /* node is the first member of vma_t */
-}
-
-static vma_t *next_vma(const vma_t *vma)
-{
-    return vma_of(bbtree_next(&vma->node));
 }
 
 /* The first VMA (dead or not) ending above `address`, or NULL.  The last
@@ -160,7 +149,7 @@ static vma_t *merge_range(mspace_t *ms, vma_t *first, uintptr_t end)
     if (!v)
         v = first;
     while (v && vma_base(v) <= end) {
-        vma_t *n = next_vma(v);
+        vma_t *n = vma_next(v);
         if (n && vma_base(n) <= end && vma_mergeable(v, n)) {
             size_t grow = n->length;
             if (ms->hint == n)
@@ -195,7 +184,7 @@ static bool hole_at_hint(mspace_t *ms, uintptr_t hint, size_t length,
     if (v && vma_base(v) <= hint) {
         start = vma_end(v);
         *prev = v;
-        v = next_vma(v);
+        v = vma_next(v);
     } else if (v) {
         *prev = prev_vma(v);
     }
@@ -413,7 +402,7 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
     }
     bool flush = false;
     while (v && vma_base(v) < end) {
-        vma_t *n = next_vma(v);
+        vma_t *n = vma_next(v);
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
         uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
         flush |= unmap_part(mspace, v, s, e, &spare);
@@ -459,7 +448,7 @@ static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end,
     uintptr_t cursor = address;
     *delta = 0;
     *splits = 0;
-    for (vma_t *v = first_after(ms, address); cursor < end; v = next_vma(v)) {
+    for (vma_t *v = first_after(ms, address); cursor < end; v = vma_next(v)) {
         if (!v || vma_base(v) > cursor || (v->flags & VMA_DEAD))
             return -ENOMEM;
         if (rights & ~((v->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT))
@@ -511,7 +500,7 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
     bool flush = false;
     int used = 0;
     for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;) {
-        vma_t *n = next_vma(v);
+        vma_t *n = vma_next(v);
         if ((v->flags & VMA_RIGHTS) != rights) {
             if (vma_base(v) < address) {
                 vma_split(mspace, v, address, spare[used]);
@@ -538,7 +527,7 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
 static bool range_covered(mspace_t *ms, uintptr_t address, uintptr_t end)
 {
     uintptr_t cursor = address;
-    for (vma_t *v = first_after(ms, address); cursor < end; v = next_vma(v)) {
+    for (vma_t *v = first_after(ms, address); cursor < end; v = vma_next(v)) {
         if (!v || vma_base(v) > cursor || (v->flags & VMA_DEAD))
             return false;
         cursor = vma_end(v);
@@ -556,7 +545,7 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
     bool covered = range_covered(mspace, address, end);
     bool flush = false;
     for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
-         v = next_vma(v)) {
+         v = vma_next(v)) {
         if (v->flags & VMA_DEAD)
             continue; /* a hole until scavenged */
         if (vma_shared_anon(v->flags))
@@ -614,14 +603,14 @@ int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length)
     uintptr_t end = address + length;
     splock_lock(&mspace->lock);
     for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
-         v = next_vma(v))
+         v = vma_next(v))
         if (!(v->flags & VMA_DEAD) && (rc = punch_refused(v)) < 0) {
             splock_unlock(&mspace->lock);
             return rc;
         }
     bool covered = range_covered(mspace, address, end), flush = false;
     for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
-         v = next_vma(v)) {
+         v = vma_next(v)) {
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
         uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
         if (!(v->flags & VMA_DEAD))
@@ -639,7 +628,7 @@ void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
     assert(!(from & PAGE_MASK));
     uintptr_t lo = UINTPTR_MAX, hi = 0;
     splock_lock(&mspace->lock);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v)) {
+    for (vma_t *v = vma_first(mspace); v; v = vma_next(v)) {
         if (v->ino != ino || v->offset + v->length <= from)
             continue;
         uintptr_t s = vma_base(v);
@@ -670,7 +659,7 @@ vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address)
 void mspace_sweep(mspace_t *mspace)
 {
     splock_lock(&mspace->lock);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v))
+    for (vma_t *v = vma_first(mspace); v; v = vma_next(v))
         v->flags |= VMA_DEAD;
     mspace->hint = NULL;
     splock_unlock(&mspace->lock);
@@ -687,8 +676,8 @@ int mspace_scavenge(mspace_t *mspace)
     int reaped = 0;
     uintptr_t lo = UINTPTR_MAX, hi = 0;
     splock_lock(&mspace->lock);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)), *n; v; v = n) {
-        n = next_vma(v);
+    for (vma_t *v = vma_first(mspace), *n; v; v = n) {
+        n = vma_next(v);
         if (!(v->flags & VMA_DEAD))
             continue;
         uintptr_t base = vma_base(v), end = vma_end(v);
@@ -702,67 +691,6 @@ int mspace_scavenge(mspace_t *mspace)
         mmu_flush(mspace->directory, lo, hi - lo);
     splock_unlock(&mspace->lock);
     return reaped;
-}
-
-/* Appends to a bounded buffer, counting what would not fit (snprintf). */
-typedef struct out {
-    char *buf;
-    size_t size, len;
-} out_t;
-
-static void out_put(out_t *o, const char *s, size_t n)
-{
-    if (o->len < o->size) {
-        size_t room = o->size - o->len;
-        memcpy(o->buf + o->len, s, n < room ? n : room);
-    }
-    o->len += n;
-}
-
-static const char *vma_name(const vma_t *v)
-{
-    if (v->flags & VMA_HEAP)
-        return "[heap]";
-    if (v->flags & VMA_STACK)
-        return "[stack]";
-    if (v->ino && v->ino->name)
-        return v->ino->name;
-    return NULL;
-}
-
-/* One line of /proc/PID/maps; the name starts at column 73 as in Linux. */
-static void display_vma(out_t *o, const vma_t *v)
-{
-    char line[128];
-    int f = v->flags;
-    unsigned long long off = (f & (VMA_FILE | VMA_PHYS)) ? v->offset : 0;
-    int n =
-        snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08llx 00:00 %lu",
-                 (unsigned long)vma_base(v), (unsigned long)vma_end(v),
-                 f & VMA_READ ? 'r' : '-', f & VMA_WRITE ? 'w' : '-',
-                 f & VMA_EXEC ? 'x' : '-', f & VMA_SHARED ? 's' : 'p', off,
-                 v->ino ? (unsigned long)v->ino->number : 0ul);
-    out_put(o, line, (size_t)n);
-    const char *name = vma_name(v);
-    if (name) {
-        for (; n < 73; n++)
-            out_put(o, " ", 1);
-        out_put(o, name, strlen(name));
-    }
-    out_put(o, "\n", 1);
-}
-
-int mspace_display(mspace_t *mspace, char *buf, size_t size)
-{
-    out_t o = {buf, size, 0};
-    splock_lock(&mspace->lock);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v))
-        if (!(v->flags & VMA_DEAD))
-            display_vma(&o, v);
-    splock_unlock(&mspace->lock);
-    if (size)
-        buf[o.len < size ? o.len : size - 1] = '\0';
-    return (int)o.len;
 }
 
 /* Shares the present pages of parent VMA `pv` with `child` (copy `cv`):
@@ -801,10 +729,7 @@ static int clone_pages(mspace_t *parent, vma_t *pv, mspace_t *child, vma_t *cv,
     return 0;
 }
 
-/* True when `v` may have pages in the page tables (mspace_check: its
- * table spans must be charged): it has rights, is shared anonymous, or
- * keeps present pages after losing its rights. */
-static bool has_tables(mspace_t *ms, const vma_t *v)
+bool mspace_has_tables(mspace_t *ms, const vma_t *v)
 {
     return maps_pages(v->flags) || has_pages(ms, vma_base(v), vma_end(v));
 }
@@ -813,13 +738,13 @@ static bool has_tables(mspace_t *ms, const vma_t *v)
 static int clone_locked(mspace_t *parent, mspace_t *child, bool *downgraded)
 {
     vma_t *last = NULL; /* appended in order: no walk from the root */
-    for (vma_t *v = vma_of(bbtree_first(&parent->tree)); v; v = next_vma(v)) {
+    for (vma_t *v = vma_first(parent); v; v = vma_next(v)) {
         if (v->flags & VMA_DEAD)
             continue;
         vma_t *c = vma_new();
         size_t charge = vma_commit_pages(v, v->flags, vma_base(v), vma_end(v));
         int rc = !c ? -ENOMEM
-                 : has_tables(parent, v)
+                 : mspace_has_tables(parent, v)
                      ? mm_commit_range(child, vma_base(v), vma_end(v), charge)
                      : mm_commit(charge);
         if (rc < 0) {
@@ -887,80 +812,6 @@ void mspace_close(mspace_t *mspace)
         mm_tables_release(mspace);
     }
     mm_free(mspace);
-}
-
-/* Checks one present page of `v`: rights follow the VMA, write only on a
- * frame this space owns alone. */
-static void check_page(const mspace_t *ms, const vma_t *v, int now,
-                       phys_addr_t pa)
-{
-    int rights = now & (MMU_READ | MMU_WRITE | MMU_EXEC);
-    int want = vma_access_rights(v->flags);
-    assert((now & MMU_USER) == (ms->kernel ? 0 : MMU_USER));
-    assert((rights & ~MMU_WRITE) == (want & ~VMA_WRITE));
-    if (v->flags & VMA_SHARED) {
-        /* the zero page only past a file's data, in a never-writable view */
-        assert(rights == want &&
-               (!mm_is_zero_page(pa) || !(v->flags & VMA_MAXWRITE)));
-    } else if (rights & MMU_WRITE) {
-        assert(page_refcount(pa) == 1 && !mm_is_zero_page(pa));
-    }
-    if (!(v->flags & VMA_PHYS))
-        assert(page_refcount(pa) >= 1);
-}
-
-void mspace_check(mspace_t *mspace)
-{
-    size_t v_size = 0, p_size = 0, s_size = 0, present = 0, committed = 0;
-    size_t data = 0;
-    const vma_t *prev = NULL;
-    splock_lock(&mspace->lock);
-    bbtree_check(&mspace->tree);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v;
-         prev = v, v = next_vma(v)) {
-        int type = v->flags & VMA_TYPE;
-        assert(vma_base(v) >= mspace->lower_bound &&
-               vma_end(v) <= mspace->upper_bound);
-        assert(!(vma_base(v) & PAGE_MASK) && !(v->length & PAGE_MASK) &&
-               v->length == v->node.size);
-        assert(type && !(type & (type - 1)) &&
-               !(v->flags & ~(VMA_KNOWN | VMA_DEAD | VMA_CHARGED) &
-                 ~VMA_REQUEST));
-        assert(!(v->flags & VMA_CHARGED) ||
-               ((v->flags & VMA_COW) && !(v->flags & VMA_STACK)));
-        assert(!(v->flags & VMA_COW) || !(v->flags & VMA_WRITE) ||
-               (v->flags & (VMA_CHARGED | VMA_STACK)));
-        assert(!has_tables(mspace, v) ||
-               mm_tables_cover(mspace, vma_base(v), vma_end(v)));
-        assert((v->flags & VMA_SHARING) &&
-               (v->flags & VMA_SHARING) != VMA_SHARING);
-        assert(!((v->flags & VMA_RIGHTS) &
-                 ~((v->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT)));
-        assert(!prev || !vma_mergeable(prev, v));
-        assert(!(type == VMA_STACK || mspace->kernel) ||
-               (v->flags & VMA_NOMERGE));
-        v_size += v->length;
-        *(v->flags & VMA_SHARED ? &s_size : &p_size) += v->length;
-        committed += vma_commit_pages(v, v->flags, vma_base(v), vma_end(v));
-        data += vma_data_pages(v->flags, v->length);
-        for (uintptr_t va = vma_base(v);
-             (va = mmu_next_mapped(mspace->directory, va, vma_end(v))) <
-             vma_end(v);
-             va += PAGE_SIZE) {
-            phys_addr_t pa;
-            int now = mmu_query(mspace->directory, va, &pa);
-            assert(now & MMU_PRESENT);
-            check_page(mspace, v, now, pa);
-            present++;
-            committed += (v->flags & VMA_STACK) != 0;
-        }
-    }
-    assert(v_size == mspace->v_size && p_size == mspace->p_size &&
-           s_size == mspace->s_size);
-    assert(present == mspace->phys_pg_count && committed == mspace->committed);
-    assert(mspace->tables_charged == mm_tables_counted(mspace));
-    assert(data == mspace->data_pages);
-    splock_unlock(&mspace->lock);
 }
 
 vma_t *mspace_first_after(const mspace_t *ms, uintptr_t address)
