@@ -138,6 +138,15 @@ mspace_t *mspace_create_kernel(uintptr_t lower, uintptr_t upper);
 void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
                  struct inode *ino, uint64_t offset, uint64_t limit, int flags);
 
+/* As mspace_map, at a multiple of `align` (a power of two; below a page:
+ * a page): one search finds the lowest aligned hole at or after the hint
+ * (rounded up to `align`), then from the bottom of the window.  -EINVAL
+ * also when `align` is not a power of two or a VMA_FIXED address is not
+ * aligned; -ENOMEM when no aligned hole is large enough. */
+void *mspace_map_aligned(mspace_t *mspace, uintptr_t address, size_t length,
+                         size_t align, struct inode *ino, uint64_t offset,
+                         uint64_t limit, int flags);
+
 /* Sets the rights of [address, address+length) to `rights` (VMA_READ,
  * VMA_WRITE, VMA_EXEC), splitting VMAs at both ends; a private VMA made
  * writable is committed whole and stays so until unmapped.  0, -EINVAL (bad

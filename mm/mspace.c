@@ -172,14 +172,14 @@ static vma_t *prev_vma(const vma_t *vma)
     return vma_of(bbtree_prev(&vma->node));
 }
 
-/* The hole at or right after `hint` if `length` fits there: the lowest fit
- * at or above hint, found without searching the tree.  Sets *prev to the
- * VMA before it (NULL: unknown). */
+/* The hole at or right after `hint` if `length` fits there at a multiple
+ * of `align`: the lowest fit at or above hint, found without searching
+ * the tree.  Sets *prev to the VMA before it (NULL: unknown). */
 static bool hole_at_hint(mspace_t *ms, uintptr_t hint, size_t length,
-                         uintptr_t *base, vma_t **prev)
+                         size_t align, uintptr_t *base, vma_t **prev)
 {
     vma_t *v = first_after(ms, hint);
-    uintptr_t start = hint;
+    uintptr_t start = hint, mask = (uintptr_t)align - 1;
     *prev = NULL;
     if (v && vma_base(v) <= hint) {
         start = vma_end(v);
@@ -189,20 +189,24 @@ static bool hole_at_hint(mspace_t *ms, uintptr_t hint, size_t length,
         *prev = prev_vma(v);
     }
     uintptr_t end = v ? vma_base(v) : ms->upper_bound;
-    if (end - start < length)
+    if (start > UINTPTR_MAX - mask)
+        return false;
+    start = (start + mask) & ~mask;
+    if (start > end || end - start < length)
         return false;
     *base = start;
     return true;
 }
 
-/* Where a new mapping of `length` goes (*prev: the VMA before it, NULL if
- * unknown); 0 or -EINVAL/-EEXIST/-ENOMEM. */
-static int map_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
-                     uintptr_t *base, vma_t **prev)
+/* Where a new mapping of `length` goes, at a multiple of `align` (a power
+ * of two, at least a page); *prev: the VMA before it, NULL if unknown.
+ * 0 or -EINVAL/-EEXIST/-ENOMEM. */
+static int map_place(mspace_t *ms, uintptr_t address, size_t length,
+                     size_t align, int flags, uintptr_t *base, vma_t **prev)
 {
     uintptr_t lo = ms->lower_bound, hi = ms->upper_bound;
     *prev = NULL;
-    if (flags & VMA_FIXED) {
+    if (flags & VMA_FIXED) { /* aligned: checked by mspace_map_aligned */
         if (address < lo || address > hi - length)
             return -EINVAL;
         vma_t *v = first_after(ms, address);
@@ -213,12 +217,13 @@ static int map_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
         return 0;
     }
     uintptr_t hint = address >= lo && address < hi ? address : lo;
-    if (hole_at_hint(ms, hint, length, base, prev))
+    if (hole_at_hint(ms, hint, length, align, base, prev))
         return 0;
     *prev = NULL;
-    if (bbtree_find_gap(&ms->tree, lo, hi, hint, length, base))
+    if (bbtree_find_gap(&ms->tree, lo, hi, hint, length, align, base))
         return 0;
-    if (hint > lo && bbtree_find_gap(&ms->tree, lo, hi, lo, length, base))
+    if (hint > lo &&
+        bbtree_find_gap(&ms->tree, lo, hi, lo, length, align, base))
         return 0;
     return -ENOMEM;
 }
@@ -282,11 +287,12 @@ static int map_populate(mspace_t *ms, vma_t *vma)
 
 /* Places, charges, inserts (and populates) `vma`; consumes it on failure. */
 static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
-                      size_t length, struct inode *ino, uint64_t offset,
-                      uint64_t limit, int flags, uintptr_t *base)
+                      size_t length, size_t align, struct inode *ino,
+                      uint64_t offset, uint64_t limit, int flags,
+                      uintptr_t *base)
 {
     vma_t *prev;
-    int rc = map_place(ms, address, length, flags, base, &prev);
+    int rc = map_place(ms, address, length, align, flags, base, &prev);
     size_t charge = 0;
     if (rc == 0)
         rc = mspace_limit_map(ms, flags, length);
@@ -325,19 +331,22 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
     return 0;
 }
 
-void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
-                 struct inode *ino, uint64_t offset, uint64_t limit, int flags)
+void *mspace_map_aligned(mspace_t *mspace, uintptr_t address, size_t length,
+                         size_t align, struct inode *ino, uint64_t offset,
+                         uint64_t limit, int flags)
 {
     size_t window = mspace->upper_bound - mspace->lower_bound;
-    if (length == 0)
+    if (length == 0 || (align & (align - 1)))
         return MSPACE_ERR(EINVAL);
     if (length > window)
         return MSPACE_ERR(ENOMEM);
+    if (align < PAGE_SIZE)
+        align = PAGE_SIZE;
     length = (length + PAGE_MASK) & ~PAGE_MASK;
-    if (address & PAGE_MASK) {
+    if (address & (align - 1)) {
         if (flags & VMA_FIXED)
             return MSPACE_ERR(EINVAL);
-        address &= ~(uintptr_t)PAGE_MASK;
+        address &= ~(uintptr_t)PAGE_MASK; /* a hint: map_place rounds up */
     }
     if (limit && offset + limit < offset)
         return MSPACE_ERR(EINVAL);
@@ -351,12 +360,19 @@ void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
         return MSPACE_ERR(ENOMEM);
     uintptr_t base = 0;
     splock_lock(&mspace->lock);
-    int rc =
-        map_locked(mspace, vma, address, length, ino, offset, limit, f, &base);
+    int rc = map_locked(mspace, vma, address, length, align, ino, offset,
+                        limit, f, &base);
     splock_unlock(&mspace->lock);
     if (rc < 0)
         return MSPACE_ERR(-rc);
     return (void *)base;
+}
+
+void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
+                 struct inode *ino, uint64_t offset, uint64_t limit, int flags)
+{
+    return mspace_map_aligned(mspace, address, length, PAGE_SIZE, ino, offset,
+                              limit, flags);
 }
 
 /* Checks an address range argument; rounds *length up to pages.  0 or
@@ -822,7 +838,7 @@ vma_t *mspace_first_after(const mspace_t *ms, uintptr_t address)
 int mspace_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
                  uintptr_t *base, vma_t **prev)
 {
-    return map_place(ms, address, length, flags, base, prev);
+    return map_place(ms, address, length, PAGE_SIZE, flags, base, prev);
 }
 
 vma_t *mspace_merge(mspace_t *ms, vma_t *first, uintptr_t end)

@@ -248,33 +248,20 @@ long sys_mspace_map(const long *a)
         (flags & ~MSPACE_FLAGS) || (align & (align - 1)) ||
         ((flags & MSPACE_HEAP) && (flags & MSPACE_STACK)))
         return -EINVAL;
-    if (align < PAGE_SIZE)
-        align = PAGE_SIZE;
     int vflags = prot | VMA_COW |
                  (flags & MSPACE_HEAP    ? VMA_HEAP
                   : flags & MSPACE_STACK ? VMA_STACK
                                          : VMA_ANON) |
                  (flags & MSPACE_POPULATE ? VMA_RESOLVE : 0);
     mspace_t *ms = space();
-    if (flags & MSPACE_FIXED) {
-        if (hint & (align - 1))
-            return -EINVAL;
-        return map_result(
-            mspace_map(ms, hint, len, NULL, 0, 0, vflags | VMA_FIXED));
-    }
-    hint = map_hint(ms, hint);
-    if (align > PAGE_SIZE) { /* find an aligned hole with a reservation */
-        size_t span = len + align - PAGE_SIZE;
-        if (span < len)
-            return -ENOMEM;
-        void *r = mspace_map(ms, hint, span, NULL, 0, 0, VMA_ANON);
-        if (mspace_error(r))
-            return mspace_error(r);
-        mspace_unmap(ms, (uintptr_t)r, span);
-        hint = ((uintptr_t)r + align - 1) & ~(uintptr_t)(align - 1);
-        vflags |= VMA_FIXED;
-    }
-    return map_result(mspace_map(ms, hint, len, NULL, 0, 0, vflags));
+    if (flags & MSPACE_FIXED)
+        vflags |= VMA_FIXED; /* misaligned for `align`: EINVAL */
+    else
+        hint = map_hint(ms, hint);
+    /* one search finds an aligned hole: nothing to undo, no window in
+     * which another thread of the space could take it */
+    return map_result(
+        mspace_map_aligned(ms, hint, len, align, NULL, 0, 0, vflags));
 }
 
 long sys_mspace_unmap(const long *a)

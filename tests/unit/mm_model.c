@@ -477,6 +477,8 @@ static void op_map(model_space_t *m)
     if ((flags & VMA_STACK) && n < 2)
         n = 2;
     bool fixed = rnd(2), use_hint = rnd(2);
+    size_t align = PAGE_SIZE;
+    uintptr_t hint = 0;
     int want = expect_flags(flags);
     int expect = want < 0 ? want : 0;
     if (fixed) {
@@ -488,8 +490,13 @@ static void op_map(model_space_t *m)
     } else {
         if (!use_hint)
             at = 0;
-        while (!range_free(m, at, n))
-            at++;
+        hint = BASE + (uintptr_t)at * PAGE_SIZE; /* mm rounds it up */
+        if (rnd(4) == 0) /* an aligned mapping: 2, 4 or 8 pages */
+            align = (size_t)PAGE_SIZE << (1 + rnd(3));
+        size_t step = align / PAGE_SIZE; /* BASE is aligned to all of them */
+        at = (int)(((size_t)at + step - 1) / step * step);
+        while (at < NP && !range_free(m, at, n))
+            at += (int)step;
         if (at + n > NP)
             return; /* would land outside the model window */
     }
@@ -515,8 +522,9 @@ static void op_map(model_space_t *m)
     if (!expect && model_commit() + charge > commit_limit(nlarge))
         expect = -ENOMEM;
     uintptr_t va = BASE + (uintptr_t)at * PAGE_SIZE;
-    void *r = mspace_map(m->ms, fixed || use_hint ? va : 0,
-                         (size_t)n * PAGE_SIZE, ino, off, limit, flags);
+    void *r = mspace_map_aligned(m->ms, fixed ? va : use_hint ? hint : 0,
+                                 (size_t)n * PAGE_SIZE, align, ino, off, limit,
+                                 flags);
     if (injected(mspace_error(r) == -ENOMEM))
         return;
     assert(mspace_error(r) == expect);
