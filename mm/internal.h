@@ -27,6 +27,36 @@ static inline vma_t *vma_next(const vma_t *vma)
     return (vma_t *)bbtree_next(&vma->node);
 }
 
+/* Range arguments (an address and a length in bytes, as every mspace
+ * call takes them) are checked by predicates, true when valid; the
+ * caller returns its errno.  mm_length_ok: `*length` is not zero and
+ * rounds up to whole pages without wrapping (it is rounded). */
+static inline bool mm_length_ok(size_t *length)
+{
+    if (*length == 0 || *length > (size_t)-PAGE_SIZE)
+        return false;
+    *length = (*length + PAGE_MASK) & ~PAGE_MASK;
+    return true;
+}
+
+/* True when `address` is page aligned and [address, address + *length)
+ * is a valid length (rounded up to pages, as mm_length_ok) that does not
+ * wrap. */
+static inline bool mm_range_ok(uintptr_t address, size_t *length)
+{
+    return !(address & PAGE_MASK) && mm_length_ok(length) &&
+           address + *length >= address;
+}
+
+/* True when [address, address + length) lies in the window of `ms`
+ * (the same test as the port's user_range_ok for a user space). */
+static inline bool mspace_window_ok(const mspace_t *ms, uintptr_t address,
+                                    size_t length)
+{
+    return address >= ms->lower_bound && address <= ms->upper_bound &&
+           length <= ms->upper_bound - address;
+}
+
 /* A zeroed VMA descriptor, or NULL (ENOMEM).  No lock needed. */
 vma_t *vma_new(void);
 

@@ -32,6 +32,9 @@
 #include "mm/bbtree.h"
 #include "mm/vma.h"
 
+/* The user window, mm's definition; the x86 address map (USER_BASE/END,
+ * asserted in arch/x86_64/mmu.c) and the ELF parser (ELF_USER_BASE/END,
+ * asserted in unikernel/exec.c) repeat it for code that cannot see mm. */
 #define MSPACE_USER_LOWER ((uintptr_t)0x00400000)
 #define MSPACE_USER_UPPER ((uintptr_t)0xC0000000)
 

@@ -375,18 +375,6 @@ void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
                               limit, flags);
 }
 
-/* Checks an address range argument; rounds *length up to pages.  0 or
- * -EINVAL (misaligned, zero length, wraps). */
-static int range_args(uintptr_t address, size_t *length)
-{
-    if ((address & PAGE_MASK) || *length == 0 || *length > (size_t)-PAGE_SIZE)
-        return -EINVAL;
-    *length = (*length + PAGE_MASK) & ~PAGE_MASK;
-    if (address + *length < address)
-        return -EINVAL;
-    return 0;
-}
-
 /* Unmaps [s, e), inside `v`; `spare` is consumed by a middle cut.
  * Returns true when a present page was dropped. */
 static bool unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
@@ -403,12 +391,10 @@ static bool unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
 
 int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
 {
-    int rc = range_args(address, &length);
-    if (rc < 0)
-        return rc;
-    uintptr_t end = address + length;
-    if (address < mspace->lower_bound || end > mspace->upper_bound)
+    if (!mm_range_ok(address, &length) ||
+        !mspace_window_ok(mspace, address, length))
         return -EINVAL;
+    uintptr_t end = address + length;
     splock_lock(&mspace->lock);
     vma_t *v = first_after(mspace, address), *spare = NULL;
     if (v && vma_base(v) < address && vma_end(v) > end &&
@@ -486,12 +472,12 @@ static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end,
 int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
                    int rights)
 {
-    int rc = range_args(address, &length);
-    if (rc < 0 || (rights & ~VMA_RIGHTS))
+    if (!mm_range_ok(address, &length) || (rights & ~VMA_RIGHTS))
         return -EINVAL;
-    uintptr_t end = address + length;
-    if (address < mspace->lower_bound || end > mspace->upper_bound)
+    if (!mspace_window_ok(mspace, address, length))
         return -ENOMEM;
+    uintptr_t end = address + length;
+    int rc;
     vma_t *spare[2] = {NULL, NULL};
     long delta;
     int splits;
@@ -553,9 +539,8 @@ static bool range_covered(mspace_t *ms, uintptr_t address, uintptr_t end)
 
 int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
 {
-    int rc = range_args(address, &length);
-    if (rc < 0)
-        return rc;
+    if (!mm_range_ok(address, &length))
+        return -EINVAL;
     uintptr_t end = address + length;
     splock_lock(&mspace->lock);
     bool covered = range_covered(mspace, address, end);
@@ -613,10 +598,10 @@ static bool punch_vma(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e)
 
 int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length)
 {
-    int rc = range_args(address, &length);
-    if (rc < 0)
-        return rc;
+    if (!mm_range_ok(address, &length))
+        return -EINVAL;
     uintptr_t end = address + length;
+    int rc;
     splock_lock(&mspace->lock);
     for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
          v = vma_next(v))

@@ -49,22 +49,6 @@ typedef struct remap {
     bool tail_charged;
 } remap_t;
 
-/* Rounds *len up to whole pages: false when it is zero or wraps. */
-static bool page_len(size_t *len)
-{
-    if (*len == 0 || *len > (size_t)-PAGE_SIZE)
-        return false;
-    *len = (*len + PAGE_MASK) & ~PAGE_MASK;
-    return true;
-}
-
-/* True when [a, a + len) lies in the window of `ms`. */
-static bool in_window(const mspace_t *ms, uintptr_t a, size_t len)
-{
-    return a >= ms->lower_bound && a <= ms->upper_bound &&
-           len <= ms->upper_bound - a;
-}
-
 /* Shrinking in place: `old` must be mapped (-EFAULT); unmaps the tail
  * (the part inside the window; holes are fine, as munmap), returns `old`. */
 static void *remap_shrink(mspace_t *ms, uintptr_t old, size_t old_len,
@@ -419,12 +403,12 @@ void *mspace_remap(mspace_t *mspace, uintptr_t old, size_t old_len,
     bool fixed = flags & MSPACE_REMAP_FIXED;
     bool dontunmap = flags & MSPACE_REMAP_DONTUNMAP;
     if ((flags & ~REMAP_KNOWN) || (fixed && !maymove) ||
-        (dontunmap && (!maymove || old_len != new_len)) || (old & PAGE_MASK))
+        (dontunmap && (!maymove || old_len != new_len)))
         return MSPACE_ERR(EINVAL);
-    if (!page_len(&old_len) || !page_len(&new_len) || old + old_len < old)
+    if (!mm_range_ok(old, &old_len) || !mm_length_ok(&new_len))
         return MSPACE_ERR(EINVAL);
     if (fixed && ((new_addr & PAGE_MASK) ||
-                  !in_window(mspace, new_addr, new_len) ||
+                  !mspace_window_ok(mspace, new_addr, new_len) ||
                   (new_addr < old + old_len && old < new_addr + new_len)))
         return MSPACE_ERR(EINVAL);
     if (!fixed && !dontunmap && new_len <= old_len)

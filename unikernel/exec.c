@@ -20,6 +20,7 @@
 #include "kernel_exit.h"
 #include "klog.h"
 #include "arch/x86_64/user.h"
+#include "mm/memory.h"
 #include "unikernel/aslr.h"
 #include "unikernel/clock.h"
 #include "unikernel/elf.h"
@@ -29,6 +30,12 @@
 #include "unikernel/random.h"
 #include "unikernel/task.h"
 #include "unikernel/usercopy.h"
+
+/* The ELF parser (kernel-free, also built for the host) accepts segments
+ * in the window the address spaces have. */
+_Static_assert(ELF_USER_BASE == MSPACE_USER_LOWER &&
+                   ELF_USER_END == MSPACE_USER_UPPER,
+               "unikernel/elf.h and mm/memory.h disagree on the user window");
 
 #define AUXV_MAX 20
 
