@@ -9,7 +9,7 @@
  *     that is or has been writable charges all its pages (VMA_CHARGED,
  *     kept through mprotect until unmapped), which covers zero fill, COW
  *     copies and copies of file pages; a read-only private file VMA
- *     charges its partial page (the one holding `limit`, copied to zero
+ *     charges its partial page (the one holding `file_end`, copied to zero
  *     its tail); stacks charge each page as it is touched (a stack that
  *     cannot grow is the one death, as on Linux);
  *   - shared anonymous memory: each frame at mmap time (it is populated),

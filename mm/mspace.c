@@ -248,8 +248,8 @@ static int map_prepare_cache(const vma_t *vma)
     uint64_t from = vma->offset, to = vma->offset + vma->length;
     bool shared = vma->flags & VMA_SHARED;
     if (!shared) {
-        uint64_t lim = (vma->limit + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
-        if (vma->limit > UINT64_MAX - PAGE_MASK)
+        uint64_t lim = (vma->file_end + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+        if (vma->file_end > UINT64_MAX - PAGE_MASK)
             lim = UINT64_MAX;
         if (lim < to)
             to = lim;
@@ -301,7 +301,7 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
         vma->node.size = vma->length = length;
         vma->ino = ino;
         vma->offset = offset;
-        vma->limit =
+        vma->file_end =
             (flags & VMA_FILE) ? (limit ? offset + limit : UINT64_MAX) : 0;
         vma->flags = flags & ~VMA_REQUEST;
         charge = vma_commit_pages(vma, vma->flags, *base, *base + length);
