@@ -12,7 +12,7 @@
  * What a port provides besides arch/mmu.h (all verbs, including present
  * pages with no rights for PROT_NONE: mmu_query still reports them
  * MMU_PRESENT with their frame) and arch/cpu.h (irq_save/irq_restore):
- *   - RAM through page_range (mm/page.h), before anything else;
+ *   - RAM through page_add_ram (mm/page.h), before anything else;
  *   - mm_set_allocator(alloc, free) before any mspace call: small-object
  *     allocation for mm's descriptors (kernel: kalloc/kfree, mm/kalloc.h);
  *   - kmap_init(lower, upper) for kspace (mm/kmap.h), which also gives
