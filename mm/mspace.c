@@ -537,28 +537,46 @@ static bool range_covered(mspace_t *ms, uintptr_t address, uintptr_t end)
     return true;
 }
 
+/* The walk of madvise-like calls (discard, punch), lock held: `drop`
+ * acts on the part [s, e) of each live VMA in [address, end) and says
+ * whether it unmapped a page; one flush follows.  0, or -ENOMEM when the
+ * range has a hole or a dead VMA (Linux: the mapped parts are acted on
+ * all the same). */
+static int advise_range(mspace_t *ms, uintptr_t address, uintptr_t end,
+                        bool (*drop)(mspace_t *ms, vma_t *v, uintptr_t s,
+                                     uintptr_t e))
+{
+    bool covered = range_covered(ms, address, end), flush = false;
+    for (vma_t *v = first_after(ms, address); v && vma_base(v) < end;
+         v = vma_next(v)) {
+        if (v->flags & VMA_DEAD)
+            continue; /* a hole until scavenged */
+        uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
+        uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
+        flush |= drop(ms, v, s, e);
+    }
+    if (flush)
+        mmu_flush(ms->directory, address, end - address);
+    return covered ? 0 : -ENOMEM;
+}
+
+/* Drops the pages of [s, e) in `v` (discard); shared anonymous pages are
+ * the only copy and stay.  True when a page was unmapped. */
+static bool discard_vma(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e)
+{
+    if (vma_shared_anon(v->flags))
+        return false;
+    return vma_release_pages(ms, v, s, e) > 0;
+}
+
 int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
 {
     if (!mm_range_ok(address, &length))
         return -EINVAL;
-    uintptr_t end = address + length;
     splock_lock(&mspace->lock);
-    bool covered = range_covered(mspace, address, end);
-    bool flush = false;
-    for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
-         v = vma_next(v)) {
-        if (v->flags & VMA_DEAD)
-            continue; /* a hole until scavenged */
-        if (vma_shared_anon(v->flags))
-            continue; /* shared anonymous: the pages are the only copy */
-        uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
-        uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
-        flush |= vma_release_pages(mspace, v, s, e) > 0;
-    }
-    if (flush)
-        mmu_flush(mspace->directory, address, length);
+    int rc = advise_range(mspace, address, address + length, discard_vma);
     splock_unlock(&mspace->lock);
-    return covered ? 0 : -ENOMEM; /* Linux: the mapped parts are dropped */
+    return rc;
 }
 
 /* Why `v` cannot have its backing punched, as Linux's MADV_REMOVE: no
@@ -609,18 +627,9 @@ int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length)
             splock_unlock(&mspace->lock);
             return rc;
         }
-    bool covered = range_covered(mspace, address, end), flush = false;
-    for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
-         v = vma_next(v)) {
-        uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
-        uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
-        if (!(v->flags & VMA_DEAD))
-            flush |= punch_vma(mspace, v, s, e);
-    }
-    if (flush)
-        mmu_flush(mspace->directory, address, length);
+    rc = advise_range(mspace, address, end, punch_vma);
     splock_unlock(&mspace->lock);
-    return covered ? 0 : -ENOMEM;
+    return rc;
 }
 
 void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
