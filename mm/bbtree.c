@@ -257,13 +257,25 @@ bbnode_t *bbtree_prev(const bbnode_t *node)
     return node->parent;
 }
 
-/* A free range of `len` in the hole [gs, ge) at or above hint, below hi. */
+/* Rounds `a` up to a multiple of `align` (a power of two): false when
+ * that wraps. */
+static bool align_up(uintptr_t a, size_t align, uintptr_t *out)
+{
+    uintptr_t mask = (uintptr_t)align - 1;
+    if (a > UINTPTR_MAX - mask)
+        return false;
+    *out = (a + mask) & ~mask;
+    return true;
+}
+
+/* A free range of `len` starting at a multiple of `align` in the hole
+ * [gs, ge) at or above hint, below hi. */
 static bool gap_fit(uintptr_t gs, uintptr_t ge, uintptr_t hint, size_t len,
-                    uintptr_t hi, uintptr_t *addr)
+                    size_t align, uintptr_t hi, uintptr_t *addr)
 {
     uintptr_t s = gs > hint ? gs : hint;
     uintptr_t e = ge < hi ? ge : hi;
-    if (s >= e || e - s < len)
+    if (!align_up(s, align, &s) || s >= e || e - s < len)
         return false;
     *addr = s;
     return true;
@@ -271,9 +283,10 @@ static bool gap_fit(uintptr_t gs, uintptr_t ge, uintptr_t hint, size_t len,
 
 /* Lowest fit in the holes of subtree `n`, including the hole before it
  * that starts at prev_end.  Subtrees that end too low or whose holes are
- * all too small are skipped in O(1), which keeps the walk O(log n). */
+ * all too small are skipped in O(1), which keeps the walk O(log n) (an
+ * alignment adds the holes large enough that hold no aligned fit). */
 static bool gap_search(const bbnode_t *n, uintptr_t prev_end, uintptr_t hint,
-                       size_t len, uintptr_t hi, uintptr_t *addr)
+                       size_t len, size_t align, uintptr_t hi, uintptr_t *addr)
 {
     if (!n || prev_end >= hi)
         return false;
@@ -282,26 +295,31 @@ static bool gap_search(const bbnode_t *n, uintptr_t prev_end, uintptr_t hint,
         return false;
     if (n->sub_hi < len || n->sub_hi - len <= hint)
         return false;
-    if (gap_search(n->left, prev_end, hint, len, hi, addr))
+    if (gap_search(n->left, prev_end, hint, len, align, hi, addr))
         return true;
-    if (gap_fit(n->left ? n->left->sub_hi : prev_end, n->key, hint, len, hi,
-                addr))
+    if (gap_fit(n->left ? n->left->sub_hi : prev_end, n->key, hint, len,
+                align, hi, addr))
         return true;
-    return gap_search(n->right, bbnode_end(n), hint, len, hi, addr);
+    return gap_search(n->right, bbnode_end(n), hint, len, align, hi, addr);
 }
 
 bool bbtree_find_gap(const bbtree_t *tree, uintptr_t lo, uintptr_t hi,
-                     uintptr_t hint, size_t length, uintptr_t *addr)
+                     uintptr_t hint, size_t length, size_t align,
+                     uintptr_t *addr)
 {
     const bbnode_t *root = tree->root;
+    assert(align && !(align & (align - 1)));
     if (length == 0)
         return false;
     if (hint < lo)
         hint = lo;
+    if (!align_up(hint, align, &hint))
+        return false;
     assert(!root || (root->sub_lo >= lo && root->sub_hi <= hi));
-    if (gap_search(root, lo, hint, length, hi, addr))
+    if (gap_search(root, lo, hint, length, align, hi, addr))
         return true;
-    return gap_fit(root ? root->sub_hi : lo, hi, hint, length, hi, addr);
+    return gap_fit(root ? root->sub_hi : lo, hi, hint, length, align, hi,
+                   addr);
 }
 
 static size_t check(const bbnode_t *n, const bbnode_t *parent,

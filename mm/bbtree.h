@@ -69,11 +69,14 @@ bbnode_t *bbtree_first(const bbtree_t *tree);
 bbnode_t *bbtree_next(const bbnode_t *node);
 bbnode_t *bbtree_prev(const bbnode_t *node);
 
-/* Finds the lowest address a >= max(hint, lo) with [a, a+length) inside
- * [lo, hi) and free (every node must lie inside [lo, hi)).  Returns true
- * and stores it in *addr, or false.  O(log n). */
+/* Finds the lowest multiple a of `align` (a power of two; 1: any
+ * address) with a >= max(hint, lo) and [a, a+length) inside [lo, hi) and
+ * free (every node must lie inside [lo, hi)).  Returns true and stores it
+ * in *addr, or false.  O(log n) with align 1; with a larger one, each hole
+ * of at least `length` that holds no aligned fit costs a visit too. */
 bool bbtree_find_gap(const bbtree_t *tree, uintptr_t lo, uintptr_t hi,
-                     uintptr_t hint, size_t length, uintptr_t *addr);
+                     uintptr_t hint, size_t length, size_t align,
+                     uintptr_t *addr);
 
 /* Checks every invariant (order, disjointness, parents, balance,
  * augmentation); returns the number of nodes or asserts. */

@@ -3,7 +3,8 @@
 # MM_SRCS is the portable code: the kernel links it (over arch/x86_64/mmu.c)
 # and the host tests link the very same files (over tests/unit/fake_mmu.c).
 MM_SRCS := mm/page.c mm/bbtree.c mm/glue.c mm/commit.c mm/vma.c mm/mspace.c \
-           mm/fault.c mm/pagecache.c mm/kalloc.c mm/kmap.c \
+           mm/mspace_display.c mm/mspace_check.c \
+           mm/fault.c mm/inode.c mm/kalloc.c mm/kmap.c \
            mm/limit.c mm/remap.c
 
 # Freestanding compile check: every mm/ file must build with the kernel's

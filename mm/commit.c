@@ -9,12 +9,12 @@
  *     that is or has been writable charges all its pages (VMA_CHARGED,
  *     kept through mprotect until unmapped), which covers zero fill, COW
  *     copies and copies of file pages; a read-only private file VMA
- *     charges its partial page (the one holding `limit`, copied to zero
+ *     charges its partial page (the one holding `file_end`, copied to zero
  *     its tail); stacks charge each page as it is touched (a stack that
  *     cannot grow is the one death, as on Linux);
  *   - shared anonymous memory: each frame at mmap time (it is populated),
  *     given back when its last mapping goes (fork does not charge again);
- *   - page cache (mm/pagecache.c): a file with data charges all its pages
+ *   - page cache (mm/inode.c): a file with data charges all its pages
  *     when created; a file without data (memfd) charges each page as the
  *     cache grows: at write(), or at mmap, which fills the cache of the
  *     range a mapping can fault in; the charge goes with the inode;

@@ -59,7 +59,7 @@ static phys_addr_t zero_frame(void)
     return pa;
 }
 
-/* A private copy of the file page at `fo` with the bytes past `limit`
+/* A private copy of the file page at `fo` with the bytes past `file_end`
  * zeroed, or 0. */
 static phys_addr_t file_copy(vma_t *vma, uint64_t fo)
 {
@@ -69,9 +69,9 @@ static phys_addr_t file_copy(vma_t *vma, uint64_t fo)
     phys_addr_t pa = page_new();
     if (pa) {
         page_copy(pa, cached);
-        if (vma->limit - fo < PAGE_SIZE)
-            memset((char *)mmu_kaddr(pa) + (vma->limit - fo), 0,
-                   PAGE_SIZE - (size_t)(vma->limit - fo));
+        if (vma->file_end - fo < PAGE_SIZE)
+            memset((char *)mmu_kaddr(pa) + (vma->file_end - fo), 0,
+                   PAGE_SIZE - (size_t)(vma->file_end - fo));
     }
     page_unref(cached);
     return pa;
@@ -102,9 +102,9 @@ static phys_addr_t first_frame(vma_t *vma, uintptr_t va, bool write)
             return mm_zero_page_ref(); /* the cache outlives the task */
         if (vma->flags & VMA_SHARED)
             return inode_page(vma->ino, fo);
-        if (fo + PAGE_SIZE <= vma->limit && !write && !past)
+        if (fo + PAGE_SIZE <= vma->file_end && !write && !past)
             return inode_page(vma->ino, fo);
-        if (fo < vma->limit && !past)
+        if (fo < vma->file_end && !past)
             return file_copy(vma, fo);
     }
     if (write || (vma->flags & (VMA_SHARED | VMA_STACK)))
@@ -172,7 +172,7 @@ int vma_fault_in(mspace_t *ms, vma_t *vma, uintptr_t va, bool write)
 /* Maps the pages around `va` (just resolved by a read of the file VMA
  * `vma`) that are absent here and already in the page cache, so that the
  * next reads of a file take no fault.  A private mapping gets only whole
- * file pages (below limit), read-only since the cache shares the frame.
+ * file pages (below file_end), read-only since the cache shares the frame.
  * Never fills the cache, never allocates a frame; stops at the first
  * mapping failure (the fault itself is resolved). */
 static void fault_around(mspace_t *ms, vma_t *vma, uintptr_t va)
@@ -191,7 +191,7 @@ static void fault_around(mspace_t *ms, vma_t *vma, uintptr_t va)
     bool failed = false;
     for (size_t i = 0; i < count; i++, fo += PAGE_SIZE) {
         uintptr_t a = lo + i * PAGE_SIZE;
-        bool partial = fo >= vma->limit || vma->limit - fo < PAGE_SIZE;
+        bool partial = fo >= vma->file_end || vma->file_end - fo < PAGE_SIZE;
         if (!pa[i])
             continue;
         if (failed || a == va || (partial && !(vma->flags & VMA_SHARED)) ||

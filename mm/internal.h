@@ -10,6 +10,53 @@
 
 #include "mm/memory.h"
 
+/* Every flag a mapping request may carry (map_flags refuses others). */
+#define VMA_KNOWN                                                              \
+    (VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS | VMA_TYPE | VMA_REQUEST |       \
+     VMA_UNCACHED | VMA_NOMERGE)
+
+/* The first VMA (dead or not) of `ms` in address order, or NULL. */
+static inline vma_t *vma_first(const mspace_t *ms)
+{
+    return (vma_t *)bbtree_first(&ms->tree); /* node is the first member */
+}
+
+/* The VMA after `vma` in address order, or NULL. */
+static inline vma_t *vma_next(const vma_t *vma)
+{
+    return (vma_t *)bbtree_next(&vma->node);
+}
+
+/* Range arguments (an address and a length in bytes, as every mspace
+ * call takes them) are checked by predicates, true when valid; the
+ * caller returns its errno.  mm_length_ok: `*length` is not zero and
+ * rounds up to whole pages without wrapping (it is rounded). */
+static inline bool mm_length_ok(size_t *length)
+{
+    if (*length == 0 || *length > (size_t)-PAGE_SIZE)
+        return false;
+    *length = (*length + PAGE_MASK) & ~PAGE_MASK;
+    return true;
+}
+
+/* True when `address` is page aligned and [address, address + *length)
+ * is a valid length (rounded up to pages, as mm_length_ok) that does not
+ * wrap. */
+static inline bool mm_range_ok(uintptr_t address, size_t *length)
+{
+    return !(address & PAGE_MASK) && mm_length_ok(length) &&
+           address + *length >= address;
+}
+
+/* True when [address, address + length) lies in the window of `ms`
+ * (the same test as the port's user_range_ok for a user space). */
+static inline bool mspace_window_ok(const mspace_t *ms, uintptr_t address,
+                                    size_t length)
+{
+    return address >= ms->lower_bound && address <= ms->upper_bound &&
+           length <= ms->upper_bound - address;
+}
+
 /* A zeroed VMA descriptor, or NULL (ENOMEM).  No lock needed. */
 vma_t *vma_new(void);
 
@@ -129,6 +176,10 @@ int mspace_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
 vma_t *mspace_merge(mspace_t *ms, vma_t *first, uintptr_t end);
 bool mspace_unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
                        vma_t **spare);
+/* True when `v` may have pages in the page tables, so that its table
+ * spans must be charged: it has rights, is shared anonymous, or keeps
+ * present pages after losing its rights (mspace_clone, mspace_check). */
+bool mspace_has_tables(mspace_t *ms, const vma_t *v);
 /* Fills the page cache `vma` (a file mapping) can fault in, as mspace_map
  * does, so that its faults charge nothing.  0 or -ENOMEM. */
 int mspace_prepare_cache(const vma_t *vma);

@@ -12,7 +12,7 @@
  * What a port provides besides arch/mmu.h (all verbs, including present
  * pages with no rights for PROT_NONE: mmu_query still reports them
  * MMU_PRESENT with their frame) and arch/cpu.h (irq_save/irq_restore):
- *   - RAM through page_range (mm/page.h), before anything else;
+ *   - RAM through page_add_ram (mm/page.h), before anything else;
  *   - mm_set_allocator(alloc, free) before any mspace call: small-object
  *     allocation for mm's descriptors (kernel: kalloc/kfree, mm/kalloc.h);
  *   - kmap_init(lower, upper) for kspace (mm/kmap.h), which also gives
@@ -32,6 +32,9 @@
 #include "mm/bbtree.h"
 #include "mm/vma.h"
 
+/* The user window, mm's definition; the x86 address map (USER_BASE/END,
+ * asserted in arch/x86_64/mmu.c) and the ELF parser (ELF_USER_BASE/END,
+ * asserted in unikernel/exec.c) repeat it for code that cannot see mm. */
 #define MSPACE_USER_LOWER ((uintptr_t)0x00400000)
 #define MSPACE_USER_UPPER ((uintptr_t)0xC0000000)
 
@@ -137,6 +140,15 @@ mspace_t *mspace_create_kernel(uintptr_t lower, uintptr_t upper);
  * whose tables stay, and the cache pages filled).  Takes the mspace lock. */
 void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
                  struct inode *ino, uint64_t offset, uint64_t limit, int flags);
+
+/* As mspace_map, at a multiple of `align` (a power of two; below a page:
+ * a page): one search finds the lowest aligned hole at or after the hint
+ * (rounded up to `align`), then from the bottom of the window.  -EINVAL
+ * also when `align` is not a power of two or a VMA_FIXED address is not
+ * aligned; -ENOMEM when no aligned hole is large enough. */
+void *mspace_map_aligned(mspace_t *mspace, uintptr_t address, size_t length,
+                         size_t align, struct inode *ino, uint64_t offset,
+                         uint64_t limit, int flags);
 
 /* Sets the rights of [address, address+length) to `rights` (VMA_READ,
  * VMA_WRITE, VMA_EXEC), splitting VMAs at both ends; a private VMA made

@@ -1,6 +1,6 @@
 /*
  * mm/mspace.c - address spaces: map, protect, unmap, clone, close, sweep,
- * scavenge, display.  Every operation validates first (arguments, holes,
+ * scavenge (display: mspace_display.c; invariants: mspace_check.c).  Every operation validates first (arguments, holes,
  * rights, commit charge) and allocates what the change step needs (split
  * VMAs) before changing anything, so a failure leaves the space as it was.
  *
@@ -13,25 +13,14 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "mm/inode.h"
 #include "mm/internal.h"
 #include "mm/page.h"
 
-#define VMA_KNOWN                                                              \
-    (VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS | VMA_TYPE | VMA_REQUEST |       \
-     VMA_UNCACHED | VMA_NOMERGE)
-
 static vma_t *vma_of(bbnode_t *node)
 {
     return (vma_t *)node; /* node is the first member of vma_t */
-}
-
-static vma_t *next_vma(const vma_t *vma)
-{
-    return vma_of(bbtree_next(&vma->node));
 }
 
 /* The first VMA (dead or not) ending above `address`, or NULL.  The last
@@ -160,7 +149,7 @@ static vma_t *merge_range(mspace_t *ms, vma_t *first, uintptr_t end)
     if (!v)
         v = first;
     while (v && vma_base(v) <= end) {
-        vma_t *n = next_vma(v);
+        vma_t *n = vma_next(v);
         if (n && vma_base(n) <= end && vma_mergeable(v, n)) {
             size_t grow = n->length;
             if (ms->hint == n)
@@ -183,37 +172,41 @@ static vma_t *prev_vma(const vma_t *vma)
     return vma_of(bbtree_prev(&vma->node));
 }
 
-/* The hole at or right after `hint` if `length` fits there: the lowest fit
- * at or above hint, found without searching the tree.  Sets *prev to the
- * VMA before it (NULL: unknown). */
+/* The hole at or right after `hint` if `length` fits there at a multiple
+ * of `align`: the lowest fit at or above hint, found without searching
+ * the tree.  Sets *prev to the VMA before it (NULL: unknown). */
 static bool hole_at_hint(mspace_t *ms, uintptr_t hint, size_t length,
-                         uintptr_t *base, vma_t **prev)
+                         size_t align, uintptr_t *base, vma_t **prev)
 {
     vma_t *v = first_after(ms, hint);
-    uintptr_t start = hint;
+    uintptr_t start = hint, mask = (uintptr_t)align - 1;
     *prev = NULL;
     if (v && vma_base(v) <= hint) {
         start = vma_end(v);
         *prev = v;
-        v = next_vma(v);
+        v = vma_next(v);
     } else if (v) {
         *prev = prev_vma(v);
     }
     uintptr_t end = v ? vma_base(v) : ms->upper_bound;
-    if (end - start < length)
+    if (start > UINTPTR_MAX - mask)
+        return false;
+    start = (start + mask) & ~mask;
+    if (start > end || end - start < length)
         return false;
     *base = start;
     return true;
 }
 
-/* Where a new mapping of `length` goes (*prev: the VMA before it, NULL if
- * unknown); 0 or -EINVAL/-EEXIST/-ENOMEM. */
-static int map_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
-                     uintptr_t *base, vma_t **prev)
+/* Where a new mapping of `length` goes, at a multiple of `align` (a power
+ * of two, at least a page); *prev: the VMA before it, NULL if unknown.
+ * 0 or -EINVAL/-EEXIST/-ENOMEM. */
+static int map_place(mspace_t *ms, uintptr_t address, size_t length,
+                     size_t align, int flags, uintptr_t *base, vma_t **prev)
 {
     uintptr_t lo = ms->lower_bound, hi = ms->upper_bound;
     *prev = NULL;
-    if (flags & VMA_FIXED) {
+    if (flags & VMA_FIXED) { /* aligned: checked by mspace_map_aligned */
         if (address < lo || address > hi - length)
             return -EINVAL;
         vma_t *v = first_after(ms, address);
@@ -224,12 +217,13 @@ static int map_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
         return 0;
     }
     uintptr_t hint = address >= lo && address < hi ? address : lo;
-    if (hole_at_hint(ms, hint, length, base, prev))
+    if (hole_at_hint(ms, hint, length, align, base, prev))
         return 0;
     *prev = NULL;
-    if (bbtree_find_gap(&ms->tree, lo, hi, hint, length, base))
+    if (bbtree_find_gap(&ms->tree, lo, hi, hint, length, align, base))
         return 0;
-    if (hint > lo && bbtree_find_gap(&ms->tree, lo, hi, lo, length, base))
+    if (hint > lo &&
+        bbtree_find_gap(&ms->tree, lo, hi, lo, length, align, base))
         return 0;
     return -ENOMEM;
 }
@@ -254,8 +248,8 @@ static int map_prepare_cache(const vma_t *vma)
     uint64_t from = vma->offset, to = vma->offset + vma->length;
     bool shared = vma->flags & VMA_SHARED;
     if (!shared) {
-        uint64_t lim = (vma->limit + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
-        if (vma->limit > UINT64_MAX - PAGE_MASK)
+        uint64_t lim = (vma->file_end + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+        if (vma->file_end > UINT64_MAX - PAGE_MASK)
             lim = UINT64_MAX;
         if (lim < to)
             to = lim;
@@ -293,11 +287,12 @@ static int map_populate(mspace_t *ms, vma_t *vma)
 
 /* Places, charges, inserts (and populates) `vma`; consumes it on failure. */
 static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
-                      size_t length, struct inode *ino, uint64_t offset,
-                      uint64_t limit, int flags, uintptr_t *base)
+                      size_t length, size_t align, struct inode *ino,
+                      uint64_t offset, uint64_t limit, int flags,
+                      uintptr_t *base)
 {
     vma_t *prev;
-    int rc = map_place(ms, address, length, flags, base, &prev);
+    int rc = map_place(ms, address, length, align, flags, base, &prev);
     size_t charge = 0;
     if (rc == 0)
         rc = mspace_limit_map(ms, flags, length);
@@ -306,7 +301,7 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
         vma->node.size = vma->length = length;
         vma->ino = ino;
         vma->offset = offset;
-        vma->limit =
+        vma->file_end =
             (flags & VMA_FILE) ? (limit ? offset + limit : UINT64_MAX) : 0;
         vma->flags = flags & ~VMA_REQUEST;
         charge = vma_commit_pages(vma, vma->flags, *base, *base + length);
@@ -336,19 +331,22 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
     return 0;
 }
 
-void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
-                 struct inode *ino, uint64_t offset, uint64_t limit, int flags)
+void *mspace_map_aligned(mspace_t *mspace, uintptr_t address, size_t length,
+                         size_t align, struct inode *ino, uint64_t offset,
+                         uint64_t limit, int flags)
 {
     size_t window = mspace->upper_bound - mspace->lower_bound;
-    if (length == 0)
+    if (length == 0 || (align & (align - 1)))
         return MSPACE_ERR(EINVAL);
     if (length > window)
         return MSPACE_ERR(ENOMEM);
+    if (align < PAGE_SIZE)
+        align = PAGE_SIZE;
     length = (length + PAGE_MASK) & ~PAGE_MASK;
-    if (address & PAGE_MASK) {
+    if (address & (align - 1)) {
         if (flags & VMA_FIXED)
             return MSPACE_ERR(EINVAL);
-        address &= ~(uintptr_t)PAGE_MASK;
+        address &= ~(uintptr_t)PAGE_MASK; /* a hint: map_place rounds up */
     }
     if (limit && offset + limit < offset)
         return MSPACE_ERR(EINVAL);
@@ -362,24 +360,19 @@ void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
         return MSPACE_ERR(ENOMEM);
     uintptr_t base = 0;
     splock_lock(&mspace->lock);
-    int rc =
-        map_locked(mspace, vma, address, length, ino, offset, limit, f, &base);
+    int rc = map_locked(mspace, vma, address, length, align, ino, offset,
+                        limit, f, &base);
     splock_unlock(&mspace->lock);
     if (rc < 0)
         return MSPACE_ERR(-rc);
     return (void *)base;
 }
 
-/* Checks an address range argument; rounds *length up to pages.  0 or
- * -EINVAL (misaligned, zero length, wraps). */
-static int range_args(uintptr_t address, size_t *length)
+void *mspace_map(mspace_t *mspace, uintptr_t address, size_t length,
+                 struct inode *ino, uint64_t offset, uint64_t limit, int flags)
 {
-    if ((address & PAGE_MASK) || *length == 0 || *length > (size_t)-PAGE_SIZE)
-        return -EINVAL;
-    *length = (*length + PAGE_MASK) & ~PAGE_MASK;
-    if (address + *length < address)
-        return -EINVAL;
-    return 0;
+    return mspace_map_aligned(mspace, address, length, PAGE_SIZE, ino, offset,
+                              limit, flags);
 }
 
 /* Unmaps [s, e), inside `v`; `spare` is consumed by a middle cut.
@@ -398,12 +391,10 @@ static bool unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
 
 int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
 {
-    int rc = range_args(address, &length);
-    if (rc < 0)
-        return rc;
-    uintptr_t end = address + length;
-    if (address < mspace->lower_bound || end > mspace->upper_bound)
+    if (!mm_range_ok(address, &length) ||
+        !mspace_window_ok(mspace, address, length))
         return -EINVAL;
+    uintptr_t end = address + length;
     splock_lock(&mspace->lock);
     vma_t *v = first_after(mspace, address), *spare = NULL;
     if (v && vma_base(v) < address && vma_end(v) > end &&
@@ -413,7 +404,7 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
     }
     bool flush = false;
     while (v && vma_base(v) < end) {
-        vma_t *n = next_vma(v);
+        vma_t *n = vma_next(v);
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
         uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
         flush |= unmap_part(mspace, v, s, e, &spare);
@@ -459,7 +450,7 @@ static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end,
     uintptr_t cursor = address;
     *delta = 0;
     *splits = 0;
-    for (vma_t *v = first_after(ms, address); cursor < end; v = next_vma(v)) {
+    for (vma_t *v = first_after(ms, address); cursor < end; v = vma_next(v)) {
         if (!v || vma_base(v) > cursor || (v->flags & VMA_DEAD))
             return -ENOMEM;
         if (rights & ~((v->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT))
@@ -481,12 +472,12 @@ static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end,
 int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
                    int rights)
 {
-    int rc = range_args(address, &length);
-    if (rc < 0 || (rights & ~VMA_RIGHTS))
+    if (!mm_range_ok(address, &length) || (rights & ~VMA_RIGHTS))
         return -EINVAL;
-    uintptr_t end = address + length;
-    if (address < mspace->lower_bound || end > mspace->upper_bound)
+    if (!mspace_window_ok(mspace, address, length))
         return -ENOMEM;
+    uintptr_t end = address + length;
+    int rc;
     vma_t *spare[2] = {NULL, NULL};
     long delta;
     int splits;
@@ -511,7 +502,7 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
     bool flush = false;
     int used = 0;
     for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;) {
-        vma_t *n = next_vma(v);
+        vma_t *n = vma_next(v);
         if ((v->flags & VMA_RIGHTS) != rights) {
             if (vma_base(v) < address) {
                 vma_split(mspace, v, address, spare[used]);
@@ -538,7 +529,7 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
 static bool range_covered(mspace_t *ms, uintptr_t address, uintptr_t end)
 {
     uintptr_t cursor = address;
-    for (vma_t *v = first_after(ms, address); cursor < end; v = next_vma(v)) {
+    for (vma_t *v = first_after(ms, address); cursor < end; v = vma_next(v)) {
         if (!v || vma_base(v) > cursor || (v->flags & VMA_DEAD))
             return false;
         cursor = vma_end(v);
@@ -546,29 +537,46 @@ static bool range_covered(mspace_t *ms, uintptr_t address, uintptr_t end)
     return true;
 }
 
-int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
+/* The walk of madvise-like calls (discard, punch), lock held: `drop`
+ * acts on the part [s, e) of each live VMA in [address, end) and says
+ * whether it unmapped a page; one flush follows.  0, or -ENOMEM when the
+ * range has a hole or a dead VMA (Linux: the mapped parts are acted on
+ * all the same). */
+static int advise_range(mspace_t *ms, uintptr_t address, uintptr_t end,
+                        bool (*drop)(mspace_t *ms, vma_t *v, uintptr_t s,
+                                     uintptr_t e))
 {
-    int rc = range_args(address, &length);
-    if (rc < 0)
-        return rc;
-    uintptr_t end = address + length;
-    splock_lock(&mspace->lock);
-    bool covered = range_covered(mspace, address, end);
-    bool flush = false;
-    for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
-         v = next_vma(v)) {
+    bool covered = range_covered(ms, address, end), flush = false;
+    for (vma_t *v = first_after(ms, address); v && vma_base(v) < end;
+         v = vma_next(v)) {
         if (v->flags & VMA_DEAD)
             continue; /* a hole until scavenged */
-        if (vma_shared_anon(v->flags))
-            continue; /* shared anonymous: the pages are the only copy */
         uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
         uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
-        flush |= vma_release_pages(mspace, v, s, e) > 0;
+        flush |= drop(ms, v, s, e);
     }
     if (flush)
-        mmu_flush(mspace->directory, address, length);
+        mmu_flush(ms->directory, address, end - address);
+    return covered ? 0 : -ENOMEM;
+}
+
+/* Drops the pages of [s, e) in `v` (discard); shared anonymous pages are
+ * the only copy and stay.  True when a page was unmapped. */
+static bool discard_vma(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e)
+{
+    if (vma_shared_anon(v->flags))
+        return false;
+    return vma_release_pages(ms, v, s, e) > 0;
+}
+
+int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
+{
+    if (!mm_range_ok(address, &length))
+        return -EINVAL;
+    splock_lock(&mspace->lock);
+    int rc = advise_range(mspace, address, address + length, discard_vma);
     splock_unlock(&mspace->lock);
-    return covered ? 0 : -ENOMEM; /* Linux: the mapped parts are dropped */
+    return rc;
 }
 
 /* Why `v` cannot have its backing punched, as Linux's MADV_REMOVE: no
@@ -608,29 +616,20 @@ static bool punch_vma(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e)
 
 int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length)
 {
-    int rc = range_args(address, &length);
-    if (rc < 0)
-        return rc;
+    if (!mm_range_ok(address, &length))
+        return -EINVAL;
     uintptr_t end = address + length;
+    int rc;
     splock_lock(&mspace->lock);
     for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
-         v = next_vma(v))
+         v = vma_next(v))
         if (!(v->flags & VMA_DEAD) && (rc = punch_refused(v)) < 0) {
             splock_unlock(&mspace->lock);
             return rc;
         }
-    bool covered = range_covered(mspace, address, end), flush = false;
-    for (vma_t *v = first_after(mspace, address); v && vma_base(v) < end;
-         v = next_vma(v)) {
-        uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
-        uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
-        if (!(v->flags & VMA_DEAD))
-            flush |= punch_vma(mspace, v, s, e);
-    }
-    if (flush)
-        mmu_flush(mspace->directory, address, length);
+    rc = advise_range(mspace, address, end, punch_vma);
     splock_unlock(&mspace->lock);
-    return covered ? 0 : -ENOMEM;
+    return rc;
 }
 
 void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
@@ -639,7 +638,7 @@ void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
     assert(!(from & PAGE_MASK));
     uintptr_t lo = UINTPTR_MAX, hi = 0;
     splock_lock(&mspace->lock);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v)) {
+    for (vma_t *v = vma_first(mspace); v; v = vma_next(v)) {
         if (v->ino != ino || v->offset + v->length <= from)
             continue;
         uintptr_t s = vma_base(v);
@@ -670,7 +669,7 @@ vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address)
 void mspace_sweep(mspace_t *mspace)
 {
     splock_lock(&mspace->lock);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v))
+    for (vma_t *v = vma_first(mspace); v; v = vma_next(v))
         v->flags |= VMA_DEAD;
     mspace->hint = NULL;
     splock_unlock(&mspace->lock);
@@ -687,8 +686,8 @@ int mspace_scavenge(mspace_t *mspace)
     int reaped = 0;
     uintptr_t lo = UINTPTR_MAX, hi = 0;
     splock_lock(&mspace->lock);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)), *n; v; v = n) {
-        n = next_vma(v);
+    for (vma_t *v = vma_first(mspace), *n; v; v = n) {
+        n = vma_next(v);
         if (!(v->flags & VMA_DEAD))
             continue;
         uintptr_t base = vma_base(v), end = vma_end(v);
@@ -702,67 +701,6 @@ int mspace_scavenge(mspace_t *mspace)
         mmu_flush(mspace->directory, lo, hi - lo);
     splock_unlock(&mspace->lock);
     return reaped;
-}
-
-/* Appends to a bounded buffer, counting what would not fit (snprintf). */
-typedef struct out {
-    char *buf;
-    size_t size, len;
-} out_t;
-
-static void out_put(out_t *o, const char *s, size_t n)
-{
-    if (o->len < o->size) {
-        size_t room = o->size - o->len;
-        memcpy(o->buf + o->len, s, n < room ? n : room);
-    }
-    o->len += n;
-}
-
-static const char *vma_name(const vma_t *v)
-{
-    if (v->flags & VMA_HEAP)
-        return "[heap]";
-    if (v->flags & VMA_STACK)
-        return "[stack]";
-    if (v->ino && v->ino->name)
-        return v->ino->name;
-    return NULL;
-}
-
-/* One line of /proc/PID/maps; the name starts at column 73 as in Linux. */
-static void display_vma(out_t *o, const vma_t *v)
-{
-    char line[128];
-    int f = v->flags;
-    unsigned long long off = (f & (VMA_FILE | VMA_PHYS)) ? v->offset : 0;
-    int n =
-        snprintf(line, sizeof(line), "%08lx-%08lx %c%c%c%c %08llx 00:00 %lu",
-                 (unsigned long)vma_base(v), (unsigned long)vma_end(v),
-                 f & VMA_READ ? 'r' : '-', f & VMA_WRITE ? 'w' : '-',
-                 f & VMA_EXEC ? 'x' : '-', f & VMA_SHARED ? 's' : 'p', off,
-                 v->ino ? (unsigned long)v->ino->number : 0ul);
-    out_put(o, line, (size_t)n);
-    const char *name = vma_name(v);
-    if (name) {
-        for (; n < 73; n++)
-            out_put(o, " ", 1);
-        out_put(o, name, strlen(name));
-    }
-    out_put(o, "\n", 1);
-}
-
-int mspace_display(mspace_t *mspace, char *buf, size_t size)
-{
-    out_t o = {buf, size, 0};
-    splock_lock(&mspace->lock);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v; v = next_vma(v))
-        if (!(v->flags & VMA_DEAD))
-            display_vma(&o, v);
-    splock_unlock(&mspace->lock);
-    if (size)
-        buf[o.len < size ? o.len : size - 1] = '\0';
-    return (int)o.len;
 }
 
 /* Shares the present pages of parent VMA `pv` with `child` (copy `cv`):
@@ -801,10 +739,7 @@ static int clone_pages(mspace_t *parent, vma_t *pv, mspace_t *child, vma_t *cv,
     return 0;
 }
 
-/* True when `v` may have pages in the page tables (mspace_check: its
- * table spans must be charged): it has rights, is shared anonymous, or
- * keeps present pages after losing its rights. */
-static bool has_tables(mspace_t *ms, const vma_t *v)
+bool mspace_has_tables(mspace_t *ms, const vma_t *v)
 {
     return maps_pages(v->flags) || has_pages(ms, vma_base(v), vma_end(v));
 }
@@ -813,13 +748,13 @@ static bool has_tables(mspace_t *ms, const vma_t *v)
 static int clone_locked(mspace_t *parent, mspace_t *child, bool *downgraded)
 {
     vma_t *last = NULL; /* appended in order: no walk from the root */
-    for (vma_t *v = vma_of(bbtree_first(&parent->tree)); v; v = next_vma(v)) {
+    for (vma_t *v = vma_first(parent); v; v = vma_next(v)) {
         if (v->flags & VMA_DEAD)
             continue;
         vma_t *c = vma_new();
         size_t charge = vma_commit_pages(v, v->flags, vma_base(v), vma_end(v));
         int rc = !c ? -ENOMEM
-                 : has_tables(parent, v)
+                 : mspace_has_tables(parent, v)
                      ? mm_commit_range(child, vma_base(v), vma_end(v), charge)
                      : mm_commit(charge);
         if (rc < 0) {
@@ -889,80 +824,6 @@ void mspace_close(mspace_t *mspace)
     mm_free(mspace);
 }
 
-/* Checks one present page of `v`: rights follow the VMA, write only on a
- * frame this space owns alone. */
-static void check_page(const mspace_t *ms, const vma_t *v, int now,
-                       phys_addr_t pa)
-{
-    int rights = now & (MMU_READ | MMU_WRITE | MMU_EXEC);
-    int want = vma_access_rights(v->flags);
-    assert((now & MMU_USER) == (ms->kernel ? 0 : MMU_USER));
-    assert((rights & ~MMU_WRITE) == (want & ~VMA_WRITE));
-    if (v->flags & VMA_SHARED) {
-        /* the zero page only past a file's data, in a never-writable view */
-        assert(rights == want &&
-               (!mm_is_zero_page(pa) || !(v->flags & VMA_MAXWRITE)));
-    } else if (rights & MMU_WRITE) {
-        assert(page_refcount(pa) == 1 && !mm_is_zero_page(pa));
-    }
-    if (!(v->flags & VMA_PHYS))
-        assert(page_refcount(pa) >= 1);
-}
-
-void mspace_check(mspace_t *mspace)
-{
-    size_t v_size = 0, p_size = 0, s_size = 0, present = 0, committed = 0;
-    size_t data = 0;
-    const vma_t *prev = NULL;
-    splock_lock(&mspace->lock);
-    bbtree_check(&mspace->tree);
-    for (vma_t *v = vma_of(bbtree_first(&mspace->tree)); v;
-         prev = v, v = next_vma(v)) {
-        int type = v->flags & VMA_TYPE;
-        assert(vma_base(v) >= mspace->lower_bound &&
-               vma_end(v) <= mspace->upper_bound);
-        assert(!(vma_base(v) & PAGE_MASK) && !(v->length & PAGE_MASK) &&
-               v->length == v->node.size);
-        assert(type && !(type & (type - 1)) &&
-               !(v->flags & ~(VMA_KNOWN | VMA_DEAD | VMA_CHARGED) &
-                 ~VMA_REQUEST));
-        assert(!(v->flags & VMA_CHARGED) ||
-               ((v->flags & VMA_COW) && !(v->flags & VMA_STACK)));
-        assert(!(v->flags & VMA_COW) || !(v->flags & VMA_WRITE) ||
-               (v->flags & (VMA_CHARGED | VMA_STACK)));
-        assert(!has_tables(mspace, v) ||
-               mm_tables_cover(mspace, vma_base(v), vma_end(v)));
-        assert((v->flags & VMA_SHARING) &&
-               (v->flags & VMA_SHARING) != VMA_SHARING);
-        assert(!((v->flags & VMA_RIGHTS) &
-                 ~((v->flags & VMA_MAXRIGHTS) >> VMA_MAX_SHIFT)));
-        assert(!prev || !vma_mergeable(prev, v));
-        assert(!(type == VMA_STACK || mspace->kernel) ||
-               (v->flags & VMA_NOMERGE));
-        v_size += v->length;
-        *(v->flags & VMA_SHARED ? &s_size : &p_size) += v->length;
-        committed += vma_commit_pages(v, v->flags, vma_base(v), vma_end(v));
-        data += vma_data_pages(v->flags, v->length);
-        for (uintptr_t va = vma_base(v);
-             (va = mmu_next_mapped(mspace->directory, va, vma_end(v))) <
-             vma_end(v);
-             va += PAGE_SIZE) {
-            phys_addr_t pa;
-            int now = mmu_query(mspace->directory, va, &pa);
-            assert(now & MMU_PRESENT);
-            check_page(mspace, v, now, pa);
-            present++;
-            committed += (v->flags & VMA_STACK) != 0;
-        }
-    }
-    assert(v_size == mspace->v_size && p_size == mspace->p_size &&
-           s_size == mspace->s_size);
-    assert(present == mspace->phys_pg_count && committed == mspace->committed);
-    assert(mspace->tables_charged == mm_tables_counted(mspace));
-    assert(data == mspace->data_pages);
-    splock_unlock(&mspace->lock);
-}
-
 vma_t *mspace_first_after(const mspace_t *ms, uintptr_t address)
 {
     return first_after(ms, address);
@@ -971,7 +832,7 @@ vma_t *mspace_first_after(const mspace_t *ms, uintptr_t address)
 int mspace_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
                  uintptr_t *base, vma_t **prev)
 {
-    return map_place(ms, address, length, flags, base, prev);
+    return map_place(ms, address, length, PAGE_SIZE, flags, base, prev);
 }
 
 vma_t *mspace_merge(mspace_t *ms, vma_t *first, uintptr_t end)

@@ -9,7 +9,7 @@
  * largest order never leave their largest-order block, so the buddy
  * checks only read descriptors of ready blocks.
  *
- * Lock legend: (c) constant after page_range, (z) zone lock, (a) atomic.
+ * Lock legend: (c) constant after page_add_ram, (z) zone lock, (a) atomic.
  * Lock order: a zone lock is a leaf (nothing is taken while holding it).
  */
 #include <assert.h>
@@ -251,7 +251,7 @@ static void region_release_blocks(region_t *r, phys_addr_t pa, phys_addr_t end)
     }
 }
 
-int page_range(phys_addr_t base, size_t length)
+int page_add_ram(phys_addr_t base, size_t length)
 {
     phys_addr_t end = base + length;
     if (end < base)

@@ -1,7 +1,7 @@
 /*
  * mm/page.h - physical frames: zones, a buddy allocator, reference counts.
  *
- * RAM is given region by region with page_range(); each region describes
+ * RAM is given region by region with page_add_ram(); each region describes
  * itself (its frame descriptors live in its own first frames, reached
  * through mmu_kaddr), so no early allocator is needed.  Frames are named by
  * their physical address; 0 is never a frame and means "none".
@@ -33,7 +33,7 @@ enum page_zone { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_COUNT };
  * skipped).  Its first frames hold its descriptors.  Returns 0, -EINVAL if
  * the region is too small to describe itself or wraps, -EEXIST if it
  * overlaps a region already given.  Boot-time: not concurrent with users. */
-int page_range(phys_addr_t base, size_t length);
+int page_add_ram(phys_addr_t base, size_t length);
 
 /* Allocates one frame (NORMAL first, then DMA32, then DMA) with reference
  * count 1; its content is undefined.  Returns its address, or 0 when no
@@ -61,7 +61,7 @@ uint32_t page_unref(phys_addr_t pa);
  * stable only while the caller's references and locks pin it). */
 uint32_t page_refcount(phys_addr_t pa);
 
-/* True when `pa` is a frame managed here (RAM given by page_range). */
+/* True when `pa` is a frame managed here (RAM given by page_add_ram). */
 bool page_is_ram(phys_addr_t pa);
 
 /* Fills the frame `pa` with zeros through the direct map. */

@@ -49,32 +49,6 @@ typedef struct remap {
     bool tail_charged;
 } remap_t;
 
-static vma_t *vma_after(const vma_t *v)
-{
-    return (vma_t *)bbtree_next(&v->node); /* node is the first member */
-}
-
-static bool shared_anon(int flags)
-{
-    return (flags & VMA_SHARED) && !(flags & (VMA_FILE | VMA_PHYS));
-}
-
-/* Rounds *len up to whole pages: false when it is zero or wraps. */
-static bool page_len(size_t *len)
-{
-    if (*len == 0 || *len > (size_t)-PAGE_SIZE)
-        return false;
-    *len = (*len + PAGE_MASK) & ~PAGE_MASK;
-    return true;
-}
-
-/* True when [a, a + len) lies in the window of `ms`. */
-static bool in_window(const mspace_t *ms, uintptr_t a, size_t len)
-{
-    return a >= ms->lower_bound && a <= ms->upper_bound &&
-           len <= ms->upper_bound - a;
-}
-
 /* Shrinking in place: `old` must be mapped (-EFAULT); unmaps the tail
  * (the part inside the window; holes are fine, as munmap), returns `old`. */
 static void *remap_shrink(mspace_t *ms, uintptr_t old, size_t old_len,
@@ -97,7 +71,7 @@ static void *remap_shrink(mspace_t *ms, uintptr_t old, size_t old_len,
 /* True when `grow` bytes after `v` are free and inside the window. */
 static bool room_after(const mspace_t *ms, const vma_t *v, size_t grow)
 {
-    const vma_t *n = vma_after(v);
+    const vma_t *n = vma_next(v);
     uintptr_t end = vma_end(v);
     return grow <= ms->upper_bound - end && (!n || vma_base(n) - end >= grow);
 }
@@ -112,7 +86,8 @@ static int remap_check(remap_t *r, uintptr_t new_addr)
     int f = r->vflags = v->flags;
     if ((f & VMA_PHYS) && r->new_len > r->old_len)
         return -EFAULT; /* as Linux for PFN maps: never reach further */
-    if ((r->flags & MSPACE_REMAP_DONTUNMAP) && (shared_anon(f) || (f & VMA_PHYS)))
+    if ((r->flags & MSPACE_REMAP_DONTUNMAP) &&
+        (vma_shared_anon(f) || (f & VMA_PHYS)))
         return -EINVAL; /* the old range could not be refilled */
     if (!(r->flags & (MSPACE_REMAP_FIXED | MSPACE_REMAP_DONTUNMAP)) &&
         r->old + r->old_len == vma_end(v) &&
@@ -157,7 +132,7 @@ static int take_tables(remap_t *r)
  * task shares them).  0 or -ENOMEM. */
 static int take_tail(remap_t *r)
 {
-    if (!shared_anon(r->vflags) || r->new_len <= r->old_len)
+    if (!vma_shared_anon(r->vflags) || r->new_len <= r->old_len)
         return 0;
     mmu_dir_t *dir = r->ms->directory;
     uintptr_t end = r->dst + r->new_len;
@@ -337,7 +312,7 @@ static bool unmap_range(mspace_t *ms, uintptr_t a, size_t len, vma_t **spare)
     bool present = false;
     uintptr_t end = a + len;
     for (vma_t *w = mspace_first_after(ms, a); w && vma_base(w) < end;) {
-        vma_t *n = vma_after(w);
+        vma_t *n = vma_next(w);
         uintptr_t s = vma_base(w) > a ? vma_base(w) : a;
         uintptr_t e = vma_end(w) < end ? vma_end(w) : end;
         present |= mspace_unmap_part(ms, w, s, e, spare);
@@ -428,12 +403,12 @@ void *mspace_remap(mspace_t *mspace, uintptr_t old, size_t old_len,
     bool fixed = flags & MSPACE_REMAP_FIXED;
     bool dontunmap = flags & MSPACE_REMAP_DONTUNMAP;
     if ((flags & ~REMAP_KNOWN) || (fixed && !maymove) ||
-        (dontunmap && (!maymove || old_len != new_len)) || (old & PAGE_MASK))
+        (dontunmap && (!maymove || old_len != new_len)))
         return MSPACE_ERR(EINVAL);
-    if (!page_len(&old_len) || !page_len(&new_len) || old + old_len < old)
+    if (!mm_range_ok(old, &old_len) || !mm_length_ok(&new_len))
         return MSPACE_ERR(EINVAL);
     if (fixed && ((new_addr & PAGE_MASK) ||
-                  !in_window(mspace, new_addr, new_len) ||
+                  !mspace_window_ok(mspace, new_addr, new_len) ||
                   (new_addr < old + old_len && old < new_addr + new_len)))
         return MSPACE_ERR(EINVAL);
     if (!fixed && !dontunmap && new_len <= old_len)

@@ -30,7 +30,7 @@ bool vma_mergeable(const vma_t *a, const vma_t *b)
     if (vma_end(a) != vma_base(b) || a->flags != b->flags ||
         (a->flags & (VMA_DEAD | VMA_NOMERGE)))
         return false;
-    if (a->ino != b->ino || a->limit != b->limit)
+    if (a->ino != b->ino || a->file_end != b->file_end)
         return false;
     return !backed(a->flags) || a->offset + a->length == b->offset;
 }
@@ -40,10 +40,10 @@ size_t vma_commit_pages(const vma_t *vma, int flags, uintptr_t start,
 {
     if (flags & VMA_CHARGED)
         return (end - start) / PAGE_SIZE;
-    if (!(flags & VMA_COW) || !(flags & VMA_FILE) || !(vma->limit & PAGE_MASK))
+    if (!(flags & VMA_COW) || !(flags & VMA_FILE) || !(vma->file_end & PAGE_MASK))
         return 0;
-    /* a private file page holding `limit` is copied to zero its tail */
-    uint64_t partial = vma->limit & ~(uint64_t)PAGE_MASK;
+    /* a private file page holding `file_end` is copied to zero its tail */
+    uint64_t partial = vma->file_end & ~(uint64_t)PAGE_MASK;
     if (partial < vma->offset || partial - vma->offset >= vma->length)
         return 0;
     uintptr_t va = vma_base(vma) + (uintptr_t)(partial - vma->offset);

@@ -33,7 +33,7 @@ struct inode;
 #define VMA_ANON 0x00100     /* zero-filled memory */
 #define VMA_HEAP 0x00200     /* zero-filled memory of the heap */
 #define VMA_STACK 0x00400    /* grow-down stack: lowest page is a guard */
-#define VMA_FILE 0x00800     /* backed by ino at offset, zero past limit */
+#define VMA_FILE 0x00800     /* backed by ino at offset, zero past file_end */
 #define VMA_PHYS 0x01000     /* physical range at offset (MMIO, frames) */
 #define VMA_FIXED 0x02000    /* map: the address is mandatory */
 #define VMA_RESOLVE 0x04000  /* map: populate every page now */
@@ -77,9 +77,10 @@ struct vma {
     struct inode *ino; /* (m) backing file of VMA_FILE, holds a reference */
     uint64_t offset;   /* (m) file offset (VMA_FILE) or physical address
                           (VMA_PHYS) of the base */
-    uint64_t limit; /* (m) VMA_FILE: file offset where real bytes end (zero past
-                       it) */
-    int flags;      /* (m) VMA_* */
+    uint64_t file_end; /* (m) VMA_FILE: file offset where the real bytes end
+                          (zero past it; UINT64_MAX: none), from
+                          mspace_map's `limit` (bytes after offset) */
+    int flags;         /* (m) VMA_* */
 };
 
 /* First and end address of `vma`. */

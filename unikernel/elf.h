@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #define ELF_PAGE_SIZE 0x1000UL
+/* The user window: mm's MSPACE_USER_LOWER/UPPER (asserted in exec.c). */
 #define ELF_USER_BASE 0x400000UL   /* first byte of the user window */
 #define ELF_USER_END 0xC0000000UL  /* first byte past the user window */
 #define ELF_PIE_BASE 0x400000UL    /* load bias of a static PIE */

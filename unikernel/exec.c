@@ -22,8 +22,8 @@
 #include "klog.h"
 #include "arch/x86_64/user.h"
 #include "mm/kalloc.h"
+#include "mm/memory.h"
 #include "unikernel/aslr.h"
-#include "arch/clock.h"
 #include "unikernel/elf.h"
 #include "unikernel/embed.h"
 #include "unikernel/exec.h"
@@ -35,6 +35,12 @@
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
 #include "unikernel/usercopy.h"
+
+/* The ELF parser (kernel-free, also built for the host) accepts segments
+ * in the window the address spaces have. */
+_Static_assert(ELF_USER_BASE == MSPACE_USER_LOWER &&
+                   ELF_USER_END == MSPACE_USER_UPPER,
+               "unikernel/elf.h and mm/memory.h disagree on the user window");
 
 #define AUXV_MAX 20
 #define EXEC_STRINGS 32768 /* bytes of argv and envp strings execve takes */

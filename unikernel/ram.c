@@ -15,7 +15,7 @@ void ram_set_limit(uint64_t bytes)
     ram_budget = bytes;
 }
 
-/* Hands [start, end) to page_range, within the budget; returns the bytes
+/* Hands [start, end) to page_add_ram, within the budget; returns the bytes
  * taken. */
 static uint64_t ram_give_piece(uint64_t start, uint64_t end)
 {
@@ -23,7 +23,7 @@ static uint64_t ram_give_piece(uint64_t start, uint64_t end)
         end = start + (ram_budget & ~(uint64_t)(PAGE_SIZE - 1));
     if (end <= start)
         return 0;
-    int err = page_range(start, end - start);
+    int err = page_add_ram(start, end - start);
     if (err) {
         klog(KLOG_DEBUG, "ram: [0x%lx-0x%lx) skipped (%d)\n", start, end, err);
         return 0;
@@ -32,7 +32,7 @@ static uint64_t ram_give_piece(uint64_t start, uint64_t end)
     return end - start;
 }
 
-/* Hands [start, end) over one zone at a time: page_range keeps a range's
+/* Hands [start, end) over one zone at a time: page_add_ram keeps a range's
  * descriptors in its first frames, which must not eat the DMA zone. */
 static uint64_t ram_give(uint64_t start, uint64_t end)
 {

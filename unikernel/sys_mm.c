@@ -53,15 +53,18 @@ static long map_result(void *at)
     return err ? err : (long)(uintptr_t)at;
 }
 
-/* 0 when [addr, addr+len) may be a fixed user range, else the Linux error:
- * EINVAL unaligned, EPERM below the window, ENOMEM above it. */
-static long fixed_range(uintptr_t addr, size_t len)
+/* Range checks here follow usercopy.h: a predicate (user_range_ok,
+ * pages_ok) is true when the range is valid; fixed_range_error maps the
+ * checks to the errno mmap reports.  0 when [addr, addr+len) may be a
+ * fixed user range, else the Linux error: EINVAL unaligned, EPERM below
+ * the window, ENOMEM above it. */
+static long fixed_range_error(uintptr_t addr, size_t len)
 {
     if (addr & PAGE_MASK)
         return -EINVAL;
     if (addr < MSPACE_USER_LOWER)
         return -EPERM;
-    if (addr > MSPACE_USER_UPPER || len > MSPACE_USER_UPPER - addr)
+    if (!user_range_ok(addr, len))
         return -ENOMEM;
     return 0;
 }
@@ -98,7 +101,7 @@ long sys_mmap(const long *a)
     if (flags & MAP_POPULATE)
         vflags |= VMA_RESOLVE;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-        long rc = fixed_range(addr, len);
+        long rc = fixed_range_error(addr, len);
         if (rc < 0)
             return rc;
         if (!(flags & MAP_FIXED_NOREPLACE) &&
@@ -140,7 +143,7 @@ long sys_mprotect(const long *a)
         return -EINVAL;
     if (len == 0)
         return 0;
-    if (fixed_range(addr, (len + PAGE_MASK) & ~PAGE_MASK) < 0)
+    if (fixed_range_error(addr, (len + PAGE_MASK) & ~PAGE_MASK) < 0)
         return -ENOMEM;
     return mspace_protect(space(), addr, len, prot);
 }
@@ -234,9 +237,10 @@ long sys_brk(const long *a)
 
 /* ---- libc-shim/mspace.h: 1000-1003 ------------------------------------ */
 
-static bool bad_range(uintptr_t addr, size_t len)
+/* True when `addr` and `len` are whole pages and len is not zero. */
+static bool pages_ok(uintptr_t addr, size_t len)
 {
-    return len == 0 || (len & PAGE_MASK) || (addr & PAGE_MASK);
+    return len != 0 && !(len & PAGE_MASK) && !(addr & PAGE_MASK);
 }
 
 long sys_mspace_map(const long *a)
@@ -244,49 +248,37 @@ long sys_mspace_map(const long *a)
     uintptr_t hint = (uintptr_t)a[0];
     size_t len = (size_t)a[1], align = (size_t)a[4];
     int prot = (int)a[2], flags = (int)a[3];
-    if (bad_range(flags & MSPACE_FIXED ? hint : 0, len) || (prot & ~PROT_ALL) ||
-        (flags & ~MSPACE_FLAGS) || (align & (align - 1)) ||
+    if (!pages_ok(flags & MSPACE_FIXED ? hint : 0, len) ||
+        (prot & ~PROT_ALL) || (flags & ~MSPACE_FLAGS) ||
+        (align & (align - 1)) ||
         ((flags & MSPACE_HEAP) && (flags & MSPACE_STACK)))
         return -EINVAL;
-    if (align < PAGE_SIZE)
-        align = PAGE_SIZE;
     int vflags = prot | VMA_COW |
                  (flags & MSPACE_HEAP    ? VMA_HEAP
                   : flags & MSPACE_STACK ? VMA_STACK
                                          : VMA_ANON) |
                  (flags & MSPACE_POPULATE ? VMA_RESOLVE : 0);
     mspace_t *ms = space();
-    if (flags & MSPACE_FIXED) {
-        if (hint & (align - 1))
-            return -EINVAL;
-        return map_result(
-            mspace_map(ms, hint, len, NULL, 0, 0, vflags | VMA_FIXED));
-    }
-    hint = map_hint(ms, hint);
-    if (align > PAGE_SIZE) { /* find an aligned hole with a reservation */
-        size_t span = len + align - PAGE_SIZE;
-        if (span < len)
-            return -ENOMEM;
-        void *r = mspace_map(ms, hint, span, NULL, 0, 0, VMA_ANON);
-        if (mspace_error(r))
-            return mspace_error(r);
-        mspace_unmap(ms, (uintptr_t)r, span);
-        hint = ((uintptr_t)r + align - 1) & ~(uintptr_t)(align - 1);
-        vflags |= VMA_FIXED;
-    }
-    return map_result(mspace_map(ms, hint, len, NULL, 0, 0, vflags));
+    if (flags & MSPACE_FIXED)
+        vflags |= VMA_FIXED; /* misaligned for `align`: EINVAL */
+    else
+        hint = map_hint(ms, hint);
+    /* one search finds an aligned hole: nothing to undo, no window in
+     * which another thread of the space could take it */
+    return map_result(
+        mspace_map_aligned(ms, hint, len, align, NULL, 0, 0, vflags));
 }
 
 long sys_mspace_unmap(const long *a)
 {
-    if (bad_range((uintptr_t)a[0], (size_t)a[1]))
+    if (!pages_ok((uintptr_t)a[0], (size_t)a[1]))
         return -EINVAL;
     return mspace_unmap(space(), (uintptr_t)a[0], (size_t)a[1]);
 }
 
 long sys_mspace_protect(const long *a)
 {
-    if (bad_range((uintptr_t)a[0], (size_t)a[1]) || (a[2] & ~PROT_ALL))
+    if (!pages_ok((uintptr_t)a[0], (size_t)a[1]) || (a[2] & ~PROT_ALL))
         return -EINVAL;
     return mspace_protect(space(), (uintptr_t)a[0], (size_t)a[1], (int)a[2]);
 }
@@ -295,9 +287,9 @@ long sys_mspace_release(const long *a)
 {
     uintptr_t addr = (uintptr_t)a[0];
     size_t len = (size_t)a[1];
-    if (bad_range(addr, len))
+    if (!pages_ok(addr, len))
         return -EINVAL;
-    if (fixed_range(addr, len) < 0)
+    if (fixed_range_error(addr, len) < 0)
         return -EINVAL;
     /* pages first: a private VMA gives its commit back only without them */
     long rc = mspace_discard(space(), addr, len);

@@ -13,7 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* True when [addr, addr+n) lies inside the user window (n may be 0). */
+/* True when [addr, addr+n) lies inside the user window (n may be 0).
+ * Every range check of the kernel has this form: an address and a length
+ * in bytes, a predicate true when valid, the errno the caller's (mm/:
+ * mm_range_ok, mspace_window_ok; sys_mm.c: pages_ok). */
 bool user_range_ok(uintptr_t addr, size_t n);
 
 /* Copies n bytes from user `usrc` to kernel `dst`: 0 or -EFAULT. */

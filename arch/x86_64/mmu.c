@@ -19,7 +19,14 @@
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
+#include "mm/memory.h"
 #include "mm/page.h"
+
+/* The x86 address map (layout.h, also read by assembly) and mm draw the
+ * same user window. */
+_Static_assert(USER_BASE == MSPACE_USER_LOWER && USER_END == MSPACE_USER_UPPER,
+               "arch/x86_64/layout.h and mm/memory.h disagree on the user "
+               "window");
 
 #define FLUSH_PAGES_MAX 32 /* above this, one full flush beats invlpg */
 #define CR4_PGE (1u << 7)

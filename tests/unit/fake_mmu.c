@@ -82,7 +82,7 @@ void fake_mmu_setup(void)
         return;
     for (size_t i = 0; i < sizeof(std) / sizeof(std[0]); i++) {
         fake_mmu_add_bank(std[i].base, std[i].size);
-        int rc = page_range(std[i].base, std[i].size);
+        int rc = page_add_ram(std[i].base, std[i].size);
         assert(rc == 0);
         (void)rc;
     }

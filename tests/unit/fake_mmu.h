@@ -16,7 +16,7 @@
 void fake_mmu_add_bank(phys_addr_t base, size_t size);
 
 /* Adds the standard test banks (DMA, DMA32 and NORMAL zones all present)
- * and gives them to page_range.  Idempotent. */
+ * and gives them to page_add_ram.  Idempotent. */
 void fake_mmu_setup(void);
 
 /* Pages of `dir` changed (unmapped, replaced, rights changed) and not yet

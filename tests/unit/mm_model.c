@@ -50,7 +50,7 @@ typedef struct mpage {
     bool mapped, dead, resident;
     int flags;      /* normalised VMA flags, no DEAD */
     uint64_t off;   /* file offset or physical address of this page */
-    uint64_t limit; /* as vma->limit */
+    uint64_t file_end; /* as vma->file_end */
     int seg;        /* segment: the VMA it was when swept (dead) or the
                        NOMERGE VMA it belongs to */
     int cell;
@@ -133,35 +133,36 @@ static void cell_drop(int c)
     cells[c].refs--;
 }
 
-static uint32_t bytes_at(uint64_t fo, uint64_t limit)
+static uint32_t bytes_at(uint64_t fo, uint64_t file_end)
 {
     uint32_t v = 0;
     for (int i = 3; i >= 0; i--) {
         uint64_t x = fo + (uint64_t)i;
-        v = v << 8 | (x < FILE_SIZE && x < limit ? file_data[x] : 0);
+        v = v << 8 | (x < FILE_SIZE && x < file_end ? file_data[x] : 0);
     }
     return v;
 }
 
-static int file_page_cell(uint64_t fo, uint64_t limit)
+static int file_page_cell(uint64_t fo, uint64_t file_end)
 {
-    return cell_new(bytes_at(fo, limit), bytes_at(fo + PAGE_SIZE - 4, limit));
+    return cell_new(bytes_at(fo, file_end),
+                    bytes_at(fo + PAGE_SIZE - 4, file_end));
 }
 
-/* Whether a page of `flags` at file offset `off` (limit `limit`) is
- * charged by its VMA: all pages of a VMA_CHARGED one, else the partial
- * page of a private file mapping (mm/commit.c). */
-static bool page_charged(int flags, uint64_t off, uint64_t limit)
+/* Whether a page of `flags` at file offset `off` (real bytes up to
+ * `file_end`) is charged by its VMA: all pages of a VMA_CHARGED one, else
+ * the partial page of a private file mapping (mm/commit.c). */
+static bool page_charged(int flags, uint64_t off, uint64_t file_end)
 {
     if (flags & VMA_CHARGED)
         return true;
-    return (flags & VMA_COW) && (flags & VMA_FILE) && (limit & PAGE_MASK) &&
-           off == (limit & ~(uint64_t)PAGE_MASK);
+    return (flags & VMA_COW) && (flags & VMA_FILE) && (file_end & PAGE_MASK) &&
+           off == (file_end & ~(uint64_t)PAGE_MASK);
 }
 
 static bool is_charged(const mpage_t *p)
 {
-    return page_charged(p->flags, p->off, p->limit);
+    return page_charged(p->flags, p->off, p->file_end);
 }
 
 static bool shared_anon(int flags)
@@ -235,7 +236,7 @@ static void page_clear(mpage_t *p)
 static bool same_vma(const mpage_t *a, const mpage_t *b)
 {
     if (!a->mapped || !b->mapped || a->dead != b->dead ||
-        a->flags != b->flags || a->limit != b->limit)
+        a->flags != b->flags || a->file_end != b->file_end)
         return false;
     if ((a->dead || (a->flags & VMA_NOMERGE)) && a->seg != b->seg)
         return false;
@@ -262,7 +263,7 @@ static void check_space(model_space_t *m)
             assert(v && vma_base(v) == va);
             assert((v->flags & ~VMA_DEAD) == p->flags &&
                    !!(v->flags & VMA_DEAD) == p->dead);
-            assert(v->limit == p->limit &&
+            assert(v->file_end == p->file_end &&
                    v->ino == ((p->flags & VMA_FILE) ? file : NULL));
             if (p->flags & (VMA_FILE | VMA_PHYS))
                 assert(v->offset == p->off);
@@ -477,6 +478,8 @@ static void op_map(model_space_t *m)
     if ((flags & VMA_STACK) && n < 2)
         n = 2;
     bool fixed = rnd(2), use_hint = rnd(2);
+    size_t align = PAGE_SIZE;
+    uintptr_t hint = 0;
     int want = expect_flags(flags);
     int expect = want < 0 ? want : 0;
     if (fixed) {
@@ -488,18 +491,23 @@ static void op_map(model_space_t *m)
     } else {
         if (!use_hint)
             at = 0;
-        while (!range_free(m, at, n))
-            at++;
+        hint = BASE + (uintptr_t)at * PAGE_SIZE; /* mm rounds it up */
+        if (rnd(4) == 0) /* an aligned mapping: 2, 4 or 8 pages */
+            align = (size_t)PAGE_SIZE << (1 + rnd(3));
+        size_t step = align / PAGE_SIZE; /* BASE is aligned to all of them */
+        at = (int)(((size_t)at + step - 1) / step * step);
+        while (at < NP && !range_free(m, at, n))
+            at += (int)step;
         if (at + n > NP)
             return; /* would land outside the model window */
     }
     size_t charge = 0;
-    uint64_t lim = (want > 0 && (want & VMA_FILE))
-                       ? (limit ? off + limit : UINT64_MAX)
-                       : 0;
+    uint64_t file_end = (want > 0 && (want & VMA_FILE))
+                            ? (limit ? off + limit : UINT64_MAX)
+                            : 0;
     for (int i = 0; want > 0 && i < n; i++) {
         uint64_t po = off + (uint64_t)i * PAGE_SIZE;
-        charge += page_charged(want, po, lim);
+        charge += page_charged(want, po, file_end);
         if (shared_anon(want))
             charge++; /* populated, each frame charged */
         if ((want & VMA_FILE) && (want & VMA_SHARED) &&
@@ -515,8 +523,9 @@ static void op_map(model_space_t *m)
     if (!expect && model_commit() + charge > commit_limit(nlarge))
         expect = -ENOMEM;
     uintptr_t va = BASE + (uintptr_t)at * PAGE_SIZE;
-    void *r = mspace_map(m->ms, fixed || use_hint ? va : 0,
-                         (size_t)n * PAGE_SIZE, ino, off, limit, flags);
+    void *r = mspace_map_aligned(m->ms, fixed ? va : use_hint ? hint : 0,
+                                 (size_t)n * PAGE_SIZE, align, ino, off, limit,
+                                 flags);
     if (injected(mspace_error(r) == -ENOMEM))
         return;
     assert(mspace_error(r) == expect);
@@ -536,7 +545,8 @@ static void op_map(model_space_t *m)
         p->flags = want;
         p->resident = populate && !((want & VMA_STACK) && i == 0);
         p->off = (want & (VMA_FILE | VMA_PHYS)) ? po : 0;
-        p->limit = (want & VMA_FILE) ? (limit ? off + limit : UINT64_MAX) : 0;
+        p->file_end =
+            (want & VMA_FILE) ? (limit ? off + limit : UINT64_MAX) : 0;
         if (want & VMA_PHYS) {
             p->cell = phys_cell[(po - phys_base) / PAGE_SIZE];
             cells[p->cell].refs++;
@@ -544,7 +554,7 @@ static void op_map(model_space_t *m)
             p->cell = file_cell[po / PAGE_SIZE];
             cells[p->cell].refs++;
         } else if (want & VMA_FILE) {
-            p->cell = file_page_cell(po, p->limit);
+            p->cell = file_page_cell(po, p->file_end);
         } else {
             p->cell = cell_new(0, 0);
         }
@@ -624,7 +634,7 @@ static void op_protect(model_space_t *m)
         else
             delta += page_charged(protected(p->flags, rights,
                                             piece_pages(m, at, at + n, i)),
-                                  p->off, p->limit) -
+                                  p->off, p->file_end) -
                      is_charged(p);
     }
     size_t charge = (delta > 0 ? (size_t)delta : 0) +
@@ -675,7 +685,7 @@ static void op_discard(model_space_t *m)
         if (p->flags & VMA_SHARED)
             continue; /* the file or the device keeps the content */
         cell_drop(p->cell);
-        p->cell = (p->flags & VMA_FILE) ? file_page_cell(p->off, p->limit)
+        p->cell = (p->flags & VMA_FILE) ? file_page_cell(p->off, p->file_end)
                                         : cell_new(0, 0);
     }
 }
@@ -688,13 +698,13 @@ static void grown_page(mpage_t *p, const mpage_t *first, int flags, int i)
     memset(p, 0, sizeof(*p));
     p->mapped = true;
     p->flags = flags;
-    p->limit = first->limit;
+    p->file_end = first->file_end;
     p->off = (flags & (VMA_FILE | VMA_PHYS)) ? po : 0;
     if ((flags & VMA_FILE) && (flags & VMA_SHARED)) {
         p->cell = file_cell[po / PAGE_SIZE];
         cells[p->cell].refs++;
     } else if (flags & VMA_FILE) {
-        p->cell = file_page_cell(po, p->limit);
+        p->cell = file_page_cell(po, p->file_end);
     } else {
         p->resident = flags & VMA_SHARED; /* shared anonymous: populated */
         p->cell = cell_new(0, 0);
@@ -710,7 +720,7 @@ static void emptied_page(mpage_t *p)
         p->cell = file_cell[p->off / PAGE_SIZE];
         cells[p->cell].refs++;
     } else {
-        p->cell = (p->flags & VMA_FILE) ? file_page_cell(p->off, p->limit)
+        p->cell = (p->flags & VMA_FILE) ? file_page_cell(p->off, p->file_end)
                                         : cell_new(0, 0);
     }
 }
@@ -923,7 +933,7 @@ static void expect_around(model_space_t *m, int i)
         if (j == i || q->resident || !same_run(m, i, j))
             continue;
         if (!(q->flags & VMA_SHARED) &&
-            (q->off >= q->limit || q->limit - q->off < PAGE_SIZE))
+            (q->off >= q->file_end || q->file_end - q->off < PAGE_SIZE))
             continue;
         phys_addr_t pa;
         if (!inode_pages_cached(file, q->off, 1, &pa))

@@ -1,5 +1,6 @@
 /* tests/unit/mm_testlib.h - helpers shared by the mspace/fault tests:
- * layout tables, leak counters, a simulated CPU access. */
+ * layout tables, leak counters, a simulated CPU access, the
+ * fault-injection loop. */
 #ifndef MM_TESTLIB_H
 #define MM_TESTLIB_H
 
@@ -109,6 +110,33 @@ static inline void *map_ok(mspace_t *ms, uintptr_t a, size_t len, int flags)
     void *r = mspace_map(ms, a, len, NULL, 0, 0, flags);
     assert_int_equal(mspace_error(r), 0);
     return r;
+}
+
+/* Runs `scenario` on a fresh space with the n-th allocation of one kind
+ * failing (inject(n); the scenario may swap *msp for a clone), for n = 1,
+ * 2, ... until a run completes; after each run the space is closed and
+ * no frame, descriptor or commit may be left over.  Returns the number of
+ * runs an injected failure stopped. */
+static inline unsigned long fault_loop(void (*inject)(unsigned long),
+                                       bool (*scenario)(mspace_t **msp))
+{
+    unsigned long n;
+    for (n = 1;; n++) {
+        mspace_t *ms = mspace_create();
+        assert_non_null(ms);
+        fake_mmu_fail_nth(0);
+        page_fail_nth(0);
+        fake_alloc_fail_nth(0);
+        inject(n);
+        bool done = scenario(&ms);
+        inject(0);
+        mspace_close(ms);
+        assert_int_equal(page_free_count(), frames_before);
+        assert_int_equal(fake_alloc_live(), allocs_before);
+        assert_int_equal(mm_committed(), commit_before);
+        if (done)
+            return n - 1;
+    }
 }
 
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, leak_setup, leak_teardown)

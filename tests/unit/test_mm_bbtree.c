@@ -27,9 +27,12 @@ static unsigned rnd(unsigned n)
     return (unsigned)(rng % n);
 }
 
-static bool model_gap(uintptr_t hint, size_t len, uintptr_t *out)
+static bool model_gap(uintptr_t hint, size_t len, size_t align,
+                      uintptr_t *out)
 {
     for (uintptr_t a = hint < LO ? LO : hint; a + len <= HI; a++) {
+        if (a % align)
+            continue;
         bool ok = true;
         for (uintptr_t x = a; x < a + len && ok; x += 1)
             ok = !covered[x / 16];
@@ -92,9 +95,10 @@ static void test_random_against_model(void **state)
         assert_true(!low || bbnode_end(low) > addr);
         assert_true(!prev || bbnode_end(prev) <= addr);
         size_t len = 1 + rnd(80);
+        size_t align = rnd(2) ? 1 : (size_t)1 << rnd(9); /* up to 256 */
         uintptr_t hint = rnd(HI), got = 0, want = 0;
-        bool found = bbtree_find_gap(&tree, LO, HI, hint, len, &got);
-        assert_int_equal(found, model_gap(hint, len, &want));
+        bool found = bbtree_find_gap(&tree, LO, HI, hint, len, align, &got);
+        assert_int_equal(found, model_gap(hint, len, align, &want));
         if (found)
             assert_int_equal(got, want);
     }
@@ -110,20 +114,28 @@ static void test_empty_and_edges(void **state)
     bbtree_t tree = BBTREE_INIT;
     uintptr_t a;
     assert_null(bbtree_first(&tree));
-    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x4000, &a) &&
+    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x4000, 1, &a) &&
                 a == 0x1000);
-    assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x5000, &a));
-    assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x2000, 0x4000, &a));
-    assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0, &a));
+    assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x5000, 1, &a));
+    assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x2000, 0x4000, 1, &a));
+    assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0, 1, &a));
     bbnode_t n = {.key = 0x2000, .size = 0x1000};
     bbtree_insert(&tree, &n);
-    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x1800, 0x800, &a) &&
+    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x1800, 0x800, 1, &a) &&
                 a == 0x1800);
-    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x1900, 0x800, &a) &&
+    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0x1900, 0x800, 1, &a) &&
                 a == 0x3000);
-    assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x2001, &a));
+    assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x2001, 1, &a));
     assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, UINTPTR_MAX - 10, 0x10,
-                                &a) == false);
+                                1, &a) == false);
+    /* aligned: the hole below the node holds no 0x2000-aligned fit */
+    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x800, 0x2000, &a) &&
+                a == 0x4000);
+    assert_true(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x1000, 0x1000, &a) &&
+                a == 0x1000);
+    assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, 0, 0x1800, 0x2000, &a));
+    assert_false(bbtree_find_gap(&tree, 0x1000, 0x5000, UINTPTR_MAX - 10, 0x10,
+                                 0x1000, &a));
     bbtree_remove(&tree, &n);
     assert_int_equal(bbtree_check(&tree), 0);
 }

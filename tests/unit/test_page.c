@@ -165,19 +165,19 @@ static void test_owner_and_is_ram(void **state)
     assert_null(page_owner(0x40000000));
 }
 
-static void test_page_range_errors(void **state)
+static void test_page_add_ram_errors(void **state)
 {
     (void)state;
-    assert_int_equal(page_range(0x00800000 + 0x10000, 0x4000), -EEXIST);
-    assert_int_equal(page_range(~(phys_addr_t)0 - 0x1000, 0x4000), -EINVAL);
-    assert_int_equal(page_range(0x20000000, 0x800), -EINVAL);
+    assert_int_equal(page_add_ram(0x00800000 + 0x10000, 0x4000), -EEXIST);
+    assert_int_equal(page_add_ram(~(phys_addr_t)0 - 0x1000, 0x4000), -EINVAL);
+    assert_int_equal(page_add_ram(0x20000000, 0x800), -EINVAL);
     fake_mmu_add_bank(0x20000000, 0x200000);
-    assert_int_equal(page_range(0x20000000, 0x1000),
+    assert_int_equal(page_add_ram(0x20000000, 0x1000),
                      -EINVAL); /* only descriptors fit */
     size_t total, nfree;
     page_zone_stats(ZONE_DMA32, &total, &nfree);
     /* A region not aligned to a buddy block: trimmed and split into blocks. */
-    assert_int_equal(page_range(0x20000000 + 0x3000 + 5, 0x1F0000), 0);
+    assert_int_equal(page_add_ram(0x20000000 + 0x3000 + 5, 0x1F0000), 0);
     size_t total2, nfree2;
     page_zone_stats(ZONE_DMA32, &total2, &nfree2);
     assert_true(total2 > total + 400 && total2 - total == nfree2 - nfree);
@@ -188,14 +188,14 @@ static void test_page_range_errors(void **state)
  * whose edges are not whole largest-order blocks must not read stale
  * bytes as free-block descriptors.  0x01 bytes look like free heads of
  * order 1, which the 3-frame tail's first buddy check would follow. */
-static void test_page_range_dirty_ram(void **state)
+static void test_page_add_ram_dirty_ram(void **state)
 {
     (void)state;
     fake_mmu_add_bank(0x30000000, 0x200000);
     memset(mmu_kaddr(0x30000000), 0x01, 0x200000);
     size_t total, nfree;
     page_zone_stats(ZONE_DMA32, &total, &nfree);
-    assert_int_equal(page_range(0x30000000 + 0x3000, 0x1F0000), 0);
+    assert_int_equal(page_add_ram(0x30000000 + 0x3000, 0x1F0000), 0);
     size_t total2, nfree2;
     page_zone_stats(ZONE_DMA32, &total2, &nfree2);
     assert_int_equal(total2 - total, nfree2 - nfree);
@@ -214,9 +214,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_copy_junk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_and_is_ram, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_page_range_errors, setup,
+        cmocka_unit_test_setup_teardown(test_page_add_ram_errors, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_page_range_dirty_ram, setup,
+        cmocka_unit_test_setup_teardown(test_page_add_ram_dirty_ram, setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("page", tests, NULL, NULL);

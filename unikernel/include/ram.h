@@ -6,7 +6,7 @@
 
 #include "boot_info.h"
 
-/* Gives page_range() every available region of `bi` that lies in
+/* Gives page_add_ram() every available region of `bi` that lies in
  * [lo, hi), minus the first 1 MiB, the reserved ranges (kernel image,
  * loader data) and the modules.  Pieces too small to hold their own
  * descriptors are skipped.  Returns the bytes given. */

@@ -1,11 +1,12 @@
 /*
- * mm/pagecache.c - page cache of in-memory inodes: frames by offset in a
- * bbtree (key = offset, size = PAGE_SIZE), each holding one reference of
- * the cache; mappings take their own.  Commit (mm/commit.c): an inode with
- * data charges its data's pages at creation; any other page (past the
- * data, every page of a memfd) is committed as it is added, so a memfd
- * write gets its error at the call.  Pages of an inode
- * without data (memfd) count as shared memory (mm_shmem).
+ * mm/inode.c - in-memory inodes (create, references, close) and their
+ * page cache: frames by offset in a bbtree (key = offset, size =
+ * PAGE_SIZE), each holding one reference of the cache; mappings take
+ * their own.  Commit (mm/commit.c): an inode with data charges its data's
+ * pages at creation; any other page (past the data, every page of a
+ * memfd) is committed as it is added, so a memfd write gets its error at
+ * the call.  Pages of an inode without data (memfd) count as shared
+ * memory (mm_shmem).
  */
 #include <assert.h>
 #include <errno.h>
