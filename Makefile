@@ -8,7 +8,9 @@
 #   make clean      remove build/
 #   V=1             print every command in full (default: one line a step)
 #
-# Each subsystem adds its own rules in a build.mk beside its sources.
+# Each directory has a build.mk beside its sources: it lists them once
+# (ARCH_SRCS, LIB_SRCS, MM_SRCS, CORE_SRCS; KERNEL_SRCS joins them, below)
+# and adds its own rules, tools and tests.
 
 APP     ?= apps/hello
 MEM     ?= 128M
@@ -64,8 +66,7 @@ HOSTCFLAGS := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=undefined \
               -I. -DHOST -MMD -MP
 
-# Sources and targets appended by the build.mk fragments.
-KERNEL_SRCS :=
+# Targets appended by the build.mk fragments.
 TEST_BUILD  :=
 UNIT_BINS   :=
 FUZZ_BINS   :=
@@ -114,6 +115,13 @@ include tests/unit/build.mk
 include tests/fuzz/build.mk
 include tests/boot/build.mk
 include tests/bench/build.mk
+
+# The kernel: each directory's build.mk lists its own sources, once.
+KERNEL_SRCS := $(ARCH_SRCS) $(LIB_SRCS) $(MM_SRCS) $(CORE_SRCS)
+ifneq ($(words $(KERNEL_SRCS)),$(words $(sort $(KERNEL_SRCS))))
+$(error a kernel source is listed twice: $(sort $(foreach s,$(KERNEL_SRCS),$(if $(filter 1,$(words $(filter $(s),$(KERNEL_SRCS)))),,$(s)))))
+endif
+$(foreach s,$(KERNEL_SRCS),$(if $(wildcard $(s)),,$(error $(s): listed as a kernel source, not found)))
 
 # ---- Debian packages ----------------------------------------------------
 # Every program the build, the tests and the benchmarks run comes from one

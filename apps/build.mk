@@ -26,11 +26,3 @@ TEST_BUILD += $(APP_ELFS)
 
 # Per-app rules (extra targets): apps/NAME/app.mk.
 include $(wildcard apps/*/app.mk)
-
-# Boot-test kernels: an app with a test.cases (its boot cases, read by
-# tests/boot/run.sh) gets $(BUILD)/kernels/NAME.elf, NAME embedded with
-# apps/NAME/*.txt in its ramfs, unless a kernel of that name is made by
-# hand (unikernel/task.mk, proc.mk: other programs in its ramfs).
-TEST_CASE_APPS := $(patsubst apps/%/test.cases,%,$(wildcard apps/*/test.cases))
-$(foreach a,$(filter-out $(patsubst $(BUILD)/kernels/%.elf,%,$(TASK_TEST_KERNELS)),$(TEST_CASE_APPS)),\
-  $(eval $(call test_kernel,$(a),$(BUILD)/apps/$(a).elf,,$(wildcard apps/$(a)/*.txt))))

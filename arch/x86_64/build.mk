@@ -9,17 +9,22 @@
 # Then check-image.sh rejects a broken Multiboot2 header or an image larger
 # than KERNEL_MAX_SIZE, so such a build fails instead of hanging at boot.
 
-KERNEL_SRCS += arch/x86_64/boot.S arch/x86_64/traps.S arch/x86_64/cpu.c \
-               arch/x86_64/serial.c arch/x86_64/trap.c arch/x86_64/pvh.c \
-               arch/x86_64/mmu.c arch/x86_64/paging.c \
-               arch/x86_64/power.c arch/x86_64/string.c
+# Every source of the port: boot and CPU set-up, traps, the MMU, the
+# console, power; user mode (syscall entry, usercopy, protections); the
+# clock, randomness, the timer and the context switch.
+ARCH_SRCS := \
+  arch/x86_64/boot.S arch/x86_64/pvh.c arch/x86_64/cpu.c arch/x86_64/serial.c \
+  arch/x86_64/traps.S arch/x86_64/trap.c arch/x86_64/mmu.c \
+  arch/x86_64/paging.c arch/x86_64/power.c arch/x86_64/string.c \
+  arch/x86_64/syscall.S arch/x86_64/user.c arch/x86_64/usercopy.S \
+  arch/x86_64/protect.c arch/x86_64/clock.c arch/x86_64/random.c \
+  arch/x86_64/apic.c arch/x86_64/switch.S arch/x86_64/context.c
 
 KERNEL_ELF      := $(BUILD)/kernel.elf
 KERNEL_MAX_SIZE ?= 16777216
 KLDFLAGS        := -nostdlib -static -z max-page-size=4096 \
                    --no-warn-rwx-segments
-# (sorted: a source listed by two fragments is linked once)
-kernel_objs      = $(patsubst %,$(BUILD)/kernel/%.o,$(basename $(sort $(1))))
+kernel_objs      = $(patsubst %,$(BUILD)/kernel/%.o,$(basename $(1)))
 
 $(BUILD)/kernel/%.o: %.c
 	@mkdir -p $(dir $@)
