@@ -1,19 +1,25 @@
 /*
  * arch/upcall.h - the calls the port makes up into the machine-independent
- * core: a CPU exception a task took, reported as numbers.  Implemented by
- * the core (unikernel/task.c), called from the trap path with interrupts
- * masked.  Beyond these, arch/ uses only mm/ (it implements arch/mmu.h
- * for it), the kernel library (lib/: klog, ksyms, panic through
- * <assert.h>), and three core headers of the boot and its end: the boot
- * handoff it fills (unikernel/include/boot_info.h), the exit statuses
- * (unikernel/include/kernel_exit.h) and the ACPI table parser power-off
- * reads the FADT with (unikernel/acpi.h).
+ * core: the end of the run, and a CPU exception a task took, reported as
+ * numbers.  Implemented by the core (unikernel/power.c, unikernel/task.c);
+ * the exception upcalls are called from the trap path with interrupts
+ * masked.  Beyond these, arch/ uses only mm/ (it implements arch/mmu.h for
+ * it), the kernel library (lib/: klog, ksyms, panic through <assert.h>),
+ * the interface headers of arch/ (the boot handoff arch/boot_info.h it
+ * fills, among them) and the ABI numbers of abi/ (the exit statuses, the
+ * signals).  tests/layers checks it.
  */
 #ifndef ARCH_UPCALL_H
 #define ARCH_UPCALL_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+/* Ends the run with `status` (0..126, abi/kernel_exit.h): isa-debug-exit
+ * under a hypervisor; without that device ACPI S5 power-off (the status is
+ * then lost: QEMU exits 0); failing both, says so and halts this CPU for
+ * good (no other CPU is started yet).  Implemented by unikernel/power.c. */
+void kernel_exit(int status) __attribute__((noreturn));
 
 /* A CPU exception. */
 struct trap_report {

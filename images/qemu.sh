@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # qemu.sh [-t SECONDS] MODE IMAGE [CMDLINE] - boots IMAGE in QEMU with the
 # serial console on stdio and isa-debug-exit, and exits with the kernel's
-# status (unikernel/include/kernel_exit.h): 0 clean shutdown, 1-100 the
+# status (abi/kernel_exit.h): 0 clean shutdown, 1-100 the
 # application's status, 101 panic, 102 unsupported CPU, 103 QEMU stopped
 # without a kernel status (triple fault, reset, Ctrl-A X), 104 QEMU failed,
 # 105 application killed, 106 bad ELF, 107 application not started,

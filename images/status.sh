@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # status.sh STATUS - says in words what an exit status of images/qemu.sh
-# (and so of `make run`) means; the codes are unikernel/include/kernel_exit.h.
+# (and so of `make run`) means; the codes are abi/kernel_exit.h.
 case ${1:?status} in
     0)           echo "clean shutdown: the application returned 0" ;;
     [1-9]|[1-9][0-9]|100)

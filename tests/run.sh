@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite and prints one closing line "N passed, N failed".
 #
-# A suite is tests/<name>/run.sh (unit, fuzz, native, boot, in that order); it prints TAP-style lines, one per test:
+# A suite is tests/<name>/run.sh (layers, unit, fuzz, native, boot, in that order); it prints TAP-style lines, one per test:
 #   ok - <name>          a test that passed
 #   not ok - <name>      a test that failed (details on the lines before)
 # A suite that exits non-zero without reporting a failure counts one failure.
@@ -14,7 +14,7 @@ mkdir -p "$build"
 log="$build/test.log"
 : > "$log"
 passed=0 failed=0
-for suite in unit fuzz native boot; do
+for suite in layers unit fuzz native boot; do
     script="tests/$suite/run.sh"
     [ -x "$script" ] || continue
     echo "== suite $suite"

@@ -1,7 +1,7 @@
 /* bootinfo.c - the protocol-neutral boot information and its boot log. */
 #include <assert.h>
 
-#include "boot_info.h"
+#include "arch/boot_info.h"
 #include "klog.h"
 
 struct boot_info boot_info;

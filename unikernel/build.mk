@@ -28,13 +28,13 @@ CORE_SRCS := \
   unikernel/sys_mm.c unikernel/sys_misc.c \
   unikernel/embed.S
 
-# The core's own headers (unikernel/include: boot_info.h, cmdline.h, ...)
+# The core's own headers (unikernel/include: cmdline.h, ram.h, ...)
 # are on the include path of the core's objects only: mm/, arch/ and lib/
 # reach none of them by a bare name.
 $(BUILD)/kernel/unikernel/%.o: KCFLAGS += -Iunikernel/include
 
 # Host builds of unikernel/ sources reach the kernel's own headers
-# ("cmdline.h", "boot_info.h") through the quote path only, so that
+# ("cmdline.h", "ram.h") through the quote path only, so that
 # <string.h> and <errno.h> stay the host's.
 $(BUILD)/host/unikernel/%.o: HOSTCFLAGS += -iquote unikernel/include
 $(eval $(call unit_test,test_cmdline,tests/unit/test_cmdline.c unikernel/cmdline.c))

@@ -1,6 +1,6 @@
 /*
  * unikernel/embed.h - what the build embeds in the kernel image
- * (unikernel/embed.S, rules in unikernel/task.mk): the application's static
+ * (unikernel/embed.S, rules in unikernel/build.mk): the application's static
  * ELF, its name, and an optional cpio newc archive of extra files (empty
  * when FILES= is not given).  All read-only, in .rodata.
  */

@@ -18,7 +18,8 @@
 
 #include "boottime.h"
 #include "cmdline.h"
-#include "kernel_exit.h"
+#include "abi/kernel_exit.h"
+#include "arch/upcall.h"
 #include "klog.h"
 #include "arch/x86_64/user.h"
 #include "mm/kalloc.h"

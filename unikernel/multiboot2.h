@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "boot_info.h"
+#include "arch/boot_info.h"
 
 #define MB2_BOOT_MAGIC 0x36d76289 /* EAX at entry from a Multiboot2 loader */
 

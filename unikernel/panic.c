@@ -5,7 +5,8 @@
 #include "arch/cpu.h"
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/trap.h"
-#include "kernel_exit.h"
+#include "abi/kernel_exit.h"
+#include "arch/upcall.h"
 #include "klog.h"
 #include "ksyms.h"
 

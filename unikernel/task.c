@@ -7,7 +7,8 @@
 
 #include "arch/cpu.h"
 #include "arch/upcall.h"
-#include "kernel_exit.h"
+#include "abi/kernel_exit.h"
+#include "arch/upcall.h"
 #include "klog.h"
 #include "mm/kalloc.h"
 #include "mm/kmap.h"

@@ -5,7 +5,7 @@
  * born and ended by proc.c (fork, exit, wait), replaced by exec.c (execve)
  * and signalled by signal.c.
  *
- * Exit statuses given back to the kernel (unikernel/include/kernel_exit.h):
+ * Exit statuses given back to the kernel (abi/kernel_exit.h):
  * the application's own status (0..99; 100 stands for any larger one),
  * KEXIT_APP_FAULT when it was killed by a fault, KEXIT_BAD_ELF /
  * KEXIT_APP_LOAD when it could not be started.

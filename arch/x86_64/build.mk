@@ -37,7 +37,7 @@ $(BUILD)/kernel/%.o: %.S
 	$(Q)$(CC) $(KASFLAGS) -c -o $@ $<
 
 $(BUILD)/kernel.lds: arch/x86_64/kernel.ld arch/x86_64/layout.h \
-                     unikernel/include/kernel_exit.h
+                     abi/kernel_exit.h
 	@mkdir -p $(dir $@)
 	$(call say,CPP,$@)
 	$(Q)$(CC) -E -P -x c -D__ASSEMBLY__ -I. $< -o $@

@@ -28,6 +28,6 @@
 #define BOOT_DIRECT_MAP_END 0x100000000      /* boot.S direct-maps 4 GiB */
 #define BOOT_MAGIC_PVH   0x336ec578           /* hvm_start_info magic */
 
-#include "unikernel/include/kernel_exit.h"
+#include "abi/kernel_exit.h"
 
 #endif

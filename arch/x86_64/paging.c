@@ -15,7 +15,7 @@
 #include "arch/x86_64/x86.h"
 #include "klog.h"
 #include "mm/page.h"
-#include "unikernel/include/boot_info.h"
+#include "arch/boot_info.h"
 
 #define CR4_PGE (1u << 7)
 #define SIZE_2M ((uint64_t)1 << 21)

@@ -6,13 +6,18 @@
 #ifndef ARCH_X86_64_POWER_H
 #define ARCH_X86_64_POWER_H
 
-struct boot_info;
+#include <stdint.h>
 
-/* Finds the ACPI S5 recipe (RSDP from the loader, else the BIOS areas).
- * Must run while the boot tables map the low 4 GiB (before paging_init):
- * the BIOS areas are outside the final direct map.  Logs what it found;
- * without a recipe power_off() only returns. */
-void power_init(const struct boot_info *bi);
+/* How to enter S5: the values of the FADT and the _S5 package. */
+struct power_s5 {
+    uint16_t pm1a_cnt; /* I/O port of PM1a_CNT (never 0) */
+    uint16_t pm1b_cnt; /* I/O port of PM1b_CNT, 0 when absent */
+    uint8_t slp_typa;  /* SLP_TYP for PM1a (3 bits) */
+    uint8_t slp_typb;  /* SLP_TYP for PM1b (3 bits) */
+};
+
+/* Records the S5 recipe power_off() uses; until then it only returns. */
+void power_set_s5(const struct power_s5 *recipe);
 
 /* Enters ACPI S5 (soft off).  Returns only when that did not stop the
  * machine (no recipe, or the write was ignored). */

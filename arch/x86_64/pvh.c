@@ -4,7 +4,7 @@
 
 #include "arch/mmu.h"
 #include "arch/x86_64/arch.h"
-#include "unikernel/include/boot_info.h"
+#include "arch/boot_info.h"
 
 struct hvm_start_info {
     uint32_t magic;

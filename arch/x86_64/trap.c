@@ -14,7 +14,8 @@
 #include "ksyms.h"
 #include "mm/kmap.h"
 #include "mm/memory.h"
-#include "unikernel/include/kernel_exit.h"
+#include "abi/kernel_exit.h"
+#include "arch/upcall.h"
 
 #define BACKTRACE_MAX 32
 

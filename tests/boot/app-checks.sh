@@ -4,7 +4,7 @@
 # cases app-bad-* check the kernel's own refusal of the same files.
 
 # The embed step alone, in a scratch build directory, on the malformed
-# versions of hello that unikernel/task.mk builds in BUILD/elf-bad/.
+# versions of hello that tests/boot/build.mk builds in BUILD/elf-bad/.
 app_elf_check() { # NAME FILE MESSAGE
     build_check "$1" "$3" make --no-print-directory BUILD="$out/badelf" \
         ELF="$build/elf-bad/$2" "$out/badelf/embed/app.elf"

@@ -74,7 +74,7 @@ $(eval $(call test_kernel,bad-machine,$(BUILD)/elf-bad/bad-machine.elf,1))
 $(eval $(call test_kernel,truncated,$(BUILD)/elf-bad/truncated.elf,1))
 $(eval $(call test_kernel,overlap,$(BUILD)/elf-bad/overlap.elf,1))
 $(eval $(call test_kernel,low-window,$(BUILD)/elf-bad/low-window.elf,1))
-# any static binary, not only ours: glibc's static PIE (unikernel/elf.mk)
+# any static binary, not only ours: glibc's static PIE (unikernel/build.mk)
 $(eval $(call test_kernel,glibc-static-pie,$(ELF_SAMPLES)/glibc-static-pie.elf))
 # tasks executes hello: hello is in its ramfs.
 $(eval $(call test_kernel,tasks,$(BUILD)/apps/tasks.elf,,$(BUILD)/apps/hello.elf))

@@ -3,7 +3,7 @@
 # header reaches boot_info.h through the kernel's quote include path.
 FUZZ_BINS += $(BUILD)/fuzz/fuzz_mb2
 $(BUILD)/fuzz/fuzz_mb2: tests/fuzz/fuzz_mb2.c unikernel/multiboot2.c \
-                        unikernel/multiboot2.h unikernel/include/boot_info.h
+                        unikernel/multiboot2.h arch/boot_info.h
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZCFLAGS) -iquote unikernel/include -o $@ $(filter %.c,$^)

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "boot_info.h"
+#include "arch/boot_info.h"
 
 /* Gives page_add_ram() every available region of `bi` that lies in
  * [lo, hi), minus the first 1 MiB, the reserved ranges (kernel image,

@@ -21,7 +21,7 @@ $(BUILD)/bench/linux/vmlinuz:
 BENCH_BUILD += $(BENCH_GUEST_APPS:%=$(BUILD)/apps/%.elf) \
                $(BUILD)/bench/linux/vmlinuz $(BUILD)/bench/floor.elf
 
-# This kernel with each bench app embedded (unikernel/task.mk's
+# This kernel with each bench app embedded (tests/boot/build.mk's
 # test_kernel: the objects of build/kernel.elf, another program), booted by
 # targets.sh with -kernel (PVH); hello's (build/kernels/hello.elf) already
 # exists for tests/boot and serves the footprint.

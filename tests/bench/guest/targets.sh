@@ -45,7 +45,7 @@ linux_boot_args() {
 # ====================================================================
 # THIS KERNEL: the binary embedded in a kernel ELF of its own (build/
 # kernels/NAME.elf, built by tests/bench/guest/build.mk through unikernel/
-# task.mk's test_kernel: the objects of build/kernel.elf, only the embedded
+# tests/boot/build.mk's test_kernel: the objects of build/kernel.elf, only the embedded
 # program differs), booted by QEMU's PVH loader.  The kernel prints the
 # program's stdout on COM1 and ends QEMU through isa-debug-exit when it
 # exits.  "quiet" as for Linux: no kernel log lines besides errors.

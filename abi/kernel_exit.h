@@ -1,5 +1,6 @@
 /*
- * kernel_exit.h - how the kernel ends a QEMU run (isa-debug-exit, port 0xf4).
+ * abi/kernel_exit.h - how the kernel ends a QEMU run (isa-debug-exit, port
+ * 0xf4): the statuses the host side (images/qemu.sh, tests) reads back.
  * Assembly-safe.  The kernel writes status + 1 to the port; QEMU exits with
  * (value << 1) | 1, so status s becomes QEMU status 2s + 3.  QEMU's own
  * failures (status 1) and a run that ends without a status (0) can thus never
@@ -20,8 +21,8 @@
  *                           malformed file archive)
  *   124                     (host side) timeout
  */
-#ifndef KERNEL_EXIT_H
-#define KERNEL_EXIT_H
+#ifndef ABI_KERNEL_EXIT_H
+#define ABI_KERNEL_EXIT_H
 
 #define KEXIT_PORT        0xf4
 #define KEXIT_OK          0
@@ -32,13 +33,5 @@
 #define KEXIT_APP_FAULT   105
 #define KEXIT_BAD_ELF     106
 #define KEXIT_APP_LOAD    107
-
-#ifndef __ASSEMBLY__
-/* Ends the run with `status` (0..126): isa-debug-exit under a hypervisor;
- * without that device ACPI S5 power-off (the status is then lost: QEMU
- * exits 0); failing both, says so and halts this CPU for good (no other
- * CPU is started yet). */
-void kernel_exit(int status) __attribute__((noreturn));
-#endif
 
 #endif

@@ -1,11 +1,11 @@
 /*
- * boot_info.h - what the boot loader told us, whatever the protocol
+ * arch/boot_info.h - what the boot loader told us, whatever the protocol
  * (Multiboot2 from GRUB, PVH from qemu -kernel): filled once at boot,
  * read-only afterwards.  Strings point into the loader's data, reached
  * through the direct map.
  */
-#ifndef KERNEL_BOOT_INFO_H
-#define KERNEL_BOOT_INFO_H
+#ifndef ARCH_BOOT_INFO_H
+#define ARCH_BOOT_INFO_H
 
 #include <stddef.h>
 #include <stdint.h>
