@@ -6,7 +6,8 @@
 #                                 programs it executes in its ramfs
 
 KERNEL_SRCS += unikernel/sched.c unikernel/proc.c unikernel/pipe.c \
-               unikernel/signal.c unikernel/memfd.c \
+               unikernel/signal.c unikernel/memfd.c unikernel/thread.c \
+               unikernel/futex.c unikernel/waitq.c \
                arch/x86_64/switch.S arch/x86_64/context.c arch/x86_64/apic.c
 
 $(eval $(call test_kernel,tasks,$(BUILD)/apps/tasks.elf,,$(BUILD)/apps/hello.elf))
