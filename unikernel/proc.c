@@ -192,8 +192,8 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     user_fpu_save(&c->fpu);
     c->fs_base = user_get_fs();
     c->exe = p->exe;
-    c->brk_start = p->brk_start;
-    c->brk = p->brk;
+    c->brk_start = p->group->leader->brk_start; /* the process's */
+    c->brk = p->group->leader->brk;
     c->umask = p->umask;
     c->rlimits = p->rlimits;
     rlimit_apply(c); /* a vfork child shares (and sets) the parent's space */

@@ -1,7 +1,10 @@
 /*
  * signal.c - signals (see signal.h) and their system calls: rt_sigaction,
  * rt_sigprocmask, sigaltstack (recorded and read back), kill, tkill and
- * tgkill.  Every task is in the first task's one process group.
+ * tgkill.  Every task is in the first task's one process group.  The
+ * actions are the process's (shared by its threads), the mask and the
+ * alternate stack each thread's; a fatal signal to any thread ends its
+ * whole process.
  */
 #include <errno.h>
 #include <string.h>
@@ -78,8 +81,10 @@ long signal_send(task_t *t, long sig)
 {
     if (sig < 0 || sig > SIGNAL_MAX)
         return -EINVAL;
+    if (t->sched.state == SCHED_ZOMBIE)
+        t = thread_live(t); /* a main thread ended before the others */
     if (sig == 0 || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG ||
-        sig == SIGWINCH || t->sched.state == SCHED_ZOMBIE)
+        sig == SIGWINCH || !t)
         return 0;
     if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
         return -ENOSYS;
@@ -89,18 +94,21 @@ long signal_send(task_t *t, long sig)
     return 0;
 }
 
-/* Sends `sig` to every live task but `skip` (NULL: none), the caller
- * last: the result of the last sending, -ESRCH when none was sent. */
+/* Sends `sig` to every live process but the one led by `skip` (NULL:
+ * none), the caller's last: the result of the last sending, -ESRCH when
+ * none was sent. */
 static long signal_all(long sig, const task_t *skip)
 {
-    task_t *self = task_current();
+    task_t *self = task_current()->group->leader;
     long rc = sig < 0 || sig > SIGNAL_MAX ? -EINVAL : -ESRCH;
     for (int i = 0; rc != -EINVAL && i < sched_slots(); i++) {
         task_t *t = sched_slot(i);
-        if (t && t != self && t != skip && t->sched.state != SCHED_ZOMBIE)
-            rc = signal_send(t, sig);
+        if (t && t == t->group->leader && t != self && t != skip &&
+            t->group->live)
+            rc = signal_send(t, sig); /* once per process */
     }
-    return rc == -EINVAL || self == skip ? rc : signal_send(self, sig);
+    return rc == -EINVAL || self == skip ? rc
+                                         : signal_send(task_current(), sig);
 }
 
 long sys_kill(const long *a)

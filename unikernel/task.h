@@ -39,8 +39,9 @@ typedef struct task {
     struct fdtable *files;      /* (t) descriptors, shared by threads */
     struct thread_group *group; /* (s) its process (thread.c) */
     uintptr_t fs_base;          /* (t) TLS base (arch_prctl) */
-    uintptr_t brk_start;        /* (t) where the heap starts (exec) */
-    uintptr_t brk;              /* (t) program break: the heap's end */
+    uintptr_t brk_start;        /* (t) where the heap starts (exec); */
+    uintptr_t brk;              /* (t) program break: the heap's end;
+                                   the group leader's are the process's */
     uintptr_t clear_child_tid;  /* (t) set_tid_address, CHILD_CLEARTID */
     uintptr_t robust_list;      /* (t) set_robust_list's head (recorded) */
     char comm[16];              /* (t) prctl(PR_SET_NAME) */

@@ -71,6 +71,18 @@ int thread_tgid(const task_t *t)
     return t->group ? t->group->leader->id : t->id;
 }
 
+task_t *thread_live(task_t *t)
+{
+    if (t->sched.state != SCHED_ZOMBIE)
+        return t;
+    for (int i = 0; t->group && t->group->live && i < sched_slots(); i++) {
+        task_t *o = sched_slot(i);
+        if (o && o->group == t->group && o->sched.state != SCHED_ZOMBIE)
+            return o;
+    }
+    return NULL;
+}
+
 void thread_end_others(bool wait)
 {
     task_t *self = task_current();

@@ -12,6 +12,7 @@
 #define UNIKERNEL_THREAD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct task;
 
@@ -45,6 +46,10 @@ long thread_clone(unsigned long flags, uintptr_t stack, uintptr_t ptid,
 /* What a thread does at its end while its address space is still there:
  * clears and wakes its clear-child-tid word, releases its robust list. */
 void thread_release(struct task *t);
+
+/* `t` if it is live, else a live thread of its process, else NULL (a
+ * signal to a process whose main thread has ended). */
+struct task *thread_live(struct task *t);
 
 /* Ends every other thread of the current task's group (SCHED_KILL_QUIET);
  * with `wait`, returns once they have ended (execve). */

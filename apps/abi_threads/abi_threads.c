@@ -528,8 +528,36 @@ static void child_after_fork(void)
     _exit(1);
 }
 
+static char exe[256];
+
+static void *exec_from_thread(void *arg)
+{
+    char pid[16];
+    (void)arg;
+    snprintf(pid, sizeof(pid), "%d", (int)getpid());
+    char *argv[] = {"abi_threads", "exec-child", pid, NULL}, *envp[] = {NULL};
+    sleep_ms(10);
+    execve(exe, argv, envp);
+    _exit(2);
+}
+
+static void child_exec(void)
+{
+    pthread_t t, b;
+    go = 0;
+    pthread_create(&b, NULL, block_forever, NULL);
+    pthread_create(&t, NULL, exec_from_thread, NULL);
+    for (;;)
+        sleep_ms(1000); /* ended by the other thread's execve */
+}
+
 static void check_processes(void)
 {
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = 0;
+    int st = in_child(child_exec);
+    check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 42,
+          "process execve from a thread ends the others, keeps the pid");
     int s = in_child(child_exit_group);
     check(s >= 0 && WIFEXITED(s) && WEXITSTATUS(s) == 7,
           "process exit_group from a thread ends it with that status");
@@ -591,6 +619,8 @@ static void check_leak(void)
 
 int main(int argc, char **argv)
 {
+    if (argc > 2 && !strcmp(argv[1], "exec-child"))
+        return atoi(argv[2]) == getpid() ? 42 : 1;
     if (argc > 1 && !strcmp(argv[1], "leak")) {
         check_leak();
         printf("abi_threads leak: %d failed\n", failures);
