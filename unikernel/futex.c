@@ -1,7 +1,8 @@
 /*
  * futex.c - futexes (see futex.h) and the futex system call: WAIT, WAKE,
- * REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET, with or
- * without FUTEX_PRIVATE_FLAG (the same key either way for now), relative
+ * REQUEUE, CMP_REQUEUE, WAKE_OP, WAIT_BITSET, WAKE_BITSET, private
+ * (FUTEX_PRIVATE_FLAG) or shared across processes (a word in a MAP_SHARED
+ * page, keyed by its frame), relative
  * timeouts (WAIT, CLOCK_MONOTONIC) and absolute ones (WAIT_BITSET, on
  * CLOCK_MONOTONIC or, with FUTEX_CLOCK_REALTIME, CLOCK_REALTIME).
  *
@@ -10,6 +11,9 @@
  * atomic with respect to every waker, as FUTEX_WAIT requires.
  */
 #include <errno.h>
+
+#include "arch/mmu.h"
+#include "mm/vma.h"
 
 #include "unikernel/clock.h"
 #include "unikernel/futex.h"
@@ -33,23 +37,55 @@
 #define NSEC 1000000000ll
 #define BUCKETS 256
 
+#define KEY_SHARED 1 /* key.space of a futex in shared memory */
+
+/* What identifies a futex: (mspace, address) for private memory;
+ * (KEY_SHARED, physical address) for a word in a MAP_SHARED page, the
+ * same in every task that maps the page. */
+struct futex_key {
+    uintptr_t space, addr;
+};
+
 static struct waitq buckets[BUCKETS];
 
-static struct waitq *bucket(mspace_t *ms, uintptr_t uaddr)
+static struct waitq *bucket(struct futex_key k)
 {
-    uint64_t h = ((uintptr_t)ms >> 4) ^ (uaddr >> 2);
+    uint64_t h = (k.space >> 4) ^ (k.addr >> 2);
     h *= 0x9E3779B97F4A7C15ull;
     return &buckets[h >> 56];
 }
 
-/* Wakes up to `n` waiters on (ms, uaddr) whose bits meet `bits`. */
-static int wake_bits(mspace_t *ms, uintptr_t uaddr, int n, uint32_t bits)
+/* The key of the word at `uaddr` of `ms` (present: the caller read it),
+ * shared when not `private` and the page is a MAP_SHARED one. */
+static struct futex_key key_of(mspace_t *ms, uintptr_t uaddr, bool private)
 {
-    struct waitq *q = bucket(ms, uaddr);
+    struct futex_key k = {(uintptr_t)ms, uaddr};
+    if (private)
+        return k;
+    splock_lock(&ms->lock);
+    vma_t *v = mspace_search_vma(ms, uaddr);
+    bool shared = v && (v->flags & VMA_SHARED);
+    splock_unlock(&ms->lock);
+    phys_addr_t pa;
+    if (shared && (mmu_query(ms->directory, uaddr & ~(uintptr_t)PAGE_MASK,
+                             &pa) & MMU_PRESENT))
+        k = (struct futex_key){KEY_SHARED, (uintptr_t)pa + (uaddr & PAGE_MASK)};
+    return k;
+}
+
+static bool key_is(const struct waiter *w, struct futex_key k)
+{
+    return w->key == k.space && w->key2 == k.addr;
+}
+
+/* Wakes up to `n` waiters on `k` whose bits meet `bits`. */
+static int wake_bits(struct futex_key k, int n, uint32_t bits)
+{
+    struct waitq *q = bucket(k);
     int done = 0;
     for (struct waiter *w = q->head, *next; w && done < n; w = next) {
         next = w->next;
-        if (w->key == (uintptr_t)ms && w->key2 == uaddr && (w->bits & bits)) {
+        if (key_is(w, k) && (w->bits & bits)) {
             waitq_wake_one(w);
             done++;
         }
@@ -59,7 +95,8 @@ static int wake_bits(mspace_t *ms, uintptr_t uaddr, int n, uint32_t bits)
 
 int futex_wake(mspace_t *ms, uintptr_t uaddr, int n)
 {
-    return wake_bits(ms, uaddr, n, FUTEX_BITSET_ANY);
+    /* Linux wakes a clear-child-tid or robust word as a shared futex */
+    return wake_bits(key_of(ms, uaddr, false), n, FUTEX_BITSET_ANY);
 }
 
 /* Reads the futex word: 0, -EINVAL (misaligned) or -EFAULT. */
@@ -100,8 +137,9 @@ static int deadline_of(uintptr_t uts, bool absolute, bool realtime,
     return 0;
 }
 
-static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts,
-                       bool absolute, bool realtime, uint32_t bits)
+static long futex_wait(uintptr_t uaddr, bool private, uint32_t val,
+                       uintptr_t uts, bool absolute, bool realtime,
+                       uint32_t bits)
 {
     task_t *t = task_current();
     uint32_t cur;
@@ -115,8 +153,9 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts,
         return -EINVAL;
     if (cur != val)
         return -EAGAIN;
-    struct waiter w = {.key = (uintptr_t)t->mspace, .key2 = uaddr, .bits = bits};
-    waitq_add(bucket(t->mspace, uaddr), &w);
+    struct futex_key k = key_of(t->mspace, uaddr, private);
+    struct waiter w = {.key = k.space, .key2 = k.addr, .bits = bits};
+    waitq_add(bucket(k), &w);
     rc = waitq_sleep(&w, deadline);
     if (rc == -EINTR)
         sched_check_kill(); /* the only interruption yet: a kill */
@@ -125,8 +164,8 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uintptr_t uts,
 
 /* FUTEX_REQUEUE / CMP_REQUEUE: wakes `nwake` waiters of uaddr and moves up
  * to `nmove` others to uaddr2. */
-static long futex_requeue(uintptr_t uaddr, uintptr_t uaddr2, long nwake,
-                          long nmove, bool cmp, uint32_t val3)
+static long futex_requeue(uintptr_t uaddr, uintptr_t uaddr2, bool private,
+                          long nwake, long nmove, bool cmp, uint32_t val3)
 {
     mspace_t *ms = task_current()->mspace;
     uint32_t cur, cur2;
@@ -139,17 +178,20 @@ static long futex_requeue(uintptr_t uaddr, uintptr_t uaddr2, long nwake,
         return -EINVAL;
     if (cmp && cur != val3)
         return -EAGAIN;
-    struct waitq *q = bucket(ms, uaddr), *to = bucket(ms, uaddr2);
+    struct futex_key k = key_of(ms, uaddr, private);
+    struct futex_key k2 = key_of(ms, uaddr2, private);
+    struct waitq *q = bucket(k), *to = bucket(k2);
     long woken = 0, moved = 0;
     for (struct waiter *w = q->head, *next; w; w = next) {
         next = w->next;
-        if (w->key != (uintptr_t)ms || w->key2 != uaddr)
+        if (!key_is(w, k))
             continue;
         if (woken < (int)nwake) {
             waitq_wake_one(w);
             woken++;
         } else if (moved < (int)nmove) {
-            w->key2 = uaddr2;
+            w->key = k2.space;
+            w->key2 = k2.addr;
             if (to != q)
                 waitq_move(w, to);
             moved++;
@@ -168,8 +210,8 @@ static int32_t field12(uint32_t v)
 
 /* FUTEX_WAKE_OP: *uaddr2 = old OP oparg; wakes nwake on uaddr and, when
  * old CMP cmparg, nwake2 on uaddr2. */
-static long futex_wake_op(uintptr_t uaddr, uintptr_t uaddr2, long nwake,
-                          long nwake2, uint32_t enc)
+static long futex_wake_op(uintptr_t uaddr, uintptr_t uaddr2, bool private,
+                          long nwake, long nwake2, uint32_t enc)
 {
     mspace_t *ms = task_current()->mspace;
     uint32_t old, dummy;
@@ -206,9 +248,11 @@ static long futex_wake_op(uintptr_t uaddr, uintptr_t uaddr2, long nwake,
     }
     if (copy_to_user((void *)uaddr2, &new, 4) < 0)
         return -EFAULT;
-    long n = futex_wake(ms, uaddr, (int)nwake < 0 ? 0 : (int)nwake);
+    long n = wake_bits(key_of(ms, uaddr, private),
+                       (int)nwake < 0 ? 0 : (int)nwake, FUTEX_BITSET_ANY);
     if (hit)
-        n += futex_wake(ms, uaddr2, (int)nwake2 < 0 ? 0 : (int)nwake2);
+        n += wake_bits(key_of(ms, uaddr2, private),
+                       (int)nwake2 < 0 ? 0 : (int)nwake2, FUTEX_BITSET_ANY);
     return n;
 }
 
@@ -217,16 +261,18 @@ long sys_futex(const long *a)
     uintptr_t uaddr = (uintptr_t)a[0], uaddr2 = (uintptr_t)a[4];
     int op = (int)a[1], cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     bool realtime = op & FUTEX_CLOCK_REALTIME;
+    bool private = op & FUTEX_PRIVATE_FLAG;
     uint32_t val = (uint32_t)a[2], val3 = (uint32_t)a[5];
     uint32_t ignored;
     if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
         return -ENOSYS;
     switch (cmd) {
     case FUTEX_WAIT:
-        return futex_wait(uaddr, val, (uintptr_t)a[3], false, realtime,
-                          FUTEX_BITSET_ANY);
+        return futex_wait(uaddr, private, val, (uintptr_t)a[3], false,
+                          realtime, FUTEX_BITSET_ANY);
     case FUTEX_WAIT_BITSET:
-        return futex_wait(uaddr, val, (uintptr_t)a[3], true, realtime, val3);
+        return futex_wait(uaddr, private, val, (uintptr_t)a[3], true,
+                          realtime, val3);
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
         uint32_t bits = cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : val3;
@@ -235,15 +281,17 @@ long sys_futex(const long *a)
             return rc;
         if (bits == 0)
             return -EINVAL;
-        return wake_bits(task_current()->mspace, uaddr,
+        return wake_bits(key_of(task_current()->mspace, uaddr, private),
                          (int)val < 0 ? 0 : (int)val, bits);
     }
     case FUTEX_REQUEUE:
-        return futex_requeue(uaddr, uaddr2, (long)val, a[3], false, 0);
+        return futex_requeue(uaddr, uaddr2, private, (long)val, a[3], false,
+                             0);
     case FUTEX_CMP_REQUEUE:
-        return futex_requeue(uaddr, uaddr2, (long)val, a[3], true, val3);
+        return futex_requeue(uaddr, uaddr2, private, (long)val, a[3], true,
+                             val3);
     case FUTEX_WAKE_OP:
-        return futex_wake_op(uaddr, uaddr2, (long)val, a[3], val3);
+        return futex_wake_op(uaddr, uaddr2, private, (long)val, a[3], val3);
     default:
         return -ENOSYS;
     }

@@ -1,9 +1,10 @@
 /*
  * unikernel/futex.h - futexes: tasks waiting on a 32-bit user word until
  * another wakes them (the futex system call; thread exit's
- * CLONE_CHILD_CLEARTID and robust-list wakes).  A futex is keyed by
- * (address space, address), private or not: a futex in a MAP_SHARED page
- * is not yet shared across processes.
+ * CLONE_CHILD_CLEARTID and robust-list wakes).  A private futex is keyed
+ * by (address space, address); a shared one in a MAP_SHARED page (shared
+ * anonymous memory, a memfd) by the page's frame, so that it works
+ * between processes.
  */
 #ifndef UNIKERNEL_FUTEX_H
 #define UNIKERNEL_FUTEX_H

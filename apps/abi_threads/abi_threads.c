@@ -18,10 +18,12 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -575,6 +577,121 @@ static void check_processes(void)
           "process fork from a threaded process copies only the caller");
 }
 
+/* ---- the kernel's robust list ---- */
+
+struct robust_entry {
+    struct robust_entry *next;
+    uint32_t word;
+};
+
+static struct {
+    struct robust_entry *list;
+    long futex_offset;
+    struct robust_entry *pending;
+} robust_head;
+static struct robust_entry robust_one;
+
+static void *die_holding(void *arg)
+{
+    (void)arg;
+    robust_head.list = &robust_one;
+    robust_head.futex_offset = (long)offsetof(struct robust_entry, word);
+    robust_one.next = (struct robust_entry *)&robust_head;
+    robust_one.word = (uint32_t)syscall(SYS_gettid); /* held */
+    syscall(SYS_set_robust_list, &robust_head, sizeof(robust_head));
+    syscall(SYS_exit, 0); /* no pthread_exit: the kernel walks the list */
+    return NULL;
+}
+
+static void check_robust(void)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, die_holding, NULL);
+    /* no join: musl's pthread_join waits for pthread_exit's own wake */
+    for (int n = 0; n < 2000; n++) {
+        if (__atomic_load_n(&robust_one.word, __ATOMIC_SEQ_CST) == 0x40000000)
+            break;
+        sleep_ms(1);
+    }
+    check(robust_one.word == 0x40000000,
+          "robust a futex word held by a thread that ends becomes OWNER_DIED");
+}
+
+/* ---- futexes and mutexes shared between processes ---- */
+
+struct shared {
+    uint32_t word;
+    pthread_mutex_t mutex;
+    long counter;
+};
+
+static struct shared *shm;
+
+static void child_shared_wait(void)
+{
+    struct timespec two_s = {2, 0};
+    long r = 0;
+    while (__atomic_load_n(&shm->word, __ATOMIC_SEQ_CST) == 0 && r != -ETIMEDOUT)
+        r = futex(&shm->word, FUTEX_WAIT, 0, &two_s, NULL, 0);
+    _exit(r == -ETIMEDOUT ? 1 : 0);
+}
+
+static void add_shared(void)
+{
+    for (int i = 0; i < 10000; i++) {
+        pthread_mutex_lock(&shm->mutex);
+        long v = shm->counter;
+        if ((i & 511) == 0)
+            sched_yield();
+        shm->counter = v + 1;
+        pthread_mutex_unlock(&shm->mutex);
+    }
+}
+
+static void child_add_shared(void)
+{
+    add_shared();
+    _exit(0);
+}
+
+static void check_shared(void)
+{
+    shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
+               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    check(shm != MAP_FAILED, "shared MAP_SHARED page for the futex");
+    if (shm == MAP_FAILED)
+        return;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        child_shared_wait();
+    long woke = 0;
+    for (int n = 0; n < 2000 && woke == 0; n++) {
+        sleep_ms(1);
+        woke = futex(&shm->word, FUTEX_WAKE, 1, NULL, NULL, 0);
+    }
+    __atomic_store_n(&shm->word, 1, __ATOMIC_SEQ_CST);
+    futex(&shm->word, FUTEX_WAKE, 1, NULL, NULL, 0);
+    int st = -1;
+    waitpid(pid, &st, 0);
+    check(woke == 1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "shared futex WAKE reaches a waiter in another process");
+
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(&shm->mutex, &ma);
+    shm->counter = 0;
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0)
+        child_add_shared();
+    add_shared();
+    waitpid(pid, &st, 0);
+    check(shm->counter == 20000 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "shared process-shared mutex between two processes");
+}
+
 /* ---- leak (guest) ---- */
 
 static void *nothing(void *arg)
@@ -633,6 +750,8 @@ int main(int argc, char **argv)
     check_identity();
     check_futex();
     check_processes();
+    check_robust();
+    check_shared();
     printf("abi_threads: %d failed\n", failures);
     return failures != 0; /* exit_group: the blocked thread ends too */
 }
