@@ -20,7 +20,8 @@ CORE_SRCS := \
   unikernel/acpi.c unikernel/boottime.c \
   unikernel/selftest.c unikernel/selftest_fault.c unikernel/selftest_clock.c \
   unikernel/selftest_protect.c \
-  unikernel/task.c unikernel/sched.c unikernel/proc.c unikernel/exec.c \
+  unikernel/task.c unikernel/sched.c unikernel/proc.c unikernel/thread.c \
+  unikernel/futex.c unikernel/waitq.c unikernel/exec.c \
   unikernel/elf.c unikernel/aslr.c unikernel/rlimit.c unikernel/signal.c \
   unikernel/fd.c unikernel/console.c unikernel/pipe.c unikernel/memfd.c \
   unikernel/ramfs.c unikernel/cpio.c unikernel/procfs.c unikernel/usercopy.c \

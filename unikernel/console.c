@@ -74,6 +74,6 @@ int console_open_fds(task_t *t)
         return -ENOMEM;
     f->refs = 3;
     for (int fd = 0; fd < 3; fd++)
-        t->fds[fd] = f;
+        t->files->fd[fd] = f;
     return 0;
 }

@@ -33,6 +33,7 @@
 #include "unikernel/ramfs.h"
 #include "arch/random.h"
 #include "unikernel/signal.h"
+#include "unikernel/thread.h"
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
 #include "unikernel/usercopy.h"
@@ -367,6 +368,10 @@ static long exec_replace(task_t *t, inode_t *ino, struct exec_args *a)
         task_switch(t);
         mspace_close(ms);
         return rc;
+    }
+    if (t->group->live > 1) {
+        thread_end_others(true); /* past the point of no return */
+        proc_become_leader(t);
     }
     mspace_close(old); /* a vfork child drops its share only */
     exec_reset(t);

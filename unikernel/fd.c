@@ -2,7 +2,8 @@
  * fd.c - open files and descriptor tables (see fd.h), and the system calls
  * on descriptors alone: close, dup, dup2, dup3, fcntl.  A duplicate shares
  * the open file (and its position); close-on-exec belongs to the
- * descriptor (task->cloexec).
+ * descriptor (files->cloexec).  A table is shared by the threads of a
+ * process (reference-counted), copied by fork.
  */
 #include <assert.h>
 #include <errno.h>
@@ -49,16 +50,16 @@ struct file *fd_get(task_t *t, int fd)
 {
     if (fd < 0 || fd >= TASK_FDS)
         return NULL;
-    return t->fds[fd];
+    return t->files->fd[fd];
 }
 
 int fd_install(task_t *t, struct file *f)
 {
     int limit = rlimit_nofile(t);
     for (int fd = 0; fd < limit; fd++)
-        if (!t->fds[fd]) {
-            t->fds[fd] = f;
-            t->cloexec &= ~(1ull << fd);
+        if (!t->files->fd[fd]) {
+            t->files->fd[fd] = f;
+            t->files->cloexec &= ~(1ull << fd);
             return fd;
         }
     file_put(f);
@@ -69,9 +70,9 @@ int fd_install_at(task_t *t, int fd, struct file *f)
 {
     assert(fd >= 0 && fd < TASK_FDS);
     f->refs++;
-    struct file *old = t->fds[fd];
-    t->fds[fd] = f;
-    t->cloexec &= ~(1ull << fd);
+    struct file *old = t->files->fd[fd];
+    t->files->fd[fd] = f;
+    t->files->cloexec &= ~(1ull << fd);
     if (old)
         file_put(old);
     return fd;
@@ -82,23 +83,50 @@ int fd_close(task_t *t, int fd)
     struct file *f = fd_get(t, fd);
     if (!f)
         return -EBADF;
-    t->fds[fd] = NULL;
-    t->cloexec &= ~(1ull << fd);
+    t->files->fd[fd] = NULL;
+    t->files->cloexec &= ~(1ull << fd);
     file_put(f);
     return 0;
+}
+
+int fd_table_new(task_t *t)
+{
+    t->files = kalloc(sizeof(*t->files));
+    if (!t->files)
+        return -ENOMEM;
+    memset(t->files, 0, sizeof(*t->files));
+    t->files->refs = 1;
+    return 0;
+}
+
+void fd_table_share(task_t *t, task_t *from)
+{
+    t->files = from->files;
+    t->files->refs++;
+}
+
+void fd_table_put(task_t *t)
+{
+    if (!t->files)
+        return;
+    if (t->files->refs == 1)
+        fd_close_all(t);
+    if (--t->files->refs == 0)
+        kfree(t->files);
+    t->files = NULL;
 }
 
 void fd_close_all(task_t *t)
 {
     for (int fd = 0; fd < TASK_FDS; fd++)
-        if (t->fds[fd])
+        if (t->files->fd[fd])
             fd_close(t, fd);
 }
 
 void fd_close_on_exec(task_t *t)
 {
     for (int fd = 0; fd < TASK_FDS; fd++)
-        if (t->cloexec & (1ull << fd))
+        if (t->files->cloexec & (1ull << fd))
             fd_close(t, fd);
 }
 
@@ -106,19 +134,19 @@ void fd_copy_table(task_t *c, const task_t *p)
 {
     fd_close_all(c);
     for (int fd = 0; fd < TASK_FDS; fd++)
-        if (p->fds[fd]) {
-            c->fds[fd] = p->fds[fd];
-            c->fds[fd]->refs++;
+        if (p->files->fd[fd]) {
+            c->files->fd[fd] = p->files->fd[fd];
+            c->files->fd[fd]->refs++;
         }
-    c->cloexec = p->cloexec;
+    c->files->cloexec = p->files->cloexec;
 }
 
 void fd_set_cloexec(task_t *t, int fd, bool on)
 {
     if (on)
-        t->cloexec |= 1ull << fd;
+        t->files->cloexec |= 1ull << fd;
     else
-        t->cloexec &= ~(1ull << fd);
+        t->files->cloexec &= ~(1ull << fd);
 }
 
 long fd_dup(task_t *t, int fd, int min, bool cloexec)
@@ -130,9 +158,9 @@ long fd_dup(task_t *t, int fd, int min, bool cloexec)
     if (min < 0 || min >= limit)
         return -EINVAL;
     for (int n = min; n < limit; n++)
-        if (!t->fds[n]) {
+        if (!t->files->fd[n]) {
             f->refs++;
-            t->fds[n] = f;
+            t->files->fd[n] = f;
             fd_set_cloexec(t, n, cloexec);
             return n;
         }
@@ -176,7 +204,7 @@ long sys_fcntl(const long *a)
         return fd_dup(task_current(), (int)a[0], (int)a[2],
                       a[1] == F_DUPFD_CLOEXEC);
     case F_GETFD:
-        return (task_current()->cloexec >> a[0]) & FD_CLOEXEC;
+        return (task_current()->files->cloexec >> a[0]) & FD_CLOEXEC;
     case F_SETFD:
         fd_set_cloexec(task_current(), (int)a[0], a[2] & FD_CLOEXEC);
         return 0;

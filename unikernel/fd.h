@@ -60,6 +60,24 @@ struct kstat {
 #define KS_IFREG 0100000
 #define KS_IFCHR 0020000
 
+/* A descriptor table: shared by the threads of a process (refs), one
+ * per process otherwise.  Lock legend: (t) interrupts masked (one CPU). */
+struct fdtable {
+    long refs;                  /* (t) tasks using it */
+    struct file *fd[TASK_FDS];  /* (t) open files by descriptor */
+    uint64_t cloexec;           /* (t) close-on-exec, one bit per fd */
+};
+
+/* Gives `task` a new empty table: 0 or -ENOMEM. */
+int fd_table_new(task_t *task);
+
+/* Makes `task` use the table of `from` too (a thread). */
+void fd_table_share(task_t *task, task_t *from);
+
+/* Drops the task's use of its table (NULL: nothing); the last user
+ * closes every descriptor and frees it. */
+void fd_table_put(task_t *task);
+
 /* A new file with `ops` and one reference (ino: a reference is taken).
  * NULL when out of memory. */
 struct file *file_new(const struct file_ops *ops, inode_t *ino);

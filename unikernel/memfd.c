@@ -127,7 +127,7 @@ long sys_memfd_create(const long *a)
     task_t *t = task_current();
     int fd = fd_install(t, f);
     if (fd >= 0 && (a[1] & MFD_CLOEXEC))
-        t->cloexec |= 1ull << fd;
+        t->files->cloexec |= 1ull << fd;
     return fd;
 }
 
@@ -136,7 +136,7 @@ long sys_memfd_create(const long *a)
 static void memfd_truncate(inode_t *ino, uint64_t size)
 {
     uint64_t from = (size + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
-    for (int i = 0; i < SCHED_TASKS; i++) {
+    for (int i = 0; i < sched_slots(); i++) {
         task_t *t = sched_slot(i);
         if (t && t->mspace) /* a vfork pair is visited twice: harmless */
             mspace_unmap_inode(t->mspace, ino, from);

@@ -1,8 +1,9 @@
 /*
  * proc.c - tasks as processes (see proc.h) and their system calls: fork,
- * vfork, clone (only the two forms musl uses: fork's SIGCHLD and
- * posix_spawn's CLONE_VM|CLONE_VFORK|SIGCHLD with a new stack), wait4,
- * getppid.  execve is exec.c's, kill signal.c's.
+ * vfork, clone (fork's SIGCHLD, posix_spawn's CLONE_VM|CLONE_VFORK|SIGCHLD
+ * with a new stack, and threads: CLONE_THREAD goes to thread.c), wait4,
+ * getppid.  A process is a thread group: fork copies only the calling
+ * thread, the parent waits for the group's leader once all have ended.  execve is exec.c's, kill signal.c's.
  *
  * fork copies the address space copy-on-write (mspace_clone) and the
  * descriptor table (the open files are shared, as in Linux); vfork and
@@ -12,6 +13,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <string.h>
 
 #include "arch/mmu.h"
 #include "klog.h"
@@ -23,10 +25,12 @@
 #include "unikernel/signal.h"
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
+#include "unikernel/thread.h"
 #include "unikernel/usercopy.h"
 
 #define CLONE_VM 0x00000100
 #define CLONE_VFORK 0x00004000
+#define CLONE_THREAD 0x00010000
 #define CSIGNAL 0xff
 
 #define WNOHANG 1
@@ -75,7 +79,7 @@ static void reap(task_t *t)
 
 void proc_reap_orphans(void)
 {
-    for (int i = 0; i < SCHED_TASKS; i++) {
+    for (int i = 0; i < sched_slots(); i++) {
         task_t *t = sched_slot(i);
         if (t && t->sched.state == SCHED_ZOMBIE && !t->proc.parent &&
             t != first)
@@ -85,7 +89,8 @@ void proc_reap_orphans(void)
 
 task_t *proc_first(void)
 {
-    return first;
+    /* after an execve from another thread, its leader is that thread */
+    return first ? first->group->leader : NULL;
 }
 
 void proc_vfork_release(task_t *t)
@@ -99,20 +104,69 @@ void proc_vfork_release(task_t *t)
 void proc_exit(int code)
 {
     task_t *t = task_current();
-    t->proc.wait_status = code >= 0 ? (code & 0xff) << 8 : (-code & 0x7f);
-    fd_close_all(t);
-    mmu_switch(mmu_kernel_dir()); /* the task's tables go away */
-    mspace_close(t->mspace);
-    t->mspace = NULL;
-    proc_vfork_release(t);
-    for (int i = 0; i < SCHED_TASKS; i++) {
+    struct thread_group *g = t->group;
+    if (!g->exiting) {
+        g->exiting = true;
+        g->exit_code = code;
+        thread_end_others(false);
+    }
+    proc_thread_exit(code);
+}
+
+/* The group `g` has no thread left: its leader becomes the process's
+ * zombie with `code`, its parent is woken, its children are orphans. */
+static void group_end(struct thread_group *g, int code)
+{
+    task_t *l = g->leader;
+    l->proc.wait_status = code >= 0 ? (code & 0xff) << 8 : (-code & 0x7f);
+    l->exit_code = code;
+    if (first && first->group == g)
+        first->exit_code = code; /* the VM's status (task_run) */
+    proc_vfork_release(l);
+    for (int i = 0; i < sched_slots(); i++) {
         task_t *c = sched_slot(i);
-        if (c && c->proc.parent == t)
+        if (c && c->proc.parent == l)
             c->proc.parent = NULL; /* orphans: the kernel reaps them */
     }
-    if (t->proc.parent)
-        sched_wakeup(t->proc.parent);
+    if (l->proc.parent)
+        sched_wakeup(l->proc.parent);
+}
+
+void proc_thread_exit(int code)
+{
+    task_t *t = task_current();
+    struct thread_group *g = t->group;
+    thread_release(t); /* while the address space is there */
+    fd_table_put(t);
+    mmu_switch(mmu_kernel_dir()); /* the task's tables may go away */
+    mspace_close(t->mspace);
+    t->mspace = NULL;
+    t->exit_code = code;
+    if (--g->live == 0)
+        group_end(g, g->exiting ? g->exit_code : code);
+    else
+        sched_wakeup(g); /* an execve waiting for the others */
     sched_exit();
+}
+
+void proc_become_leader(task_t *t)
+{
+    struct thread_group *g = t->group;
+    task_t *l = g->leader;
+    if (l == t)
+        return;
+    proc_vfork_release(l);
+    int id = t->id; /* the pid stays the process's */
+    t->id = l->id;
+    l->id = id;
+    t->proc = l->proc;
+    l->proc.parent = NULL; /* an ended thread now: the kernel reaps it */
+    for (int i = 0; i < sched_slots(); i++) {
+        task_t *c = sched_slot(i);
+        if (c && c->proc.parent == l)
+            c->proc.parent = t;
+    }
+    g->leader = t;
 }
 
 /* ---- fork, vfork, clone ---- */
@@ -138,13 +192,18 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     user_fpu_save(&c->fpu);
     c->fs_base = user_get_fs();
     c->exe = p->exe;
-    c->brk_start = p->brk_start;
-    c->brk = p->brk;
+    c->brk_start = p->group->leader->brk_start; /* the process's */
+    c->brk = p->group->leader->brk;
     c->umask = p->umask;
     c->rlimits = p->rlimits;
     rlimit_apply(c); /* a vfork child shares (and sets) the parent's space */
-    c->signal = p->signal; /* actions, mask, alternate stack */
-    c->proc.parent = p;
+    if (signal_inherit(&c->signal, &p->signal, false) < 0) {
+        c->sched.state = SCHED_ZOMBIE;
+        task_destroy(c);
+        return -ENOMEM;
+    }
+    memcpy(c->comm, p->comm, sizeof(c->comm));
+    c->proc.parent = p->group->leader; /* the process, whichever thread */
     context_init_fork(&c->sched.ctx, c->kstack_top,
                       context_syscall_frame(p->kstack_top), user_rsp);
     if (sched_add(c) < 0) {
@@ -178,6 +237,9 @@ long sys_clone(const long *a)
 {
     unsigned long flags = (unsigned long)a[0];
     uintptr_t stack = (uintptr_t)a[1];
+    if (flags & CLONE_THREAD)
+        return thread_clone(flags, stack, (uintptr_t)a[2], (uintptr_t)a[3],
+                            (uintptr_t)a[4]);
     if ((flags & CSIGNAL) != SIGCHLD)
         return -EINVAL;
     if ((flags & ~CSIGNAL) == 0)
@@ -200,25 +262,25 @@ long sys_clone(const long *a)
  * child too (another -N none). */
 static bool wait_match(const task_t *c, long pid)
 {
-    return pid == -1 || pid == 0 || pid == -first->id || c->id == pid;
+    return pid == -1 || pid == 0 || pid == -proc_first()->id || c->id == pid;
 }
 
 long sys_wait4(const long *a)
 {
-    task_t *self = task_current();
+    task_t *self = task_current()->group->leader; /* any thread waits */
     long pid = a[0];
     uintptr_t ustatus = (uintptr_t)a[1], rusage = (uintptr_t)a[3];
     if (a[2] & ~(long)WAIT_KNOWN)
         return -EINVAL;
     for (;;) {
         bool any = false;
-        for (int i = 0; i < SCHED_TASKS; i++) {
+        for (int i = 0; i < sched_slots(); i++) {
             task_t *c = sched_slot(i);
             if (!c || c->proc.parent != self || !wait_match(c, pid))
                 continue;
             any = true;
-            if (c->sched.state != SCHED_ZOMBIE)
-                continue;
+            if (c->sched.state != SCHED_ZOMBIE || c->group->live)
+                continue; /* a leader waits for its threads */
             int status = c->proc.wait_status;
             if ((ustatus && copy_to_user((void *)ustatus, &status, 4) < 0) ||
                 (rusage && clear_user((void *)rusage, RUSAGE_SIZE) < 0))
@@ -237,7 +299,7 @@ long sys_wait4(const long *a)
 
 task_t *proc_find(long pid)
 {
-    for (int i = 0; i < SCHED_TASKS; i++) {
+    for (int i = 0; i < sched_slots(); i++) {
         task_t *t = sched_slot(i);
         if (t && t->id == pid)
             return t;
@@ -248,6 +310,6 @@ task_t *proc_find(long pid)
 long sys_getppid(const long *a)
 {
     (void)a;
-    task_t *p = task_current()->proc.parent;
+    task_t *p = task_current()->group->leader->proc.parent;
     return p ? p->id : 0;
 }

@@ -27,17 +27,27 @@ struct task_proc {
  * have ended; `t` is then a zombie the caller destroys. */
 void proc_run_first(struct task *t, uintptr_t rip, uintptr_t rsp);
 
-/* Releases what the current task holds (descriptors, address space),
- * records its wait status (code >= 0: exit status, < 0: -signal), wakes
- * its parent and leaves the CPU for good. */
+/* Ends the current process: every thread of it (the first call's `code`
+ * is the group's: >= 0 exit status, < 0 -signal), then the caller by
+ * proc_thread_exit. */
 void proc_exit(int code) __attribute__((noreturn));
+
+/* Ends the current thread: releases what it holds (clear-child-tid,
+ * robust list, its share of descriptors and address space) and leaves the
+ * CPU for good.  The last thread of its group records the process's wait
+ * status (`code`, or the group's when exiting) and wakes the parent. */
+void proc_thread_exit(int code) __attribute__((noreturn));
+
+/* execve from a thread that is not its group's leader, the others ended:
+ * `t` takes the leader's place (its pid, parent, children). */
+void proc_become_leader(struct task *t);
 
 /* A vfork child `t` lets its parent go on (at its execve or end); nothing
  * when `t` is no vfork child. */
 void proc_vfork_release(struct task *t);
 
-/* The first task ("init", leader of the one process group); NULL before
- * proc_run_first. */
+/* The first process's leader ("init", leader of the one process group);
+ * NULL before proc_run_first. */
 struct task *proc_first(void);
 
 /* The live or zombie task with id `pid`, or NULL. */

@@ -71,7 +71,7 @@ int rlimit_nofile(const task_t *t)
 bool rlimit_nproc_reached(const task_t *t)
 {
     uint64_t tasks = 0;
-    for (int i = 0; i < SCHED_TASKS; i++)
+    for (int i = 0; i < sched_slots(); i++)
         tasks += sched_slot(i) != NULL; /* zombies count until reaped */
     return tasks >= t->rlimits.lim[RLIMIT_NPROC].cur;
 }

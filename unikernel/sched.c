@@ -22,6 +22,7 @@
 
 static struct task *table[SCHED_TASKS];
 static int alive;          /* tasks in the table that are not zombies */
+static int top;            /* one past the highest slot in use */
 static int sleepers;       /* tasks in SCHED_SLEEPING */
 static uintptr_t idle_ksp; /* the boot context while a task runs */
 static int last_slot;      /* where the round-robin scan starts */
@@ -43,6 +44,8 @@ int sched_add(task_t *t)
         if (!table[i]) {
             table[i] = t;
             t->sched.slot = i;
+            if (i >= top)
+                top = i + 1;
             t->sched.state = SCHED_RUNNABLE;
             alive++;
             return 0;
@@ -54,6 +57,13 @@ void sched_remove(task_t *t)
 {
     assert(t->sched.state == SCHED_ZOMBIE && table[t->sched.slot] == t);
     table[t->sched.slot] = NULL;
+    while (top > 0 && !table[top - 1])
+        top--;
+}
+
+int sched_slots(void)
+{
+    return top;
 }
 
 int sched_alive(void)
@@ -70,7 +80,7 @@ task_t *sched_slot(int i)
 static void wake_sleepers(void)
 {
     uint64_t now = clock_monotonic_ns();
-    for (int i = 0; i < SCHED_TASKS; i++) {
+    for (int i = 0; i < top; i++) {
         task_t *t = table[i];
         if (t && t->sched.state == SCHED_SLEEPING && t->sched.wake_ns <= now) {
             t->sched.state = SCHED_RUNNABLE;
@@ -85,8 +95,9 @@ static task_t *pick(int from)
 {
     if (sleepers)
         wake_sleepers();
-    for (int k = 1; k <= SCHED_TASKS; k++) {
-        task_t *t = table[(from + k) % SCHED_TASKS];
+    int n = top > from ? top : from + 1;
+    for (int k = 1; k <= n; k++) {
+        task_t *t = table[(from + k) % n];
         if (t && t->sched.state == SCHED_RUNNABLE)
             return t;
     }
@@ -122,7 +133,7 @@ static void reschedule(void)
         context_save(&self->sched.ctx, &self->fpu, &self->fs_base);
     enter(next, &self->sched.ctx.ksp);
     assert(task_current() == self);
-    if (self->sched.kill_sig)
+    if (self->sched.kill_sig && !self->sched.waiting)
         task_kill(self->sched.kill_sig);
 }
 
@@ -174,11 +185,50 @@ void sched_block(const void *chan)
 
 void sched_wakeup(const void *chan)
 {
-    for (int i = 0; i < SCHED_TASKS; i++) {
+    for (int i = 0; i < top; i++) {
         task_t *t = table[i];
-        if (t && t->sched.state == SCHED_BLOCKED && t->sched.wchan == chan)
-            t->sched.state = SCHED_RUNNABLE;
+        if (t && t->sched.wchan == chan)
+            sched_wake(t);
     }
+}
+
+void sched_wake(task_t *t)
+{
+    if (t->sched.state == SCHED_SLEEPING)
+        sleepers--;
+    else if (t->sched.state != SCHED_BLOCKED)
+        return;
+    t->sched.state = SCHED_RUNNABLE;
+    t->sched.wchan = NULL;
+}
+
+int sched_wait(const void *chan, uint64_t deadline)
+{
+    task_t *self = task_current();
+    if (self->sched.kill_sig)
+        return -EINTR;
+    self->sched.wchan = chan;
+    if (deadline) {
+        if (clock_monotonic_ns() >= deadline)
+            return 0;
+        self->sched.state = SCHED_SLEEPING;
+        self->sched.wake_ns = deadline;
+        sleepers++;
+    } else {
+        self->sched.state = SCHED_BLOCKED;
+    }
+    self->sched.waiting = true; /* reschedule leaves the kill to us */
+    reschedule();
+    self->sched.waiting = false;
+    self->sched.wchan = NULL;
+    return self->sched.kill_sig ? -EINTR : 0;
+}
+
+void sched_check_kill(void)
+{
+    task_t *self = task_current();
+    if (self->sched.kill_sig)
+        task_kill(self->sched.kill_sig);
 }
 
 void sched_sleep_until(uint64_t ns)
@@ -190,6 +240,7 @@ void sched_sleep_until(uint64_t ns)
         return;
     self->sched.state = SCHED_SLEEPING;
     self->sched.wake_ns = ns;
+    self->sched.wchan = NULL;
     sleepers++;
     reschedule();
 }
@@ -199,9 +250,7 @@ void sched_kill(task_t *t, int sig)
     if (t->sched.state == SCHED_ZOMBIE || t->sched.kill_sig)
         return;
     t->sched.kill_sig = sig;
-    if (t->sched.state == SCHED_SLEEPING)
-        sleepers--;
-    t->sched.state = SCHED_RUNNABLE;
+    sched_wake(t);
 }
 
 void sched_exit(void)

@@ -13,7 +13,9 @@
 
 #include "arch/x86_64/context.h"
 
-#define SCHED_TASKS 128    /* tasks alive or not yet reaped */
+#define SCHED_TASKS 4096   /* tasks (threads) alive or not yet reaped */
+#define SCHED_KILL_QUIET 0x100 /* kill_sig: end this thread, no report
+                                  (exit_group, execve end the others) */
 #define SCHED_TICK_US 1000 /* timer period */
 #define SCHED_SLICE 4      /* ticks a task runs before the next one */
 
@@ -22,7 +24,7 @@ struct task;
 enum sched_state {
     SCHED_RUNNABLE,
     SCHED_BLOCKED,  /* until sched_wakeup(wchan) */
-    SCHED_SLEEPING, /* until wake_ns */
+    SCHED_SLEEPING, /* until wake_ns, or sched_wakeup(wchan) if set */
     SCHED_ZOMBIE,   /* ended, not yet reaped */
 };
 
@@ -31,9 +33,11 @@ struct task_sched {
     struct cpu_context ctx; /* (s) saved while switched out */
     enum sched_state state; /* (s) */
     int slot;               /* (s) index in the table */
-    int kill_sig;           /* (s) fatal signal pending, 0: none */
+    int kill_sig;           /* (s) fatal signal pending, 0: none, or
+                               SCHED_KILL_QUIET */
     const void *wchan;      /* (s) what a blocked task waits for */
     uint64_t wake_ns;       /* (s) when a sleeping task wakes */
+    bool waiting;           /* (s) in sched_wait: a kill does not end it */
 };
 
 /* Starts the timer (clock_init first).  Once, before sched_run. */
@@ -49,8 +53,11 @@ void sched_remove(struct task *t);
 /* Tasks alive (zombies aside). */
 int sched_alive(void);
 
-/* The task in slot `i` (0 .. SCHED_TASKS-1), or NULL: for walks. */
+/* The task in slot `i` (0 .. sched_slots()-1), or NULL: for walks. */
 struct task *sched_slot(int i);
+
+/* One past the highest slot in use: walks stop there. */
+int sched_slots(void);
 
 /* Runs the tasks until none is alive (zombies aside); the boot context
  * idles here.  Calls proc_reap_orphans between switches. */
@@ -65,6 +72,18 @@ void sched_block(const void *chan);
 
 /* Makes every task blocked on `chan` runnable. */
 void sched_wakeup(const void *chan);
+
+/* The current task blocks until sched_wakeup(chan), sched_wake, the time
+ * clock_monotonic_ns() >= deadline (0: none) or a kill, which it does not
+ * act on: the caller cleans up, then sched_check_kill.  -EINTR when a
+ * kill is pending, else 0 (the caller re-checks its condition). */
+int sched_wait(const void *chan, uint64_t deadline);
+
+/* Makes `t` runnable if it is blocked or sleeping. */
+void sched_wake(struct task *t);
+
+/* Ends the current task if a kill is pending (see sched_kill). */
+void sched_check_kill(void);
 
 /* The current task sleeps until clock_monotonic_ns() >= ns (or a kill). */
 void sched_sleep_until(uint64_t ns);

@@ -1,16 +1,22 @@
 /*
  * signal.c - signals (see signal.h) and their system calls: rt_sigaction,
  * rt_sigprocmask, sigaltstack (recorded and read back), kill, tkill and
- * tgkill.  Every task is in the first task's one process group.
+ * tgkill.  Every task is in the first task's one process group.  The
+ * actions are the process's (shared by its threads), the mask and the
+ * alternate stack each thread's; a fatal signal to any thread ends its
+ * whole process.
  */
 #include <errno.h>
 #include <string.h>
+
+#include "mm/kalloc.h"
 
 #include "unikernel/proc.h"
 #include "unikernel/sched.h"
 #include "unikernel/signal.h"
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
+#include "unikernel/thread.h"
 #include "unikernel/usercopy.h"
 
 #define SIG_BLOCK 0
@@ -22,16 +28,49 @@
 /* Bit of signal `sig` in a mask. */
 #define SIGBIT(sig) (1ull << ((sig) - 1))
 
-void signal_init(struct task_signal *s)
+int signal_init(struct task_signal *s)
 {
     *s = (struct task_signal){.altstack = {0, SS_DISABLE, 0}};
+    s->actions = kalloc(sizeof(*s->actions));
+    if (!s->actions)
+        return -ENOMEM;
+    memset(s->actions, 0, sizeof(*s->actions));
+    s->actions->refs = 1;
+    return 0;
+}
+
+int signal_inherit(struct task_signal *s, const struct task_signal *from,
+                   bool share)
+{
+    struct signal_actions *a = from->actions;
+    if (share) {
+        a->refs++;
+    } else {
+        if (!(a = kalloc(sizeof(*a))))
+            return -ENOMEM;
+        *a = *from->actions;
+        a->refs = 1;
+    }
+    signal_put(s);
+    *s = *from;
+    s->actions = a;
+    return 0;
+}
+
+void signal_put(struct task_signal *s)
+{
+    if (s->actions && --s->actions->refs == 0)
+        kfree(s->actions);
+    s->actions = NULL;
 }
 
 void signal_exec_reset(struct task_signal *s)
 {
+    /* execve ends the other threads first: the actions are its own */
+    struct task_sigaction *action = s->actions->action;
     for (int n = 0; n < SIGNAL_MAX; n++)
-        if (s->action[n].handler != SIG_IGN)
-            memset(&s->action[n], 0, sizeof(s->action[n]));
+        if (action[n].handler != SIG_IGN)
+            memset(&action[n], 0, sizeof(action[n]));
     s->altstack[0] = s->altstack[2] = 0;
     s->altstack[1] = SS_DISABLE;
 }
@@ -42,8 +81,10 @@ long signal_send(task_t *t, long sig)
 {
     if (sig < 0 || sig > SIGNAL_MAX)
         return -EINVAL;
+    if (t->sched.state == SCHED_ZOMBIE)
+        t = thread_live(t); /* a main thread ended before the others */
     if (sig == 0 || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG ||
-        sig == SIGWINCH || t->sched.state == SCHED_ZOMBIE)
+        sig == SIGWINCH || !t)
         return 0;
     if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
         return -ENOSYS;
@@ -53,18 +94,21 @@ long signal_send(task_t *t, long sig)
     return 0;
 }
 
-/* Sends `sig` to every live task but `skip` (NULL: none), the caller
- * last: the result of the last sending, -ESRCH when none was sent. */
+/* Sends `sig` to every live process but the one led by `skip` (NULL:
+ * none), the caller's last: the result of the last sending, -ESRCH when
+ * none was sent. */
 static long signal_all(long sig, const task_t *skip)
 {
-    task_t *self = task_current();
+    task_t *self = task_current()->group->leader;
     long rc = sig < 0 || sig > SIGNAL_MAX ? -EINVAL : -ESRCH;
-    for (int i = 0; rc != -EINVAL && i < SCHED_TASKS; i++) {
+    for (int i = 0; rc != -EINVAL && i < sched_slots(); i++) {
         task_t *t = sched_slot(i);
-        if (t && t != self && t != skip && t->sched.state != SCHED_ZOMBIE)
-            rc = signal_send(t, sig);
+        if (t && t == t->group->leader && t != self && t != skip &&
+            t->group->live)
+            rc = signal_send(t, sig); /* once per process */
     }
-    return rc == -EINVAL || self == skip ? rc : signal_send(self, sig);
+    return rc == -EINVAL || self == skip ? rc
+                                         : signal_send(task_current(), sig);
 }
 
 long sys_kill(const long *a)
@@ -87,8 +131,10 @@ long sys_tkill(const long *a)
 
 long sys_tgkill(const long *a)
 {
-    task_t *t = a[0] == a[1] ? proc_find(a[0]) : NULL;
-    return t ? signal_send(t, a[2]) : -ESRCH;
+    if (a[0] <= 0 || a[1] <= 0)
+        return -EINVAL;
+    task_t *t = proc_find(a[1]);
+    return t && thread_tgid(t) == a[0] ? signal_send(t, a[2]) : -ESRCH;
 }
 
 /* ---- actions, mask, alternate stack ---- */
@@ -99,7 +145,7 @@ long sys_rt_sigaction(const long *a)
     task_t *t = task_current();
     if (sig < 1 || sig > SIGNAL_MAX || a[3] != SIGSET_SIZE)
         return -EINVAL;
-    struct task_sigaction *slot = &t->signal.action[sig - 1], act;
+    struct task_sigaction *slot = &t->signal.actions->action[sig - 1], act;
     if (a[1]) {
         if (sig == SIGKILL || sig == SIGSTOP)
             return -EINVAL;

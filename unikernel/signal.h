@@ -9,6 +9,7 @@
 #ifndef UNIKERNEL_SIGNAL_H
 #define UNIKERNEL_SIGNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct task;
@@ -25,18 +26,34 @@ struct task_sigaction {
     uint64_t handler, flags, restorer, mask;
 };
 
-/* A task's signal state (a fork copies it whole).  Lock legend: (t) only
- * the task itself (one CPU). */
-struct task_signal {
+/* The actions of a process: shared by its threads (refs), copied by fork.
+ * Lock legend: (t) interrupts masked (one CPU). */
+struct signal_actions {
+    long refs;                                /* (t) tasks using them */
     struct task_sigaction action[SIGNAL_MAX]; /* (t) of signal n at n - 1:
                                                  recorded, not delivered */
+};
+
+/* A task's signal state.  Lock legend: (t) only the task itself (one
+ * CPU). */
+struct task_signal {
+    struct signal_actions *actions; /* (t) shared by the thread group */
     uint64_t mask;        /* (t) blocked signals, signal n at bit n - 1 */
     uint64_t altstack[3]; /* (t) sigaltstack: sp, flags, size (recorded) */
 };
 
 /* The state of a new task: default actions, nothing blocked, no
- * alternate stack. */
-void signal_init(struct task_signal *s);
+ * alternate stack.  0, or -ENOMEM (s->actions NULL). */
+int signal_init(struct task_signal *s);
+
+/* Gives `s` the state of `from`: its actions shared (`share`: a thread)
+ * or copied (fork), its mask and alternate stack.  0, or -ENOMEM with `s`
+ * unchanged. */
+int signal_inherit(struct task_signal *s, const struct task_signal *from,
+                   bool share);
+
+/* Drops the task's use of its actions (the last user frees them). */
+void signal_put(struct task_signal *s);
 
 /* What execve keeps: the mask and the ignored signals; other actions
  * return to their default and the alternate stack is dropped. */

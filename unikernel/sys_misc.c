@@ -1,7 +1,7 @@
 /*
  * sys_misc.c - the small system calls: exit, identity, uname, time,
  * random, TLS (arch_prctl), sysinfo (signals: signal.c).
- * One CPU, single-threaded tasks: pid and tid are the task id; every
+ * One CPU; pid, tid and the thread calls are thread.c's; every
  * credential is root's (0).  Sleeping gives the CPU to other tasks.
  */
 #include <errno.h>
@@ -45,31 +45,13 @@ long sys_exit_group(const long *a)
 
 long sys_exit(const long *a)
 {
-    task_exit((int)a[0]); /* one thread: the task ends */
-}
-
-long sys_getpid(const long *a)
-{
-    (void)a;
-    return task_current()->id;
-}
-
-long sys_gettid(const long *a)
-{
-    return sys_getpid(a);
+    proc_thread_exit((int)a[0] & 0xff); /* one thread (the last: the task) */
 }
 
 long sys_getuid(const long *a)
 {
     (void)a;
     return 0;
-}
-
-long sys_set_tid_address(const long *a)
-{
-    task_t *t = task_current();
-    t->clear_child_tid = (uintptr_t)a[0];
-    return t->id;
 }
 
 long sys_arch_prctl(const long *a)

@@ -14,6 +14,7 @@
 #include "mm/inode.h"
 #include "unikernel/fd.h"
 #include "unikernel/syscall.h"
+#include "unikernel/thread.h"
 #include "unikernel/usercopy.h"
 
 #define PROT_ALL 0x7
@@ -217,7 +218,7 @@ long sys_mremap(const long *a)
  * brk(0) reads it. */
 long sys_brk(const long *a)
 {
-    task_t *t = task_current();
+    task_t *t = task_current()->group->leader; /* the process's break */
     uintptr_t want = (uintptr_t)a[0];
     if (want < t->brk_start || want > MSPACE_USER_UPPER)
         return (long)t->brk;

@@ -85,6 +85,12 @@ static const syscall_fn linux_table[] = {
     [NR_prlimit64] = sys_prlimit64,
     [NR_getrandom] = sys_getrandom,
     [NR_memfd_create] = sys_memfd_create,
+    [NR_futex] = sys_futex,
+    [NR_set_robust_list] = sys_set_robust_list,
+    [NR_get_robust_list] = sys_get_robust_list,
+    [NR_sched_getaffinity] = sys_sched_getaffinity,
+    [NR_sched_setaffinity] = sys_sched_setaffinity,
+    [NR_prctl] = sys_prctl,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

@@ -89,13 +89,23 @@ long sys_getrlimit(const long *a);
 long sys_setrlimit(const long *a);
 long sys_prlimit64(const long *a);
 
+/* thread.c: thread identity and state */
+long sys_getpid(const long *a);
+long sys_gettid(const long *a);
+long sys_set_tid_address(const long *a);
+long sys_set_robust_list(const long *a);
+long sys_get_robust_list(const long *a);
+long sys_sched_getaffinity(const long *a);
+long sys_sched_setaffinity(const long *a);
+long sys_prctl(const long *a);
+
+/* futex.c */
+long sys_futex(const long *a);
+
 /* sys_misc.c: exit, identity, time, random, TLS, sysinfo */
 long sys_exit(const long *a);
 long sys_exit_group(const long *a);
-long sys_getpid(const long *a);
-long sys_gettid(const long *a);
 long sys_getuid(const long *a);
-long sys_set_tid_address(const long *a);
 long sys_arch_prctl(const long *a);
 long sys_uname(const long *a);
 long sys_clock_gettime(const long *a);

@@ -15,6 +15,7 @@
 #include "unikernel/console.h"
 #include "unikernel/fd.h"
 #include "unikernel/task.h"
+#include "unikernel/thread.h"
 
 #define APP_STATUS_MAX 100 /* statuses above are reported as 100 */
 
@@ -34,13 +35,17 @@ task_t *task_create(const char *name, mspace_t *ms)
             mspace_close(ms);
         return NULL;
     }
+    memset(t, 0, sizeof(*t));
     t->name = name;
+    size_t n = strlen(name);
+    memcpy(t->comm, name, n < sizeof(t->comm) ? n : sizeof(t->comm) - 1);
     t->exit_code = -1;
     t->umask = 022;
-    signal_init(&t->signal);
     t->mspace = ms ? ms : mspace_create();
     t->kstack_top = (uintptr_t)kmap_stack(TASK_KSTACK_SIZE);
-    if (!t->mspace || !t->kstack_top || console_open_fds(t) < 0) {
+    if (!t->mspace || !t->kstack_top || signal_init(&t->signal) < 0 ||
+        thread_group_new(t) < 0 || fd_table_new(t) < 0 ||
+        console_open_fds(t) < 0) {
         task_destroy(t);
         return NULL;
     }
@@ -51,10 +56,42 @@ task_t *task_create(const char *name, mspace_t *ms)
     return t;
 }
 
+task_t *task_create_thread(task_t *p)
+{
+    task_t *t = kalloc(sizeof(*t));
+    if (!t)
+        return NULL;
+    memset(t, 0, sizeof(*t));
+    t->kstack_top = (uintptr_t)kmap_stack(TASK_KSTACK_SIZE);
+    if (!t->kstack_top || signal_inherit(&t->signal, &p->signal, true) < 0) {
+        task_destroy(t);
+        return NULL;
+    }
+    t->name = p->name;
+    memcpy(t->comm, p->comm, sizeof(t->comm));
+    t->exit_code = -1;
+    t->exe = p->exe;
+    t->umask = p->umask;
+    t->brk_start = p->brk_start;
+    t->brk = p->brk;
+    t->rlimits = p->rlimits;
+    t->mspace = p->mspace;
+    mspace_open(t->mspace);
+    fd_table_share(t, p);
+    t->group = p->group;
+    t->group->refs++;
+    t->group->live++;
+    t->id = next_id++;
+    return t;
+}
+
 void task_destroy(task_t *t)
 {
     assert(t != current);
-    fd_close_all(t);
+    fd_table_put(t);
+    signal_put(&t->signal);
+    if (t->group)
+        thread_group_put(t);
     if (t->mspace)
         mspace_close(t->mspace);
     if (t->kstack_top)
@@ -166,6 +203,8 @@ void task_kill(int sig)
 {
     task_t *t = current;
     assert(t);
+    if (sig == SCHED_KILL_QUIET)
+        proc_thread_exit(0); /* another thread ends the process */
     kprintf("task %d (%s) killed by signal %d%s\n", t->id, t->name, sig,
             sig == SIGABRT ? " (SIGABRT)" : "");
     task_end(-sig);

@@ -27,6 +27,8 @@
 #define TASK_KSTACK_SIZE 16384
 
 struct file;
+struct fdtable;
+struct thread_group;
 
 /* Lock legend: (c) set at creation, (t) only the task itself (one CPU). */
 typedef struct task {
@@ -34,12 +36,15 @@ typedef struct task {
     const char *name;           /* (c) the program's name */
     mspace_t *mspace;           /* (c) its address space */
     uintptr_t kstack_top;       /* (c) kernel stack (kmap, guard below) */
-    struct file *fds[TASK_FDS]; /* (t) open files by descriptor */
-    uint64_t cloexec;           /* (t) close-on-exec, one bit per fd */
+    struct fdtable *files;      /* (t) descriptors, shared by threads */
+    struct thread_group *group; /* (s) its process (thread.c) */
     uintptr_t fs_base;          /* (t) TLS base (arch_prctl) */
-    uintptr_t brk_start;        /* (t) where the heap starts (exec) */
-    uintptr_t brk;              /* (t) program break: the heap's end */
-    uintptr_t clear_child_tid;  /* (t) set_tid_address */
+    uintptr_t brk_start;        /* (t) where the heap starts (exec); */
+    uintptr_t brk;              /* (t) program break: the heap's end;
+                                   the group leader's are the process's */
+    uintptr_t clear_child_tid;  /* (t) set_tid_address, CHILD_CLEARTID */
+    uintptr_t robust_list;      /* (t) set_robust_list's head (recorded) */
+    char comm[16];              /* (t) prctl(PR_SET_NAME) */
     struct task_signal signal; /* actions, mask, altstack (signal.c) */
     const char *exe;      /* (c) path of the program (/proc/self/exe) */
     int umask;            /* (t) file mode creation mask (nothing is created) */
@@ -60,6 +65,11 @@ task_t *task_current(void);
  * left behind, `ms` dropped). */
 task_t *task_create(const char *name, mspace_t *ms);
 
+/* Creates a thread of `p`: the same address space, descriptor table,
+ * signal actions and group (which it joins), its own kernel stack.  NULL
+ * when out of memory. */
+task_t *task_create_thread(task_t *p);
+
 /* Frees the task's descriptors, address space and kernel stack. */
 void task_destroy(task_t *task);
 
@@ -72,7 +82,8 @@ void task_switch(task_t *task);
  * exit status (see above). */
 int task_run(task_t *task, uintptr_t rip, uintptr_t rsp);
 
-/* Ends the current task with exit status `code` (exit_group). */
+/* Ends the current process with exit status `code` (exit_group): every
+ * thread of it. */
 void task_exit(int code) __attribute__((noreturn));
 
 /* The trap path's calls, task_fault and task_crash: arch/upcall.h. */

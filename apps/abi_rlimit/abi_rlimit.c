@@ -487,9 +487,9 @@ static void test_guest(void)
     check(getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur == 64 &&
               r.rlim_max == 64,
           "guest default NOFILE 64 (the descriptor table)");
-    check(getrlimit(RLIMIT_NPROC, &r) == 0 && r.rlim_cur == 128 &&
-              r.rlim_max == 128,
-          "guest default NPROC 128 (the task table)");
+    check(getrlimit(RLIMIT_NPROC, &r) == 0 && r.rlim_cur == 4096 &&
+              r.rlim_max == 4096,
+          "guest default NPROC 4096 (the task table)");
     check(getrlimit(RLIMIT_AS, &r) == 0 && r.rlim_cur == RLIM_INFINITY &&
               getrlimit(RLIMIT_DATA, &r) == 0 && r.rlim_cur == RLIM_INFINITY,
           "guest default AS and DATA unlimited");

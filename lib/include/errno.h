@@ -42,5 +42,6 @@
 #define EOVERFLOW 75
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
+#define ETIMEDOUT 110
 
 #endif
