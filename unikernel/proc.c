@@ -18,6 +18,7 @@
 #include "mm/kalloc.h"
 #include "mm/page.h"
 #include "unikernel/fd.h"
+#include "arch/sigframe.h"
 #include "unikernel/proc.h"
 #include "unikernel/sched.h"
 #include "unikernel/signal.h"
@@ -144,6 +145,7 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     c->rlimits = p->rlimits;
     rlimit_apply(c); /* a vfork child shares (and sets) the parent's space */
     c->signal = p->signal; /* actions, mask, alternate stack */
+    signal_fork_reset(&c->signal);
     c->proc.parent = p;
     context_init_fork(&c->sched.ctx, c->kstack_top,
                       context_syscall_frame(p->kstack_top), user_rsp);
@@ -231,6 +233,8 @@ long sys_wait4(const long *a)
             return -ECHILD;
         if (a[2] & WNOHANG)
             return 0;
+        if (signal_interrupted())
+            return -ERESTARTSYS;
         sched_block(self);
     }
 }

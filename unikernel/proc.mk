@@ -7,7 +7,8 @@
 
 KERNEL_SRCS += unikernel/sched.c unikernel/proc.c unikernel/pipe.c \
                unikernel/signal.c unikernel/memfd.c \
-               arch/x86_64/switch.S arch/x86_64/context.c arch/x86_64/apic.c
+               arch/x86_64/switch.S arch/x86_64/context.c arch/x86_64/apic.c \
+               arch/x86_64/sigframe.c
 
 $(eval $(call test_kernel,tasks,$(BUILD)/apps/tasks.elf,,$(BUILD)/apps/hello.elf))
 TEST_BUILD += $(BUILD)/kernels/tasks.elf
