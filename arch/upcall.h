@@ -31,15 +31,38 @@ struct trap_report {
     int signal;      /* what Linux sends for it (abi/signals.h) */
 };
 
+struct user_regs; /* arch/sigframe.h */
+
 /* A page fault of the current task at `addr` (mm's FAULT_* `reason`) taken
  * at `rip`, in user mode when `user` (else inside a usercopy routine):
- * true when resolved.  An unresolved user fault logs the segfault line and
- * kills the task (never returns); an unresolved usercopy fault, or one
- * without a current task, returns false. */
+ * true when resolved, or (user mode) when the task's SIGSEGV handler will
+ * take it: the port then delivers (signal_deliver).  Any other unresolved
+ * user fault logs the segfault line and kills the task (never returns); an
+ * unresolved usercopy fault, or one without a current task, returns
+ * false. */
 bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user);
 
-/* Any other exception the current task took in user mode: logs it and
- * kills the task with `trap->signal`. */
-void task_crash(const struct trap_report *trap) __attribute__((noreturn));
+/* Any other exception the current task took in user mode: queues
+ * `trap->signal` for the task's handler and returns (the port then
+ * delivers), or, without a handler (or with the signal blocked or
+ * ignored), logs it and kills the task. */
+void task_crash(const struct trap_report *trap);
+
+/* True when the current task has a pending signal it does not block: the
+ * port calls signal_deliver before returning to ring 3.  Cheap. */
+bool signal_pending_now(void);
+
+/* At a return of the current task to ring 3 with registers `r`: resolves
+ * an interrupted system call (restart or -EINTR) and takes every pending
+ * unblocked signal: ignored, fatal (never returns), or a handler's frame
+ * (arch/sigframe.h's sigframe_setup). */
+void signal_deliver(struct user_regs *r);
+
+/* rt_sigreturn: the mask the frame carried becomes the task's. */
+void signal_sigreturn_mask(uint64_t mask);
+
+/* Kills the current task with SIGSEGV, logging `why` (a signal frame that
+ * cannot be written or read back). */
+void signal_force_segv(const char *why) __attribute__((noreturn));
 
 #endif

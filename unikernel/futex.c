@@ -15,7 +15,7 @@
 #include "arch/mmu.h"
 #include "mm/vma.h"
 
-#include "unikernel/clock.h"
+#include "arch/clock.h"
 #include "unikernel/futex.h"
 #include "unikernel/sched.h"
 #include "unikernel/syscall.h"
@@ -157,8 +157,11 @@ static long futex_wait(uintptr_t uaddr, bool private, uint32_t val,
     struct waiter w = {.key = k.space, .key2 = k.addr, .bits = bits};
     waitq_add(bucket(k), &w);
     rc = waitq_sleep(&w, deadline);
-    if (rc == -EINTR)
-        sched_check_kill(); /* the only interruption yet: a kill */
+    if (rc == -EINTR) {
+        sched_check_kill(); /* a kill ends the task here */
+        if (!deadline)
+            rc = -ERESTARTSYS; /* restarted under SA_RESTART, as Linux */
+    }
     return rc;
 }
 

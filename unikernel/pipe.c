@@ -2,14 +2,17 @@
  * pipe.c - pipes (see pipe.h) and the pipe and pipe2 calls.  One CPU and
  * a kernel that is never preempted: the ring needs no lock; blocked
  * readers and writers wait on the pipe itself (sched_block) and re-check
- * when woken.
+ * when woken; a signal to take interrupts the wait (-ERESTARTSYS).
  */
 #include <errno.h>
 
 #include "mm/kalloc.h"
 #include "unikernel/fd.h"
 #include "unikernel/pipe.h"
+#include "arch/sigframe.h"
 #include "unikernel/sched.h"
+#include "unikernel/signal.h"
+#include "unikernel/task.h"
 #include "unikernel/syscall.h"
 #include "unikernel/usercopy.h"
 
@@ -44,6 +47,8 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
     while (!p->count) {
         if (!p->writers)
             return 0;
+        if (signal_interrupted())
+            return -ERESTARTSYS; /* EINTR, or restarted (SA_RESTART) */
         sched_block(p);
     }
     size_t done = 0;
@@ -66,12 +71,16 @@ static long pipe_write(struct file *f, const void *buf, size_t n)
         return -EFAULT;
     size_t done = 0;
     while (done < n) {
-        if (!p->readers)
+        if (!p->readers) {
+            signal_send(task_current(), SIGPIPE); /* fatal by default */
             return done ? (long)done : -EPIPE;
+        }
         /* a write of at most PIPE_BUF bytes goes in whole or waits: no
          * other writer's bytes between its own */
         size_t need = n <= PIPE_BUF ? n - done : 1;
         if (PIPE_SIZE - p->count < need) {
+            if (signal_interrupted())
+                return done ? (long)done : -ERESTARTSYS;
             sched_wakeup(p);
             sched_block(p);
             continue;

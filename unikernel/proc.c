@@ -20,6 +20,7 @@
 #include "mm/kalloc.h"
 #include "mm/page.h"
 #include "unikernel/fd.h"
+#include "arch/sigframe.h"
 #include "unikernel/proc.h"
 #include "unikernel/sched.h"
 #include "unikernel/signal.h"
@@ -293,6 +294,8 @@ long sys_wait4(const long *a)
             return -ECHILD;
         if (a[2] & WNOHANG)
             return 0;
+        if (signal_interrupted())
+            return -ERESTARTSYS;
         sched_block(self);
     }
 }

@@ -245,6 +245,14 @@ void sched_sleep_until(uint64_t ns)
     reschedule();
 }
 
+void sched_interrupt(task_t *t)
+{
+    if (t->sched.state == SCHED_SLEEPING)
+        sleepers--;
+    if (t->sched.state == SCHED_SLEEPING || t->sched.state == SCHED_BLOCKED)
+        t->sched.state = SCHED_RUNNABLE;
+}
+
 void sched_kill(task_t *t, int sig)
 {
     if (t->sched.state == SCHED_ZOMBIE || t->sched.kill_sig)

@@ -88,6 +88,10 @@ void sched_check_kill(void);
 /* The current task sleeps until clock_monotonic_ns() >= ns (or a kill). */
 void sched_sleep_until(uint64_t ns);
 
+/* Wakes `t` from sched_block or sched_sleep_until early (a signal for
+ * it): the blocking call sees signal_interrupted. */
+void sched_interrupt(struct task *t);
+
 /* Marks `t` to die of signal `sig` when it next runs (waking it). */
 void sched_kill(struct task *t, int sig);
 

@@ -1,16 +1,21 @@
 /*
- * signal.c - signals (see signal.h) and their system calls: rt_sigaction,
- * rt_sigprocmask, sigaltstack (recorded and read back), kill, tkill and
- * tgkill.  Every task is in the first task's one process group.  The
- * actions are the process's (shared by its threads), the mask and the
- * alternate stack each thread's; a fatal signal to any thread ends its
- * whole process.
+ * signal.c - signals (see signal.h): the policy of delivery (which signal,
+ * the masks, the actions, restarting an interrupted call; the frame is the
+ * port's, arch/sigframe.h) and the system calls rt_sigaction,
+ * rt_sigprocmask, rt_sigpending, rt_sigsuspend, pause, rt_sigreturn,
+ * sigaltstack, kill, tkill and tgkill.  Every task is in the first task's
+ * one process group.  The actions are the process's (shared by its
+ * threads), the mask, the pending set and the alternate stack each
+ * thread's; a fatal signal to any thread ends its whole process.
  */
 #include <errno.h>
 #include <string.h>
 
+#include "arch/sigframe.h"
+#include "arch/upcall.h"
+#include "arch/x86_64/context.h"
+#include "klog.h"
 #include "mm/kalloc.h"
-
 #include "unikernel/proc.h"
 #include "unikernel/sched.h"
 #include "unikernel/signal.h"
@@ -24,9 +29,14 @@
 #define SIG_SETMASK 2
 #define SIGSET_SIZE 8 /* rt_sig*'s sigsetsize: the kernel's 64-bit set */
 #define MINSIGSTKSZ 2048
+#define SS_ONSTACK 1
 
 /* Bit of signal `sig` in a mask. */
 #define SIGBIT(sig) (1ull << ((sig) - 1))
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+/* Taken first, as Linux does: the faults. */
+#define SYNCHRONOUS (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | \
+                     SIGBIT(SIGTRAP) | SIGBIT(SIGFPE) | SIGBIT(SIGSYS))
 
 int signal_init(struct task_signal *s)
 {
@@ -54,6 +64,8 @@ int signal_inherit(struct task_signal *s, const struct task_signal *from,
     signal_put(s);
     *s = *from;
     s->actions = a;
+    s->pending = 0; /* a new task or thread starts with none pending */
+    s->restore_mask = false;
     return 0;
 }
 
@@ -73,25 +85,209 @@ void signal_exec_reset(struct task_signal *s)
             memset(&action[n], 0, sizeof(action[n]));
     s->altstack[0] = s->altstack[2] = 0;
     s->altstack[1] = SS_DISABLE;
+    s->restore_mask = false;
+}
+
+/* True when `sig`'s action is its default and that default is to ignore. */
+static bool default_ignores(int sig)
+{
+    return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG ||
+           sig == SIGWINCH;
+}
+
+/* True when taking `sig` does nothing. */
+static bool ignored(const struct task_signal *s, int sig)
+{
+    uint64_t h = s->actions->action[sig - 1].handler;
+    return h == SIG_IGN || (h == SIG_DFL && default_ignores(sig));
 }
 
 /* ---- sending ---- */
 
-long signal_send(task_t *t, long sig)
+/* signal_send with si_code `code`. */
+static long send(task_t *t, long sig, int code)
 {
     if (sig < 0 || sig > SIGNAL_MAX)
         return -EINVAL;
     if (t->sched.state == SCHED_ZOMBIE)
         t = thread_live(t); /* a main thread ended before the others */
-    if (sig == 0 || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG ||
-        sig == SIGWINCH || !t)
+    if (sig == 0 || !t)
         return 0;
     if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
         return -ENOSYS;
-    if (t == task_current())
-        task_kill((int)sig);
-    sched_kill(t, (int)sig);
+    struct task_signal *s = &t->signal;
+    task_t *self = task_current();
+    bool blocked = (s->mask & SIGBIT(sig)) != 0;
+    if (!blocked && ignored(s, (int)sig))
+        return 0; /* dropped, as Linux does: it wakes nothing */
+    if (sig == SIGKILL ||
+        (!blocked && s->actions->action[sig - 1].handler == SIG_DFL)) {
+        if (t == self)
+            task_kill((int)sig);
+        sched_kill(t, (int)sig);
+        return 0;
+    }
+    s->pending |= SIGBIT(sig);
+    s->info[sig - 1] = (struct task_siginfo){.code = code,
+                                             .pid = self ? self->id : 0};
+    if (!blocked && t != self)
+        sched_interrupt(t); /* out of a blocking call, to take it */
     return 0;
+}
+
+long signal_send(task_t *t, long sig)
+{
+    return send(t, sig, SI_USER);
+}
+
+bool signal_fault(int sig, const struct task_siginfo *info)
+{
+    struct task_signal *s = &task_current()->signal;
+    uint64_t h = s->actions->action[sig - 1].handler;
+    if ((s->mask & SIGBIT(sig)) || h == SIG_DFL || h == SIG_IGN)
+        return false;
+    s->pending |= SIGBIT(sig);
+    s->info[sig - 1] = *info;
+    return true;
+}
+
+bool signal_pending_now(void)
+{
+    task_t *t = task_current();
+    return t && (t->signal.pending & ~t->signal.mask);
+}
+
+bool signal_interrupted(void)
+{
+    return signal_pending_now();
+}
+
+/* ---- taking a signal on the way back to ring 3 ---- */
+
+/* The next pending unblocked signal of `s` (a fault first, then the
+ * lowest number), 0 when none. */
+static int next_signal(const struct task_signal *s)
+{
+    uint64_t m = s->pending & ~s->mask;
+    if (m & SYNCHRONOUS)
+        m &= SYNCHRONOUS;
+    return m ? __builtin_ctzll(m) + 1 : 0;
+}
+
+/* The interrupted call's result `rc` once a handler runs: restart it, or
+ * -EINTR (Linux's rules: SA_RESTART restarts ERESTARTSYS only). */
+static void restart_for_handler(struct user_regs *r, long rc, uint64_t flags)
+{
+    if (rc == -ERESTARTNOINTR || (rc == -ERESTARTSYS && (flags & SA_RESTART)))
+        sigframe_syscall_restart(r);
+    else
+        sigframe_syscall_set_result(r, -EINTR);
+}
+
+void signal_deliver(struct user_regs *r)
+{
+    task_t *t = task_current();
+    struct task_signal *s = &t->signal;
+    long rc;
+    bool restart = sigframe_syscall_result(r, &rc) && rc <= -ERESTARTSYS &&
+                   rc >= -ERESTART_RESTARTBLOCK;
+    for (int sig; (sig = next_signal(s));) {
+        s->pending &= ~SIGBIT(sig);
+        if (ignored(s, sig))
+            continue;
+        struct task_sigaction act = s->actions->action[sig - 1];
+        if (act.handler == SIG_DFL)
+            task_kill(sig);
+        if (act.flags & SA_RESETHAND)
+            s->actions->action[sig - 1].handler = SIG_DFL;
+        if (restart)
+            restart_for_handler(r, rc, act.flags);
+        restart = false;
+        const struct task_siginfo *in = &s->info[sig - 1];
+        struct sigframe_args a = {
+            .handler = act.handler,
+            .restorer = (act.flags & SA_RESTORER) ? act.restorer : 0,
+            .onstack = (act.flags & SA_ONSTACK) != 0,
+            .mask = s->restore_mask ? s->saved_mask : s->mask,
+            .ss_sp = s->altstack[0], .ss_flags = (int)s->altstack[1],
+            .ss_size = s->altstack[2], .signo = sig, .code = in->code,
+            .pid = in->pid, .addr = in->addr, .trapno = in->trapno,
+            .err = in->err, .cr2 = in->trapno == 14 ? in->addr : 0};
+        if (!sigframe_setup(r, &a))
+            signal_force_segv("signal frame not writable");
+        s->restore_mask = false;
+        s->mask |= act.mask | ((act.flags & SA_NODEFER) ? 0 : SIGBIT(sig));
+        s->mask &= ~UNBLOCKABLE;
+    }
+    if (restart) { /* no handler ran */
+        if (rc == -ERESTART_RESTARTBLOCK)
+            sigframe_syscall_set_result(r, -EINTR);
+        else
+            sigframe_syscall_restart(r);
+    }
+    if (s->restore_mask) {
+        s->mask = s->saved_mask;
+        s->restore_mask = false;
+    }
+}
+
+void signal_sigreturn_mask(uint64_t mask)
+{
+    task_current()->signal.mask = mask & ~UNBLOCKABLE;
+}
+
+void signal_force_segv(const char *why)
+{
+    task_t *t = task_current();
+    kprintf("task %d (%s): %s\n", t->id, t->name, why);
+    task_kill(SIGSEGV);
+}
+
+long sys_rt_sigreturn(const long *a)
+{
+    (void)a;
+    sigframe_sigreturn(task_current()->kstack_top);
+}
+
+/* ---- waiting for a signal ---- */
+
+/* Blocks until a signal the task does not block is pending. */
+static void wait_signal(void)
+{
+    task_t *t = task_current();
+    while (!signal_pending_now())
+        sched_block(&t->signal);
+}
+
+long sys_pause(const long *a)
+{
+    (void)a;
+    wait_signal();
+    return -ERESTARTNOHAND;
+}
+
+long sys_rt_sigsuspend(const long *a)
+{
+    task_t *t = task_current();
+    uint64_t set;
+    if (a[1] != SIGSET_SIZE)
+        return -EINVAL;
+    if (copy_from_user(&set, (const void *)a[0], sizeof(set)) < 0)
+        return -EFAULT;
+    t->signal.saved_mask = t->signal.mask;
+    t->signal.restore_mask = true;
+    t->signal.mask = set & ~UNBLOCKABLE;
+    wait_signal();
+    return -ERESTARTNOHAND; /* the handler's frame gets saved_mask */
+}
+
+long sys_rt_sigpending(const long *a)
+{
+    task_t *t = task_current();
+    uint64_t set = t->signal.pending & t->signal.mask;
+    if ((unsigned long)a[1] > SIGSET_SIZE)
+        return -EINVAL;
+    return copy_to_user((void *)a[0], &set, (size_t)a[1]) < 0 ? -EFAULT : 0;
 }
 
 /* Sends `sig` to every live process but the one led by `skip` (NULL:
@@ -126,7 +322,7 @@ long sys_kill(const long *a)
 long sys_tkill(const long *a)
 {
     task_t *t = proc_find(a[0]);
-    return t ? signal_send(t, a[1]) : -ESRCH;
+    return t ? send(t, a[1], SI_TKILL) : -ESRCH;
 }
 
 long sys_tgkill(const long *a)
@@ -134,7 +330,7 @@ long sys_tgkill(const long *a)
     if (a[0] <= 0 || a[1] <= 0)
         return -EINVAL;
     task_t *t = proc_find(a[1]);
-    return t && thread_tgid(t) == a[0] ? signal_send(t, a[2]) : -ESRCH;
+    return t && thread_tgid(t) == a[0] ? send(t, a[2], SI_TKILL) : -ESRCH;
 }
 
 /* ---- actions, mask, alternate stack ---- */
@@ -168,7 +364,7 @@ long sys_rt_sigprocmask(const long *a)
     if (a[1]) {
         if (copy_from_user(&set, (const void *)a[1], sizeof(set)) < 0)
             return -EFAULT;
-        set &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP)); /* never blocked */
+        set &= ~UNBLOCKABLE; /* never blocked */
         if (a[0] == SIG_BLOCK)
             t->signal.mask |= set;
         else if (a[0] == SIG_UNBLOCK)
@@ -190,11 +386,18 @@ long sys_sigaltstack(const long *a)
     task_t *t = task_current();
     uint64_t ss[3], old[3];
     memcpy(old, t->signal.altstack, sizeof(old));
+    uint64_t rsp = context_syscall_frame(t->kstack_top)->rsp;
+    bool on = old[1] != SS_DISABLE && rsp > old[0] && rsp - old[0] <= old[2];
+    if (on)
+        old[1] = SS_ONSTACK;
     if (a[0]) {
         if (copy_from_user(ss, (const void *)a[0], sizeof(ss)) < 0)
             return -EFAULT;
-        if (ss[1] & ~(uint64_t)SS_DISABLE)
+        if (on)
+            return -EPERM; /* not while the handler runs on it */
+        if (ss[1] & ~(uint64_t)(SS_DISABLE | SS_ONSTACK))
             return -EINVAL;
+        ss[1] &= SS_DISABLE; /* SS_ONSTACK asks for nothing more */
         if (!(ss[1] & SS_DISABLE) && ss[2] < MINSIGSTKSZ)
             return -ENOMEM;
         if (ss[1] & SS_DISABLE)

@@ -1,10 +1,11 @@
 /*
- * unikernel/signal.h - signals: the Linux numbers, each task's recorded
- * actions (rt_sigaction), mask (rt_sigprocmask) and alternate stack
- * (sigaltstack), and sending one (kill, tkill, tgkill).  No handler runs
- * yet: a signal whose default action is to ignore does nothing, any other
- * ends its task (task_kill, sched_kill); stop signals are refused (no job
- * control).
+ * unikernel/signal.h - signals as Linux delivers them: each task's
+ * actions (rt_sigaction), mask (rt_sigprocmask), alternate stack
+ * (sigaltstack) and pending set, sending one (kill, tkill, tgkill, a
+ * fault), and taking one on the way back to ring 3 (signal_deliver,
+ * arch/upcall.h): ignored, fatal (task_kill, sched_kill) or a handler run
+ * on a Linux rt_sigframe (arch/sigframe.h) until rt_sigreturn.  Stop
+ * signals are refused (no job control).
  */
 #ifndef UNIKERNEL_SIGNAL_H
 #define UNIKERNEL_SIGNAL_H
@@ -18,28 +19,54 @@ struct task;
 
 #define SIGNAL_MAX 64 /* signals are 1..SIGNAL_MAX (Linux's _NSIG) */
 
+#define SIG_DFL 0    /* the default action */
 #define SIG_IGN 1    /* the handler that ignores */
 #define SS_DISABLE 2 /* sigaltstack flag: no alternate stack */
+
+/* sa_flags */
+#define SA_SIGINFO 0x4
+#define SA_RESTORER 0x04000000
+#define SA_ONSTACK 0x08000000
+#define SA_RESTART 0x10000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000u
+
+/* si_code values the kernel sends. */
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_TKILL (-6)
 
 /* A recorded rt_sigaction (the kernel's struct k_sigaction layout). */
 struct task_sigaction {
     uint64_t handler, flags, restorer, mask;
 };
 
+/* What a pending signal's siginfo says (one per signal: standard signals
+ * do not queue). */
+struct task_siginfo {
+    int code, pid;      /* si_code, the sender (si_pid) */
+    int trapno;         /* a fault's: exception number, error code, */
+    uint64_t err, addr; /* si_addr */
+};
+
 /* The actions of a process: shared by its threads (refs), copied by fork.
  * Lock legend: (t) interrupts masked (one CPU). */
 struct signal_actions {
     long refs;                                /* (t) tasks using them */
-    struct task_sigaction action[SIGNAL_MAX]; /* (t) of signal n at n - 1:
-                                                 recorded, not delivered */
+    struct task_sigaction action[SIGNAL_MAX]; /* (t) of signal n at n - 1 */
 };
 
-/* A task's signal state.  Lock legend: (t) only the task itself (one
- * CPU). */
+/* A thread's signal state (a fork or clone copies it, the pending set
+ * aside).  Lock legend: (t) only the task itself, (s) any task, interrupts
+ * masked (one CPU). */
 struct task_signal {
     struct signal_actions *actions; /* (t) shared by the thread group */
     uint64_t mask;        /* (t) blocked signals, signal n at bit n - 1 */
-    uint64_t altstack[3]; /* (t) sigaltstack: sp, flags, size (recorded) */
+    uint64_t altstack[3]; /* (t) sigaltstack: sp, flags, size */
+    uint64_t pending;     /* (s) sent, not yet taken, same bits */
+    struct task_siginfo info[SIGNAL_MAX]; /* (s) of each pending signal */
+    uint64_t saved_mask;  /* (t) rt_sigsuspend's mask to put back */
+    bool restore_mask;    /* (t) saved_mask is valid */
 };
 
 /* The state of a new task: default actions, nothing blocked, no
@@ -59,9 +86,22 @@ void signal_put(struct task_signal *s);
  * return to their default and the alternate stack is dropped. */
 void signal_exec_reset(struct task_signal *s);
 
-/* Sends `sig` (0: only checks) to the live or zombie task `t`: 0, -EINVAL
- * (no such signal) or -ENOSYS (a stop signal).  A fatal signal sent to the
- * current task ends it here (never returns). */
+/* Sends `sig` (0: only checks) to the live or zombie task `t` from the
+ * current task (si_code SI_USER): 0, -EINVAL (no such signal) or -ENOSYS
+ * (a stop signal).  Ignored ones are dropped; a fatal unblocked one ends
+ * the current task here (never returns) or marks another (sched_kill);
+ * any other becomes pending and wakes `t` from a blocking call when it
+ * does not block it. */
 long signal_send(struct task *t, long sig);
+
+/* A fault signal `sig` of the current task (from task_fault/task_crash)
+ * with its siginfo: true when queued for the task's handler; false (the
+ * caller kills the task) when there is none or it is blocked or ignored,
+ * as Linux's force_sig. */
+bool signal_fault(int sig, const struct task_siginfo *info);
+
+/* True when the current task was interrupted by a signal it must take:
+ * a blocking call then returns -ERESTARTSYS (or -EINTR). */
+bool signal_interrupted(void);
 
 #endif

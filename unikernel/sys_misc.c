@@ -10,6 +10,7 @@
 #include "mm/page.h"
 #include "arch/clock.h"
 #include "unikernel/proc.h"
+#include "unikernel/signal.h"
 #include "arch/random.h"
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
@@ -162,9 +163,17 @@ long sys_nanosleep(const long *a)
     int64_t ns = get_timespec(a[0]);
     if (ns < 0)
         return ns;
-    /* no signal interrupts it: rem is never written */
-    sched_sleep_until(clock_monotonic_ns() + (uint64_t)ns);
-    return 0;
+    uint64_t end = clock_monotonic_ns() + (uint64_t)ns;
+    sched_sleep_until(end);
+    uint64_t now = clock_monotonic_ns();
+    if (now >= end || !signal_interrupted())
+        return 0;
+    /* a handler will run: Linux never restarts nanosleep, rem is left */
+    struct ktimespec rem = {(int64_t)((end - now) / NSEC),
+                            (int64_t)((end - now) % NSEC)};
+    if (a[1] && copy_to_user((void *)a[1], &rem, sizeof(rem)) < 0)
+        return -EFAULT;
+    return -EINTR;
 }
 
 long sys_clock_nanosleep(const long *a)
@@ -175,10 +184,18 @@ long sys_clock_nanosleep(const long *a)
     int64_t ns = get_timespec(a[2]);
     if (ns < 0)
         return -ns;
-    if (a[1] & TIMER_ABSTIME)
+    bool abs = a[1] & TIMER_ABSTIME;
+    if (abs)
         ns = ns > now ? ns - now : 0;
-    sched_sleep_until(clock_monotonic_ns() + (uint64_t)ns);
-    return 0;
+    uint64_t end = clock_monotonic_ns() + (uint64_t)ns;
+    sched_sleep_until(end);
+    uint64_t left = end - clock_monotonic_ns();
+    if ((int64_t)left <= 0 || !signal_interrupted())
+        return 0;
+    struct ktimespec rem = {(int64_t)(left / NSEC), (int64_t)(left % NSEC)};
+    if (!abs && a[3] && copy_to_user((void *)a[3], &rem, sizeof(rem)) < 0)
+        return EFAULT;
+    return EINTR;
 }
 
 long sys_sched_yield(const long *a)

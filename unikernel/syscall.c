@@ -9,6 +9,7 @@
 
 #include "abi/mspace.h"
 #include "abi/syscalls.h"
+#include "arch/x86_64/sigframe.h"
 #include "arch/x86_64/user.h"
 #include "klog.h"
 #include "unikernel/syscall.h"
@@ -31,6 +32,7 @@ static const syscall_fn linux_table[] = {
     [NR_brk] = sys_brk,
     [NR_rt_sigaction] = sys_rt_sigaction,
     [NR_rt_sigprocmask] = sys_rt_sigprocmask,
+    [NR_rt_sigreturn] = sys_rt_sigreturn,
     [NR_ioctl] = sys_ioctl,
     [NR_pread64] = sys_pread64,
     [NR_readv] = sys_readv,
@@ -42,6 +44,7 @@ static const syscall_fn linux_table[] = {
     [NR_madvise] = sys_madvise,
     [NR_dup] = sys_dup,
     [NR_dup2] = sys_dup2,
+    [NR_pause] = sys_pause,
     [NR_nanosleep] = sys_nanosleep,
     [NR_getpid] = sys_getpid,
     [NR_clone] = sys_clone,
@@ -65,6 +68,8 @@ static const syscall_fn linux_table[] = {
     [NR_geteuid] = sys_getuid,
     [NR_getegid] = sys_getuid,
     [NR_getppid] = sys_getppid,
+    [NR_rt_sigpending] = sys_rt_sigpending,
+    [NR_rt_sigsuspend] = sys_rt_sigsuspend,
     [NR_sigaltstack] = sys_sigaltstack,
     [NR_arch_prctl] = sys_arch_prctl,
     [NR_setrlimit] = sys_setrlimit,
@@ -139,7 +144,8 @@ void syscall_dispatch(struct syscall_frame *f)
     if (!fn) {
         log_unknown(nr);
         f->rax = (uint64_t)-ENOSYS;
-        return;
+    } else {
+        f->rax = (uint64_t)fn(args);
     }
-    f->rax = (uint64_t)fn(args);
+    sigframe_syscall_exit(f, nr); /* signals, then back to ring 3 */
 }

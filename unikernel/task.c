@@ -4,10 +4,10 @@
  */
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
-#include "arch/cpu.h"
-#include "arch/upcall.h"
 #include "abi/kernel_exit.h"
+#include "arch/cpu.h"
 #include "arch/upcall.h"
 #include "klog.h"
 #include "mm/kalloc.h"
@@ -174,6 +174,12 @@ bool task_fault(uintptr_t addr, int reason, uintptr_t rip, bool user)
         return true;
     if (!user)
         return false;
+    struct task_siginfo info = {
+        .code = why == MM_FAULT_NO_VMA ? 1 : 2, /* SEGV_MAPERR, SEGV_ACCERR */
+        .trapno = 14, .addr = addr,
+        .err = 4 | (reason & FAULT_WRITE ? 2 : 0) | (reason & FAULT_EXEC ? 16 : 0)};
+    if (signal_fault(SIGSEGV, &info))
+        return true; /* the task's handler takes it */
     char vma[128];
     if (vma_describe(t->mspace, addr, vma, sizeof(vma)))
         kprintf(
@@ -191,11 +197,20 @@ void task_crash(const struct trap_report *trap)
 {
     task_t *t = current;
     assert(t);
+    /* Linux's si_code and si_addr: FPE_INTDIV / ILL_ILLOPN at the
+     * instruction, SI_KERNEL otherwise (#GP, int3) */
+    int sig = trap->signal;
+    struct task_siginfo info = {
+        .code = sig == SIGFPE ? 1 : sig == SIGILL ? 2 : SI_KERNEL,
+        .trapno = (int)trap->vector, .err = trap->error,
+        .addr = sig == SIGFPE || sig == SIGILL ? trap->ip : 0};
+    if (signal_fault(sig, &info))
+        return; /* the task's handler takes it */
     const char *mnemonic, *what;
     cpu_exception_name(trap->vector, &mnemonic, &what);
     kprintf("task %d (%s) killed: exception %s %s at rip=0x%lx\n", t->id,
             t->name, mnemonic, what, trap->ip);
-    task_end(-trap->signal);
+    task_end(-sig);
     __builtin_unreachable();
 }
 

@@ -88,8 +88,8 @@ void task_exit(int code) __attribute__((noreturn));
 
 /* The trap path's calls, task_fault and task_crash: arch/upcall.h. */
 
-/* Kills the current task for signal `sig` sent to itself: with no
- * delivery yet, every signal acts as its default, fatal action. */
+/* Kills the current task for signal `sig` (its default, fatal action),
+ * logging `task N (NAME) killed by signal S`. */
 void task_kill(int sig) __attribute__((noreturn));
 
 #endif

@@ -5,8 +5,9 @@
 #include <errno.h>
 #include <stddef.h>
 
-#include "unikernel/clock.h"
+#include "arch/clock.h"
 #include "unikernel/sched.h"
+#include "unikernel/signal.h"
 #include "unikernel/task.h"
 #include "unikernel/waitq.h"
 
@@ -76,6 +77,10 @@ int waitq_sleep(struct waiter *w, uint64_t deadline)
     while (!w->woken && rc == 0) {
         if (deadline && clock_monotonic_ns() >= deadline) {
             rc = -ETIMEDOUT;
+            break;
+        }
+        if (signal_interrupted()) {
+            rc = -EINTR;
             break;
         }
         rc = sched_wait(w, deadline);

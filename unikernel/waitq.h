@@ -46,9 +46,10 @@ void waitq_wake_one(struct waiter *w);
 int waitq_wake(struct waitq *q, int n);
 
 /* The current task, queued as `w`, blocks until woken, the time
- * clock_monotonic_ns() >= deadline (0: none) or a kill; it leaves the
- * queue either way.  0 woken, -ETIMEDOUT, -EINTR (a kill is pending: the
- * caller returns and the kill ends the task on its way out). */
+ * clock_monotonic_ns() >= deadline (0: none), a kill or a signal it takes;
+ * it leaves the queue either way.  0 woken, -ETIMEDOUT, -EINTR (a kill or
+ * a signal is pending: the caller returns, and the kill ends the task or
+ * the handler runs on its way out). */
 int waitq_sleep(struct waiter *w, uint64_t deadline);
 
 #endif

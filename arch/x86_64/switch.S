@@ -8,8 +8,9 @@
  *                      will from the same call;
  *   context_start      where a new task's first switch returns: calls the
  *                      entry function saved in r12 (it never returns);
- *   irq_timer_entry    the local APIC timer vector: saves the registers C
- *                      code may clobber, calls irq_timer(cs) and irets;
+ *   irq_timer_entry    the local APIC timer vector: saves a struct
+ *                      trap_frame, calls irq_timer(cs), delivers signals
+ *                      when ring 3 was interrupted, and irets;
  *   irq_spurious_entry spurious APIC and masked PIC vectors: iret at once.
  * Switch frame on the stack, lowest address first: r15 r14 r13 r12 rbx
  * rbp, then the return address (switch.c builds the first one). */
@@ -48,28 +49,47 @@ context_start:
 
     .globl irq_timer_entry
 irq_timer_entry:
+    pushq $0                    /* a struct trap_frame (trap.h): error, */
+    pushq $32                   /* vector, then the registers */
     pushq %rax
+    pushq %rbx
     pushq %rcx
     pushq %rdx
     pushq %rsi
     pushq %rdi
+    pushq %rbp
     pushq %r8
     pushq %r9
     pushq %r10
     pushq %r11
-    movq 80(%rsp), %rdi         /* the interrupted cs */
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq 144(%rsp), %rdi        /* the interrupted cs */
     cld
     smap_close                  /* iretq restores the interrupted AC */
     call irq_timer
+    testb $3, 144(%rsp)
+    jz 1f
+    movq %rsp, %rdi             /* back to ring 3: signals first */
+    call sigframe_trap_exit
+1:  popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
     popq %r11
     popq %r10
     popq %r9
     popq %r8
+    popq %rbp
     popq %rdi
     popq %rsi
     popq %rdx
     popq %rcx
+    popq %rbx
     popq %rax
+    addq $16, %rsp
     iretq
 
     .globl irq_spurious_entry

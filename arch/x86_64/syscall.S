@@ -1,7 +1,9 @@
 /* syscall.S - the ring transitions of a task:
  *   syscall_entry  LSTAR target: swapgs, per-CPU kernel stack, a struct
  *                  syscall_frame, syscall_dispatch(frame), sysret;
- *   user_enter     iretq to ring 3, the first entry of a task.
+ *   user_enter     iretq to ring 3, the first entry of a task;
+ *   user_iret      iretq to ring 3 from a syscall with every register
+ *                  given (rt_sigreturn: sysret cannot restore rcx, r11).
  * Interrupts stay masked in the kernel (FMASK clears IF); ring 3 runs
  * with IF=1 (the scheduler's timer). */
 #include "arch/x86_64/syscall_frame.h"
@@ -51,6 +53,30 @@ user_enter:
     xorl %r13d, %r13d
     xorl %r14d, %r14d
     xorl %r15d, %r15d
+    iretq
+
+/* void user_iret(const struct trap_frame *f): the frame's registers,
+ * then iretq; GS back to the task's (syscall_entry swapped it). */
+    .globl user_iret
+user_iret:
+    movq %rdi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp              /* vector, error */
+    swapgs
     iretq
 
     .section .note.GNU-stack, "", @progbits

@@ -12,6 +12,7 @@
 
 #include "arch/upcall.h"
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/sigframe.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/user.h"
 #include "arch/x86_64/x86.h"
@@ -150,8 +151,11 @@ bool user_trap(struct trap_frame *f)
         return false;
     if (f->vector == TRAP_PAGE_FAULT) {
         int reason = trap_pf_access(f->error) | FAULT_USER;
-        if (task_fault(read_cr2(), reason, f->rip, from_user))
+        if (task_fault(read_cr2(), reason, f->rip, from_user)) {
+            if (from_user)
+                sigframe_trap_exit(f); /* a handler's SIGSEGV, or a kill */
             return true;
+        }
         if (!in_copy)
             return false; /* ring 3 without a task: the kernel's bug */
         f->rip = (uintptr_t)usercopy_fault; /* the copy returns -EFAULT */
@@ -162,4 +166,6 @@ bool user_trap(struct trap_frame *f)
                                 .user = from_user,
                                 .signal = trap_signal(f->vector) };
     task_crash(&trap); /* not a page fault, so from ring 3 */
+    sigframe_trap_exit(f); /* the task's handler takes the signal */
+    return true;
 }

@@ -44,4 +44,11 @@
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
 
+/* Linux's kernel-internal results of an interrupted system call (never
+ * seen by a task): restart it, or -EINTR, depending on the handler. */
+#define ERESTARTSYS 512           /* restart with SA_RESTART, else EINTR */
+#define ERESTARTNOINTR 513        /* always restart */
+#define ERESTARTNOHAND 514        /* restart only when no handler ran */
+#define ERESTART_RESTARTBLOCK 516 /* EINTR when a handler ran */
+
 #endif

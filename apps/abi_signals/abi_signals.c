@@ -1,0 +1,474 @@
+/*
+ * abi_signals: signals delivered as Linux delivers them.  Handlers run for
+ * raise and kill, with SA_SIGINFO's fields; sa_mask, SA_NODEFER and
+ * SA_RESETHAND; rt_sigprocmask, sigpending and sigsuspend; SIGSEGV and
+ * SIGFPE handlers that siglongjmp out; an alternate stack; signals to a
+ * child (blocked in pause, read, nanosleep, or busy in ring 3, where only
+ * an interrupt brings it back); EINTR and SA_RESTART; SIGPIPE; and
+ * rt_sigreturn refusing a corrupted ucontext (the child dies of SIGSEGV).
+ * One "ok - name" line per check; exit status 0 only if all passed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define CHECK_FLUSH
+#include "apps/include/check.h"
+
+static volatile sig_atomic_t hits, depth, max_depth, last_sig;
+static char order[32];
+static volatile int order_len;
+static siginfo_t info_copy;
+static sigjmp_buf jump;
+
+static void note(char c)
+{
+    if (order_len < (int)sizeof(order) - 1)
+        order[order_len++] = c;
+}
+
+static void on_count(int sig)
+{
+    hits++;
+    last_sig = sig;
+}
+
+static void on_info(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    info_copy = *si;
+    hits++;
+}
+
+static void set(int sig, void (*fn)(int), int flags, const sigset_t *mask)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = fn;
+    sa.sa_flags = flags;
+    if (mask)
+        sa.sa_mask = *mask;
+    sigaction(sig, &sa, NULL);
+}
+
+static void set_info(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO | flags;
+    sigaction(sig, &sa, NULL);
+}
+
+static void test_basic(void)
+{
+    hits = 0;
+    set(SIGUSR1, on_count, 0, NULL);
+    check(raise(SIGUSR1) == 0 && hits == 1 && last_sig == SIGUSR1,
+          "signals raise runs the handler once");
+    hits = 0;
+    check(kill(getpid(), SIGUSR1) == 0 && hits == 1,
+          "signals kill(getpid()) runs the handler before kill returns");
+    hits = 0;
+    set_info(SIGUSR2, on_info, 0);
+    kill(getpid(), SIGUSR2);
+    check(hits == 1 && info_copy.si_signo == SIGUSR2 &&
+              info_copy.si_code == SI_USER && info_copy.si_pid == getpid() &&
+              info_copy.si_uid == getuid(),
+          "signals SA_SIGINFO from kill: si_signo si_code=SI_USER si_pid si_uid");
+    raise(SIGUSR2);
+    check(hits == 2 && info_copy.si_code == SI_TKILL,
+          "signals SA_SIGINFO from raise: si_code=SI_TKILL");
+    volatile double x = 1.25;
+    set(SIGUSR1, on_count, 0, NULL);
+    raise(SIGUSR1);
+    check(x * 4 == 5.0, "signals the FPU state survives a handler");
+    set(SIGUSR1, SIG_IGN, 0, NULL);
+    check(raise(SIGUSR1) == 0, "signals an ignored signal does nothing");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_count;
+    errno = 0;
+    check(sigaction(SIGKILL, &sa, NULL) == -1 && errno == EINVAL &&
+              sigaction(SIGSTOP, &sa, NULL) == -1 && errno == EINVAL,
+          "signals SIGKILL and SIGSTOP cannot be caught");
+    sigset_t all, now;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &now);
+    sigprocmask(SIG_SETMASK, &now, &all);
+    check(!sigismember(&all, SIGKILL) && !sigismember(&all, SIGSTOP),
+          "signals SIGKILL and SIGSTOP cannot be blocked");
+}
+
+/* SIGUSR1's handler raises SIGUSR2 (in its sa_mask) and itself. */
+static void on_nested1(int sig)
+{
+    (void)sig;
+    note('a');
+    depth++;
+    if (depth > max_depth)
+        max_depth = depth;
+    if (hits++ == 0) {
+        raise(SIGUSR2);
+        raise(SIGUSR1);
+    }
+    note('b');
+    depth--;
+}
+
+static void on_nested2(int sig)
+{
+    (void)sig;
+    note('2');
+}
+
+static void test_masks(void)
+{
+    sigset_t m;
+    sigemptyset(&m);
+    sigaddset(&m, SIGUSR2);
+    set(SIGUSR1, on_nested1, 0, &m);
+    set(SIGUSR2, on_nested2, 0, NULL);
+    hits = depth = max_depth = order_len = 0;
+    raise(SIGUSR1);
+    order[order_len] = 0;
+    /* after the first handler: SIGUSR1 (lower) first, then SIGUSR2
+     * nested in its frame runs before it, as Linux stacks them */
+    check(max_depth == 1 && hits == 2 && strcmp(order, "abab2") == 0,
+          "signals sa_mask and the signal itself are deferred in the handler");
+    sigprocmask(SIG_SETMASK, NULL, &m);
+    check(!sigismember(&m, SIGUSR1) && !sigismember(&m, SIGUSR2),
+          "signals the mask is restored after the handler");
+
+    set(SIGUSR1, on_nested1, SA_NODEFER, NULL);
+    hits = depth = max_depth = order_len = 0;
+    raise(SIGUSR1);
+    order[order_len] = 0;
+    check(max_depth == 2 && hits == 2 && strcmp(order, "a2abb") == 0,
+          "signals SA_NODEFER: the handler nests in itself");
+
+    struct sigaction old;
+    hits = 0;
+    set(SIGUSR1, on_count, SA_RESETHAND, NULL);
+    raise(SIGUSR1);
+    sigaction(SIGUSR1, NULL, &old);
+    check(hits == 1 && old.sa_handler == SIG_DFL,
+          "signals SA_RESETHAND: the action is the default afterwards");
+}
+
+static void test_pending(void)
+{
+    sigset_t b, p, old;
+    hits = 0;
+    set(SIGUSR1, on_count, 0, NULL);
+    sigemptyset(&b);
+    sigaddset(&b, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &b, &old);
+    kill(getpid(), SIGUSR1);
+    sigpending(&p);
+    check(hits == 0 && sigismember(&p, SIGUSR1) && !sigismember(&p, SIGUSR2),
+          "signals a blocked signal stays pending (sigpending)");
+    kill(getpid(), SIGUSR1);
+    sigprocmask(SIG_UNBLOCK, &b, NULL);
+    sigpending(&p);
+    check(hits == 1 && !sigismember(&p, SIGUSR1),
+          "signals unblocking delivers it once, before sigprocmask returns");
+
+    sigprocmask(SIG_BLOCK, &b, NULL);
+    raise(SIGUSR1);
+    sigset_t none;
+    sigemptyset(&none);
+    hits = 0;
+    errno = 0;
+    int rc = sigsuspend(&none);
+    sigprocmask(SIG_SETMASK, NULL, &p);
+    check(rc == -1 && errno == EINTR && hits == 1 && sigismember(&p, SIGUSR1),
+          "signals sigsuspend: the handler runs, EINTR, the mask is back");
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    last_sig = sig;
+    info_copy = *si;
+    siglongjmp(jump, 1);
+}
+
+static volatile int zero;
+static volatile uintptr_t bad_addr = 16;
+
+static void test_faults(void)
+{
+    set_info(SIGSEGV, on_fault, 0);
+    last_sig = 0;
+    if (!sigsetjmp(jump, 1))
+        *(volatile int *)bad_addr = 1;
+    check(last_sig == SIGSEGV && info_copy.si_code == SEGV_MAPERR &&
+              info_copy.si_addr == (void *)16,
+          "signals SIGSEGV handler on a bad write: si_addr, SEGV_MAPERR, "
+          "siglongjmp out");
+    sigset_t m;
+    sigprocmask(SIG_SETMASK, NULL, &m);
+    check(!sigismember(&m, SIGSEGV), "signals siglongjmp restored the mask");
+    set_info(SIGFPE, on_fault, 0);
+    last_sig = 0;
+    volatile int r = 0;
+    if (!sigsetjmp(jump, 1))
+        r = 7 / zero;
+    check(last_sig == SIGFPE && info_copy.si_code == FPE_INTDIV && r == 0,
+          "signals SIGFPE handler on an integer division by zero");
+    signal(SIGSEGV, SIG_DFL);
+    signal(SIGFPE, SIG_DFL);
+}
+
+/* ---- children ---- */
+
+static int ready[2], feed_pipe[2]; /* child to parent, parent to child */
+
+/* Forks a child running `fn`, waits for its ready byte, lets it block,
+ * sends `sig` and returns its wait status. */
+static int child_status(void (*fn)(void), int sig, int feed)
+{
+    pipe(ready);
+    pipe(feed_pipe);
+    pid_t pid = fork();
+    if (pid == 0) {
+        fn();
+        _exit(99);
+    }
+    char c;
+    read(ready[0], &c, 1);
+    struct timespec t = {0, 30000000};
+    nanosleep(&t, NULL);
+    if (sig)
+        kill(pid, sig);
+    if (feed) {
+        nanosleep(&t, NULL);
+        write(feed_pipe[1], "y", 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(ready[0]);
+    close(ready[1]);
+    close(feed_pipe[0]);
+    close(feed_pipe[1]);
+    return status;
+}
+
+static void say_ready(void)
+{
+    write(ready[1], "r", 1);
+}
+
+static void on_exit7(int sig)
+{
+    (void)sig;
+    _exit(7);
+}
+
+static void child_pause(void)
+{
+    set(SIGUSR1, on_exit7, 0, NULL);
+    say_ready();
+    pause();
+    _exit(98);
+}
+
+static void child_spin(void)
+{
+    set(SIGUSR1, on_exit7, 0, NULL);
+    say_ready();
+    for (volatile unsigned long i = 0;; i++)
+        ;
+}
+
+static void child_read(int flags)
+{
+    char c;
+    set(SIGUSR1, on_count, flags, NULL);
+    say_ready();
+    long n = read(feed_pipe[0], &c, 1);
+    _exit(n == 1 ? 9 : n == -1 && errno == EINTR ? 8 : 97);
+}
+
+static void child_read_eintr(void)
+{
+    child_read(0);
+}
+
+static void child_read_restart(void)
+{
+    child_read(SA_RESTART);
+}
+
+static void child_sleep(void)
+{
+    struct timespec t = {10, 0}, rem = {0, 0};
+    set(SIGUSR1, on_count, SA_RESTART, NULL);
+    say_ready();
+    int rc = nanosleep(&t, &rem);
+    _exit(rc == -1 && errno == EINTR && rem.tv_sec > 0 && rem.tv_sec <= 10
+              ? 10 : 96);
+}
+
+static void child_pipe_default(void)
+{
+    int p[2];
+    pipe(p);
+    close(p[0]);
+    say_ready();
+    write(p[1], "x", 1);
+    _exit(95);
+}
+
+static void child_pipe_handler(void)
+{
+    int p[2];
+    pipe(p);
+    close(p[0]);
+    hits = 0;
+    set(SIGPIPE, on_count, 0, NULL);
+    say_ready();
+    long n = write(p[1], "x", 1);
+    _exit(n == -1 && errno == EPIPE && hits == 1 && last_sig == SIGPIPE ? 11
+                                                                        : 94);
+}
+
+static char altstack[16384];
+
+static void on_overflow(int sig)
+{
+    char here;
+    (void)sig;
+    _exit(&here >= altstack && &here < altstack + sizeof(altstack) ? 12 : 93);
+}
+
+static volatile int forever = 1;
+
+static int recurse(int n)
+{
+    volatile char buf[512];
+    buf[0] = (char)n;
+    return forever ? recurse(n + 1) + buf[0] : 0;
+}
+
+static void child_overflow(void)
+{
+    struct rlimit r = {1 << 20, 1 << 20};
+    setrlimit(RLIMIT_STACK, &r);
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof(altstack)};
+    sigaltstack(&ss, NULL);
+    set(SIGSEGV, on_overflow, SA_ONSTACK, NULL);
+    say_ready();
+    recurse(0);
+}
+
+static int exit_of(int status)
+{
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_children(void)
+{
+    check(exit_of(child_status(child_pause, SIGUSR1, 0)) == 7,
+          "signals kill to a child in pause: its handler runs (status 7)");
+    check(exit_of(child_status(child_spin, SIGUSR1, 0)) == 7,
+          "signals kill to a child busy in ring 3: its handler runs");
+    check(exit_of(child_status(child_read_eintr, SIGUSR1, 0)) == 8,
+          "signals a handled signal interrupts a pipe read: EINTR");
+    check(exit_of(child_status(child_read_restart, SIGUSR1, 1)) == 9,
+          "signals SA_RESTART restarts the pipe read");
+    check(exit_of(child_status(child_sleep, SIGUSR1, 0)) == 10,
+          "signals nanosleep interrupted: EINTR and rem, even with SA_RESTART");
+    int st = child_status(child_pipe_default, 0, 0);
+    check(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE,
+          "signals writing to a pipe without reader: killed by SIGPIPE");
+    check(exit_of(child_status(child_pipe_handler, 0, 0)) == 11,
+          "signals SIGPIPE handler runs, the write is EPIPE");
+    check(exit_of(child_status(child_overflow, 0, 0)) == 12,
+          "signals stack overflow: SIGSEGV handler on the alternate stack");
+    st = child_status(child_spin, SIGTERM, 0);
+    check(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM,
+          "signals SIGTERM to a child without handler kills it");
+}
+
+/* ---- rt_sigreturn and a corrupted ucontext ---- */
+
+static volatile int corrupt;
+
+static void on_corrupt(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig;
+    (void)si;
+    ucontext_t *uc = ctx;
+    greg_t *g = uc->uc_mcontext.gregs;
+    if (corrupt == 1)
+        g[REG_RIP] = (greg_t)0xffffffff81000000ull; /* kernel text */
+    else if (corrupt == 2)
+        g[REG_CSGSFS] = (g[REG_CSGSFS] & ~0xffffll) | 0x10; /* kernel cs */
+    else if (corrupt == 3)
+        g[REG_RIP] = (greg_t)0x8000000000000000ull; /* non-canonical */
+    else if (corrupt == 4)
+        g[REG_EFL] |= 0x3000 | 0x4000; /* IOPL 3, NT */
+}
+
+static void child_corrupt(void)
+{
+    set_info(SIGUSR1, on_corrupt, 0);
+    raise(SIGUSR1);
+    _exit(92);
+}
+
+static int corrupt_status(int how)
+{
+    corrupt = how;
+    pid_t pid = fork();
+    if (pid == 0)
+        child_corrupt();
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+static void test_sigreturn(void)
+{
+    int st = corrupt_status(1);
+    check(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+          "signals sigreturn to a kernel rip: killed by SIGSEGV");
+    st = corrupt_status(2);
+    check(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+          "signals sigreturn with a kernel cs: killed by SIGSEGV");
+    st = corrupt_status(3);
+    check(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+          "signals sigreturn to a non-canonical rip: killed by SIGSEGV");
+    corrupt = 4;
+    set_info(SIGUSR1, on_corrupt, 0);
+    raise(SIGUSR1);
+    uint64_t fl;
+    __asm__ volatile("pushfq; popq %0" : "=r"(fl));
+    check((fl & 0x7000) == 0 && (fl & 0x200),
+          "signals sigreturn drops IOPL and NT, keeps IF");
+}
+
+int main(void)
+{
+    test_basic();
+    test_masks();
+    test_pending();
+    test_faults();
+    test_children();
+    test_sigreturn();
+    return failures != 0;
+}
