@@ -23,7 +23,8 @@ CORE_SRCS := \
   unikernel/task.c unikernel/sched.c unikernel/proc.c unikernel/exec.c \
   unikernel/elf.c unikernel/aslr.c unikernel/rlimit.c unikernel/signal.c \
   unikernel/fd.c unikernel/console.c unikernel/pipe.c unikernel/memfd.c \
-  unikernel/ramfs.c unikernel/cpio.c unikernel/procfs.c unikernel/usercopy.c \
+  unikernel/tmpfs.c unikernel/dev.c unikernel/pagecache.c \
+  unikernel/path.c unikernel/sys_dir.c unikernel/cpio.c unikernel/procfs.c unikernel/usercopy.c \
   unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
   unikernel/sys_mm.c unikernel/sys_misc.c \
   unikernel/embed.S

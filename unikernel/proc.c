@@ -23,6 +23,7 @@
 #include "unikernel/signal.h"
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
+#include "unikernel/tmpfs.h"
 #include "unikernel/usercopy.h"
 
 #define CLONE_VM 0x00000100
@@ -141,6 +142,8 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     c->brk_start = p->brk_start;
     c->brk = p->brk;
     c->umask = p->umask;
+    c->cwd = p->cwd;
+    tmpfs_get(c->cwd);
     c->rlimits = p->rlimits;
     rlimit_apply(c); /* a vfork child shares (and sets) the parent's space */
     c->signal = p->signal; /* actions, mask, alternate stack */

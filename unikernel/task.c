@@ -15,6 +15,7 @@
 #include "unikernel/console.h"
 #include "unikernel/fd.h"
 #include "unikernel/task.h"
+#include "unikernel/tmpfs.h"
 
 #define APP_STATUS_MAX 100 /* statuses above are reported as 100 */
 
@@ -55,6 +56,7 @@ void task_destroy(task_t *t)
 {
     assert(t != current);
     fd_close_all(t);
+    tmpfs_put(t->cwd);
     if (t->mspace)
         mspace_close(t->mspace);
     if (t->kstack_top)

@@ -27,6 +27,7 @@
 #define TASK_KSTACK_SIZE 16384
 
 struct file;
+struct tnode;
 
 /* Lock legend: (c) set at creation, (t) only the task itself (one CPU). */
 typedef struct task {
@@ -42,7 +43,8 @@ typedef struct task {
     uintptr_t clear_child_tid;  /* (t) set_tid_address */
     struct task_signal signal; /* actions, mask, altstack (signal.c) */
     const char *exe;      /* (c) path of the program (/proc/self/exe) */
-    int umask;            /* (t) file mode creation mask (nothing is created) */
+    int umask;            /* (t) file mode creation mask */
+    struct tnode *cwd;    /* (t) working directory, a reference; NULL: "/" */
     int exit_code;        /* (t) exit_group status, or -signal: killed */
     struct user_fpu fpu;     /* (t) FPU/SSE state while not running */
     struct task_sched sched; /* scheduler state (sched.c) */
