@@ -225,6 +225,8 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
         return KEXIT_APP_LOAD;
     }
     t->exe = path;
+    t->image = ino;
+    inode_open(ino);
     struct startup st = {0};
     startup_args(&st, cl, name);
     task_switch(t); /* the start-up stack is written through usercopy */
@@ -375,6 +377,10 @@ static long exec_replace(task_t *t, inode_t *ino, struct exec_args *a)
     mspace_close(old); /* a vfork child drops its share only */
     exec_reset(t);
     t->exe = ino->name ? ino->name : "?";
+    inode_open(ino);
+    if (t->image)
+        inode_close(t->image);
+    t->image = ino;
     t->name = base_name(t->exe);
     struct syscall_frame *f = context_syscall_frame(t->kstack_top);
     memset(f, 0, sizeof(*f));

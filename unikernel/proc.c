@@ -144,6 +144,9 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     c->umask = p->umask;
     c->cwd = p->cwd;
     tmpfs_get(c->cwd);
+    c->image = p->image;
+    if (c->image)
+        inode_open(c->image);
     c->rlimits = p->rlimits;
     rlimit_apply(c); /* a vfork child shares (and sets) the parent's space */
     c->signal = p->signal; /* actions, mask, alternate stack */

@@ -101,6 +101,10 @@ long sys_mmap(const long *a)
         if (mode == O_WRONLY ||
             (type != MAP_PRIVATE && (prot & VMA_WRITE) && mode != O_RDWR))
             return -EACCES;
+        /* nor may mprotect make it writable later (Linux: no VM_MAYWRITE);
+         * so a never-writable view does not grow the cache (fault.c) */
+        if (type != MAP_PRIVATE && mode != O_RDWR)
+            vflags |= VMA_MAXREAD | VMA_MAXEXEC;
     } else {
         off = 0;
     }

@@ -57,6 +57,8 @@ void task_destroy(task_t *t)
     assert(t != current);
     fd_close_all(t);
     tmpfs_put(t->cwd);
+    if (t->image)
+        inode_close(t->image);
     if (t->mspace)
         mspace_close(t->mspace);
     if (t->kstack_top)

@@ -45,6 +45,8 @@ typedef struct task {
     const char *exe;      /* (c) path of the program (/proc/self/exe) */
     int umask;            /* (t) file mode creation mask */
     struct tnode *cwd;    /* (t) working directory, a reference; NULL: "/" */
+    struct inode *image;  /* (t) the running program's file, a reference:
+                             not writable meanwhile (ETXTBSY) */
     int exit_code;        /* (t) exit_group status, or -signal: killed */
     struct user_fpu fpu;     /* (t) FPU/SSE state while not running */
     struct task_sched sched; /* scheduler state (sched.c) */

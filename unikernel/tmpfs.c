@@ -10,6 +10,8 @@
 #include "unikernel/dev.h"
 #include "unikernel/fd.h"
 #include "unikernel/pagecache.h"
+#include "unikernel/sched.h"
+#include "unikernel/task.h"
 #include "unikernel/tmpfs.h"
 #include "unikernel/usercopy.h"
 
@@ -275,11 +277,25 @@ static int reg_own(tnode_t *n)
     return rc == -ENOMEM ? -ENOSPC : rc;
 }
 
+/* True when a task runs the program in `ino`: its file may not be written
+ * (Linux: ETXTBSY), since the text maps the cache's frames. */
+static bool text_busy(const inode_t *ino)
+{
+    for (int i = 0; i < SCHED_TASKS; i++) {
+        task_t *t = sched_slot(i);
+        if (t && t->image == ino)
+            return true;
+    }
+    return false;
+}
+
 /* Sets the size of the regular file `n` (its data owned). */
 static int reg_resize(tnode_t *n, uint64_t size)
 {
     if (size > FILE_SIZE_MAX)
         return -EFBIG;
+    if (text_busy(n->ino))
+        return -ETXTBSY;
     int rc = reg_own(n);
     if (rc < 0)
         return rc;
@@ -376,8 +392,7 @@ static void node_stat(tnode_t *n, struct kstat *st)
     st->st_rdev = n->rdev;
     if (is_reg(n)) {
         st->st_size = (int64_t)n->size;
-        size_t pages = n->ino->data ? (n->size + PAGE_MASK) / PAGE_SIZE
-                                    : inode_cached(n->ino);
+        size_t pages = inode_cached(n->ino);
         st->st_blocks = (int64_t)pages * (PAGE_SIZE / 512);
     } else if (is_dir(n)) {
         st->st_size = 4096;
@@ -469,6 +484,8 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
     } else if ((flags & O_DIRECTORY) && !is_dir(n)) {
         return -ENOTDIR;
     } else if (is_reg(n)) {
+        if (writing && text_busy(n->ino))
+            return -ETXTBSY;
         if (writing && (rc = reg_own(n)) < 0)
             return rc;
         if (writing && (flags & O_TRUNC) && (rc = reg_resize(n, 0)) < 0)

@@ -207,6 +207,7 @@ int main(int argc, char **argv)
     if (workers > 0 &&
         (restarts = run_workers(sh, warm, seed, workers, &generation)) >= 0) {
         cache_own_file("/bin/sysfuzz");
+        fs_cleanup();
         before = free_frames();
         restarts += run_workers(sh, warm + count, seed, workers, &generation);
     } else {
@@ -215,6 +216,7 @@ int main(int argc, char **argv)
     }
     long ms = now_ms() - start;
     pools_cleanup();
+    fs_cleanup();
     long after = free_frames(), made = sh->done - warm;
     printf("sysfuzz: %ld calls in %ld ms (and %ld to warm up), %s\n", made,
            ms, warm, restarts < 0 ? "in one task" : "in worker tasks");

@@ -2,7 +2,10 @@
  * apps/sysfuzz/pools.c - the fuzzer's memory areas and the pools its
  * random arguments come from.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -59,6 +62,62 @@ void pools_cleanup(void)
     memset(pools.extra_len, 0, sizeof(pools.extra_len));
     for (int fd = 3; fd < FDS_MAX; fd++)
         close(fd);
+}
+
+/* Removes `path` and, a directory, what is below it (depth-bounded). */
+static void remove_tree(const char *path, int depth)
+{
+    if (unlink(path) == 0 || depth > 8)
+        return;
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        char sub[600];
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+        remove_tree(sub, depth + 1);
+    }
+    if (d)
+        closedir(d);
+    rmdir(path);
+}
+
+/* Is entry `e` of `dir` part of the boot's tree (kept by fs_cleanup)? */
+static bool boot_entry(const char *dir, const struct dirent *e)
+{
+    static const char *const root[] = {"tmp", "proc", "dev", "bin"};
+    if (strcmp(dir, "/") == 0) {
+        for (size_t i = 0; i < sizeof(root) / sizeof(root[0]); i++)
+            if (strcmp(e->d_name, root[i]) == 0 && e->d_type == DT_DIR)
+                return true;
+        return false;
+    }
+    if (strcmp(dir, "/dev") == 0)
+        return e->d_type == DT_CHR;
+    return strcmp(dir, "/bin") == 0 && strcmp(e->d_name, "sysfuzz") == 0;
+}
+
+void fs_cleanup(void)
+{
+    /* the calls create files with any name their paths give, and the
+     * tmpfs keeps them and their pages: all but the boot's tree goes */
+    static const char *const dirs[] = {"/tmp", "/dev", "/bin", "/"};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        DIR *d = opendir(dirs[i]);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            char path[600];
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+                boot_entry(dirs[i], e))
+                continue;
+            snprintf(path, sizeof(path), "%s%s%s", dirs[i],
+                     i == 3 ? "" : "/", e->d_name);
+            remove_tree(path, 0);
+        }
+        if (d)
+            closedir(d);
+    }
 }
 
 void extra_add(uintptr_t addr, size_t len)
