@@ -43,6 +43,7 @@ struct tnode {
     tnode_t *parent; /* "..", a reference (the root: itself, none) */
     dentry_t *first, *last;
     uint64_t next_seq;
+    bool mount; /* /proc: procfs answers below it; no name comes or goes */
     /* a device */
     const struct file_ops *dev;
     unsigned rdev;
@@ -233,6 +234,8 @@ static int create_at(struct walk *w, tnode_t *node)
 {
     if (w->dir->nlink == 0)
         return -ENOENT;
+    if (w->dir->mount)
+        return -EACCES;
     dentry_t *e = dentry_new(w->name, w->len);
     if (!e)
         return -ENOMEM;
@@ -311,6 +314,8 @@ static long reg_read(struct file *f, void *buf, size_t n, uint64_t *pos)
     tnode_t *t = node_of(f);
     if ((f->flags & O_ACCMODE) == O_WRONLY)
         return -EBADF;
+    if (f->ino->data) /* the image's bytes, unchanged: no cache needed */
+        return file_read_buffer(f->ino->data, t->size, buf, n, pos);
     if (*pos >= t->size)
         return 0;
     if (n > t->size - *pos)
@@ -551,6 +556,13 @@ int tmpfs_mkdir(tnode_t *base, const char *path, unsigned mode)
 }
 
 /* Removes the entry of `w` (its node's link count drops). */
+/* True when the entry of `w` may not be removed or replaced: a mount point
+ * or a name in one. */
+static bool pinned(const struct walk *w)
+{
+    return w->dir->mount || (w->node && w->node->mount);
+}
+
 static void remove_entry(struct walk *w)
 {
     dentry_t *e = dir_find(w->dir, w->name, w->len);
@@ -573,6 +585,8 @@ int tmpfs_unlink(tnode_t *base, const char *path)
         return rc;
     if (is_dir(w.node))
         return -EISDIR;
+    if (pinned(&w))
+        return -EBUSY;
     remove_entry(&w);
     return 0;
 }
@@ -587,7 +601,7 @@ int tmpfs_rmdir(tnode_t *base, const char *path)
         return -ENOTDIR;
     if (w.len == 1 && w.name[0] == '.')
         return -EINVAL;
-    if (w.node == root)
+    if (w.node == root || pinned(&w))
         return -EBUSY;
     if (is_dot(&w) || w.node->first)
         return -ENOTEMPTY;
@@ -618,7 +632,7 @@ int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
     if (rc < 0)
         return rc;
     tnode_t *n = a.node;
-    if (is_dot(&a) || is_dot(&b) || n == root)
+    if (is_dot(&a) || is_dot(&b) || n == root || pinned(&a) || pinned(&b))
         return -EBUSY;
     if (b.node == n)
         return 0; /* the same file: nothing happens */
@@ -671,6 +685,8 @@ int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
         return -EPERM;
     if (b.node)
         return -EEXIST;
+    if (b.dir->mount)
+        return -EACCES;
     if (b.trailing)
         return -ENOENT;
     if (b.dir->nlink == 0)
@@ -888,9 +904,12 @@ int tmpfs_init(uint64_t size)
     root->number = 1;
     root->nlink = 2;
     root->parent = root;
-    if (!make_dirs("tmp", 3) || !make_dirs("proc", 4))
+    tnode_t *tmp = make_dirs("tmp", 3), *proc = make_dirs("proc", 4);
+    if (!tmp || !proc)
         return -ENOMEM;
-    root->first->node->mode |= 01777; /* /tmp: sticky, everyone writes */
+    tmp->mode |= 01777; /* sticky, everyone writes */
+    proc->mount = true;
+    proc->mode = KS_IFDIR | 0555;
     for (size_t i = 0; i < dev_count; i++) {
         char path[32];
         snprintf(path, sizeof(path), "dev/%s", dev_table[i].name);

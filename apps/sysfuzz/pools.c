@@ -3,6 +3,8 @@
  * random arguments come from.
  */
 #include <dirent.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -64,60 +66,98 @@ void pools_cleanup(void)
         close(fd);
 }
 
-/* Removes `path` and, a directory, what is below it (depth-bounded). */
-static void remove_tree(const char *path, int depth)
+/* The file system walks read directories with getdents64 into these
+ * buffers, one per depth, touched once at the start: no malloc, no new
+ * page between the two frame counts. */
+#define WALK_DEPTH 16
+static char walk_buf[WALK_DEPTH + 1][2048];
+
+struct dent64 {
+    unsigned long ino;
+    long off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+};
+
+/* Calls fn(dirfd, entry, depth) for each entry of the directory open at
+ * `dirfd` but . and .. (names can be 255 bytes at any depth: everything is
+ * relative to a descriptor, no path is built).  Closes dirfd. */
+static void walk_dir(int dirfd, int depth,
+                     void (*fn)(int, const struct dent64 *, int))
 {
-    if (unlink(path) == 0 || depth > 8)
-        return;
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char sub[600];
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-        remove_tree(sub, depth + 1);
-    }
-    if (d)
-        closedir(d);
-    rmdir(path);
+    long n;
+    while (depth <= WALK_DEPTH && dirfd >= 0 &&
+           (n = syscall(SYS_getdents64, dirfd, walk_buf[depth], 2048)) > 0)
+        for (long at = 0; at < n;) {
+            const struct dent64 *e = (const void *)(walk_buf[depth] + at);
+            at += e->reclen;
+            if (strcmp(e->name, ".") != 0 && strcmp(e->name, "..") != 0)
+                fn(dirfd, e, depth);
+        }
+    if (dirfd >= 0)
+        close(dirfd);
 }
 
-/* Is entry `e` of `dir` part of the boot's tree (kept by fs_cleanup)? */
-static bool boot_entry(const char *dir, const struct dirent *e)
+static int open_sub(int dirfd, const char *name)
 {
-    static const char *const root[] = {"tmp", "proc", "dev", "bin"};
-    if (strcmp(dir, "/") == 0) {
-        for (size_t i = 0; i < sizeof(root) / sizeof(root[0]); i++)
-            if (strcmp(e->d_name, root[i]) == 0 && e->d_type == DT_DIR)
-                return true;
-        return false;
-    }
-    if (strcmp(dir, "/dev") == 0)
-        return e->d_type == DT_CHR;
-    return strcmp(dir, "/bin") == 0 && strcmp(e->d_name, "sysfuzz") == 0;
+    return openat(dirfd, name, O_RDONLY | O_DIRECTORY);
+}
+
+/* Removes entry `e` of `dirfd` and, a directory, what is below it. */
+static void remove_one(int dirfd, const struct dent64 *e, int depth)
+{
+    if (unlinkat(dirfd, e->name, 0) == 0)
+        return;
+    walk_dir(open_sub(dirfd, e->name), depth + 1, remove_one);
+    unlinkat(dirfd, e->name, AT_REMOVEDIR);
+}
+
+/* The inode numbers of the boot's tree (fs_snapshot), which fs_cleanup
+ * keeps wherever they are now. */
+static unsigned long boot_inos[64];
+static int boot_count;
+
+static bool is_boot(unsigned long ino)
+{
+    for (int i = 0; i < boot_count; i++)
+        if (boot_inos[i] == ino)
+            return true;
+    return false;
+}
+
+static void record(int dirfd, const struct dent64 *e, int depth)
+{
+    if (boot_count < 64)
+        boot_inos[boot_count++] = e->ino;
+    if (e->type == DT_DIR)
+        walk_dir(open_sub(dirfd, e->name), depth + 1, record);
+}
+
+void fs_snapshot(void)
+{
+    memset(walk_buf, 0, sizeof(walk_buf));
+    walk_dir(open("/", O_RDONLY | O_DIRECTORY), 0, record);
+}
+
+/* Removes what the boot did not make, descending into what it did. */
+static void clean(int dirfd, const struct dent64 *e, int depth)
+{
+    if (!is_boot(e->ino))
+        remove_one(dirfd, e, depth);
+    else if (e->type == DT_DIR)
+        walk_dir(open_sub(dirfd, e->name), depth + 1, clean);
 }
 
 void fs_cleanup(void)
 {
+    /* a worker's prlimit64 reaches the driver too (any pid): descriptors
+     * again, as root may */
+    struct rlimit nofile = {FDS_MAX, FDS_MAX};
+    setrlimit(RLIMIT_NOFILE, &nofile);
     /* the calls create files with any name their paths give, and the
-     * tmpfs keeps them and their pages: all but the boot's tree goes */
-    static const char *const dirs[] = {"/tmp", "/dev", "/bin", "/"};
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        DIR *d = opendir(dirs[i]);
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL) {
-            char path[600];
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-                boot_entry(dirs[i], e))
-                continue;
-            snprintf(path, sizeof(path), "%s%s%s", dirs[i],
-                     i == 3 ? "" : "/", e->d_name);
-            remove_tree(path, 0);
-        }
-        if (d)
-            closedir(d);
-    }
+     * tmpfs keeps them and their pages: what the boot did not make goes */
+    walk_dir(open("/", O_RDONLY | O_DIRECTORY), 0, clean);
 }
 
 void extra_add(uintptr_t addr, size_t len)
