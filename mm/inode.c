@@ -23,6 +23,43 @@ typedef struct pcache_node {
 
 static uint64_t next_number = 1; /* (a) */
 
+/* Counts `pages` more in the quota `q` (NULL: none): 0 or -ENOSPC. */
+static int quota_charge(inode_quota_t *q, size_t pages)
+{
+    if (!q)
+        return 0;
+    size_t now = __atomic_add_fetch(&q->used, pages, __ATOMIC_RELAXED);
+    if (now <= q->limit)
+        return 0;
+    __atomic_sub_fetch(&q->used, pages, __ATOMIC_RELAXED);
+    return -ENOSPC;
+}
+
+static void quota_uncharge(inode_quota_t *q, size_t pages)
+{
+    if (q)
+        __atomic_sub_fetch(&q->used, pages, __ATOMIC_RELAXED);
+}
+
+/* The charge of `pages` cache pages: the global commit and the quota. */
+static int charge(inode_t *ino, size_t pages)
+{
+    if (mm_commit(pages) < 0)
+        return -ENOMEM;
+    if (quota_charge(ino->quota, pages) < 0) {
+        mm_uncommit(pages);
+        return -ENOSPC;
+    }
+    return 0;
+}
+
+static void uncharge(inode_t *ino, size_t pages)
+{
+    mm_uncommit(pages);
+    if (!ino->data) /* a quota counts the pages of inodes without data */
+        quota_uncharge(ino->quota, pages);
+}
+
 inode_t *inode_create(const char *name, const void *data, uint64_t size,
                       int rights)
 {
@@ -38,6 +75,7 @@ inode_t *inode_create(const char *name, const void *data, uint64_t size,
     ino->refs = 1;
     ino->number = __atomic_fetch_add(&next_number, 1, __ATOMIC_RELAXED);
     ino->name = name;
+    ino->quota = NULL;
     ino->data = data;
     ino->size = size;
     ino->rights = rights & VMA_RIGHTS;
@@ -66,7 +104,7 @@ void inode_close(inode_t *ino)
         if (!ino->data)
             mm_shmem_add(-1);
     }
-    mm_uncommit(ino->charged);
+    uncharge(ino, ino->charged);
     mm_free(ino);
 }
 
@@ -90,21 +128,22 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
     pcache_node_t *pc =
         (pcache_node_t *)bbtree_search(&ino->pages, (uintptr_t)offset);
     if (!pc) {
-        bool charge = !ino->data || offset >= ino->size; /* past the data */
-        if (charge && mm_commit(1) < 0) {
+        bool charged = !ino->data || offset >= ino->size; /* past the data */
+        /* an inode with data keeps its quota out (inode_own_data) */
+        if (charged && (ino->data ? mm_commit(1) : charge(ino, 1)) < 0) {
             splock_unlock(&ino->lock);
             return 0;
         }
         pc = mm_alloc(sizeof(*pc));
         phys_addr_t pa = pc ? page_new() : 0;
         if (!pa) {
-            if (charge)
-                mm_uncommit(1);
+            if (charged)
+                uncharge(ino, 1);
             mm_free(pc);
             splock_unlock(&ino->lock);
             return 0;
         }
-        ino->charged += charge;
+        ino->charged += charged;
         if (!ino->data)
             mm_shmem_add(1);
         fill(ino, pa, offset);
@@ -116,6 +155,43 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
     page_ref(pc->pa);
     splock_unlock(&ino->lock);
     return pc->pa;
+}
+
+int inode_own_data(inode_t *ino)
+{
+    splock_lock(&ino->lock);
+    if (!ino->data) {
+        splock_unlock(&ino->lock);
+        return 0;
+    }
+    /* every cached page is charged once the data are gone: the data's
+     * pages from creation (all cached below), the others as added */
+    if (quota_charge(ino->quota, ino->charged) < 0) {
+        splock_unlock(&ino->lock);
+        return -ENOSPC;
+    }
+    for (uint64_t off = 0; off < ino->size; off += PAGE_SIZE) {
+        if (bbtree_search(&ino->pages, (uintptr_t)off))
+            continue;
+        pcache_node_t *pc = mm_alloc(sizeof(*pc));
+        phys_addr_t pa = pc ? page_new() : 0;
+        if (!pa) {
+            mm_free(pc);
+            quota_uncharge(ino->quota, ino->charged);
+            splock_unlock(&ino->lock);
+            return -ENOMEM;
+        }
+        fill(ino, pa, off);
+        pc->pa = pa;
+        pc->node.key = (uintptr_t)off;
+        pc->node.size = PAGE_SIZE;
+        bbtree_insert(&ino->pages, &pc->node);
+    }
+    ino->data = NULL;
+    ino->size = 0;
+    mm_shmem_add((long)ino->pages.count);
+    splock_unlock(&ino->lock);
+    return 0;
 }
 
 int inode_prepare(inode_t *ino, uint64_t from, uint64_t to)
@@ -185,7 +261,7 @@ void inode_truncate(inode_t *ino, uint64_t size)
         page_unref(pc->pa); /* freed unless a mapping still holds it */
         mm_free(pc);
         if (charged) {
-            mm_uncommit(1);
+            uncharge(ino, 1);
             ino->charged--;
         }
         if (!ino->data)

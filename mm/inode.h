@@ -17,6 +17,14 @@
 #include "arch/mmu.h"
 #include "mm/bbtree.h"
 
+/* A cap on the pages a set of inodes may cache (a tmpfs size): every page
+ * an inode with a quota commits counts here too; past `limit` inode_page
+ * fails as it does past the commit limit. */
+typedef struct inode_quota {
+    size_t used;  /* (a) pages counted */
+    size_t limit; /* (c) most pages */
+} inode_quota_t;
+
 typedef struct inode inode_t;
 struct inode {
     long refs;                 /* (a) references: opens and VMAs */
@@ -29,6 +37,7 @@ struct inode {
     size_t charged; /* (i) pages committed for the cache (mm/commit.c): the
                        data's pages from creation, plus each cached page
                        past the data */
+    inode_quota_t *quota; /* (c) set once before any page, or NULL */
     splock_t lock;
 };
 
@@ -38,6 +47,13 @@ struct inode {
  * NULL when out of memory or commit. */
 inode_t *inode_create(const char *name, const void *data, uint64_t size,
                       int rights);
+
+/* Makes the data of `ino` its own: every page of the data is read into the
+ * cache (they are committed already), the data pointer is dropped and the
+ * inode becomes one without data (as a memfd): its pages can now be written
+ * and truncated.  Its pages are counted in its quota first.  0 (also when
+ * it had no data), -ENOSPC past the quota, -ENOMEM (the data stay). */
+int inode_own_data(inode_t *ino);
 
 /* Takes one more reference to `ino`. */
 void inode_open(inode_t *ino);

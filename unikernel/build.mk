@@ -7,7 +7,7 @@
 #        build/kernel.elf, after build/tools/elfcheck accepted it (a
 #        malformed ELF fails the build with elfcheck's message; ELF_NOCHECK=1
 #        skips the check, for the boot test of the kernel's own refusal).
-#        FILES= are packed into a cpio (newc) archive: the guest's ramfs,
+#        FILES= are packed into a cpio (newc) archive: the guest's tmpfs,
 #        paths as given (relative ones are relative to "/").
 #   build/kernels/NAME.elf
 #        the same kernel with another embedded program, for tests/boot
@@ -24,7 +24,8 @@ CORE_SRCS := \
   unikernel/futex.c unikernel/waitq.c unikernel/exec.c \
   unikernel/elf.c unikernel/aslr.c unikernel/rlimit.c unikernel/signal.c \
   unikernel/fd.c unikernel/console.c unikernel/pipe.c unikernel/memfd.c \
-  unikernel/ramfs.c unikernel/cpio.c unikernel/procfs.c unikernel/usercopy.c \
+  unikernel/tmpfs.c unikernel/dev.c unikernel/pagecache.c \
+  unikernel/path.c unikernel/sys_dir.c unikernel/cpio.c unikernel/procfs.c unikernel/usercopy.c \
   unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
   unikernel/sys_mm.c unikernel/sys_misc.c \
   unikernel/embed.S

@@ -69,6 +69,10 @@ static int cmdline_param(struct cmdline *cl, char *word)
         cl->mem = parse_size(word + 4);
         if (!cl->mem)
             return -EINVAL;
+    } else if (strncmp(word, "tmpfs=", 6) == 0) {
+        cl->tmpfs = parse_size(word + 6);
+        if (!cl->tmpfs)
+            return -EINVAL;
     } else if (strcmp(word, "noaslr") == 0) {
         cl->noaslr = true;
     } else if (strncmp(word, "seed=", 5) == 0) {

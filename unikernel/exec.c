@@ -1,7 +1,7 @@
 /*
  * exec.c - starting a program (see exec.h): the embedded application at
  * boot, its ELF checked again (the build checked it with elfcheck), and
- * execve of a program of the ramfs.  The image's segments are mapped as
+ * execve of a program of the tmpfs.  The image's segments are mapped as
  * file-backed VMAs of its inode, then the stack VMA and the System V
  * x86_64 start-up stack; the first task is run to its end.
  *
@@ -30,7 +30,7 @@
 #include "unikernel/exec.h"
 #include "unikernel/fd.h"
 #include "unikernel/proc.h"
-#include "unikernel/ramfs.h"
+#include "unikernel/tmpfs.h"
 #include "arch/random.h"
 #include "unikernel/signal.h"
 #include "unikernel/thread.h"
@@ -215,17 +215,19 @@ int exec_load(task_t *t, inode_t *ino, const elf_plan_t *plan,
  * status. */
 static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
 {
-    static char path[RAMFS_PATH_MAX]; /* the inode's name: lives as long */
+    static char path[TMPFS_PATH_MAX]; /* the inode's name: lives as long */
     const char *name = embed_app_name;
     snprintf(path, sizeof(path), "/bin/%s", name);
-    inode_t *ino = ramfs_add(path, embed_app_start,
-                             (size_t)(embed_app_end - embed_app_start));
+    inode_t *ino = tmpfs_add(path, embed_app_start,
+                             (size_t)(embed_app_end - embed_app_start), 0755);
     task_t *t = ino ? task_create(name, NULL) : NULL;
     if (!t) {
         kprintf("app: %s: out of memory for the task\n", name);
         return KEXIT_APP_LOAD;
     }
     t->exe = path;
+    t->image = ino;
+    inode_open(ino);
     struct startup st = {0};
     startup_args(&st, cl, name);
     task_switch(t); /* the start-up stack is written through usercopy */
@@ -268,7 +270,11 @@ int exec_start_app(const struct cmdline *cl)
         return KEXIT_BAD_ELF;
     }
     size_t files = (size_t)(embed_files_end - embed_files_start);
-    rc = embed_files_given ? ramfs_load_cpio(embed_files_start, files) : 0;
+    if (tmpfs_init(cl->tmpfs) < 0) {
+        kprintf("app: out of memory for the tmpfs\n");
+        return KEXIT_APP_LOAD;
+    }
+    rc = embed_files_given ? tmpfs_load_cpio(embed_files_start, files) : 0;
     if (rc < 0) {
         kprintf("app: the embedded file archive is malformed (%d)\n", rc);
         return KEXIT_APP_LOAD;
@@ -285,7 +291,7 @@ int exec_start_app(const struct cmdline *cl)
 
 /* The strings of execve copied from the user. */
 struct exec_args {
-    char path[RAMFS_PATH_MAX];
+    char path[TMPFS_PATH_MAX];
     const char *argv[EXEC_MAX_ARGS], *envp[EXEC_MAX_ENV];
     int argc, envc;
     size_t used;
@@ -376,6 +382,10 @@ static long exec_replace(task_t *t, inode_t *ino, struct exec_args *a)
     mspace_close(old); /* a vfork child drops its share only */
     exec_reset(t);
     t->exe = ino->name ? ino->name : "?";
+    inode_open(ino);
+    if (t->image)
+        inode_close(t->image);
+    t->image = ino;
     t->name = base_name(t->exe);
     struct syscall_frame *f = context_syscall_frame(t->kstack_top);
     memset(f, 0, sizeof(*f));
@@ -401,8 +411,7 @@ long sys_execve(const long *ua)
         rc = a->envc = (int)copy_vector(a, a->envp, EXEC_MAX_ENV, ua[2]);
     inode_t *ino = NULL;
     if (rc >= 0) {
-        rc = ramfs_lookup(a->path, &ino);
-        rc = rc == 1 ? -EACCES : rc;
+        rc = tmpfs_exec_lookup(t->cwd, a->path, &ino);
     }
     if (rc >= 0)
         rc = exec_replace(t, ino, a);

@@ -2,7 +2,7 @@
  * unikernel/exec.h - starting a program (exec.c): loading a checked ELF
  * image into a task, the embedded application at boot, and execve
  * (sys_execve, unikernel/syscall.h), which replaces the image of the
- * calling task by a program of the ramfs.
+ * calling task by a program of the tmpfs.
  */
 #ifndef UNIKERNEL_EXEC_H
 #define UNIKERNEL_EXEC_H
@@ -28,7 +28,7 @@ int exec_load(task_t *t, inode_t *ino, const elf_plan_t *plan,
               const char *const *envp, uintptr_t *sp);
 
 /* Checks and loads the embedded application (with the embedded files as
- * the ramfs) with the arguments and environment of `cl` and runs it to its
+ * the tmpfs) with the arguments and environment of `cl` and runs it to its
  * end, with every task it starts: the kernel exit status (task.h).  Prints
  * the application's exit status.  User mode, the clock and the scheduler
  * are started first (main.c). */

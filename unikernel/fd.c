@@ -18,6 +18,7 @@
 #define F_GETFD 1
 #define F_SETFD 2
 #define F_GETFL 3
+#define F_SETFL 4
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC 1
 
@@ -29,6 +30,7 @@ struct file *file_new(const struct file_ops *ops, inode_t *ino)
     f->ops = ops;
     f->refs = 1;
     f->ino = ino;
+    f->flags = -1;
     if (ino)
         inode_open(ino);
     return f;
@@ -209,7 +211,13 @@ long sys_fcntl(const long *a)
         fd_set_cloexec(task_current(), (int)a[0], a[2] & FD_CLOEXEC);
         return 0;
     case F_GETFL:
-        return f->ops->write ? 2 /* O_RDWR */ : 0;
+        if (f->flags >= 0)
+            return f->flags;
+        return f->ops->write ? O_RDWR : O_RDONLY;
+    case F_SETFL: /* of the flags kept, only O_APPEND can change */
+        if (f->flags >= 0)
+            f->flags = (int)((f->flags & ~O_APPEND) | (a[2] & O_APPEND));
+        return 0;
     default:
         return -EINVAL;
     }

@@ -3,8 +3,10 @@
  *
  * A struct file is one open file description: its operations, its
  * position and, for files with content, the inode.  Its kinds: the console
- * (descriptors 0-2, console.c), read-only ramfs files, proc files (a
- * snapshot taken at open), pipes (pipe.c) and memfds (memfd.c).  Every operation checks its arguments and
+ * (descriptors 0-2, console.c), proc files (a
+ * snapshot taken at open), pipes (pipe.c), memfds (memfd.c), the files,
+ * directories and devices of the tmpfs (tmpfs.c, dev.c).  Every operation
+ * checks its arguments and
  * returns a negated errno; user buffers are reached through usercopy.
  */
 #ifndef UNIKERNEL_FD_H
@@ -25,6 +27,11 @@ struct file_ops {
     long (*read)(struct file *f, void *buf, size_t n, uint64_t *pos);
     /* Writes n bytes from user `buf`: bytes written or -errno. */
     long (*write)(struct file *f, const void *buf, size_t n);
+    /* Writes n bytes from user `buf` at `pos`, the file position left
+     * alone (pwrite64; NULL: ESPIPE or EBADF): bytes written or -errno. */
+    long (*pwrite)(struct file *f, const void *buf, size_t n, uint64_t pos);
+    /* Sets the size to `size` (ftruncate; NULL: EINVAL): 0 or -errno. */
+    long (*truncate)(struct file *f, uint64_t size);
     /* Fills *st (kernel memory). */
     void (*stat)(struct file *f, struct kstat *st);
     /* ioctl `cmd` with user argument `arg`: result or -errno. */
@@ -42,6 +49,8 @@ struct file {
     char *text;                 /* (c) snapshot content (proc files), kalloc */
     size_t text_len;            /* (c) */
     void *priv;                 /* (c) the kind's own data (pipe, memfd) */
+    int flags;                  /* (t) open flags (access mode, O_APPEND) of
+                                   tmpfs files; -1 for the others */
 };
 
 /* struct stat of the Linux x86_64 ABI (144 bytes). */
@@ -56,9 +65,17 @@ struct kstat {
 };
 
 #define O_CLOEXEC 02000000 /* open flag (Linux): close-on-exec */
+#define O_ACCMODE 3
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_RDWR 2
+#define O_APPEND 02000
 
 #define KS_IFREG 0100000
 #define KS_IFCHR 0020000
+#define KS_IFDIR 0040000
+#define KS_IFLNK 0120000
+#define KS_IFMT 0170000
 
 /* A descriptor table: shared by the threads of a process (refs), one
  * per process otherwise.  Lock legend: (t) interrupts masked (one CPU). */
@@ -119,7 +136,7 @@ void fd_close_on_exec(task_t *task);
 void fd_copy_table(task_t *child, const task_t *parent);
 
 /* Reads from a file whose content is the kernel buffer [data, data+size):
- * the common read of ramfs and proc files. */
+ * the common read of proc files. */
 long file_read_buffer(const void *data, uint64_t size, void *ubuf, size_t n,
                       uint64_t *pos);
 

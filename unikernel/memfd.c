@@ -11,6 +11,7 @@
 #include "mm/kalloc.h"
 #include "mm/page.h"
 #include "unikernel/fd.h"
+#include "unikernel/pagecache.h"
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
 #include "unikernel/usercopy.h"
@@ -29,38 +30,13 @@ static uint64_t memfd_size(const struct file *f)
     return ((const struct memfd *)f->priv)->size;
 }
 
-/* Copies between the file at `pos` and user `buf`, page by page through
- * the page cache: bytes copied or -EFAULT / -ENOMEM. */
-static long memfd_copy(struct file *f, void *buf, size_t n, uint64_t pos,
-                       bool write)
-{
-    size_t done = 0;
-    while (done < n) {
-        uint64_t at = pos + done, page = at & ~(uint64_t)PAGE_MASK;
-        size_t off = (size_t)(at - page), k = PAGE_SIZE - off;
-        if (k > n - done)
-            k = n - done;
-        phys_addr_t pa = inode_page(f->ino, page);
-        if (!pa)
-            return done ? (long)done : -ENOMEM;
-        char *kaddr = (char *)mmu_kaddr(pa) + off;
-        int rc = write ? copy_from_user(kaddr, (const char *)buf + done, k)
-                       : copy_to_user((char *)buf + done, kaddr, k);
-        page_unref(pa);
-        if (rc < 0)
-            return done ? (long)done : -EFAULT;
-        done += k;
-    }
-    return (long)done;
-}
-
 static long memfd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
     if (*pos >= memfd_size(f))
         return 0;
     if (n > memfd_size(f) - *pos)
         n = (size_t)(memfd_size(f) - *pos);
-    long rc = memfd_copy(f, buf, n, *pos, false);
+    long rc = pagecache_copy(f->ino, buf, n, *pos, false);
     if (rc > 0)
         *pos += (uint64_t)rc;
     return rc;
@@ -70,7 +46,7 @@ static long memfd_write(struct file *f, const void *buf, size_t n)
 {
     if (f->pos > MEMFD_SIZE_MAX || n > MEMFD_SIZE_MAX - f->pos)
         return -EFBIG;
-    long rc = memfd_copy(f, (void *)buf, n, f->pos, true);
+    long rc = pagecache_copy(f->ino, (void *)buf, n, f->pos, true);
     if (rc == -ENOMEM)
         rc = -ENOSPC; /* no page left under the commit limit: as tmpfs */
     if (rc > 0) {
@@ -95,10 +71,13 @@ static void memfd_release(struct file *f)
     kfree(f->priv);
 }
 
+static long memfd_truncate(struct file *f, uint64_t size);
+
 static const struct file_ops memfd_ops = {
     .read = memfd_read,
     .write = memfd_write,
     .stat = memfd_stat,
+    .truncate = memfd_truncate,
     .release = memfd_release,
 };
 
@@ -131,29 +110,13 @@ long sys_memfd_create(const long *a)
     return fd;
 }
 
-/* Truncates `ino` to `size`: every task's entries past it go first (none
- * may outlive its cache page), then the cache pages themselves. */
-static void memfd_truncate(inode_t *ino, uint64_t size)
+/* ftruncate: the pages past the new size leave every mapping and the
+ * cache. */
+static long memfd_truncate(struct file *f, uint64_t size)
 {
-    uint64_t from = (size + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
-    for (int i = 0; i < sched_slots(); i++) {
-        task_t *t = sched_slot(i);
-        if (t && t->mspace) /* a vfork pair is visited twice: harmless */
-            mspace_unmap_inode(t->mspace, ino, from);
-    }
-    inode_truncate(ino, size);
-}
-
-long sys_ftruncate(const long *a)
-{
-    struct file *f = fd_get(task_current(), (int)a[0]);
-    if (!f)
-        return -EBADF;
-    if (f->ops != &memfd_ops)
-        return -EINVAL; /* the ramfs is read-only */
-    if (a[1] < 0 || (uint64_t)a[1] > MEMFD_SIZE_MAX)
+    if (size > MEMFD_SIZE_MAX)
         return -EINVAL;
-    ((struct memfd *)f->priv)->size = (uint64_t)a[1];
-    memfd_truncate(f->ino, (uint64_t)a[1]);
+    ((struct memfd *)f->priv)->size = size;
+    pagecache_truncate(f->ino, size);
     return 0;
 }

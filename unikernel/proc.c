@@ -27,6 +27,7 @@
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
 #include "unikernel/thread.h"
+#include "unikernel/tmpfs.h"
 #include "unikernel/usercopy.h"
 
 #define CLONE_VM 0x00000100
@@ -196,6 +197,11 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     c->brk_start = p->group->leader->brk_start; /* the process's */
     c->brk = p->group->leader->brk;
     c->umask = p->umask;
+    c->cwd = p->cwd;
+    tmpfs_get(c->cwd);
+    c->image = p->image;
+    if (c->image)
+        inode_open(c->image);
     c->rlimits = p->rlimits;
     rlimit_apply(c); /* a vfork child shares (and sets) the parent's space */
     if (signal_inherit(&c->signal, &p->signal, false) < 0) {

@@ -8,7 +8,7 @@
 
 #include "unikernel/task.h"
 
-/* True when `path` lies under /proc (procfs answers it, ramfs does not). */
+/* True when `path` lies under /proc (procfs answers it, the tmpfs does not). */
 bool procfs_owns(const char *path);
 
 /* Opens the /proc file `path` for `task`: the file, or NULL with

@@ -1,27 +1,27 @@
 /*
- * sys_file.c - file system calls over the descriptor table: the console,
- * the read-only ramfs and /proc/self/maps.  Nothing can be created or
- * written except the console.  The calls on descriptors alone (close,
- * dup, fcntl) are fd.c's.
+ * sys_file.c - file system calls on files: open, read, write, seek, stat,
+ * access, truncate, sync, readlink, over the tmpfs (tmpfs.c), /proc
+ * (procfs.c, absolute /proc/ paths) and the other kinds of open file.
+ * The calls on directories are sys_dir.c's; those on descriptors alone
+ * (close, dup, fcntl) fd.c's.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "unikernel/fd.h"
+#include "unikernel/path.h"
 #include "unikernel/procfs.h"
-#include "unikernel/ramfs.h"
 #include "unikernel/syscall.h"
+#include "unikernel/tmpfs.h"
 #include "unikernel/usercopy.h"
 
-#define AT_FDCWD -100
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_EMPTY_PATH 0x1000
-#define O_ACCMODE 3
 #define O_CREAT 0100
-#define O_DIRECTORY 0200000
+#define O_TRUNC 01000
 #define SEEK_SET 0
 #define SEEK_CUR 1
 #define SEEK_END 2
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
 #define IOV_MAX 1024
 #define RW_MAX 0x7ffff000L /* Linux's largest transfer */
 #define USER_SPACE_END ((1ul << 47) - 4096) /* Linux's user space end */
@@ -36,63 +36,53 @@ static struct file *file_of(long fd)
     return fd_get(task_current(), (int)fd);
 }
 
-/* Copies the user path at `upath` into `path` (RAMFS_PATH_MAX). */
-static long get_path(char *path, long upath)
+/* Opens `path` from `base` (no descriptor): 0 and *f, or -errno. */
+static long path_open(tnode_t *base, const char *path, long flags,
+                      unsigned mode, struct file **f)
 {
-    long len = strncpy_from_user(path, (const char *)upath, RAMFS_PATH_MAX);
-    return len < 0 ? len : 0;
-}
-
-/* 0 when `path` can be resolved for an *at call on `dirfd`: absolute, or
- * relative to AT_FDCWD (there are no directory descriptors); otherwise
- * -ENOTDIR for an open file, -EBADF for no file. */
-static long at_dirfd(long dirfd, const char *path)
-{
-    if (path[0] == '/' || (int)dirfd == AT_FDCWD)
-        return 0;
-    return file_of(dirfd) ? -ENOTDIR : -EBADF;
-}
-
-/* The file at `path` (procfs or ramfs), with a reference and no
- * descriptor; NULL with *err set if there is none. */
-static struct file *path_open(const char *path, int *err)
-{
-    return procfs_owns(path) ? procfs_open(task_current(), path, err)
-                             : ramfs_open(path, err);
-}
-
-/* Opens `path` with `flags`: the new descriptor or -errno. */
-static long open_path(const char *path, long flags)
-{
-    inode_t *ino;
-    if ((flags & O_ACCMODE) != 0 || ((flags & O_CREAT) && !procfs_owns(path) &&
-                                     ramfs_lookup(path, &ino) < 0))
-        return -EROFS; /* nothing can be written or created */
+    if (!path_is_proc(path))
+        return tmpfs_open(base, path, (int)flags, mode, f);
+    if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
+        return -EACCES; /* the proc files are read-only */
     int err = 0;
-    struct file *f = path_open(path, &err);
-    if (!f)
-        return err;
-    if ((flags & O_DIRECTORY) && f->ino) {
-        file_put(f);
-        return -ENOTDIR;
-    }
-    return fd_install(task_current(), f);
+    *f = procfs_open(task_current(), path, &err);
+    return *f ? 0 : err;
+}
+
+/* openat once the path is in: the new descriptor or -errno. */
+static long open_at(long dirfd, long upath, long flags, long mode)
+{
+    long rc = 0;
+    char *path = path_get(upath, &rc);
+    tnode_t *base;
+    struct file *f = NULL;
+    if (path && (rc = path_base(dirfd, path, &base)) == 0)
+        rc = path_open(base, path, flags,
+                       (unsigned)mode & 07777 & ~(unsigned)task_current()->umask,
+                       &f);
+    path_free(path);
+    if (rc < 0)
+        return rc;
+    task_t *t = task_current();
+    int fd = fd_install(t, f);
+    if (fd >= 0)
+        fd_set_cloexec(t, fd, flags & O_CLOEXEC);
+    return fd;
 }
 
 long sys_open(const long *a)
 {
-    char path[RAMFS_PATH_MAX];
-    long rc = get_path(path, a[0]);
-    return rc < 0 ? rc : open_path(path, a[1]);
+    return open_at(AT_FDCWD, a[0], a[1], a[2]);
 }
 
 long sys_openat(const long *a)
 {
-    char path[RAMFS_PATH_MAX];
-    long rc = get_path(path, a[1]);
-    if (rc == 0)
-        rc = at_dirfd(a[0], path);
-    return rc < 0 ? rc : open_path(path, a[2]);
+    return open_at(a[0], a[1], a[2], a[3]);
+}
+
+long sys_creat(const long *a)
+{
+    return open_at(AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a[1]);
 }
 
 /* A transfer of no bytes touches no memory: Linux checks only that the
@@ -148,6 +138,23 @@ long sys_write(const long *a)
     if (n == 0)
         return empty_transfer((uintptr_t)a[1]);
     return f->ops->write(f, (const void *)a[1], n);
+}
+
+long sys_pwrite64(const long *a)
+{
+    struct file *f = file_of(a[0]);
+    if (!f)
+        return -EBADF;
+    if (!f->seekable)
+        return -ESPIPE;
+    if (!f->ops->pwrite)
+        return f->ops->write ? -ESPIPE : -EBADF;
+    if (a[3] < 0)
+        return -EINVAL;
+    size_t n = (size_t)a[2] > RW_MAX ? RW_MAX : (size_t)a[2];
+    if (n == 0)
+        return empty_transfer((uintptr_t)a[1]);
+    return f->ops->pwrite(f, (const void *)a[1], n, (uint64_t)a[3]);
 }
 
 /* readv / writev: the vectors are copied in first, then each buffer in
@@ -215,6 +222,13 @@ long sys_lseek(const long *a)
         f->ops->stat(f, &st);
         base = f->text ? (int64_t)f->text_len : st.st_size;
         break;
+    case SEEK_DATA: /* a file is all data: its holes read as zero pages */
+    case SEEK_HOLE:
+        f->ops->stat(f, &st);
+        if (a[1] < 0 || a[1] >= st.st_size)
+            return -ENXIO;
+        f->pos = a[2] == SEEK_DATA ? (uint64_t)a[1] : (uint64_t)st.st_size;
+        return (long)f->pos;
     default:
         return -EINVAL;
     }
@@ -239,23 +253,52 @@ long sys_fstat(const long *a)
     return f ? stat_file(f, a[1]) : -EBADF;
 }
 
-/* stat of a path: open it (no descriptor), stat, drop. */
-static long stat_path(const char *path, long ust)
+/* Fills *st for `path` from `base`: 0 or -errno. */
+static long stat_path(tnode_t *base, const char *path, struct kstat *st)
 {
-    int err = 0;
-    struct file *f = path_open(path, &err);
-    if (!f)
-        return err;
-    long rc = stat_file(f, ust);
+    if (!path_is_proc(path))
+        return tmpfs_stat(base, path, st);
+    struct file *f = NULL;
+    long rc = path_open(NULL, path, 0, 0, &f);
+    if (rc < 0)
+        return rc;
+    f->ops->stat(f, st);
     file_put(f);
+    return 0;
+}
+
+/* Fills *st for `upath` from `dirfd` (the file itself for an empty path
+ * with AT_EMPTY_PATH in `flags`): 0 or -errno. */
+static long kstat_at(long dirfd, long upath, long flags, struct kstat *st)
+{
+    long rc = 0;
+    char *path = path_get(upath, &rc);
+    if (!path)
+        return rc;
+    tnode_t *base;
+    if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+        struct file *f = file_of(dirfd);
+        if (f)
+            f->ops->stat(f, st);
+        rc = f ? 0 : -EBADF;
+    } else if ((rc = path_base(dirfd, path, &base)) == 0) {
+        rc = stat_path(base, path, st);
+    }
+    path_free(path);
     return rc;
+}
+
+/* newfstatat and its elders: stat of `upath` from `dirfd` to `ust`. */
+static long stat_at(long dirfd, long upath, long ust, long flags)
+{
+    struct kstat st = {0};
+    long rc = kstat_at(dirfd, upath, flags, &st);
+    return rc < 0 ? rc : copy_to_user((void *)ust, &st, sizeof(st));
 }
 
 long sys_stat(const long *a)
 {
-    char path[RAMFS_PATH_MAX];
-    long rc = get_path(path, a[0]);
-    return rc < 0 ? rc : stat_path(path, a[1]);
+    return stat_at(AT_FDCWD, a[0], a[1], 0);
 }
 
 long sys_lstat(const long *a)
@@ -265,28 +308,123 @@ long sys_lstat(const long *a)
 
 long sys_newfstatat(const long *a)
 {
-    char path[RAMFS_PATH_MAX];
-    long rc = get_path(path, a[1]);
+    return stat_at(a[0], a[1], a[2], a[3]);
+}
+
+/* struct statx of Linux (256 bytes). */
+struct kstatx_ts {
+    int64_t sec;
+    uint32_t nsec;
+    int32_t pad;
+};
+struct kstatx {
+    uint32_t mask, blksize;
+    uint64_t attributes;
+    uint32_t nlink, uid, gid;
+    uint16_t mode, pad1;
+    uint64_t ino, size, blocks, attributes_mask;
+    struct kstatx_ts atime, btime, ctime, mtime;
+    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+    uint64_t spare[14];
+};
+_Static_assert(sizeof(struct kstatx) == 256, "struct statx");
+
+#define STATX_BASIC_STATS 0x7ffu
+
+static struct kstatx_ts statx_time(uint64_t sec, uint64_t nsec)
+{
+    return (struct kstatx_ts){(int64_t)sec, (uint32_t)nsec, 0};
+}
+
+long sys_statx(const long *a)
+{
+    if ((unsigned)a[3] & 0x80000000u) /* STATX__RESERVED */
+        return -EINVAL;
+    if (a[2] & 0x6000 && (a[2] & 0x6000) == 0x6000) /* both sync kinds */
+        return -EINVAL;
+    struct kstat st = {0};
+    long rc = kstat_at(a[0], a[1], a[2], &st);
     if (rc < 0)
         return rc;
-    if (path[0] == '\0' && (a[3] & AT_EMPTY_PATH)) {
-        struct file *f = file_of(a[0]);
-        return f ? stat_file(f, a[2]) : -EBADF;
-    }
-    rc = at_dirfd(a[0], path);
-    return rc < 0 ? rc : stat_path(path, a[2]);
+    struct kstatx x = {
+        .mask = STATX_BASIC_STATS,
+        .blksize = (uint32_t)st.st_blksize,
+        .nlink = (uint32_t)st.st_nlink,
+        .uid = st.st_uid,
+        .gid = st.st_gid,
+        .mode = (uint16_t)st.st_mode,
+        .ino = st.st_ino,
+        .size = (uint64_t)st.st_size,
+        .blocks = (uint64_t)st.st_blocks,
+        .atime = statx_time(st.st_atime, st.st_atime_nsec),
+        .ctime = statx_time(st.st_ctime, st.st_ctime_nsec),
+        .mtime = statx_time(st.st_mtime, st.st_mtime_nsec),
+        .rdev_major = (uint32_t)(st.st_rdev >> 8),
+        .rdev_minor = (uint32_t)(st.st_rdev & 0xff),
+        .dev_major = (uint32_t)(st.st_dev >> 8),
+        .dev_minor = (uint32_t)(st.st_dev & 0xff),
+    };
+    return copy_to_user((void *)a[4], &x, sizeof(x));
+}
+
+/* access, faccessat, faccessat2: `mode` of F_OK/R_OK/W_OK/X_OK, as root. */
+static long access_at(long dirfd, long upath, long mode, long flags)
+{
+    if (mode & ~7L)
+        return -EINVAL;
+    if (flags & ~(long)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | 0x200 /* EACCESS */))
+        return -EINVAL;
+    long rc = 0;
+    char *path = path_get(upath, &rc);
+    tnode_t *base;
+    if (path && (rc = path_base(dirfd, path, &base)) == 0)
+        rc = path_is_proc(path) ? 0 : tmpfs_access(base, path, (int)mode);
+    path_free(path);
+    return rc;
 }
 
 long sys_access(const long *a)
 {
-    char path[RAMFS_PATH_MAX];
-    long rc = get_path(path, a[0]);
-    if (rc < 0)
-        return rc;
-    if (a[1] & 2) /* W_OK: a read-only file system */
-        return -EROFS;
-    inode_t *ino;
-    return procfs_owns(path) ? 0 : ramfs_lookup(path, &ino) < 0 ? -ENOENT : 0;
+    return access_at(AT_FDCWD, a[0], a[1], 0);
+}
+
+long sys_faccessat(const long *a)
+{
+    return access_at(a[0], a[1], a[2], 0);
+}
+
+long sys_faccessat2(const long *a)
+{
+    return access_at(a[0], a[1], a[2], a[3]);
+}
+
+long sys_ftruncate(const long *a)
+{
+    struct file *f = file_of(a[0]);
+    if (!f)
+        return -EBADF;
+    if (!f->ops->truncate || a[1] < 0)
+        return -EINVAL;
+    return f->ops->truncate(f, (uint64_t)a[1]);
+}
+
+long sys_truncate(const long *a)
+{
+    if (a[1] < 0)
+        return -EINVAL;
+    long rc = 0;
+    char *path = path_get(a[0], &rc);
+    if (path)
+        rc = path_is_proc(path) ? -EACCES
+                                : tmpfs_truncate(path_cwd(), path, (uint64_t)a[1]);
+    path_free(path);
+    return rc;
+}
+
+/* fsync, fdatasync: the files live in memory, there is nothing to write. */
+long sys_fsync(const long *a)
+{
+    return file_of(a[0]) ? 0 : -EBADF;
 }
 
 long sys_ioctl(const long *a)
@@ -299,47 +437,40 @@ long sys_ioctl(const long *a)
     return f->ops->ioctl(f, (unsigned long)a[1], (uintptr_t)a[2]);
 }
 
-long sys_getcwd(const long *a)
+/* readlink of `upath` from `dirfd`: /proc/self/exe is the only
+ * symbolic link. */
+static long readlink_at(long dirfd, long upath, long ubuf, long size)
 {
-    if ((size_t)a[1] < 2)
-        return -ERANGE;
-    return copy_to_user((void *)a[0], "/", 2) < 0 ? -EFAULT : 2;
-}
-
-/* readlink of `path`: /proc/self/exe is the only symbolic link. */
-static long readlink_path(const char *path, long ubuf, long size)
-{
-    if (size <= 0)
-        return -EINVAL;
+    long rc = 0;
+    char *path = path_get(upath, &rc);
+    if (!path)
+        return rc;
     task_t *t = task_current();
-    if (strcmp(path, "/proc/self/exe") == 0) {
+    tnode_t *base;
+    struct kstat st;
+    if (size <= 0) {
+        rc = -EINVAL;
+    } else if (strcmp(path, "/proc/self/exe") == 0) {
         size_t n = strlen(t->exe);
         if (n > (size_t)size)
             n = (size_t)size;
-        return copy_to_user((void *)ubuf, t->exe, n) < 0 ? -EFAULT : (long)n;
+        rc = copy_to_user((void *)ubuf, t->exe, n) < 0 ? -EFAULT : (long)n;
+    } else if ((rc = path_base(dirfd, path, &base)) == 0 &&
+               (rc = stat_path(base, path, &st)) == 0) {
+        rc = -EINVAL; /* it exists and is not a link */
     }
-    int err = 0;
-    struct file *f = path_open(path, &err);
-    if (!f)
-        return err;
-    file_put(f);
-    return -EINVAL; /* it exists and is not a link */
+    path_free(path);
+    return rc;
 }
 
 long sys_readlink(const long *a)
 {
-    char path[RAMFS_PATH_MAX];
-    long rc = get_path(path, a[0]);
-    return rc < 0 ? rc : readlink_path(path, a[1], a[2]);
+    return readlink_at(AT_FDCWD, a[0], a[1], a[2]);
 }
 
 long sys_readlinkat(const long *a)
 {
-    char path[RAMFS_PATH_MAX];
-    long rc = get_path(path, a[1]);
-    if (rc == 0)
-        rc = at_dirfd(a[0], path);
-    return rc < 0 ? rc : readlink_path(path, a[2], a[3]);
+    return readlink_at(a[0], a[1], a[2], a[3]);
 }
 
 long sys_umask(const long *a)

@@ -96,6 +96,16 @@ long sys_mmap(const long *a)
          * it too, too late) */
         if (type != MAP_PRIVATE && (prot & ~ino->rights))
             return -EACCES;
+        /* a tmpfs file: mapped only when open to read, shared writable
+         * only when open to write too */
+        int mode = f->flags >= 0 ? f->flags & O_ACCMODE : O_RDWR;
+        if (mode == O_WRONLY ||
+            (type != MAP_PRIVATE && (prot & VMA_WRITE) && mode != O_RDWR))
+            return -EACCES;
+        /* nor may mprotect make it writable later (Linux: no VM_MAYWRITE);
+         * so a never-writable view does not grow the cache (fault.c) */
+        if (type != MAP_PRIVATE && mode != O_RDWR)
+            vflags |= VMA_MAXREAD | VMA_MAXEXEC;
     } else {
         off = 0;
     }

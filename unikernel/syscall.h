@@ -55,6 +55,26 @@ long sys_pipe(const long *a);
 long sys_pipe2(const long *a);
 long sys_memfd_create(const long *a);
 long sys_ftruncate(const long *a);
+long sys_creat(const long *a);
+long sys_pwrite64(const long *a);
+long sys_statx(const long *a);
+long sys_faccessat(const long *a);
+long sys_faccessat2(const long *a);
+long sys_truncate(const long *a);
+long sys_fsync(const long *a);
+long sys_mkdir(const long *a);
+long sys_mkdirat(const long *a);
+long sys_rmdir(const long *a);
+long sys_unlink(const long *a);
+long sys_unlinkat(const long *a);
+long sys_rename(const long *a);
+long sys_renameat(const long *a);
+long sys_renameat2(const long *a);
+long sys_link(const long *a);
+long sys_linkat(const long *a);
+long sys_getdents64(const long *a);
+long sys_chdir(const long *a);
+long sys_fchdir(const long *a);
 
 /* sys_mm.c: memory, and the mspace calls (abi/mspace.h) */
 long sys_mmap(const long *a);

@@ -16,6 +16,7 @@
 #include "unikernel/fd.h"
 #include "unikernel/task.h"
 #include "unikernel/thread.h"
+#include "unikernel/tmpfs.h"
 
 #define APP_STATUS_MAX 100 /* statuses above are reported as 100 */
 
@@ -72,6 +73,11 @@ task_t *task_create_thread(task_t *p)
     t->exit_code = -1;
     t->exe = p->exe;
     t->umask = p->umask;
+    t->cwd = p->cwd; /* each thread's own (Linux's CLONE_FS shares it) */
+    tmpfs_get(t->cwd);
+    t->image = p->image;
+    if (t->image)
+        inode_open(t->image);
     t->brk_start = p->brk_start;
     t->brk = p->brk;
     t->rlimits = p->rlimits;
@@ -92,6 +98,9 @@ void task_destroy(task_t *t)
     signal_put(&t->signal);
     if (t->group)
         thread_group_put(t);
+    tmpfs_put(t->cwd);
+    if (t->image)
+        inode_close(t->image);
     if (t->mspace)
         mspace_close(t->mspace);
     if (t->kstack_top)

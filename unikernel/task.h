@@ -29,6 +29,7 @@
 struct file;
 struct fdtable;
 struct thread_group;
+struct tnode;
 
 /* Lock legend: (c) set at creation, (t) only the task itself (one CPU). */
 typedef struct task {
@@ -47,7 +48,10 @@ typedef struct task {
     char comm[16];              /* (t) prctl(PR_SET_NAME) */
     struct task_signal signal; /* actions, mask, altstack (signal.c) */
     const char *exe;      /* (c) path of the program (/proc/self/exe) */
-    int umask;            /* (t) file mode creation mask (nothing is created) */
+    int umask;            /* (t) file mode creation mask */
+    struct tnode *cwd;    /* (t) working directory, a reference; NULL: "/" */
+    struct inode *image;  /* (t) the running program's file, a reference:
+                             not writable meanwhile (ETXTBSY) */
     int exit_code;        /* (t) exit_group status, or -signal: killed */
     struct user_fpu fpu;     /* (t) FPU/SSE state while not running */
     struct task_sched sched; /* scheduler state (sched.c) */

@@ -265,6 +265,37 @@ static void g_openat(long *a)
 static void g_fstatat(long *a) { g_openat(a); a[2] = ptr(); }
 static void g_readlinkat(long *a) { g_openat(a); a[2] = ptr(); a[3] = len(); }
 
+/* rename and link: names the calls create, never one of the boot's tree
+ * (moved, its entry would sit elsewhere in kernel memory: the frame count
+ * of the run would change without a leak), or bad pointers. */
+static long fresh_path(size_t slot)
+{
+    static const char *const names[] = {"/nonexistent", "/nonexistent2",
+                                        "/nonexistent/x", "/", "",
+                                        "/nonexistent2/"};
+    char *s = (char *)pools.scratch + SCRATCH_SIZE / 4 * (1 + slot);
+    switch (rng_below(6)) {
+    case 0:
+        return (long)bad_ptr();
+    case 1:
+        return (long)pools.ro; /* no NUL */
+    default:
+        strcpy(s, names[rng_below(sizeof(names) / sizeof(names[0]))]);
+        return (long)s;
+    }
+}
+static void g_two_paths(long *a) { a[0] = fresh_path(0); a[1] = fresh_path(1); }
+static void g_two_at(long *a)
+{
+    a[0] = rng_below(2) ? -100 : (long)any_fd();
+    a[1] = fresh_path(0);
+    a[2] = rng_below(2) ? -100 : (long)any_fd();
+    a[3] = fresh_path(1);
+    a[4] = rng_below(2) ? (long)rng_below(8) : num();
+}
+static void g_statx(long *a) { g_openat(a); a[3] = num(); a[4] = ptr(); }
+static void g_getdents(long *a) { a[0] = (long)file_fd(); a[1] = ptr(); a[2] = len(); }
+
 static void g_prlimit(long *a)
 {
     a[0] = rng_below(2) ? 0 : num();
@@ -319,7 +350,17 @@ static const struct call calls[] = {
     {39, "getpid", g_none},      {59, "execve", g_execve},
     {61, "wait4", g_wait4},      {62, "kill", g_kill},
     {63, "uname", g_buf},        {72, "fcntl", g_fcntl},
-    {77, "ftruncate", g_ftruncate},
+    {74, "fsync", g_fd},         {75, "fdatasync", g_fd},
+    {76, "truncate", g_path},    {77, "ftruncate", g_ftruncate},
+    {80, "chdir", g_path},       {81, "fchdir", g_fd},
+    {82, "rename", g_two_paths}, {83, "mkdir", g_path},
+    {84, "rmdir", g_path},       {85, "creat", g_path},
+    {86, "link", g_two_paths},   {87, "unlink", g_path},
+    {217, "getdents64", g_getdents},
+    {258, "mkdirat", g_openat},  {263, "unlinkat", g_openat},
+    {264, "renameat", g_two_at}, {265, "linkat", g_two_at},
+    {269, "faccessat", g_openat}, {316, "renameat2", g_two_at},
+    {332, "statx", g_statx},     {439, "faccessat2", g_openat},
     {79, "getcwd", g_buf_len},   {89, "readlink", g_path_buf},
     {95, "umask", g_int},        {96, "gettimeofday", g_buf},
     {97, "getrlimit", g_int_buf},

@@ -198,6 +198,8 @@ int main(int argc, char **argv)
         printf("sysfuzz: cannot set up its memory\n");
         return 2;
     }
+    fs_snapshot();
+    cache_own_file("/bin/sysfuzz"); /* now: the calls may rename it */
     printf("sysfuzz: seed %" PRIu64 ", %ld calls over %d numbers\n", seed,
            count, calls_count());
     fflush(stdout);
@@ -206,7 +208,7 @@ int main(int argc, char **argv)
     int restarts = -1;
     if (workers > 0 &&
         (restarts = run_workers(sh, warm, seed, workers, &generation)) >= 0) {
-        cache_own_file("/bin/sysfuzz");
+        fs_cleanup();
         before = free_frames();
         restarts += run_workers(sh, warm + count, seed, workers, &generation);
     } else {
@@ -215,6 +217,7 @@ int main(int argc, char **argv)
     }
     long ms = now_ms() - start;
     pools_cleanup();
+    fs_cleanup();
     long after = free_frames(), made = sh->done - warm;
     printf("sysfuzz: %ld calls in %ld ms (and %ld to warm up), %s\n", made,
            ms, warm, restarts < 0 ? "in one task" : "in worker tasks");

@@ -2,7 +2,12 @@
  * apps/sysfuzz/pools.c - the fuzzer's memory areas and the pools its
  * random arguments come from.
  */
+#include <dirent.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -59,6 +64,100 @@ void pools_cleanup(void)
     memset(pools.extra_len, 0, sizeof(pools.extra_len));
     for (int fd = 3; fd < FDS_MAX; fd++)
         close(fd);
+}
+
+/* The file system walks read directories with getdents64 into these
+ * buffers, one per depth, touched once at the start: no malloc, no new
+ * page between the two frame counts. */
+#define WALK_DEPTH 16
+static char walk_buf[WALK_DEPTH + 1][2048];
+
+struct dent64 {
+    unsigned long ino;
+    long off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+};
+
+/* Calls fn(dirfd, entry, depth) for each entry of the directory open at
+ * `dirfd` but . and .. (names can be 255 bytes at any depth: everything is
+ * relative to a descriptor, no path is built).  Closes dirfd. */
+static void walk_dir(int dirfd, int depth,
+                     void (*fn)(int, const struct dent64 *, int))
+{
+    long n;
+    while (depth <= WALK_DEPTH && dirfd >= 0 &&
+           (n = syscall(SYS_getdents64, dirfd, walk_buf[depth], 2048)) > 0)
+        for (long at = 0; at < n;) {
+            const struct dent64 *e = (const void *)(walk_buf[depth] + at);
+            at += e->reclen;
+            if (strcmp(e->name, ".") != 0 && strcmp(e->name, "..") != 0)
+                fn(dirfd, e, depth);
+        }
+    if (dirfd >= 0)
+        close(dirfd);
+}
+
+static int open_sub(int dirfd, const char *name)
+{
+    return openat(dirfd, name, O_RDONLY | O_DIRECTORY);
+}
+
+/* Removes entry `e` of `dirfd` and, a directory, what is below it. */
+static void remove_one(int dirfd, const struct dent64 *e, int depth)
+{
+    if (unlinkat(dirfd, e->name, 0) == 0)
+        return;
+    walk_dir(open_sub(dirfd, e->name), depth + 1, remove_one);
+    unlinkat(dirfd, e->name, AT_REMOVEDIR);
+}
+
+/* The inode numbers of the boot's tree (fs_snapshot), which fs_cleanup
+ * keeps wherever they are now. */
+static unsigned long boot_inos[64];
+static int boot_count;
+
+static bool is_boot(unsigned long ino)
+{
+    for (int i = 0; i < boot_count; i++)
+        if (boot_inos[i] == ino)
+            return true;
+    return false;
+}
+
+static void record(int dirfd, const struct dent64 *e, int depth)
+{
+    if (boot_count < 64)
+        boot_inos[boot_count++] = e->ino;
+    if (e->type == DT_DIR)
+        walk_dir(open_sub(dirfd, e->name), depth + 1, record);
+}
+
+void fs_snapshot(void)
+{
+    memset(walk_buf, 0, sizeof(walk_buf));
+    walk_dir(open("/", O_RDONLY | O_DIRECTORY), 0, record);
+}
+
+/* Removes what the boot did not make, descending into what it did. */
+static void clean(int dirfd, const struct dent64 *e, int depth)
+{
+    if (!is_boot(e->ino))
+        remove_one(dirfd, e, depth);
+    else if (e->type == DT_DIR)
+        walk_dir(open_sub(dirfd, e->name), depth + 1, clean);
+}
+
+void fs_cleanup(void)
+{
+    /* a worker's prlimit64 reaches the driver too (any pid): descriptors
+     * again, as root may */
+    struct rlimit nofile = {FDS_MAX, FDS_MAX};
+    setrlimit(RLIMIT_NOFILE, &nofile);
+    /* the calls create files with any name their paths give, and the
+     * tmpfs keeps them and their pages: what the boot did not make goes */
+    walk_dir(open("/", O_RDONLY | O_DIRECTORY), 0, clean);
 }
 
 void extra_add(uintptr_t addr, size_t len)

@@ -49,6 +49,11 @@ static inline uint64_t rng_below(uint64_t n)
 int pools_init(void);
 /* Unmaps the arena and every extra mapping, closes descriptors >= 3. */
 void pools_cleanup(void);
+/* Records the file system's first tree (before any call), then removes
+ * the files and directories the calls made besides it (the tmpfs keeps
+ * them, with their pages, after the workers end). */
+void fs_snapshot(void);
+void fs_cleanup(void);
 /* Records a mapping the kernel made for us outside the arena (evicting
  * and unmapping the oldest when the ring is full). */
 void extra_add(uintptr_t addr, size_t len);

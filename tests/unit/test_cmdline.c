@@ -84,6 +84,18 @@ static void test_mem(void **state)
     }
 }
 
+static void test_tmpfs(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline_parse(&cl, "quiet"), 0);
+    assert_int_equal(cl.tmpfs, 0);
+    assert_int_equal(cmdline_parse(&cl, "tmpfs=1M mem=2M"), 0);
+    assert_int_equal(cl.tmpfs, 1 << 20);
+    assert_int_equal(cl.mem, 2 << 20);
+    assert_int_equal(cmdline_parse(&cl, "tmpfs=0"), -EINVAL);
+    assert_int_equal(cl.nunknown, 0);
+}
+
 static void test_aslr(void **state)
 {
     (void)state;
@@ -261,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),         cmocka_unit_test(test_params),
         cmocka_unit_test(test_bad_loglevel),  cmocka_unit_test(test_mem),
+        cmocka_unit_test(test_tmpfs),
         cmocka_unit_test(test_aslr),          cmocka_unit_test(test_argv), cmocka_unit_test(test_from_grub),
         cmocka_unit_test(test_copies),        cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_is_env),        cmocka_unit_test(test_too_long),

@@ -205,6 +205,60 @@ static void test_file_pages(void **state)
     assert_int_equal(mm_committed(), base);
 }
 
+/* A quota (a tmpfs size): pages of inodes without data count against it
+ * as well as the commit limit; an inode with data counts nothing until
+ * inode_own_data makes its data its own, which reads them all into the
+ * cache, counts them, and lets truncation drop (and uncharge) them. */
+static void test_quota(void **state)
+{
+    (void)state;
+    static unsigned char data[PG + 10];
+    memset(data, 5, sizeof(data));
+    inode_quota_t q = {.used = 0, .limit = 4};
+    size_t base = mm_committed(), shm = mm_shmem();
+    inode_t *a = inode_create("/a", NULL, 0, RW);
+    inode_t *b = inode_create("/b", data, sizeof(data), RW);
+    assert_non_null(a);
+    assert_non_null(b);
+    a->quota = b->quota = &q;
+    for (int i = 0; i < 3; i++)
+        page_unref(inode_page(a, (uint64_t)i * PG));
+    assert_int_equal(q.used, 3);
+    phys_addr_t pa = inode_page(b, 0); /* the data: already charged */
+    page_unref(pa);
+    assert_int_equal(q.used, 3);
+    /* own: 2 pages of data, 1 left in the quota */
+    assert_int_equal(inode_own_data(b), -ENOSPC);
+    assert_non_null(b->data);
+    inode_truncate(a, PG);
+    assert_int_equal(q.used, 1);
+    assert_int_equal(inode_own_data(b), 0);
+    assert_null(b->data);
+    assert_int_equal(inode_cached(b), 2);
+    assert_int_equal(q.used, 3);
+    assert_int_equal(mm_shmem(), shm + 3);
+    assert_int_equal(inode_own_data(b), 0); /* once only */
+    unsigned char *k = mmu_kaddr(pa = inode_page(b, PG));
+    assert_int_equal(k[9], 5);
+    assert_int_equal(k[10], 0);
+    page_unref(pa);
+    /* the quota refuses, then a freed page makes room again */
+    page_unref(inode_page(a, PG));
+    assert_int_equal(q.used, 4);
+    assert_int_equal(inode_page(a, 2 * PG), 0);
+    assert_int_equal(q.used, 4);
+    inode_truncate(b, 0);
+    assert_int_equal(q.used, 2);
+    pa = inode_page(a, 2 * PG);
+    assert_true(pa != 0);
+    page_unref(pa);
+    inode_close(a);
+    inode_close(b);
+    assert_int_equal(q.used, 0);
+    assert_int_equal(mm_committed(), base);
+    assert_int_equal(mm_shmem(), shm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +266,7 @@ int main(void)
         TEST(test_shared_anon),
         TEST(test_memfd_pages),
         TEST(test_file_pages),
+        TEST(test_quota),
     };
     return cmocka_run_group_tests_name("commit", tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /*
  * cmdline.h - the kernel command line: `quiet`, `loglevel=N`, `test=NAME`
  * (kernel self-test mode), `mem=SIZE` (K, M or G suffix: at most that much
- * RAM for the frame allocator), `seed=N` (decimal: the ASLR generator's
+ * RAM for the frame allocator), `tmpfs=SIZE` (the same suffixes: the size
+ * of the root file system), `seed=N` (decimal: the ASLR generator's
  * seed, a repeatable layout), `noaslr` (fixed user layout), and everything
  * after `--` kept as the application's argv.  Words are split at blanks;
  * double quotes group blanks into a word and are removed, as on Linux's
@@ -23,6 +24,7 @@ struct cmdline {
     int loglevel;            /* -1 when not given */
     const char *test;        /* NULL when not given */
     uint64_t mem;            /* bytes; 0 when not given */
+    uint64_t tmpfs;          /* tmpfs= bytes; 0 when not given */
     bool noaslr;             /* user layout fixed (exec.c, aslr.c) */
     bool has_seed;           /* seed= given */
     uint64_t seed;           /* the ASLR generator's seed when has_seed */

@@ -1,0 +1,935 @@
+/* tmpfs.c - the root file system in memory (see tmpfs.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/clock.h"
+#include "mm/kalloc.h"
+#include "mm/page.h"
+#include "unikernel/cpio.h"
+#include "unikernel/dev.h"
+#include "unikernel/fd.h"
+#include "unikernel/pagecache.h"
+#include "unikernel/sched.h"
+#include "unikernel/task.h"
+#include "unikernel/tmpfs.h"
+#include "unikernel/usercopy.h"
+
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_TRUNC 01000
+#define O_DIRECTORY 0200000
+#define RENAME_NOREPLACE 1
+#define FILE_SIZE_MAX ((uint64_t)1 << 32) /* as memfd */
+#define FIRST_SEQ 3 /* getdents positions 1 and 2 are "." and ".." */
+
+typedef struct dentry {
+    struct dentry *next, *prev; /* in the directory, by seq */
+    tnode_t *node;              /* a reference */
+    uint64_t seq;               /* getdents position, grows */
+    char name[];
+} dentry_t;
+
+struct tnode {
+    long refs;
+    unsigned mode;   /* KS_IF* type and permission bits */
+    unsigned nlink;  /* entries naming it (a directory: 2 + subdirs) */
+    uint64_t number; /* st_ino */
+    uint64_t mtime, ctime; /* ns since the epoch */
+    /* a regular file */
+    inode_t *ino;  /* a reference */
+    uint64_t size; /* bytes */
+    /* a directory */
+    tnode_t *parent; /* "..", a reference (the root: itself, none) */
+    dentry_t *first, *last;
+    uint64_t next_seq;
+    bool mount; /* /proc: procfs answers below it; no name comes or goes */
+    /* a device */
+    const struct file_ops *dev;
+    unsigned rdev;
+};
+
+static tnode_t *root;
+static inode_quota_t quota;
+static uint64_t next_number = 2; /* 1: the root */
+
+static const struct file_ops reg_ops, dir_ops;
+
+static bool is_dir(const tnode_t *n)
+{
+    return (n->mode & KS_IFMT) == KS_IFDIR;
+}
+
+static bool is_reg(const tnode_t *n)
+{
+    return (n->mode & KS_IFMT) == KS_IFREG;
+}
+
+bool tmpfs_is_dir(const tnode_t *n)
+{
+    return is_dir(n);
+}
+
+void tmpfs_get(tnode_t *n)
+{
+    if (n)
+        n->refs++;
+}
+
+void tmpfs_put(tnode_t *n)
+{
+    if (!n || --n->refs > 0)
+        return;
+    if (n->ino)
+        inode_close(n->ino);
+    if (is_dir(n) && n->parent != n)
+        tmpfs_put(n->parent);
+    kfree(n);
+}
+
+/* A new node of `mode` with one reference (the caller's), or NULL. */
+static tnode_t *node_new(unsigned mode)
+{
+    tnode_t *n = kalloc(sizeof(*n));
+    if (!n)
+        return NULL;
+    n->refs = 1;
+    n->mode = mode;
+    n->number = next_number++;
+    n->mtime = n->ctime = clock_realtime_ns();
+    n->next_seq = FIRST_SEQ;
+    return n;
+}
+
+/* The entry `name` (len bytes) of directory `d`, or NULL. */
+static dentry_t *dir_find(tnode_t *d, const char *name, size_t len)
+{
+    for (dentry_t *e = d->first; e; e = e->next)
+        if (strncmp(e->name, name, len) == 0 && e->name[len] == '\0')
+            return e;
+    return NULL;
+}
+
+/* A new entry for `node` named `name` (len bytes), not yet linked. */
+static dentry_t *dentry_new(const char *name, size_t len)
+{
+    dentry_t *e = kalloc(sizeof(*e) + len + 1);
+    if (e)
+        memcpy(e->name, name, len);
+    return e;
+}
+
+/* Links entry `e` naming `node` (its reference moves to the entry) last
+ * in `d`. */
+static void dir_link(tnode_t *d, dentry_t *e, tnode_t *node)
+{
+    e->node = node;
+    e->seq = d->next_seq++;
+    e->next = NULL;
+    e->prev = d->last;
+    if (d->last)
+        d->last->next = e;
+    else
+        d->first = e;
+    d->last = e;
+    d->mtime = d->ctime = clock_realtime_ns();
+}
+
+/* Unlinks entry `e` from `d` and frees it: its node reference is the
+ * caller's to drop. */
+static tnode_t *dir_unlink(tnode_t *d, dentry_t *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        d->first = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        d->last = e->prev;
+    tnode_t *n = e->node;
+    kfree(e);
+    d->mtime = d->ctime = clock_realtime_ns();
+    return n;
+}
+
+/* ---- path walk ---- */
+
+struct walk {
+    tnode_t *dir;     /* the directory holding the last component */
+    const char *name; /* the last component ("" for "/"), in the path */
+    size_t len;
+    tnode_t *node;   /* what it names, or NULL */
+    bool trailing;   /* a "/" after the last component: a directory */
+};
+
+/* The node `name` (len bytes) names in directory `d`: ".", "..", an
+ * entry, or NULL. */
+static tnode_t *step(tnode_t *d, const char *name, size_t len)
+{
+    if (len == 1 && name[0] == '.')
+        return d;
+    if (len == 2 && name[0] == '.' && name[1] == '.')
+        return d->parent;
+    dentry_t *e = dir_find(d, name, len);
+    return e ? e->node : NULL;
+}
+
+/* Resolves `path` from `base` (NULL: the root) up to its last component:
+ * 0 and *w (no references taken), or -ENOENT (an empty path or a missing
+ * directory on the way), -ENOTDIR, -ENAMETOOLONG. */
+static int walk(tnode_t *base, const char *path, struct walk *w)
+{
+    if (path[0] == '\0')
+        return -ENOENT;
+    tnode_t *cur = path[0] == '/' || !base ? root : base;
+    *w = (struct walk){.dir = cur, .name = "", .node = cur};
+    const char *p = path;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            return 0;
+        const char *name = p;
+        while (*p && *p != '/')
+            p++;
+        size_t len = (size_t)(p - name);
+        if (len > TMPFS_NAME_MAX)
+            return -ENAMETOOLONG;
+        const char *rest = p;
+        while (*rest == '/')
+            rest++;
+        if (!is_dir(cur))
+            return -ENOTDIR;
+        tnode_t *next = step(cur, name, len);
+        if (*rest == '\0') { /* the last component */
+            *w = (struct walk){cur, name, len, next, *p == '/'};
+            if (next && w->trailing && !is_dir(next))
+                return -ENOTDIR;
+            return 0;
+        }
+        if (!next)
+            return -ENOENT;
+        cur = next;
+    }
+}
+
+/* walk, and the node must exist. */
+static int walk_existing(tnode_t *base, const char *path, struct walk *w)
+{
+    int rc = walk(base, path, w);
+    return rc < 0 ? rc : w->node ? 0 : -ENOENT;
+}
+
+/* True when the last component is "." or "..". */
+static bool is_dot(const struct walk *w)
+{
+    return (w->len == 1 && w->name[0] == '.') ||
+           (w->len == 2 && w->name[0] == '.' && w->name[1] == '.');
+}
+
+/* Creates `node` (its reference moves to the tree) as the missing last
+ * component of `w`: 0, -ENOENT (a removed directory), -ENOMEM. */
+static int create_at(struct walk *w, tnode_t *node)
+{
+    if (w->dir->nlink == 0)
+        return -ENOENT;
+    if (w->dir->mount)
+        return -EACCES;
+    dentry_t *e = dentry_new(w->name, w->len);
+    if (!e)
+        return -ENOMEM;
+    node->nlink = is_dir(node) ? 2 : 1;
+    dir_link(w->dir, e, node);
+    if (is_dir(node)) {
+        node->parent = w->dir;
+        tmpfs_get(w->dir);
+        w->dir->nlink++;
+    }
+    w->node = node;
+    return 0;
+}
+
+/* ---- regular files ---- */
+
+/* A new regular file node with an empty inode, or NULL. */
+static tnode_t *reg_new(unsigned perm, const void *data, size_t size)
+{
+    tnode_t *n = node_new(KS_IFREG | (perm & 07777));
+    inode_t *ino = n ? inode_create(NULL, data, size, VMA_RIGHTS) : NULL;
+    if (!ino) {
+        kfree(n);
+        return NULL;
+    }
+    ino->quota = &quota;
+    n->ino = ino;
+    n->size = size;
+    return n;
+}
+
+static tnode_t *node_of(struct file *f)
+{
+    return f->priv;
+}
+
+/* Makes the data of `n` writable (the image's data copied into its
+ * cache): 0, -ENOSPC, -ENOMEM. */
+static int reg_own(tnode_t *n)
+{
+    int rc = inode_own_data(n->ino);
+    return rc == -ENOMEM ? -ENOSPC : rc;
+}
+
+/* True when a task runs the program in `ino`: its file may not be written
+ * (Linux: ETXTBSY), since the text maps the cache's frames. */
+static bool text_busy(const inode_t *ino)
+{
+    for (int i = 0; i < sched_slots(); i++) {
+        task_t *t = sched_slot(i);
+        if (t && t->image == ino)
+            return true;
+    }
+    return false;
+}
+
+/* Sets the size of the regular file `n` (its data owned). */
+static int reg_resize(tnode_t *n, uint64_t size)
+{
+    if (size > FILE_SIZE_MAX)
+        return -EFBIG;
+    if (text_busy(n->ino))
+        return -ETXTBSY;
+    int rc = reg_own(n);
+    if (rc < 0)
+        return rc;
+    if (size < n->size)
+        pagecache_truncate(n->ino, size);
+    n->size = size;
+    n->mtime = n->ctime = clock_realtime_ns();
+    return 0;
+}
+
+static long reg_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    tnode_t *t = node_of(f);
+    if ((f->flags & O_ACCMODE) == O_WRONLY)
+        return -EBADF;
+    if (f->ino->data) /* the image's bytes, unchanged: no cache needed */
+        return file_read_buffer(f->ino->data, t->size, buf, n, pos);
+    if (*pos >= t->size)
+        return 0;
+    if (n > t->size - *pos)
+        n = (size_t)(t->size - *pos);
+    long rc = pagecache_copy(f->ino, buf, n, *pos, false);
+    if (rc > 0)
+        *pos += (uint64_t)rc;
+    return rc;
+}
+
+static long reg_pwrite(struct file *f, const void *buf, size_t n, uint64_t pos)
+{
+    tnode_t *t = node_of(f);
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        return -EBADF;
+    if (pos >= FILE_SIZE_MAX || n > FILE_SIZE_MAX - pos)
+        return -EFBIG;
+    int own = reg_own(t);
+    if (own < 0)
+        return own;
+    long rc = pagecache_copy(f->ino, (void *)buf, n, pos, true);
+    if (rc == -ENOMEM)
+        rc = -ENOSPC; /* no page under the commit limit: as Linux's tmpfs */
+    if (rc > 0) {
+        if (pos + (uint64_t)rc > t->size)
+            t->size = pos + (uint64_t)rc;
+        t->mtime = t->ctime = clock_realtime_ns();
+    }
+    return rc;
+}
+
+static long reg_write(struct file *f, const void *buf, size_t n)
+{
+    if (f->flags & O_APPEND)
+        f->pos = node_of(f)->size;
+    long rc = reg_pwrite(f, buf, n, f->pos);
+    if (rc > 0)
+        f->pos += (uint64_t)rc;
+    return rc;
+}
+
+static long reg_truncate(struct file *f, uint64_t size)
+{
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        return -EINVAL; /* Linux: EINVAL for a descriptor not open to write */
+    return reg_resize(node_of(f), size);
+}
+
+static long dir_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    (void)f, (void)buf, (void)n, (void)pos;
+    return -EISDIR;
+}
+
+static const struct file_ops reg_ops = {
+    .read = reg_read,
+    .write = reg_write,
+    .pwrite = reg_pwrite,
+    .truncate = reg_truncate,
+    .stat = tmpfs_file_stat,
+    .release = tmpfs_file_release,
+};
+
+static const struct file_ops dir_ops = {
+    .read = dir_read,
+    .stat = tmpfs_file_stat,
+    .release = tmpfs_file_release,
+};
+
+/* ---- stat ---- */
+
+static void node_stat(tnode_t *n, struct kstat *st)
+{
+    st->st_dev = 0x10; /* one device for the whole tree */
+    st->st_ino = n->number;
+    st->st_mode = n->mode;
+    st->st_nlink = n->nlink;
+    st->st_blksize = PAGE_SIZE;
+    st->st_rdev = n->rdev;
+    if (is_reg(n)) {
+        st->st_size = (int64_t)n->size;
+        size_t pages = inode_cached(n->ino);
+        st->st_blocks = (int64_t)pages * (PAGE_SIZE / 512);
+    } else if (is_dir(n)) {
+        st->st_size = 4096;
+    }
+    st->st_atime = st->st_mtime = n->mtime / 1000000000u;
+    st->st_atime_nsec = st->st_mtime_nsec = n->mtime % 1000000000u;
+    st->st_ctime = n->ctime / 1000000000u;
+    st->st_ctime_nsec = n->ctime % 1000000000u;
+}
+
+void tmpfs_file_stat(struct file *f, struct kstat *st)
+{
+    node_stat(node_of(f), st);
+}
+
+void tmpfs_file_release(struct file *f)
+{
+    tmpfs_put(node_of(f));
+}
+
+tnode_t *tmpfs_node_of(struct file *f)
+{
+    return f->ops->release == tmpfs_file_release ? node_of(f) : NULL;
+}
+
+int tmpfs_stat(tnode_t *base, const char *path, struct kstat *st)
+{
+    struct walk w;
+    int rc = walk_existing(base, path, &w);
+    if (rc == 0)
+        node_stat(w.node, st);
+    return rc;
+}
+
+int tmpfs_access(tnode_t *base, const char *path, int mode)
+{
+    struct walk w;
+    int rc = walk_existing(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if ((mode & 1) && !is_dir(w.node) && !(w.node->mode & 0111))
+        return -EACCES; /* root may execute a file with an execute bit */
+    return 0;
+}
+
+/* ---- open ---- */
+
+/* A new open file of node `n` (a reference taken) with `flags`. */
+static int file_of_node(tnode_t *n, int flags, struct file **out)
+{
+    const struct file_ops *ops =
+        is_reg(n) ? &reg_ops : is_dir(n) ? &dir_ops : n->dev;
+    struct file *f = file_new(ops, is_reg(n) ? n->ino : NULL);
+    if (!f)
+        return -ENOMEM;
+    tmpfs_get(n);
+    f->priv = n;
+    f->flags = flags & (O_ACCMODE | O_APPEND);
+    f->seekable = 1;
+    *out = f;
+    return 0;
+}
+
+int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
+               struct file **out)
+{
+    struct walk w;
+    int rc = walk(base, path, &w);
+    if (rc < 0)
+        return rc;
+    bool writing = (flags & O_ACCMODE) != O_RDONLY;
+    tnode_t *n = w.node;
+    if (!n) {
+        if (!(flags & O_CREAT))
+            return -ENOENT;
+        if (w.trailing)
+            return -EISDIR;
+        n = reg_new(mode, NULL, 0);
+        if (!n)
+            return -ENOMEM;
+        if ((rc = create_at(&w, n)) < 0) {
+            tmpfs_put(n);
+            return rc;
+        }
+    } else if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+        return -EEXIST;
+    } else if (is_dir(n) && (writing || (flags & O_CREAT))) {
+        return -EISDIR;
+    } else if ((flags & O_DIRECTORY) && !is_dir(n)) {
+        return -ENOTDIR;
+    } else if (is_reg(n)) {
+        if (writing && text_busy(n->ino))
+            return -ETXTBSY;
+        if (writing && (rc = reg_own(n)) < 0)
+            return rc;
+        if (writing && (flags & O_TRUNC) && (rc = reg_resize(n, 0)) < 0)
+            return rc;
+    }
+    return file_of_node(n, flags, out);
+}
+
+int tmpfs_exec_lookup(tnode_t *base, const char *path, inode_t **ino)
+{
+    struct walk w;
+    int rc = walk_existing(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (!is_reg(w.node) || !w.node->ino->data)
+        return -EACCES; /* a file written since boot: not yet */
+    *ino = w.node->ino;
+    return 0;
+}
+
+int tmpfs_truncate(tnode_t *base, const char *path, uint64_t size)
+{
+    struct walk w;
+    int rc = walk_existing(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (is_dir(w.node))
+        return -EISDIR;
+    if (!is_reg(w.node))
+        return -EINVAL;
+    return reg_resize(w.node, size);
+}
+
+int tmpfs_lookup_dir(tnode_t *base, const char *path, tnode_t **dir)
+{
+    struct walk w;
+    int rc = walk_existing(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (!is_dir(w.node))
+        return -ENOTDIR;
+    tmpfs_get(w.node);
+    *dir = w.node;
+    return 0;
+}
+
+/* ---- directories ---- */
+
+int tmpfs_mkdir(tnode_t *base, const char *path, unsigned mode)
+{
+    struct walk w;
+    int rc = walk(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (w.node)
+        return -EEXIST;
+    tnode_t *n = node_new(KS_IFDIR | (mode & 07777));
+    if (!n)
+        return -ENOMEM;
+    if ((rc = create_at(&w, n)) < 0)
+        tmpfs_put(n);
+    return rc;
+}
+
+/* Removes the entry of `w` (its node's link count drops). */
+/* True when the entry of `w` may not be removed or replaced: a mount point
+ * or a name in one. */
+static bool pinned(const struct walk *w)
+{
+    return w->dir->mount || (w->node && w->node->mount);
+}
+
+static void remove_entry(struct walk *w)
+{
+    dentry_t *e = dir_find(w->dir, w->name, w->len);
+    tnode_t *n = dir_unlink(w->dir, e);
+    if (is_dir(n)) {
+        n->nlink = 0;
+        w->dir->nlink--;
+    } else {
+        n->nlink--;
+    }
+    n->ctime = clock_realtime_ns();
+    tmpfs_put(n);
+}
+
+int tmpfs_unlink(tnode_t *base, const char *path)
+{
+    struct walk w;
+    int rc = walk_existing(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (is_dir(w.node))
+        return -EISDIR;
+    if (pinned(&w))
+        return -EBUSY;
+    remove_entry(&w);
+    return 0;
+}
+
+int tmpfs_rmdir(tnode_t *base, const char *path)
+{
+    struct walk w;
+    int rc = walk_existing(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (!is_dir(w.node))
+        return -ENOTDIR;
+    if (w.len == 1 && w.name[0] == '.')
+        return -EINVAL;
+    if (w.node == root || pinned(&w))
+        return -EBUSY;
+    if (is_dot(&w) || w.node->first)
+        return -ENOTEMPTY;
+    remove_entry(&w);
+    return 0;
+}
+
+/* True when `d` is `n` or below it. */
+static bool is_under(tnode_t *d, tnode_t *n)
+{
+    for (;; d = d->parent) {
+        if (d == n)
+            return true;
+        if (d == root || !d->parent || d->parent == d)
+            return false;
+    }
+}
+
+int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
+                 const char *to, unsigned flags)
+{
+    if (flags & ~(unsigned)RENAME_NOREPLACE)
+        return -EINVAL; /* RENAME_EXCHANGE and WHITEOUT: not yet */
+    struct walk a, b;
+    int rc = walk_existing(from_base, from, &a);
+    if (rc == 0)
+        rc = walk(to_base, to, &b);
+    if (rc < 0)
+        return rc;
+    tnode_t *n = a.node;
+    if (is_dot(&a) || is_dot(&b) || n == root || pinned(&a) || pinned(&b))
+        return -EBUSY;
+    if (b.node == n)
+        return 0; /* the same file: nothing happens */
+    if (b.node && (flags & RENAME_NOREPLACE))
+        return -EEXIST;
+    if (!b.node && b.trailing && !is_dir(n))
+        return -ENOTDIR;
+    if (b.node) {
+        if (is_dir(n) && !is_dir(b.node))
+            return -ENOTDIR;
+        if (!is_dir(n) && is_dir(b.node))
+            return -EISDIR;
+        if (is_dir(b.node) && b.node->first)
+            return -ENOTEMPTY;
+    }
+    if (is_dir(n) && is_under(b.dir, n))
+        return -EINVAL;
+    if (b.dir->nlink == 0)
+        return -ENOENT;
+    dentry_t *e = dentry_new(b.name, b.len);
+    if (!e)
+        return -ENOMEM;
+    /* nothing can fail from here */
+    if (b.node)
+        remove_entry(&b);
+    tnode_t *moved = dir_unlink(a.dir, dir_find(a.dir, a.name, a.len));
+    dir_link(b.dir, e, moved); /* the reference of the old entry moves */
+    if (is_dir(moved) && a.dir != b.dir) {
+        a.dir->nlink--;
+        b.dir->nlink++;
+        tmpfs_get(b.dir);
+        tnode_t *old = moved->parent;
+        moved->parent = b.dir;
+        tmpfs_put(old);
+    }
+    moved->ctime = clock_realtime_ns();
+    return 0;
+}
+
+int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
+               const char *to)
+{
+    struct walk a, b;
+    int rc = walk_existing(from_base, from, &a);
+    if (rc == 0)
+        rc = walk(to_base, to, &b);
+    if (rc < 0)
+        return rc;
+    if (is_dir(a.node))
+        return -EPERM;
+    if (b.node)
+        return -EEXIST;
+    if (b.dir->mount)
+        return -EACCES;
+    if (b.trailing)
+        return -ENOENT;
+    if (b.dir->nlink == 0)
+        return -ENOENT;
+    dentry_t *e = dentry_new(b.name, b.len);
+    if (!e)
+        return -ENOMEM;
+    tmpfs_get(a.node);
+    a.node->nlink++;
+    a.node->ctime = clock_realtime_ns();
+    dir_link(b.dir, e, a.node);
+    return 0;
+}
+
+long tmpfs_path_of(tnode_t *dir, char *buf, size_t cap)
+{
+    if (!dir)
+        dir = root;
+    if (dir->nlink == 0)
+        return -ENOENT;
+    /* built from the end: each name found in its parent's entries */
+    size_t at = cap;
+    if (at < 1)
+        return -ERANGE;
+    buf[--at] = '\0';
+    for (tnode_t *d = dir; d != root; d = d->parent) {
+        dentry_t *e;
+        for (e = d->parent->first; e && e->node != d; e = e->next)
+            ;
+        size_t len = e ? strlen(e->name) : 0;
+        if (at < len + 1)
+            return -ERANGE;
+        at -= len;
+        memcpy(buf + at, e->name, len);
+        buf[--at] = '/';
+    }
+    if (dir == root) {
+        if (at < 1)
+            return -ERANGE;
+        buf[--at] = '/';
+    }
+    size_t len = cap - at;
+    memmove(buf, buf + at, len);
+    return (long)len;
+}
+
+/* d_type of a node (DT_*). */
+static unsigned char dtype(const tnode_t *n)
+{
+    return (unsigned char)((n->mode & KS_IFMT) >> 12);
+}
+
+/* Puts one linux_dirent64 at `at` of the user buffer: its length, 0 when
+ * it does not fit, -EFAULT. */
+static long put_dirent(char *ubuf, size_t room, uint64_t ino, uint64_t off,
+                       unsigned char type, const char *name)
+{
+    struct {
+        uint64_t d_ino;
+        int64_t d_off;
+        uint16_t d_reclen;
+        unsigned char d_type;
+        char d_name[TMPFS_NAME_MAX + 1];
+    } __attribute__((packed)) d;
+    size_t len = strlen(name);
+    size_t reclen = (19 + len + 1 + 7) & ~(size_t)7;
+    if (reclen > room)
+        return 0;
+    memset(&d, 0, sizeof(d));
+    d.d_ino = ino;
+    d.d_off = (int64_t)off;
+    d.d_reclen = (uint16_t)reclen;
+    d.d_type = type;
+    memcpy(d.d_name, name, len);
+    return copy_to_user(ubuf, &d, reclen) < 0 ? -EFAULT : (long)reclen;
+}
+
+long tmpfs_getdents(struct file *f, void *ubuf, size_t n)
+{
+    tnode_t *d = tmpfs_node_of(f);
+    if (!d || !is_dir(d))
+        return -ENOTDIR;
+    size_t done = 0;
+    long rc = 1; /* 0 once an entry did not fit */
+    while (rc > 0 && f->pos < FIRST_SEQ - 1) {
+        bool dot = f->pos == 0;
+        rc = put_dirent((char *)ubuf + done, n - done, d->number, f->pos + 1,
+                        4 /* DT_DIR */, dot ? "." : "..");
+        if (rc > 0) {
+            done += (size_t)rc;
+            f->pos++;
+        }
+    }
+    for (dentry_t *e = d->first; e && rc > 0; e = e->next) {
+        if (e->seq <= f->pos)
+            continue;
+        rc = put_dirent((char *)ubuf + done, n - done, e->node->number,
+                        e->seq, dtype(e->node), e->name);
+        if (rc > 0) {
+            done += (size_t)rc;
+            f->pos = e->seq;
+        }
+    }
+    if (rc < 0 && !done)
+        return rc;
+    if (rc == 0 && !done)
+        return -EINVAL; /* not even one entry fits */
+    return (long)done;
+}
+
+/* ---- the first contents ---- */
+
+/* The directory `path` names from the root, created with its parents
+ * (0755) as needed: the directory, or NULL. */
+static tnode_t *make_dirs(const char *path, size_t len)
+{
+    tnode_t *cur = root;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && path[i] == '/')
+            i++;
+        size_t s = i;
+        while (i < len && path[i] != '/')
+            i++;
+        if (i == s)
+            break;
+        tnode_t *next = step(cur, path + s, i - s);
+        if (!next) {
+            struct walk w = {cur, path + s, i - s, NULL, false};
+            next = node_new(KS_IFDIR | 0755);
+            if (!next || create_at(&w, next) < 0) {
+                tmpfs_put(next);
+                return NULL;
+            }
+        }
+        if (!is_dir(next))
+            return NULL;
+        cur = next;
+    }
+    return cur;
+}
+
+/* Adds node `n` (its reference moves) at `path` from the root, replacing
+ * nothing: 0, -EEXIST, -ENOMEM. */
+static int add_node(const char *path, tnode_t *n)
+{
+    const char *slash = NULL;
+    for (const char *p = path; *p; p++)
+        if (*p == '/')
+            slash = p;
+    size_t dirlen = slash ? (size_t)(slash - path) : 0;
+    const char *name = slash ? slash + 1 : path;
+    tnode_t *d = make_dirs(path, dirlen);
+    if (!d || strlen(name) > TMPFS_NAME_MAX || !name[0]) {
+        tmpfs_put(n);
+        return -ENOMEM;
+    }
+    struct walk w = {d, name, strlen(name), step(d, name, strlen(name)), 0};
+    if (w.node) {
+        tmpfs_put(n);
+        return -EEXIST;
+    }
+    int rc = create_at(&w, n);
+    if (rc < 0)
+        tmpfs_put(n);
+    return rc;
+}
+
+inode_t *tmpfs_add(const char *path, const void *data, size_t size,
+                   unsigned mode)
+{
+    tnode_t *n = reg_new(mode, data, size);
+    if (!n)
+        return NULL;
+    n->ino->name = path;
+    inode_t *ino = n->ino;
+    return add_node(path, n) < 0 ? NULL : ino;
+}
+
+/* Adds one member of the archive when it is a regular file or a
+ * directory. */
+static int add_member(const char *name, const void *data, size_t size,
+                      unsigned mode, void *arg)
+{
+    int *added = arg;
+    while (name[0] == '.' && name[1] == '/')
+        name += 2;
+    if ((mode & CPIO_MODE_TYPE) == CPIO_MODE_DIR)
+        return make_dirs(name, strlen(name)) ? 0 : -ENOMEM;
+    if ((mode & CPIO_MODE_TYPE) != CPIO_MODE_REG)
+        return 0;
+    /* the name lives in the archive: it outlives the inode (maps show it) */
+    if (!tmpfs_add(name, data, size, mode & 07777))
+        return -ENOMEM;
+    ++*added;
+    return 0;
+}
+
+int tmpfs_load_cpio(const void *data, size_t size)
+{
+    int added = 0;
+    int rc = cpio_walk(data, size, add_member, &added);
+    return rc < 0 ? rc : added;
+}
+
+int tmpfs_init(uint64_t size)
+{
+    if (root)
+        return 0;
+    quota.limit = size ? (size_t)((size + PAGE_MASK) / PAGE_SIZE)
+                       : page_total_count() / 2;
+    root = node_new(KS_IFDIR | 0755);
+    if (!root)
+        return -ENOMEM;
+    root->number = 1;
+    root->nlink = 2;
+    root->parent = root;
+    tnode_t *tmp = make_dirs("tmp", 3), *proc = make_dirs("proc", 4);
+    if (!tmp || !proc)
+        return -ENOMEM;
+    tmp->mode |= 01777; /* sticky, everyone writes */
+    proc->mount = true;
+    proc->mode = KS_IFDIR | 0555;
+    for (size_t i = 0; i < dev_count; i++) {
+        char path[32];
+        snprintf(path, sizeof(path), "dev/%s", dev_table[i].name);
+        tnode_t *n = node_new(KS_IFCHR | 0666);
+        if (!n)
+            return -ENOMEM;
+        n->dev = dev_table[i].ops;
+        n->rdev = dev_table[i].major << 8 | dev_table[i].minor;
+        if (add_node(path, n) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+size_t tmpfs_pages_used(void)
+{
+    return quota.used;
+}
+
+size_t tmpfs_pages_limit(void)
+{
+    return quota.limit;
+}

@@ -1,0 +1,126 @@
+/*
+ * unikernel/tmpfs.h - the root file system: a writable tree in memory of
+ * directories, regular files and device files.  A regular file's data are
+ * an mm inode's page cache (pagecache.h), so read, write and MAP_SHARED
+ * mappings see the same frames; its pages are committed (mm/commit.c) and
+ * counted against the tmpfs size (`tmpfs=SIZE`): past it a write is
+ * ENOSPC.  The image's files (the cpio of FILES= and the application as
+ * /bin/NAME) are its first contents, their data read in place until first
+ * written (inode_own_data).
+ *
+ * Nodes are reference counted: each directory entry naming a node, each
+ * open file, each task's working directory and each subdirectory (its
+ * "..") holds one; a node unlinked while open lives until its last close.
+ * Paths: absolute or relative to a base directory (the working directory
+ * or an *at call's descriptor), "." and ".." anywhere, at most
+ * TMPFS_PATH_MAX bytes and TMPFS_NAME_MAX per component (ENAMETOOLONG).
+ * The kernel runs one system call at a time, so the tree has no lock.
+ */
+#ifndef UNIKERNEL_TMPFS_H
+#define UNIKERNEL_TMPFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm/inode.h"
+
+#define TMPFS_PATH_MAX 4096 /* Linux's PATH_MAX, the NUL included */
+#define TMPFS_NAME_MAX 255
+
+struct file;
+struct file_ops;
+struct kstat;
+typedef struct tnode tnode_t;
+
+/* Sets the size of the tmpfs in bytes (0: half of the RAM's frames) and
+ * creates the root with /dev (null, zero, full, random, urandom), /proc
+ * and /tmp.  Returns 0 or -ENOMEM. */
+int tmpfs_init(uint64_t size);
+
+/* Adds the regular files of the cpio newc archive [data, data+size) (kept
+ * in place) with their paths and modes, the directories on their paths
+ * created: how many files, -EINVAL for a malformed archive, -ENOMEM. */
+int tmpfs_load_cpio(const void *data, size_t size);
+
+/* Adds the file `path` over [data, data+size) (read in place until first
+ * written) with permission bits `mode`: its inode (no reference for the
+ * caller; the tree keeps one while the file is linked), or NULL. */
+inode_t *tmpfs_add(const char *path, const void *data, size_t size,
+                   unsigned mode);
+
+/* Opens `path` from `base` (NULL: the root) with open `flags` (O_CREAT,
+ * O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, access mode) and, for a new
+ * file, permission bits `mode` (umask applied by the caller): 0 and *out,
+ * a file with one reference and no descriptor, or -errno. */
+int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
+               struct file **out);
+
+/* The regular file at `path` (base as tmpfs_open) whose data are still
+ * the image's, for execve: its inode (no reference taken), or -ENOENT,
+ * -ENOTDIR, -EACCES (a directory, a device or a file written since). */
+int tmpfs_exec_lookup(tnode_t *base, const char *path, inode_t **ino);
+
+/* Fills *st for `path` (base as tmpfs_open): 0 or -errno. */
+int tmpfs_stat(tnode_t *base, const char *path, struct kstat *st);
+
+/* access(2) as root: 0 when `path` exists and, for X_OK (`mode` & 1), is
+ * a directory or has an execute bit; -ENOENT, -ENOTDIR, -EACCES. */
+int tmpfs_access(tnode_t *base, const char *path, int mode);
+
+/* mkdir: 0, -EEXIST, -ENOENT, -ENOTDIR, -ENOMEM. */
+int tmpfs_mkdir(tnode_t *base, const char *path, unsigned mode);
+
+/* unlink: 0, -ENOENT, -ENOTDIR, -EISDIR. */
+int tmpfs_unlink(tnode_t *base, const char *path);
+
+/* rmdir: 0, -ENOENT, -ENOTDIR, -ENOTEMPTY, -EINVAL ("."), -EBUSY (root). */
+int tmpfs_rmdir(tnode_t *base, const char *path);
+
+/* rename(at2) of `from` to `to`, RENAME_NOREPLACE in `flags`: 0, -ENOENT,
+ * -EEXIST, -ENOTDIR, -EISDIR, -ENOTEMPTY, -EINVAL (a directory into
+ * itself, unknown flags), -EBUSY, -ENOMEM. */
+int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
+                 const char *to, unsigned flags);
+
+/* link: 0, -ENOENT, -EEXIST, -EPERM (a directory), -ENOMEM. */
+int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
+               const char *to);
+
+/* Truncates the regular file at `path` to `size`: 0, -EISDIR, -EINVAL,
+ * -EFBIG, -ENOSPC, -ENOENT, -ENOTDIR. */
+int tmpfs_truncate(tnode_t *base, const char *path, uint64_t size);
+
+/* The tmpfs node of the open file `f`, or NULL for another kind. */
+tnode_t *tmpfs_node_of(struct file *f);
+
+/* True when `node` is a directory. */
+bool tmpfs_is_dir(const tnode_t *node);
+
+/* The directory named by `path` from `base`, with a reference (chdir):
+ * 0 and *dir, or -ENOENT, -ENOTDIR. */
+int tmpfs_lookup_dir(tnode_t *base, const char *path, tnode_t **dir);
+
+/* Takes / drops a reference to `node` (NULL allowed: nothing). */
+void tmpfs_get(tnode_t *node);
+void tmpfs_put(tnode_t *node);
+
+/* Writes the absolute path of the directory `dir` (NULL: the root) into
+ * buf (capacity cap, NUL-terminated): its length with the NUL, -ERANGE,
+ * or -ENOENT when the directory was removed. */
+long tmpfs_path_of(tnode_t *dir, char *buf, size_t cap);
+
+/* Reads the entries of the open directory `f` from its position into the
+ * user buffer `ubuf` as linux_dirent64 records ("." and ".." first):
+ * bytes filled, 0 at the end, -EINVAL (too small for one), -ENOTDIR,
+ * -EFAULT. */
+long tmpfs_getdents(struct file *f, void *ubuf, size_t n);
+
+/* The common stat and release of every tmpfs file (device files too). */
+void tmpfs_file_stat(struct file *f, struct kstat *st);
+void tmpfs_file_release(struct file *f);
+
+/* Pages the regular files of the tmpfs hold, and the most they may. */
+size_t tmpfs_pages_used(void);
+size_t tmpfs_pages_limit(void);
+
+#endif
