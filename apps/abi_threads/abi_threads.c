@@ -561,7 +561,10 @@ static void *orphan_thread(void *arg)
     sleep_ms(30); /* the main thread has ended meanwhile */
     int pid = getpid();
     write(orphan_pipe[1], &pid, sizeof(pid));
-    return NULL;
+    /* exit, not return: musl's fork does not give the child's main thread
+     * a clear-child-tid word, so the last pthread_exit would wait for ever
+     * on the thread-list lock the ended main thread held (on Linux too) */
+    exit(0);
 }
 
 /* An orphan process whose main thread ends first: its other thread goes
