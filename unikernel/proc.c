@@ -84,8 +84,8 @@ void proc_reap_orphans(void)
     for (int i = 0; i < sched_slots(); i++) {
         task_t *t = sched_slot(i);
         if (t && t->sched.state == SCHED_ZOMBIE && !t->proc.parent &&
-            t != first)
-            reap(t);
+            t != first && (t->group->leader != t || !t->group->live))
+            reap(t); /* a leader stays while its threads run */
     }
 }
 

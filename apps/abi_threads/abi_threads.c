@@ -553,8 +553,51 @@ static void child_exec(void)
         sleep_ms(1000); /* ended by the other thread's execve */
 }
 
+static int orphan_pipe[2];
+
+static void *orphan_thread(void *arg)
+{
+    (void)arg;
+    sleep_ms(30); /* the main thread has ended meanwhile */
+    int pid = getpid();
+    write(orphan_pipe[1], &pid, sizeof(pid));
+    /* exit, not return: musl's fork does not give the child's main thread
+     * a clear-child-tid word, so the last pthread_exit would wait for ever
+     * on the thread-list lock the ended main thread held (on Linux too) */
+    exit(0);
+}
+
+/* An orphan process whose main thread ends first: its other thread goes
+ * on with the same pid. */
+static void check_orphan(void)
+{
+    int pids[2] = {0, -1};
+    pipe(orphan_pipe);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        if (fork() == 0) {
+            pthread_t t;
+            int pid = getpid();
+            sleep_ms(10); /* its parent has ended: an orphan */
+            write(orphan_pipe[1], &pid, sizeof(pid));
+            pthread_create(&t, NULL, orphan_thread, NULL);
+            pthread_exit(NULL);
+        }
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    close(orphan_pipe[1]);
+    int got = read(orphan_pipe[0], &pids[0], sizeof(int)) == sizeof(int) &&
+              read(orphan_pipe[0], &pids[1], sizeof(int)) == sizeof(int);
+    close(orphan_pipe[0]);
+    check(got && pids[0] == pids[1],
+          "process an orphan's thread outliving its main thread keeps the pid");
+}
+
 static void check_processes(void)
 {
+    check_orphan();
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     exe[n > 0 ? n : 0] = 0;
     int st = in_child(child_exec);
