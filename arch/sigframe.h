@@ -25,6 +25,7 @@ struct sigframe_args {
     uint64_t ss_size;            /* none) */
     int ss_flags;
     int signo, code, pid, uid;   /* siginfo */
+    int status;                  /* siginfo si_status (SIGCHLD) */
     uintptr_t addr;              /* siginfo si_addr (faults) */
     int trapno;                  /* mcontext trapno, err, cr2 (faults) */
     uint64_t err, cr2;

@@ -130,8 +130,10 @@ static void group_end(struct thread_group *g, int code)
         if (c && c->proc.parent == l)
             c->proc.parent = NULL; /* orphans: the kernel reaps them */
     }
-    if (l->proc.parent)
+    if (l->proc.parent) {
+        signal_child_ended(l->proc.parent, l->id, code);
         sched_wakeup(l->proc.parent);
+    }
 }
 
 void proc_thread_exit(int code)

@@ -104,8 +104,8 @@ static bool ignored(const struct task_signal *s, int sig)
 
 /* ---- sending ---- */
 
-/* signal_send with si_code `code`. */
-static long send(task_t *t, long sig, int code)
+/* signal_send with the siginfo `info` (its pid 0: the current task's). */
+static long send_info(task_t *t, long sig, struct task_siginfo info)
 {
     if (sig < 0 || sig > SIGNAL_MAX)
         return -EINVAL;
@@ -128,16 +128,31 @@ static long send(task_t *t, long sig, int code)
         return 0;
     }
     s->pending |= SIGBIT(sig);
-    s->info[sig - 1] = (struct task_siginfo){.code = code,
-                                             .pid = self ? self->id : 0};
+    if (!info.pid && self)
+        info.pid = self->id;
+    s->info[sig - 1] = info;
     if (!blocked && t != self)
         sched_interrupt(t); /* out of a blocking call, to take it */
     return 0;
 }
 
+/* signal_send with si_code `code`. */
+static long send(task_t *t, long sig, int code)
+{
+    return send_info(t, sig, (struct task_siginfo){.code = code});
+}
+
 long signal_send(task_t *t, long sig)
 {
     return send(t, sig, SI_USER);
+}
+
+void signal_child_ended(task_t *parent, int pid, int code)
+{
+    send_info(parent, SIGCHLD,
+              (struct task_siginfo){.code = code >= 0 ? CLD_EXITED : CLD_KILLED,
+                                    .pid = pid,
+                                    .status = code >= 0 ? code & 0xff : -code});
 }
 
 bool signal_fault(int sig, const struct task_siginfo *info)
@@ -211,8 +226,8 @@ void signal_deliver(struct user_regs *r)
             .mask = s->restore_mask ? s->saved_mask : s->mask,
             .ss_sp = s->altstack[0], .ss_flags = (int)s->altstack[1],
             .ss_size = s->altstack[2], .signo = sig, .code = in->code,
-            .pid = in->pid, .addr = in->addr, .trapno = in->trapno,
-            .err = in->err, .cr2 = in->trapno == 14 ? in->addr : 0};
+            .pid = in->pid, .status = in->status, .addr = in->addr,
+            .trapno = in->trapno, .err = in->err, .cr2 = in->trapno == 14 ? in->addr : 0};
         if (!sigframe_setup(r, &a))
             signal_force_segv("signal frame not writable");
         s->restore_mask = false;

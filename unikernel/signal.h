@@ -35,6 +35,8 @@ struct task;
 #define SI_USER 0
 #define SI_KERNEL 0x80
 #define SI_TKILL (-6)
+#define CLD_EXITED 1 /* SIGCHLD: the child called exit */
+#define CLD_KILLED 2 /* SIGCHLD: a signal ended it */
 
 /* A recorded rt_sigaction (the kernel's struct k_sigaction layout). */
 struct task_sigaction {
@@ -45,6 +47,7 @@ struct task_sigaction {
  * do not queue). */
 struct task_siginfo {
     int code, pid;      /* si_code, the sender (si_pid) */
+    int status;         /* SIGCHLD's si_status: exit code or signal */
     int trapno;         /* a fault's: exception number, error code, */
     uint64_t err, addr; /* si_addr */
 };
@@ -93,6 +96,12 @@ void signal_exec_reset(struct task_signal *s);
  * any other becomes pending and wakes `t` from a blocking call when it
  * does not block it. */
 long signal_send(struct task *t, long sig);
+
+/* Tells `parent` that its child process `pid` ended with the task exit
+ * code `code` (>= 0: exit status, < 0: killed by signal -code): SIGCHLD
+ * with CLD_EXITED or CLD_KILLED and si_status, as Linux (ignored by
+ * default). */
+void signal_child_ended(struct task *parent, int pid, int code);
 
 /* A fault signal `sig` of the current task (from task_fault/task_crash)
  * with its siginfo: true when queued for the task's handler; false (the

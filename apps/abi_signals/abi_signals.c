@@ -404,6 +404,46 @@ static void test_children(void)
           "signals SIGTERM to a child without handler kills it");
 }
 
+/* ---- SIGCHLD ---- */
+
+static volatile sig_atomic_t chld_hits;
+static siginfo_t chld_info;
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    chld_info = *si;
+    chld_hits++;
+}
+
+static void test_sigchld(void)
+{
+    set_info(SIGCHLD, on_chld, SA_RESTART);
+    pid_t c = fork();
+    if (c == 0)
+        _exit(5);
+    int st = 0;
+    waitpid(c, &st, 0);
+    check(chld_hits == 1 && chld_info.si_signo == SIGCHLD,
+          "signals SIGCHLD handler runs once when a child exits");
+    check(chld_info.si_code == CLD_EXITED && chld_info.si_pid == c &&
+              chld_info.si_status == 5,
+          "signals SIGCHLD siginfo: CLD_EXITED, the child's pid, status 5");
+    chld_hits = 0;
+    c = fork();
+    if (c == 0) {
+        for (;;)
+            pause();
+    }
+    kill(c, SIGKILL);
+    waitpid(c, &st, 0);
+    check(chld_hits == 1 && chld_info.si_code == CLD_KILLED &&
+              chld_info.si_pid == c && chld_info.si_status == SIGKILL,
+          "signals SIGCHLD siginfo of a killed child: CLD_KILLED, SIGKILL");
+    set(SIGCHLD, SIG_DFL, 0, NULL);
+}
+
 /* ---- rt_sigreturn and a corrupted ucontext ---- */
 
 static volatile int corrupt;
@@ -469,6 +509,7 @@ int main(void)
     test_pending();
     test_faults();
     test_children();
+    test_sigchld();
     test_sigreturn();
     return failures != 0;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "abi/signals.h"
 #include "arch/sigframe.h"
 #include "arch/upcall.h"
 #include "arch/x86_64/sigframe.h"
@@ -78,6 +79,11 @@ struct k_siginfo {
             int32_t pid;
             uint32_t uid;
         } kill;
+        struct {
+            int32_t pid;
+            uint32_t uid;
+            int32_t status;
+        } chld;
         uint64_t addr;
         uint8_t bytes[112];
     } u;
@@ -148,9 +154,13 @@ bool sigframe_setup(struct user_regs *r, const struct sigframe_args *a)
     k.uc.uc_sigmask = a->mask;
     k.info.si_signo = a->signo;
     k.info.si_code = a->code;
-    if (a->code > 0) /* from the kernel: a fault */
+    if (a->signo == SIGCHLD) {
+        k.info.u.chld.pid = a->pid;
+        k.info.u.chld.uid = (uint32_t)a->uid;
+        k.info.u.chld.status = a->status;
+    } else if (a->code > 0) { /* from the kernel: a fault */
         k.info.u.addr = a->addr;
-    else {
+    } else {
         k.info.u.kill.pid = a->pid;
         k.info.u.kill.uid = (uint32_t)a->uid;
     }
