@@ -42,18 +42,25 @@ static long memfd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
     return rc;
 }
 
-static long memfd_write(struct file *f, const void *buf, size_t n)
+/* pwrite64: `n` bytes at `pos`, the size grown to cover them. */
+static long memfd_pwrite(struct file *f, const void *buf, size_t n,
+                         uint64_t pos)
 {
-    if (f->pos > MEMFD_SIZE_MAX || n > MEMFD_SIZE_MAX - f->pos)
+    if (pos > MEMFD_SIZE_MAX || n > MEMFD_SIZE_MAX - pos)
         return -EFBIG;
-    long rc = pagecache_copy(f->ino, (void *)buf, n, f->pos, true);
+    long rc = pagecache_copy(f->ino, (void *)buf, n, pos, true);
     if (rc == -ENOMEM)
         rc = -ENOSPC; /* no page left under the commit limit: as tmpfs */
-    if (rc > 0) {
+    if (rc > 0 && pos + (uint64_t)rc > memfd_size(f))
+        ((struct memfd *)f->priv)->size = pos + (uint64_t)rc;
+    return rc;
+}
+
+static long memfd_write(struct file *f, const void *buf, size_t n)
+{
+    long rc = memfd_pwrite(f, buf, n, f->pos);
+    if (rc > 0)
         f->pos += (uint64_t)rc;
-        if (f->pos > memfd_size(f))
-            ((struct memfd *)f->priv)->size = f->pos;
-    }
     return rc;
 }
 
@@ -76,6 +83,7 @@ static long memfd_truncate(struct file *f, uint64_t size);
 static const struct file_ops memfd_ops = {
     .read = memfd_read,
     .write = memfd_write,
+    .pwrite = memfd_pwrite,
     .stat = memfd_stat,
     .truncate = memfd_truncate,
     .release = memfd_release,

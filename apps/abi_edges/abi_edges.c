@@ -369,6 +369,15 @@ static void test_zero_length(void)
           "read, write, pread of 0 bytes with NULL on a memfd are 0");
     check(fd >= 0 && write(fd, (void *)0x1000, 0) == 0,
           "write of 0 bytes from an unmapped low address is 0");
+    {
+        char back[4] = {0};
+        struct stat st;
+        check(fd >= 0 && pwrite(fd, "pw", 2, 8192) == 2 &&
+                  lseek(fd, 0, SEEK_CUR) == 0 && fstat(fd, &st) == 0 &&
+                  st.st_size == 8194 && pread(fd, back, 3, 8191) == 3 &&
+                  memcmp(back, "\0pw", 3) == 0,
+              "pwrite on a memfd writes at the offset, grows it, keeps the position");
+    }
     check(piped && write(fds[1], "z", 1) == 1 && read(fds[0], NULL, 1) == -1 &&
               errno == EFAULT,
           "read of 1 byte into NULL is EFAULT");

@@ -360,7 +360,7 @@ static void test_memfd_truncate(void)
           "memfd: write, truncate to 0, grow: pread reads zeros");
     check(shm > 0 && all_bytes(shm, PAGE, 0),
           "memfd: the shared mapping reads zeros after truncate and regrow");
-    lseek(fd, 0, SEEK_SET); /* no pwrite: the kernel has none yet */
+    lseek(fd, 0, SEEK_SET);
     write(fd, "ABCDEFGH", 8);
     ftruncate(fd, 3);
     ftruncate(fd, PAGE);
