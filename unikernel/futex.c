@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 
+#include "abi/futex.h"
 #include "arch/mmu.h"
 #include "mm/vma.h"
 
@@ -22,17 +23,6 @@
 #include "unikernel/task.h"
 #include "unikernel/usercopy.h"
 #include "unikernel/waitq.h"
-
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_REQUEUE 3
-#define FUTEX_CMP_REQUEUE 4
-#define FUTEX_WAKE_OP 5
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_CLOCK_REALTIME 256
-#define FUTEX_BITSET_ANY 0xffffffffu
 
 #define NSEC 1000000000ll
 #define BUCKETS 256
@@ -96,7 +86,7 @@ static int wake_bits(struct futex_key k, int n, uint32_t bits)
 int futex_wake(mspace_t *ms, uintptr_t uaddr, int n)
 {
     /* Linux wakes a clear-child-tid or robust word as a shared futex */
-    return wake_bits(key_of(ms, uaddr, false), n, FUTEX_BITSET_ANY);
+    return wake_bits(key_of(ms, uaddr, false), n, FUTEX_BITSET_MATCH_ANY);
 }
 
 /* Reads the futex word: 0, -EINVAL (misaligned) or -EFAULT. */
@@ -252,10 +242,11 @@ static long futex_wake_op(uintptr_t uaddr, uintptr_t uaddr2, bool private,
     if (copy_to_user((void *)uaddr2, &new, 4) < 0)
         return -EFAULT;
     long n = wake_bits(key_of(ms, uaddr, private),
-                       (int)nwake < 0 ? 0 : (int)nwake, FUTEX_BITSET_ANY);
+                       (int)nwake < 0 ? 0 : (int)nwake, FUTEX_BITSET_MATCH_ANY);
     if (hit)
         n += wake_bits(key_of(ms, uaddr2, private),
-                       (int)nwake2 < 0 ? 0 : (int)nwake2, FUTEX_BITSET_ANY);
+                       (int)nwake2 < 0 ? 0 : (int)nwake2,
+                       FUTEX_BITSET_MATCH_ANY);
     return n;
 }
 
@@ -272,13 +263,13 @@ long sys_futex(const long *a)
     switch (cmd) {
     case FUTEX_WAIT:
         return futex_wait(uaddr, private, val, (uintptr_t)a[3], false,
-                          realtime, FUTEX_BITSET_ANY);
+                          realtime, FUTEX_BITSET_MATCH_ANY);
     case FUTEX_WAIT_BITSET:
         return futex_wait(uaddr, private, val, (uintptr_t)a[3], true,
                           realtime, val3);
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
-        uint32_t bits = cmd == FUTEX_WAKE ? FUTEX_BITSET_ANY : val3;
+        uint32_t bits = cmd == FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : val3;
         int rc = get_word(uaddr, &ignored);
         if (rc < 0)
             return rc;

@@ -14,6 +14,7 @@
  *   irq_spurious_entry spurious APIC and masked PIC vectors: iret at once.
  * Switch frame on the stack, lowest address first: r15 r14 r13 r12 rbx
  * rbp, then the return address (switch.c builds the first one). */
+#include "arch/x86_64/trap_frame.h"
 #include "arch/x86_64/smap.h"
 #include "arch/x86_64/syscall_frame.h"
 
@@ -51,21 +52,7 @@ context_start:
 irq_timer_entry:
     pushq $0                    /* a struct trap_frame (trap.h): error, */
     pushq $32                   /* vector, then the registers */
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    trap_frame_push
     movq 144(%rsp), %rdi        /* the interrupted cs */
     cld
     smap_close                  /* iretq restores the interrupted AC */
@@ -74,22 +61,7 @@ irq_timer_entry:
     jz 1f
     movq %rsp, %rdi             /* back to ring 3: signals first */
     call sigframe_trap_exit
-1:  popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
-    addq $16, %rsp
+1:  trap_frame_pop
     iretq
 
     .globl irq_spurious_entry

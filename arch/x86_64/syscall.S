@@ -6,6 +6,7 @@
  *                  given (rt_sigreturn: sysret cannot restore rcx, r11).
  * Interrupts stay masked in the kernel (FMASK clears IF); ring 3 runs
  * with IF=1 (the scheduler's timer). */
+#include "arch/x86_64/trap_frame.h"
 #include "arch/x86_64/syscall_frame.h"
 
 /* GDT_USER_DATA | 3 and GDT_USER_CODE | 3 (trap.h; user.c checks them) */
@@ -60,22 +61,7 @@ user_enter:
     .globl user_iret
 user_iret:
     movq %rdi, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
-    addq $16, %rsp              /* vector, error */
+    trap_frame_pop
     swapgs
     iretq
 

@@ -2,6 +2,7 @@
  * error code when the CPU does not, then its vector, saves the registers
  * as a struct trap_frame and calls trap_dispatch(frame). */
 
+#include "arch/x86_64/trap_frame.h"
 #include "arch/x86_64/smap.h"
 
     .text
@@ -23,41 +24,12 @@ trap_stub_\v:
 .endr
 
 trap_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    trap_frame_push
     cld
     smap_close                  /* iretq restores the interrupted AC */
     movq %rsp, %rdi
     call trap_dispatch
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
-    addq $16, %rsp
+    trap_frame_pop
     iretq
 
 .macro stub_addr v
