@@ -136,10 +136,16 @@ DEPS_GROUPS := \
   "boot|boot them under SeaBIOS and OVMF|qemu-system-x86 ovmf" \
   "test|host tests and fuzzers|libcmocka-dev clang libclang-rt-14-dev" \
   "tools|make debug and make bench|gdb libjemalloc-dev libmimalloc-dev"
+# The same packages in one flat list, for a reader or a tool that wants
+# them all; scripts/deps.sh refuses to run when it and DEPS_GROUPS differ.
+DEPS := gcc libc6-dev make binutils musl-tools musl-dev cpio python3 \
+        grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools fdisk \
+        qemu-utils qemu-system-x86 ovmf libcmocka-dev clang \
+        libclang-rt-14-dev gdb libjemalloc-dev libmimalloc-dev
 DEPS_PATH := $(abspath $(BUILD))/deps-path
 
 deps:
-	@scripts/deps.sh $(DEPS_PATH) $(DEPS_GROUPS)
+	@DEPS='$(DEPS)' scripts/deps.sh $(DEPS_PATH) $(DEPS_GROUPS)
 
 test-build: all $(TEST_BUILD) $$(UNIT_BINS) $$(FUZZ_BINS)
 

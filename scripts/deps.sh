@@ -3,7 +3,8 @@
 # tests and the benchmarks need, then makes OUTDIR (scripts/toolpath.py):
 # the only commands `make test` and `make bench` may run.
 #
-# Each GROUP is "NAME|WHY|PACKAGE PACKAGE ..." (the Makefile's DEPS_GROUPS).
+# Each GROUP is "NAME|WHY|PACKAGE PACKAGE ..." (the Makefile's DEPS_GROUPS);
+# $DEPS, when set, is the Makefile's flat list of the same packages.
 # Only missing packages are installed, without recommendations, so that
 # what a fresh machine gets is exactly what is listed.  Written for /bin/sh:
 # it runs before anything but a minimal Debian is there.
@@ -26,6 +27,15 @@ for group in "$@"; do
 "
     fi
 done
+# The Makefile's flat DEPS list must name the same packages.
+if [ -n "${DEPS:-}" ]; then
+    a=$(printf '%s\n' $all | sort -u) b=$(printf '%s\n' $DEPS | sort -u)
+    if [ "$a" != "$b" ]; then
+        echo "deps: the Makefile's DEPS and DEPS_GROUPS differ:" \
+             $(printf '%s\n' "$a" "$b" | sort | uniq -u) >&2
+        exit 1
+    fi
+fi
 if [ -n "$missing" ]; then
     count=$(echo $missing | wc -w)
     echo "deps: installing $count Debian packages (apt-get, a few minutes on a fresh machine):"
