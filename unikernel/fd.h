@@ -12,6 +12,7 @@
 #ifndef UNIKERNEL_FD_H
 #define UNIKERNEL_FD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@
 
 struct file;
 struct kstat;
+struct poll_table;
 
 struct file_ops {
     /* Reads up to n bytes at *pos into user `buf`, advancing *pos: bytes
@@ -36,6 +38,12 @@ struct file_ops {
     void (*stat)(struct file *f, struct kstat *st);
     /* ioctl `cmd` with user argument `arg`: result or -errno. */
     long (*ioctl)(struct file *f, unsigned long cmd, uintptr_t arg);
+    /* Readiness now, as POLL* bits of abi/poll.h (POLLIN, POLLOUT,
+     * POLLHUP, POLLERR, POLLRDHUP, POLLPRI).  When `pt` is not NULL the
+     * file also calls poll_wait(pt, chan) (unikernel/poll.h) for each
+     * channel it will announce with sched_wakeup(chan) when its readiness
+     * may change.  NULL: always POLLIN|POLLOUT (regular files, devices). */
+    unsigned (*poll)(struct file *f, struct poll_table *pt);
     /* Frees what the file holds besides the struct itself. */
     void (*release)(struct file *f);
 };
@@ -51,6 +59,9 @@ struct file {
     void *priv;                 /* (c) the kind's own data (pipe, memfd) */
     int flags;                  /* (t) open flags (access mode, O_APPEND) of
                                    tmpfs files; -1 for the others */
+    bool nonblock;              /* (t) O_NONBLOCK: set by open, fcntl F_SETFL,
+                                   SOCK_NONBLOCK, FIONBIO; every kind's
+                                   blocking operation returns -EAGAIN instead */
 };
 
 /* struct stat of the Linux x86_64 ABI (144 bytes). */
