@@ -31,6 +31,7 @@ struct file *file_new(const struct file_ops *ops, inode_t *ino)
     f->refs = 1;
     f->ino = ino;
     f->flags = -1;
+    f->nonblock = false;
     if (ino)
         inode_open(ino);
     return f;
