@@ -104,6 +104,7 @@ endef
 .SECONDEXPANSION:
 all:
 
+include apps/recipes.mk
 include lib/build.mk
 include arch/x86_64/build.mk
 include mm/build.mk
