@@ -311,13 +311,19 @@ static long set_lock(const struct lock *req, bool wait)
             waiters = &me;
             queued = true;
         }
-        sched_block(&locks);
+        /* sched_wait, not sched_block: a kill must not end the task
+         * while `me` (on this stack) is still on the list */
+        if (sched_wait(&locks, 0) < 0) {
+            rc = -EINTR;
+            break;
+        }
     }
     if (queued)
         waiter_remove(&me);
     if (rc) {
         kfree(spare[0]);
         kfree(spare[1]);
+        sched_check_kill(); /* a kill ends the task here, the list clean */
         return rc;
     }
     apply(req, spare);

@@ -285,8 +285,22 @@ static void test_waiting(void)
     waitpid(pid, &status, 0);
     failures += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-    /* a cycle: we hold byte 0 and want byte 1, the child the reverse */
+    /* a waiter killed in F_SETLKW leaves no trace behind */
     checkf(lk(fd, F_SETLK, F_WRLCK, 0, 1) == 0, "flock the parent locks byte 0");
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        if (write(sync_pipe[1], "r", 1) == 1)
+            lk(fd, F_SETLKW, F_WRLCK, 0, 1);
+        _exit(0);
+    }
+    wait_ready();
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    checkf(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+           "flock SIGKILL ends a task waiting in F_SETLKW");
+
+    /* a cycle: we hold byte 0 and want byte 1, the child the reverse */
     fflush(stdout);
     pid = fork();
     if (pid == 0) {
