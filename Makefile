@@ -104,6 +104,7 @@ endef
 .SECONDEXPANSION:
 all:
 
+include apps/recipes.mk
 include lib/build.mk
 include arch/x86_64/build.mk
 include mm/build.mk
@@ -136,14 +137,15 @@ DEPS_GROUPS := \
   "boot|boot them under SeaBIOS and OVMF|qemu-system-x86 ovmf" \
   "test|host tests and fuzzers|libcmocka-dev clang libclang-rt-14-dev" \
   "tools|make debug and make bench|gdb libjemalloc-dev libmimalloc-dev" \
-  "source|fetch lwIP and the apps' sources from Debian (scripts/fetch-source.sh)|dpkg-dev xz-utils"
+  "source|fetch lwIP and the apps' sources from Debian (scripts/fetch-source.sh)|dpkg-dev xz-utils" \
+  "apps|build the apps of apps/*/recipe (tclsh: sqlite's amalgamation)|tcl"
 # The same packages in one flat list, for a reader or a tool that wants
 # them all; scripts/deps.sh refuses to run when it and DEPS_GROUPS differ.
 DEPS := gcc libc6-dev make binutils musl-tools musl-dev cpio python3 \
         grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools fdisk \
         qemu-utils qemu-system-x86 ovmf libcmocka-dev clang \
         libclang-rt-14-dev gdb libjemalloc-dev libmimalloc-dev \
-        dpkg-dev xz-utils
+        dpkg-dev xz-utils tcl
 DEPS_PATH := $(abspath $(BUILD))/deps-path
 
 deps:

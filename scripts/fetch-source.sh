@@ -62,10 +62,14 @@ rm -rf "$work" && mkdir -p "$work"
     exit 1
 }
 rm -rf "$dest"
+# dpkg-source runs in $work: it gets the destination as an absolute path
+# (a relative one would name a directory under $work, and a package with
+# more than one orig tarball, as sqlite3, is copied beside it first).
+absdest=$(cd "$build/src" && pwd)/${dest##*/}
 # The .dsc's own signature is checked only where a Debian keyring for
 # uploaders is installed; the hashes apt checked come from the signed
 # Release file either way.
-(cd "$work" && dpkg-source --no-check -x ./*.dsc "$dest") >> "$log" 2>&1 || {
+(cd "$work" && dpkg-source --no-check -x ./*.dsc "$absdest") >> "$log" 2>&1 || {
     tail -5 "$log" >&2; echo "fetch-source: dpkg-source could not unpack $pkg (log: $log)" >&2; exit 1; }
 rm -rf "$work"
 echo "$version" > "$dest/.fetched"

@@ -1,6 +1,7 @@
 /*
  * fd.c - open files and descriptor tables (see fd.h), and the system calls
- * on descriptors alone: close, dup, dup2, dup3, fcntl.  A duplicate shares
+ * on descriptors alone: close, dup, dup2, dup3, fcntl (its record locks:
+ * flock.c).  A duplicate shares
  * the open file (and its position); close-on-exec belongs to the
  * descriptor (files->cloexec).  A table is shared by the threads of a
  * process (reference-counted), copied by fork.
@@ -11,6 +12,7 @@
 
 #include "mm/kalloc.h"
 #include "unikernel/fd.h"
+#include "unikernel/flock.h"
 #include "unikernel/syscall.h"
 #include "unikernel/usercopy.h"
 
@@ -41,6 +43,7 @@ void file_put(struct file *f)
 {
     if (--f->refs > 0)
         return;
+    flock_release(f);
     if (f->ops->release)
         f->ops->release(f);
     if (f->ino)
@@ -76,8 +79,10 @@ int fd_install_at(task_t *t, int fd, struct file *f)
     struct file *old = t->files->fd[fd];
     t->files->fd[fd] = f;
     t->files->cloexec &= ~(1ull << fd);
-    if (old)
+    if (old) {
+        flock_close(t->files, old);
         file_put(old);
+    }
     return fd;
 }
 
@@ -88,6 +93,7 @@ int fd_close(task_t *t, int fd)
         return -EBADF;
     t->files->fd[fd] = NULL;
     t->files->cloexec &= ~(1ull << fd);
+    flock_close(t->files, f);
     file_put(f);
     return 0;
 }
@@ -201,6 +207,8 @@ long sys_fcntl(const long *a)
     struct file *f = file_of(a[0]);
     if (!f)
         return -EBADF;
+    if (flock_is_cmd(a[1])) /* record locks: flock.c */
+        return flock_fcntl(f, a[1], (uintptr_t)a[2]);
     switch (a[1]) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:

@@ -62,6 +62,8 @@ long sys_faccessat(const long *a);
 long sys_faccessat2(const long *a);
 long sys_truncate(const long *a);
 long sys_fsync(const long *a);
+long sys_fchmod(const long *a);
+long sys_fchown(const long *a);
 long sys_mkdir(const long *a);
 long sys_mkdirat(const long *a);
 long sys_rmdir(const long *a);

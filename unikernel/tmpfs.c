@@ -36,6 +36,7 @@ struct tnode {
     unsigned nlink;  /* entries naming it (a directory: 2 + subdirs) */
     uint64_t number; /* st_ino */
     uint64_t mtime, ctime; /* ns since the epoch */
+    unsigned uid, gid; /* owner (fchown); every task is root's: 0 at birth */
     /* a regular file */
     inode_t *ino;  /* a reference */
     uint64_t size; /* bytes */
@@ -392,6 +393,8 @@ static void node_stat(tnode_t *n, struct kstat *st)
     st->st_dev = 0x10; /* one device for the whole tree */
     st->st_ino = n->number;
     st->st_mode = n->mode;
+    st->st_uid = n->uid;
+    st->st_gid = n->gid;
     st->st_nlink = n->nlink;
     st->st_blksize = PAGE_SIZE;
     st->st_rdev = n->rdev;
@@ -416,6 +419,35 @@ void tmpfs_file_stat(struct file *f, struct kstat *st)
 void tmpfs_file_release(struct file *f)
 {
     tmpfs_put(node_of(f));
+}
+
+/* The node of `f` when it is a file of the tree, else NULL. */
+static tnode_t *tree_node(struct file *f)
+{
+    return f->ops->release == tmpfs_file_release ? node_of(f) : NULL;
+}
+
+bool tmpfs_file_chmod(struct file *f, unsigned mode)
+{
+    tnode_t *n = tree_node(f);
+    if (!n)
+        return false;
+    n->mode = (n->mode & KS_IFMT) | (mode & 07777);
+    n->ctime = clock_realtime_ns();
+    return true;
+}
+
+bool tmpfs_file_chown(struct file *f, uint32_t uid, uint32_t gid)
+{
+    tnode_t *n = tree_node(f);
+    if (!n)
+        return false;
+    if (uid != (uint32_t)-1)
+        n->uid = uid;
+    if (gid != (uint32_t)-1)
+        n->gid = gid;
+    n->ctime = clock_realtime_ns();
+    return true;
 }
 
 tnode_t *tmpfs_node_of(struct file *f)

@@ -119,6 +119,11 @@ long tmpfs_getdents(struct file *f, void *ubuf, size_t n);
 void tmpfs_file_stat(struct file *f, struct kstat *st);
 void tmpfs_file_release(struct file *f);
 
+/* fchmod and fchown of an open file `f` of the tree (uid or gid -1: kept
+ * as is), the change time set: false when `f` is no file of the tree. */
+bool tmpfs_file_chmod(struct file *f, unsigned mode);
+bool tmpfs_file_chown(struct file *f, uint32_t uid, uint32_t gid);
+
 /* Pages the regular files of the tmpfs hold, and the most they may. */
 size_t tmpfs_pages_used(void);
 size_t tmpfs_pages_limit(void);

@@ -79,6 +79,9 @@ $(eval $(call test_kernel,glibc-static-pie,$(ELF_SAMPLES)/glibc-static-pie.elf))
 # tasks executes hello: hello is in its ramfs.
 $(eval $(call test_kernel,tasks,$(BUILD)/apps/tasks.elf,,$(BUILD)/apps/hello.elf))
 
+# Third-party applications (apps/recipes.mk): NAME.elf and NAME-PROG.elf.
+$(foreach r,$(RECIPE_TEST_APPS),$(call recipe_test_kernels,$(r)))
+
 # Boot-test kernels: an app with a test.cases (its boot cases, read by
 # tests/boot/run.sh) gets $(BUILD)/kernels/NAME.elf, NAME embedded with
 # apps/NAME/*.txt in its ramfs, unless a kernel of that name is made by

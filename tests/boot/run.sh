@@ -63,6 +63,18 @@ check_native() { # LOG NAME
         { echo "results differ from native (< Linux, > guest):"; cat "$out/$2.native.diff"; }
 }
 
+# Compares the guest's output with what the same program printed on Linux
+# (tests/native/recipes.sh wrote BUILD/native/NAME.out): the log's lines
+# from the first one equal to the file's first line, as many as it has.
+check_output() { # LOG NAME
+    local want=$build/native/$2.out
+    [ -s "$want" ] || { echo "no native output $want (run tests/native/recipes.sh)"; return 1; }
+    local first n
+    first=$(head -n 1 "$want") n=$(wc -l < "$want")
+    diff "$want" <(grep -aFx -A $((n - 1)) -m 1 -- "$first" "$1") > "$out/$2.output.diff" ||
+        { echo "output differs from native (< Linux, > guest):"; head -40 "$out/$2.output.diff"; }
+}
+
 # The image a case boots: the kernel, the default ISO or a variant ISO, or
 # for FIRMWARE-FORMAT-BUS modes the default or a variant image of FORMAT.
 case_image() { # NAME MODE CMDLINE
@@ -110,6 +122,7 @@ run_case() { # NAME MODE MEM CMDLINE EXIT
             mem-total) check_total "$log" "$mem" '.*memory: usable \([0-9]*\) KiB.*' 0 >> "$notes" ;;
             ram-total) check_total "$log" "$mem" '.*ram: [0-9]* frames managed (\([0-9]*\) KiB).*' 4096 >> "$notes" ;;
             native\ *) check_native "$log" "${pat#native }" >> "$notes" ;;
+            output\ *) check_output "$log" "${pat#output }" >> "$notes" ;;
         esac
     done
     for pat in "${forbid[@]}"; do
@@ -210,7 +223,7 @@ read_cases() { # FILE
             expect)     expect+=("$value") ;;
             forbid)     forbid+=("$value") ;;
             check)      case $value in
-                            mem-total|ram-total|native\ *) check+=("$value") ;;
+                            mem-total|ram-total|native\ *|output\ *) check+=("$value") ;;
                             *) bad=${bad:-"$file:$lineno: no check '$value'"} ;;
                         esac ;;
             *)          bad=${bad:-"$file:$lineno: no field '$key'"} ;;

@@ -33,4 +33,7 @@ done
 if [ -x tests/native/abi.sh ]; then
     tests/native/abi.sh "$build" || status=1
 fi
+if [ -x tests/native/recipes.sh ]; then
+    tests/native/recipes.sh "$build" || status=1
+fi
 exit $status
