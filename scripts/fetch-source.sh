@@ -65,7 +65,9 @@ rm -rf "$dest"
 # The .dsc's own signature is checked only where a Debian keyring for
 # uploaders is installed; the hashes apt checked come from the signed
 # Release file either way.
-(cd "$work" && dpkg-source --no-check -x ./*.dsc "$dest") >> "$log" 2>&1 || {
+mkdir -p "$build/src"
+abs_dest=$(cd "$build/src" && pwd)/${dest##*/}
+(cd "$work" && dpkg-source --no-check -x ./*.dsc "$abs_dest") >> "$log" 2>&1 || {
     tail -5 "$log" >&2; echo "fetch-source: dpkg-source could not unpack $pkg (log: $log)" >&2; exit 1; }
 rm -rf "$work"
 echo "$version" > "$dest/.fetched"

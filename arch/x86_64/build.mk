@@ -52,11 +52,11 @@ $(BUILD)/ksyms.o $(BUILD)/ksyms-empty.o: $(BUILD)/%.o: $(BUILD)/%.S
 	$(call say,AS,$@)
 	$(Q)$(CC) $(KASFLAGS) -c -o $@ $<
 
-$(BUILD)/kernel.pass1.elf: $$(call kernel_objs,$$(KERNEL_SRCS)) \
+$(BUILD)/kernel.pass1.elf: $$(call kernel_objs,$$(KERNEL_SRCS)) $$(KERNEL_LIBS) \
                            $(BUILD)/ksyms-empty.o $(BUILD)/kernel.lds
 	$(call say,LD,$@)
 	$(Q)$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $@ \
-	    $(call kernel_objs,$(KERNEL_SRCS)) $(BUILD)/ksyms-empty.o
+	    $(call kernel_objs,$(KERNEL_SRCS)) $(KERNEL_LIBS) $(BUILD)/ksyms-empty.o
 
 $(BUILD)/ksyms.S: $(BUILD)/kernel.pass1.elf arch/x86_64/gen-ksyms.sh
 	$(call say,GEN,$@)
@@ -66,7 +66,7 @@ $(KERNEL_ELF): $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o \
                arch/x86_64/check-image.sh
 	$(call say,LD,$@)
 	$(Q)$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $@.tmp \
-	    $(call kernel_objs,$(KERNEL_SRCS)) $(BUILD)/ksyms.o
+	    $(call kernel_objs,$(KERNEL_SRCS)) $(KERNEL_LIBS) $(BUILD)/ksyms.o
 	@arch/x86_64/gen-ksyms.sh $@.tmp | cmp -s - $(BUILD)/ksyms.S || \
 	    { echo "kernel: text moved between link passes; symbol table stale" >&2; \
 	      rm -f $@.tmp; exit 1; }
