@@ -193,6 +193,11 @@ uint64_t virtio_net_irqs(const struct netdev *d)
     return ((const struct vnet *)d->driver)->irqs;
 }
 
+bool virtio_net_interrupts(const struct netdev *d)
+{
+    return ((const struct vnet *)d->driver)->vp.msix;
+}
+
 /* Allocates `n` buffers into `bufs`: 0 or -ENOMEM (the caller frees). */
 static int buffers_alloc(uint8_t **bufs, unsigned n)
 {
@@ -296,8 +301,8 @@ int virtio_net_probe(struct pci_dev *pci)
     vnet_count++;
     const uint8_t *m = v->nd.mac;
     klog(KLOG_NOTICE, "virtio-net: %s %02x:%02x:%02x:%02x:%02x:%02x link %s "
-         "(%s, %s, rx %u tx %u)\n", where, m[0], m[1], m[2], m[3], m[4], m[5],
+         "(%s, %s, %u+%u buffers)\n", where, m[0], m[1], m[2], m[3], m[4], m[5],
          v->nd.link_up ? "up" : "down", v->vp.modern ? "modern" : "legacy",
-         v->vp.msix ? "msi-x" : "polled", v->rx.size, v->tx.size);
+         v->vp.msix ? "msi-x" : "polled", v->nrx, v->ntx);
     return 0;
 }

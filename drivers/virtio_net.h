@@ -31,4 +31,8 @@ int virtio_net_probe(struct pci_dev *pci);
 /* Interrupts taken by the device behind `d` (a virtio-net netdev). */
 uint64_t virtio_net_irqs(const struct netdev *d);
 
+/* True when the device behind `d` interrupts (MSI-X), false when only
+ * polling (the timer tick) takes its frames. */
+bool virtio_net_interrupts(const struct netdev *d);
+
 #endif
