@@ -109,6 +109,7 @@ include lib/build.mk
 include arch/x86_64/build.mk
 include mm/build.mk
 include unikernel/build.mk
+include drivers/build.mk
 include net/build.mk
 include libc-shim/build.mk
 include apps/build.mk
@@ -119,7 +120,8 @@ include tests/boot/build.mk
 include tests/bench/build.mk
 
 # The kernel: each directory's build.mk lists its own sources, once.
-KERNEL_SRCS := $(ARCH_SRCS) $(LIB_SRCS) $(MM_SRCS) $(CORE_SRCS) $(NET_SRCS)
+KERNEL_SRCS := $(ARCH_SRCS) $(LIB_SRCS) $(MM_SRCS) $(CORE_SRCS) $(DRIVERS_SRCS) \
+               $(NET_SRCS)
 ifneq ($(words $(KERNEL_SRCS)),$(words $(sort $(KERNEL_SRCS))))
 $(error a kernel source is listed twice: $(sort $(foreach s,$(KERNEL_SRCS),$(if $(filter 1,$(words $(filter $(s),$(KERNEL_SRCS)))),,$(s)))))
 endif

@@ -3,7 +3,8 @@
 # scripts/fetch-source.sh as a prerequisite of its objects (never
 # committed), and is compiled freestanding with our net/lwipopts.h and
 # net/arch/cc.h into build/net/liblwip.a, linked into every kernel.  Our
-# glue (NET_SRCS) is an ordinary kernel source, built with -Werror.
+# glue (NET_SRCS) is an ordinary kernel source, built with -Werror;
+# net/netdev.c is the table of registered NICs (net/netdev.h).
 
 LWIP_VERSION := 2.1.3+dfsg1-2
 LWIP_DIR     := $(BUILD)/src/lwip-$(LWIP_VERSION)
@@ -21,7 +22,7 @@ LWIP_FILES := \
 LWIP_SRCS := $(addprefix $(LWIP_DIR)/src/,$(LWIP_FILES))
 LWIP_OBJS := $(patsubst $(LWIP_DIR)/src/%.c,$(BUILD)/net/lwip/%.o,$(LWIP_SRCS))
 
-NET_SRCS += net/lwip_port.c
+NET_SRCS := net/netdev.c net/lwip_port.c
 
 LWIP_CFLAGS = -Inet -I$(LWIP_DIR)/src/include
 

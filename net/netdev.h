@@ -48,4 +48,7 @@ int netdev_register(struct netdev *d);
 /* The i-th registered interface, or NULL past the last. */
 struct netdev *netdev_get(int i);
 
+/* Polls every interface (the timer tick's fallback, interrupts masked). */
+void netdev_poll_all(void);
+
 #endif

@@ -19,7 +19,8 @@ ARCH_SRCS := \
   arch/x86_64/syscall.S arch/x86_64/user.c arch/x86_64/usercopy.S \
   arch/x86_64/protect.c arch/x86_64/clock.c arch/x86_64/random.c \
   arch/x86_64/apic.c arch/x86_64/switch.S arch/x86_64/context.c \
-  arch/x86_64/sigframe.c
+  arch/x86_64/sigframe.c arch/x86_64/pci.c arch/x86_64/irq.c \
+  arch/x86_64/irq_entry.S
 
 KERNEL_ELF      := $(BUILD)/kernel.elf
 KERNEL_MAX_SIZE ?= 16777216

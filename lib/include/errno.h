@@ -43,6 +43,7 @@
 #define EOVERFLOW 75
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
+#define ENOBUFS 105
 #define ETIMEDOUT 110
 
 /* Linux's kernel-internal results of an interrupted system call (never

@@ -16,6 +16,7 @@ RULES='
 lib/        lib/ arch/console.h arch/cpu.h
 mm/         mm/ arch/mmu.h arch/cpu.h lib/
 arch/       arch/ mm/ lib/ abi/
+drivers/    drivers/ net/netdev.h arch/ mm/ lib/ abi/
 libc-shim/  libc-shim/ abi/
 apps/       apps/include/ libc-shim/ abi/
 '
@@ -27,6 +28,10 @@ apps/       apps/include/ libc-shim/ abi/
 # it implements mm's interface, so it may see mm/.  libc-shim/ and apps/
 # see nothing of the kernel but the ABI numbers of abi/.  unikernel/ (the
 # core) may include anything.
+# drivers/ are the device drivers: they see each other, the NIC interface
+# of the stack (net/netdev.h, which they implement), the port's interfaces
+# (arch/*.h, e.g. arch/pci.h) and memory, never the core (unikernel/) or
+# the stack beyond net/netdev.h.
 # apps/NAME/ may also include its own folder (checked below).
 
 passed=0 failed=0
