@@ -283,6 +283,7 @@ int virtio_net_probe(struct pci_dev *pci)
     err = vnet_setup(v);
     if (!err) {
         snprintf(v->nd.name, sizeof(v->nd.name), "eth%d", vnet_count);
+        v->nd.model = "virtio-net";
         v->nd.mtu = MTU;
         v->nd.xmit = vnet_xmit;
         v->nd.poll = vnet_poll;

@@ -68,7 +68,9 @@ uint32_t net_prefix_mask(int prefix)
 
 int net_mask_prefix(uint32_t mask)
 {
-    int prefix = __builtin_popcount(mask);
+    int prefix = 0;
+    while (prefix < 32 && (mask & (0x80000000u >> prefix)))
+        prefix++;
     return net_prefix_mask(prefix) == mask ? prefix : -1;
 }
 

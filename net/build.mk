@@ -22,7 +22,11 @@ LWIP_FILES := \
 LWIP_SRCS := $(addprefix $(LWIP_DIR)/src/,$(LWIP_FILES))
 LWIP_OBJS := $(patsubst $(LWIP_DIR)/src/%.c,$(BUILD)/net/lwip/%.o,$(LWIP_SRCS))
 
-NET_SRCS := net/netdev.c net/lwip_port.c
+NET_SRCS := net/netdev.c net/lwip_port.c net/stack.c net/netif.c \
+            net/config.c net/addr.c
+
+# The address parser is portable: tested on the host.
+$(eval $(call unit_test,test_net_addr,tests/unit/test_net_addr.c net/addr.c))
 
 LWIP_CFLAGS = -Inet -I$(LWIP_DIR)/src/include
 

@@ -16,6 +16,9 @@ void net_dhcp_option(struct netif *netif, u8_t msg_type, u8_t op, u8_t len,
 
 #define LWIP_HOOK_DHCP_PARSE_OPTION(netif, dhcp, state, msg, msg_type, option, \
                                     len, pbuf, offset)                         \
-    net_dhcp_option(netif, msg_type, option, len, pbuf, offset)
+    do {                                                                       \
+        (void)(msg);                                                           \
+        net_dhcp_option(netif, msg_type, option, len, pbuf, offset);           \
+    } while (0)
 
 #endif

@@ -2,7 +2,8 @@
  * net/netif.c - a netdev (net/netdev.h) as an lwIP Ethernet interface:
  * received frames are copied into a pbuf and handed to lwIP's input;
  * lwIP's frames (pbuf chains) go to the driver as segments, which it
- * copies before returning; the driver's link state is followed.
+ * copies before returning; the driver's link state is followed.  The
+ * driver counts frames; this file counts the drops of its own making.
  */
 #include <errno.h>
 #include <string.h>
@@ -32,7 +33,6 @@ static void netif_rx(struct netdev *d, const void *frame, size_t len)
         return;
     }
     memcpy(p->payload, frame, len);
-    d->rx_frames++;
     if (netif->input(p, netif) != ERR_OK)
         pbuf_free(p);
 }
@@ -57,14 +57,9 @@ static err_t netif_linkoutput(struct netif *netif, struct pbuf *p)
         segs[0] = (struct netdev_seg){ flat, p->tot_len };
         n = 1;
     }
-    int rc = d->xmit(d, segs, n);
+    int rc = d->xmit(d, segs, n); /* counts its frames and drops */
     kfree(flat);
-    if (rc < 0) {
-        d->tx_dropped++;
-        return ERR_MEM; /* TCP retransmits; a datagram is lost */
-    }
-    d->tx_frames++;
-    return ERR_OK;
+    return rc < 0 ? ERR_MEM : ERR_OK; /* TCP retransmits; a datagram is lost */
 }
 
 static err_t netif_eth_init(struct netif *netif)

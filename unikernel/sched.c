@@ -16,7 +16,7 @@
 #include "arch/cpu.h"
 #include "arch/timer.h"
 #include "klog.h"
-#include "net/netdev.h"
+#include "net/net.h"
 #include "unikernel/proc.h"
 #include "unikernel/sched.h"
 #include "unikernel/task.h"
@@ -278,7 +278,7 @@ void sched_exit(void)
  * was interrupted (then the task may be preempted). */
 static void sched_tick(bool user)
 {
-    netdev_poll_all(); /* the NICs' fallback when an interrupt is lost */
+    net_tick(); /* the NICs' fallback when an interrupt is lost, lwIP's timers */
     if (!user || ++ticks < SCHED_SLICE)
         return; /* idle, or the slice is not over */
     reschedule();
