@@ -4,21 +4,22 @@
  * half-close, flow control, MSG_PEEK/MSG_WAITALL, FIONREAD, a reset by
  * SO_LINGER 0), the errors (ECONNREFUSED, EADDRINUSE, ENOTCONN, EPIPE,
  * EISCONN, EAGAIN), nonblocking connect with EINPROGRESS and SO_ERROR,
- * getsockname/getpeername, options, poll bits, UDP echo and truncation,
- * getaddrinfo of localhost.  Ports are the kernel's choice (bind to 0):
- * the output holds none, so it is the same on both kernels.
+ * getsockname/getpeername, options, UDP echo and truncation, getaddrinfo
+ * of localhost (the poll bits are abi_inetpoll's).  Ports are the
+ * kernel's choice (bind to 0): the output holds none, so it is the same
+ * on both kernels.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #define CHECK_FLUSH
@@ -105,12 +106,6 @@ static long recv_stream(int fd, uint32_t seed)
     }
 }
 
-static short poll_one(int fd, short events, int timeout_ms)
-{
-    struct pollfd p = { .fd = fd, .events = events };
-    return poll(&p, 1, timeout_ms) == 1 ? p.revents : 0;
-}
-
 static void test_unconnected(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -128,8 +123,6 @@ static void test_unconnected(void)
           "recv unconnected: ENOTCONN");
     check(send(fd, "x", 1, MSG_NOSIGNAL) < 0 && errno == EPIPE,
           "send unconnected: EPIPE");
-    check(poll_one(fd, POLLIN | POLLOUT, 0) == (POLLOUT | POLLHUP),
-          "poll unconnected: POLLOUT|POLLHUP");
     check(listen(fd, 1) == 0 && port_of(fd, 0) != 0,
           "listen unbound: a port is chosen");
     fcntl(fd, F_SETFL, O_NONBLOCK);
@@ -183,9 +176,7 @@ static void test_bind_errors(void)
     fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     check(connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 &&
           errno == EINPROGRESS, "nonblocking connect refused: EINPROGRESS");
-    short ev = poll_one(fd, POLLOUT, 2000);
-    check((ev & (POLLOUT | POLLERR)) == (POLLOUT | POLLERR),
-          "refused: poll POLLOUT|POLLERR");
+    usleep(100000); /* the reset arrives */
     int err = 0;
     len = sizeof(err);
     check(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
@@ -219,8 +210,6 @@ static void test_stream(void)
     check(port_of(c, 0) == port, "accepted: getsockname is the listener's port");
     check(port_of(c, 1) == ntohs(peer.sin_port), "accepted: getpeername");
     check(recv_stream(c, 1) == BULK, "stream in: every byte, then the FIN");
-    check((poll_one(c, POLLIN | POLLRDHUP, 0) & (POLLIN | POLLRDHUP)) ==
-          (POLLIN | POLLRDHUP), "after the FIN: POLLIN|POLLRDHUP");
     check(send_stream(c, 2, BULK) == 0, "stream out after the peer's FIN");
     close(c);
     int status = -1;
@@ -238,7 +227,7 @@ static void test_details(void)
     struct sockaddr_in a = loopback(port);
     check(connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 &&
           errno == EINPROGRESS, "nonblocking connect: EINPROGRESS");
-    check(poll_one(fd, POLLOUT, 2000) & POLLOUT, "connected: POLLOUT");
+    usleep(100000); /* the handshake completes */
     int err = -1;
     socklen_t len = sizeof(err);
     check(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0,
@@ -264,15 +253,16 @@ static void test_details(void)
           "SO_KEEPALIVE set and read");
     memset(buf, 'a', 100);
     check(send(c, buf, 100, 0) == 100, "send 100 bytes");
-    check(poll_one(fd, POLLIN, 2000) & POLLIN, "POLLIN when data came");
+    int fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    check(recv(fd, buf, 100, MSG_PEEK | MSG_WAITALL) == 100,
+          "MSG_PEEK|MSG_WAITALL waits for the 100 bytes");
     int n = -1;
     check(ioctl(fd, FIONREAD, &n) == 0 && n == 100, "FIONREAD 100");
     check(recv(fd, buf, 10, MSG_PEEK) == 10 && ioctl(fd, FIONREAD, &n) == 0 &&
           n == 100, "MSG_PEEK leaves the data");
     check(recv(fd, buf, 40, 0) == 40 && ioctl(fd, FIONREAD, &n) == 0 && n == 60,
           "recv 40: 60 left");
-    int fl = fcntl(fd, F_GETFL);
-    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     pid_t pid = fork();
     if (pid == 0) { /* the rest of a MSG_WAITALL comes in two sends */
         send(c, buf, 50, 0);
@@ -287,7 +277,6 @@ static void test_details(void)
     check(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0,
           "SO_LINGER 0");
     close(c);
-    check(poll_one(fd, POLLIN, 2000) & POLLIN, "reset: POLLIN");
     check(recv(fd, buf, 10, 0) < 0 && errno == ECONNRESET,
           "recv after a reset: ECONNRESET");
     check(recv(fd, buf, 10, 0) == 0, "then end of stream");
@@ -310,10 +299,8 @@ static void test_shutdown(void)
           "send after SHUT_WR: EPIPE");
     check(send(c, "back", 4, 0) == 4 && recv(fd, buf, sizeof(buf), 0) == 4,
           "the other way still works");
-    check((poll_one(fd, POLLOUT, 0) & POLLHUP) == 0, "half-closed: no POLLHUP");
     close(c);
     check(recv(fd, buf, sizeof(buf), 0) == 0, "both closed: end of stream");
-    check(poll_one(fd, POLLIN, 1000) & POLLHUP, "both directions shut: POLLHUP");
     check(shutdown(l, SHUT_RDWR) < 0 || 1, "shutdown of a listener");
     close(fd);
     close(l);
@@ -343,7 +330,7 @@ static void test_udp(void)
     struct sockaddr_in to = loopback(pb), from;
     check(sendto(a, "ping-12345", 10, 0, (struct sockaddr *)&to, sizeof(to)) == 10,
           "sendto 10 bytes");
-    check(poll_one(b, POLLIN, 2000) & POLLIN, "udp POLLIN");
+    check(recv(b, buf, 1, MSG_PEEK) == 1, "udp MSG_PEEK waits for it");
     int n = -1;
     check(ioctl(b, FIONREAD, &n) == 0 && n == 10, "udp FIONREAD: the datagram");
     socklen_t len = sizeof(from);
@@ -374,7 +361,6 @@ static void test_udp(void)
           me.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
           "connected udp: getsockname 127.0.0.1");
     check(port_of(c, 1) == pb, "connected udp: getpeername");
-    check(poll_one(c, POLLOUT, 0) == POLLOUT, "udp poll: POLLOUT");
     close(a);
     close(b);
     close(c);
@@ -402,6 +388,8 @@ static void test_udp_echo(void)
         _exit(0);
     }
     int c = socket(AF_INET, SOCK_DGRAM, 0);
+    struct timeval tv = { .tv_sec = 2 };
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     sa = loopback(port);
     connect(c, (struct sockaddr *)&sa, sizeof(sa));
     int good = 0;
@@ -412,8 +400,7 @@ static void test_udp_echo(void)
             out[k] = (char)pattern((uint32_t)i, k);
         if (send(c, out, n, 0) != (ssize_t)n)
             break;
-        if (poll_one(c, POLLIN, 2000) & POLLIN &&
-            recv(c, in, sizeof(in), 0) == (ssize_t)n && memcmp(in, out, n) == 0)
+        if (recv(c, in, sizeof(in), 0) == (ssize_t)n && memcmp(in, out, n) == 0)
             good++;
     }
     check(good == 100, "udp echo: 100 datagrams of 1..1090 bytes");
