@@ -411,6 +411,7 @@ static long tcp_op_sendmsg(struct socket *s, struct sock_msg *m, int flags)
         size_t n = it.left < room ? it.left : room;
         if (n > SEND_CHUNK)
             n = SEND_CHUNK;
+        struct sock_iter before = it; /* to take the bytes again */
         long got = sock_iter_from_user(&it, bounce, n);
         if (got < 0)
             return sent ? sent : got;
@@ -420,7 +421,20 @@ static long tcp_op_sendmsg(struct socket *s, struct sock_msg *m, int flags)
         if (it.left > 0 || (flags & MSG_MORE))
             wflags |= TCP_WRITE_FLAG_MORE;
         err_t err = tcp_write(in->tcp, bounce, (u16_t)got, wflags);
-        if (err != ERR_OK) { /* out of memory: what was copied is lost */
+        if (err == ERR_MEM && tcp_sndqueuelen(in->tcp) > 0) {
+            /* the segment queue is full: as if the buffer were */
+            it = before;
+            tcp_output(in->tcp);
+            if (sent || (flags & MSG_DONTWAIT)) {
+                net_flush();
+                return sent ? sent : -EAGAIN;
+            }
+            int rc = inet_wait(in, deadline);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        if (err != ERR_OK) {
             tcp_output(in->tcp);
             net_flush();
             return sent ? sent : -ENOBUFS;
