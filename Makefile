@@ -70,6 +70,7 @@ HOSTCFLAGS := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer \
 TEST_BUILD  :=
 UNIT_BINS   :=
 FUZZ_BINS   :=
+KERNEL_LIBS :=
 
 # Host objects: build/host/<path>.o from <path>.c, under sanitizers.
 host_objs = $(patsubst %.c,$(BUILD)/host/%.o,$(1))
@@ -109,6 +110,8 @@ include lib/build.mk
 include arch/x86_64/build.mk
 include mm/build.mk
 include unikernel/build.mk
+include drivers/build.mk
+include net/build.mk
 include libc-shim/build.mk
 include apps/build.mk
 include images/build.mk
@@ -118,7 +121,8 @@ include tests/boot/build.mk
 include tests/bench/build.mk
 
 # The kernel: each directory's build.mk lists its own sources, once.
-KERNEL_SRCS := $(ARCH_SRCS) $(LIB_SRCS) $(MM_SRCS) $(CORE_SRCS)
+KERNEL_SRCS := $(ARCH_SRCS) $(LIB_SRCS) $(MM_SRCS) $(CORE_SRCS) $(DRIVERS_SRCS) \
+               $(NET_SRCS)
 ifneq ($(words $(KERNEL_SRCS)),$(words $(sort $(KERNEL_SRCS))))
 $(error a kernel source is listed twice: $(sort $(foreach s,$(KERNEL_SRCS),$(if $(filter 1,$(words $(filter $(s),$(KERNEL_SRCS)))),,$(s)))))
 endif

@@ -9,11 +9,15 @@
 #     build/images/NAME-gce.tar.gz   disk.raw (1 GiB, sparse) for GCE
 #   make run [FORMAT=...] [FIRMWARE=bios|uefi] [BUS=cd|ide|virtio|scsi]
 #            [MEM=128M] [SMP=1] [CMDLINE='...'] [ACCEL=kvm|tcg]
+#            [NET=user|none] [PORTS='8080:80 ...']
 #     boots the image with the serial console on the terminal; KVM when
 #     /dev/kvm really runs a guest (images/accel.sh), else TCG.  Prints the
 #     kernel's exit status and its meaning; make exits 0 only for status 0
 #     (make cannot pass the status on: images/qemu.sh, which `make run`
 #     calls, exits with it).  RUN_MODE=pvh boots build/kernel.elf directly.
+#     NET=user (default): a virtio-net NIC on QEMU's user network, each
+#     PORTS entry HOST:GUEST forwarding 127.0.0.1:HOST to the guest's TCP
+#     port GUEST; NET=none: no NIC at all.  QEMU_EXTRA adds arguments.
 #   make debug [GDB=no] [GDB_PORT=1234] [GDBFLAGS='...']
 #     the same boot halted at the first instruction with QEMU's gdb stub,
 #     and gdb attached with the kernel's and the app's symbols
@@ -29,6 +33,8 @@ IMAGE_DEPS  = $(KERNEL_ELF) images/grub.cfg.in images/mkimage.sh \
               $(BUILD)/images/$(APPNAME).cmdline
 
 FORMAT     ?= iso
+NET        ?= user
+PORTS      ?=
 FIRMWARE   ?= bios
 GDB        ?= yes
 GDB_PORT   ?= 1234
@@ -51,6 +57,16 @@ BUS        ?= $(bus_of_$(RUN_FORMAT))
 RUN_MODE   ?= $(FIRMWARE)-$(RUN_FORMAT)-$(BUS)
 RUN_IMAGE  := $(strip $(if $(filter pvh,$(RUN_MODE)),$(KERNEL_ELF), \
               $(if $(filter gce,$(RUN_FORMAT)),$(GCE_DISK),$(IMAGES))))
+# The NIC of `make run`: virtio-net on the user network, or none at all
+# (QEMU would otherwise add its default NIC).
+comma := ,
+empty :=
+space := $(empty) $(empty)
+RUN_NET_user = -netdev user,id=n0$(subst $(space),,$(foreach p,$(PORTS),$(comma)hostfwd=tcp:127.0.0.1:$(subst :,-:,$(p)))) \
+               -device virtio-net-pci,netdev=n0
+RUN_NET_none = -nic none
+RUN_NET      = $(if $(filter user none,$(NET)),$(RUN_NET_$(NET)),$(error NET=$(NET)? (user, none)))
+
 # Unless the user set ACCEL, ask images/accel.sh whether KVM really works.
 RUN_ACCEL   = $(if $(filter file,$(origin ACCEL)),$(shell images/accel.sh $(BUILD)/accel $(KERNEL_ELF)),$(ACCEL) set by ACCEL=)
 
@@ -90,6 +106,7 @@ run: deps
 	@verdict='$(RUN_ACCEL)'; accel=$${verdict%% *}; \
 	 echo "run: accelerator $$accel ($${verdict#* }), mode $(RUN_MODE), image $(RUN_IMAGE)"; \
 	 MEM=$(MEM) SMP=$(SMP) ACCEL=$$accel VARS_DIR=$(BUILD) \
+	 QEMU_EXTRA='$(RUN_NET) $(QEMU_EXTRA)' \
 	 images/qemu.sh $(RUN_MODE) $(RUN_IMAGE) '$(CMDLINE)'; status=$$?; \
 	 echo "run: exit status $$status: $$(images/status.sh $$status)" >&2; \
 	 exit $$status

@@ -302,6 +302,11 @@ void kfree(void *ptr)
     small_free(ptr, s);
 }
 
+phys_addr_t kalloc_paddr(const void *ptr)
+{
+    return mmu_paddr(ptr); /* asserts on an address outside the direct map */
+}
+
 void kalloc_set_large_hook(void *(*map)(size_t size),
                            void (*unmap)(void *ptr, size_t size))
 {

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arch/mmu.h"
+
 /* Allocates `size` zeroed bytes (16-byte aligned; page aligned above
  * 2 KiB).  NULL when size is 0 or no memory is left. */
 void *kalloc(size_t size);
@@ -22,6 +24,11 @@ void *kalloc(size_t size);
 /* Frees `ptr` from kalloc (NULL is ignored); asserts on a double free or
  * a pointer kalloc did not return. */
 void kfree(void *ptr);
+
+/* The physical address of `ptr`, inside a block of at most 4 MiB from
+ * kalloc: such a block lies in the direct map and is physically
+ * contiguous, so a device may be given [paddr, paddr + its size) for DMA. */
+phys_addr_t kalloc_paddr(const void *ptr);
 
 /* Serves requests above 4 MiB (kernel: kmap/kunmap): map(size) returns
  * zeroed memory or NULL; unmap(ptr, size) gives it back.  kalloc records

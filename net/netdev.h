@@ -22,6 +22,7 @@ struct netdev_seg {
 
 struct netdev {
     char name[8];        /* "eth0" */
+    const char *model;   /* "virtio-net": the boot line's; NULL: name */
     uint8_t mac[6];
     unsigned mtu;        /* payload bytes, 1500 */
     bool link_up;        /* (t) the driver's view, kept current */
@@ -47,5 +48,8 @@ int netdev_register(struct netdev *d);
 
 /* The i-th registered interface, or NULL past the last. */
 struct netdev *netdev_get(int i);
+
+/* Polls every interface (the timer tick's fallback, interrupts masked). */
+void netdev_poll_all(void);
 
 #endif

@@ -19,7 +19,7 @@ CORE_SRCS := \
   unikernel/multiboot2.c unikernel/cmdline.c unikernel/ram.c \
   unikernel/acpi.c unikernel/boottime.c \
   unikernel/selftest.c unikernel/selftest_fault.c unikernel/selftest_clock.c \
-  unikernel/selftest_protect.c \
+  unikernel/selftest_protect.c unikernel/selftest_net.c \
   unikernel/task.c unikernel/sched.c unikernel/proc.c unikernel/thread.c \
   unikernel/futex.c unikernel/waitq.c unikernel/exec.c \
   unikernel/elf.c unikernel/aslr.c unikernel/rlimit.c unikernel/signal.c \

@@ -81,6 +81,12 @@ static int cmdline_param(struct cmdline *cl, char *word)
         cl->has_seed = true;
     } else if (strncmp(word, "test=", 5) == 0) {
         cl->test = word + 5;
+    } else if (strncmp(word, "ip=", 3) == 0) {
+        cl->ip = word + 3;
+    } else if (strncmp(word, "gw=", 3) == 0) {
+        cl->gw = word + 3;
+    } else if (strncmp(word, "dns=", 4) == 0) {
+        cl->dns = word + 4;
     } else if (cl->nunknown < CMDLINE_MAX_ARGS) {
         cl->unknown[cl->nunknown++] = word;
     }

@@ -24,6 +24,7 @@
 #include "arch/x86_64/user.h"
 #include "mm/kalloc.h"
 #include "mm/memory.h"
+#include "net/net.h"
 #include "unikernel/aslr.h"
 #include "unikernel/elf.h"
 #include "unikernel/embed.h"
@@ -284,6 +285,8 @@ int exec_start_app(const struct cmdline *cl)
                 files);
         return KEXIT_APP_LOAD;
     }
+    /* after the image's files: its own /etc/hosts wins */
+    net_start(&(struct net_boot_config){ cl->ip, cl->gw, cl->dns });
     return exec_run(&plan, cl);
 }
 

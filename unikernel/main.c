@@ -14,6 +14,7 @@
 #include "arch/boot_info.h"
 #include "boottime.h"
 #include "cmdline.h"
+#include "drivers/drivers.h"
 #include "abi/kernel_exit.h"
 #include "arch/upcall.h"
 #include "klog.h"
@@ -135,6 +136,7 @@ void kernel_main(uint32_t magic, uintptr_t info, uint64_t entry_tsc)
     cmdline_report(err);
     power_init(&boot_info); /* before memory_init: reads the BIOS areas */
     memory_init();
+    drivers_probe(); /* the NICs, before a self-test that may use one */
     if (boot_cmdline.test) {
         err = selftest_run(boot_cmdline.test);
         if (err == -ENOENT)

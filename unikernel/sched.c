@@ -16,6 +16,7 @@
 #include "arch/cpu.h"
 #include "arch/timer.h"
 #include "klog.h"
+#include "net/net.h"
 #include "unikernel/poll.h"
 #include "unikernel/proc.h"
 #include "unikernel/sched.h"
@@ -279,6 +280,7 @@ void sched_exit(void)
  * was interrupted (then the task may be preempted). */
 static void sched_tick(bool user)
 {
+    net_tick(); /* the NICs' fallback when an interrupt is lost, lwIP's timers */
     if (!user || ++ticks < SCHED_SLICE)
         return; /* idle, or the slice is not over */
     reschedule();

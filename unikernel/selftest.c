@@ -328,6 +328,7 @@ static const struct {
     { "stackprot", selftest_stackprot }, /* smashed canary -> panic */
     { "kspacelock", selftest_kspacelock }, /* kspace fault, lock held */
     { "clock", selftest_clock }, /* CLOCK_MONOTONIC against the PIT */
+    { "netarp", selftest_netarp }, /* ARP for 10.0.2.2 over the NIC */
 };
 
 /* Runs the one test named by name[0..len). */

@@ -13,6 +13,7 @@
 
 #define MSR_APIC_BASE 0x1B
 #define APIC_BASE_ENABLE (1u << 11)
+#define APIC_ID 0x20
 #define APIC_TPR 0x80
 #define APIC_EOI 0xB0
 #define APIC_SVR 0xF0
@@ -73,9 +74,12 @@ static uint32_t timer_calibrate(void)
     return 0xffffffffu - left;
 }
 
-bool timer_start(unsigned period_us, timer_tick_t *on_tick)
+bool apic_enable(void)
 {
-    tick = on_tick;
+    static bool tried;
+    if (tried)
+        return apic != NULL;
+    tried = true;
     pic_disable(); /* ring 3 runs with interrupts on, timer or not */
     for (int v = VECTOR_PIC; v <= VECTOR_SPURIOUS; v++)
         cpu_set_interrupt(v, (uintptr_t)irq_spurious_entry);
@@ -83,7 +87,6 @@ bool timer_start(unsigned period_us, timer_tick_t *on_tick)
     cpuid(1, &a, &b, &c, &d);
     if (!(d & (1u << 9)))
         return false; /* no local APIC */
-    cpu_set_interrupt(VECTOR_TIMER, (uintptr_t)irq_timer_entry);
     uint64_t base = rdmsr(MSR_APIC_BASE);
     wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
     apic = kmap_phys(base & ~0xfffull & 0xffffffffffull, 4096,
@@ -92,6 +95,25 @@ bool timer_start(unsigned period_us, timer_tick_t *on_tick)
         return false;
     apic_write(APIC_TPR, 0);
     apic_write(APIC_SVR, APIC_SVR_ENABLE | VECTOR_SPURIOUS);
+    return true;
+}
+
+void apic_eoi(void)
+{
+    apic_write(APIC_EOI, 0);
+}
+
+unsigned apic_id(void)
+{
+    return apic_read(APIC_ID) >> 24;
+}
+
+bool timer_start(unsigned period_us, timer_tick_t *on_tick)
+{
+    tick = on_tick;
+    if (!apic_enable())
+        return false;
+    cpu_set_interrupt(VECTOR_TIMER, (uintptr_t)irq_timer_entry);
     uint64_t per_ms = timer_calibrate();
     uint32_t ticks = (uint32_t)(per_ms * period_us / 1000);
     if (!ticks)

@@ -19,7 +19,8 @@ ARCH_SRCS := \
   arch/x86_64/syscall.S arch/x86_64/user.c arch/x86_64/usercopy.S \
   arch/x86_64/protect.c arch/x86_64/clock.c arch/x86_64/random.c \
   arch/x86_64/apic.c arch/x86_64/switch.S arch/x86_64/context.c \
-  arch/x86_64/sigframe.c
+  arch/x86_64/sigframe.c arch/x86_64/pci.c arch/x86_64/irq.c \
+  arch/x86_64/irq_entry.S
 
 KERNEL_ELF      := $(BUILD)/kernel.elf
 KERNEL_MAX_SIZE ?= 16777216
@@ -52,11 +53,11 @@ $(BUILD)/ksyms.o $(BUILD)/ksyms-empty.o: $(BUILD)/%.o: $(BUILD)/%.S
 	$(call say,AS,$@)
 	$(Q)$(CC) $(KASFLAGS) -c -o $@ $<
 
-$(BUILD)/kernel.pass1.elf: $$(call kernel_objs,$$(KERNEL_SRCS)) \
+$(BUILD)/kernel.pass1.elf: $$(call kernel_objs,$$(KERNEL_SRCS)) $$(KERNEL_LIBS) \
                            $(BUILD)/ksyms-empty.o $(BUILD)/kernel.lds
 	$(call say,LD,$@)
 	$(Q)$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $@ \
-	    $(call kernel_objs,$(KERNEL_SRCS)) $(BUILD)/ksyms-empty.o
+	    $(call kernel_objs,$(KERNEL_SRCS)) $(KERNEL_LIBS) $(BUILD)/ksyms-empty.o
 
 $(BUILD)/ksyms.S: $(BUILD)/kernel.pass1.elf arch/x86_64/gen-ksyms.sh
 	$(call say,GEN,$@)
@@ -66,7 +67,7 @@ $(KERNEL_ELF): $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o \
                arch/x86_64/check-image.sh
 	$(call say,LD,$@)
 	$(Q)$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $@.tmp \
-	    $(call kernel_objs,$(KERNEL_SRCS)) $(BUILD)/ksyms.o
+	    $(call kernel_objs,$(KERNEL_SRCS)) $(KERNEL_LIBS) $(BUILD)/ksyms.o
 	@arch/x86_64/gen-ksyms.sh $@.tmp | cmp -s - $(BUILD)/ksyms.S || \
 	    { echo "kernel: text moved between link passes; symbol table stale" >&2; \
 	      rm -f $@.tmp; exit 1; }

@@ -16,11 +16,11 @@ endef
 
 # $(call test_kernel_link,NAME): links BUILD/kernels/NAME/embed.o in.
 define test_kernel_link
-$(BUILD)/kernels/$(1).elf: $$$$(TASK_KERNEL_OBJS) $(BUILD)/kernels/$(1)/embed.o \
+$(BUILD)/kernels/$(1).elf: $$$$(TASK_KERNEL_OBJS) $$$$(KERNEL_LIBS) $(BUILD)/kernels/$(1)/embed.o \
                            $(BUILD)/ksyms.o $(BUILD)/kernel.lds $(KERNEL_ELF)
 	$$(call say,LD,$$@)
 	$$(Q)$(LD) $(KLDFLAGS) -T $(BUILD)/kernel.lds -o $$@.tmp $$(TASK_KERNEL_OBJS) \
-	    $(BUILD)/kernels/$(1)/embed.o $(BUILD)/ksyms.o
+	    $(BUILD)/kernels/$(1)/embed.o $$(KERNEL_LIBS) $(BUILD)/ksyms.o
 	@arch/x86_64/gen-ksyms.sh $$@.tmp | cmp -s - $(BUILD)/ksyms.S || \
 	    { echo "kernels: $(1): text differs from build/kernel.elf" >&2; rm -f $$@.tmp; exit 1; }
 	@arch/x86_64/check-image.sh $$@.tmp $(KERNEL_MAX_SIZE) || { rm -f $$@.tmp; exit 1; }

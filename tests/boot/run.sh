@@ -91,12 +91,32 @@ case_image() { # NAME MODE CMDLINE
     fi
 }
 
+# Three free TCP/UDP port numbers of 127.0.0.1 for a case's @PORT1@..@PORT3@.
+free_ports() {
+    python3 -c 'import socket
+ss = [socket.socket() for _ in range(3)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))'
+}
+
+# The case's fields with @PORT1@..@PORT3@ replaced by PORT1..PORT3.
+with_ports() { # TEXT
+    local t=${1//@PORT1@/$PORT1}
+    t=${t//@PORT2@/$PORT2}
+    printf '%s' "${t//@PORT3@/$PORT3}"
+}
+
 # Boots one case and checks it; the case's expect, forbid and check lines
-# are the arrays of the same names.
+# are the arrays of the same names, its host program the variable host.
 run_case() { # NAME MODE MEM CMDLINE EXIT
     local name=$1 mode=$2 mem=$3 cmdline=$4 want=$5
     local log=$out/$name.log notes=$out/$name.notes limit image status
+    local host_pid= host_log=$out/$name.host.log
     : > "$notes"
+    read -r PORT1 PORT2 PORT3 <<< "$(free_ports)"
+    export PORT1 PORT2 PORT3
+    cmdline=$(with_ports "$cmdline")
+    QEMU_EXTRA=$(with_ports "${QEMU_EXTRA:-}")
     case $mode in
         pvh)    limit=30 ;;
         pvh:*)  limit=120 ;;  # an application's own work, under TCG
@@ -109,10 +129,24 @@ run_case() { # NAME MODE MEM CMDLINE EXIT
         report "$name" 0 "$notes"
         return
     fi
-    MEM=$mem QEMU_EXTRA=${QEMU_EXTRA:-} images/qemu.sh -t $((limit * scale)) "${mode%%:*}" "$image" "$cmdline" \
+    if [ -n "$host" ]; then   # the host's side, beside the guest
+        local -a host_cmd
+        read -r -a host_cmd <<< "$(with_ports "$host")"
+        timeout $((limit * scale)) "${host_cmd[@]}" < /dev/null > "$host_log" 2>&1 &
+        host_pid=$!
+    fi
+    MEM=$mem QEMU_EXTRA=$QEMU_EXTRA images/qemu.sh -t $((limit * scale)) "${mode%%:*}" "$image" "$cmdline" \
         < /dev/null 2>&1 | tr -d '\r' > "$log"
     status=${PIPESTATUS[0]}
     [ "$status" = "$want" ] || echo "exit status $status, expected $want" >> "$notes"
+    if [ -n "$host_pid" ]; then
+        local host_status=0
+        wait "$host_pid" || host_status=$?
+        if [ "$host_status" != 0 ]; then
+            echo "host program failed (status $host_status), its output ($host_log):" >> "$notes"
+            tail -n 15 "$host_log" >> "$notes"
+        fi
+    fi
     local pat
     for pat in "${expect[@]}"; do
         grep -Eq -- "$pat" "$log" || echo "missing: $pat" >> "$notes"
@@ -141,7 +175,7 @@ run_case() { # NAME MODE MEM CMDLINE EXIT
 declare -A seen=()   # case name -> FILE:LINE of its "case" line
 
 new_case() { # NAME FILE:LINE
-    name=$1 where=$2 bad= boot= kernel= qemu= debug_exit= mem= cmdline= want=
+    name=$1 where=$2 bad= boot= kernel= qemu= debug_exit= mem= cmdline= want= host=
     expect=() forbid=() check=()
     if [[ ! $name =~ ^[A-Za-z0-9._+-]+$ ]]; then
         bad="$where: case name '$name': letters, digits, '.', '_', '+', '-' only"
@@ -213,6 +247,7 @@ read_cases() { # FILE
             boot)       set_once boot "$value" ;;
             kernel)     set_once kernel "$value" ;;
             qemu)       set_once qemu "$value" ;;
+            host)       set_once host "$value" ;;
             debug-exit) case $value in
                             yes|no) set_once debug_exit "$value" ;;
                             *) bad=${bad:-"$file:$lineno: debug-exit is yes or no"} ;;

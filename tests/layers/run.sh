@@ -16,6 +16,8 @@ RULES='
 lib/        lib/ arch/console.h arch/cpu.h
 mm/         mm/ arch/mmu.h arch/cpu.h lib/
 arch/       arch/ mm/ lib/ abi/
+drivers/    drivers/ net/netdev.h arch/ mm/ lib/ abi/
+net/        net/ unikernel/ arch/ mm/ lib/ abi/ LWIP_INCLUDE
 libc-shim/  libc-shim/ abi/
 apps/       apps/include/ libc-shim/ abi/
 '
@@ -27,8 +29,18 @@ apps/       apps/include/ libc-shim/ abi/
 # it implements mm's interface, so it may see mm/.  libc-shim/ and apps/
 # see nothing of the kernel but the ABI numbers of abi/.  unikernel/ (the
 # core) may include anything.
+# drivers/ are the device drivers: they see each other, the NIC interface
+# of the stack (net/netdev.h, which they implement), the port's interfaces
+# (arch/*.h, e.g. arch/pci.h) and memory, never the core (unikernel/) or
+# the stack beyond net/netdev.h.
+# net/ is the TCP/IP stack: lwIP's headers (LWIP_INCLUDE: its
+# include directory under BUILD/src, never in the repository), the core's
+# socket layer, scheduler and tmpfs it plugs into (unikernel/), the port's
+# interfaces and memory.
 # apps/NAME/ may also include its own folder (checked below).
 
+lwip_version=$(sed -n 's/^LWIP_VERSION *:= *//p' net/build.mk)
+RULES=${RULES//LWIP_INCLUDE/${build#./}/src/lwip-$lwip_version/src/include/}
 passed=0 failed=0
 
 # deps_of D-FILE: "SOURCE HEADER..." from the first rule of a .d file.

@@ -45,6 +45,21 @@ static void test_params(void **state)
     assert_false(cl.quiet);
 }
 
+/* The network words are kept as given (net/config.c checks them). */
+static void test_net(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline_parse(&cl, "ip=10.0.0.5/24 gw=10.0.0.1 dns=10.0.0.53"), 0);
+    assert_string_equal(cl.ip, "10.0.0.5/24");
+    assert_string_equal(cl.gw, "10.0.0.1");
+    assert_string_equal(cl.dns, "10.0.0.53");
+    assert_int_equal(cl.nunknown, 0);
+    assert_int_equal(cmdline_parse(&cl, "ip=dhcp"), 0);
+    assert_string_equal(cl.ip, "dhcp");
+    assert_null(cl.gw);
+    assert_null(cl.dns);
+}
+
 static void test_bad_loglevel(void **state)
 {
     (void)state;
@@ -272,6 +287,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),         cmocka_unit_test(test_params),
+        cmocka_unit_test(test_net),
         cmocka_unit_test(test_bad_loglevel),  cmocka_unit_test(test_mem),
         cmocka_unit_test(test_tmpfs),
         cmocka_unit_test(test_aslr),          cmocka_unit_test(test_argv), cmocka_unit_test(test_from_grub),

@@ -3,7 +3,9 @@
  * (kernel self-test mode), `mem=SIZE` (K, M or G suffix: at most that much
  * RAM for the frame allocator), `tmpfs=SIZE` (the same suffixes: the size
  * of the root file system), `seed=N` (decimal: the ASLR generator's
- * seed, a repeatable layout), `noaslr` (fixed user layout), and everything
+ * seed, a repeatable layout), `noaslr` (fixed user layout), `ip=ADDR/PREFIX`
+ * (or `ip=dhcp`), `gw=ADDR`, `dns=ADDR` (the network, checked by
+ * net/config.c), and everything
  * after `--` kept as the application's argv.  Words are split at blanks;
  * double quotes group blanks into a word and are removed, as on Linux's
  * command line (`""` is an empty word, `"a b"` one word).  Portable
@@ -28,6 +30,7 @@ struct cmdline {
     bool noaslr;             /* user layout fixed (exec.c, aslr.c) */
     bool has_seed;           /* seed= given */
     uint64_t seed;           /* the ASLR generator's seed when has_seed */
+    const char *ip, *gw, *dns; /* ip=, gw=, dns=: NULL when not given */
     int argc;                /* words after "--" */
     char *argv[CMDLINE_MAX_ARGS + 1];
     int nunknown;            /* parameters we did not recognize */

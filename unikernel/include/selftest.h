@@ -22,4 +22,10 @@ int selftest_stackprot(void);
  * over 200 ms (3 tries); 0 or -EINVAL. */
 int selftest_clock(void);
 
+/* test=netarp (selftest_net.c): the first NIC sends ARP requests for
+ * 10.0.2.2 (QEMU's user network gateway) as 10.0.2.15 and waits up to 3 s
+ * for the reply: the driver's rx and tx end to end, without a stack.
+ * 0, -ENODEV (no NIC) or -ETIMEDOUT. */
+int selftest_netarp(void);
+
 #endif

@@ -1,0 +1,8 @@
+# drivers: PCI and the device drivers (included by the top Makefile).
+# DRIVERS_SRCS is linked into the kernel; the portable parts (the
+# virtqueue, virtio-net's data path) are tested on the host against fake
+# devices.
+DRIVERS_SRCS := drivers/drivers.c drivers/pci.c drivers/virtqueue.c \
+                drivers/virtio_pci.c drivers/virtio_net.c
+
+$(eval $(call unit_test,test_virtqueue,tests/unit/test_virtqueue.c drivers/virtqueue.c))

@@ -1,0 +1,26 @@
+/*
+ * net/net.h - the TCP/IP stack as the core sees it: started once at boot,
+ * driven by the timer tick.  The rules of who runs lwIP when are in
+ * net/README.md.
+ */
+#ifndef NET_NET_H
+#define NET_NET_H
+
+/* The kernel command line's network words, NULL when absent:
+ * ip=ADDR/PREFIX (or ip=dhcp), gw=ADDR, dns=ADDR. */
+struct net_boot_config {
+    const char *ip, *gw, *dns;
+};
+
+/* Starts lwIP and the loopback interface, attaches every registered
+ * netdev, configures the first (static from `cfg`, else DHCP with a
+ * bounded wait), prints the boot line and writes /etc/resolv.conf and
+ * /etc/hosts into the tmpfs (unless the image has its own).  Once, after
+ * tmpfs_init, before the application starts. */
+void net_start(const struct net_boot_config *cfg);
+
+/* The timer's tick (interrupts masked, never inside lwIP): polls the NICs
+ * and their links, delivers looped-back packets, runs lwIP's timers. */
+void net_tick(void);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * net/netif.c - a netdev (net/netdev.h) as an lwIP Ethernet interface:
+ * received frames are copied into a pbuf and handed to lwIP's input;
+ * lwIP's frames (pbuf chains) go to the driver as segments, which it
+ * copies before returning; the driver's link state is followed.  The
+ * driver counts frames; this file counts the drops of its own making.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "lwip/etharp.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "mm/kalloc.h"
+#include "net/netdev.h"
+#include "net/stack.h"
+#include "netif/ethernet.h"
+
+#define SEGS_MAX 16          /* pbufs of one frame sent as they are */
+#define FRAME_MAX (1514 + 4) /* Ethernet header + 1500 + a VLAN tag */
+
+/* One frame from the driver (valid during the call): into lwIP. */
+static void netif_rx(struct netdev *d, const void *frame, size_t len)
+{
+    struct netif *netif = d->stack;
+    if (!netif || len < SIZEOF_ETH_HDR || len > FRAME_MAX) {
+        d->rx_dropped++;
+        return;
+    }
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+    if (!p) {
+        d->rx_dropped++;
+        return;
+    }
+    memcpy(p->payload, frame, len);
+    if (netif->input(p, netif) != ERR_OK)
+        pbuf_free(p);
+}
+
+/* lwIP's output of one frame: the chain's pieces as segments, flattened
+ * into one buffer when the chain is longer than SEGS_MAX. */
+static err_t netif_linkoutput(struct netif *netif, struct pbuf *p)
+{
+    struct netdev *d = netif->state;
+    struct netdev_seg segs[SEGS_MAX];
+    int n = 0;
+    void *flat = NULL;
+    for (struct pbuf *q = p; q && n < SEGS_MAX; q = q->next)
+        segs[n++] = (struct netdev_seg){ q->payload, q->len };
+    if (pbuf_clen(p) > SEGS_MAX) {
+        flat = kalloc(p->tot_len);
+        if (!flat) {
+            d->tx_dropped++;
+            return ERR_MEM;
+        }
+        pbuf_copy_partial(p, flat, p->tot_len, 0);
+        segs[0] = (struct netdev_seg){ flat, p->tot_len };
+        n = 1;
+    }
+    int rc = d->xmit(d, segs, n); /* counts its frames and drops */
+    kfree(flat);
+    return rc < 0 ? ERR_MEM : ERR_OK; /* TCP retransmits; a datagram is lost */
+}
+
+static err_t netif_eth_init(struct netif *netif)
+{
+    struct netdev *d = netif->state;
+    netif->name[0] = 'e';
+    netif->name[1] = 'n';
+    netif->output = etharp_output;
+    netif->linkoutput = netif_linkoutput;
+    netif->mtu = (u16_t)(d->mtu ? d->mtu : 1500);
+    netif->hwaddr_len = ETH_HWADDR_LEN;
+    memcpy(netif->hwaddr, d->mac, ETH_HWADDR_LEN);
+    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
+                   NETIF_FLAG_ETHERNET;
+    /* The device vouches for the TCP and UDP checksums it delivers;
+     * lwIP still checks IP headers and computes every checksum it sends
+     * (netdev has no way to ask the device to fill them in). */
+    if (d->rx_csum_ok)
+        NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_GEN_IP |
+                                           NETIF_CHECKSUM_GEN_UDP |
+                                           NETIF_CHECKSUM_GEN_TCP |
+                                           NETIF_CHECKSUM_GEN_ICMP |
+                                           NETIF_CHECKSUM_CHECK_IP |
+                                           NETIF_CHECKSUM_CHECK_ICMP);
+    return ERR_OK;
+}
+
+struct netif *net_netif_attach(struct netdev *d)
+{
+    struct netif *netif = kalloc(sizeof(*netif));
+    if (!netif)
+        return NULL;
+    if (!netif_add(netif, NULL, NULL, NULL, d, netif_eth_init,
+                   ethernet_input)) {
+        kfree(netif);
+        return NULL;
+    }
+    d->stack = netif;
+    d->rx = netif_rx;
+    netif_set_up(netif);
+    net_netif_link_sync(netif, d);
+    return netif;
+}
+
+void net_netif_link_sync(struct netif *netif, struct netdev *d)
+{
+    if (d->link_up && !netif_is_link_up(netif))
+        netif_set_link_up(netif);
+    else if (!d->link_up && netif_is_link_up(netif))
+        netif_set_link_down(netif);
+}

@@ -1,0 +1,32 @@
+/*
+ * net/stack.h - what the files of net/ share: the one entry into lwIP's
+ * processing outside a system call's own calls, and the interfaces.
+ */
+#ifndef NET_STACK_H
+#define NET_STACK_H
+
+#include <stdbool.h>
+
+struct netdev;
+struct netif;
+
+/* True once net_start has run lwip_init (no lwIP call before). */
+extern bool net_started;
+
+/* Delivers the packets queued on the loopback queues (lo, and a NIC's
+ * packets to its own address): every socket operation that may have sent
+ * calls it before returning or waiting. */
+void net_flush(void);
+
+/* Adds `d` as an lwIP interface (Ethernet, ARP), link state from d:
+ * the interface, or NULL when out of memory. */
+struct netif *net_netif_attach(struct netdev *d);
+
+/* Makes AF_INET known to socket(2) (net/sock_inet.c; weak: NULL while
+ * the socket layer is not in the tree, see net/build.mk). */
+void inet_register(void) __attribute__((weak));
+
+/* Brings the link of `netif` (of `d`) in line with d->link_up. */
+void net_netif_link_sync(struct netif *netif, struct netdev *d);
+
+#endif
