@@ -16,6 +16,7 @@
 #include "arch/cpu.h"
 #include "arch/timer.h"
 #include "klog.h"
+#include "unikernel/poll.h"
 #include "unikernel/proc.h"
 #include "unikernel/sched.h"
 #include "unikernel/task.h"
@@ -185,6 +186,7 @@ void sched_block(const void *chan)
 
 void sched_wakeup(const void *chan)
 {
+    poll_notify(chan); /* pollers and epoll instances watching chan */
     for (int i = 0; i < top; i++) {
         task_t *t = table[i];
         if (t && t->sched.wchan == chan)
