@@ -25,12 +25,8 @@ LWIP_OBJS := $(patsubst $(LWIP_DIR)/src/%.c,$(BUILD)/net/lwip/%.o,$(LWIP_SRCS))
 NET_SRCS := net/netdev.c net/lwip_port.c net/stack.c net/netif.c \
             net/config.c net/addr.c
 
-# The AF_INET family plugs into the generic socket layer
-# (unikernel/socket.c, written beside this on another branch): built once
-# that layer is in the tree (config.c finds inet_register at link time).
-ifneq ($(wildcard unikernel/socket.c),)
+# The AF_INET family, on the generic socket layer (unikernel/socket.c).
 NET_SRCS += net/sock_inet.c net/sock_tcp.c net/sock_udp.c
-endif
 
 # The address parser is portable: tested on the host.
 $(eval $(call unit_test,test_net_addr,tests/unit/test_net_addr.c net/addr.c))

@@ -162,8 +162,7 @@ void net_start(const struct net_boot_config *cfg)
 {
     lwip_init(); /* lo, 127.0.0.1/8, comes up with it */
     net_started = true;
-    if (inet_register) /* the AF_INET family is linked in (net/build.mk) */
-        inet_register();
+    inet_register();
     configure_dns(cfg);
     struct netdev *d;
     for (int i = 0; (d = netdev_get(i)); i++) {

@@ -22,9 +22,8 @@ void net_flush(void);
  * the interface, or NULL when out of memory. */
 struct netif *net_netif_attach(struct netdev *d);
 
-/* Makes AF_INET known to socket(2) (net/sock_inet.c; weak: NULL while
- * the socket layer is not in the tree, see net/build.mk). */
-void inet_register(void) __attribute__((weak));
+/* Makes AF_INET known to socket(2) (net/sock_inet.c). */
+void inet_register(void);
 
 /* Brings the link of `netif` (of `d`) in line with d->link_up. */
 void net_netif_link_sync(struct netif *netif, struct netdev *d);

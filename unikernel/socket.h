@@ -87,6 +87,13 @@ struct socket {
     uint64_t rcvtimeo_ns;       /* (t) SO_RCVTIMEO, 0: none */
     uint64_t sndtimeo_ns;       /* (t) SO_SNDTIMEO, 0: none */
     void *priv;                 /* (c) the family's own */
+    /* Kept by the generic layer (and also handed to the family's
+     * setsockopt, whose -ENOPROTOOPT is then ignored): */
+    bool listening;             /* (t) SO_ACCEPTCONN: listen succeeded */
+    bool reuseaddr, reuseport, keepalive; /* (t) */
+    int rcvbuf, sndbuf;         /* (t) SO_RCVBUF, SO_SNDBUF as getsockopt
+                                   reports them (Linux's doubled value) */
+    int linger_onoff, linger_sec; /* (t) SO_LINGER */
 };
 
 /* An address family's entry points. */
@@ -112,5 +119,33 @@ int sock_new(int family, int type, int protocol, struct socket **out);
  * (clock_monotonic_ns, 0: none): 0 (re-check the condition), -EAGAIN on
  * the deadline, -ERESTARTSYS when a signal is to be taken. */
 int sock_wait(const void *chan, uint64_t deadline);
+
+/* The socket of open file `f`, or NULL when it is another kind. */
+struct socket *sock_of_file(struct file *f);
+
+/* The deadline of a wait of `timeo_ns` (SO_RCVTIMEO, SO_SNDTIMEO) from
+ * now, for sock_wait: 0 when timeo_ns is 0 (none). */
+uint64_t sock_deadline(uint64_t timeo_ns);
+
+/* A cursor over the user iovecs of a sock_msg, for the families. */
+struct sock_iter {
+    const struct user_iovec *iov;
+    int iovcnt;
+    int idx;       /* current iovec */
+    size_t off;    /* bytes of it already consumed */
+    size_t left;   /* bytes left in all the iovecs */
+};
+
+/* A cursor at the start of m's iovecs. */
+void sock_iter_init(struct sock_iter *it, const struct sock_msg *m);
+
+/* Copies up to n bytes from the user iovecs at the cursor to `dst`,
+ * advancing: bytes copied (fewer at a fault or the end), -EFAULT when a
+ * fault stopped it before any byte. */
+long sock_iter_from_user(struct sock_iter *it, void *dst, size_t n);
+
+/* Copies up to n bytes of `src` to the user iovecs at the cursor, as
+ * sock_iter_from_user. */
+long sock_iter_to_user(struct sock_iter *it, const void *src, size_t n);
 
 #endif

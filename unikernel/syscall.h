@@ -78,6 +78,24 @@ long sys_getdents64(const long *a);
 long sys_chdir(const long *a);
 long sys_fchdir(const long *a);
 
+/* socket.c: the socket calls */
+long sys_socket(const long *a);
+long sys_socketpair(const long *a);
+long sys_bind(const long *a);
+long sys_listen(const long *a);
+long sys_accept(const long *a);
+long sys_accept4(const long *a);
+long sys_connect(const long *a);
+long sys_sendto(const long *a);
+long sys_recvfrom(const long *a);
+long sys_sendmsg(const long *a);
+long sys_recvmsg(const long *a);
+long sys_shutdown(const long *a);
+long sys_getsockname(const long *a);
+long sys_getpeername(const long *a);
+long sys_setsockopt(const long *a);
+long sys_getsockopt(const long *a);
+
 /* sys_mm.c: memory, and the mspace calls (abi/mspace.h) */
 long sys_mmap(const long *a);
 long sys_mprotect(const long *a);
