@@ -9,3 +9,5 @@ $(eval $(call unit_test,test_virtqueue,tests/unit/test_virtqueue.c drivers/virtq
 # virtio-net over a fake transport played by the test (no PCI, no kalloc)
 $(BUILD)/host/drivers/virtio_net.o: HOSTCFLAGS += -iquote lib/include
 $(eval $(call unit_test,test_virtio_net,tests/unit/test_virtio_net.c drivers/virtio_net.c drivers/virtqueue.c))
+# PCI enumeration over a fake configuration space (kmap_phys faked too)
+$(eval $(call unit_test,test_pci,tests/unit/test_pci.c drivers/pci.c))
