@@ -16,8 +16,8 @@ RULES='
 lib/        lib/ arch/console.h arch/cpu.h
 mm/         mm/ arch/mmu.h arch/cpu.h lib/
 arch/       arch/ mm/ lib/ abi/
-drivers/    drivers/ net/netdev.h arch/ mm/ lib/ abi/
-net/        net/ unikernel/ arch/ mm/ lib/ abi/ LWIP_INCLUDE
+drivers/    drivers/ net/netdev.h arch/pci.h arch/mmu.h arch/cpu.h arch/console.h arch/clock.h mm/ lib/ abi/
+net/        net/ unikernel/ arch/clock.h arch/cpu.h arch/random.h arch/console.h mm/ lib/ abi/ LWIP_INCLUDE
 libc-shim/  libc-shim/ abi/
 apps/       apps/include/ libc-shim/ abi/
 '
@@ -31,12 +31,12 @@ apps/       apps/include/ libc-shim/ abi/
 # core) may include anything.
 # drivers/ are the device drivers: they see each other, the NIC interface
 # of the stack (net/netdev.h, which they implement), the port's interfaces
-# (arch/*.h, e.g. arch/pci.h) and memory, never the core (unikernel/) or
-# the stack beyond net/netdev.h.
+# they need (listed: never the port itself, arch/x86_64/), memory, lib/
+# and abi/; never the core (unikernel/) nor the stack beyond net/netdev.h.
 # net/ is the TCP/IP stack: lwIP's headers (LWIP_INCLUDE: its
 # include directory under BUILD/src, never in the repository), the core's
 # socket layer, scheduler and tmpfs it plugs into (unikernel/), the port's
-# interfaces and memory.
+# clock, CPU, random and console interfaces (never the port itself) and memory.
 # apps/NAME/ may also include its own folder (checked below).
 
 lwip_version=$(sed -n 's/^LWIP_VERSION *:= *//p' net/build.mk)
