@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mm/kalloc.h"
+#include "unikernel/epoll.h"
 #include "unikernel/fd.h"
 #include "unikernel/flock.h"
 #include "unikernel/syscall.h"
@@ -43,6 +44,8 @@ void file_put(struct file *f)
 {
     if (--f->refs > 0)
         return;
+    if (f->epitems)
+        epoll_file_gone(f);
     flock_release(f);
     if (f->ops->release)
         f->ops->release(f);
@@ -65,7 +68,7 @@ int fd_install(task_t *t, struct file *f)
     for (int fd = 0; fd < limit; fd++)
         if (!t->files->fd[fd]) {
             t->files->fd[fd] = f;
-            t->files->cloexec &= ~(1ull << fd);
+            FD_CLOEXEC_WORD(t->files, fd) &= ~FD_CLOEXEC_BIT(fd);
             return fd;
         }
     file_put(f);
@@ -78,7 +81,7 @@ int fd_install_at(task_t *t, int fd, struct file *f)
     f->refs++;
     struct file *old = t->files->fd[fd];
     t->files->fd[fd] = f;
-    t->files->cloexec &= ~(1ull << fd);
+    FD_CLOEXEC_WORD(t->files, fd) &= ~FD_CLOEXEC_BIT(fd);
     if (old) {
         flock_close(t->files, old);
         file_put(old);
@@ -92,7 +95,7 @@ int fd_close(task_t *t, int fd)
     if (!f)
         return -EBADF;
     t->files->fd[fd] = NULL;
-    t->files->cloexec &= ~(1ull << fd);
+    FD_CLOEXEC_WORD(t->files, fd) &= ~FD_CLOEXEC_BIT(fd);
     flock_close(t->files, f);
     file_put(f);
     return 0;
@@ -135,7 +138,7 @@ void fd_close_all(task_t *t)
 void fd_close_on_exec(task_t *t)
 {
     for (int fd = 0; fd < TASK_FDS; fd++)
-        if (t->files->cloexec & (1ull << fd))
+        if (FD_CLOEXEC_WORD(t->files, fd) & FD_CLOEXEC_BIT(fd))
             fd_close(t, fd);
 }
 
@@ -147,15 +150,15 @@ void fd_copy_table(task_t *c, const task_t *p)
             c->files->fd[fd] = p->files->fd[fd];
             c->files->fd[fd]->refs++;
         }
-    c->files->cloexec = p->files->cloexec;
+    memcpy(c->files->cloexec, p->files->cloexec, sizeof(c->files->cloexec));
 }
 
 void fd_set_cloexec(task_t *t, int fd, bool on)
 {
     if (on)
-        t->files->cloexec |= 1ull << fd;
+        FD_CLOEXEC_WORD(t->files, fd) |= FD_CLOEXEC_BIT(fd);
     else
-        t->files->cloexec &= ~(1ull << fd);
+        FD_CLOEXEC_WORD(t->files, fd) &= ~FD_CLOEXEC_BIT(fd);
 }
 
 long fd_dup(task_t *t, int fd, int min, bool cloexec)
@@ -215,17 +218,17 @@ long sys_fcntl(const long *a)
         return fd_dup(task_current(), (int)a[0], (int)a[2],
                       a[1] == F_DUPFD_CLOEXEC);
     case F_GETFD:
-        return (task_current()->files->cloexec >> a[0]) & FD_CLOEXEC;
+        return FD_CLOEXEC_WORD(task_current()->files, a[0]) & FD_CLOEXEC_BIT(a[0]) ? FD_CLOEXEC : 0;
     case F_SETFD:
         fd_set_cloexec(task_current(), (int)a[0], a[2] & FD_CLOEXEC);
         return 0;
     case F_GETFL:
-        if (f->flags >= 0)
-            return f->flags;
-        return f->ops->write ? O_RDWR : O_RDONLY;
-    case F_SETFL: /* of the flags kept, only O_APPEND can change */
+        return (f->flags >= 0 ? f->flags : f->ops->write ? O_RDWR : O_RDONLY) |
+               (f->nonblock ? O_NONBLOCK : 0);
+    case F_SETFL: /* of the flags kept, O_APPEND and O_NONBLOCK can change */
         if (f->flags >= 0)
             f->flags = (int)((f->flags & ~O_APPEND) | (a[2] & O_APPEND));
+        f->nonblock = a[2] & O_NONBLOCK;
         return 0;
     default:
         return -EINVAL;

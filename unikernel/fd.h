@@ -22,6 +22,7 @@
 struct file;
 struct kstat;
 struct poll_table;
+struct epitem;
 
 struct file_ops {
     /* Reads up to n bytes at *pos into user `buf`, advancing *pos: bytes
@@ -59,6 +60,7 @@ struct file {
     void *priv;                 /* (c) the kind's own data (pipe, memfd) */
     int flags;                  /* (t) open flags (access mode, O_APPEND) of
                                    tmpfs files; -1 for the others */
+    struct epitem *epitems;     /* (t) the epoll items watching it (epoll.c) */
     bool nonblock;              /* (t) O_NONBLOCK: set by open, fcntl F_SETFL,
                                    SOCK_NONBLOCK, FIONBIO; every kind's
                                    blocking operation returns -EAGAIN instead */
@@ -81,6 +83,7 @@ struct kstat {
 #define O_WRONLY 1
 #define O_RDWR 2
 #define O_APPEND 02000
+#define O_NONBLOCK 04000
 
 #define KS_IFREG 0100000
 #define KS_IFCHR 0020000
@@ -93,8 +96,12 @@ struct kstat {
 struct fdtable {
     long refs;                  /* (t) tasks using it */
     struct file *fd[TASK_FDS];  /* (t) open files by descriptor */
-    uint64_t cloexec;           /* (t) close-on-exec, one bit per fd */
+    uint64_t cloexec[TASK_FDS / 64]; /* (t) close-on-exec, one bit per fd */
 };
+
+/* The close-on-exec bit of descriptor `fd` in table `t`. */
+#define FD_CLOEXEC_WORD(t, fd) ((t)->cloexec[(unsigned)(fd) / 64])
+#define FD_CLOEXEC_BIT(fd) (1ull << ((unsigned)(fd) % 64))
 
 /* Gives `task` a new empty table: 0 or -ENOMEM. */
 int fd_table_new(task_t *task);

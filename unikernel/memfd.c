@@ -114,7 +114,7 @@ long sys_memfd_create(const long *a)
     task_t *t = task_current();
     int fd = fd_install(t, f);
     if (fd >= 0 && (a[1] & MFD_CLOEXEC))
-        t->files->cloexec |= 1ull << fd;
+        FD_CLOEXEC_WORD(t->files, fd) |= FD_CLOEXEC_BIT(fd);
     return fd;
 }
 

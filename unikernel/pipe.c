@@ -9,6 +9,7 @@
 #include "mm/kalloc.h"
 #include "unikernel/fd.h"
 #include "unikernel/pipe.h"
+#include "unikernel/poll.h"
 #include "arch/sigframe.h"
 #include "unikernel/sched.h"
 #include "unikernel/signal.h"
@@ -47,6 +48,8 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
     while (!p->count) {
         if (!p->writers)
             return 0;
+        if (f->nonblock)
+            return -EAGAIN;
         if (signal_interrupted())
             return -ERESTARTSYS; /* EINTR, or restarted (SA_RESTART) */
         sched_block(p);
@@ -79,6 +82,8 @@ static long pipe_write(struct file *f, const void *buf, size_t n)
          * other writer's bytes between its own */
         size_t need = n <= PIPE_BUF ? n - done : 1;
         if (PIPE_SIZE - p->count < need) {
+            if (f->nonblock)
+                return done ? (long)done : -EAGAIN;
             if (signal_interrupted())
                 return done ? (long)done : -ERESTARTSYS;
             sched_wakeup(p);
@@ -131,14 +136,38 @@ static void pipe_release_write(struct file *f)
     pipe_drop(p);
 }
 
+/* The read end: readable with data or once no writer is left (POLLHUP). */
+static unsigned pipe_poll_read(struct file *f, struct poll_table *pt)
+{
+    struct pipe *p = f->priv;
+    poll_wait(pt, p);
+    unsigned m = p->count ? POLLIN | POLLRDNORM : 0;
+    if (!p->writers)
+        m |= POLLHUP;
+    return m;
+}
+
+/* The write end: writable with PIPE_BUF bytes of room, POLLERR once no
+ * reader is left. */
+static unsigned pipe_poll_write(struct file *f, struct poll_table *pt)
+{
+    struct pipe *p = f->priv;
+    poll_wait(pt, p);
+    if (!p->readers)
+        return POLLERR;
+    return PIPE_SIZE - p->count >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
+}
+
 static const struct file_ops pipe_read_ops = {
     .read = pipe_read,
+    .poll = pipe_poll_read,
     .stat = pipe_stat,
     .release = pipe_release_read,
 };
 
 static const struct file_ops pipe_write_ops = {
     .write = pipe_write,
+    .poll = pipe_poll_write,
     .stat = pipe_stat,
     .release = pipe_release_write,
 };
@@ -168,8 +197,8 @@ int pipe_create(struct file **rd, struct file **wr)
 long sys_pipe2(const long *a)
 {
     task_t *t = task_current();
-    if (a[1] & ~(long)O_CLOEXEC)
-        return -EINVAL; /* O_NONBLOCK, O_DIRECT: not supported */
+    if (a[1] & ~(long)(O_CLOEXEC | O_NONBLOCK))
+        return -EINVAL; /* O_DIRECT: not supported */
     struct file *rd, *wr;
     int rc = pipe_create(&rd, &wr);
     if (rc < 0)
@@ -189,6 +218,7 @@ long sys_pipe2(const long *a)
         fd_close(t, fds[1]);
         return -EFAULT;
     }
+    rd->nonblock = wr->nonblock = a[1] & O_NONBLOCK;
     fd_set_cloexec(t, fds[0], a[1] & O_CLOEXEC);
     fd_set_cloexec(t, fds[1], a[1] & O_CLOEXEC);
     return 0;

@@ -53,6 +53,16 @@ long sys_fcntl(const long *a);
 /* pipe.c, memfd.c */
 long sys_pipe(const long *a);
 long sys_pipe2(const long *a);
+/* sys_poll.c, epoll.c */
+long sys_poll(const long *a);
+long sys_select(const long *a);
+long sys_epoll_create(const long *a);
+long sys_epoll_wait(const long *a);
+long sys_epoll_ctl(const long *a);
+long sys_pselect6(const long *a);
+long sys_ppoll(const long *a);
+long sys_epoll_pwait(const long *a);
+long sys_epoll_create1(const long *a);
 long sys_memfd_create(const long *a);
 long sys_ftruncate(const long *a);
 long sys_creat(const long *a);

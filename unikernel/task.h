@@ -23,7 +23,7 @@
 #include "unikernel/sched.h"
 #include "unikernel/signal.h"
 
-#define TASK_FDS 64
+#define TASK_FDS 1024
 #define TASK_KSTACK_SIZE 16384
 
 struct file;

@@ -484,9 +484,9 @@ static void test_guest(void)
     check(getrlimit(RLIMIT_STACK, &r) == 0 && r.rlim_cur == 8 * MIB &&
               r.rlim_max == RLIM_INFINITY,
           "guest default STACK 8 MiB, hard unlimited");
-    check(getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur == 64 &&
-              r.rlim_max == 64,
-          "guest default NOFILE 64 (the descriptor table)");
+    check(getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur == 1024 &&
+              r.rlim_max == 1024,
+          "guest default NOFILE 1024 (the descriptor table)");
     check(getrlimit(RLIMIT_NPROC, &r) == 0 && r.rlim_cur == 4096 &&
               r.rlim_max == 4096,
           "guest default NPROC 4096 (the task table)");

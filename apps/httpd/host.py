@@ -91,7 +91,7 @@ def basic():
                 data += b
             head, _, body = data.partition(b"\r\n\r\n")
             if not head.startswith(b"HTTP/1.1 200") or body != pattern(0, 100 + i):
-                errors.append(i)
+                errors.append((i, head[:40], len(body)))
         except OSError as e:
             errors.append((i, e))
     threads = [threading.Thread(target=ask, args=(i, s)) for i, s in enumerate(conns)]
