@@ -153,9 +153,8 @@ static unsigned pipe_poll_write(struct file *f, struct poll_table *pt)
 {
     struct pipe *p = f->priv;
     poll_wait(pt, p);
-    if (!p->readers)
-        return POLLERR;
-    return PIPE_SIZE - p->count >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
+    unsigned m = PIPE_SIZE - p->count >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
+    return p->readers ? m : m | POLLERR;
 }
 
 static const struct file_ops pipe_read_ops = {

@@ -131,7 +131,7 @@ static long poll_common(long ufds, long nfds, uint64_t deadline, bool zero)
     struct user_pollfd *fds = kalloc(bytes ? bytes : 1);
     if (!fds)
         return -ENOMEM;
-    long rc = copy_from_user(fds, (const void *)ufds, bytes) < 0 ? -EFAULT : 0;
+    long rc = bytes && copy_from_user(fds, (const void *)ufds, bytes) < 0 ? -EFAULT : 0;
     if (!rc)
         rc = do_poll(fds, (unsigned)nfds, deadline, zero);
     if (rc >= 0) {
