@@ -17,6 +17,7 @@
 #include "arch/timer.h"
 #include "klog.h"
 #include "net/net.h"
+#include "net/netdev.h"
 #include "unikernel/poll.h"
 #include "unikernel/proc.h"
 #include "unikernel/sched.h"
@@ -139,13 +140,14 @@ static void reschedule(void)
         task_kill(self->sched.kill_sig);
 }
 
-/* Says once that every live task is blocked: only another task could
- * wake one (no device raises events), so they wait for ever, as on
- * Linux; the log line tells a hang from a slow run. */
+/* Says once that every live task is blocked with no NIC to wake one:
+ * only another task could, so they wait for ever, as on Linux; the log
+ * line tells a hang from a slow run.  (With a NIC, a server waiting for
+ * its first client is the normal case.) */
 static void warn_stuck(void)
 {
     static bool warned;
-    if (!warned && !sleepers)
+    if (!warned && !sleepers && !netdev_get(0))
         klog(KLOG_WARN, "sched: all %d tasks are blocked on each other\n",
              alive);
     warned = warned || !sleepers;
