@@ -29,6 +29,7 @@
 #include "unikernel/elf.h"
 #include "unikernel/embed.h"
 #include "unikernel/exec.h"
+#include "unikernel/unix_sock.h"
 #include "unikernel/fd.h"
 #include "unikernel/proc.h"
 #include "unikernel/tmpfs.h"
@@ -286,6 +287,7 @@ int exec_start_app(const struct cmdline *cl)
         return KEXIT_APP_LOAD;
     }
     /* after the image's files: its own /etc/hosts wins */
+    unix_sock_register();
     net_start(&(struct net_boot_config){ cl->ip, cl->gw, cl->dns });
     return exec_run(&plan, cl);
 }

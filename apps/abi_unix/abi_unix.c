@@ -1,0 +1,266 @@
+/*
+ * apps/abi_unix - AF_UNIX socket pairs checked against Linux (the same
+ * binary runs natively, tests/native): a stream between forked tasks both
+ * ways with a checksum, datagram and seqpacket boundaries, MSG_PEEK,
+ * MSG_TRUNC, MSG_WAITALL, MSG_DONTWAIT, shutdown and close, SIGPIPE and
+ * MSG_NOSIGNAL, FIONREAD, poll bits, addresses, bad arguments, and many
+ * pairs made and closed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "apps/include/check.h"
+
+#define BULK (4u << 20)
+
+static uint8_t pat(uint32_t i, int seed)
+{
+    return (uint8_t)(i * 131 + seed * 7 + (i >> 9));
+}
+
+/* Writes BULK bytes of pattern `seed` to fd, then reads BULK bytes of
+ * pattern `seed ^ 1` back: 1 when every byte was right. */
+static int exchange(int fd, int seed, bool first_write)
+{
+    static uint8_t buf[65536];
+    uint32_t sum_ok = 1;
+    for (int phase = 0; phase < 2; phase++) {
+        bool writing = (phase == 0) == first_write;
+        uint32_t done = 0;
+        while (done < BULK) {
+            uint32_t n = BULK - done < sizeof(buf) ? BULK - done : sizeof(buf);
+            if (writing) {
+                for (uint32_t i = 0; i < n; i++)
+                    buf[i] = pat(done + i, seed);
+                ssize_t k = write(fd, buf, n);
+                if (k <= 0)
+                    return 0;
+                done += (uint32_t)k;
+            } else {
+                ssize_t k = read(fd, buf, n);
+                if (k <= 0)
+                    return 0;
+                for (ssize_t i = 0; i < k; i++)
+                    if (buf[i] != pat(done + (uint32_t)i, seed ^ 1))
+                        sum_ok = 0;
+                done += (uint32_t)k;
+            }
+        }
+    }
+    return (int)sum_ok;
+}
+
+static void test_stream_fork(void)
+{
+    int sv[2];
+    check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair stream");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        _exit(exchange(sv[1], 1, false) ? 0 : 1);
+    }
+    close(sv[1]);
+    int ok = exchange(sv[0], 0, true);
+    int st;
+    waitpid(pid, &st, 0);
+    check(ok && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "stream: 4 MiB each way between forked tasks, every byte right");
+    char c;
+    check(read(sv[0], &c, 1) == 0, "stream: the child's end closed, read gives 0");
+    close(sv[0]);
+}
+
+static void test_stream_flags(void)
+{
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    char buf[64];
+    errno = 0;
+    check(recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT) == -1 && errno == EAGAIN,
+          "stream: MSG_DONTWAIT on nothing: EAGAIN");
+    send(sv[1], "hello", 5, 0);
+    send(sv[1], "world", 5, 0);
+    int n = -1;
+    check(ioctl(sv[0], FIONREAD, &n) == 0 && n == 10, "stream: FIONREAD counts 10 bytes");
+    check(recv(sv[0], buf, 3, MSG_PEEK) == 3 && memcmp(buf, "hel", 3) == 0,
+          "stream: MSG_PEEK sees the start");
+    check(recv(sv[0], buf, 7, 0) == 7 && memcmp(buf, "hellowo", 7) == 0,
+          "stream: a read across two sends");
+    check(recv(sv[0], buf, sizeof(buf), 0) == 3, "stream: the rest");
+    struct pollfd p = {sv[0], POLLIN | POLLOUT | POLLRDHUP, 0};
+    check(poll(&p, 1, 0) == 1 && p.revents == POLLOUT, "stream idle: POLLOUT");
+    pid_t pid = fork();
+    if (pid == 0) {
+        usleep(50000);
+        send(sv[1], "abc", 3, 0);
+        usleep(50000);
+        send(sv[1], "def", 3, 0);
+        _exit(0);
+    }
+    check(recv(sv[0], buf, 6, MSG_WAITALL) == 6 && memcmp(buf, "abcdef", 6) == 0,
+          "stream: MSG_WAITALL waits for both sends");
+    waitpid(pid, NULL, 0);
+    check(shutdown(sv[1], SHUT_WR) == 0, "shutdown SHUT_WR");
+    check(recv(sv[0], buf, sizeof(buf), 0) == 0, "stream: the peer shut writing: 0");
+    p.revents = 0;
+    poll(&p, 1, 0);
+    check(p.revents == (POLLIN | POLLOUT | POLLRDHUP), "after SHUT_WR: POLLIN|POLLOUT|POLLRDHUP");
+    errno = 0;
+    check(send(sv[1], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE,
+          "send after own SHUT_WR: EPIPE");
+    errno = 0;
+    check(shutdown(sv[0], 7) == -1 && errno == EINVAL, "shutdown bad how: EINVAL");
+    close(sv[1]);
+    p.revents = 0;
+    poll(&p, 1, 0);
+    check(p.revents == (POLLIN | POLLOUT | POLLRDHUP | POLLHUP),
+          "the peer closed: POLLIN|POLLOUT|POLLRDHUP|POLLHUP");
+    errno = 0;
+    check(send(sv[0], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE,
+          "send to a closed peer, MSG_NOSIGNAL: EPIPE");
+    signal(SIGPIPE, SIG_IGN);
+    errno = 0;
+    check(write(sv[0], "x", 1) == -1 && errno == EPIPE, "write to a closed peer, SIGPIPE ignored: EPIPE");
+    signal(SIGPIPE, SIG_DFL);
+    pid = fork();
+    if (pid == 0) {
+        write(sv[0], "x", 1);
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    check(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE, "write to a closed peer: SIGPIPE kills");
+    close(sv[0]);
+}
+
+static void test_dgram(int type, const char *name)
+{
+    int sv[2];
+    char label[96], buf[64];
+    snprintf(label, sizeof(label), "socketpair %s", name);
+    check(socketpair(AF_UNIX, type, 0, sv) == 0, label);
+    send(sv[0], "one", 3, 0);
+    send(sv[0], "second", 6, 0);
+    send(sv[0], "", 0, 0);
+    int n = -1;
+    ioctl(sv[1], FIONREAD, &n);
+    /* Linux: the first message's size (dgram), all of them (seqpacket) */
+    snprintf(label, sizeof(label), "%s: FIONREAD", name);
+    check(n == (type == SOCK_DGRAM ? 3 : 9), label);
+    snprintf(label, sizeof(label), "%s: one message a read", name);
+    check(recv(sv[1], buf, sizeof(buf), 0) == 3, label);
+    struct iovec iov = {buf, 3};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    ssize_t k = recvmsg(sv[1], &mh, MSG_PEEK);
+    snprintf(label, sizeof(label), "%s: a short buffer truncates (MSG_TRUNC in msg_flags)", name);
+    check(k == 3 && (mh.msg_flags & MSG_TRUNC) && memcmp(buf, "sec", 3) == 0, label);
+    snprintf(label, sizeof(label), "%s: MSG_TRUNC returns the whole length", name);
+    check(recv(sv[1], buf, 2, MSG_TRUNC) == 6, label);
+    snprintf(label, sizeof(label), "%s: an empty message is one", name);
+    check(recv(sv[1], buf, sizeof(buf), 0) == 0, label);
+    errno = 0;
+    snprintf(label, sizeof(label), "%s: nothing left, MSG_DONTWAIT: EAGAIN", name);
+    check(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT) == -1 && errno == EAGAIN, label);
+    static char big[300000];
+    errno = 0;
+    snprintf(label, sizeof(label), "%s: larger than the buffer: EMSGSIZE", name);
+    check(send(sv[0], big, sizeof(big), 0) == -1 && errno == EMSGSIZE, label);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static void test_misc(void)
+{
+    int sv[2];
+    check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0,
+          "socketpair SOCK_NONBLOCK|SOCK_CLOEXEC");
+    check((fcntl(sv[0], F_GETFL) & O_NONBLOCK) && (fcntl(sv[0], F_GETFD) & FD_CLOEXEC),
+          "both flags set");
+    static char big[65536];
+    long total = 0;
+    for (int i = 0; i < 100; i++) {
+        ssize_t k = send(sv[0], big, sizeof(big), 0);
+        if (k < 0)
+            break;
+        total += k;
+    }
+    errno = 0;
+    check(total > 0 && send(sv[0], big, sizeof(big), 0) == -1 && errno == EAGAIN,
+          "nonblocking: a full peer gives EAGAIN");
+    struct sockaddr_un sa;
+    socklen_t len = sizeof(sa);
+    memset(&sa, 0x55, sizeof(sa));
+    check(getsockname(sv[0], (struct sockaddr *)&sa, &len) == 0 && len == 2 &&
+              sa.sun_family == AF_UNIX,
+          "getsockname of a pair: the family alone (length 2)");
+    len = sizeof(sa);
+    check(getpeername(sv[0], (struct sockaddr *)&sa, &len) == 0 && len == 2,
+          "getpeername of a pair: length 2");
+    int type = 0;
+    len = sizeof(type);
+    check(getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM,
+          "SO_TYPE is SOCK_STREAM");
+    close(sv[0]);
+    close(sv[1]);
+    errno = 0;
+    check(socketpair(AF_INET, SOCK_STREAM, 0, sv) == -1 && errno == EOPNOTSUPP,
+          "socketpair AF_INET: EOPNOTSUPP");
+    check(sys(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, 8) == -EFAULT,
+          "socketpair bad pointer: EFAULT");
+    errno = 0;
+    check(socketpair(AF_UNIX, SOCK_STREAM, 5, sv) == -1 && errno == EPROTONOSUPPORT,
+          "socketpair protocol 5: EPROTONOSUPPORT");
+    errno = 0;
+    check(socketpair(AF_UNIX, 99, 0, sv) == -1 && errno == EINVAL,
+          "socketpair type 99: EINVAL");
+    errno = 0;
+    check(socketpair(AF_UNIX, SOCK_RDM, 0, sv) == -1 && errno == ESOCKTNOSUPPORT,
+          "socketpair SOCK_RDM: ESOCKTNOSUPPORT");
+    int p[2];
+    pipe(p);
+    errno = 0;
+    check(send(p[1], "x", 1, 0) == -1 && errno == ENOTSOCK, "send on a pipe: ENOTSOCK");
+    close(p[0]);
+    close(p[1]);
+}
+
+static void test_churn(void)
+{
+    int ok = 1;
+    for (int i = 0; i < 2000; i++) {
+        int sv[2];
+        if (socketpair(AF_UNIX, i % 2 ? SOCK_DGRAM : SOCK_STREAM, 0, sv) < 0) {
+            ok = 0;
+            break;
+        }
+        send(sv[0], "data", 4, 0); /* left unread: freed with the socket */
+        close(sv[1]);
+        close(sv[0]);
+    }
+    check(ok, "2000 pairs made, used and closed");
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    test_stream_fork();
+    test_stream_flags();
+    test_dgram(SOCK_DGRAM, "dgram");
+    test_dgram(SOCK_SEQPACKET, "seqpacket");
+    test_misc();
+    test_churn();
+    return failures != 0;
+}
