@@ -223,7 +223,9 @@ long sys_fcntl(const long *a)
         fd_set_cloexec(task_current(), (int)a[0], a[2] & FD_CLOEXEC);
         return 0;
     case F_GETFL:
-        return (f->flags >= 0 ? f->flags : f->ops->write ? O_RDWR : O_RDONLY) |
+        return (f->flags >= 0 ? f->flags
+                : f->ops->write ? (f->ops->read ? O_RDWR : O_WRONLY)
+                                : O_RDONLY) |
                (f->nonblock ? O_NONBLOCK : 0);
     case F_SETFL: /* of the flags kept, O_APPEND and O_NONBLOCK can change */
         if (f->flags >= 0)

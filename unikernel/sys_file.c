@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "abi/socket.h" /* FIONBIO */
 #include "unikernel/fd.h"
 #include "unikernel/path.h"
 #include "unikernel/procfs.h"
@@ -64,6 +65,7 @@ static long open_at(long dirfd, long upath, long flags, long mode)
     if (rc < 0)
         return rc;
     task_t *t = task_current();
+    f->nonblock = (flags & O_NONBLOCK) != 0;
     int fd = fd_install(t, f);
     if (fd >= 0)
         fd_set_cloexec(t, fd, flags & O_CLOEXEC);
@@ -452,6 +454,13 @@ long sys_ioctl(const long *a)
     struct file *f = file_of(a[0]);
     if (!f)
         return -EBADF;
+    if (a[1] == FIONBIO) { /* every kind: the file's own flag */
+        int on;
+        if (copy_from_user(&on, (const void *)a[2], sizeof(on)) < 0)
+            return -EFAULT;
+        f->nonblock = on != 0;
+        return 0;
+    }
     if (!f->ops->ioctl)
         return -ENOTTY;
     return f->ops->ioctl(f, (unsigned long)a[1], (uintptr_t)a[2]);
