@@ -62,6 +62,30 @@ struct file *fd_get(task_t *t, int fd)
     return t->files->fd[fd];
 }
 
+struct file *fd_get_held(int fd)
+{
+    task_t *t = task_current();
+    struct file *f = fd_get(t, fd);
+    if (!f)
+        return NULL;
+    for (int i = 0; i < t->held_count; i++)
+        if (t->held[i] == f)
+            return f; /* held already: one reference is enough */
+    /* Every call holds at most two files (sendfile, splice); a full array
+     * would be a kernel bug, and the file is then used as before, unheld. */
+    if (t->held_count < TASK_HELD_FILES) {
+        f->refs++;
+        t->held[t->held_count++] = f;
+    }
+    return f;
+}
+
+void fd_release_held(task_t *t)
+{
+    while (t->held_count > 0)
+        file_put(t->held[--t->held_count]);
+}
+
 int fd_install(task_t *t, struct file *f)
 {
     int limit = rlimit_nofile(t);

@@ -123,6 +123,16 @@ void file_put(struct file *f);
 /* The file at descriptor `fd` of `task`, or NULL (bad descriptor). */
 struct file *fd_get(task_t *task, int fd);
 
+/* The file at descriptor `fd` of the current task with a reference held
+ * until the system call ends (fd_release_held), so that a close by
+ * another thread meanwhile cannot free it under the call; NULL: bad
+ * descriptor. */
+struct file *fd_get_held(int fd);
+
+/* Drops the references fd_get_held took for the current task `t` (the
+ * system call's end, or the task's). */
+void fd_release_held(task_t *t);
+
 /* Installs `f` (its reference moves to the table) at the lowest free
  * descriptor below RLIMIT_NOFILE: the descriptor, or -EMFILE (the
  * reference is dropped). */

@@ -141,6 +141,7 @@ void proc_thread_exit(int code)
     task_t *t = task_current();
     struct thread_group *g = t->group;
     thread_release(t); /* while the address space is there */
+    fd_release_held(t); /* killed inside a call that held files */
     fd_table_put(t);
     mmu_switch(mmu_kernel_dir()); /* the task's tables may go away */
     mspace_close(t->mspace);

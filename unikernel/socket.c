@@ -250,7 +250,7 @@ static long pipe_signal(long rc, int flags)
 /* The socket at descriptor `fd`: 0 and *s, -EBADF or -ENOTSOCK. */
 static int sock_fd(long fd, struct socket **s)
 {
-    struct file *f = fd_get(task_current(), (int)fd);
+    struct file *f = fd_get_held((int)fd);
     if (!f)
         return -EBADF;
     *s = sock_of_file(f);

@@ -34,7 +34,7 @@ struct kiovec {
 
 static struct file *file_of(long fd)
 {
-    return fd_get(task_current(), (int)fd);
+    return fd_get_held((int)fd);
 }
 
 /* Opens `path` from `base` (no descriptor): 0 and *f, or -errno. */

@@ -12,7 +12,9 @@
 #include "arch/x86_64/sigframe.h"
 #include "arch/x86_64/user.h"
 #include "klog.h"
+#include "unikernel/fd.h"
 #include "unikernel/syscall.h"
+#include "unikernel/task.h"
 
 #define SYS_MSPACE_BASE MSPACE_SYS_FIRST
 #define LOGGED_MAX 512       /* numbers below this are logged once each */
@@ -194,6 +196,7 @@ void syscall_dispatch(struct syscall_frame *f)
         f->rax = (uint64_t)-ENOSYS;
     } else {
         f->rax = (uint64_t)fn(args);
+        fd_release_held(task_current());
     }
     sigframe_syscall_exit(f, nr); /* signals, then back to ring 3 */
 }

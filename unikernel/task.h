@@ -28,6 +28,10 @@
 
 struct file;
 struct fdtable;
+struct file;
+
+/* Files one system call can hold at once (fd_get_held). */
+#define TASK_HELD_FILES 4
 struct thread_group;
 struct tnode;
 
@@ -38,6 +42,9 @@ typedef struct task {
     mspace_t *mspace;           /* (c) its address space */
     uintptr_t kstack_top;       /* (c) kernel stack (kmap, guard below) */
     struct fdtable *files;      /* (t) descriptors, shared by threads */
+    struct file *held[TASK_HELD_FILES]; /* (t) files the current system
+                                   call uses, a reference each (fd_get_held) */
+    int held_count;             /* (t) */
     struct thread_group *group; /* (s) its process (thread.c) */
     uintptr_t fs_base;          /* (t) TLS base (arch_prctl) */
     uintptr_t brk_start;        /* (t) where the heap starts (exec); */

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -726,6 +728,54 @@ static void check_shared(void)
           "shared process-shared mutex between two processes");
 }
 
+/* ---- a descriptor closed while another thread blocks on it ---- */
+
+/* The file stays open until the blocked call ends (Linux's fdget): the
+ * read gets what is written after the close, and only then does the end
+ * go away, so the next write finds no reader. */
+struct blocked_read {
+    int fd;
+    bool sock;
+    char buf[16];
+    long n;
+};
+
+static void *read_blocked(void *arg)
+{
+    struct blocked_read *r = arg;
+    r->n = r->sock ? recv(r->fd, r->buf, sizeof(r->buf), 0)
+                   : read(r->fd, r->buf, sizeof(r->buf));
+    return NULL;
+}
+
+static void check_close_while_blocked(bool sock)
+{
+    int p[2];
+    int rc = sock ? socketpair(AF_UNIX, SOCK_STREAM, 0, p) : pipe(p);
+    if (rc < 0) {
+        check(0, sock ? "close while blocked: socketpair" : "close while blocked: pipe");
+        return;
+    }
+    struct blocked_read r = {.fd = p[0], .sock = sock, .n = -2};
+    pthread_t th;
+    pthread_create(&th, NULL, read_blocked, &r);
+    sleep_ms(200); /* the reader is blocked by now */
+    close(p[0]);
+    long w = write(p[1], "hello", 5);
+    pthread_join(th, NULL);
+    check(w == 5 && r.n == 5 && !memcmp(r.buf, "hello", 5),
+          sock ? "close while blocked: recv still gets the data"
+               : "close while blocked: read still gets the data");
+    signal(SIGPIPE, SIG_IGN);
+    errno = 0;
+    w = write(p[1], "x", 1);
+    check(w == -1 && errno == EPIPE,
+          sock ? "close while blocked: the end goes when recv returns"
+               : "close while blocked: the end goes when read returns");
+    signal(SIGPIPE, SIG_DFL);
+    close(p[1]);
+}
+
 /* ---- leak (guest) ---- */
 
 static void *nothing(void *arg)
@@ -786,6 +836,8 @@ int main(int argc, char **argv)
     check_processes();
     check_robust();
     check_shared();
+    check_close_while_blocked(false);
+    check_close_while_blocked(true);
     printf("abi_threads: %d failed\n", failures);
     return failures != 0; /* exit_group: the blocked thread ends too */
 }
