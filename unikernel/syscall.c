@@ -146,6 +146,8 @@ static const syscall_fn linux_table[] = {
     [NR_sched_getaffinity] = sys_sched_getaffinity,
     [NR_sched_setaffinity] = sys_sched_setaffinity,
     [NR_prctl] = sys_prctl,
+    [NR_eventfd] = sys_eventfd,
+    [NR_eventfd2] = sys_eventfd2,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

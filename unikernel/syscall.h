@@ -64,6 +64,9 @@ long sys_ppoll(const long *a);
 long sys_epoll_pwait(const long *a);
 long sys_epoll_create1(const long *a);
 long sys_memfd_create(const long *a);
+/* eventfd.c */
+long sys_eventfd(const long *a);
+long sys_eventfd2(const long *a);
 long sys_ftruncate(const long *a);
 long sys_creat(const long *a);
 long sys_pwrite64(const long *a);
