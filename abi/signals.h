@@ -39,4 +39,13 @@
 #define SIGPWR 30
 #define SIGSYS 31
 
+/* si_code values the kernel sends. */
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_TKILL (-6)
+#define SI_QUEUE (-1)  /* rt_sigqueueinfo */
+#define SI_TIMER (-2)  /* a POSIX timer (itimer.c) */
+#define CLD_EXITED 1 /* SIGCHLD: the child called exit */
+#define CLD_KILLED 2 /* SIGCHLD: a signal ended it */
+
 #endif

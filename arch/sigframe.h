@@ -29,6 +29,8 @@ struct sigframe_args {
     uintptr_t addr;              /* siginfo si_addr (faults) */
     int trapno;                  /* mcontext trapno, err, cr2 (faults) */
     uint64_t err, cr2;
+    int timerid, overrun;        /* siginfo of SI_TIMER */
+    uint64_t value;              /* si_value (SI_TIMER, SI_QUEUE) */
 };
 
 /* Writes the rt_sigframe (siginfo, ucontext with the registers `r` and the
@@ -37,6 +39,10 @@ struct sigframe_args {
  * reset.  False, `r` unchanged, when the frame cannot be written or the
  * handler is not a user address. */
 bool sigframe_setup(struct user_regs *r, const struct sigframe_args *a);
+
+/* Writes the siginfo of `a` (Linux's 128-byte siginfo_t) at user address
+ * `uinfo` (rt_sigtimedwait): 0 or -EFAULT. */
+int sigframe_siginfo_out(uintptr_t uinfo, const struct sigframe_args *a);
 
 /* True when `r` returns from a system call; *result is its return value. */
 bool sigframe_syscall_result(const struct user_regs *r, long *result);

@@ -32,6 +32,7 @@
 #include "unikernel/unix_sock.h"
 #include "unikernel/fd.h"
 #include "unikernel/proc.h"
+#include "unikernel/itimer.h"
 #include "unikernel/tmpfs.h"
 #include "arch/random.h"
 #include "unikernel/signal.h"
@@ -348,6 +349,7 @@ static void exec_reset(task_t *t)
 {
     fd_close_on_exec(t);
     signal_exec_reset(&t->signal);
+    itimer_exec(t->group);
     t->fs_base = 0;
     t->clear_child_tid = 0;
     context_reset_user(&t->fpu);

@@ -22,6 +22,7 @@
 #include "unikernel/fd.h"
 #include "arch/sigframe.h"
 #include "unikernel/proc.h"
+#include "unikernel/itimer.h"
 #include "unikernel/sched.h"
 #include "unikernel/signal.h"
 #include "unikernel/syscall.h"
@@ -147,8 +148,10 @@ void proc_thread_exit(int code)
     mspace_close(t->mspace);
     t->mspace = NULL;
     t->exit_code = code;
-    if (--g->live == 0)
+    if (--g->live == 0) {
+        itimer_group_end(g);
         group_end(g, g->exiting ? g->exit_code : code);
+    }
     else
         sched_wakeup(g); /* an execve waiting for the others */
     sched_exit();

@@ -20,6 +20,7 @@
 #include "net/netdev.h"
 #include "unikernel/poll.h"
 #include "unikernel/proc.h"
+#include "unikernel/itimer.h"
 #include "unikernel/sched.h"
 #include "unikernel/task.h"
 
@@ -283,6 +284,7 @@ void sched_exit(void)
 static void sched_tick(bool user)
 {
     net_tick(); /* the NICs' fallback when an interrupt is lost, lwIP's timers */
+    itimer_tick(user);
     if (!user || ++ticks < SCHED_SLICE)
         return; /* idle, or the slice is not over */
     reschedule();

@@ -11,12 +11,14 @@
 #include <errno.h>
 #include <string.h>
 
+#include "arch/clock.h"
 #include "arch/sigframe.h"
 #include "arch/upcall.h"
 #include "arch/x86_64/context.h"
 #include "klog.h"
 #include "mm/kalloc.h"
 #include "unikernel/proc.h"
+#include "unikernel/itimer.h"
 #include "unikernel/sched.h"
 #include "unikernel/signal.h"
 #include "unikernel/syscall.h"
@@ -32,7 +34,6 @@
 #define SS_ONSTACK 1
 
 /* Bit of signal `sig` in a mask. */
-#define SIGBIT(sig) (1ull << ((sig) - 1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 /* Taken first, as Linux does: the faults. */
 #define SYNCHRONOUS (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | \
@@ -118,10 +119,11 @@ static long send_info(task_t *t, long sig, struct task_siginfo info)
     struct task_signal *s = &t->signal;
     task_t *self = task_current();
     bool blocked = (s->mask & SIGBIT(sig)) != 0;
-    if (!blocked && ignored(s, (int)sig))
+    bool awaited = (s->waitset & SIGBIT(sig)) != 0; /* rt_sigtimedwait */
+    if (!blocked && !awaited && ignored(s, (int)sig))
         return 0; /* dropped, as Linux does: it wakes nothing */
-    if (sig == SIGKILL ||
-        (!blocked && s->actions->action[sig - 1].handler == SIG_DFL)) {
+    if (sig == SIGKILL || (!blocked && !awaited &&
+                           s->actions->action[sig - 1].handler == SIG_DFL)) {
         if (t == self)
             task_kill((int)sig);
         sched_kill(t, (int)sig);
@@ -131,9 +133,46 @@ static long send_info(task_t *t, long sig, struct task_siginfo info)
     if (!info.pid && self)
         info.pid = self->id;
     s->info[sig - 1] = info;
-    if (!blocked && t != self)
+    if ((!blocked || awaited) && t != self)
         sched_interrupt(t); /* out of a blocking call, to take it */
     return 0;
+}
+
+/* The thread of the process of `t` to take a process-directed `sig`: one
+ * that does not block it (or waits for it), the leader first; the leader
+ * (or a live thread) when every one blocks it. */
+static task_t *process_target(task_t *t, int sig)
+{
+    task_t *l = t->group->leader;
+    uint64_t bit = SIGBIT(sig);
+    for (int i = -1; i < sched_slots(); i++) {
+        task_t *c = i < 0 ? l : sched_slot(i);
+        if (c && c->group == t->group && c->sched.state != SCHED_ZOMBIE &&
+            (!(c->signal.mask & bit) || (c->signal.waitset & bit)))
+            return c;
+    }
+    return l->sched.state == SCHED_ZOMBIE ? thread_live(l) : l;
+}
+
+bool signal_send_async(task_t *t, bool process, int sig,
+                       const struct task_siginfo *info)
+{
+    if (process)
+        t = process_target(t, sig);
+    if (!t || t->sched.state == SCHED_ZOMBIE)
+        return false;
+    struct task_signal *s = &t->signal;
+    uint64_t bit = SIGBIT(sig);
+    if (s->pending & bit)
+        return false; /* standard signals do not queue */
+    bool blocked = (s->mask & bit) != 0, awaited = (s->waitset & bit) != 0;
+    if (!blocked && !awaited && ignored(s, sig))
+        return true; /* taken, and it does nothing */
+    s->pending |= bit;
+    s->info[sig - 1] = *info;
+    if ((!blocked || awaited) && t != task_current())
+        sched_interrupt(t); /* a fatal one ends it on its way to ring 3 */
+    return true;
 }
 
 /* signal_send with si_code `code`. */
@@ -199,6 +238,19 @@ static void restart_for_handler(struct user_regs *r, long rc, uint64_t flags)
         sigframe_syscall_set_result(r, -EINTR);
 }
 
+/* The siginfo part of a frame's arguments for `sig` with `in`. */
+static struct sigframe_args siginfo_args(int sig, const struct task_siginfo *in)
+{
+    return (struct sigframe_args){
+        .signo = sig, .code = in->code, .pid = in->pid, .status = in->status,
+        .addr = in->addr, .trapno = in->trapno, .err = in->err,
+        .cr2 = in->trapno == 14 ? in->addr : 0, .timerid = in->timerid,
+        .overrun = in->code == SI_TIMER
+                       ? itimer_signal_taken(task_current()->group, in->timerid)
+                       : in->overrun,
+        .value = in->value};
+}
+
 void signal_deliver(struct user_regs *r)
 {
     task_t *t = task_current();
@@ -218,16 +270,14 @@ void signal_deliver(struct user_regs *r)
         if (restart)
             restart_for_handler(r, rc, act.flags);
         restart = false;
-        const struct task_siginfo *in = &s->info[sig - 1];
-        struct sigframe_args a = {
-            .handler = act.handler,
-            .restorer = (act.flags & SA_RESTORER) ? act.restorer : 0,
-            .onstack = (act.flags & SA_ONSTACK) != 0,
-            .mask = s->restore_mask ? s->saved_mask : s->mask,
-            .ss_sp = s->altstack[0], .ss_flags = (int)s->altstack[1],
-            .ss_size = s->altstack[2], .signo = sig, .code = in->code,
-            .pid = in->pid, .status = in->status, .addr = in->addr,
-            .trapno = in->trapno, .err = in->err, .cr2 = in->trapno == 14 ? in->addr : 0};
+        struct sigframe_args a = siginfo_args(sig, &s->info[sig - 1]);
+        a.handler = act.handler;
+        a.restorer = (act.flags & SA_RESTORER) ? act.restorer : 0;
+        a.onstack = (act.flags & SA_ONSTACK) != 0;
+        a.mask = s->restore_mask ? s->saved_mask : s->mask;
+        a.ss_sp = s->altstack[0];
+        a.ss_flags = (int)s->altstack[1];
+        a.ss_size = s->altstack[2];
         if (!sigframe_setup(r, &a))
             signal_force_segv("signal frame not writable");
         s->restore_mask = false;
@@ -294,6 +344,53 @@ long sys_rt_sigsuspend(const long *a)
     t->signal.mask = set & ~UNBLOCKABLE;
     wait_signal();
     return -ERESTARTNOHAND; /* the handler's frame gets saved_mask */
+}
+
+/* rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal
+ * of `set` (the lowest), its siginfo written to `info`; otherwise waits
+ * for one, `timeout` (a relative timespec, NULL: none) at most: EAGAIN
+ * when it passes, EINTR when another signal is to be taken. */
+long sys_rt_sigtimedwait(const long *a)
+{
+    task_t *t = task_current();
+    struct task_signal *s = &t->signal;
+    uint64_t set, deadline = 0;
+    if (a[3] != SIGSET_SIZE)
+        return -EINVAL;
+    if (copy_from_user(&set, (const void *)a[0], sizeof(set)) < 0)
+        return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    if (a[2]) {
+        int64_t ts[2];
+        if (copy_from_user(ts, (const void *)a[2], sizeof(ts)) < 0)
+            return -EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -EINVAL;
+        uint64_t ns = ts[0] > 1000000000LL * 3600 * 24 * 365
+                          ? UINT64_MAX / 2
+                          : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
+        deadline = clock_monotonic_ns() + ns;
+    }
+    for (;;) {
+        uint64_t m = s->pending & set;
+        if (m) {
+            int sig = __builtin_ctzll(m) + 1;
+            s->pending &= ~SIGBIT(sig);
+            struct sigframe_args info = siginfo_args(sig, &s->info[sig - 1]);
+            if (a[1] && sigframe_siginfo_out((uintptr_t)a[1], &info) < 0)
+                return -EFAULT; /* taken all the same, as on Linux */
+            return sig;
+        }
+        if (signal_pending_now())
+            return -EINTR; /* a handler runs, or the task dies */
+        if (deadline && clock_monotonic_ns() >= deadline)
+            return -EAGAIN;
+        s->waitset = set;
+        int rc = sched_wait(&s->waitset, deadline ? deadline : 0);
+        s->waitset = 0;
+        if (rc < 0)
+            sched_check_kill();
+    }
 }
 
 long sys_rt_sigpending(const long *a)

@@ -18,6 +18,7 @@ struct task;
 #include "abi/signals.h"
 
 #define SIGNAL_MAX 64 /* signals are 1..SIGNAL_MAX (Linux's _NSIG) */
+#define SIGBIT(sig) (1ull << ((sig) - 1)) /* its bit in a mask or set */
 
 #define SIG_DFL 0    /* the default action */
 #define SIG_IGN 1    /* the handler that ignores */
@@ -31,13 +32,6 @@ struct task;
 #define SA_NODEFER 0x40000000
 #define SA_RESETHAND 0x80000000u
 
-/* si_code values the kernel sends. */
-#define SI_USER 0
-#define SI_KERNEL 0x80
-#define SI_TKILL (-6)
-#define CLD_EXITED 1 /* SIGCHLD: the child called exit */
-#define CLD_KILLED 2 /* SIGCHLD: a signal ended it */
-
 /* A recorded rt_sigaction (the kernel's struct k_sigaction layout). */
 struct task_sigaction {
     uint64_t handler, flags, restorer, mask;
@@ -50,6 +44,8 @@ struct task_siginfo {
     int status;         /* SIGCHLD's si_status: exit code or signal */
     int trapno;         /* a fault's: exception number, error code, */
     uint64_t err, addr; /* si_addr */
+    int timerid, overrun; /* SI_TIMER's si_timerid, si_overrun */
+    uint64_t value;       /* SI_TIMER's and SI_QUEUE's si_value */
 };
 
 /* The actions of a process: shared by its threads (refs), copied by fork.
@@ -70,6 +66,8 @@ struct task_signal {
     struct task_siginfo info[SIGNAL_MAX]; /* (s) of each pending signal */
     uint64_t saved_mask;  /* (t) rt_sigsuspend's mask to put back */
     bool restore_mask;    /* (t) saved_mask is valid */
+    uint64_t waitset;     /* (s) rt_sigtimedwait's set while it waits: such
+                             a signal wakes it, never kills */
 };
 
 /* The state of a new task: default actions, nothing blocked, no
@@ -96,6 +94,14 @@ void signal_exec_reset(struct task_signal *s);
  * any other becomes pending and wakes `t` from a blocking call when it
  * does not block it. */
 long signal_send(struct task *t, long sig);
+
+/* Queues `sig` with `info` for thread `t` (`process`: for the process of
+ * `t`, taken by a thread of it that does not block `sig`, the leader when
+ * all do), from any context, the timer's tick included: it never ends the
+ * current task on the spot (a fatal signal is taken on its way back to
+ * ring 3).  A signal already pending is not queued twice: false then. */
+bool signal_send_async(struct task *t, bool process, int sig,
+                       const struct task_siginfo *info);
 
 /* Tells `parent` that its child process `pid` ended with the task exit
  * code `code` (>= 0: exit status, < 0: killed by signal -code): SIGCHLD

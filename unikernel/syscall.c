@@ -148,6 +148,15 @@ static const syscall_fn linux_table[] = {
     [NR_prctl] = sys_prctl,
     [NR_eventfd] = sys_eventfd,
     [NR_eventfd2] = sys_eventfd2,
+    [NR_alarm] = sys_alarm,
+    [NR_getitimer] = sys_getitimer,
+    [NR_setitimer] = sys_setitimer,
+    [NR_timer_create] = sys_timer_create,
+    [NR_timer_settime] = sys_timer_settime,
+    [NR_timer_gettime] = sys_timer_gettime,
+    [NR_timer_getoverrun] = sys_timer_getoverrun,
+    [NR_timer_delete] = sys_timer_delete,
+    [NR_rt_sigtimedwait] = sys_rt_sigtimedwait,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

@@ -64,6 +64,17 @@ long sys_ppoll(const long *a);
 long sys_epoll_pwait(const long *a);
 long sys_epoll_create1(const long *a);
 long sys_memfd_create(const long *a);
+/* itimer.c */
+long sys_alarm(const long *a);
+long sys_getitimer(const long *a);
+long sys_setitimer(const long *a);
+long sys_timer_create(const long *a);
+long sys_timer_settime(const long *a);
+long sys_timer_gettime(const long *a);
+long sys_timer_getoverrun(const long *a);
+long sys_timer_delete(const long *a);
+/* signal.c */
+long sys_rt_sigtimedwait(const long *a);
 /* eventfd.c */
 long sys_eventfd(const long *a);
 long sys_eventfd2(const long *a);

@@ -24,6 +24,8 @@ struct thread_group {
     bool exiting;        /* (s) exit_group or a fatal signal: all end */
     int exit_code;       /* (s) the group's code once exiting */
     struct task *leader; /* (s) its tid is the pid; the parent waits on it */
+    struct proc_timers *timers; /* (s) alarm, itimers, POSIX timers
+                                   (itimer.c); NULL: none set yet */
 };
 
 /* Makes `t` the leader of a new group of one: 0 or -ENOMEM. */

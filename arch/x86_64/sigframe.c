@@ -7,6 +7,7 @@
  * live in the CPU (the kernel has no SSE code), so it is fxsave'd and
  * fxrstor'd in place.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -85,6 +86,15 @@ struct k_siginfo {
             int32_t status;
         } chld;
         uint64_t addr;
+        struct {
+            int32_t tid, overrun;
+            uint64_t value;
+        } timer;
+        struct {
+            int32_t pid;
+            uint32_t uid;
+            uint64_t value;
+        } rt;
         uint8_t bytes[112];
     } u;
 };
@@ -122,6 +132,41 @@ static void fpu_reset(void)
     __asm__ volatile("fxrstor64 %0" : : "m"(fx));
 }
 
+/* The siginfo_t of `a`, its union member chosen by signal and code. */
+static void fill_siginfo(struct k_siginfo *i, const struct sigframe_args *a)
+{
+    memset(i, 0, sizeof(*i));
+    i->si_signo = a->signo;
+    i->si_code = a->code;
+    if (a->code == SI_TIMER) {
+        i->u.timer.tid = a->timerid;
+        i->u.timer.overrun = a->overrun;
+        i->u.timer.value = a->value;
+    } else if (a->code == SI_QUEUE) {
+        i->u.rt.pid = a->pid;
+        i->u.rt.uid = (uint32_t)a->uid;
+        i->u.rt.value = a->value;
+    } else if (a->signo == SIGCHLD && a->code > 0) {
+        i->u.chld.pid = a->pid;
+        i->u.chld.uid = (uint32_t)a->uid;
+        i->u.chld.status = a->status;
+    } else if (a->code > 0) { /* from the kernel: a fault */
+        i->u.addr = a->addr;
+    } else {
+        i->u.kill.pid = a->pid;
+        i->u.kill.uid = (uint32_t)a->uid;
+    }
+}
+
+int sigframe_siginfo_out(uintptr_t uinfo, const struct sigframe_args *a)
+{
+    struct k_siginfo k;
+    fill_siginfo(&k, a);
+    if (!user_ok(uinfo, sizeof(k)))
+        return -EFAULT;
+    return usercopy_bytes((void *)uinfo, &k, sizeof(k)) < 0 ? -EFAULT : 0;
+}
+
 bool sigframe_setup(struct user_regs *r, const struct sigframe_args *a)
 {
     struct trap_frame *f = &r->f;
@@ -152,18 +197,7 @@ bool sigframe_setup(struct user_regs *r, const struct sigframe_args *a)
         .err = a->err, .trapno = (uint64_t)a->trapno, .oldmask = a->mask,
         .cr2 = a->cr2, .fpstate = fx};
     k.uc.uc_sigmask = a->mask;
-    k.info.si_signo = a->signo;
-    k.info.si_code = a->code;
-    if (a->signo == SIGCHLD) {
-        k.info.u.chld.pid = a->pid;
-        k.info.u.chld.uid = (uint32_t)a->uid;
-        k.info.u.chld.status = a->status;
-    } else if (a->code > 0) { /* from the kernel: a fault */
-        k.info.u.addr = a->addr;
-    } else {
-        k.info.u.kill.pid = a->pid;
-        k.info.u.kill.uid = (uint32_t)a->uid;
-    }
+    fill_siginfo(&k.info, a);
     struct user_fpu live;
     user_fpu_save(&live);
     if (!user_ok(sp, fx + FX_SIZE - sp) ||
