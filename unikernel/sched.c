@@ -21,6 +21,7 @@
 #include "unikernel/poll.h"
 #include "unikernel/proc.h"
 #include "unikernel/itimer.h"
+#include "unikernel/timerfd.h"
 #include "unikernel/sched.h"
 #include "unikernel/task.h"
 
@@ -285,6 +286,7 @@ static void sched_tick(bool user)
 {
     net_tick(); /* the NICs' fallback when an interrupt is lost, lwIP's timers */
     itimer_tick(user);
+    timerfd_tick();
     if (!user || ++ticks < SCHED_SLICE)
         return; /* idle, or the slice is not over */
     reschedule();

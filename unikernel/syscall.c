@@ -157,6 +157,9 @@ static const syscall_fn linux_table[] = {
     [NR_timer_getoverrun] = sys_timer_getoverrun,
     [NR_timer_delete] = sys_timer_delete,
     [NR_rt_sigtimedwait] = sys_rt_sigtimedwait,
+    [NR_timerfd_create] = sys_timerfd_create,
+    [NR_timerfd_settime] = sys_timerfd_settime,
+    [NR_timerfd_gettime] = sys_timerfd_gettime,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

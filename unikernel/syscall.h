@@ -75,6 +75,10 @@ long sys_timer_getoverrun(const long *a);
 long sys_timer_delete(const long *a);
 /* signal.c */
 long sys_rt_sigtimedwait(const long *a);
+/* timerfd.c */
+long sys_timerfd_create(const long *a);
+long sys_timerfd_settime(const long *a);
+long sys_timerfd_gettime(const long *a);
 /* eventfd.c */
 long sys_eventfd(const long *a);
 long sys_eventfd2(const long *a);

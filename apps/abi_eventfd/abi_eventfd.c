@@ -1,10 +1,12 @@
 /*
- * apps/abi_eventfd - eventfd and eventfd2 checked against Linux (the same
+ * apps/abi_eventfd - eventfd, eventfd2 and timerfd checked against Linux (the same
  * binary runs natively, tests/native): the counter's read and write, the
  * semaphore mode, the limits, nonblocking and blocking ends (a writer in
  * a forked child and a thread waking a reader), poll and epoll readiness,
- * a signal ending a blocked read, flags and bad arguments.  With the
- * argument "leak": thousands of eventfds made and closed.
+ * a signal ending a blocked read, flags and bad arguments; timerfds
+ * one-shot, periodic (the count of expirations), absolute, blocking,
+ * polled, and their errors.  With the argument "leak": thousands of
+ * eventfds and timerfds made and closed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -212,6 +215,91 @@ static void check_epoll(void)
     close(fd);
 }
 
+/* ---- timerfd ---- */
+
+static int arm_ms(int fd, int flags, long value_ms, long interval_ms,
+                  struct itimerspec *old)
+{
+    struct itimerspec its = {{interval_ms / 1000, interval_ms % 1000 * 1000000},
+                             {value_ms / 1000, value_ms % 1000 * 1000000}};
+    return timerfd_settime(fd, flags, &its, old);
+}
+
+static void check_timerfd(void)
+{
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+    uint64_t v = 0;
+    check(fd >= 0, "timerfd_create MONOTONIC");
+    check(rd(fd, &v) == -EAGAIN, "timerfd: disarmed, read EAGAIN");
+    struct itimerspec cur;
+    check(timerfd_gettime(fd, &cur) == 0 && !cur.it_value.tv_sec && !cur.it_value.tv_nsec,
+          "timerfd_gettime: disarmed, 0");
+    check(arm_ms(fd, 0, 50, 0, NULL) == 0, "timerfd_settime 50 ms");
+    check(revents(fd, POLLIN) == 0, "timerfd: not yet readable");
+    struct pollfd p = {fd, POLLIN, 0};
+    check(poll(&p, 1, 5000) == 1 && p.revents == POLLIN, "timerfd: poll POLLIN at expiry");
+    check(rd(fd, &v) == 8 && v == 1, "timerfd: read 1 expiration");
+    check(rd(fd, &v) == -EAGAIN, "timerfd: then EAGAIN");
+
+    arm_ms(fd, 0, 20, 20, NULL);
+    usleep(300 * 1000);
+    check(rd(fd, &v) == 8 && v >= 5, "timerfd periodic: the count of expirations");
+    check(timerfd_gettime(fd, &cur) == 0 && cur.it_interval.tv_sec == 0 &&
+              cur.it_interval.tv_nsec == 20000000 && cur.it_value.tv_sec == 0 &&
+              cur.it_value.tv_nsec <= 20000000,
+          "timerfd_gettime: the interval, what is left of it");
+    struct itimerspec old;
+    check(arm_ms(fd, 0, 0, 0, &old) == 0 && old.it_interval.tv_nsec == 20000000,
+          "timerfd_settime 0 disarms, old value returned");
+    usleep(50 * 1000);
+    check(rd(fd, &v) == -EAGAIN, "timerfd: disarmed, nothing more");
+
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    struct itimerspec abs = {{0, 0}, {now.tv_sec - 1, now.tv_nsec}};
+    check(timerfd_settime(fd, TFD_TIMER_ABSTIME, &abs, NULL) == 0 && rd(fd, &v) == 8 && v == 1,
+          "timerfd absolute time in the past: readable at once");
+    close(fd);
+
+    fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
+    check(fcntl(fd, F_GETFD) == FD_CLOEXEC, "TFD_CLOEXEC: FD_CLOEXEC");
+    check((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR, "timerfd F_GETFL: O_RDWR");
+    clock_gettime(CLOCK_REALTIME, &now);
+    abs.it_value.tv_sec = now.tv_sec;
+    abs.it_value.tv_nsec = now.tv_nsec + 50000000;
+    if (abs.it_value.tv_nsec >= 1000000000) {
+        abs.it_value.tv_sec++;
+        abs.it_value.tv_nsec -= 1000000000;
+    }
+    timerfd_settime(fd, TFD_TIMER_ABSTIME, &abs, NULL);
+    check(rd(fd, &v) == 8 && v == 1, "timerfd REALTIME absolute: a blocking read waits for it");
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 5}, out;
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    arm_ms(fd, 0, 50, 0, NULL);
+    check(epoll_wait(ep, &out, 1, 5000) == 1 && out.events == EPOLLIN && out.data.u32 == 5,
+          "timerfd in epoll: EPOLLIN at expiry");
+    close(ep);
+
+    char small[4];
+    check(read(fd, small, 4) == -1 && errno == EINVAL, "timerfd read of 4 bytes: EINVAL");
+    check(write(fd, &v, 8) == -1 && errno == EINVAL, "timerfd write: EINVAL");
+    errno = 0;
+    check(timerfd_create(99, 0) == -1 && errno == EINVAL, "timerfd_create clock 99: EINVAL");
+    check(timerfd_create(CLOCK_MONOTONIC, 0x40) == -1 && errno == EINVAL,
+          "timerfd_create bad flags: EINVAL");
+    struct itimerspec bad = {{0, 0}, {0, 1000000000}};
+    check(timerfd_settime(fd, 0, &bad, NULL) == -1 && errno == EINVAL, "tv_nsec 1e9: EINVAL");
+    check(timerfd_settime(fd, 0x10, &abs, NULL) == -1 && errno == EINVAL,
+          "timerfd_settime bad flags: EINVAL");
+    int efd = eventfd(0, 0);
+    check(timerfd_settime(efd, 0, &abs, NULL) == -1 && errno == EINVAL,
+          "timerfd_settime on an eventfd: EINVAL");
+    check(timerfd_gettime(999, &cur) == -1 && errno == EBADF, "timerfd_gettime bad fd: EBADF");
+    close(efd);
+    close(fd);
+}
+
 /* ---- leak (guest) ---- */
 
 /* Makes, uses and closes `n` eventfds: how many behaved. */
@@ -224,6 +312,11 @@ static int leak_round(int n)
         if (fd >= 0 && rd(fd, &v) == (i ? 8 : -EAGAIN) && wr(fd, 1) == 8)
             ok++;
         close(fd);
+        int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+        struct itimerspec its = {{0, 1000000}, {0, 1000000}};
+        if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
+            ok--;
+        close(tfd);
     }
     return ok;
 }
@@ -236,7 +329,7 @@ static void check_leak(void)
     int ok = leak_round(3000);
     long after = free_frames();
     printf("# free frames before %ld after %ld\n", before, after);
-    check(ok == 3000, "leak 3000 eventfds made, used and closed");
+    check(ok == 3000, "leak 3000 eventfds and timerfds made, used and closed");
     check(before > 0 && after == before, "leak no frame lost");
 }
 
@@ -252,6 +345,7 @@ int main(int argc, char **argv)
     check_flags();
     check_blocking();
     check_epoll();
+    check_timerfd();
     printf("abi_eventfd: %d failed\n", failures);
     return failures != 0;
 }
