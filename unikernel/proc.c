@@ -312,6 +312,85 @@ long sys_wait4(const long *a)
     }
 }
 
+/* waitid's idtype and options (Linux). */
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+#define WSTOPPED 2
+#define WEXITED 4
+#define WNOWAIT 0x01000000
+#define WAITID_KNOWN (WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | \
+                      0x20000000 /* __WNOTHREAD */ | 0x40000000 /* __WALL */ | \
+                      0x80000000u /* __WCLONE */)
+
+/* The siginfo_t waitid writes: SIGCHLD's fields, the rest 0. */
+struct wait_siginfo {
+    int32_t signo, err, code, pad;
+    int32_t pid;
+    uint32_t uid;
+    int32_t status, pad2;
+    int64_t utime, stime;
+    uint8_t rest[128 - 48];
+};
+
+/* waitid(idtype, id, infop, options, rusage): as wait4, the child's end
+ * told by a siginfo (CLD_EXITED or CLD_KILLED); WNOWAIT leaves it to be
+ * waited for again.  No job control here: WSTOPPED and WCONTINUED alone
+ * find nothing. */
+long sys_waitid(const long *a)
+{
+    task_t *self = task_current()->group->leader;
+    long idtype = a[0], id = a[1], options = a[3];
+    uintptr_t uinfo = (uintptr_t)a[2], rusage = (uintptr_t)a[4];
+    if ((unsigned long)options & ~(unsigned long)WAITID_KNOWN ||
+        !(options & (WEXITED | WSTOPPED | WCONTINUED)))
+        return -EINVAL;
+    long pid;
+    if (idtype == P_ALL)
+        pid = -1;
+    else if (idtype == P_PID && id > 0)
+        pid = id;
+    else if (idtype == P_PGID && id >= 0)
+        pid = id ? -id : 0; /* the one process group */
+    else
+        return -EINVAL;
+    if (pid < -1 && pid != -proc_first()->id)
+        return -ECHILD;
+    struct wait_siginfo info = {0};
+    for (;;) {
+        bool any = false;
+        for (int i = 0; i < sched_slots(); i++) {
+            task_t *c = sched_slot(i);
+            if (!c || c->proc.parent != self || !wait_match(c, pid))
+                continue;
+            any = true;
+            if (!(options & WEXITED) || c->sched.state != SCHED_ZOMBIE ||
+                c->group->live)
+                continue;
+            int status = c->proc.wait_status;
+            info.signo = SIGCHLD;
+            info.pid = c->id;
+            info.code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
+            info.status = (status & 0x7f) ? status & 0x7f : (status >> 8) & 0xff;
+            if ((uinfo && copy_to_user((void *)uinfo, &info, sizeof(info)) < 0) ||
+                (rusage && clear_user((void *)rusage, RUSAGE_SIZE) < 0))
+                return -EFAULT;
+            if (!(options & WNOWAIT))
+                reap(c);
+            return 0;
+        }
+        if (!any)
+            return -ECHILD;
+        if (options & WNOHANG) /* nothing yet: a zeroed siginfo */
+            return uinfo && copy_to_user((void *)uinfo, &info, sizeof(info)) < 0
+                       ? -EFAULT
+                       : 0;
+        if (signal_interrupted())
+            return -ERESTARTSYS;
+        sched_block(self);
+    }
+}
+
 task_t *proc_find(long pid)
 {
     for (int i = 0; i < sched_slots(); i++) {

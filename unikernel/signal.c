@@ -431,6 +431,49 @@ long sys_kill(const long *a)
     return t ? signal_send(t, a[1]) : -ESRCH;
 }
 
+/* Reads the siginfo of rt_sigqueueinfo at `uinfo`: its code, pid, uid
+ * and value, at Linux's offsets.  Only to itself (`self`) may a task pose
+ * as the kernel or as kill: EPERM otherwise, as Linux (root included). */
+static long queue_info_in(long uinfo, bool self, struct task_siginfo *info)
+{
+    int32_t head[4];
+    struct {
+        int32_t pid;
+        uint32_t uid;
+        uint64_t value;
+    } rt;
+    if (copy_from_user(head, (const void *)uinfo, sizeof(head)) < 0 ||
+        copy_from_user(&rt, (const char *)uinfo + 16, sizeof(rt)) < 0)
+        return -EFAULT;
+    int code = head[2];
+    if ((code >= 0 || code == SI_TKILL) && !self)
+        return -EPERM;
+    *info = (struct task_siginfo){.code = code, .pid = rt.pid, .value = rt.value};
+    return 0;
+}
+
+long sys_rt_sigqueueinfo(const long *a)
+{
+    struct task_siginfo info;
+    long rc = queue_info_in(a[2], a[0] == task_current()->id, &info);
+    if (rc < 0)
+        return rc;
+    task_t *t = a[0] > 0 ? proc_find(a[0]) : NULL;
+    return t ? send_info(t, a[1], info) : -ESRCH;
+}
+
+long sys_rt_tgsigqueueinfo(const long *a)
+{
+    struct task_siginfo info;
+    long rc = queue_info_in(a[3], a[1] == task_current()->id, &info);
+    if (rc < 0)
+        return rc;
+    if (a[0] <= 0 || a[1] <= 0)
+        return -EINVAL;
+    task_t *t = proc_find(a[1]);
+    return t && thread_tgid(t) == a[0] ? send_info(t, a[2], info) : -ESRCH;
+}
+
 long sys_tkill(const long *a)
 {
     task_t *t = proc_find(a[0]);

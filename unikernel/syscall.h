@@ -75,6 +75,10 @@ long sys_timer_getoverrun(const long *a);
 long sys_timer_delete(const long *a);
 /* signal.c */
 long sys_rt_sigtimedwait(const long *a);
+long sys_rt_sigqueueinfo(const long *a);
+long sys_rt_tgsigqueueinfo(const long *a);
+/* proc.c */
+long sys_waitid(const long *a);
 /* timerfd.c */
 long sys_timerfd_create(const long *a);
 long sys_timerfd_settime(const long *a);

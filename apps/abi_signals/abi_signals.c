@@ -502,6 +502,86 @@ static void test_sigreturn(void)
           "signals sigreturn drops IOPL and NT, keeps IF");
 }
 
+/* ---- waitid, sigqueue ---- */
+
+static volatile int queued_sig, queued_code, queued_value, queued_pid;
+
+static void on_queued(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    queued_sig = sig;
+    queued_code = si->si_code;
+    queued_value = si->si_value.sival_int;
+    queued_pid = si->si_pid;
+}
+
+static void test_waitid_sigqueue(void)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(23);
+    siginfo_t si;
+    memset(&si, 0xff, sizeof(si));
+    check(waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == 0 && si.si_signo == SIGCHLD &&
+              si.si_code == CLD_EXITED && si.si_pid == pid && si.si_status == 23,
+          "waitid WNOWAIT: CLD_EXITED, status 23");
+    memset(&si, 0, sizeof(si));
+    check(waitid(P_ALL, 0, &si, WEXITED) == 0 && si.si_pid == pid && si.si_status == 23,
+          "waitid again after WNOWAIT: reaped now");
+    errno = 0;
+    check(waitid(P_PID, pid, &si, WEXITED) == -1 && errno == ECHILD, "waitid: reaped, ECHILD");
+
+    pid = fork();
+    if (pid == 0) {
+        for (;;)
+            pause();
+    }
+    memset(&si, 0xff, sizeof(si));
+    check(waitid(P_PID, pid, &si, WEXITED | WNOHANG) == 0 && si.si_pid == 0,
+          "waitid WNOHANG, running: 0, si_pid 0");
+    kill(pid, SIGTERM);
+    check(waitid(P_PID, pid, &si, WEXITED) == 0 && si.si_code == CLD_KILLED &&
+              si.si_status == SIGTERM,
+          "waitid: CLD_KILLED by SIGTERM");
+    check(waitid(P_ALL, 0, &si, 0) == -1 && errno == EINVAL, "waitid no WEXITED: EINVAL");
+    check(waitid(7, 0, &si, WEXITED) == -1 && errno == EINVAL, "waitid idtype 7: EINVAL");
+
+    struct sigaction sa = {.sa_sigaction = on_queued, .sa_flags = SA_SIGINFO};
+    sigaction(SIGUSR1, &sa, NULL);
+    union sigval v = {.sival_int = 4242};
+    check(sigqueue(getpid(), SIGUSR1, v) == 0 && queued_sig == SIGUSR1 &&
+              queued_code == SI_QUEUE && queued_value == 4242 && queued_pid == getpid(),
+          "sigqueue: SI_QUEUE with its value");
+    pid_t parent = getpid();
+    queued_sig = 0;
+    pid = fork();
+    if (pid == 0) {
+        union sigval w = {.sival_int = 99};
+        _exit(sigqueue(parent, SIGUSR1, w) == 0 ? 0 : 1);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    for (int i = 0; i < 200 && !queued_sig; i++)
+        usleep(5000);
+    check(queued_sig == SIGUSR1 && queued_value == 99 && queued_pid == pid,
+          "sigqueue from a child: its value and pid");
+    siginfo_t fake = {0};
+    fake.si_code = SI_USER;
+    pid = fork();
+    if (pid == 0) {
+        long r = syscall(SYS_rt_sigqueueinfo, parent, SIGUSR1, &fake);
+        _exit(r == -1 && errno == EPERM ? 0 : 1);
+    }
+    waitpid(pid, &st, 0);
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "rt_sigqueueinfo posing as kill to another process: EPERM");
+    fake.si_code = SI_QUEUE;
+    check(syscall(SYS_rt_sigqueueinfo, 1 << 30, SIGUSR1, &fake) == -1 && errno == ESRCH,
+          "rt_sigqueueinfo no such process: ESRCH");
+    signal(SIGUSR1, SIG_DFL);
+}
+
 int main(void)
 {
     test_basic();
@@ -511,5 +591,6 @@ int main(void)
     test_children();
     test_sigchld();
     test_sigreturn();
+    test_waitid_sigqueue();
     return failures != 0;
 }
