@@ -144,6 +144,18 @@ static const syscall_fn linux_table[] = {
     [NR_sched_getaffinity] = sys_sched_getaffinity,
     [NR_sched_setaffinity] = sys_sched_setaffinity,
     [NR_prctl] = sys_prctl,
+    [NR_shmget] = sys_shmget,
+    [NR_shmat] = sys_shmat,
+    [NR_shmdt] = sys_shmdt,
+    [NR_shmctl] = sys_shmctl,
+    [NR_semget] = sys_semget,
+    [NR_semop] = sys_semop,
+    [NR_semtimedop] = sys_semtimedop,
+    [NR_semctl] = sys_semctl,
+    [NR_msgget] = sys_msgget,
+    [NR_msgsnd] = sys_msgsnd,
+    [NR_msgrcv] = sys_msgrcv,
+    [NR_msgctl] = sys_msgctl,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */
