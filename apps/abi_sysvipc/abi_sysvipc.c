@@ -24,7 +24,6 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,10 +66,17 @@ static void on_alarm(int sig)
     (void)sig;
 }
 
-static void alarm_in_ms(int ms)
+/* A child that sends SIGALRM to this process after `ms` milliseconds
+ * (the caller reaps it). */
+static pid_t alarm_in_ms(int ms)
 {
-    struct itimerval it = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
-    setitimer(ITIMER_REAL, &it, NULL);
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        sleep_ms(ms);
+        kill(parent, SIGALRM);
+        _exit(0);
+    }
+    return pid;
 }
 
 static int sem_op(int id, int num, int op, int flg)
@@ -358,8 +364,9 @@ static void check_sem(void)
     sa.sa_handler = on_alarm;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGALRM, &sa, NULL);
-    alarm_in_ms(50);
+    pid_t al = alarm_in_ms(50);
     check(sem_op(id, 0, -1, 0) == -EINTR, "semop interrupted by a handler: EINTR");
+    reap(al);
 
     /* SEM_UNDO: a child's adjustments are undone when it ends or dies */
     semctl(id, 2, SETVAL, 0);
@@ -566,8 +573,9 @@ static void check_msg(void)
     msgctl(back, IPC_RMID, NULL);
 
     /* EINTR and EIDRM */
-    alarm_in_ms(50);
+    pid_t al = alarm_in_ms(50);
     check(rcv(id, &m, 200, 0, 0) == -EINTR, "msgrcv interrupted by a handler: EINTR");
+    reap(al);
     pid = fork();
     if (pid == 0)
         _exit(rcv(id, &m, 200, 0, 0) == -EIDRM ? 0 : 1);
