@@ -17,6 +17,7 @@
 
 #define MSG_NOERROR 010000
 #define MSG_EXCEPT 020000
+#define MSG_COPY 040000
 #define MSGMAX 8192
 #define MSGMNB 16384
 
@@ -178,6 +179,8 @@ long sys_msgrcv(const long *a)
     long size = a[2], type = a[3];
     int flags = (int)a[4];
     struct msg_queue *m = (struct msg_queue *)ipc_find(&msg_ids, (int)a[0]);
+    if (flags & MSG_COPY)
+        return -ENOSYS; /* as a Linux without checkpoint/restore */
     if (!m || size < 0)
         return -EINVAL;
     struct msg *x, *prev;
