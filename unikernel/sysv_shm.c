@@ -126,6 +126,8 @@ long sys_shmat(const long *a)
     struct shm_seg *s = (struct shm_seg *)ipc_find(&shm_ids, (int)a[0]);
     if (!s)
         return -EINVAL;
+    if ((flags & SHM_REMAP) && !addr)
+        return -EINVAL;
     if (addr & (SHMLBA - 1)) {
         if (!(flags & SHM_RND))
             return -EINVAL;

@@ -66,17 +66,36 @@ static void on_alarm(int sig)
     (void)sig;
 }
 
-/* A child that sends SIGALRM to this process after `ms` milliseconds
- * (the caller reaps it). */
+/* A child that sends SIGALRM to this process every `ms` milliseconds (so
+ * that a busy host cannot make the first one come before the wait), at
+ * most 100 times; alarm_stop ends it. */
 static pid_t alarm_in_ms(int ms)
 {
     pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
-        sleep_ms(ms);
-        kill(parent, SIGALRM);
+        for (int i = 0; i < 100; i++) {
+            sleep_ms(ms);
+            kill(parent, SIGALRM);
+        }
         _exit(0);
     }
     return pid;
+}
+
+static void alarm_stop(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+/* Polls semctl(id, num, cmd) every 5 ms until it says `want`, at most 2 s:
+ * a child has got to its wait. */
+static int sem_wait_count(int id, int num, int cmd, int want)
+{
+    int n = -1;
+    for (int i = 0; i < 400 && (n = semctl(id, num, cmd)) != want; i++)
+        sleep_ms(5);
+    return n;
 }
 
 static int sem_op(int id, int num, int op, int flg)
@@ -159,6 +178,10 @@ static void check_shm_basic(void)
     check(at == hole + 4096 && at[0] == 'x', "shmat at a given address");
     check(shmat(id, hole + 4096, 0) == (void *)-1 && errno == EINVAL,
           "shmat over an attachment without SHM_REMAP: EINVAL");
+    check(shmat(id, hole + 4096, SHM_REMAP) == hole + 4096 && shm_nattch(id) == 2,
+          "shmat SHM_REMAP replaces the attachment there");
+    check(shmat(id, NULL, SHM_REMAP) == (void *)-1 && errno == EINVAL,
+          "shmat SHM_REMAP without an address: EINVAL");
     check(shmat(id, hole + 5, 0) == (void *)-1 && errno == EINVAL,
           "shmat at an unaligned address without SHM_RND: EINVAL");
     check(shmdt(at) == 0, "shmdt of the given-address attachment");
@@ -340,8 +363,7 @@ static void check_sem(void)
     pid_t pid = fork();
     if (pid == 0)
         _exit(sem_op(id, 0, -1, 0) == 0 ? 0 : 1);
-    sleep_ms(50);
-    check(semctl(id, 0, GETNCNT) == 1 && semctl(id, 0, GETZCNT) == 0,
+    check(sem_wait_count(id, 0, GETNCNT, 1) == 1 && semctl(id, 0, GETZCNT) == 0,
           "sem GETNCNT counts the blocked child");
     sem_op(id, 0, 1, 0);
     check(reap(pid) == 0 && semval(id, 0) == 0, "sem a post wakes the blocked child");
@@ -351,8 +373,8 @@ static void check_sem(void)
     pid = fork();
     if (pid == 0)
         _exit(sem_op(id, 1, 0, 0) == 0 ? 0 : 1);
-    sleep_ms(50);
-    check(semctl(id, 1, GETZCNT) == 1, "sem GETZCNT counts the zero waiter");
+    check(sem_wait_count(id, 1, GETZCNT, 1) == 1,
+          "sem GETZCNT counts the zero waiter");
     sem_op(id, 1, -1, 0);
     sleep_ms(20);
     check(semctl(id, 1, GETZCNT) == 1, "sem the zero waiter still waits at 1");
@@ -366,7 +388,7 @@ static void check_sem(void)
     sigaction(SIGALRM, &sa, NULL);
     pid_t al = alarm_in_ms(50);
     check(sem_op(id, 0, -1, 0) == -EINTR, "semop interrupted by a handler: EINTR");
-    reap(al);
+    alarm_stop(al);
 
     /* SEM_UNDO: a child's adjustments are undone when it ends or dies */
     semctl(id, 2, SETVAL, 0);
@@ -410,7 +432,7 @@ static void check_sem(void)
     pid = fork();
     if (pid == 0)
         _exit(sem_op(id, 1, -1, 0) == -EIDRM ? 0 : 1);
-    sleep_ms(50);
+    sem_wait_count(id, 1, GETNCNT, 1);
     check(semctl(id, 0, IPC_RMID) == 0, "sem IPC_RMID");
     check(reap(pid) == 0, "sem a waiter gets EIDRM at IPC_RMID");
     check(semval(id, 0) < 0 && errno == EINVAL, "sem a removed id: EINVAL");
@@ -575,11 +597,18 @@ static void check_msg(void)
     /* EINTR and EIDRM */
     pid_t al = alarm_in_ms(50);
     check(rcv(id, &m, 200, 0, 0) == -EINTR, "msgrcv interrupted by a handler: EINTR");
-    reap(al);
+    alarm_stop(al);
+    int ready = semget(IPC_PRIVATE, 1, 0600);
     pid = fork();
-    if (pid == 0)
+    if (pid == 0) {
+        struct sembuf b = {0, 1, 0};
+        semop(ready, &b, 1);
         _exit(rcv(id, &m, 200, 0, 0) == -EIDRM ? 0 : 1);
-    sleep_ms(50);
+    }
+    struct sembuf w1 = {0, -1, 0};
+    semop(ready, &w1, 1);
+    semctl(ready, 0, IPC_RMID);
+    sleep_ms(100); /* from its semop to its msgrcv */
     check(msgctl(id, IPC_RMID, NULL) == 0, "msg IPC_RMID");
     check(reap(pid) == 0, "msg a waiting receiver gets EIDRM");
     check(msgctl(id, IPC_STAT, &ds) < 0 && errno == EINVAL,
