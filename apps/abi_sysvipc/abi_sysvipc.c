@@ -124,7 +124,7 @@ static bool maps_has(const void *p, const char *what)
     bool found = false;
     if (!f)
         return false;
-    snprintf(addr, sizeof(addr), "%lx-", (unsigned long)p);
+    snprintf(addr, sizeof(addr), "%08lx-", (unsigned long)p); /* as maps prints it */
     while (fgets(line, sizeof(line), f))
         if (!strncmp(line, addr, strlen(addr)) && strstr(line, what))
             found = true;
@@ -216,6 +216,25 @@ static void check_shm_basic(void)
     check(reap(pid) == 0, "shm fork keeps the attachment: nattch 2 in the child");
     check(p[100] == 'c' && shm_nattch(id) == 1,
           "shm the child's write is seen, its exit detaches (nattch 1)");
+    /* execve drops the attachment; SEM_UNDO stays until the exit */
+    int usem = semget(IPC_PRIVATE, 1, 0600);
+    pid = fork();
+    if (pid == 0) {
+        char exe[256], ids[16], sems[16];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        exe[n > 0 ? n : 0] = 0;
+        snprintf(ids, sizeof(ids), "%d", id);
+        snprintf(sems, sizeof(sems), "%d", usem);
+        if (shmat(id, NULL, 0) == (void *)-1 || shm_nattch(id) != 3 ||
+            sem_op(usem, 0, 1, SEM_UNDO) < 0)
+            _exit(3);
+        char *args[] = {exe, "exec-probe", ids, sems, NULL};
+        execv(exe, args);
+        _exit(4);
+    }
+    check(reap(pid) == 0, "shm execve drops the attachments (nattch 1 in the new image)");
+    check(semval(usem, 0) == 0, "sem SEM_UNDO kept over execve, applied at exit");
+    semctl(usem, 0, IPC_RMID);
     struct shmid_ds set = ds;
     set.shm_perm.mode = 0640;
     check(shmctl(id, IPC_SET, &set) == 0 && shmctl(id, IPC_STAT, &ds) == 0 &&
@@ -677,6 +696,10 @@ static void check_leak(void)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 3 && !strcmp(argv[1], "exec-probe"))
+        return shm_nattch(atoi(argv[2])) == 1 && semval(atoi(argv[3]), 0) == 1
+                   ? 0
+                   : 1;
     if (argc > 1 && !strcmp(argv[1], "leak")) {
         check_leak();
         printf("abi_sysvipc leak: %d failed\n", failures);
