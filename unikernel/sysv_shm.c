@@ -26,6 +26,9 @@
 #define SHM_DEST 01000
 #define SHMLBA PAGE_SIZE
 #define SHMMAX (~0ul - (1ul << 24)) /* Linux's default */
+#define SHMALL SHMMAX                /* pages; Linux's default too */
+#define IPC_INFO 3
+#define SHM_INFO 14
 
 struct shm_seg {
     struct ipc_obj o;
@@ -44,6 +47,15 @@ struct shmid64_ds_k {
     int64_t atime, dtime, ctime;
     int32_t cpid, lpid;
     uint64_t nattch, unused4, unused5;
+};
+
+/* Linux's struct shminfo64 (IPC_INFO) and struct shm_info (SHM_INFO). */
+struct shminfo64_k {
+    uint64_t shmmax, shmmin, shmmni, shmseg, shmall, unused[4];
+};
+struct shm_info_k {
+    int32_t used_ids, pad;
+    uint64_t shm_tot, shm_rss, shm_swp, swap_attempts, swap_successes;
 };
 
 static struct ipc_ids shm_ids;
@@ -213,11 +225,40 @@ long sys_shmdt(const long *a)
     return 0;
 }
 
+/* IPC_INFO (the limits) and SHM_INFO (the usage): the highest slot in
+ * use, 0 when none. */
+static long shm_info(int cmd, void *ubuf)
+{
+    int top = 0, used = 0;
+    uint64_t pages = 0, rss = 0;
+    for (int i = 0; i < IPC_SLOTS; i++) {
+        struct shm_seg *s = (struct shm_seg *)shm_ids.slot[i];
+        if (!s)
+            continue;
+        top = i;
+        used++;
+        pages += (s->size + PAGE_MASK) / PAGE_SIZE;
+        rss += inode_cached(s->ino);
+    }
+    int rc;
+    if (cmd == IPC_INFO) {
+        struct shminfo64_k in = {SHMMAX, 1, IPC_SLOTS, IPC_SLOTS, SHMALL,
+                                 {0, 0, 0, 0}};
+        rc = copy_to_user(ubuf, &in, sizeof(in));
+    } else {
+        struct shm_info_k in = {used, 0, pages, rss, 0, 0, 0};
+        rc = copy_to_user(ubuf, &in, sizeof(in));
+    }
+    return rc < 0 ? -EFAULT : top;
+}
+
 long sys_shmctl(const long *a)
 {
     int cmd = (int)a[1] & ~IPC_64;
     void *ubuf = (void *)a[2];
     sysv_shm_reap();
+    if (cmd == IPC_INFO || cmd == SHM_INFO)
+        return shm_info(cmd, ubuf);
     struct shm_seg *s = (struct shm_seg *)ipc_find(&shm_ids, (int)a[0]);
     if (!s)
         return -EINVAL;

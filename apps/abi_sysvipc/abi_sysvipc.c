@@ -281,6 +281,20 @@ static void check_shm_keys(void)
           "shmctl of a removed id: EINVAL");
     check(shmctl(0x7ffffff, IPC_STAT, &ds) < 0 && errno == EINVAL,
           "shmctl of a never-made id: EINVAL");
+    /* the host may hold segments of its own: shapes, not numbers */
+    struct shminfo si;
+    check(shmctl(0, IPC_INFO, (struct shmid_ds *)&si) >= 0 && si.shmmin == 1 &&
+              si.shmmax >= (1ul << 32) && si.shmmni > 0,
+          "shmctl IPC_INFO: the limits");
+    int one = shmget(IPC_PRIVATE, 8192, 0600);
+    char *t = shmat(one, NULL, 0);
+    t[0] = t[4096] = 1;
+    struct shm_info su;
+    check(shmctl(0, SHM_INFO, (struct shmid_ds *)&su) >= 0 && su.used_ids >= 1 &&
+              su.shm_tot >= 2 && su.shm_rss >= 2,
+          "shmctl SHM_INFO: segments in use, their pages");
+    shmdt(t);
+    shmctl(one, IPC_RMID, NULL);
 }
 
 /* Four children add 1000 each to a counter in a segment, under a
