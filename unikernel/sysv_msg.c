@@ -153,9 +153,11 @@ static struct msg *pick(struct msg_queue *m, long type, int flags,
                         struct msg **prev)
 {
     struct msg *best = NULL, *bprev = NULL, *p = NULL;
+    /* -LONG_MIN overflows: Linux takes LONG_MAX */
+    long lim = type == -__LONG_MAX__ - 1 ? __LONG_MAX__ : -type;
     for (struct msg *x = m->head; x; p = x, x = x->next) {
         bool fit = type == 0                 ? true
-                   : type < 0                ? x->type <= -type
+                   : type < 0                ? x->type <= lim
                    : (flags & MSG_EXCEPT) ? x->type != type
                                              : x->type == type;
         if (!fit)

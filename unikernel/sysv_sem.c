@@ -291,13 +291,13 @@ out:
 
 long sys_semop(const long *a)
 {
-    return semop_common((int)a[0], (const void *)a[1], (long)(size_t)a[2],
-                        NULL);
+    return semop_common((int)a[0], (const void *)a[1], (unsigned)a[2], NULL);
 }
 
 long sys_semtimedop(const long *a)
 {
-    return semop_common((int)a[0], (const void *)a[1], (long)(size_t)a[2],
+    /* nsops is Linux's unsigned int */
+    return semop_common((int)a[0], (const void *)a[1], (unsigned)a[2],
                         (const void *)a[3]);
 }
 

@@ -377,6 +377,8 @@ static void check_sem(void)
     static struct sembuf many[501];
     check(semop(id, many, 501) < 0 && errno == E2BIG, "semop past SEMOPM: E2BIG");
     check(semop(id, many, 0) < 0 && errno == EINVAL, "semop of 0 ops: EINVAL");
+    check(semop(id, many, 0x80000000u) < 0 && errno == E2BIG,
+          "semop of 2^31 ops (unsigned): E2BIG");
     check(sem_op(id, 3, 1, 0) == -EFBIG, "semop sem_num past the set: EFBIG");
     check(sem_op(-1, 0, 1, 0) == -EINVAL, "semop of a bad id: EINVAL");
 
@@ -593,8 +595,8 @@ static void check_msg(void)
     sleep_ms(30);
     snd(id, 7, "seven", 5, 0);
     check(reap(pid) == 0, "msgrcv blocked on type 7 gets type 7 only");
-    check(rcv(id, &m, 200, 0, IPC_NOWAIT) == 3 && m.type == 6,
-          "msg the type 6 message stayed queued");
+    check(rcv(id, &m, 200, -__LONG_MAX__ - 1, IPC_NOWAIT) == 3 && m.type == 6,
+          "msg the type 6 message stayed queued (type LONG_MIN: any)");
 
     /* many messages each way between two tasks */
     int back = msgget(IPC_PRIVATE, 0600);
