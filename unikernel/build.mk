@@ -31,6 +31,8 @@ CORE_SRCS := \
   unikernel/path.c unikernel/sys_dir.c unikernel/cpio.c unikernel/procfs.c unikernel/usercopy.c \
   unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
   unikernel/sys_mm.c unikernel/sys_misc.c \
+  unikernel/sysv_ipc.c unikernel/sysv_shm.c unikernel/sysv_sem.c \
+  unikernel/sysv_msg.c \
   unikernel/embed.S
 
 # The core's own headers (unikernel/include: cmdline.h, ram.h, ...)

@@ -26,6 +26,7 @@
 #include "unikernel/sched.h"
 #include "unikernel/signal.h"
 #include "unikernel/syscall.h"
+#include "unikernel/sysv_ipc.h"
 #include "unikernel/task.h"
 #include "unikernel/thread.h"
 #include "unikernel/tmpfs.h"
@@ -147,13 +148,16 @@ void proc_thread_exit(int code)
     mmu_switch(mmu_kernel_dir()); /* the task's tables may go away */
     mspace_close(t->mspace);
     t->mspace = NULL;
+    sysv_shm_reap(); /* a removed segment may have lost its last user */
     t->exit_code = code;
+    if (g->live == 1)
+        sysv_sem_exit(thread_tgid(t)); /* SEM_UNDO, as the process ends */
     if (--g->live == 0) {
         itimer_group_end(g);
         group_end(g, g->exiting ? g->exit_code : code);
-    }
-    else
+    } else {
         sched_wakeup(g); /* an execve waiting for the others */
+    }
     sched_exit();
 }
 

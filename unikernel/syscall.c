@@ -163,6 +163,18 @@ static const syscall_fn linux_table[] = {
     [NR_timerfd_create] = sys_timerfd_create,
     [NR_timerfd_settime] = sys_timerfd_settime,
     [NR_timerfd_gettime] = sys_timerfd_gettime,
+    [NR_shmget] = sys_shmget,
+    [NR_shmat] = sys_shmat,
+    [NR_shmdt] = sys_shmdt,
+    [NR_shmctl] = sys_shmctl,
+    [NR_semget] = sys_semget,
+    [NR_semop] = sys_semop,
+    [NR_semtimedop] = sys_semtimedop,
+    [NR_semctl] = sys_semctl,
+    [NR_msgget] = sys_msgget,
+    [NR_msgsnd] = sys_msgsnd,
+    [NR_msgrcv] = sys_msgrcv,
+    [NR_msgctl] = sys_msgctl,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

@@ -193,5 +193,18 @@ long sys_clock_nanosleep(const long *a);
 long sys_sched_yield(const long *a);
 long sys_getrandom(const long *a);
 long sys_sysinfo(const long *a);
+/* sysv_shm.c, sysv_sem.c, sysv_msg.c */
+long sys_shmget(const long *a);
+long sys_shmat(const long *a);
+long sys_shmdt(const long *a);
+long sys_shmctl(const long *a);
+long sys_semget(const long *a);
+long sys_semop(const long *a);
+long sys_semtimedop(const long *a);
+long sys_semctl(const long *a);
+long sys_msgget(const long *a);
+long sys_msgsnd(const long *a);
+long sys_msgrcv(const long *a);
+long sys_msgctl(const long *a);
 
 #endif
