@@ -47,5 +47,7 @@
 #define SI_TIMER (-2)  /* a POSIX timer (itimer.c) */
 #define CLD_EXITED 1 /* SIGCHLD: the child called exit */
 #define CLD_KILLED 2 /* SIGCHLD: a signal ended it */
+#define CLD_STOPPED 5 /* SIGCHLD: a stop signal stopped it */
+#define CLD_CONTINUED 6 /* SIGCHLD: SIGCONT made it run again */
 
 #endif

@@ -282,6 +282,26 @@ static bool wait_match(const task_t *c, long pid)
     return pid == -1 || pid == 0 || pid == -proc_first()->id || c->id == pid;
 }
 
+/* The stop (WUNTRACED) or continue (WCONTINUED) of child `c` that
+ * `options` ask for, as a wait status, taken when `take`; -1: none. */
+static int job_status(task_t *c, long options, bool take)
+{
+    struct thread_group *g = c->group;
+    if (!g || c->sched.state == SCHED_ZOMBIE)
+        return -1;
+    int status = -1;
+    if ((options & WUNTRACED) && g->report_stop) {
+        status = g->report_stop << 8 | 0x7f;
+        if (take)
+            g->report_stop = 0;
+    } else if ((options & WCONTINUED) && g->report_cont) {
+        status = 0xffff;
+        if (take)
+            g->report_cont = false;
+    }
+    return status;
+}
+
 long sys_wait4(const long *a)
 {
     task_t *self = task_current()->group->leader; /* any thread waits */
@@ -296,9 +316,15 @@ long sys_wait4(const long *a)
             if (!c || c->proc.parent != self || !wait_match(c, pid))
                 continue;
             any = true;
+            int status = job_status(c, a[2], true);
+            if (status >= 0) {
+                if (ustatus && copy_to_user((void *)ustatus, &status, 4) < 0)
+                    return -EFAULT;
+                return c->id;
+            }
             if (c->sched.state != SCHED_ZOMBIE || c->group->live)
                 continue; /* a leader waits for its threads */
-            int status = c->proc.wait_status;
+            status = c->proc.wait_status;
             if ((ustatus && copy_to_user((void *)ustatus, &status, 4) < 0) ||
                 (rusage && clear_user((void *)rusage, RUSAGE_SIZE) < 0))
                 return -EFAULT;
@@ -339,8 +365,8 @@ struct wait_siginfo {
 
 /* waitid(idtype, id, infop, options, rusage): as wait4, the child's end
  * told by a siginfo (CLD_EXITED or CLD_KILLED); WNOWAIT leaves it to be
- * waited for again.  No job control here: WSTOPPED and WCONTINUED alone
- * find nothing. */
+ * waited for again; WSTOPPED and WCONTINUED report a stop (CLD_STOPPED)
+ * and a continue (CLD_CONTINUED). */
 long sys_waitid(const long *a)
 {
     task_t *self = task_current()->group->leader;
@@ -368,6 +394,17 @@ long sys_waitid(const long *a)
             if (!c || c->proc.parent != self || !wait_match(c, pid))
                 continue;
             any = true;
+            /* WSTOPPED is wait4's WUNTRACED */
+            int job = job_status(c, options, !(options & WNOWAIT));
+            if (job >= 0) {
+                info.signo = SIGCHLD;
+                info.pid = c->id;
+                info.code = job == 0xffff ? CLD_CONTINUED : CLD_STOPPED;
+                info.status = job == 0xffff ? SIGCONT : job >> 8;
+                return uinfo && copy_to_user((void *)uinfo, &info, sizeof(info)) < 0
+                           ? -EFAULT
+                           : 0;
+            }
             if (!(options & WEXITED) || c->sched.state != SCHED_ZOMBIE ||
                 c->group->live)
                 continue;

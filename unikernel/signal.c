@@ -35,6 +35,8 @@
 
 /* Bit of signal `sig` in a mask. */
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define STOP_SIGNALS (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | \
+                      SIGBIT(SIGTTOU))
 /* Taken first, as Linux does: the faults. */
 #define SYNCHRONOUS (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | \
                      SIGBIT(SIGTRAP) | SIGBIT(SIGFPE) | SIGBIT(SIGSYS))
@@ -105,6 +107,60 @@ static bool ignored(const struct task_signal *s, int sig)
 
 /* ---- sending ---- */
 
+/* ---- stopping and continuing (SIGSTOP, SIGTSTP, ..., SIGCONT) ---- */
+
+/* Takes `bits` out of the pending set of every thread of `g`. */
+static void unpend_group(struct thread_group *g, uint64_t bits)
+{
+    for (int i = 0; i < sched_slots(); i++) {
+        task_t *c = sched_slot(i);
+        if (c && c->group == g)
+            c->signal.pending &= ~bits;
+    }
+}
+
+/* Tells the parent of process `g` that it stopped or continued: SIGCHLD
+ * with `code` (unless its action has SA_NOCLDSTOP) and a wake-up for
+ * wait4. */
+static void report_to_parent(struct thread_group *g, int code, int status);
+
+/* A stop of the current task's process by `sig` (its default action):
+ * every thread stops as it next leaves the kernel; this one waits here
+ * for SIGCONT or a kill. */
+static void stop_group(task_t *t, int sig)
+{
+    struct thread_group *g = t->group;
+    if (!g->stopped) {
+        g->stopped = true;
+        g->report_stop = sig;
+        g->report_cont = false;
+        for (int i = 0; i < sched_slots(); i++) {
+            task_t *c = sched_slot(i);
+            if (c && c != t && c->group == g && c->sched.state != SCHED_ZOMBIE) {
+                c->signal.pending |= SIGBIT(SIGSTOP);
+                sched_interrupt(c);
+            }
+        }
+        report_to_parent(g, CLD_STOPPED, sig);
+    }
+    while (g->stopped && !t->sched.kill_sig)
+        sched_block(&g->stopped);
+}
+
+/* SIGCONT sent to process `g`: stop signals pending are dropped; a
+ * stopped process runs again, and its parent hears of it. */
+static void continue_group(struct thread_group *g)
+{
+    unpend_group(g, STOP_SIGNALS);
+    if (!g->stopped)
+        return;
+    g->stopped = false;
+    g->report_stop = 0;
+    g->report_cont = true;
+    sched_wakeup(&g->stopped);
+    report_to_parent(g, CLD_CONTINUED, SIGCONT);
+}
+
 /* signal_send with the siginfo `info` (its pid 0: the current task's). */
 static long send_info(task_t *t, long sig, struct task_siginfo info)
 {
@@ -114,12 +170,23 @@ static long send_info(task_t *t, long sig, struct task_siginfo info)
         t = thread_live(t); /* a main thread ended before the others */
     if (sig == 0 || !t)
         return 0;
-    if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
-        return -ENOSYS;
     struct task_signal *s = &t->signal;
     task_t *self = task_current();
     bool blocked = (s->mask & SIGBIT(sig)) != 0;
     bool awaited = (s->waitset & SIGBIT(sig)) != 0; /* rt_sigtimedwait */
+    if (sig == SIGCONT)
+        continue_group(t->group); /* whatever its action */
+    if (SIGBIT(sig) & STOP_SIGNALS) {
+        unpend_group(t->group, SIGBIT(SIGCONT));
+        if (sig == SIGSTOP ||
+            (!blocked && s->actions->action[sig - 1].handler == SIG_DFL)) {
+            s->pending |= SIGBIT(sig); /* stops as it leaves the kernel */
+            s->info[sig - 1] = info;
+            if (t != self)
+                sched_interrupt(t);
+            return 0;
+        }
+    }
     if (!blocked && !awaited && ignored(s, (int)sig))
         return 0; /* dropped, as Linux does: it wakes nothing */
     if (sig == SIGKILL || (!blocked && !awaited &&
@@ -184,6 +251,18 @@ static long send(task_t *t, long sig, int code)
 long signal_send(task_t *t, long sig)
 {
     return send(t, sig, SI_USER);
+}
+
+static void report_to_parent(struct thread_group *g, int code, int status)
+{
+    task_t *parent = g->leader->proc.parent;
+    if (!parent)
+        return;
+    if (!(parent->signal.actions->action[SIGCHLD - 1].flags & SA_NOCLDSTOP))
+        send_info(parent, SIGCHLD,
+                  (struct task_siginfo){.code = code, .pid = g->leader->id,
+                                        .status = status});
+    sched_wakeup(parent); /* wait4 with WUNTRACED or WCONTINUED */
 }
 
 void signal_child_ended(task_t *parent, int pid, int code)
@@ -260,6 +339,11 @@ void signal_deliver(struct user_regs *r)
                    rc >= -ERESTART_RESTARTBLOCK;
     for (int sig; (sig = next_signal(s));) {
         s->pending &= ~SIGBIT(sig);
+        if ((SIGBIT(sig) & STOP_SIGNALS) &&
+            (sig == SIGSTOP || s->actions->action[sig - 1].handler == SIG_DFL)) {
+            stop_group(t, sig); /* until SIGCONT; then the next signal */
+            continue;
+        }
         if (ignored(s, sig))
             continue;
         struct task_sigaction act = s->actions->action[sig - 1];

@@ -5,7 +5,7 @@
  * fault), and taking one on the way back to ring 3 (signal_deliver,
  * arch/upcall.h): ignored, fatal (task_kill, sched_kill) or a handler run
  * on a Linux rt_sigframe (arch/sigframe.h) until rt_sigreturn.  Stop
- * signals are refused (no job control).
+ * signals stop the process until SIGCONT.
  */
 #ifndef UNIKERNEL_SIGNAL_H
 #define UNIKERNEL_SIGNAL_H
@@ -25,6 +25,7 @@ struct task;
 #define SS_DISABLE 2 /* sigaltstack flag: no alternate stack */
 
 /* sa_flags */
+#define SA_NOCLDSTOP 0x1
 #define SA_SIGINFO 0x4
 #define SA_RESTORER 0x04000000
 #define SA_ONSTACK 0x08000000

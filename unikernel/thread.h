@@ -24,6 +24,9 @@ struct thread_group {
     bool exiting;        /* (s) exit_group or a fatal signal: all end */
     int exit_code;       /* (s) the group's code once exiting */
     struct task *leader; /* (s) its tid is the pid; the parent waits on it */
+    bool stopped;        /* (s) by a stop signal, until SIGCONT (signal.c) */
+    int report_stop;     /* (s) the stop signal wait4 WUNTRACED reports */
+    bool report_cont;    /* (s) a continue wait4 WCONTINUED reports */
     struct proc_timers *timers; /* (s) alarm, itimers, POSIX timers
                                    (itimer.c); NULL: none set yet */
 };

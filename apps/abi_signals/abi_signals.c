@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -582,6 +583,132 @@ static void test_waitid_sigqueue(void)
     signal(SIGUSR1, SIG_DFL);
 }
 
+/* ---- stop and continue ---- */
+
+static volatile int job_codes[8], job_count;
+
+static void on_chld_job(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)uc;
+    if (job_count < 8)
+        job_codes[job_count++] = si->si_code * 100 + si->si_status;
+}
+
+static volatile sig_atomic_t tstps, conts;
+
+static void on_tstp(int sig)
+{
+    if (sig == SIGTSTP)
+        tstps++;
+    else
+        conts++;
+}
+
+static void wait_chld(int n)
+{
+    for (int i = 0; i < 400 && job_count < n; i++)
+        usleep(5000);
+}
+
+static void test_stop_continue(void)
+{
+    volatile long *counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    *counter = 0;
+    struct sigaction sa = {.sa_sigaction = on_chld_job, .sa_flags = SA_SIGINFO};
+    sigaction(SIGCHLD, &sa, NULL);
+    job_count = 0;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGCHLD, SIG_DFL);
+        for (;;) {
+            (*counter)++;
+            usleep(1000);
+        }
+    }
+    while (*counter < 3)
+        usleep(1000);
+    int st = 0;
+    check(kill(pid, SIGSTOP) == 0, "SIGSTOP sent");
+    check(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
+          "wait4 WUNTRACED: stopped by SIGSTOP");
+    wait_chld(1);
+    check(job_count >= 1 && job_codes[0] == CLD_STOPPED * 100 + SIGSTOP,
+          "SIGCHLD CLD_STOPPED with si_status SIGSTOP");
+    long before = *counter;
+    usleep(100 * 1000);
+    check(*counter == before, "a stopped process does not run");
+    check(waitpid(pid, &st, WUNTRACED | WNOHANG) == 0, "the stop is reported once");
+    check(kill(pid, SIGCONT) == 0, "SIGCONT sent");
+    check(waitpid(pid, &st, WCONTINUED) == pid && WIFCONTINUED(st),
+          "wait4 WCONTINUED: continued");
+    wait_chld(2);
+    check(job_count >= 2 && job_codes[1] == CLD_CONTINUED * 100 + SIGCONT,
+          "SIGCHLD CLD_CONTINUED with si_status SIGCONT");
+    before = *counter;
+    for (int i = 0; i < 400 && *counter == before; i++)
+        usleep(5000);
+    check(*counter > before, "continued: it runs again");
+
+    kill(pid, SIGSTOP);
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    check(waitid(P_PID, pid, &si, WSTOPPED) == 0 && si.si_code == CLD_STOPPED &&
+              si.si_status == SIGSTOP && si.si_pid == pid,
+          "waitid WSTOPPED: CLD_STOPPED");
+    kill(pid, SIGCONT);
+    memset(&si, 0, sizeof(si));
+    check(waitid(P_PID, pid, &si, WCONTINUED) == 0 && si.si_code == CLD_CONTINUED &&
+              si.si_status == SIGCONT,
+          "waitid WCONTINUED: CLD_CONTINUED");
+    kill(pid, SIGSTOP);
+    waitpid(pid, &st, WUNTRACED);
+    kill(pid, SIGKILL);
+    check(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+          "SIGKILL ends a stopped process");
+
+    /* SIGTSTP with a handler does not stop; SIGCONT's handler runs */
+    int p[2];
+    pipe(p);
+    pid = fork();
+    if (pid == 0) {
+        signal(SIGTSTP, on_tstp);
+        signal(SIGCONT, on_tstp);
+        write(p[1], "r", 1);
+        while (!tstps || !conts)
+            usleep(1000);
+        _exit(tstps == 1 && conts == 1 ? 0 : 1);
+    }
+    char c;
+    read(p[0], &c, 1);
+    kill(pid, SIGTSTP);
+    usleep(50 * 1000);
+    kill(pid, SIGCONT);
+    check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "SIGTSTP and SIGCONT handlers run, no stop");
+
+    /* SA_NOCLDSTOP: no SIGCHLD for a stop */
+    sa.sa_flags = SA_SIGINFO | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    job_count = 0;
+    pid = fork();
+    if (pid == 0) {
+        for (;;)
+            pause();
+    }
+    kill(pid, SIGSTOP);
+    check(waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st), "SA_NOCLDSTOP: wait4 sees the stop");
+    usleep(50 * 1000);
+    check(job_count == 0, "SA_NOCLDSTOP: no SIGCHLD for it");
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    signal(SIGCHLD, SIG_DFL);
+    close(p[0]);
+    close(p[1]);
+    munmap((void *)counter, 4096);
+}
+
 int main(void)
 {
     test_basic();
@@ -592,5 +719,6 @@ int main(void)
     test_sigchld();
     test_sigreturn();
     test_waitid_sigqueue();
+    test_stop_continue();
     return failures != 0;
 }
