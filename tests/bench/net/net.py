@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""net.py BUILD: the network benchmarks of docs/benchmarks.md.
+
+The same static server binary (apps/httpd, the one build/kernels/httpd.elf
+embeds) booted on this kernel and on the Linux guest, one machine for both
+(tests/bench/guest/targets.sh) with a virtio-net NIC on QEMU's user network
+and a hostfwd from 127.0.0.1; the same client on the host (Debian's wrk,
+and Python for the bulk GET).  Prints the markdown section, writes
+BUILD/bench/net.json and BUILD/bench/net.rows.json (the rows the chart
+draws, tests/bench/chart.py).
+
+To add a network app row elsewhere: `import net` (this directory on
+sys.path) and call net.compare(app_elf, guest_port, ready, client, ...):
+it boots the app on each kernel with a host port forwarded to guest_port,
+waits for the regex ready on the console, calls client(host_port) -> dict
+of figures, and stops the guest.  Rows go in BUILD/bench/NAME.rows.json
+through net.write_rows.
+
+Environment: BENCH_ACCEL (default tcg), NET_BENCH_SECONDS (wrk run, 5),
+NET_BENCH_CONNS (wrk connections, 10), NET_BENCH_BULK_MIB (100).
+Only 127.0.0.1 is ever contacted; every wait is bounded."""
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+OUT = os.path.join(BUILD, "bench")
+LOGS = os.path.join(OUT, "net")
+TARGETS = ["linux", "ours"]
+ACCEL = os.environ.get("BENCH_ACCEL", "tcg")
+SECONDS = int(os.environ.get("NET_BENCH_SECONDS", "5"))
+CONNS = int(os.environ.get("NET_BENCH_CONNS", "10"))
+BULK_MIB = int(os.environ.get("NET_BENCH_BULK_MIB", "100"))
+BOOT_TIMEOUT = 120
+
+
+def log(msg):
+    print("net: " + msg, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Guest:
+    """One QEMU running app_elf on target, host_port forwarded to the
+    guest's guest_port; the console goes to LOGS/name.log."""
+
+    def __init__(self, target, app_elf, guest_port, args, files, name,
+                 mem):
+        self.port = free_port()
+        nic = ("user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:%d-:%d"
+               % (self.port, guest_port))
+        env = dict(os.environ, BENCH_ACCEL=ACCEL, BENCH_MEM=str(mem),
+                   BUILD=BUILD, BENCH_NIC=nic,
+                   BENCH_INITRD_FILES=" ".join(files))
+        p = subprocess.run(["tests/bench/guest/targets.sh", target, app_elf],
+                           env=env, stdout=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            raise RuntimeError("targets.sh %s: status %d"
+                               % (target, p.returncode))
+        cmd = p.stdout.splitlines()
+        i = cmd.index("-append") + 1
+        # dns=127.0.0.1 keeps QEMU's DNS out of our kernel's configuration
+        # (DHCP still gives it 10.0.2.15); Linux gets its address from
+        # netinit.  The app's arguments go after "--" on both.
+        cmd[i] += (" dns=127.0.0.1" if target == "ours" else "") + \
+            " -- " + " ".join(args)
+        self.cmd = cmd
+        self.logfile = os.path.join(LOGS, name + ".log")
+        self.text = ""
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        with open(self.logfile, "w") as fh:
+            for raw in self.proc.stdout:
+                line = raw.decode("utf-8", "replace")
+                fh.write(line)
+                fh.flush()
+                self.text += line
+
+    def wait_for(self, regex, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if re.search(regex, self.text, re.M):
+                return True
+            if self.proc.poll() is not None:
+                return False
+            time.sleep(0.1)
+        return False
+
+    def stop(self, quit_path=None):
+        """Asks the app to exit (GET quit_path), else kills QEMU."""
+        if quit_path and self.proc.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port),
+                                              timeout=5) as s:
+                    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n"
+                              % quit_path.encode())
+                    s.recv(4096)
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(timeout=5)
+
+
+def compare(app_elf, guest_port, ready, client, args=(), files=(),
+            quit_path=None, mem=256, name=None):
+    """Boots app_elf on each target in turn, runs client(host_port) once it
+    prints ready, stops it; returns {target: figures or {"error": ...}}."""
+    name = name or os.path.basename(app_elf).rsplit(".", 1)[0]
+    res = {}
+    for t in TARGETS:
+        g = Guest(t, app_elf, guest_port, list(args), list(files),
+                  "%s-%s" % (name, t), mem)
+        try:
+            if not g.wait_for(ready, BOOT_TIMEOUT):
+                res[t] = {"error": "not ready (see %s)" % g.logfile}
+                continue
+            log("%s on %s: ready, host port %d" % (name, t, g.port))
+            try:
+                res[t] = client(g.port)
+            except Exception as e:  # a failed client is a row's error
+                res[t] = {"error": "client: %s" % e}
+        finally:
+            g.stop(quit_path)
+    return res
+
+
+# ---- the clients ---------------------------------------------------------
+
+UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(port, path, close):
+    """wrk for SECONDS on CONNS connections: req/s, latency p50/p99 (ms)."""
+    cmd = ["wrk", "-t1", "-c%d" % CONNS, "-d%ds" % SECONDS, "--latency",
+           "--timeout", "5s"]
+    if close:
+        cmd += ["-H", "Connection: close"]
+    cmd.append("http://127.0.0.1:%d%s" % (port, path))
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True,
+                         timeout=SECONDS + 30).stdout
+    rps = re.search(r"Requests/sec:\s*([0-9.]+)", out)
+    pct = dict((p, float(v) * UNIT[u]) for p, v, u in
+               re.findall(r"^\s*(50|99)%\s+([0-9.]+)(us|ms|s)\s*$", out,
+                          re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*",
+                       out)
+    if not rps or "50" not in pct or "99" not in pct:
+        raise RuntimeError("wrk output not understood: %r" % out[-300:])
+    return {"rps": float(rps.group(1)), "p50_ms": pct["50"],
+            "p99_ms": pct["99"], "errors": errors.group(0) if errors else ""}
+
+
+def pattern_sha256(n):
+    """sha256 of httpd's GET /bytes/N body: byte i is i*7 + (i >> 11)
+    mod 256, so each aligned 2048-byte block k is one of 256 blocks."""
+    blocks = [bytes((7 * j + k) & 0xff for j in range(2048))
+              for k in range(256)]
+    h = hashlib.sha256()
+    k = 0
+    while n > 0:
+        b = blocks[k & 0xff][:min(n, 2048)]
+        h.update(b)
+        n -= len(b)
+        k += 1
+    return h.hexdigest()
+
+
+def bulk_get(port, mib):
+    """GET /bytes/N of mib MiB on one connection, timed on the host from the
+    request to the last byte; MiB/s, checked by sha256."""
+    n = mib << 20
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        t0 = time.monotonic()
+        s.sendall(b"GET /bytes/%d HTTP/1.1\r\nHost: x\r\n\r\n" % n)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise RuntimeError("connection closed in the header")
+            buf += chunk
+        head, body = buf.split(b"\r\n\r\n", 1)
+        h = hashlib.sha256(body)
+        got = len(body)
+        while got < n:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            h.update(chunk)
+            got += len(chunk)
+        secs = time.monotonic() - t0
+    if got != n or h.hexdigest() != pattern_sha256(n):
+        raise RuntimeError("bulk GET: %d of %d bytes, checksum %s"
+                           % (got, n, "ok" if got == n else "-"))
+    return {"mib_s": mib / secs, "secs": secs}
+
+
+def httpd_client(port):
+    res = {}
+    bulk = bulk_get(port, 1)  # warm-up, and a check before the timed runs
+    res["keepalive"] = wrk(port, "/page.txt", close=False)
+    res["close"] = wrk(port, "/page.txt", close=True)
+    res["bulk"] = bulk_get(port, BULK_MIB)
+    del bulk
+    return res
+
+
+# ---- rows, report --------------------------------------------------------
+
+def row(label, unit, linux, ours, higher_is_better):
+    return {"label": label, "unit": unit, "linux": linux, "ours": ours,
+            "higher_is_better": higher_is_better}
+
+
+def ratio(r):
+    """Above 1: this kernel is better (faster or more per second)."""
+    if r["linux"] is None or r["ours"] is None or not r["linux"] \
+            or not r["ours"]:
+        return None
+    return (r["ours"] / r["linux"] if r["higher_is_better"]
+            else r["linux"] / r["ours"])
+
+
+def write_rows(name, rows):
+    with open(os.path.join(OUT, name + ".rows.json"), "w") as fh:
+        json.dump(rows, fh, indent=2)
+
+
+def md_table(rows):
+    out = ["| benchmark | unit | Linux guest | this kernel | ratio |",
+           "| --- | --- | ---: | ---: | ---: |"]
+    for r in rows:
+        rr = ratio(r)
+        out.append("| %s | %s | %s | %s | %s |" % (
+            r["label"], r["unit"],
+            "%.4g" % r["linux"] if r["linux"] is not None else "error",
+            "%.4g" % r["ours"] if r["ours"] is not None else "error",
+            "%.2fx" % rr if rr is not None else "-"))
+    return "\n".join(out)
+
+
+def httpd_rows(res):
+    def fig(t, *path):
+        v = res[t]
+        for p in path:
+            if not isinstance(v, dict) or p not in v:
+                return None
+            v = v[p]
+        return v
+    rows = []
+    for mode, what in (("keepalive", "keep-alive"),
+                       ("close", "a connection per request")):
+        lab = "httpd: small page, %d conns, %s" % (CONNS, what)
+        rows.append(row(lab, "req/s", fig("linux", mode, "rps"),
+                        fig("ours", mode, "rps"), True))
+        for p in ("p50", "p99"):
+            rows.append(row(lab + ", latency " + p, "ms",
+                            fig("linux", mode, p + "_ms"),
+                            fig("ours", mode, p + "_ms"), False))
+    rows.append(row("httpd: bulk GET of %d MiB, one connection, sha256 "
+                    "checked" % BULK_MIB, "MiB/s",
+                    fig("linux", "bulk", "mib_s"),
+                    fig("ours", "bulk", "mib_s"), True))
+    return rows
+
+
+def main():
+    os.makedirs(LOGS, exist_ok=True)
+    t0 = time.monotonic()
+    app = os.path.join(BUILD, "apps", "httpd.elf")
+    res = compare(app, 8080, r"^httpd: listening on 8080", httpd_client,
+                  args=["-p", "8080", "-r", "/apps/httpd"],
+                  files=["apps/httpd/page.txt=apps/httpd/page.txt"],
+                  quit_path="/quit")
+    rows = httpd_rows(res)
+    write_rows("net", rows)
+    with open(os.path.join(OUT, "net.json"), "w") as fh:
+        json.dump({"accel": ACCEL, "seconds": SECONDS, "conns": CONNS,
+                   "bulk_mib": BULK_MIB, "results": res}, fh, indent=2)
+    print("## Network: apps/httpd on both kernels\n")
+    print("The same static binary (build/apps/httpd.elf) on each kernel, "
+          "one QEMU machine (tests/bench/guest/targets.sh) under %s with "
+          "`-nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:PORT-:8080`"
+          "; the Linux guest loads Debian's virtio_net from its initramfs "
+          "and takes 10.0.2.15/24 (tests/bench/net/netinit.c), ours by "
+          "DHCP.  Client on the host: wrk -t1 -c%d -d%ds --latency on "
+          "/page.txt; the bulk GET timed by Python on the host.  One boot "
+          "per kernel.  Ratio above 1: this kernel is better.\n"
+          % (ACCEL, CONNS, SECONDS))
+    print(md_table(rows))
+    errs = ["%s: %s" % (t, res[t]["error"]) for t in TARGETS
+            if "error" in res[t]]
+    for e in errs:
+        print("\n- error: " + e)
+    print("\n(network part ran in %.0f s; logs in %s)"
+          % (time.monotonic() - t0, LOGS))
+    return 1 if errs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
