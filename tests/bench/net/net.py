@@ -11,19 +11,22 @@ draws, tests/bench/chart.py).
 
 To add a network app row elsewhere: `import net` (this directory on
 sys.path) and call net.compare(app_elf, guest_port, ready, client, ...):
-it boots the app on each kernel with a host port forwarded to guest_port,
-waits for the regex ready on the console, calls client(host_port) -> dict
-of figures, and stops the guest.  Rows go in BUILD/bench/NAME.rows.json
+it boots the app on both kernels with a host port forwarded to guest_port,
+waits for the regex ready on their consoles, calls client(host_port) ->
+dict of figures in rounds alternating the kernels, stops the guests and
+returns the medians.  Rows go in BUILD/bench/NAME.rows.json
 through net.write_rows.
 
-Environment: BENCH_ACCEL (default tcg), NET_BENCH_SECONDS (wrk run, 5),
-NET_BENCH_CONNS (wrk connections, 10), NET_BENCH_BULK_MIB (100).
+Environment: BENCH_ACCEL (default tcg), NET_BENCH_RUNS (rounds, 3),
+NET_BENCH_SECONDS (one wrk run, 4), NET_BENCH_CONNS (wrk connections, 10),
+NET_BENCH_BULK_MIB (the bulk GET, 100).
 Only 127.0.0.1 is ever contacted; every wait is bounded."""
 import hashlib
 import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -34,9 +37,10 @@ OUT = os.path.join(BUILD, "bench")
 LOGS = os.path.join(OUT, "net")
 TARGETS = ["linux", "ours"]
 ACCEL = os.environ.get("BENCH_ACCEL", "tcg")
-SECONDS = int(os.environ.get("NET_BENCH_SECONDS", "5"))
+SECONDS = int(os.environ.get("NET_BENCH_SECONDS", "4"))
 CONNS = int(os.environ.get("NET_BENCH_CONNS", "10"))
 BULK_MIB = int(os.environ.get("NET_BENCH_BULK_MIB", "100"))
+RUNS = int(os.environ.get("NET_BENCH_RUNS", "3"))
 BOOT_TIMEOUT = 120
 
 
@@ -120,26 +124,59 @@ class Guest:
         self.reader.join(timeout=5)
 
 
+def median_merge(runs):
+    """Figures of several runs (dicts of numbers, nested) -> one dict of
+    their medians (a string keeps the first run's, an error wins)."""
+    for r in runs:
+        if "error" in r:
+            return r
+    out = {}
+    for k, v in runs[0].items():
+        if isinstance(v, dict):
+            out[k] = median_merge([r[k] for r in runs])
+        elif isinstance(v, (int, float)):
+            out[k] = statistics.median(r[k] for r in runs)
+            if len(runs) > 1:
+                out[k + "_runs"] = [r[k] for r in runs]
+        else:
+            out[k] = v
+    return out
+
+
 def compare(app_elf, guest_port, ready, client, args=(), files=(),
-            quit_path=None, mem=256, name=None):
-    """Boots app_elf on each target in turn, runs client(host_port) once it
-    prints ready, stops it; returns {target: figures or {"error": ...}}."""
+            quit_path=None, mem=256, name=None, runs=None):
+    """Boots app_elf on both kernels at once (an idle TCG guest halts, so
+    one barely slows the other), each with its own host port forwarded to
+    guest_port; once both print the regex ready, calls client(host_port)
+    runs times on each, alternating kernels so that a change of host load
+    hits both alike; stops them.  Returns {target: the medians of client's
+    figures (median_merge), or {"error": ...}}."""
     name = name or os.path.basename(app_elf).rsplit(".", 1)[0]
-    res = {}
-    for t in TARGETS:
-        g = Guest(t, app_elf, guest_port, list(args), list(files),
-                  "%s-%s" % (name, t), mem)
-        try:
+    runs = runs or RUNS
+    guests, res, got = {}, {}, {t: [] for t in TARGETS}
+    try:
+        for t in TARGETS:
+            guests[t] = Guest(t, app_elf, guest_port, list(args),
+                              list(files), "%s-%s" % (name, t), mem)
+        for t, g in guests.items():
             if not g.wait_for(ready, BOOT_TIMEOUT):
                 res[t] = {"error": "not ready (see %s)" % g.logfile}
-                continue
-            log("%s on %s: ready, host port %d" % (name, t, g.port))
-            try:
-                res[t] = client(g.port)
-            except Exception as e:  # a failed client is a row's error
-                res[t] = {"error": "client: %s" % e}
-        finally:
+            else:
+                log("%s on %s: ready, host port %d" % (name, t, g.port))
+        for i in range(runs):
+            for t in TARGETS:
+                if t in res:
+                    continue
+                try:
+                    got[t].append(client(guests[t].port))
+                except Exception as e:  # a failed client: the row's error
+                    res[t] = {"error": "client: %s" % e}
+    finally:
+        for g in guests.values():
             g.stop(quit_path)
+    for t in TARGETS:
+        if t not in res:
+            res[t] = median_merge(got[t])
     return res
 
 
@@ -214,13 +251,10 @@ def bulk_get(port, mib):
 
 
 def httpd_client(port):
-    res = {}
-    bulk = bulk_get(port, 1)  # warm-up, and a check before the timed runs
-    res["keepalive"] = wrk(port, "/page.txt", close=False)
-    res["close"] = wrk(port, "/page.txt", close=True)
-    res["bulk"] = bulk_get(port, BULK_MIB)
-    del bulk
-    return res
+    bulk_get(port, 1)  # a warm-up, and a check before the timed runs
+    return {"keepalive": wrk(port, "/page.txt", close=False),
+            "close": wrk(port, "/page.txt", close=True),
+            "bulk": bulk_get(port, BULK_MIB)}
 
 
 # ---- rows, report --------------------------------------------------------
@@ -294,7 +328,7 @@ def main():
     write_rows("net", rows)
     with open(os.path.join(OUT, "net.json"), "w") as fh:
         json.dump({"accel": ACCEL, "seconds": SECONDS, "conns": CONNS,
-                   "bulk_mib": BULK_MIB, "results": res}, fh, indent=2)
+                   "bulk_mib": BULK_MIB, "runs": RUNS, "results": res}, fh, indent=2)
     print("## Network: apps/httpd on both kernels\n")
     print("The same static binary (build/apps/httpd.elf) on each kernel, "
           "one QEMU machine (tests/bench/guest/targets.sh) under %s with "
@@ -302,14 +336,20 @@ def main():
           "; the Linux guest loads Debian's virtio_net from its initramfs "
           "and takes 10.0.2.15/24 (tests/bench/net/netinit.c), ours by "
           "DHCP.  Client on the host: wrk -t1 -c%d -d%ds --latency on "
-          "/page.txt; the bulk GET timed by Python on the host.  One boot "
-          "per kernel.  Ratio above 1: this kernel is better.\n"
-          % (ACCEL, CONNS, SECONDS))
+          "/page.txt; the bulk GET timed by Python on the host.  Both guests "
+          "booted at once, %d rounds alternating them; medians.  Ratio "
+          "above 1: this kernel is better.\n"
+          % (ACCEL, CONNS, SECONDS, RUNS))
     print(md_table(rows))
     errs = ["%s: %s" % (t, res[t]["error"]) for t in TARGETS
             if "error" in res[t]]
     for e in errs:
         print("\n- error: " + e)
+    for t in TARGETS:
+        for mode in ("keepalive", "close"):
+            e = res[t].get(mode, {}).get("errors")
+            if e:
+                print("\n- wrk on %s (%s), first round: %s" % (t, mode, e))
     print("\n(network part ran in %.0f s; logs in %s)"
           % (time.monotonic() - t0, LOGS))
     return 1 if errs else 0
