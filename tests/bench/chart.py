@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """chart.py BUILD [DOCS_SVG]: draws the side-by-side rows of the benchmark
 groups (every BUILD/bench/NAME.rows.json, in name order: a list of
-{label, unit, linux, ours, higher_is_better}) as one bar pair per row,
+{label, unit, linux, ours, higher_is_better}, and an optional short
+label for the chart) as one bar pair per row,
 the Linux guest at 1 and this kernel at its ratio (above 1: better),
 the ratio written over it, with Debian's gnuplot into
 BUILD/bench/chart.svg; copies it to DOCS_SVG when given.  A group adds
@@ -35,23 +36,23 @@ def main():
     with open(data, "w") as fh:
         for i, r in enumerate(rows):
             rr = ratio(r)
-            label = "%s (%s)" % (r["label"], r["unit"])
+            label = "%s (%s)" % (r.get("short") or r["label"], r["unit"])
             fh.write('%d "%s" 1 %g "%s"\n' % (
                 i, label.replace('"', "'"), rr or 0,
                 "%.2fx" % rr if rr else "error"))
     svg = os.path.join(out, "chart.svg")
-    width = max(800, 90 * len(rows))
+    width = max(800, 90 * len(rows) + 200)
     script = """
-set terminal svg size %d,720 dynamic noenhanced font "sans,11" background "white"
+set terminal svg size %d,640 dynamic noenhanced font "sans,11" background "white"
 set output '%s'
-set title "This kernel against the Linux guest, same QEMU machine and binaries (make bench)"
+set title "make bench: this kernel against the Linux guest (same QEMU machine, same binaries)"
 set style data histogram
 set style histogram cluster gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set xtics rotate by -40 left nomirror font ",9" offset -1,0
-set bmargin 18
-set rmargin 12
+set bmargin 15
+set rmargin 16
 set ylabel "Linux guest = 1; above 1: this kernel is better"
 set yrange [0:*]
 set grid ytics

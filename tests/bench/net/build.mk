@@ -8,3 +8,8 @@ $(BUILD)/bench/net/netinit: tests/bench/net/netinit.c
 	$(Q)$(MUSLCC) -static -O2 $(WARN) -o $@ $<
 BENCH_BUILD += $(BUILD)/bench/net/netinit $(BUILD)/kernels/httpd.elf \
                $(BUILD)/apps/httpd.elf $(BUILD)/bench/linux/vmlinuz
+# A kernel fetched before the NIC modules were kept has no modules/order:
+# fetch-linux.sh fetches again then.
+$(BUILD)/bench/linux/modules/order:
+	tests/bench/guest/fetch-linux.sh $(BUILD)/bench/linux
+BENCH_BUILD += $(BUILD)/bench/linux/modules/order

@@ -73,10 +73,11 @@ class Guest:
                                % (target, p.returncode))
         cmd = p.stdout.splitlines()
         i = cmd.index("-append") + 1
-        # dns=127.0.0.1 keeps QEMU's DNS out of our kernel's configuration
-        # (DHCP still gives it 10.0.2.15); Linux gets its address from
-        # netinit.  The app's arguments go after "--" on both.
-        cmd[i] += (" dns=127.0.0.1" if target == "ours" else "") + \
+        # Both kernels get QEMU's user-net address statically (ours from
+        # its command line, Linux from netinit); dns=127.0.0.1 keeps QEMU's
+        # DNS out of our kernel's configuration.  The app's arguments go after "--" on both.
+        cmd[i] += (" ip=10.0.2.15/24 gw=10.0.2.2 dns=127.0.0.1"
+                   if target == "ours" else "") + \
             " -- " + " ".join(args)
         self.cmd = cmd
         self.logfile = os.path.join(LOGS, name + ".log")
@@ -259,9 +260,17 @@ def httpd_client(port):
 
 # ---- rows, report --------------------------------------------------------
 
-def row(label, unit, linux, ours, higher_is_better):
-    return {"label": label, "unit": unit, "linux": linux, "ours": ours,
-            "higher_is_better": higher_is_better}
+def row(label, unit, linux, ours, higher_is_better, short=None,
+        linux_runs=None, ours_runs=None):
+    """One side-by-side row (short: the chart's label; *_runs: the
+    figures of each round, for the table)."""
+    r = {"label": label, "unit": unit, "linux": linux, "ours": ours,
+         "higher_is_better": higher_is_better}
+    for k, v in (("short", short), ("linux_runs", linux_runs),
+                 ("ours_runs", ours_runs)):
+        if v is not None:
+            r[k] = v
+    return r
 
 
 def ratio(r):
@@ -279,15 +288,20 @@ def write_rows(name, rows):
 
 
 def md_table(rows):
-    out = ["| benchmark | unit | Linux guest | this kernel | ratio |",
-           "| --- | --- | ---: | ---: | ---: |"]
+    out = ["| benchmark | unit | Linux guest | this kernel | ratio "
+           "| rounds: Linux; ours |",
+           "| --- | --- | ---: | ---: | ---: | --- |"]
+
+    def runs(v):
+        return " ".join("%.4g" % x for x in v) if v else "-"
     for r in rows:
         rr = ratio(r)
-        out.append("| %s | %s | %s | %s | %s |" % (
+        out.append("| %s | %s | %s | %s | %s | %s; %s |" % (
             r["label"], r["unit"],
             "%.4g" % r["linux"] if r["linux"] is not None else "error",
             "%.4g" % r["ours"] if r["ours"] is not None else "error",
-            "%.2fx" % rr if rr is not None else "-"))
+            "%.2fx" % rr if rr is not None else "-",
+            runs(r.get("linux_runs")), runs(r.get("ours_runs"))))
     return "\n".join(out)
 
 
@@ -299,20 +313,23 @@ def httpd_rows(res):
                 return None
             v = v[p]
         return v
+
+    def add(label, short, unit, path, key, higher):
+        rows.append(row(label, unit, fig("linux", path, key),
+                        fig("ours", path, key), higher, short,
+                        fig("linux", path, key + "_runs"),
+                        fig("ours", path, key + "_runs")))
     rows = []
-    for mode, what in (("keepalive", "keep-alive"),
-                       ("close", "a connection per request")):
+    for mode, what, sh in (("keepalive", "keep-alive", "keep-alive"),
+                           ("close", "a connection per request", "close")):
         lab = "httpd: small page, %d conns, %s" % (CONNS, what)
-        rows.append(row(lab, "req/s", fig("linux", mode, "rps"),
-                        fig("ours", mode, "rps"), True))
+        add(lab, "httpd %s" % sh, "req/s", mode, "rps", True)
         for p in ("p50", "p99"):
-            rows.append(row(lab + ", latency " + p, "ms",
-                            fig("linux", mode, p + "_ms"),
-                            fig("ours", mode, p + "_ms"), False))
-    rows.append(row("httpd: bulk GET of %d MiB, one connection, sha256 "
-                    "checked" % BULK_MIB, "MiB/s",
-                    fig("linux", "bulk", "mib_s"),
-                    fig("ours", "bulk", "mib_s"), True))
+            add(lab + ", latency " + p, "httpd %s %s" % (sh, p), "ms", mode,
+                p + "_ms", False)
+    add("httpd: bulk GET of %d MiB, one connection, sha256 checked"
+        % BULK_MIB, "httpd bulk GET %d MiB" % BULK_MIB, "MiB/s", "bulk",
+        "mib_s", True)
     return rows
 
 
@@ -334,8 +351,8 @@ def main():
           "one QEMU machine (tests/bench/guest/targets.sh) under %s with "
           "`-nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:PORT-:8080`"
           "; the Linux guest loads Debian's virtio_net from its initramfs "
-          "and takes 10.0.2.15/24 (tests/bench/net/netinit.c), ours by "
-          "DHCP.  Client on the host: wrk -t1 -c%d -d%ds --latency on "
+          "and takes 10.0.2.15/24 (tests/bench/net/netinit.c), ours the "
+          "same from `ip=` on its command line.  Client on the host: wrk -t1 -c%d -d%ds --latency on "
           "/page.txt; the bulk GET timed by Python on the host.  Both guests "
           "booted at once, %d rounds alternating them; medians.  Ratio "
           "above 1: this kernel is better.\n"
