@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every benchmark group (tests/bench/<name>/run.sh) and gathers their
 # markdown sections into build/bench/results.md and their JSON into
-# build/bench/results.json.  BENCH=name1,name2 runs only those groups.
+# build/bench/results.json, and draws the groups' side-by-side rows
+# (build/bench/NAME.rows.json) in build/bench/chart.svg (tests/bench/
+# chart.py; copied to docs/benchmarks.svg).  BENCH=name1,name2 runs only
+# those groups.
 set -u
 build=${1:-build}
 out="$build/bench"; mkdir -p "$out"
@@ -36,5 +39,12 @@ for f in sorted(glob.glob(os.path.join(out, '*.json'))):
 with open(os.path.join(out, 'results.json'), 'w') as fh:
     json.dump(res, fh, indent=2)
 PY
+# The chart of every group's side-by-side rows (BUILD/bench/*.rows.json),
+# the latest copy in docs/ for docs/benchmarks.md.
+if python3 tests/bench/chart.py "$build" docs/benchmarks.svg; then
+    printf '\n![this kernel against the Linux guest](chart.svg)\n' >> "$md"
+else
+    echo "bench chart FAILED"; status=1
+fi
 echo "results: $md"
 exit $status

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""mkinitrd.py BINARY OUT: writes OUT, an uncompressed newc cpio archive
-holding only BINARY as /init (mode 0755, owner root, mtime 0), the initramfs
+"""mkinitrd.py BINARY OUT [PATH=FILE ...]: writes OUT, an uncompressed newc
+cpio archive holding BINARY as /init (mode 0755, owner root, mtime 0) and
+each FILE as /PATH (its parent directories made), the initramfs
 format Linux unpacks (Documentation/driver-api/early-userspace/
 buffer-format.rst).  Needs no cpio tool on the host."""
 import sys
@@ -24,7 +25,22 @@ def main():
     binary, out = sys.argv[1], sys.argv[2]
     with open(binary, "rb") as fh:
         data = fh.read()
-    archive = entry(1, "init", 0o100755, data) + entry(0, "TRAILER!!!", 0, b"")
+    archive = entry(1, "init", 0o100755, data)
+    ino, dirs = 2, set()
+    for arg in sys.argv[3:]:
+        path, src = arg.split("=", 1)
+        path = path.strip("/")
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            d = "/".join(parts[:i])
+            if d not in dirs:
+                dirs.add(d)
+                archive += entry(ino, d, 0o40755, b"")
+                ino += 1
+        with open(src, "rb") as fh:
+            archive += entry(ino, path, 0o100755, fh.read())
+        ino += 1
+    archive += entry(0, "TRAILER!!!", 0, b"")
     with open(out, "wb") as fh:
         fh.write(archive)
 

@@ -11,7 +11,13 @@
 # kernel and the way the binary is handed to it differ.  Environment:
 # BENCH_ACCEL (kvm|tcg, default tcg), BENCH_MEM (MiB, or with a K, M or G
 # suffix; default 128),
-# BENCH_CPU (default max), BENCH_SMP (default 1), BUILD (default build).
+# BENCH_CPU (default max), BENCH_SMP (default 1), BUILD (default build),
+# BENCH_NIC (the -nic value, default none; the network benchmarks give
+# user,model=virtio-net-pci,hostfwd=...), BENCH_INITRD_FILES (Linux only:
+# PATH=FILE words put in the initramfs too; with BENCH_NIC set, /init is
+# tests/bench/net's netinit, which loads the NIC driver of
+# build/bench/linux/modules and configures 10.0.2.15/24, and BINARY is
+# /app).
 set -eu
 target=$1 binary=$2
 build=${BUILD:-build}
@@ -27,7 +33,7 @@ qemu_common() {
     printf '%s\n' qemu-system-x86_64 \
         -accel "${BENCH_ACCEL:-tcg}" -cpu "${BENCH_CPU:-max}" \
         -m "$mem" -smp "${BENCH_SMP:-1}" \
-        -nographic -no-reboot -nic none \
+        -nographic -no-reboot -nic "${BENCH_NIC:-none}" \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04
 }
 
@@ -36,8 +42,19 @@ qemu_common() {
 # -no-reboot ends QEMU instead of leaving it hung.
 linux_boot_args() {
     local cpio="$work/$(basename "$1" .elf).cpio"
+    local init=$1 files=() m
     mkdir -p "$work"
-    tests/bench/guest/mkinitrd.py "$1" "$cpio"
+    # shellcheck disable=SC2206 # PATH=FILE words, none with spaces
+    files=(${BENCH_INITRD_FILES:-})
+    if [ "${BENCH_NIC:-none}" != none ]; then
+        cpio="$work/$(basename "$1" .elf)-net.cpio"
+        init=$build/bench/net/netinit
+        files+=("app=$1" "m/order=$build/bench/linux/modules/order")
+        while read -r m; do
+            files+=("m/$m=$build/bench/linux/modules/$m")
+        done < "$build/bench/linux/modules/order"
+    fi
+    tests/bench/guest/mkinitrd.py "$init" "$cpio" "${files[@]}"
     printf '%s\n' -kernel "$build/bench/linux/vmlinuz" -initrd "$cpio" \
         -append "console=ttyS0 quiet panic=-1"
 }
