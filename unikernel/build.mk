@@ -27,7 +27,7 @@ CORE_SRCS := \
   unikernel/memfd.c unikernel/poll.c unikernel/sys_poll.c unikernel/epoll.c \
   unikernel/socket.c unikernel/unix_sock.c \
   unikernel/tmpfs.c unikernel/dev.c unikernel/pagecache.c \
-  unikernel/path.c unikernel/sys_dir.c unikernel/cpio.c unikernel/procfs.c unikernel/usercopy.c \
+  unikernel/path.c unikernel/sys_dir.c unikernel/sys_fsmeta.c unikernel/cpio.c unikernel/procfs.c unikernel/usercopy.c \
   unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
   unikernel/sys_mm.c unikernel/sys_misc.c \
   unikernel/embed.S

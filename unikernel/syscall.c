@@ -144,6 +144,20 @@ static const syscall_fn linux_table[] = {
     [NR_sched_getaffinity] = sys_sched_getaffinity,
     [NR_sched_setaffinity] = sys_sched_setaffinity,
     [NR_prctl] = sys_prctl,
+    [NR_chmod] = sys_chmod,
+    [NR_fchmodat] = sys_fchmodat,
+    [NR_chown] = sys_chown,
+    [NR_lchown] = sys_lchown,
+    [NR_fchownat] = sys_fchownat,
+    [NR_utimensat] = sys_utimensat,
+    [NR_utimes] = sys_utimes,
+    [NR_futimesat] = sys_futimesat,
+    [NR_utime] = sys_utime,
+    [NR_statfs] = sys_statfs,
+    [NR_fstatfs] = sys_fstatfs,
+    [NR_sync] = sys_sync,
+    [NR_syncfs] = sys_syncfs,
+    [NR_fallocate] = sys_fallocate,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

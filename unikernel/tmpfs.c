@@ -35,7 +35,7 @@ struct tnode {
     unsigned mode;   /* KS_IF* type and permission bits */
     unsigned nlink;  /* entries naming it (a directory: 2 + subdirs) */
     uint64_t number; /* st_ino */
-    uint64_t mtime, ctime; /* ns since the epoch */
+    uint64_t atime, mtime, ctime; /* ns since the epoch */
     unsigned uid, gid; /* owner (fchown); every task is root's: 0 at birth */
     /* a regular file */
     inode_t *ino;  /* a reference */
@@ -53,6 +53,7 @@ struct tnode {
 static tnode_t *root;
 static inode_quota_t quota;
 static uint64_t next_number = 2; /* 1: the root */
+static size_t node_count; /* nodes alive: statfs's f_files - f_ffree */
 
 static const struct file_ops reg_ops, dir_ops;
 
@@ -85,6 +86,7 @@ void tmpfs_put(tnode_t *n)
         inode_close(n->ino);
     if (is_dir(n) && n->parent != n)
         tmpfs_put(n->parent);
+    node_count--;
     kfree(n);
 }
 
@@ -97,8 +99,9 @@ static tnode_t *node_new(unsigned mode)
     n->refs = 1;
     n->mode = mode;
     n->number = next_number++;
-    n->mtime = n->ctime = clock_realtime_ns();
+    n->atime = n->mtime = n->ctime = clock_realtime_ns();
     n->next_seq = FIRST_SEQ;
+    node_count++;
     return n;
 }
 
@@ -319,6 +322,8 @@ static long reg_read(struct file *f, void *buf, size_t n, uint64_t *pos)
         return file_read_buffer(f->ino->data, t->size, buf, n, pos);
     if (*pos >= t->size)
         return 0;
+    if (t->atime <= t->mtime || t->atime <= t->ctime) /* relatime */
+        t->atime = clock_realtime_ns();
     if (n > t->size - *pos)
         n = (size_t)(t->size - *pos);
     long rc = pagecache_copy(f->ino, buf, n, *pos, false);
@@ -405,8 +410,10 @@ static void node_stat(tnode_t *n, struct kstat *st)
     } else if (is_dir(n)) {
         st->st_size = 4096;
     }
-    st->st_atime = st->st_mtime = n->mtime / 1000000000u;
-    st->st_atime_nsec = st->st_mtime_nsec = n->mtime % 1000000000u;
+    st->st_atime = n->atime / 1000000000u;
+    st->st_atime_nsec = n->atime % 1000000000u;
+    st->st_mtime = n->mtime / 1000000000u;
+    st->st_mtime_nsec = n->mtime % 1000000000u;
     st->st_ctime = n->ctime / 1000000000u;
     st->st_ctime_nsec = n->ctime % 1000000000u;
 }
@@ -427,27 +434,60 @@ static tnode_t *tree_node(struct file *f)
     return f->ops->release == tmpfs_file_release ? node_of(f) : NULL;
 }
 
+void tmpfs_node_chmod(tnode_t *n, unsigned mode)
+{
+    n->mode = (n->mode & KS_IFMT) | (mode & 07777);
+    n->ctime = clock_realtime_ns();
+}
+
+void tmpfs_node_chown(tnode_t *n, uint32_t uid, uint32_t gid)
+{
+    if (uid != (uint32_t)-1)
+        n->uid = uid;
+    if (gid != (uint32_t)-1)
+        n->gid = gid;
+    /* Linux clears set-user-ID (and set-group-ID with group execute) of
+     * anything but a directory on every chown, even root's, even -1 -1 */
+    if (!is_dir(n)) {
+        n->mode &= ~04000u;
+        if (n->mode & 010)
+            n->mode &= ~02000u;
+    }
+    n->ctime = clock_realtime_ns();
+}
+
+void tmpfs_node_utimes(tnode_t *n, const int64_t atime, const int64_t mtime)
+{
+    uint64_t now = clock_realtime_ns();
+    if (atime != TMPFS_TIME_OMIT)
+        n->atime = atime == TMPFS_TIME_NOW ? now : (uint64_t)atime;
+    if (mtime != TMPFS_TIME_OMIT)
+        n->mtime = mtime == TMPFS_TIME_NOW ? now : (uint64_t)mtime;
+    n->ctime = now;
+}
+
+int tmpfs_lookup(tnode_t *base, const char *path, tnode_t **node)
+{
+    struct walk w;
+    int rc = walk_existing(base, path, &w);
+    *node = rc == 0 ? w.node : NULL;
+    return rc;
+}
+
 bool tmpfs_file_chmod(struct file *f, unsigned mode)
 {
     tnode_t *n = tree_node(f);
-    if (!n)
-        return false;
-    n->mode = (n->mode & KS_IFMT) | (mode & 07777);
-    n->ctime = clock_realtime_ns();
-    return true;
+    if (n)
+        tmpfs_node_chmod(n, mode);
+    return n != NULL;
 }
 
 bool tmpfs_file_chown(struct file *f, uint32_t uid, uint32_t gid)
 {
     tnode_t *n = tree_node(f);
-    if (!n)
-        return false;
-    if (uid != (uint32_t)-1)
-        n->uid = uid;
-    if (gid != (uint32_t)-1)
-        n->gid = gid;
-    n->ctime = clock_realtime_ns();
-    return true;
+    if (n)
+        tmpfs_node_chown(n, uid, gid);
+    return n != NULL;
 }
 
 tnode_t *tmpfs_node_of(struct file *f)
@@ -940,6 +980,10 @@ int tmpfs_init(uint64_t size)
     if (!tmp || !proc)
         return -ENOMEM;
     tmp->mode |= 01777; /* sticky, everyone writes */
+    tnode_t *shm = make_dirs("dev/shm", 7); /* shm_open's directory */
+    if (!shm)
+        return -ENOMEM;
+    shm->mode |= 01777;
     proc->mount = true;
     proc->mode = KS_IFDIR | 0555;
     for (size_t i = 0; i < dev_count; i++) {
@@ -964,4 +1008,76 @@ size_t tmpfs_pages_used(void)
 size_t tmpfs_pages_limit(void)
 {
     return quota.limit;
+}
+
+void tmpfs_statfs_counts(uint64_t *files, uint64_t *ffree)
+{
+    /* Linux's tmpfs allows as many inodes as half the RAM has pages */
+    uint64_t max = page_total_count() / 2;
+    *files = max;
+    *ffree = max > node_count ? max - node_count : 0;
+}
+
+/* Zeroes [a, b) (within one page) of the cache of `ino` if the page is
+ * cached: a hole reads as zero already. */
+static void zero_cached(inode_t *ino, uint64_t a, uint64_t b)
+{
+    if (a >= b)
+        return;
+    uint64_t p = a & ~(uint64_t)PAGE_MASK;
+    phys_addr_t pa;
+    if (inode_pages_cached(ino, p, 1, &pa) == 0)
+        return;
+    memset((char *)mmu_kaddr(pa) + (a - p), 0, (size_t)(b - a));
+    page_unref(pa);
+}
+
+int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
+{
+    tnode_t *t = node_of(f);
+    if (f->ops != &reg_ops)
+        return is_dir(t) ? -EISDIR : -ENODEV;
+    if (off + len > FILE_SIZE_MAX)
+        return -EFBIG;
+    if (text_busy(t->ino))
+        return -ETXTBSY;
+    int rc = reg_own(t);
+    if (rc < 0)
+        return rc;
+    uint64_t from = off & ~(uint64_t)PAGE_MASK;
+    uint64_t to = (off + len + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+    if (mode & TMPFS_FALLOC_PUNCH) {
+        /* whole pages are freed, the partial ones zeroed in the range;
+         * past the size every byte is zero, so the range may round up */
+        uint64_t end = off + len >= t->size ? to : off + len;
+        uint64_t first = (off + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+        uint64_t last = end & ~(uint64_t)PAGE_MASK;
+        if (first > last) {
+            zero_cached(f->ino, off, end);
+        } else {
+            zero_cached(f->ino, off, first);
+            zero_cached(f->ino, last, end);
+            if (last > first)
+                inode_punch(f->ino, first, last - first);
+        }
+        t->mtime = t->ctime = clock_realtime_ns();
+        return 0;
+    }
+    /* count the pages missing first: all of them, or nothing done */
+    size_t missing = 0;
+    for (uint64_t p = from; p < to; p += PAGE_SIZE) {
+        phys_addr_t pa;
+        if (inode_pages_cached(f->ino, p, 1, &pa))
+            page_unref(pa);
+        else
+            missing++;
+    }
+    if (quota.used > quota.limit || missing > quota.limit - quota.used)
+        return -ENOSPC;
+    if (inode_prepare(f->ino, from, to) < 0)
+        return -ENOSPC;
+    if (!(mode & TMPFS_FALLOC_KEEP_SIZE) && off + len > t->size)
+        t->size = off + len;
+    t->ctime = clock_realtime_ns();
+    return 0;
 }

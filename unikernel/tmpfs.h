@@ -124,6 +124,32 @@ void tmpfs_file_release(struct file *f);
 bool tmpfs_file_chmod(struct file *f, unsigned mode);
 bool tmpfs_file_chown(struct file *f, uint32_t uid, uint32_t gid);
 
+/* The node `path` names from `base` (no reference taken: it lives for
+ * the rest of the system call): 0 and *node, or -ENOENT, -ENOTDIR,
+ * -ENAMETOOLONG. */
+int tmpfs_lookup(tnode_t *base, const char *path, tnode_t **node);
+
+/* chmod, chown (uid or gid -1: kept) and utimensat of `node`, the change
+ * time set; the times are ns since the epoch, TMPFS_TIME_NOW or
+ * TMPFS_TIME_OMIT. */
+#define TMPFS_TIME_NOW (-1)
+#define TMPFS_TIME_OMIT (-2)
+void tmpfs_node_chmod(tnode_t *node, unsigned mode);
+void tmpfs_node_chown(tnode_t *node, uint32_t uid, uint32_t gid);
+void tmpfs_node_utimes(tnode_t *node, int64_t atime, int64_t mtime);
+
+/* statfs's inode counts: the most nodes and how many more may be made. */
+void tmpfs_statfs_counts(uint64_t *files, uint64_t *ffree);
+
+/* fallocate of the open file `f` over [off, off+len) (checked by the
+ * caller: len > 0): mode 0 allocates the pages and extends the size,
+ * TMPFS_FALLOC_KEEP_SIZE only allocates, with TMPFS_FALLOC_PUNCH frees
+ * the whole pages and zeroes the partial ones.  0, -ENOSPC (nothing
+ * allocated), -EFBIG, -ETXTBSY, -EISDIR, -ENODEV (a device). */
+#define TMPFS_FALLOC_KEEP_SIZE 1
+#define TMPFS_FALLOC_PUNCH 2
+int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len);
+
 /* Pages the regular files of the tmpfs hold, and the most they may. */
 size_t tmpfs_pages_used(void);
 size_t tmpfs_pages_limit(void);
