@@ -3,7 +3,7 @@
  * errors: chmod, fchmodat, chown, lchown, fchownat, utimensat, utimes,
  * futimesat, utime, statfs, fstatfs, sync, syncfs and fallocate, over the
  * tmpfs (tmpfs.c).  Every task is root's: any mode and owner is allowed.
- * The tree has no symbolic links, so AT_SYMLINK_NOFOLLOW changes nothing.
+ * AT_SYMLINK_NOFOLLOW acts on a symbolic link itself (lchown, utimensat).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -65,7 +65,7 @@ static long node_at(long dirfd, long upath, long flags, tnode_t **node)
     *node = NULL;
     if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
         if ((int)dirfd == AT_FDCWD) {
-            rc = tmpfs_lookup(path_cwd(), ".", node);
+            rc = tmpfs_lookup(path_cwd(), ".", true, node);
         } else {
             struct file *f = file_of(dirfd);
             rc = f ? 0 : -EBADF;
@@ -77,7 +77,7 @@ static long node_at(long dirfd, long upath, long flags, tnode_t **node)
     } else if (path_is_proc(path)) {
         rc = 1;
     } else if ((rc = path_base(dirfd, path, &base)) == 0) {
-        rc = tmpfs_lookup(base, path, node);
+        rc = tmpfs_lookup(base, path, !(flags & AT_SYMLINK_NOFOLLOW), node);
     }
     path_free(path);
     return rc;

@@ -158,6 +158,8 @@ static const syscall_fn linux_table[] = {
     [NR_sync] = sys_sync,
     [NR_syncfs] = sys_syncfs,
     [NR_fallocate] = sys_fallocate,
+    [NR_symlink] = sys_symlink,
+    [NR_symlinkat] = sys_symlinkat,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

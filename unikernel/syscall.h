@@ -88,6 +88,8 @@ long sys_fstatfs(const long *a);
 long sys_sync(const long *a);
 long sys_syncfs(const long *a);
 long sys_fallocate(const long *a);
+long sys_symlink(const long *a);
+long sys_symlinkat(const long *a);
 long sys_mkdir(const long *a);
 long sys_mkdirat(const long *a);
 long sys_rmdir(const long *a);

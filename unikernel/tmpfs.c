@@ -19,8 +19,10 @@
 #define O_EXCL 0200
 #define O_TRUNC 01000
 #define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
 #define RENAME_NOREPLACE 1
 #define FILE_SIZE_MAX ((uint64_t)1 << 32) /* as memfd */
+#define LINKS_MAX 40 /* Linux's MAXSYMLINKS */
 #define FIRST_SEQ 3 /* getdents positions 1 and 2 are "." and ".." */
 
 typedef struct dentry {
@@ -45,6 +47,8 @@ struct tnode {
     dentry_t *first, *last;
     uint64_t next_seq;
     bool mount; /* /proc: procfs answers below it; no name comes or goes */
+    /* a symbolic link */
+    char *target; /* kalloc, NUL-terminated; its length is `size` */
     /* a device */
     const struct file_ops *dev;
     unsigned rdev;
@@ -84,6 +88,7 @@ void tmpfs_put(tnode_t *n)
         return;
     if (n->ino)
         inode_close(n->ino);
+    kfree(n->target);
     if (is_dir(n) && n->parent != n)
         tmpfs_put(n->parent);
     node_count--;
@@ -179,10 +184,32 @@ static tnode_t *step(tnode_t *d, const char *name, size_t len)
     return e ? e->node : NULL;
 }
 
-/* Resolves `path` from `base` (NULL: the root) up to its last component:
- * 0 and *w (no references taken), or -ENOENT (an empty path or a missing
- * directory on the way), -ENOTDIR, -ENAMETOOLONG. */
-static int walk(tnode_t *base, const char *path, struct walk *w)
+static bool is_link(const tnode_t *n)
+{
+    return (n->mode & KS_IFMT) == KS_IFLNK;
+}
+
+static int walk_at(tnode_t *base, const char *path, struct walk *w,
+                   bool follow, int *links);
+
+/* What the symbolic link `link` in directory `d` leads to (a relative
+ * target from `d`, so ".." after it is the target's parent, as Linux),
+ * its last component followed too: 0 and *w, or -ELOOP past LINKS_MAX
+ * links in one walk, or walk's errors. */
+static int follow_link(tnode_t *d, tnode_t *link, struct walk *w, int *links)
+{
+    if (++*links > LINKS_MAX)
+        return -ELOOP;
+    return walk_at(d, link->target, w, true, links);
+}
+
+/* Resolves `path` from `base` (NULL: the root) up to its last component,
+ * following the symbolic links on the way, and the last component's when
+ * `follow` or a "/" comes after it: 0 and *w (no references taken), or
+ * -ENOENT (an empty path or a missing directory on the way), -ENOTDIR,
+ * -ENAMETOOLONG, -ELOOP. */
+static int walk_at(tnode_t *base, const char *path, struct walk *w,
+                   bool follow, int *links)
 {
     if (path[0] == '\0')
         return -ENOENT;
@@ -208,20 +235,59 @@ static int walk(tnode_t *base, const char *path, struct walk *w)
         tnode_t *next = step(cur, name, len);
         if (*rest == '\0') { /* the last component */
             *w = (struct walk){cur, name, len, next, *p == '/'};
+            if (next && is_link(next) && (follow || w->trailing)) {
+                bool trailing = w->trailing;
+                int rc = follow_link(cur, next, w, links);
+                if (rc < 0)
+                    return rc;
+                w->trailing |= trailing;
+                next = w->node;
+            }
             if (next && w->trailing && !is_dir(next))
                 return -ENOTDIR;
             return 0;
         }
         if (!next)
             return -ENOENT;
+        if (is_link(next)) {
+            struct walk lw;
+            int rc = follow_link(cur, next, &lw, links);
+            if (rc < 0)
+                return rc;
+            if (!lw.node)
+                return -ENOENT; /* a dangling link on the way */
+            next = lw.node;
+        }
         cur = next;
     }
+}
+
+/* The walk of `path` from `base`, its last symbolic link followed. */
+static int walk(tnode_t *base, const char *path, struct walk *w)
+{
+    int links = 0;
+    return walk_at(base, path, w, true, &links);
+}
+
+/* The walk of `path`, a symbolic link as the last component not
+ * followed (unlink, rename, lstat, ...). */
+static int walk_nf(tnode_t *base, const char *path, struct walk *w)
+{
+    int links = 0;
+    return walk_at(base, path, w, false, &links);
 }
 
 /* walk, and the node must exist. */
 static int walk_existing(tnode_t *base, const char *path, struct walk *w)
 {
     int rc = walk(base, path, w);
+    return rc < 0 ? rc : w->node ? 0 : -ENOENT;
+}
+
+/* walk_nf, and the node must exist. */
+static int walk_existing_nf(tnode_t *base, const char *path, struct walk *w)
+{
+    int rc = walk_nf(base, path, w);
     return rc < 0 ? rc : w->node ? 0 : -ENOENT;
 }
 
@@ -409,6 +475,8 @@ static void node_stat(tnode_t *n, struct kstat *st)
         st->st_blocks = (int64_t)pages * (PAGE_SIZE / 512);
     } else if (is_dir(n)) {
         st->st_size = 4096;
+    } else if (is_link(n)) {
+        st->st_size = (int64_t)n->size;
     }
     st->st_atime = n->atime / 1000000000u;
     st->st_atime_nsec = n->atime % 1000000000u;
@@ -466,10 +534,12 @@ void tmpfs_node_utimes(tnode_t *n, const int64_t atime, const int64_t mtime)
     n->ctime = now;
 }
 
-int tmpfs_lookup(tnode_t *base, const char *path, tnode_t **node)
+int tmpfs_lookup(tnode_t *base, const char *path, bool follow,
+                 tnode_t **node)
 {
     struct walk w;
-    int rc = walk_existing(base, path, &w);
+    int rc = follow ? walk_existing(base, path, &w)
+                    : walk_existing_nf(base, path, &w);
     *node = rc == 0 ? w.node : NULL;
     return rc;
 }
@@ -495,10 +565,12 @@ tnode_t *tmpfs_node_of(struct file *f)
     return f->ops->release == tmpfs_file_release ? node_of(f) : NULL;
 }
 
-int tmpfs_stat(tnode_t *base, const char *path, struct kstat *st)
+int tmpfs_stat(tnode_t *base, const char *path, struct kstat *st,
+               bool follow)
 {
     struct walk w;
-    int rc = walk_existing(base, path, &w);
+    int rc = follow ? walk_existing(base, path, &w)
+                    : walk_existing_nf(base, path, &w);
     if (rc == 0)
         node_stat(w.node, st);
     return rc;
@@ -537,7 +609,10 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
                struct file **out)
 {
     struct walk w;
-    int rc = walk(base, path, &w);
+    /* O_NOFOLLOW, and O_CREAT|O_EXCL, keep a last link as it is */
+    bool nf = (flags & O_NOFOLLOW) ||
+              (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+    int rc = nf ? walk_nf(base, path, &w) : walk(base, path, &w);
     if (rc < 0)
         return rc;
     bool writing = (flags & O_ACCMODE) != O_RDONLY;
@@ -556,6 +631,8 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
         }
     } else if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
         return -EEXIST;
+    } else if (is_link(n)) {
+        return -ELOOP; /* O_NOFOLLOW on a link */
     } else if (is_dir(n) && (writing || (flags & O_CREAT))) {
         return -EISDIR;
     } else if ((flags & O_DIRECTORY) && !is_dir(n)) {
@@ -609,12 +686,55 @@ int tmpfs_lookup_dir(tnode_t *base, const char *path, tnode_t **dir)
     return 0;
 }
 
+/* ---- symbolic links ---- */
+
+int tmpfs_symlink(const char *target, tnode_t *base, const char *path)
+{
+    size_t len = strlen(target);
+    if (len == 0)
+        return -ENOENT; /* Linux refuses an empty target */
+    struct walk w;
+    int rc = walk_nf(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (w.node)
+        return -EEXIST;
+    if (w.trailing)
+        return -ENOENT;
+    tnode_t *n = node_new(KS_IFLNK | 0777);
+    char *copy = n ? kalloc(len + 1) : NULL;
+    if (!copy) {
+        kfree(n);
+        if (n)
+            node_count--;
+        return -ENOMEM;
+    }
+    memcpy(copy, target, len + 1);
+    n->target = copy;
+    n->size = len;
+    if ((rc = create_at(&w, n)) < 0)
+        tmpfs_put(n);
+    return rc;
+}
+
+int tmpfs_readlink(tnode_t *base, const char *path, const char **target)
+{
+    struct walk w;
+    int rc = walk_existing_nf(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (!is_link(w.node))
+        return -EINVAL;
+    *target = w.node->target;
+    return (int)w.node->size;
+}
+
 /* ---- directories ---- */
 
 int tmpfs_mkdir(tnode_t *base, const char *path, unsigned mode)
 {
     struct walk w;
-    int rc = walk(base, path, &w);
+    int rc = walk_nf(base, path, &w);
     if (rc < 0)
         return rc;
     if (w.node)
@@ -652,7 +772,7 @@ static void remove_entry(struct walk *w)
 int tmpfs_unlink(tnode_t *base, const char *path)
 {
     struct walk w;
-    int rc = walk_existing(base, path, &w);
+    int rc = walk_existing_nf(base, path, &w);
     if (rc < 0)
         return rc;
     if (is_dir(w.node))
@@ -666,7 +786,7 @@ int tmpfs_unlink(tnode_t *base, const char *path)
 int tmpfs_rmdir(tnode_t *base, const char *path)
 {
     struct walk w;
-    int rc = walk_existing(base, path, &w);
+    int rc = walk_existing_nf(base, path, &w);
     if (rc < 0)
         return rc;
     if (!is_dir(w.node))
@@ -698,9 +818,9 @@ int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
     if (flags & ~(unsigned)RENAME_NOREPLACE)
         return -EINVAL; /* RENAME_EXCHANGE and WHITEOUT: not yet */
     struct walk a, b;
-    int rc = walk_existing(from_base, from, &a);
+    int rc = walk_existing_nf(from_base, from, &a);
     if (rc == 0)
-        rc = walk(to_base, to, &b);
+        rc = walk_nf(to_base, to, &b);
     if (rc < 0)
         return rc;
     tnode_t *n = a.node;
@@ -745,12 +865,13 @@ int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
 }
 
 int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
-               const char *to)
+               const char *to, bool follow)
 {
     struct walk a, b;
-    int rc = walk_existing(from_base, from, &a);
+    int rc = follow ? walk_existing(from_base, from, &a)
+                    : walk_existing_nf(from_base, from, &a);
     if (rc == 0)
-        rc = walk(to_base, to, &b);
+        rc = walk_nf(to_base, to, &b);
     if (rc < 0)
         return rc;
     if (is_dir(a.node))

@@ -20,6 +20,7 @@
 #define UNIKERNEL_TMPFS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mm/inode.h"
@@ -60,8 +61,18 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
  * -ENOTDIR, -EACCES (a directory, a device or a file written since). */
 int tmpfs_exec_lookup(tnode_t *base, const char *path, inode_t **ino);
 
-/* Fills *st for `path` (base as tmpfs_open): 0 or -errno. */
-int tmpfs_stat(tnode_t *base, const char *path, struct kstat *st);
+/* Fills *st for `path` (base as tmpfs_open), a last symbolic link
+ * followed when `follow` (stat) or not (lstat): 0 or -errno. */
+int tmpfs_stat(tnode_t *base, const char *path, struct kstat *st,
+               bool follow);
+
+/* symlink: a new symbolic link `path` to `target`: 0, -EEXIST, -ENOENT
+ * (an empty target), -ENOTDIR, -ELOOP, -ENOMEM. */
+int tmpfs_symlink(const char *target, tnode_t *base, const char *path);
+
+/* readlink: *target (the node's, NUL-terminated) and its length, or
+ * -EINVAL (no symbolic link), -ENOENT, -ENOTDIR, -ELOOP. */
+int tmpfs_readlink(tnode_t *base, const char *path, const char **target);
 
 /* access(2) as root: 0 when `path` exists and, for X_OK (`mode` & 1), is
  * a directory or has an execute bit; -ENOENT, -ENOTDIR, -EACCES. */
@@ -82,9 +93,11 @@ int tmpfs_rmdir(tnode_t *base, const char *path);
 int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
                  const char *to, unsigned flags);
 
-/* link: 0, -ENOENT, -EEXIST, -EPERM (a directory), -ENOMEM. */
+/* link (a symbolic link `from` itself linked, unless `follow`: linkat's
+ * AT_SYMLINK_FOLLOW): 0, -ENOENT, -EEXIST, -EPERM (a directory),
+ * -ENOMEM. */
 int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
-               const char *to);
+               const char *to, bool follow);
 
 /* Truncates the regular file at `path` to `size`: 0, -EISDIR, -EINVAL,
  * -EFBIG, -ENOSPC, -ENOENT, -ENOTDIR. */
@@ -125,9 +138,10 @@ bool tmpfs_file_chmod(struct file *f, unsigned mode);
 bool tmpfs_file_chown(struct file *f, uint32_t uid, uint32_t gid);
 
 /* The node `path` names from `base` (no reference taken: it lives for
- * the rest of the system call): 0 and *node, or -ENOENT, -ENOTDIR,
- * -ENAMETOOLONG. */
-int tmpfs_lookup(tnode_t *base, const char *path, tnode_t **node);
+ * the rest of the system call), a last symbolic link followed when
+ * `follow`: 0 and *node, or -ENOENT, -ENOTDIR, -ENAMETOOLONG, -ELOOP. */
+int tmpfs_lookup(tnode_t *base, const char *path, bool follow,
+                 tnode_t **node);
 
 /* chmod, chown (uid or gid -1: kept) and utimensat of `node`, the change
  * time set; the times are ns since the epoch, TMPFS_TIME_NOW or

@@ -7,7 +7,11 @@
  * link and unlink, the directory's times on create and unlink, sync,
  * syncfs, fallocate (mode 0 extends, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE reads
  * zeros, the errors EINVAL, EOPNOTSUPP, EBADF, ESPIPE), statfs and
- * fstatfs agreeing with each other, and shm_open / shm_unlink between a
+ * fstatfs agreeing with each other, symbolic links (symlink, readlink,
+ * lstat, links followed on the way and at the end, ".." after one,
+ * trailing slashes, dangling links and O_CREAT through them, O_NOFOLLOW,
+ * ELOOP at 41 links, link vs linkat AT_SYMLINK_FOLLOW, rename, unlink,
+ * lchown, utimensat AT_SYMLINK_NOFOLLOW), and shm_open / shm_unlink between a
  * parent and a forked child sharing a MAP_SHARED mapping.  Run as root.
  *
  * "abi_fsmeta guest" checks what only the guest's tmpfs shows: statfs's
@@ -305,6 +309,127 @@ static void test_statfs(void)
     close(fd);
 }
 
+/* readlink of `path` into buf (NUL added): the length or -errno. */
+static long rl(const char *path, char *buf, size_t cap)
+{
+    long n = readlink(path, buf, cap - 1);
+    if (n >= 0)
+        buf[n] = '\0';
+    return n < 0 ? -errno : n;
+}
+
+static void test_symlinks(void)
+{
+    char buf[256];
+    struct stat st, lst;
+    check(mkdir("d", 0755) == 0 && mkdir("d/sub", 0755) == 0 &&
+              make("d/sub/file") == 0,
+          "symlinks: a tree made");
+    check(e(symlink("d/sub/file", "lf")) == 0, "symlink to a file");
+    check(rl("lf", buf, sizeof(buf)) == 10 && strcmp(buf, "d/sub/file") == 0,
+          "readlink gives the target");
+    check(readlink("lf", buf, 3) == 3 && memcmp(buf, "d/s", 3) == 0,
+          "readlink cuts to the buffer");
+    check(sys(SYS_readlink, (long)"lf", (long)buf, 0, 0) == -EINVAL,
+          "readlink size 0: EINVAL");
+    check(e(readlink("d", buf, sizeof(buf))) == -EINVAL,
+          "readlink of a directory: EINVAL");
+    check(e(readlink("nope", buf, sizeof(buf))) == -ENOENT,
+          "readlink missing: ENOENT");
+    check(stat("lf", &st) == 0 && S_ISREG(st.st_mode) && lstat("lf", &lst) == 0 &&
+              S_ISLNK(lst.st_mode) && lst.st_size == 10 &&
+              (lst.st_mode & 0777) == 0777 && st.st_ino != lst.st_ino,
+          "stat follows, lstat does not (size = target length)");
+    check(fstatat(AT_FDCWD, "lf", &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+              S_ISLNK(lst.st_mode),
+          "fstatat AT_SYMLINK_NOFOLLOW");
+    check(e(symlink("x", "lf")) == -EEXIST, "symlink over a name: EEXIST");
+    check(e(symlink("", "empty")) == -ENOENT, "symlink empty target: ENOENT");
+    int fd = open("lf", O_WRONLY);
+    check(fd >= 0 && write(fd, "hello", 5) == 5, "open through a link writes the target");
+    close(fd);
+    check(stat("d/sub/file", &st) == 0 && st.st_size == 5, "the target was written");
+    check(e(open("lf", O_RDONLY | O_NOFOLLOW)) == -ELOOP, "O_NOFOLLOW on a link: ELOOP");
+    check(e(open("lf", O_CREAT | O_EXCL | O_WRONLY, 0644)) == -EEXIST,
+          "O_CREAT|O_EXCL on a link: EEXIST");
+
+    check(e(symlink("d/sub", "ld")) == 0, "symlink to a directory");
+    check(stat("ld/file", &st) == 0 && st.st_size == 5,
+          "a link in the middle of a path is followed");
+    check(stat("ld/../sub/file", &st) == 0,
+          "\"..\" after a link is the target's parent");
+    check(e(symlink("/tmp", "labs")) == 0 && stat("labs", &st) == 0 &&
+              S_ISDIR(st.st_mode),
+          "an absolute target");
+    check(e(symlink("../sub/file", "d/sub/rel")) == 0 &&
+              stat("ld/rel", &st) == 0 && S_ISREG(st.st_mode),
+          "a relative target from the link's directory");
+    check(lstat("ld/", &st) == 0 && S_ISDIR(st.st_mode),
+          "a trailing slash follows the link");
+    check(e(stat("lf/", &st)) == -ENOTDIR, "a file link with a slash: ENOTDIR");
+    check(e(chdir("ld")) == 0 && getcwd(buf, sizeof(buf)) &&
+              strstr(buf, "/d/sub") != NULL && chdir(top) == 0,
+          "chdir through a link: getcwd names the target");
+
+    check(e(symlink("missing", "dang")) == 0 && e(stat("dang", &st)) == -ENOENT &&
+              lstat("dang", &st) == 0,
+          "a dangling link: stat ENOENT, lstat finds it");
+    fd = open("dang", O_CREAT | O_WRONLY, 0644);
+    check(fd >= 0 && stat("missing", &st) == 0 && S_ISREG(st.st_mode),
+          "O_CREAT through a dangling link creates the target");
+    close(fd);
+    check(e(mkdir("dang", 0755)) == -EEXIST, "mkdir over a link: EEXIST");
+    check(e(rmdir("ld")) == -ENOTDIR, "rmdir of a link to a directory: ENOTDIR");
+
+    check(e(symlink("loop2", "loop1")) == 0 && e(symlink("loop1", "loop2")) == 0 &&
+              e(stat("loop1", &st)) == -ELOOP,
+          "a loop of links: ELOOP");
+    check(e(open("loop1/x", O_RDONLY)) == -ELOOP, "a loop on the way: ELOOP");
+    /* a chain of 40 links resolves, 41 do not */
+    char a[32], b[32];
+    check(make("c0") == 0, "chain: the end made");
+    for (int i = 1; i <= 41; i++) {
+        snprintf(a, sizeof(a), "c%d", i - 1);
+        snprintf(b, sizeof(b), "c%d", i);
+        symlink(a, b);
+    }
+    check(stat("c40", &st) == 0 && S_ISREG(st.st_mode), "40 links resolve");
+    check(e(stat("c41", &st)) == -ELOOP, "41 links: ELOOP");
+    for (int i = 0; i <= 41; i++) {
+        snprintf(a, sizeof(a), "c%d", i);
+        unlink(a);
+    }
+
+    check(link("lf", "hl") == 0 && lstat("hl", &st) == 0 && S_ISLNK(st.st_mode) &&
+              st.st_nlink == 2,
+          "link() links the symbolic link itself");
+    check(linkat(AT_FDCWD, "lf", AT_FDCWD, "hf", AT_SYMLINK_FOLLOW) == 0 &&
+              lstat("hf", &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 2,
+          "linkat AT_SYMLINK_FOLLOW links the target");
+    check(rename("lf", "lf2") == 0 && lstat("lf2", &st) == 0 && S_ISLNK(st.st_mode) &&
+              stat("d/sub/file", &st) == 0,
+          "rename moves the link, not the target");
+    check(lchown("lf2", 33, 44) == 0 && lstat("lf2", &lst) == 0 &&
+              lst.st_uid == 33 && stat("lf2", &st) == 0 && st.st_uid != 33,
+          "lchown changes the link, not the target");
+    struct timespec ts[2] = {{1234, 0}, {5678, 0}};
+    check(utimensat(AT_FDCWD, "lf2", ts, AT_SYMLINK_NOFOLLOW) == 0 &&
+              lstat("lf2", &lst) == 0 && lst.st_mtim.tv_sec == 5678 &&
+              stat("lf2", &st) == 0 && st.st_mtim.tv_sec != 5678,
+          "utimensat AT_SYMLINK_NOFOLLOW sets the link's times");
+    check(unlink("lf2") == 0 && stat("d/sub/file", &st) == 0,
+          "unlink removes the link, not the target");
+    check(symlinkat("d", AT_FDCWD, "lat") == 0 &&
+              readlinkat(AT_FDCWD, "lat", buf, sizeof(buf)) == 1,
+          "symlinkat and readlinkat");
+    const char *names[] = {"lat", "hl", "hf", "loop1", "loop2", "dang",
+                           "missing", "labs", "ld", "d/sub/rel", "d/sub/file"};
+    int gone = 1;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        gone &= unlink(names[i]) == 0;
+    check(gone && rmdir("d/sub") == 0 && rmdir("d") == 0, "symlinks: all removed");
+}
+
 static void test_shm(void)
 {
     char name[64];
@@ -399,6 +524,7 @@ int main(int argc, char **argv)
         test_times();
         test_sync_fallocate();
         test_statfs();
+        test_symlinks();
         test_shm();
     }
     unlink("f");
