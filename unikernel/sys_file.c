@@ -486,6 +486,17 @@ static long readlink_at(long dirfd, long upath, long ubuf, long size)
         if (n > (size_t)size)
             n = (size_t)size;
         rc = copy_to_user((void *)ubuf, t->exe, n) < 0 ? -EFAULT : (long)n;
+    } else if (path[0] == '\0') { /* the link an O_PATH dirfd names */
+        struct file *f = (int)dirfd == AT_FDCWD ? NULL : file_of(dirfd);
+        tnode_t *n = f ? tmpfs_node_of(f) : NULL;
+        const char *target;
+        rc = (int)dirfd != AT_FDCWD && !f ? -EBADF
+             : n                          ? tmpfs_link_target(n, &target)
+                                          : -ENOENT;
+        if (rc > size)
+            rc = size;
+        if (rc > 0 && copy_to_user((void *)ubuf, target, (size_t)rc) < 0)
+            rc = -EFAULT;
     } else if ((rc = path_base(dirfd, path, &base)) == 0 &&
                path_is_proc(path)) {
         if ((rc = stat_path(base, path, &st, true)) == 0)

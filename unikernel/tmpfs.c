@@ -20,6 +20,7 @@
 #define O_TRUNC 01000
 #define O_DIRECTORY 0200000
 #define O_NOFOLLOW 0400000
+#define O_PATH 010000000
 #define RENAME_NOREPLACE 1
 #define FILE_SIZE_MAX ((uint64_t)1 << 32) /* as memfd */
 #define LINKS_MAX 40 /* Linux's MAXSYMLINKS */
@@ -457,6 +458,20 @@ static const struct file_ops dir_ops = {
     .release = tmpfs_file_release,
 };
 
+/* A symbolic link opened with O_PATH|O_NOFOLLOW: fstat and readlinkat
+ * of "" only. */
+static long link_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    (void)f, (void)buf, (void)n, (void)pos;
+    return -EBADF;
+}
+
+static const struct file_ops link_ops = {
+    .read = link_read,
+    .stat = tmpfs_file_stat,
+    .release = tmpfs_file_release,
+};
+
 /* ---- stat ---- */
 
 static void node_stat(tnode_t *n, struct kstat *st)
@@ -592,8 +607,10 @@ int tmpfs_access(tnode_t *base, const char *path, int mode)
 /* A new open file of node `n` (a reference taken) with `flags`. */
 static int file_of_node(tnode_t *n, int flags, struct file **out)
 {
-    const struct file_ops *ops =
-        is_reg(n) ? &reg_ops : is_dir(n) ? &dir_ops : n->dev;
+    const struct file_ops *ops = is_reg(n)    ? &reg_ops
+                                 : is_dir(n)  ? &dir_ops
+                                 : is_link(n) ? &link_ops
+                                              : n->dev;
     struct file *f = file_new(ops, is_reg(n) ? n->ino : NULL);
     if (!f)
         return -ENOMEM;
@@ -632,6 +649,8 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
     } else if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
         return -EEXIST;
     } else if (is_link(n)) {
+        if ((flags & O_PATH) && (flags & O_NOFOLLOW))
+            return file_of_node(n, flags, out); /* the link itself */
         return -ELOOP; /* O_NOFOLLOW on a link */
     } else if (is_dir(n) && (writing || (flags & O_CREAT))) {
         return -EISDIR;
@@ -715,6 +734,14 @@ int tmpfs_symlink(const char *target, tnode_t *base, const char *path)
     if ((rc = create_at(&w, n)) < 0)
         tmpfs_put(n);
     return rc;
+}
+
+int tmpfs_link_target(tnode_t *n, const char **target)
+{
+    if (!is_link(n))
+        return -ENOENT; /* readlinkat of "" on another file, as Linux */
+    *target = n->target;
+    return (int)n->size;
 }
 
 int tmpfs_readlink(tnode_t *base, const char *path, const char **target)

@@ -74,6 +74,10 @@ int tmpfs_symlink(const char *target, tnode_t *base, const char *path);
  * -EINVAL (no symbolic link), -ENOENT, -ENOTDIR, -ELOOP. */
 int tmpfs_readlink(tnode_t *base, const char *path, const char **target);
 
+/* The target of the symbolic link `node` (an O_PATH descriptor's) and
+ * its length, or -ENOENT for another kind of node. */
+int tmpfs_link_target(tnode_t *node, const char **target);
+
 /* access(2) as root: 0 when `path` exists and, for X_OK (`mode` & 1), is
  * a directory or has an execute bit; -ENOENT, -ENOTDIR, -EACCES. */
 int tmpfs_access(tnode_t *base, const char *path, int mode);

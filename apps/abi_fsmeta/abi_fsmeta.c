@@ -343,6 +343,21 @@ static void test_symlinks(void)
     check(fstatat(AT_FDCWD, "lf", &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
               S_ISLNK(lst.st_mode),
           "fstatat AT_SYMLINK_NOFOLLOW");
+    unsigned char sx[256]; /* struct statx: stx_mode at 28, stx_size at 40 */
+    check(syscall(SYS_statx, AT_FDCWD, "lf", AT_SYMLINK_NOFOLLOW, 0x7ff, sx) ==
+                  0 &&
+              S_ISLNK(*(unsigned short *)(sx + 28)) &&
+              *(unsigned long *)(sx + 40) == 10,
+          "statx AT_SYMLINK_NOFOLLOW: the link, size 10");
+    int pfd = open("lf", O_PATH | O_NOFOLLOW);
+    check(pfd >= 0 && fstat(pfd, &lst) == 0 && S_ISLNK(lst.st_mode),
+          "O_PATH|O_NOFOLLOW opens the link itself");
+    check(readlinkat(pfd, "", buf, sizeof(buf)) == 10,
+          "readlinkat of an O_PATH link descriptor with an empty path");
+    check(e(read(pfd, buf, 1)) == -EBADF, "read of an O_PATH descriptor: EBADF");
+    close(pfd);
+    check(e(fchmodat(AT_FDCWD, "lf", 0600, AT_SYMLINK_NOFOLLOW)) == -EOPNOTSUPP,
+          "fchmodat AT_SYMLINK_NOFOLLOW on a link: EOPNOTSUPP");
     check(e(symlink("x", "lf")) == -EEXIST, "symlink over a name: EEXIST");
     check(e(symlink("", "empty")) == -ENOENT, "symlink empty target: ENOENT");
     int fd = open("lf", O_WRONLY);
