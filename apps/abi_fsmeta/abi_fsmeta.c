@@ -18,7 +18,9 @@
  * TMPFS_MAGIC, block size and name length for the test directory, the
  * free blocks falling by a fallocate and rising after the unlink, and
  * ENOSPC from a fallocate past the size with nothing allocated, and
- * EOPNOTSUPP for COLLAPSE_RANGE and ZERO_RANGE (which ext4 has).
+ * EOPNOTSUPP for COLLAPSE_RANGE and ZERO_RANGE (which ext4 has); then
+ * the symbolic link and fallocate checks twice, the second round leaving
+ * no frame behind.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +40,7 @@
 
 #define CHECK_FLUSH
 #include "apps/include/check.h"
+#include "apps/include/memprobe.h"
 
 #define TMPFS_MAGIC 0x01021994
 #ifndef FALLOC_FL_COLLAPSE_RANGE
@@ -534,6 +537,18 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && strcmp(argv[1], "guest") == 0) {
         test_guest();
+        /* the links, fallocate and punched holes twice: the second round
+         * leaves no frame behind */
+        stack_touch();
+        test_symlinks();
+        test_sync_fallocate();
+        long before = free_frames();
+        test_symlinks();
+        test_sync_fallocate();
+        long after = free_frames();
+        printf("# links and fallocate: %ld free frames before, %ld after\n",
+               before, after);
+        check(after >= before, "guest links and fallocate: no frame left behind");
     } else {
         test_modes();
         test_times();
