@@ -240,6 +240,9 @@ void inode_punch(inode_t *ino, uint64_t offset, uint64_t length)
             bbtree_remove(&ino->pages, n);
             page_unref(pc->pa);
             mm_free(pc);
+            uncharge(ino, 1); /* as inode_truncate: its charge goes too */
+            ino->charged--;
+            mm_shmem_add(-1);
         } else {
             page_zero(pc->pa);
         }

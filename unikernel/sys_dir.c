@@ -77,7 +77,7 @@ static long two_paths(long olddir, long uold, long newdir, long unew,
         if (path_is_proc(from) || path_is_proc(to))
             rc = -EXDEV;
         else if (link)
-            rc = tmpfs_link(fb, from, tb, to);
+            rc = tmpfs_link(fb, from, tb, to, flags & AT_SYMLINK_FOLLOW);
         else
             rc = tmpfs_rename(fb, from, tb, to, flags);
     }
@@ -110,7 +110,32 @@ long sys_linkat(const long *a)
 {
     if (a[4] & ~(long)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    return two_paths(a[0], a[1], a[2], a[3], true, 0);
+    return two_paths(a[0], a[1], a[2], a[3], true,
+                     (unsigned)a[4] & AT_SYMLINK_FOLLOW);
+}
+
+/* symlink, symlinkat: the target is kept as given, never looked at. */
+static long symlink_at(long utarget, long dirfd, long upath)
+{
+    long rc = 0;
+    char *target = path_get(utarget, &rc);
+    char *path = target ? path_get(upath, &rc) : NULL;
+    tnode_t *base;
+    if (path && (rc = path_base(dirfd, path, &base)) == 0)
+        rc = path_is_proc(path) ? -ENOENT : tmpfs_symlink(target, base, path);
+    path_free(target);
+    path_free(path);
+    return rc;
+}
+
+long sys_symlink(const long *a)
+{
+    return symlink_at(a[0], AT_FDCWD, a[1]);
+}
+
+long sys_symlinkat(const long *a)
+{
+    return symlink_at(a[0], a[1], a[2]);
 }
 
 long sys_getdents64(const long *a)

@@ -255,11 +255,13 @@ long sys_fstat(const long *a)
     return f ? stat_file(f, a[1]) : -EBADF;
 }
 
-/* Fills *st for `path` from `base`: 0 or -errno. */
-static long stat_path(tnode_t *base, const char *path, struct kstat *st)
+/* Fills *st for `path` from `base` (a last symbolic link followed when
+ * `follow`): 0 or -errno. */
+static long stat_path(tnode_t *base, const char *path, struct kstat *st,
+                      bool follow)
 {
     if (!path_is_proc(path))
-        return tmpfs_stat(base, path, st);
+        return tmpfs_stat(base, path, st, follow);
     struct file *f = NULL;
     long rc = path_open(NULL, path, 0, 0, &f);
     if (rc < 0)
@@ -284,7 +286,7 @@ static long kstat_at(long dirfd, long upath, long flags, struct kstat *st)
             f->ops->stat(f, st);
         rc = f ? 0 : -EBADF;
     } else if ((rc = path_base(dirfd, path, &base)) == 0) {
-        rc = stat_path(base, path, st);
+        rc = stat_path(base, path, st, !(flags & AT_SYMLINK_NOFOLLOW));
     }
     path_free(path);
     return rc;
@@ -305,7 +307,7 @@ long sys_stat(const long *a)
 
 long sys_lstat(const long *a)
 {
-    return sys_stat(a); /* no symbolic links */
+    return stat_at(AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW);
 }
 
 long sys_newfstatat(const long *a)
@@ -466,8 +468,8 @@ long sys_ioctl(const long *a)
     return f->ops->ioctl(f, (unsigned long)a[1], (uintptr_t)a[2]);
 }
 
-/* readlink of `upath` from `dirfd`: /proc/self/exe is the only
- * symbolic link. */
+/* readlink of `upath` from `dirfd`: a symbolic link of the tree, or
+ * /proc/self/exe. */
 static long readlink_at(long dirfd, long upath, long ubuf, long size)
 {
     long rc = 0;
@@ -484,9 +486,28 @@ static long readlink_at(long dirfd, long upath, long ubuf, long size)
         if (n > (size_t)size)
             n = (size_t)size;
         rc = copy_to_user((void *)ubuf, t->exe, n) < 0 ? -EFAULT : (long)n;
+    } else if (path[0] == '\0') { /* the link an O_PATH dirfd names */
+        struct file *f = (int)dirfd == AT_FDCWD ? NULL : file_of(dirfd);
+        tnode_t *n = f ? tmpfs_node_of(f) : NULL;
+        const char *target;
+        rc = (int)dirfd != AT_FDCWD && !f ? -EBADF
+             : n                          ? tmpfs_link_target(n, &target)
+                                          : -ENOENT;
+        if (rc > size)
+            rc = size;
+        if (rc > 0 && copy_to_user((void *)ubuf, target, (size_t)rc) < 0)
+            rc = -EFAULT;
     } else if ((rc = path_base(dirfd, path, &base)) == 0 &&
-               (rc = stat_path(base, path, &st)) == 0) {
-        rc = -EINVAL; /* it exists and is not a link */
+               path_is_proc(path)) {
+        if ((rc = stat_path(base, path, &st, true)) == 0)
+            rc = -EINVAL; /* it exists and is not a link */
+    } else if (rc == 0) {
+        const char *target;
+        rc = tmpfs_readlink(base, path, &target);
+        if (rc > size)
+            rc = size; /* cut, without a NUL, as Linux */
+        if (rc > 0 && copy_to_user((void *)ubuf, target, (size_t)rc) < 0)
+            rc = -EFAULT;
     }
     path_free(path);
     return rc;

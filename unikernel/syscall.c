@@ -175,6 +175,22 @@ static const syscall_fn linux_table[] = {
     [NR_msgsnd] = sys_msgsnd,
     [NR_msgrcv] = sys_msgrcv,
     [NR_msgctl] = sys_msgctl,
+    [NR_chmod] = sys_chmod,
+    [NR_fchmodat] = sys_fchmodat,
+    [NR_chown] = sys_chown,
+    [NR_lchown] = sys_lchown,
+    [NR_fchownat] = sys_fchownat,
+    [NR_utimensat] = sys_utimensat,
+    [NR_utimes] = sys_utimes,
+    [NR_futimesat] = sys_futimesat,
+    [NR_utime] = sys_utime,
+    [NR_statfs] = sys_statfs,
+    [NR_fstatfs] = sys_fstatfs,
+    [NR_sync] = sys_sync,
+    [NR_syncfs] = sys_syncfs,
+    [NR_fallocate] = sys_fallocate,
+    [NR_symlink] = sys_symlink,
+    [NR_symlinkat] = sys_symlinkat,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

@@ -19,8 +19,11 @@
 #define O_EXCL 0200
 #define O_TRUNC 01000
 #define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_PATH 010000000
 #define RENAME_NOREPLACE 1
 #define FILE_SIZE_MAX ((uint64_t)1 << 32) /* as memfd */
+#define LINKS_MAX 40 /* Linux's MAXSYMLINKS */
 #define FIRST_SEQ 3 /* getdents positions 1 and 2 are "." and ".." */
 
 typedef struct dentry {
@@ -35,7 +38,7 @@ struct tnode {
     unsigned mode;   /* KS_IF* type and permission bits */
     unsigned nlink;  /* entries naming it (a directory: 2 + subdirs) */
     uint64_t number; /* st_ino */
-    uint64_t mtime, ctime; /* ns since the epoch */
+    uint64_t atime, mtime, ctime; /* ns since the epoch */
     unsigned uid, gid; /* owner (fchown); every task is root's: 0 at birth */
     /* a regular file */
     inode_t *ino;  /* a reference */
@@ -45,6 +48,8 @@ struct tnode {
     dentry_t *first, *last;
     uint64_t next_seq;
     bool mount; /* /proc: procfs answers below it; no name comes or goes */
+    /* a symbolic link */
+    char *target; /* kalloc, NUL-terminated; its length is `size` */
     /* a device */
     const struct file_ops *dev;
     unsigned rdev;
@@ -53,6 +58,7 @@ struct tnode {
 static tnode_t *root;
 static inode_quota_t quota;
 static uint64_t next_number = 2; /* 1: the root */
+static size_t node_count; /* nodes alive: statfs's f_files - f_ffree */
 
 static const struct file_ops reg_ops, dir_ops;
 
@@ -83,8 +89,10 @@ void tmpfs_put(tnode_t *n)
         return;
     if (n->ino)
         inode_close(n->ino);
+    kfree(n->target);
     if (is_dir(n) && n->parent != n)
         tmpfs_put(n->parent);
+    node_count--;
     kfree(n);
 }
 
@@ -97,8 +105,9 @@ static tnode_t *node_new(unsigned mode)
     n->refs = 1;
     n->mode = mode;
     n->number = next_number++;
-    n->mtime = n->ctime = clock_realtime_ns();
+    n->atime = n->mtime = n->ctime = clock_realtime_ns();
     n->next_seq = FIRST_SEQ;
+    node_count++;
     return n;
 }
 
@@ -176,10 +185,32 @@ static tnode_t *step(tnode_t *d, const char *name, size_t len)
     return e ? e->node : NULL;
 }
 
-/* Resolves `path` from `base` (NULL: the root) up to its last component:
- * 0 and *w (no references taken), or -ENOENT (an empty path or a missing
- * directory on the way), -ENOTDIR, -ENAMETOOLONG. */
-static int walk(tnode_t *base, const char *path, struct walk *w)
+static bool is_link(const tnode_t *n)
+{
+    return (n->mode & KS_IFMT) == KS_IFLNK;
+}
+
+static int walk_at(tnode_t *base, const char *path, struct walk *w,
+                   bool follow, int *links);
+
+/* What the symbolic link `link` in directory `d` leads to (a relative
+ * target from `d`, so ".." after it is the target's parent, as Linux),
+ * its last component followed too: 0 and *w, or -ELOOP past LINKS_MAX
+ * links in one walk, or walk's errors. */
+static int follow_link(tnode_t *d, tnode_t *link, struct walk *w, int *links)
+{
+    if (++*links > LINKS_MAX)
+        return -ELOOP;
+    return walk_at(d, link->target, w, true, links);
+}
+
+/* Resolves `path` from `base` (NULL: the root) up to its last component,
+ * following the symbolic links on the way, and the last component's when
+ * `follow` or a "/" comes after it: 0 and *w (no references taken), or
+ * -ENOENT (an empty path or a missing directory on the way), -ENOTDIR,
+ * -ENAMETOOLONG, -ELOOP. */
+static int walk_at(tnode_t *base, const char *path, struct walk *w,
+                   bool follow, int *links)
 {
     if (path[0] == '\0')
         return -ENOENT;
@@ -205,20 +236,59 @@ static int walk(tnode_t *base, const char *path, struct walk *w)
         tnode_t *next = step(cur, name, len);
         if (*rest == '\0') { /* the last component */
             *w = (struct walk){cur, name, len, next, *p == '/'};
+            if (next && is_link(next) && (follow || w->trailing)) {
+                bool trailing = w->trailing;
+                int rc = follow_link(cur, next, w, links);
+                if (rc < 0)
+                    return rc;
+                w->trailing |= trailing;
+                next = w->node;
+            }
             if (next && w->trailing && !is_dir(next))
                 return -ENOTDIR;
             return 0;
         }
         if (!next)
             return -ENOENT;
+        if (is_link(next)) {
+            struct walk lw;
+            int rc = follow_link(cur, next, &lw, links);
+            if (rc < 0)
+                return rc;
+            if (!lw.node)
+                return -ENOENT; /* a dangling link on the way */
+            next = lw.node;
+        }
         cur = next;
     }
+}
+
+/* The walk of `path` from `base`, its last symbolic link followed. */
+static int walk(tnode_t *base, const char *path, struct walk *w)
+{
+    int links = 0;
+    return walk_at(base, path, w, true, &links);
+}
+
+/* The walk of `path`, a symbolic link as the last component not
+ * followed (unlink, rename, lstat, ...). */
+static int walk_nf(tnode_t *base, const char *path, struct walk *w)
+{
+    int links = 0;
+    return walk_at(base, path, w, false, &links);
 }
 
 /* walk, and the node must exist. */
 static int walk_existing(tnode_t *base, const char *path, struct walk *w)
 {
     int rc = walk(base, path, w);
+    return rc < 0 ? rc : w->node ? 0 : -ENOENT;
+}
+
+/* walk_nf, and the node must exist. */
+static int walk_existing_nf(tnode_t *base, const char *path, struct walk *w)
+{
+    int rc = walk_nf(base, path, w);
     return rc < 0 ? rc : w->node ? 0 : -ENOENT;
 }
 
@@ -319,6 +389,8 @@ static long reg_read(struct file *f, void *buf, size_t n, uint64_t *pos)
         return file_read_buffer(f->ino->data, t->size, buf, n, pos);
     if (*pos >= t->size)
         return 0;
+    if (t->atime <= t->mtime || t->atime <= t->ctime) /* relatime */
+        t->atime = clock_realtime_ns();
     if (n > t->size - *pos)
         n = (size_t)(t->size - *pos);
     long rc = pagecache_copy(f->ino, buf, n, *pos, false);
@@ -386,6 +458,20 @@ static const struct file_ops dir_ops = {
     .release = tmpfs_file_release,
 };
 
+/* A symbolic link opened with O_PATH|O_NOFOLLOW: fstat and readlinkat
+ * of "" only. */
+static long link_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    (void)f, (void)buf, (void)n, (void)pos;
+    return -EBADF;
+}
+
+static const struct file_ops link_ops = {
+    .read = link_read,
+    .stat = tmpfs_file_stat,
+    .release = tmpfs_file_release,
+};
+
 /* ---- stat ---- */
 
 static void node_stat(tnode_t *n, struct kstat *st)
@@ -404,9 +490,13 @@ static void node_stat(tnode_t *n, struct kstat *st)
         st->st_blocks = (int64_t)pages * (PAGE_SIZE / 512);
     } else if (is_dir(n)) {
         st->st_size = 4096;
+    } else if (is_link(n)) {
+        st->st_size = (int64_t)n->size;
     }
-    st->st_atime = st->st_mtime = n->mtime / 1000000000u;
-    st->st_atime_nsec = st->st_mtime_nsec = n->mtime % 1000000000u;
+    st->st_atime = n->atime / 1000000000u;
+    st->st_atime_nsec = n->atime % 1000000000u;
+    st->st_mtime = n->mtime / 1000000000u;
+    st->st_mtime_nsec = n->mtime % 1000000000u;
     st->st_ctime = n->ctime / 1000000000u;
     st->st_ctime_nsec = n->ctime % 1000000000u;
 }
@@ -427,27 +517,62 @@ static tnode_t *tree_node(struct file *f)
     return f->ops->release == tmpfs_file_release ? node_of(f) : NULL;
 }
 
+void tmpfs_node_chmod(tnode_t *n, unsigned mode)
+{
+    n->mode = (n->mode & KS_IFMT) | (mode & 07777);
+    n->ctime = clock_realtime_ns();
+}
+
+void tmpfs_node_chown(tnode_t *n, uint32_t uid, uint32_t gid)
+{
+    if (uid != (uint32_t)-1)
+        n->uid = uid;
+    if (gid != (uint32_t)-1)
+        n->gid = gid;
+    /* Linux clears set-user-ID (and set-group-ID with group execute) of
+     * anything but a directory on every chown, even root's, even -1 -1 */
+    if (!is_dir(n)) {
+        n->mode &= ~04000u;
+        if (n->mode & 010)
+            n->mode &= ~02000u;
+    }
+    n->ctime = clock_realtime_ns();
+}
+
+void tmpfs_node_utimes(tnode_t *n, const int64_t atime, const int64_t mtime)
+{
+    uint64_t now = clock_realtime_ns();
+    if (atime != TMPFS_TIME_OMIT)
+        n->atime = atime == TMPFS_TIME_NOW ? now : (uint64_t)atime;
+    if (mtime != TMPFS_TIME_OMIT)
+        n->mtime = mtime == TMPFS_TIME_NOW ? now : (uint64_t)mtime;
+    n->ctime = now;
+}
+
+int tmpfs_lookup(tnode_t *base, const char *path, bool follow,
+                 tnode_t **node)
+{
+    struct walk w;
+    int rc = follow ? walk_existing(base, path, &w)
+                    : walk_existing_nf(base, path, &w);
+    *node = rc == 0 ? w.node : NULL;
+    return rc;
+}
+
 bool tmpfs_file_chmod(struct file *f, unsigned mode)
 {
     tnode_t *n = tree_node(f);
-    if (!n)
-        return false;
-    n->mode = (n->mode & KS_IFMT) | (mode & 07777);
-    n->ctime = clock_realtime_ns();
-    return true;
+    if (n)
+        tmpfs_node_chmod(n, mode);
+    return n != NULL;
 }
 
 bool tmpfs_file_chown(struct file *f, uint32_t uid, uint32_t gid)
 {
     tnode_t *n = tree_node(f);
-    if (!n)
-        return false;
-    if (uid != (uint32_t)-1)
-        n->uid = uid;
-    if (gid != (uint32_t)-1)
-        n->gid = gid;
-    n->ctime = clock_realtime_ns();
-    return true;
+    if (n)
+        tmpfs_node_chown(n, uid, gid);
+    return n != NULL;
 }
 
 tnode_t *tmpfs_node_of(struct file *f)
@@ -455,10 +580,12 @@ tnode_t *tmpfs_node_of(struct file *f)
     return f->ops->release == tmpfs_file_release ? node_of(f) : NULL;
 }
 
-int tmpfs_stat(tnode_t *base, const char *path, struct kstat *st)
+int tmpfs_stat(tnode_t *base, const char *path, struct kstat *st,
+               bool follow)
 {
     struct walk w;
-    int rc = walk_existing(base, path, &w);
+    int rc = follow ? walk_existing(base, path, &w)
+                    : walk_existing_nf(base, path, &w);
     if (rc == 0)
         node_stat(w.node, st);
     return rc;
@@ -480,8 +607,10 @@ int tmpfs_access(tnode_t *base, const char *path, int mode)
 /* A new open file of node `n` (a reference taken) with `flags`. */
 static int file_of_node(tnode_t *n, int flags, struct file **out)
 {
-    const struct file_ops *ops =
-        is_reg(n) ? &reg_ops : is_dir(n) ? &dir_ops : n->dev;
+    const struct file_ops *ops = is_reg(n)    ? &reg_ops
+                                 : is_dir(n)  ? &dir_ops
+                                 : is_link(n) ? &link_ops
+                                              : n->dev;
     struct file *f = file_new(ops, is_reg(n) ? n->ino : NULL);
     if (!f)
         return -ENOMEM;
@@ -497,7 +626,10 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
                struct file **out)
 {
     struct walk w;
-    int rc = walk(base, path, &w);
+    /* O_NOFOLLOW, and O_CREAT|O_EXCL, keep a last link as it is */
+    bool nf = (flags & O_NOFOLLOW) ||
+              (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+    int rc = nf ? walk_nf(base, path, &w) : walk(base, path, &w);
     if (rc < 0)
         return rc;
     bool writing = (flags & O_ACCMODE) != O_RDONLY;
@@ -516,6 +648,10 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
         }
     } else if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
         return -EEXIST;
+    } else if (is_link(n)) {
+        if ((flags & O_PATH) && (flags & O_NOFOLLOW))
+            return file_of_node(n, flags, out); /* the link itself */
+        return -ELOOP; /* O_NOFOLLOW on a link */
     } else if (is_dir(n) && (writing || (flags & O_CREAT))) {
         return -EISDIR;
     } else if ((flags & O_DIRECTORY) && !is_dir(n)) {
@@ -569,12 +705,63 @@ int tmpfs_lookup_dir(tnode_t *base, const char *path, tnode_t **dir)
     return 0;
 }
 
+/* ---- symbolic links ---- */
+
+int tmpfs_symlink(const char *target, tnode_t *base, const char *path)
+{
+    size_t len = strlen(target);
+    if (len == 0)
+        return -ENOENT; /* Linux refuses an empty target */
+    struct walk w;
+    int rc = walk_nf(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (w.node)
+        return -EEXIST;
+    if (w.trailing)
+        return -ENOENT;
+    tnode_t *n = node_new(KS_IFLNK | 0777);
+    char *copy = n ? kalloc(len + 1) : NULL;
+    if (!copy) {
+        kfree(n);
+        if (n)
+            node_count--;
+        return -ENOMEM;
+    }
+    memcpy(copy, target, len + 1);
+    n->target = copy;
+    n->size = len;
+    if ((rc = create_at(&w, n)) < 0)
+        tmpfs_put(n);
+    return rc;
+}
+
+int tmpfs_link_target(tnode_t *n, const char **target)
+{
+    if (!is_link(n))
+        return -ENOENT; /* readlinkat of "" on another file, as Linux */
+    *target = n->target;
+    return (int)n->size;
+}
+
+int tmpfs_readlink(tnode_t *base, const char *path, const char **target)
+{
+    struct walk w;
+    int rc = walk_existing_nf(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (!is_link(w.node))
+        return -EINVAL;
+    *target = w.node->target;
+    return (int)w.node->size;
+}
+
 /* ---- directories ---- */
 
 int tmpfs_mkdir(tnode_t *base, const char *path, unsigned mode)
 {
     struct walk w;
-    int rc = walk(base, path, &w);
+    int rc = walk_nf(base, path, &w);
     if (rc < 0)
         return rc;
     if (w.node)
@@ -612,7 +799,7 @@ static void remove_entry(struct walk *w)
 int tmpfs_unlink(tnode_t *base, const char *path)
 {
     struct walk w;
-    int rc = walk_existing(base, path, &w);
+    int rc = walk_existing_nf(base, path, &w);
     if (rc < 0)
         return rc;
     if (is_dir(w.node))
@@ -626,7 +813,7 @@ int tmpfs_unlink(tnode_t *base, const char *path)
 int tmpfs_rmdir(tnode_t *base, const char *path)
 {
     struct walk w;
-    int rc = walk_existing(base, path, &w);
+    int rc = walk_existing_nf(base, path, &w);
     if (rc < 0)
         return rc;
     if (!is_dir(w.node))
@@ -658,9 +845,9 @@ int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
     if (flags & ~(unsigned)RENAME_NOREPLACE)
         return -EINVAL; /* RENAME_EXCHANGE and WHITEOUT: not yet */
     struct walk a, b;
-    int rc = walk_existing(from_base, from, &a);
+    int rc = walk_existing_nf(from_base, from, &a);
     if (rc == 0)
-        rc = walk(to_base, to, &b);
+        rc = walk_nf(to_base, to, &b);
     if (rc < 0)
         return rc;
     tnode_t *n = a.node;
@@ -705,12 +892,13 @@ int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
 }
 
 int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
-               const char *to)
+               const char *to, bool follow)
 {
     struct walk a, b;
-    int rc = walk_existing(from_base, from, &a);
+    int rc = follow ? walk_existing(from_base, from, &a)
+                    : walk_existing_nf(from_base, from, &a);
     if (rc == 0)
-        rc = walk(to_base, to, &b);
+        rc = walk_nf(to_base, to, &b);
     if (rc < 0)
         return rc;
     if (is_dir(a.node))
@@ -940,6 +1128,10 @@ int tmpfs_init(uint64_t size)
     if (!tmp || !proc)
         return -ENOMEM;
     tmp->mode |= 01777; /* sticky, everyone writes */
+    tnode_t *shm = make_dirs("dev/shm", 7); /* shm_open's directory */
+    if (!shm)
+        return -ENOMEM;
+    shm->mode |= 01777;
     proc->mount = true;
     proc->mode = KS_IFDIR | 0555;
     for (size_t i = 0; i < dev_count; i++) {
@@ -964,4 +1156,76 @@ size_t tmpfs_pages_used(void)
 size_t tmpfs_pages_limit(void)
 {
     return quota.limit;
+}
+
+void tmpfs_statfs_counts(uint64_t *files, uint64_t *ffree)
+{
+    /* Linux's tmpfs allows as many inodes as half the RAM has pages */
+    uint64_t max = page_total_count() / 2;
+    *files = max;
+    *ffree = max > node_count ? max - node_count : 0;
+}
+
+/* Zeroes [a, b) (within one page) of the cache of `ino` if the page is
+ * cached: a hole reads as zero already. */
+static void zero_cached(inode_t *ino, uint64_t a, uint64_t b)
+{
+    if (a >= b)
+        return;
+    uint64_t p = a & ~(uint64_t)PAGE_MASK;
+    phys_addr_t pa;
+    if (inode_pages_cached(ino, p, 1, &pa) == 0)
+        return;
+    memset((char *)mmu_kaddr(pa) + (a - p), 0, (size_t)(b - a));
+    page_unref(pa);
+}
+
+int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
+{
+    tnode_t *t = node_of(f);
+    if (f->ops != &reg_ops)
+        return is_dir(t) ? -EISDIR : -ENODEV;
+    if (off + len > FILE_SIZE_MAX)
+        return -EFBIG;
+    if (text_busy(t->ino))
+        return -ETXTBSY;
+    int rc = reg_own(t);
+    if (rc < 0)
+        return rc;
+    uint64_t from = off & ~(uint64_t)PAGE_MASK;
+    uint64_t to = (off + len + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+    if (mode & TMPFS_FALLOC_PUNCH) {
+        /* whole pages are freed, the partial ones zeroed in the range;
+         * past the size every byte is zero, so the range may round up */
+        uint64_t end = off + len >= t->size ? to : off + len;
+        uint64_t first = (off + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+        uint64_t last = end & ~(uint64_t)PAGE_MASK;
+        if (first > last) {
+            zero_cached(f->ino, off, end);
+        } else {
+            zero_cached(f->ino, off, first);
+            zero_cached(f->ino, last, end);
+            if (last > first)
+                inode_punch(f->ino, first, last - first);
+        }
+        t->mtime = t->ctime = clock_realtime_ns();
+        return 0;
+    }
+    /* count the pages missing first: all of them, or nothing done */
+    size_t missing = 0;
+    for (uint64_t p = from; p < to; p += PAGE_SIZE) {
+        phys_addr_t pa;
+        if (inode_pages_cached(f->ino, p, 1, &pa))
+            page_unref(pa);
+        else
+            missing++;
+    }
+    if (quota.used > quota.limit || missing > quota.limit - quota.used)
+        return -ENOSPC;
+    if (inode_prepare(f->ino, from, to) < 0)
+        return -ENOSPC;
+    if (!(mode & TMPFS_FALLOC_KEEP_SIZE) && off + len > t->size)
+        t->size = off + len;
+    t->ctime = clock_realtime_ns();
+    return 0;
 }

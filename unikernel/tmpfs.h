@@ -20,6 +20,7 @@
 #define UNIKERNEL_TMPFS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mm/inode.h"
@@ -60,8 +61,22 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
  * -ENOTDIR, -EACCES (a directory, a device or a file written since). */
 int tmpfs_exec_lookup(tnode_t *base, const char *path, inode_t **ino);
 
-/* Fills *st for `path` (base as tmpfs_open): 0 or -errno. */
-int tmpfs_stat(tnode_t *base, const char *path, struct kstat *st);
+/* Fills *st for `path` (base as tmpfs_open), a last symbolic link
+ * followed when `follow` (stat) or not (lstat): 0 or -errno. */
+int tmpfs_stat(tnode_t *base, const char *path, struct kstat *st,
+               bool follow);
+
+/* symlink: a new symbolic link `path` to `target`: 0, -EEXIST, -ENOENT
+ * (an empty target), -ENOTDIR, -ELOOP, -ENOMEM. */
+int tmpfs_symlink(const char *target, tnode_t *base, const char *path);
+
+/* readlink: *target (the node's, NUL-terminated) and its length, or
+ * -EINVAL (no symbolic link), -ENOENT, -ENOTDIR, -ELOOP. */
+int tmpfs_readlink(tnode_t *base, const char *path, const char **target);
+
+/* The target of the symbolic link `node` (an O_PATH descriptor's) and
+ * its length, or -ENOENT for another kind of node. */
+int tmpfs_link_target(tnode_t *node, const char **target);
 
 /* access(2) as root: 0 when `path` exists and, for X_OK (`mode` & 1), is
  * a directory or has an execute bit; -ENOENT, -ENOTDIR, -EACCES. */
@@ -82,9 +97,11 @@ int tmpfs_rmdir(tnode_t *base, const char *path);
 int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
                  const char *to, unsigned flags);
 
-/* link: 0, -ENOENT, -EEXIST, -EPERM (a directory), -ENOMEM. */
+/* link (a symbolic link `from` itself linked, unless `follow`: linkat's
+ * AT_SYMLINK_FOLLOW): 0, -ENOENT, -EEXIST, -EPERM (a directory),
+ * -ENOMEM. */
 int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
-               const char *to);
+               const char *to, bool follow);
 
 /* Truncates the regular file at `path` to `size`: 0, -EISDIR, -EINVAL,
  * -EFBIG, -ENOSPC, -ENOENT, -ENOTDIR. */
@@ -123,6 +140,33 @@ void tmpfs_file_release(struct file *f);
  * as is), the change time set: false when `f` is no file of the tree. */
 bool tmpfs_file_chmod(struct file *f, unsigned mode);
 bool tmpfs_file_chown(struct file *f, uint32_t uid, uint32_t gid);
+
+/* The node `path` names from `base` (no reference taken: it lives for
+ * the rest of the system call), a last symbolic link followed when
+ * `follow`: 0 and *node, or -ENOENT, -ENOTDIR, -ENAMETOOLONG, -ELOOP. */
+int tmpfs_lookup(tnode_t *base, const char *path, bool follow,
+                 tnode_t **node);
+
+/* chmod, chown (uid or gid -1: kept) and utimensat of `node`, the change
+ * time set; the times are ns since the epoch, TMPFS_TIME_NOW or
+ * TMPFS_TIME_OMIT. */
+#define TMPFS_TIME_NOW (-1)
+#define TMPFS_TIME_OMIT (-2)
+void tmpfs_node_chmod(tnode_t *node, unsigned mode);
+void tmpfs_node_chown(tnode_t *node, uint32_t uid, uint32_t gid);
+void tmpfs_node_utimes(tnode_t *node, int64_t atime, int64_t mtime);
+
+/* statfs's inode counts: the most nodes and how many more may be made. */
+void tmpfs_statfs_counts(uint64_t *files, uint64_t *ffree);
+
+/* fallocate of the open file `f` over [off, off+len) (checked by the
+ * caller: len > 0): mode 0 allocates the pages and extends the size,
+ * TMPFS_FALLOC_KEEP_SIZE only allocates, with TMPFS_FALLOC_PUNCH frees
+ * the whole pages and zeroes the partial ones.  0, -ENOSPC (nothing
+ * allocated), -EFBIG, -ETXTBSY, -EISDIR, -ENODEV (a device). */
+#define TMPFS_FALLOC_KEEP_SIZE 1
+#define TMPFS_FALLOC_PUNCH 2
+int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len);
 
 /* Pages the regular files of the tmpfs hold, and the most they may. */
 size_t tmpfs_pages_used(void);
