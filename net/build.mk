@@ -22,7 +22,7 @@ LWIP_FILES := \
 LWIP_SRCS := $(addprefix $(LWIP_DIR)/src/,$(LWIP_FILES))
 LWIP_OBJS := $(patsubst $(LWIP_DIR)/src/%.c,$(BUILD)/net/lwip/%.o,$(LWIP_SRCS))
 
-NET_SRCS := net/netdev.c net/lwip_port.c net/stack.c net/netif.c \
+NET_SRCS := net/netdev.c net/lwip_port.c net/stack.c net/timewait.c net/netif.c \
             net/config.c net/addr.c
 
 # The AF_INET family, on the generic socket layer (unikernel/socket.c).

@@ -35,4 +35,7 @@ void net_tick(void)
     net_flush();
     sys_check_timeouts();
     net_flush(); /* what the timers sent (retransmissions, ACKs) */
+    static unsigned ticks;
+    if (++ticks % 16 == 0)
+        net_timewait_trim();
 }

@@ -22,6 +22,10 @@ void net_flush(void);
  * the interface, or NULL when out of memory. */
 struct netif *net_netif_attach(struct netdev *d);
 
+/* Drops the oldest TCP connections in TIME-WAIT past a ceiling (512):
+ * lwIP walks that list for every segment (net/timewait.c). */
+void net_timewait_trim(void);
+
 /* Makes AF_INET known to socket(2) (net/sock_inet.c). */
 void inet_register(void);
 
