@@ -7,13 +7,14 @@
 #include <stddef.h>
 
 #include "arch/clock.h"
+#include "mm/kalloc.h"
 #include "unikernel/sysv_ipc.h"
 #include "unikernel/task.h"
 #include "unikernel/thread.h"
 
 static struct ipc_obj *by_key(struct ipc_ids *ids, int32_t key)
 {
-    for (int i = 0; i < IPC_SLOTS; i++)
+    for (int i = 0; ids->slot && i < IPC_SLOTS; i++)
         if (ids->slot[i] && ids->slot[i]->key == key)
             return ids->slot[i];
     return NULL;
@@ -34,6 +35,8 @@ long ipc_get(struct ipc_ids *ids, int32_t key, int flags, long arg,
         return -ENOENT;
     if (!make)
         return -EINVAL; /* nothing valid to create (semget of 0) */
+    if (!ids->slot && !(ids->slot = kalloc(IPC_SLOTS * sizeof(*ids->slot))))
+        return -ENOMEM;
     int i = 0;
     while (i < IPC_SLOTS && ids->slot[i])
         i++;
@@ -54,7 +57,7 @@ long ipc_get(struct ipc_ids *ids, int32_t key, int flags, long arg,
 
 struct ipc_obj *ipc_find(struct ipc_ids *ids, int id)
 {
-    if (id < 0)
+    if (id < 0 || !ids->slot)
         return NULL;
     struct ipc_obj *o = ids->slot[id % IPC_SLOTS];
     return o && o->id == id ? o : NULL;
@@ -63,7 +66,7 @@ struct ipc_obj *ipc_find(struct ipc_ids *ids, int id)
 void ipc_unlink(struct ipc_ids *ids, struct ipc_obj *obj)
 {
     int i = obj->id % IPC_SLOTS;
-    if (ids->slot[i] == obj) {
+    if (ids->slot && ids->slot[i] == obj) {
         ids->slot[i] = NULL;
         ids->used--;
     }

@@ -49,7 +49,8 @@ struct ipc64_perm_k {
 };
 
 struct ipc_ids {
-    struct ipc_obj *slot[IPC_SLOTS];
+    struct ipc_obj **slot; /* IPC_SLOTS, kalloc'd at the first creation:
+                              a program without System V IPC pays nothing */
     uint16_t seq;
     int used;
 };
@@ -63,6 +64,12 @@ struct ipc_ids {
 long ipc_get(struct ipc_ids *ids, int32_t key, int flags, long arg,
              int (*check)(struct ipc_obj *obj, long arg),
              struct ipc_obj *(*make)(long arg));
+
+/* The object in slot `i` of `ids`, or NULL. */
+static inline struct ipc_obj *ipc_at(const struct ipc_ids *ids, int i)
+{
+    return ids->slot ? ids->slot[i] : NULL;
+}
 
 /* The live object with `id`, or NULL (the caller says EINVAL). */
 struct ipc_obj *ipc_find(struct ipc_ids *ids, int id);

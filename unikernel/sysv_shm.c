@@ -74,8 +74,8 @@ static void seg_free(struct shm_seg *s)
 
 void sysv_shm_reap(void)
 {
-    for (int i = 0; i < IPC_SLOTS; i++) {
-        struct shm_seg *s = (struct shm_seg *)shm_ids.slot[i];
+    for (int i = 0; shm_ids.used && i < IPC_SLOTS; i++) {
+        struct shm_seg *s = (struct shm_seg *)ipc_at(&shm_ids, i);
         if (s && s->dead && nattch(s) == 0)
             seg_free(s);
     }
@@ -115,8 +115,8 @@ long sys_shmget(const long *a)
         /* a too big size for an existing key is the check's EINVAL */
         struct ipc_obj *o = NULL;
         for (int i = 0; !creating && i < IPC_SLOTS && !o; i++)
-            if (shm_ids.slot[i] && shm_ids.slot[i]->key == key)
-                o = shm_ids.slot[i];
+            if (ipc_at(&shm_ids, i) && ipc_at(&shm_ids, i)->key == key)
+                o = ipc_at(&shm_ids, i);
         if (!o)
             return -EINVAL;
     }
@@ -178,7 +178,7 @@ long sys_shmat(const long *a)
 static struct shm_seg *seg_of(const inode_t *ino)
 {
     for (int i = 0; ino && i < IPC_SLOTS; i++) {
-        struct shm_seg *s = (struct shm_seg *)shm_ids.slot[i];
+        struct shm_seg *s = (struct shm_seg *)ipc_at(&shm_ids, i);
         if (s && s->ino == ino)
             return s;
     }
@@ -232,7 +232,7 @@ static long shm_info(int cmd, void *ubuf)
     int top = 0, used = 0;
     uint64_t pages = 0, rss = 0;
     for (int i = 0; i < IPC_SLOTS; i++) {
-        struct shm_seg *s = (struct shm_seg *)shm_ids.slot[i];
+        struct shm_seg *s = (struct shm_seg *)ipc_at(&shm_ids, i);
         if (!s)
             continue;
         top = i;

@@ -254,6 +254,20 @@ boot_stack_top32:
 /* ---- 64-bit, higher half ---- */
     .text
 boot_high:
+    /* The .bss is zeroed here, not trusted to the loader: a PVH loader
+     * copies the image into RAM that the firmware may have used since
+     * (SeaBIOS's temporary high zone in a small guest), so its zeroes
+     * can be gone by now. */
+    movq %rdi, %r8
+    movq %rsi, %r9
+    movabsq $_bss, %rdi
+    movabsq $_ebss, %rcx
+    subq %rdi, %rcx
+    xorl %eax, %eax
+    cld
+    rep stosb
+    movq %r8, %rdi
+    movq %r9, %rsi
     movabsq $boot_stack_top, %rsp
     xorl %ebp, %ebp
     movl %edi, %edi             /* zero-extend magic and info address */
