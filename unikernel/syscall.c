@@ -144,6 +144,7 @@ static const syscall_fn linux_table[] = {
     [NR_sched_getaffinity] = sys_sched_getaffinity,
     [NR_sched_setaffinity] = sys_sched_setaffinity,
     [NR_prctl] = sys_prctl,
+    [NR_sync_file_range] = sys_sync_file_range,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */
