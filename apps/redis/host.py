@@ -14,6 +14,7 @@ this machine's loopback is used and every wait is bounded.  Exits 0 when
 every reply was right.
 """
 import os
+import random
 import socket
 import sys
 import threading
@@ -162,12 +163,20 @@ def incr(c, clients=50, each=40):
     ok("INCR from %d clients at once: %d" % (clients, got))
 
 
+def big(i):
+    """1 KiB that LZF cannot shrink: the dump's size is the data's."""
+    return random.Random(i).randbytes(1024)
+
+
 def bgsave(c):
-    # Some weight for the child to write: 2000 values of 1 KiB.
-    c.send(*[("SET", "big:%d" % i, bytes([65 + i % 26]) * 1024) for i in range(2000)])
-    for _ in range(2000):
-        if c.reply() != "OK":
-            fail("SET big")
+    # Weight for the child: 9000 values of 1 KiB, a dump past 8 MiB (redis
+    # calls sync_file_range every 4 MiB of it).
+    for base in range(0, 9000, 1000):
+        c.send(*[("SET", "big:%d" % i, big(i))
+                 for i in range(base, base + 1000)])
+        for _ in range(1000):
+            if c.reply() != "OK":
+                fail("SET big")
     c.call("SET", "survivor", "before-the-save")
     before = c.call("LASTSAVE")
     time.sleep(1.1)  # LASTSAVE counts seconds
@@ -202,8 +211,8 @@ def bgsave(c):
         fail("the dump's survivor is %r" % c.call("GET", "survivor"))
     if c.call("GET", "key:9999") != b"value-9999-" + b"x" * (9999 % 50):
         fail("key:9999 not in the dump")
-    if c.call("GET", "big:1999") != bytes([65 + 1999 % 26]) * 1024:
-        fail("big:1999 not in the dump")
+    if c.call("GET", "big:8999") != big(8999):
+        fail("big:8999 not in the dump")
     if c.call("GET", "counter") != b"2000":
         fail("counter not in the dump")
     ok("the dump loaded back: %d keys" % c.call("DBSIZE"))
