@@ -1,13 +1,17 @@
 /* procfs.c - /proc/self/maps from mspace_display, /proc/meminfo from the
- * frame and commit counters (see procfs.h). */
+ * frame and commit counters, /proc/self/stat from the task and its space
+ * (see procfs.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mm/kalloc.h"
+#include "mm/memory.h"
 #include "mm/page.h"
 #include "unikernel/fd.h"
 #include "unikernel/procfs.h"
+#include "unikernel/task.h"
+#include "unikernel/thread.h"
 
 bool procfs_owns(const char *path)
 {
@@ -63,11 +67,45 @@ static struct file *meminfo_open(int *err)
     return f;
 }
 
+/* /proc/self/stat: Linux's 52 fields; what the kernel keeps is real (pid,
+ * ppid, threads, vsize, rss in pages: redis's used_memory_rss reads field
+ * 24), the rest 0 (no CPU time or fault counts are kept). */
+static struct file *stat_open(task_t *t, int *err)
+{
+    struct file *f = file_new(&maps_ops, NULL);
+    size_t size = 512;
+    if (f)
+        f->text = kalloc(size);
+    if (!f || !f->text) {
+        if (f)
+            file_put(f);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    task_t *leader = t->group->leader;
+    task_t *parent = leader->proc.parent;
+    int pid = thread_tgid(t);
+    /* a snapshot: the counters may move right after, as on Linux */
+    int len = snprintf(f->text, size,
+                       "%d (%.15s) R %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %d 0 0 "
+                       "%zu %zu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+                       "0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+                       pid, leader->name ? leader->name : "", parent ? parent->id : 0,
+                       pid, pid, t->group->live, t->mspace->v_size,
+                       t->mspace->phys_pg_count);
+    f->text_len = (size_t)len < size ? (size_t)len : size - 1;
+    f->seekable = 1;
+    return f;
+}
+
 struct file *procfs_open(task_t *t, const char *path, int *err)
 {
     if (strcmp(path, "/proc/meminfo") == 0)
         return meminfo_open(err);
     char self[32];
+    snprintf(self, sizeof(self), "/proc/%d/stat", thread_tgid(t));
+    if (strcmp(path, "/proc/self/stat") == 0 || strcmp(path, self) == 0)
+        return stat_open(t, err);
     snprintf(self, sizeof(self), "/proc/%d/maps", t->id);
     if (strcmp(path, "/proc/self/maps") != 0 && strcmp(path, self) != 0) {
         *err = -ENOENT;

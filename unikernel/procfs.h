@@ -1,6 +1,8 @@
 /* unikernel/procfs.h - /proc/self/maps (and /proc/<pid>/maps of the
  * caller): a snapshot of mspace_display taken at open; /proc/meminfo:
- * MemTotal, MemFree, Shmem, CommitLimit, Committed_AS (kB), taken at open. */
+ * MemTotal, MemFree, Shmem, CommitLimit, Committed_AS (kB), taken at open;
+ * /proc/self/stat (and /proc/<pid>/stat): pid, ppid, threads, vsize and rss
+ * of the caller, the other fields 0. */
 #ifndef UNIKERNEL_PROCFS_H
 #define UNIKERNEL_PROCFS_H
 

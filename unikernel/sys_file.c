@@ -431,6 +431,30 @@ long sys_fsync(const long *a)
     return file_of(a[0]) ? 0 : -EBADF;
 }
 
+/* sync_file_range(fd, offset, nbytes, flags): nothing to write either,
+ * but Linux's checks in its order: the descriptor, the flags
+ * (SYNC_FILE_RANGE_WAIT_BEFORE | _WRITE | _WAIT_AFTER), a negative or
+ * overflowing range, then ESPIPE for anything but a regular file, a
+ * directory or a link (pipes, sockets, devices). */
+long sys_sync_file_range(const long *a)
+{
+    struct file *f = file_of(a[0]);
+    if (!f)
+        return -EBADF;
+    if ((unsigned long)a[3] & ~7ul)
+        return -EINVAL;
+    int64_t off = a[1], len = a[2];
+    if (off < 0 || len < 0 || off > INT64_MAX - len)
+        return -EINVAL;
+    struct kstat st;
+    memset(&st, 0, sizeof(st));
+    f->ops->stat(f, &st);
+    unsigned kind = st.st_mode & KS_IFMT;
+    if (kind != KS_IFREG && kind != KS_IFDIR && kind != KS_IFLNK)
+        return -ESPIPE;
+    return 0;
+}
+
 /* Every task is root's (uid 0): any mode, any owner.  Files outside the
  * tree (pipes, the console) keep no attributes: accepted, as on Linux. */
 long sys_fchmod(const long *a)

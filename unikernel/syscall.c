@@ -191,6 +191,7 @@ static const syscall_fn linux_table[] = {
     [NR_fallocate] = sys_fallocate,
     [NR_symlink] = sys_symlink,
     [NR_symlinkat] = sys_symlinkat,
+    [NR_sync_file_range] = sys_sync_file_range,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

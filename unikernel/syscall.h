@@ -94,6 +94,8 @@ long sys_faccessat(const long *a);
 long sys_faccessat2(const long *a);
 long sys_truncate(const long *a);
 long sys_fsync(const long *a);
+/* sync_file_range: checks as Linux, then 0 (files live in memory). */
+long sys_sync_file_range(const long *a);
 long sys_fchmod(const long *a);
 long sys_fchown(const long *a);
 long sys_chmod(const long *a);

@@ -1,6 +1,8 @@
 /*
  * abi_maps: /proc/self/maps as Linux prints it ("start-end rwxp ..."),
- * read back after mmap, mprotect and munmap.  The mappings under test sit
+ * read back after mmap, mprotect and munmap; /proc/self/stat's pid, ppid,
+ * thread count, vsize and rss (field 24: what redis's used_memory_rss
+ * reads), rss growing by the pages a new mapping touches.  The mappings under test sit
  * between PROT_NONE guard pages so that no neighbour can merge with them.
  * One "ok - name" line per check; exit status 0 only if all passed.
  */
@@ -159,10 +161,63 @@ static void test_shared(void)
     munmap(s, 2 * PAGE);
 }
 
+/* Fields 1-52 of /proc/self/stat into f[]: 0, or -1 when unreadable. */
+static int stat_load(long long f[53])
+{
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* the name may hold spaces */
+    if (!p || sscanf(buf, "%lld", &f[1]) != 1)
+        return -1;
+    int i = 3;
+    for (p += 2; i <= 52 && *p; i++) {
+        if (i == 3) {
+            f[3] = *p; /* the state letter */
+            p += 2;
+            continue;
+        }
+        char *end;
+        f[i] = (long long)strtoull(p, &end, 10);
+        if (end == p)
+            return -1;
+        p = *end ? end + 1 : end;
+    }
+    return i == 53 ? 0 : -1;
+}
+
+static void test_stat(void)
+{
+    long long f[53], g[53];
+    check(stat_load(f) == 0, "stat has 52 fields");
+    check(f[1] == getpid() && f[4] == getppid(), "stat pid and ppid");
+    check(f[3] == 'R', "stat state R while it reads");
+    check(f[20] == 1, "stat one thread");
+    /* Linux counts rss per thread and folds it in every 64 faults: a
+     * small static program may read 0, and a new mapping's 256 pages may
+     * show as 192 */
+    check(f[23] > 0 && (unsigned long long)f[24] * PAGE <= (unsigned long long)f[23],
+          "stat vsize, rss within it");
+    size_t len = 256 * PAGE;
+    char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    for (size_t i = 0; m != MAP_FAILED && i < len; i += PAGE)
+        m[i] = 1;
+    check(m != MAP_FAILED && stat_load(g) == 0 && g[23] - f[23] >= (long long)len &&
+              g[24] - f[24] >= 192,
+          "stat vsize and rss grow by a touched 1 MiB mapping");
+    munmap(m, len);
+}
+
 int main(void)
 {
     test_image();
     test_changes();
     test_shared();
+    test_stat();
     return failures != 0;
 }

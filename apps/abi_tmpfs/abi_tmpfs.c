@@ -5,10 +5,11 @@
  * directories and their getdents64 listing (sorted: orders differ), link
  * counts, rename (RENAME_NOREPLACE), link, unlink while open, chdir /
  * fchdir / getcwd and relative paths, write() seen through a MAP_SHARED
- * mapping and the reverse, statx, access, fsync, /dev/null, /dev/zero,
- * /dev/full, /dev/urandom, and the errors ENOENT, EEXIST, ENOTDIR, EISDIR,
- * ENOTEMPTY, EINVAL, ENAMETOOLONG, EACCES.  argv[1] is an embedded file
- * (apps/abi_tmpfs/seed.txt), read through its path.
+ * mapping and the reverse, statx, access, fsync, sync_file_range,
+ * /dev/null, /dev/zero, /dev/full, /dev/urandom, and the errors ENOENT,
+ * EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL, ENAMETOOLONG, EACCES, ESPIPE.
+ * argv[1] is an embedded file (apps/abi_tmpfs/seed.txt), read through its
+ * path.
  *
  * Two modes for the guest alone (their numbers are the guest's):
  *   tree N  N files in a tree of 20 directories created, listed and
@@ -21,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +171,21 @@ static void test_files(void)
               pread(fd, buf, 8, 0) == 5 && memcmp(buf, "abcde", 5) == 0,
           "writev of two buffers");
     check(fsync(fd) == 0 && fdatasync(fd) == 0, "fsync and fdatasync");
+    check(sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE |
+                              SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) == 0 &&
+              sync_file_range(fd, 4096, 1 << 20, SYNC_FILE_RANGE_WRITE) == 0,
+          "sync_file_range on a file");
+    check(e(sync_file_range(fd, 0, 0, 8)) == -EINVAL, "sync_file_range: bad flags are EINVAL");
+    check(e(sync_file_range(fd, -1, 0, 0)) == -EINVAL &&
+              e(sync_file_range(fd, 0, -1, 0)) == -EINVAL &&
+              e(sync_file_range(fd, 1, INT64_MAX, 0)) == -EINVAL,
+          "sync_file_range: a negative or overflowing range is EINVAL");
+    check(e(sync_file_range(999, 0, 0, 8)) == -EBADF, "sync_file_range: a bad fd is EBADF first");
+    int sp[2];
+    check(pipe(sp) == 0 && e(sync_file_range(sp[0], 0, 0, 0)) == -ESPIPE,
+          "sync_file_range on a pipe is ESPIPE");
+    close(sp[0]);
+    close(sp[1]);
     close(fd);
     int ro = open("f", O_RDONLY);
     check(e(write(ro, "x", 1)) == -EBADF, "write on O_RDONLY is EBADF");
