@@ -165,3 +165,11 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
+
+# Longer fuzzing than make test: the libFuzzer targets for FUZZ_SECONDS, then
+# the hostile network (tests/netfuzz/run.sh: NETFUZZ_COUNT, NETFUZZ_SECONDS).
+fuzz: deps
+	@PATH=$(DEPS_PATH) $(MAKE) --no-print-directory test-build
+	@PATH=$(DEPS_PATH) tests/fuzz/run.sh $(BUILD)
+	@PATH=$(DEPS_PATH) tests/netfuzz/run.sh $(BUILD)
+.PHONY: fuzz

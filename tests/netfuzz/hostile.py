@@ -2,7 +2,8 @@
 """hostile.py - a hostile network for the guest: malformed Ethernet frames,
 then checks that the guest still answers.
 
-  hostile.py [--count N] [--seed S] [--seconds T]
+  hostile.py [--count N] [--seed S] [--seconds T] [--drain D]
+             [--only KIND] [--bisect] [--replay HEX]...
 
 The guest's NIC is a QEMU dgram netdev: QEMU binds 127.0.0.1:PORT1 and sends
 the guest's frames, one UDP datagram each, to 127.0.0.1:PORT2, which this
@@ -41,7 +42,7 @@ OPEN_PORT = 8080
 CLOSED_PORT = 9
 REASS_WAIT = 16.0          # lwIP's IP_REASS_MAXAGE (15 s), and a margin
 START = time.monotonic()
-DEADLINE = START + 110     # the boot case's timeout is 120 s
+DEADLINE = START + 110     # the boot case's timeout is 120 s (+ --seconds)
 
 sock = None
 stats = {"sent": 0, "received": 0, "resets": 0, "arp": 0}
@@ -502,9 +503,21 @@ def main():
                     help="checks ARP every 10 frames, prints the suspects")
     ap.add_argument("--replay", action="append",
                     help="a frame in hex sent before the fuzz (repeatable)")
+    ap.add_argument("--drain", type=float, default=REASS_WAIT,
+                    help="seconds from the last hostile frame to GET /quit")
     ap.add_argument("--only", help="one kind of frame (a generator's name)")
     a = ap.parse_args()
+    global DEADLINE
+    DEADLINE += max(0, a.seconds - 20)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # Room for the guest's answers to a burst (its SYN-ACKs above all): one
+    # lost here leaves a connection half-open in the guest until its
+    # retransmission, which comes after the boot case has ended.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE
+    except OSError:
+        pass
     sock.bind(("127.0.0.1", int(os.environ["PORT2"])))
 
     while not arp_check():          # the guest booting
@@ -541,7 +554,7 @@ def main():
 
     # IP reassembly drops the endless fragments 15 s after they came: wait
     # so that the guest's blocks at exit are those of a quiet run.
-    while time.monotonic() < last_frag + REASS_WAIT and \
+    while time.monotonic() < last_frag + a.drain and \
             time.monotonic() < DEADLINE - 15:
         pump(0.5)
     c, data = http_get(40002, b"/quit")
