@@ -23,7 +23,7 @@ this program plays 10.0.2.2 and every other address.
    over a TCP connection built here; waits out IP reassembly (15 s after
    the last fragment) and ends with GET /quit so that the guest exits.
 Exits 0 when every check passed.  The boot case checks the kernel's side:
-no panic, and lwIP's blocks back to what a run without the fuzz holds.
+no panic, and lwIP's blocks at the end ("proc: lwIP holds N blocks").
 """
 import argparse
 import os
