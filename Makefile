@@ -165,3 +165,11 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
+
+# make fuzz (apps/sysfuzz/app.mk) also runs the hostile network longer:
+# tests/netfuzz/run.sh, NETFUZZ_COUNT, NETFUZZ_SECONDS, NETFUZZ_SEED.
+fuzz: fuzz-net
+fuzz-net: $(BUILD)/kernels/httpd.elf
+	PATH=$(DEPS_PATH) tests/netfuzz/run.sh $(BUILD) | tee $(BUILD)/fuzz-net.log
+	@! grep -q '^not ok' $(BUILD)/fuzz-net.log
+.PHONY: fuzz-net

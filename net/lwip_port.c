@@ -9,6 +9,7 @@
 #include "arch/clock.h"
 #include "arch/random.h"
 #include "lwip/sys.h"
+#include "net/net.h"
 #include "mm/kalloc.h"
 
 u32_t sys_now(void)
@@ -23,9 +24,19 @@ uint32_t lwip_port_rand(void)
     return r;
 }
 
+/* lwIP's blocks in use (pbufs, pcbs, segments...): net_mem_live. */
+static unsigned long live;
+
+unsigned long net_mem_live(void)
+{
+    return live;
+}
+
 void *lwip_port_malloc(size_t size)
 {
-    return kalloc(size);
+    void *p = kalloc(size);
+    live += p != NULL;
+    return p;
 }
 
 void *lwip_port_calloc(size_t count, size_t size)
@@ -33,11 +44,12 @@ void *lwip_port_calloc(size_t count, size_t size)
     size_t total;
     if (__builtin_mul_overflow(count, size, &total))
         return NULL;
-    return kalloc(total);
+    return lwip_port_malloc(total);
 }
 
 void lwip_port_free(void *ptr)
 {
+    live -= ptr != NULL;
     kfree(ptr);
 }
 

@@ -23,4 +23,8 @@ void net_start(const struct net_boot_config *cfg);
  * and their links, delivers looped-back packets, runs lwIP's timers. */
 void net_tick(void);
 
+/* lwIP's heap blocks in use now (every pbuf, pcb and segment is one):
+ * what a leak check compares once the sockets are closed. */
+unsigned long net_mem_live(void);
+
 #endif

@@ -19,6 +19,7 @@
 #include "klog.h"
 #include "mm/kalloc.h"
 #include "mm/page.h"
+#include "net/net.h"
 #include "unikernel/fd.h"
 #include "arch/sigframe.h"
 #include "unikernel/proc.h"
@@ -66,6 +67,7 @@ void proc_run_first(task_t *t, uintptr_t rip, uintptr_t rsp)
     sched_run();
     klog(KLOG_INFO, "proc: every task ended, %lu frames free\n",
          proc_free_frames());
+    klog(KLOG_INFO, "proc: lwIP holds %lu blocks\n", net_mem_live());
 }
 
 unsigned long proc_free_frames(void)

@@ -308,6 +308,30 @@ static void test_rx_bad_device(void **state)
     assert_int_equal(rx_len, 64);
 }
 
+/* Lengths at every edge of a buffer (2048 bytes, the header included). */
+static void test_rx_bad_lengths(void **state)
+{
+    (void)state;
+    struct netdev *d = probe(true, BIT(VIRTIO_F_VERSION_1), 8);
+    d->rx = stack_rx;
+    rx_count = 0;
+    rx_len = 0;
+    static const uint32_t lens[] = { 0, 12, 12 + 13, 12 + 14, 2048, 2049 };
+    struct chain c;
+    for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        assert_true(dev_pop(0, &c));
+        dev_push(0, (uint32_t)c.head, lens[i]);
+    }
+    assert_true(dev_pop(0, &c));
+    dev_push(0, (uint32_t)c.head, 60);
+    d->poll(d);
+    assert_int_equal(rx_count, 3);       /* 14 bytes, the whole buffer, 48 */
+    assert_int_equal(rx_len, 48);
+    assert_int_equal(d->rx_dropped, 4);  /* 0, the header alone, 13, 2049 */
+    assert_int_equal(dev.queues[0]->bad, 1); /* 2049: past the buffer */
+    assert_int_equal(virtq_in_flight(dev.queues[0]), 8);
+}
+
 static void test_tx(void **state)
 {
     (void)state;
@@ -386,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_link_down_and_no_mac),
         cmocka_unit_test(test_rx_frames),
         cmocka_unit_test(test_rx_bad_device),
+        cmocka_unit_test(test_rx_bad_lengths),
         cmocka_unit_test(test_tx),
         cmocka_unit_test(test_legacy_split_header),
     };
