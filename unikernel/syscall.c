@@ -144,6 +144,10 @@ static const syscall_fn linux_table[] = {
     [NR_sched_getaffinity] = sys_sched_getaffinity,
     [NR_sched_setaffinity] = sys_sched_setaffinity,
     [NR_prctl] = sys_prctl,
+    [NR_setuid] = sys_setuid,
+    [NR_setgid] = sys_setuid, /* the same rule: root's own id only */
+    [NR_setgroups] = sys_setgroups,
+    [NR_sendfile] = sys_sendfile,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */
