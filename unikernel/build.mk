@@ -25,7 +25,7 @@ CORE_SRCS := \
   unikernel/elf.c unikernel/aslr.c unikernel/rlimit.c unikernel/signal.c \
   unikernel/fd.c unikernel/flock.c unikernel/console.c unikernel/pipe.c \
   unikernel/memfd.c unikernel/poll.c unikernel/sys_poll.c unikernel/epoll.c \
-  unikernel/socket.c unikernel/unix_sock.c unikernel/userdb.c unikernel/sendfile.c \
+  unikernel/socket.c unikernel/unix_sock.c unikernel/userdb.c unikernel/sendfile.c unikernel/eventfd.c \
   unikernel/tmpfs.c unikernel/dev.c unikernel/pagecache.c \
   unikernel/path.c unikernel/sys_dir.c unikernel/cpio.c unikernel/procfs.c unikernel/usercopy.c \
   unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \

@@ -148,6 +148,8 @@ static const syscall_fn linux_table[] = {
     [NR_setgid] = sys_setuid, /* the same rule: root's own id only */
     [NR_setgroups] = sys_setgroups,
     [NR_sendfile] = sys_sendfile,
+    [NR_eventfd] = sys_eventfd,
+    [NR_eventfd2] = sys_eventfd2,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

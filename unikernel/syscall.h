@@ -156,6 +156,10 @@ long sys_prctl(const long *a);
 /* sendfile.c */
 long sys_sendfile(const long *a);
 
+/* eventfd.c */
+long sys_eventfd(const long *a);
+long sys_eventfd2(const long *a);
+
 /* futex.c */
 long sys_futex(const long *a);
 

@@ -17,7 +17,7 @@
  * installs them as new descriptors and writes one cmsg, laid out and cut
  * as Linux does (CMSG_LEN, the used length CMSG_SPACE capped at the
  * buffer, MSG_CTRUNC and the files that did not fit closed).  A stream
- * read stops at a message carrying files, and after one.
+ * read ends with the message carrying files (Linux's unix_stream_read).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -307,9 +307,7 @@ static long unix_recvmsg(struct socket *s, struct sock_msg *m, int flags)
         if (u->head && is_stream(s)) {
             size_t peek_skip = 0;
             bool rights = false;
-            for (struct umsg *q = u->head; q && (copied < want || q->nfds); q = q->next) {
-                if (q->nfds && copied)
-                    break; /* files start a new read, as on Linux */
+            for (struct umsg *q = u->head; q && (copied < want || (q->nfds && !copied)); q = q->next) {
                 size_t avail = q->len - q->off;
                 size_t k = avail < want - copied ? avail : want - copied;
                 long c = k ? sock_iter_to_user(&it, q->data + q->off, k) : 0;
