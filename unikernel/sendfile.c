@@ -73,7 +73,10 @@ long sys_sendfile(const long *a)
     struct file *in = fd_get(task_current(), (int)a[1]);
     if (!out || !in)
         return -EBADF;
-    if (!in->ops->read || !out->ops->write)
+    /* the access modes first, as Linux: before any byte is read */
+    if (!in->ops->read || !out->ops->write ||
+        (in->flags >= 0 && (in->flags & O_ACCMODE) == O_WRONLY) ||
+        (out->flags >= 0 && (out->flags & O_ACCMODE) == O_RDONLY))
         return -EBADF;
     if (!in->seekable)
         return -EINVAL; /* Linux reads a page cache: not a pipe or socket */
