@@ -119,35 +119,29 @@ inval:
 }
 
 /* Installs the files of `q` in the receiver (dups when peeking) and
- * writes their cmsg into m->control as Linux's scm_detach_fds. */
+ * writes their cmsg into m->control as Linux's scm_detach_fds: as many as
+ * the buffer holds, MSG_CTRUNC and the rest closed when not all fit (or
+ * the table is full). */
 static void rights_out(struct sock_msg *m, struct umsg *q, int flags)
 {
     bool peek = flags & MSG_PEEK;
     size_t cap = m->control ? m->controlcap : 0;
     int fit = cap < CMSG_HDR ? 0 : (int)((cap - CMSG_HDR) / sizeof(int));
-    int k = 0;
-    for (; k < q->nfds && k < fit; k++) {
-        struct file *f = q->fds[k];
+    int delivered = 0, i = 0;
+    while (i < q->nfds && delivered < fit) {
+        struct file *f = q->fds[i++];
         if (peek)
-            f->refs++;
-        int fd = fd_install(task_current(), f);
-        if (fd < 0) {
-            if (peek)
-                f->refs--;
-            else
-                file_put(f);
-            k++; /* consumed, not delivered */
-            m->flags_out |= MSG_CTRUNC;
+            f->refs++; /* the queue keeps its own */
+        int fd = fd_install(task_current(), f); /* -EMFILE: f put */
+        if (fd < 0)
             break;
-        }
         if (flags & MSG_CMSG_CLOEXEC)
             fd_set_cloexec(task_current(), fd, true);
-        memcpy((char *)m->control + CMSG_HDR + (size_t)k * sizeof(int), &fd, sizeof(fd));
+        memcpy((char *)m->control + CMSG_HDR + (size_t)delivered * sizeof(int),
+               &fd, sizeof(fd));
+        delivered++;
     }
-    int delivered = k;
-    if (m->flags_out & MSG_CTRUNC)
-        delivered = k - 1;
-    if (k < q->nfds)
+    if (delivered < q->nfds)
         m->flags_out |= MSG_CTRUNC;
     if (delivered > 0) {
         struct kcmsg h = {CMSG_HDR + (size_t)delivered * sizeof(int), SOL_SOCKET, SCM_RIGHTS};
@@ -156,7 +150,7 @@ static void rights_out(struct sock_msg *m, struct umsg *q, int flags)
         m->controllen = used < cap ? used : cap;
     }
     if (!peek) {
-        for (int i = k; i < q->nfds; i++)
+        for (; i < q->nfds; i++)
             file_put(q->fds[i]); /* did not fit: closed, as Linux */
         kfree(q->fds);
         q->fds = NULL;
