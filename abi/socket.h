@@ -86,6 +86,7 @@
 #define SIOCINQ 0x541B
 #define FIONREAD 0x541B
 #define FIONBIO 0x5421
+#define FIOASYNC 0x5452
 #define SIOCOUTQ 0x5411
 
 struct abi_msghdr {

@@ -26,8 +26,10 @@ $(BUILD)/apps/%/.built: apps/%/recipe scripts/recipe.sh scripts/fetch-source.sh 
 	    scripts/recipe.sh build apps/$* $(BUILD)
 	@touch $@
 # Explicit rules: apps/build.mk's pattern rule for NAME.elf must not apply.
+# A file of `files` under build/apps/NAME/ is made by the recipe's build.
 define recipe_rules
 $(patsubst %,$(BUILD)/apps/$(1)/%,$(RECIPE_$(1)_programs)): $(BUILD)/apps/$(1)/.built
+$(filter $(BUILD)/apps/$(1)/%,$(RECIPE_$(1)_files)): $(BUILD)/apps/$(1)/.built
 $(BUILD)/apps/$(1).elf: $(BUILD)/apps/$(1)/.built
 	$$(Q)cp $(BUILD)/apps/$(1)/$(firstword $(RECIPE_$(1)_programs)) $$@
 endef

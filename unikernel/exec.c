@@ -30,6 +30,7 @@
 #include "unikernel/embed.h"
 #include "unikernel/exec.h"
 #include "unikernel/unix_sock.h"
+#include "unikernel/userdb.h"
 #include "unikernel/fd.h"
 #include "unikernel/proc.h"
 #include "unikernel/itimer.h"
@@ -289,6 +290,7 @@ int exec_start_app(const struct cmdline *cl)
     }
     /* after the image's files: its own /etc/hosts wins */
     unix_sock_register();
+    userdb_add_files();
     net_start(&(struct net_boot_config){ cl->ip, cl->gw, cl->dns });
     return exec_run(&plan, cl);
 }

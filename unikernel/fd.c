@@ -22,8 +22,11 @@
 #define F_SETFD 2
 #define F_GETFL 3
 #define F_SETFL 4
+#define F_SETOWN 8
+#define F_GETOWN 9
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC 1
+#define O_ASYNC 020000
 
 struct file *file_new(const struct file_ops *ops, inode_t *ino)
 {
@@ -35,6 +38,8 @@ struct file *file_new(const struct file_ops *ops, inode_t *ino)
     f->ino = ino;
     f->flags = -1;
     f->nonblock = false;
+    f->async = false;
+    f->owner = 0;
     if (ino)
         inode_open(ino);
     return f;
@@ -250,12 +255,18 @@ long sys_fcntl(const long *a)
         return (f->flags >= 0 ? f->flags
                 : f->ops->write ? (f->ops->read ? O_RDWR : O_WRONLY)
                                 : O_RDONLY) |
-               (f->nonblock ? O_NONBLOCK : 0);
-    case F_SETFL: /* of the flags kept, O_APPEND and O_NONBLOCK can change */
+               (f->nonblock ? O_NONBLOCK : 0) | (f->async ? O_ASYNC : 0);
+    case F_SETFL: /* of the flags kept, O_APPEND, O_NONBLOCK, O_ASYNC can change */
         if (f->flags >= 0)
             f->flags = (int)((f->flags & ~O_APPEND) | (a[2] & O_APPEND));
         f->nonblock = a[2] & O_NONBLOCK;
+        f->async = a[2] & O_ASYNC;
         return 0;
+    case F_SETOWN: /* Linux takes any pid (or -pgid) here: nginx's channels */
+        f->owner = (int)a[2];
+        return 0;
+    case F_GETOWN:
+        return f->owner;
     default:
         return -EINVAL;
     }

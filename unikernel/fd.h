@@ -64,6 +64,9 @@ struct file {
     bool nonblock;              /* (t) O_NONBLOCK: set by open, fcntl F_SETFL,
                                    SOCK_NONBLOCK, FIONBIO; every kind's
                                    blocking operation returns -EAGAIN instead */
+    bool async;                 /* (t) O_ASYNC (fcntl F_SETFL, FIOASYNC): kept
+                                   and reported; no SIGIO is sent */
+    int owner;                  /* (t) fcntl F_SETOWN's pid, F_GETOWN's answer */
 };
 
 /* struct stat of the Linux x86_64 ABI (144 bytes). */

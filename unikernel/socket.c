@@ -603,7 +603,8 @@ static int kmsg_in(struct kmsg *k, long uhdr, bool send)
         k->m.control = kalloc(n);
         if (!k->m.control)
             return -ENOMEM;
-        k->m.controllen = n;
+        k->m.controllen = send ? n : 0; /* a family without any: none used */
+        k->m.controlcap = n;
         if (send && copy_from_user(k->m.control, (const void *)k->h.control,
                                    n) < 0)
             return -EFAULT;

@@ -43,7 +43,8 @@ struct sock_msg {
                         the source is written here (recv); NULL: none */
     size_t namelen;  /* in: its size or length; out (recv): the length */
     void *control;   /* kernel buffer of ancillary data, NULL: none */
-    size_t controllen; /* in: its size; out: bytes used */
+    size_t controllen; /* send: its length; recv: 0 in, bytes used out */
+    size_t controlcap; /* recv: the buffer's size */
     int flags_out;   /* recvmsg: MSG_TRUNC, MSG_CTRUNC, ... */
 };
 

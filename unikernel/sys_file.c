@@ -487,6 +487,13 @@ long sys_ioctl(const long *a)
         f->nonblock = on != 0;
         return 0;
     }
+    if (a[1] == FIOASYNC) { /* every kind, as Linux: O_ASYNC (fcntl.c) */
+        int on;
+        if (copy_from_user(&on, (const void *)a[2], sizeof(on)) < 0)
+            return -EFAULT;
+        f->async = on != 0;
+        return 0;
+    }
     if (!f->ops->ioctl)
         return -ENOTTY;
     return f->ops->ioctl(f, (unsigned long)a[1], (uintptr_t)a[2]);

@@ -192,6 +192,10 @@ static const syscall_fn linux_table[] = {
     [NR_symlink] = sys_symlink,
     [NR_symlinkat] = sys_symlinkat,
     [NR_sync_file_range] = sys_sync_file_range,
+    [NR_setuid] = sys_setuid,
+    [NR_setgid] = sys_setuid, /* the same rule: root's own id only */
+    [NR_setgroups] = sys_setgroups,
+    [NR_sendfile] = sys_sendfile,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

@@ -193,6 +193,10 @@ long sys_sched_getaffinity(const long *a);
 long sys_sched_setaffinity(const long *a);
 long sys_prctl(const long *a);
 
+/* sendfile.c */
+long sys_sendfile(const long *a);
+
+
 /* futex.c */
 long sys_futex(const long *a);
 
@@ -200,6 +204,8 @@ long sys_futex(const long *a);
 long sys_exit(const long *a);
 long sys_exit_group(const long *a);
 long sys_getuid(const long *a);
+long sys_setuid(const long *a);
+long sys_setgroups(const long *a);
 long sys_arch_prctl(const long *a);
 long sys_uname(const long *a);
 long sys_clock_gettime(const long *a);

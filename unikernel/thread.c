@@ -43,6 +43,8 @@
 #define ROBUST_HEAD_SIZE 24 /* struct robust_list_head */
 #define ROBUST_LIMIT 2048   /* Linux's ROBUST_LIST_LIMIT: a loop ends */
 
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 
@@ -274,6 +276,10 @@ long sys_prctl(const long *a)
         return copy_to_user((void *)a[1], t->comm, sizeof(t->comm)) < 0
                    ? -EFAULT
                    : 0;
+    case PR_GET_DUMPABLE: /* no core dumps here: every task stays dumpable */
+        return 1;
+    case PR_SET_DUMPABLE: /* nginx's workers, after setuid */
+        return (unsigned long)a[1] <= 1 ? 0 : -EINVAL;
     default:
         return -EINVAL;
     }

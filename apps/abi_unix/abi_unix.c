@@ -3,8 +3,10 @@
  * binary runs natively, tests/native): a stream between forked tasks both
  * ways with a checksum, datagram and seqpacket boundaries, MSG_PEEK,
  * MSG_TRUNC, MSG_WAITALL, MSG_DONTWAIT, shutdown and close, SIGPIPE and
- * MSG_NOSIGNAL, FIONREAD, poll bits, addresses, bad arguments, and many
- * pairs made and closed.
+ * MSG_NOSIGNAL, FIONREAD, poll bits, addresses, bad arguments, many
+ * pairs made and closed, and descriptors passed (SCM_RIGHTS: the cmsg's
+ * layout, MSG_CTRUNC when the buffer is short, a stream read ending with
+ * the message that carries them, a descriptor across fork).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -253,6 +255,146 @@ static void test_churn(void)
     check(ok, "2000 pairs made, used and closed");
 }
 
+/* Sends `n` descriptors of fds with one byte `c` on sock: sendmsg's result. */
+static ssize_t send_fds(int sock, const int *fds, int n, char c)
+{
+    union {
+        char buf[CMSG_SPACE(8 * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof(u));
+    struct iovec iov = {&c, 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = u.buf, .msg_controllen = CMSG_SPACE(n * sizeof(int))};
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    h->cmsg_level = SOL_SOCKET;
+    h->cmsg_type = SCM_RIGHTS;
+    h->cmsg_len = CMSG_LEN(n * sizeof(int));
+    memcpy(CMSG_DATA(h), fds, n * sizeof(int));
+    return sendmsg(sock, &m, 0);
+}
+
+static void test_rights(void)
+{
+    int sv[2], p[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    pipe(p);
+    int two[2] = {p[0], p[1]};
+    check(send_fds(sv[0], two, 2, 'a') == 1, "SCM_RIGHTS: two descriptors sent");
+    char c = 0;
+    union {
+        char buf[CMSG_SPACE(8 * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = {&c, 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+    ssize_t k = recvmsg(sv[1], &m, 0);
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    check(k == 1 && c == 'a' && h && h->cmsg_level == SOL_SOCKET &&
+              h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(2 * sizeof(int)),
+          "SCM_RIGHTS: one cmsg of CMSG_LEN(2 ints)");
+    check(m.msg_controllen == CMSG_SPACE(2 * sizeof(int)) && !(m.msg_flags & MSG_CTRUNC),
+          "SCM_RIGHTS: msg_controllen is CMSG_SPACE, no MSG_CTRUNC");
+    int got[2] = {-1, -1};
+    if (h)
+        memcpy(got, CMSG_DATA(h), sizeof(got));
+    check(got[0] >= 0 && got[1] >= 0 && got[0] != p[0] && got[1] != p[1],
+          "SCM_RIGHTS: new descriptors");
+    char x = 0;
+    check(write(got[1], "z", 1) == 1 && read(p[0], &x, 1) == 1 && x == 'z',
+          "SCM_RIGHTS: the passed write end writes into the same pipe");
+    close(got[0]);
+    close(got[1]);
+
+    /* a buffer of CMSG_LEN(one int) (CMSG_SPACE would hold two: its
+     * padding counts): the second is closed, MSG_CTRUNC */
+    check(send_fds(sv[0], two, 2, 'b') == 1, "SCM_RIGHTS: sent again");
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } small;
+    m.msg_control = small.buf;
+    m.msg_controllen = CMSG_LEN(sizeof(int));
+    m.msg_flags = 0;
+    k = recvmsg(sv[1], &m, 0);
+    h = CMSG_FIRSTHDR(&m);
+    check(k == 1 && c == 'b' && (m.msg_flags & MSG_CTRUNC) && h &&
+              h->cmsg_len == CMSG_LEN(sizeof(int)) &&
+              m.msg_controllen == CMSG_LEN(sizeof(int)),
+          "SCM_RIGHTS: a short buffer gets one descriptor and MSG_CTRUNC");
+    if (h) {
+        memcpy(got, CMSG_DATA(h), sizeof(int));
+        close(got[0]);
+    }
+
+    /* no control buffer at all: MSG_CTRUNC, the byte still read */
+    check(send_fds(sv[0], two, 1, 'c') == 1, "SCM_RIGHTS: sent a third time");
+    m.msg_control = NULL;
+    m.msg_controllen = 0;
+    m.msg_flags = 0;
+    k = recvmsg(sv[1], &m, 0);
+    check(k == 1 && c == 'c' && (m.msg_flags & MSG_CTRUNC) && m.msg_controllen == 0,
+          "SCM_RIGHTS: no buffer: MSG_CTRUNC, controllen 0");
+
+    /* a stream read takes the bytes before, and stops after, the message
+     * carrying descriptors */
+    send(sv[0], "12", 2, 0);
+    send_fds(sv[0], two, 1, '3');
+    send(sv[0], "45", 2, 0);
+    char buf[8] = {0};
+    m.msg_control = u.buf;
+    m.msg_controllen = sizeof(u.buf);
+    m.msg_flags = 0;
+    iov.iov_base = buf;
+    iov.iov_len = sizeof(buf);
+    k = recvmsg(sv[1], &m, 0);
+    h = CMSG_FIRSTHDR(&m);
+    check(k == 3 && memcmp(buf, "123", 3) == 0 && h && h->cmsg_type == SCM_RIGHTS,
+          "SCM_RIGHTS: a stream read ends with the descriptors' message");
+    if (h) {
+        memcpy(got, CMSG_DATA(h), sizeof(int));
+        close(got[0]);
+    }
+    k = read(sv[1], buf, sizeof(buf));
+    check(k == 2 && memcmp(buf, "45", 2) == 0, "SCM_RIGHTS: then the rest");
+
+    /* bad input */
+    int bad = 999;
+    errno = 0;
+    check(send_fds(sv[0], &bad, 1, 'x') == -1 && errno == EBADF,
+          "SCM_RIGHTS: a closed descriptor: EBADF");
+
+    /* to a forked child: it writes through the received pipe end */
+    int cs[2];
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, cs);
+    pid_t pid = fork();
+    if (pid == 0) {
+        m.msg_control = u.buf;
+        m.msg_controllen = sizeof(u.buf);
+        iov.iov_base = &c;
+        iov.iov_len = 1;
+        if (recvmsg(cs[1], &m, 0) != 1 || !CMSG_FIRSTHDR(&m))
+            _exit(2);
+        int fd;
+        memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(fd));
+        _exit(write(fd, "k", 1) == 1 ? 0 : 3);
+    }
+    int fd1[1] = {p[1]};
+    send_fds(cs[0], fd1, 1, 'f');
+    int st = -1;
+    waitpid(pid, &st, 0);
+    x = 0;
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 0 && read(p[0], &x, 1) == 1 && x == 'k',
+          "SCM_RIGHTS: a descriptor passed to a forked child works there");
+    close(cs[0]);
+    close(cs[1]);
+    close(p[0]);
+    close(p[1]);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -262,5 +404,6 @@ int main(void)
     test_dgram(SOCK_SEQPACKET, "seqpacket");
     test_misc();
     test_churn();
+    test_rights();
     return failures != 0;
 }
