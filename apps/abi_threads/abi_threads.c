@@ -776,6 +776,71 @@ static void check_close_while_blocked(bool sock)
     close(p[1]);
 }
 
+/* ---- pthread_cancel (musl's SIGCANCEL and its cancellable calls) ---- */
+
+static volatile int cleanup_ran;
+
+static void on_cleanup(void *arg)
+{
+    (void)arg;
+    cleanup_ran = 1;
+}
+
+static void *read_until_cancelled(void *arg)
+{
+    int fd = *(int *)arg;
+    char c;
+    pthread_cleanup_push(on_cleanup, NULL);
+    read(fd, &c, 1); /* a cancellation point, blocked */
+    pthread_cleanup_pop(0);
+    return (void *)1;
+}
+
+static void *spin_until_cancelled(void *arg)
+{
+    (void)arg;
+    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+    for (volatile unsigned long n = 0;; n++)
+        ;
+    return NULL;
+}
+
+static void *cancel_disabled(void *arg)
+{
+    (void)arg;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    sleep_ms(200); /* a cancellation point, but cancellation is off */
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+    pthread_testcancel(); /* ends here */
+    return (void *)2;
+}
+
+static void check_cancel(void)
+{
+    int p[2];
+    pipe(p);
+    pthread_t th;
+    void *ret = NULL;
+    cleanup_ran = 0;
+    pthread_create(&th, NULL, read_until_cancelled, &p[0]);
+    sleep_ms(100);
+    check(pthread_cancel(th) == 0, "cancel a thread blocked in read");
+    pthread_join(th, &ret);
+    check(ret == PTHREAD_CANCELED && cleanup_ran, "cancel: PTHREAD_CANCELED, cleanup handler ran");
+    close(p[0]);
+    close(p[1]);
+    pthread_create(&th, NULL, spin_until_cancelled, NULL);
+    sleep_ms(50);
+    pthread_cancel(th);
+    pthread_join(th, &ret);
+    check(ret == PTHREAD_CANCELED, "cancel: asynchronous, a spinning thread");
+    pthread_create(&th, NULL, cancel_disabled, NULL);
+    sleep_ms(50);
+    pthread_cancel(th);
+    pthread_join(th, &ret);
+    check(ret == PTHREAD_CANCELED, "cancel: deferred while disabled, taken at testcancel");
+}
+
 /* ---- leak (guest) ---- */
 
 static void *nothing(void *arg)
@@ -838,6 +903,7 @@ int main(int argc, char **argv)
     check_shared();
     check_close_while_blocked(false);
     check_close_while_blocked(true);
+    check_cancel();
     printf("abi_threads: %d failed\n", failures);
     return failures != 0; /* exit_group: the blocked thread ends too */
 }
