@@ -23,6 +23,9 @@ int main(int argc, char **argv)
     measure_mprotect(21, 400);
     measure_fork_exit_wait(21, 5);
     measure_spawn_exit_wait(argv[0], 21, 5);
+    measure_thread_create_join(21, 20);
+    measure_futex_roundtrip(21, 200);
+    measure_signal_roundtrip(21, 500);
     printf("BENCH_DONE app=bench_mm\n");
     bench_finish(0);
 }

@@ -32,4 +32,15 @@ void measure_fork_exit_wait(int rounds, int ops);
  * PATH when it has no slash) + waitpid. */
 void measure_spawn_exit_wait(const char *self, int rounds, int ops);
 
+/* pthread_create of a thread that returns at once + pthread_join. */
+void measure_thread_create_join(int rounds, int ops);
+
+/* One round trip of a futex word between two threads: a wake each way
+ * (each op is two FUTEX_WAKEs and the waits they end). */
+void measure_futex_roundtrip(int rounds, int ops);
+
+/* tgkill of the calling thread with a handled signal: the handler runs
+ * (frame, handler, rt_sigreturn) before tgkill returns. */
+void measure_signal_roundtrip(int rounds, int ops);
+
 #endif

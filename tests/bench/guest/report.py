@@ -14,6 +14,9 @@ MM_ROWS = [
     ("mprotect", "mprotect of a page", "ns/call", None),
     ("fork_exit_wait", "fork+exit+wait", "ns/op", None),
     ("spawn_exit_wait", "posix_spawn+exit+wait", "ns/op", None),
+    ("thread_create_join", "pthread_create+join", "ns/op", None),
+    ("futex_roundtrip", "futex wake round trip, two threads", "ns/op", None),
+    ("signal_roundtrip", "signal to self, handler and sigreturn", "ns/op", None),
 ]
 BOOT_ROWS = [
     ("qemu_to_main_ms", "boot: QEMU start -> main (host wall)", 0.05),
