@@ -33,6 +33,7 @@ static void netif_rx(struct netdev *d, const void *frame, size_t len)
         return;
     }
     memcpy(p->payload, frame, len);
+    net_timewait_syn(frame, len);
     if (netif->input(p, netif) != ERR_OK)
         pbuf_free(p);
 }

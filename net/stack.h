@@ -6,6 +6,8 @@
 #define NET_STACK_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct netdev;
 struct netif;
@@ -25,6 +27,11 @@ struct netif *net_netif_attach(struct netdev *d);
 /* Drops the oldest TCP connections in TIME-WAIT past a ceiling (512):
  * lwIP walks that list for every segment (net/timewait.c). */
 void net_timewait_trim(void);
+
+/* Before lwIP sees the received Ethernet `frame`: a SYN for a connection
+ * in TIME-WAIT with a newer sequence number ends that TIME-WAIT, so the
+ * listener takes the SYN (net/timewait.c). */
+void net_timewait_syn(const uint8_t *frame, size_t len);
 
 /* Makes AF_INET known to socket(2) (net/sock_inet.c). */
 void inet_register(void);
