@@ -17,6 +17,9 @@ void clock_init(void);
 /* Cycle counter (TSC) ticks per second (known once clock_init ran). */
 uint64_t clock_tsc_hz(void);
 
+/* The cycle counter's value at monotonic time `ns` (a timer's deadline). */
+uint64_t clock_cycles_at(uint64_t ns);
+
 /* Nanoseconds since clock_init (never goes back). */
 uint64_t clock_monotonic_ns(void);
 

@@ -287,6 +287,7 @@ int virtio_net_probe(struct pci_dev *pci)
         v->nd.mtu = MTU;
         v->nd.xmit = vnet_xmit;
         v->nd.poll = vnet_poll;
+        v->nd.polled = !v->vp.msix; /* no INTx handler: the timer polls */
         v->nd.driver = v;
         err = netdev_register(&v->nd);
     }

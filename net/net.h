@@ -19,9 +19,17 @@ struct net_boot_config {
  * tmpfs_init, before the application starts. */
 void net_start(const struct net_boot_config *cfg);
 
-/* The timer's tick (interrupts masked, never inside lwIP): polls the NICs
- * and their links, delivers looped-back packets, runs lwIP's timers. */
+/* The timer's interrupt (interrupts masked, never inside lwIP): polls the
+ * NICs and their links, delivers looped-back packets, runs lwIP's timers
+ * that are due. */
 void net_tick(void);
+
+/* When the timer must next run net_tick (monotonic ns; 0: never): lwIP's
+ * next timeout, or within 1 ms while a NIC has no interrupt (polled). */
+uint64_t net_next_ns(void);
+
+/* Asks the scheduler's timer for net_next_ns (sched_timer_want). */
+void net_timer_want(void);
 
 /* lwIP's heap blocks in use now (every pbuf, pcb and segment is one):
  * what a leak check compares once the sockets are closed. */

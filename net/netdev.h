@@ -28,6 +28,7 @@ struct netdev {
     bool link_up;        /* (t) the driver's view, kept current */
     bool rx_csum_ok;     /* the device checks received checksums */
     bool tx_csum;        /* the device fills in checksums on transmit */
+    bool polled;         /* no interrupt: the timer polls it every 1 ms */
     /* Sends one Ethernet frame (without FCS) made of `n` segments, copying
      * what it needs before returning: 0, or -ENOBUFS when the transmit
      * ring is full (the stack drops or retries). */

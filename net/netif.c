@@ -12,6 +12,7 @@
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "mm/kalloc.h"
+#include "net/net.h"
 #include "net/netdev.h"
 #include "net/stack.h"
 #include "netif/ethernet.h"
@@ -36,6 +37,7 @@ static void netif_rx(struct netdev *d, const void *frame, size_t len)
     net_timewait_syn(frame, len);
     if (netif->input(p, netif) != ERR_OK)
         pbuf_free(p);
+    net_timer_want(); /* a segment may have started lwIP's TCP timer */
 }
 
 /* lwIP's output of one frame: the chain's pieces as segments, flattened

@@ -75,6 +75,10 @@ static int cmdline_param(struct cmdline *cl, char *word)
             return -EINVAL;
     } else if (strcmp(word, "noaslr") == 0) {
         cl->noaslr = true;
+    } else if (strncmp(word, "tickless=", 9) == 0) {
+        if (strcmp(word + 9, "off") && strcmp(word + 9, "on"))
+            return -EINVAL;
+        cl->tick_periodic = strcmp(word + 9, "off") == 0;
     } else if (strncmp(word, "seed=", 5) == 0) {
         if (parse_u64(word + 5, &cl->seed) < 0)
             return -EINVAL;

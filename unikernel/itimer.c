@@ -93,6 +93,7 @@ static void arm(struct ktimer *k, uint64_t expiry, uint64_t interval)
     k->overrun = 0;
     if (!expiry)
         return;
+    sched_timer_want(expiry);
     k->expiry = expiry;
     k->armed_prev = NULL;
     k->armed_next = armed;
@@ -168,14 +169,14 @@ static void charge(struct proc_timers *p, struct thread_group *g, int which,
                       which == ITIMER_VIRTUAL ? SIGVTALRM : SIGPROF, &info);
 }
 
-void itimer_tick(bool user)
+void itimer_tick(bool user, uint64_t ran_ns)
 {
     task_t *cur = task_current();
-    if (cur && cur->group && cur->group->timers) {
+    if (cur && cur->group && cur->group->timers && ran_ns) {
         struct proc_timers *p = cur->group->timers;
         if (user)
-            charge(p, cur->group, ITIMER_VIRTUAL, TICK_NS);
-        charge(p, cur->group, ITIMER_PROF, TICK_NS);
+            charge(p, cur->group, ITIMER_VIRTUAL, ran_ns);
+        charge(p, cur->group, ITIMER_PROF, ran_ns);
     }
     if (!armed)
         return;
@@ -185,6 +186,24 @@ void itimer_tick(bool user)
         if (now >= k->expiry)
             fire(k, now);
     }
+}
+
+uint64_t itimer_next(void)
+{
+    uint64_t next = 0;
+    for (struct ktimer *k = armed; k; k = k->armed_next)
+        if (!next || k->expiry < next)
+            next = k->expiry;
+    return next;
+}
+
+uint64_t itimer_cpu_left(struct task *t)
+{
+    struct proc_timers *p = t->group ? t->group->timers : NULL;
+    if (!p)
+        return 0;
+    uint64_t v = p->cpu_left[0], prof = p->cpu_left[1];
+    return !v || (prof && prof < v) ? prof : v;
 }
 
 int itimer_signal_taken(struct thread_group *g, int timerid)
@@ -333,6 +352,8 @@ static int itimer_set(int which, uint64_t value, uint64_t interval)
         /* CPU time is charged a tick at a time: round up to ticks */
         p->cpu_left[i] = (value + TICK_NS - 1) / TICK_NS * TICK_NS;
         p->cpu_interval[i] = (interval + TICK_NS - 1) / TICK_NS * TICK_NS;
+        if (p->cpu_left[i]) /* running on: it runs out this late at most */
+            sched_timer_want(clock_monotonic_ns() + p->cpu_left[i]);
     }
     return 0;
 }

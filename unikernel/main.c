@@ -120,8 +120,12 @@ static int app_run(void)
 {
     user_init();
     clock_init();
-    sched_init();
-    return exec_start_app(&boot_cmdline);
+    sched_init(boot_cmdline.tick_periodic);
+    int status = exec_start_app(&boot_cmdline);
+    klog(KLOG_INFO, "timer: %lu interrupts in %lu ms (%s)\n",
+         (unsigned long)sched_timer_interrupts(),
+         (unsigned long)(clock_monotonic_ns() / 1000000), sched_timer_mode());
+    return status;
 }
 
 void kernel_main(uint32_t magic, uintptr_t info, uint64_t entry_tsc)

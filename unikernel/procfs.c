@@ -10,6 +10,7 @@
 #include "mm/page.h"
 #include "unikernel/fd.h"
 #include "unikernel/procfs.h"
+#include "unikernel/sched.h"
 #include "unikernel/task.h"
 #include "unikernel/thread.h"
 
@@ -67,6 +68,29 @@ static struct file *meminfo_open(int *err)
     return f;
 }
 
+/* /proc/interrupts: the timer's count on Linux's LOC line (one CPU), what
+ * a program compares with Linux's; the timer's mode after it. */
+static struct file *interrupts_open(int *err)
+{
+    struct file *f = file_new(&maps_ops, NULL);
+    size_t size = 160;
+    if (f)
+        f->text = kalloc(size);
+    if (!f || !f->text) {
+        if (f)
+            file_put(f);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    int len = snprintf(f->text, size, "           CPU0       \n"
+                       " LOC: %10lu   Local timer interrupts (%s)\n",
+                       (unsigned long)sched_timer_interrupts(),
+                       sched_timer_mode());
+    f->text_len = (size_t)len < size ? (size_t)len : size - 1;
+    f->seekable = 1;
+    return f;
+}
+
 /* /proc/self/stat: Linux's 52 fields; what the kernel keeps is real (pid,
  * ppid, threads, vsize, rss in pages: redis's used_memory_rss reads field
  * 24), the rest 0 (no CPU time or fault counts are kept). */
@@ -102,6 +126,8 @@ struct file *procfs_open(task_t *t, const char *path, int *err)
 {
     if (strcmp(path, "/proc/meminfo") == 0)
         return meminfo_open(err);
+    if (strcmp(path, "/proc/interrupts") == 0)
+        return interrupts_open(err);
     char self[32];
     snprintf(self, sizeof(self), "/proc/%d/stat", thread_tgid(t));
     if (strcmp(path, "/proc/self/stat") == 0 || strcmp(path, self) == 0)

@@ -2,7 +2,8 @@
  * caller): a snapshot of mspace_display taken at open; /proc/meminfo:
  * MemTotal, MemFree, Shmem, CommitLimit, Committed_AS (kB), taken at open;
  * /proc/self/stat (and /proc/<pid>/stat): pid, ppid, threads, vsize and rss
- * of the caller, the other fields 0. */
+ * of the caller, the other fields 0; /proc/interrupts: the timer
+ * interrupts so far, as Linux's LOC line. */
 #ifndef UNIKERNEL_PROCFS_H
 #define UNIKERNEL_PROCFS_H
 

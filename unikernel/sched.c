@@ -7,6 +7,16 @@
  * context is the boot stack: it runs when nothing is runnable, halts until
  * the next interrupt and reaps orphans.  A task switched out blocked or
  * sleeping comes back in the same call; a pending kill ends it there.
+ *
+ * Tickless (the default; `tickless=off` keeps the periodic tick): the
+ * one-shot timer holds the earliest deadline (next_deadline): a sleeper's
+ * wake-up, an itimer, POSIX timer or timerfd expiry, lwIP's next timeout,
+ * the end of the running task's slice when another one is runnable, and
+ * the running process's ITIMER_VIRTUAL/PROF running out.  It is computed
+ * whole at each switch, before the idle halt and after each timer
+ * interrupt; in between, whatever makes a deadline earlier asks for it
+ * (sched_timer_want: a wake-up while a task runs asks for the slice end).
+ * A deadline that went away costs one early interrupt, then a re-arm.
  */
 #include <assert.h>
 #include <errno.h>
@@ -33,14 +43,95 @@ static uintptr_t idle_ksp; /* the boot context while a task runs */
 static int last_slot;      /* where the round-robin scan starts */
 static bool timer;         /* ticks arrive: idle may halt */
 static unsigned ticks;     /* since the current task took the CPU */
+static bool tickless;      /* one-shot timer, armed for next_deadline */
+static uint64_t armed_ns;  /* tickless: the deadline the timer holds, 0 none */
+static uint64_t slice_end; /* tickless: the current task's slice ends */
+static uint64_t run_since; /* the current task's CPU time charged up to */
+
+#define SLICE_NS ((uint64_t)SCHED_SLICE * SCHED_TICK_US * 1000)
+#define TICK_NS ((uint64_t)SCHED_TICK_US * 1000)
 
 static void sched_tick(bool user);
+static void sched_timer(bool user);
 
-void sched_init(void)
+void sched_init(bool periodic)
 {
-    timer = timer_start(SCHED_TICK_US, sched_tick);
+    if (periodic)
+        timer = timer_start(SCHED_TICK_US, sched_tick);
+    else
+        timer = tickless = timer_start_oneshot(sched_timer);
     if (!timer)
         klog(KLOG_WARN, "sched: no APIC timer: tasks are not preempted\n");
+}
+
+/* The earlier of two deadlines, 0 being none. */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    return !a || (b && b < a) ? b : a;
+}
+
+/* What the one-shot timer must fire for next (0: nothing): see above. */
+static uint64_t next_deadline(void)
+{
+    task_t *cur = task_current();
+    uint64_t next = 0;
+    bool others = false;
+    if (cur || sleepers)
+        for (int i = 0; i < top; i++) {
+            task_t *t = table[i];
+            if (!t)
+                continue;
+            if (t->sched.state == SCHED_SLEEPING)
+                next = earliest(next, t->sched.wake_ns);
+            else if (t->sched.state == SCHED_RUNNABLE && t != cur)
+                others = true;
+        }
+    if (cur && others)
+        next = earliest(next, slice_end);
+    uint64_t cpu_left = cur ? itimer_cpu_left(cur) : 0;
+    if (cpu_left)
+        next = earliest(next, run_since + cpu_left);
+    next = earliest(next, itimer_next());
+    next = earliest(next, timerfd_next());
+    return earliest(next, net_next_ns());
+}
+
+/* Arms the one-shot timer for next_deadline (tickless only). */
+static void rearm(void)
+{
+    if (!tickless)
+        return;
+    uint64_t next = next_deadline();
+    if (next != armed_ns) {
+        armed_ns = next;
+        timer_arm(next);
+    }
+}
+
+void sched_timer_want(uint64_t ns)
+{
+    if (tickless && ns && (!armed_ns || ns < armed_ns)) {
+        armed_ns = ns;
+        timer_arm(ns);
+    }
+}
+
+/* `t` became runnable: the running task's slice matters again. */
+static void made_runnable(task_t *t)
+{
+    task_t *cur = task_current();
+    if (cur && cur != t)
+        sched_timer_want(slice_end);
+}
+
+uint64_t sched_timer_interrupts(void)
+{
+    return timer_interrupts();
+}
+
+const char *sched_timer_mode(void)
+{
+    return timer ? timer_mode() : "none";
 }
 
 int sched_add(task_t *t)
@@ -53,6 +144,7 @@ int sched_add(task_t *t)
                 top = i + 1;
             t->sched.state = SCHED_RUNNABLE;
             alive++;
+            made_runnable(t);
             return 0;
         }
     return -EAGAIN;
@@ -114,6 +206,8 @@ static task_t *pick(int from)
 static void enter(task_t *next, uintptr_t *save)
 {
     ticks = 0;
+    run_since = clock_monotonic_ns();
+    slice_end = run_since + SLICE_NS;
     if (!next) {
         task_switch(NULL);
         context_switch(save, idle_ksp);
@@ -123,6 +217,7 @@ static void enter(task_t *next, uintptr_t *save)
     task_switch(next);
     context_load(&next->sched.ctx, &next->fpu, next->fs_base,
                  next->kstack_top);
+    rearm();
     context_switch(save, next->sched.ctx.ksp);
 }
 
@@ -167,6 +262,7 @@ void sched_run(void)
             continue;
         }
         warn_stuck();
+        rearm();
         if (timer)
             cpu_idle();
         else
@@ -207,6 +303,7 @@ void sched_wake(task_t *t)
         return;
     t->sched.state = SCHED_RUNNABLE;
     t->sched.wchan = NULL;
+    made_runnable(t);
 }
 
 int sched_wait(const void *chan, uint64_t deadline)
@@ -256,8 +353,10 @@ void sched_interrupt(task_t *t)
 {
     if (t->sched.state == SCHED_SLEEPING)
         sleepers--;
-    if (t->sched.state == SCHED_SLEEPING || t->sched.state == SCHED_BLOCKED)
+    if (t->sched.state == SCHED_SLEEPING || t->sched.state == SCHED_BLOCKED) {
         t->sched.state = SCHED_RUNNABLE;
+        made_runnable(t);
+    }
 }
 
 void sched_kill(task_t *t, int sig)
@@ -285,9 +384,29 @@ void sched_exit(void)
 static void sched_tick(bool user)
 {
     net_tick(); /* the NICs' fallback when an interrupt is lost, lwIP's timers */
-    itimer_tick(user);
+    itimer_tick(user, TICK_NS);
     timerfd_tick();
     if (!user || ++ticks < SCHED_SLICE)
         return; /* idle, or the slice is not over */
     reschedule();
+}
+
+/* The one-shot timer's interrupt (tickless), interrupts masked: whatever
+ * is due runs, the running task is charged the CPU time since its last
+ * charge and preempted when its slice is over and another one waits
+ * (pick wakes the sleepers that are due); then the next deadline. */
+static void sched_timer(bool user)
+{
+    armed_ns = 0; /* the one-shot timer is spent */
+    net_tick();
+    task_t *cur = task_current();
+    uint64_t now = clock_monotonic_ns();
+    itimer_tick(user, cur ? now - run_since : 0);
+    run_since = now;
+    timerfd_tick();
+    if (sleepers)
+        wake_sleepers(); /* else their past deadline would fire again */
+    if (user && cur && now >= slice_end)
+        reschedule(); /* back at once when it is alone */
+    rearm();
 }

@@ -40,8 +40,21 @@ struct task_sched {
     bool waiting;           /* (s) in sched_wait: a kill does not end it */
 };
 
-/* Starts the timer (clock_init first).  Once, before sched_run. */
-void sched_init(void);
+/* Starts the timer (clock_init first): one-shot, armed for the next
+ * deadline (tickless), or `periodic` at SCHED_TICK_US (the old tick,
+ * `tickless=off`).  Once, before sched_run. */
+void sched_init(bool periodic);
+
+/* Tickless: the timer fires at monotonic `ns` at the latest (0: no-op);
+ * whoever makes a deadline earlier than any the scheduler knows calls it
+ * (interrupts masked).  A no-op with the periodic tick. */
+void sched_timer_want(uint64_t ns);
+
+/* Timer interrupts taken since boot (/proc/interrupts' LOC line). */
+uint64_t sched_timer_interrupts(void);
+
+/* The timer's mode: "tsc-deadline", "one-shot", "periodic" or "none". */
+const char *sched_timer_mode(void);
 
 /* Enters `t` in the table, runnable; its context is ready (context_init_*).
  * 0, or -EAGAIN when the table is full. */

@@ -61,12 +61,22 @@ static void arm(struct timerfd *t, uint64_t expiry, uint64_t interval)
     t->interval = interval;
     if (!expiry)
         return;
+    sched_timer_want(expiry);
     t->expiry = expiry;
     t->prev = NULL;
     t->next = armed;
     if (armed)
         armed->prev = t;
     armed = t;
+}
+
+uint64_t timerfd_next(void)
+{
+    uint64_t next = 0;
+    for (struct timerfd *t = armed; t; t = t->next)
+        if (!next || t->expiry < next)
+            next = t->expiry;
+    return next;
 }
 
 void timerfd_tick(void)

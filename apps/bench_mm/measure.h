@@ -43,4 +43,8 @@ void measure_futex_roundtrip(int rounds, int ops);
  * (frame, handler, rt_sigreturn) before tgkill returns. */
 void measure_signal_roundtrip(int rounds, int ops);
 
+/* Timer interrupts per second (the LOC line of /proc/interrupts) while
+ * this task alone spins for `ms` ms, per round; n/a natively. */
+void measure_timer_irqs(int rounds, int ms);
+
 #endif

@@ -1,7 +1,12 @@
 /*
- * apic.c - the local APIC (xAPIC, MMIO through kmap_phys) and its timer in
- * periodic mode (arch/timer.h); the 8259 PICs remapped to 0xf0-0xff and masked, so that
- * nothing they raise lands on an exception vector.
+ * apic.c - the local APIC (xAPIC, MMIO through kmap_phys) and its timer
+ * (arch/timer.h): periodic, or one-shot for the tickless scheduler, in
+ * TSC-deadline mode where CPUID.1:ECX.24 says so (the deadline is a TSC
+ * value: no calibration error, no range limit), else a count-down of the
+ * APIC's own clock (calibrated against the TSC, divided by 16, at most
+ * 2^32 - 1 counts: a farther deadline fires early and is armed again);
+ * the 8259 PICs remapped to 0xf0-0xff and masked, so that nothing they
+ * raise lands on an exception vector.
  */
 #include "arch/clock.h"
 #include "arch/timer.h"
@@ -24,6 +29,9 @@
 #define APIC_SVR_ENABLE 0x100
 #define LVT_MASKED (1u << 16)
 #define LVT_PERIODIC (1u << 17)
+#define LVT_TSC_DEADLINE (2u << 17)
+#define MSR_TSC_DEADLINE 0x6E0
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define TIMER_DIV_16 0x3
 
 #define VECTOR_TIMER 0x20
@@ -36,6 +44,9 @@ void irq_spurious_entry(void);
 
 static volatile uint32_t *apic;
 static timer_tick_t *tick; /* the core's, given to timer_start */
+static uint64_t interrupts; /* timer interrupts taken */
+static uint64_t per_ms;     /* APIC timer counts (/16) per ms */
+static const char *mode = "none";
 
 static uint32_t apic_read(unsigned reg)
 {
@@ -114,19 +125,74 @@ bool timer_start(unsigned period_us, timer_tick_t *on_tick)
     if (!apic_enable())
         return false;
     cpu_set_interrupt(VECTOR_TIMER, (uintptr_t)irq_timer_entry);
-    uint64_t per_ms = timer_calibrate();
+    per_ms = timer_calibrate();
     uint32_t ticks = (uint32_t)(per_ms * period_us / 1000);
     if (!ticks)
         ticks = 1;
     apic_write(APIC_LVT_TIMER, LVT_PERIODIC | VECTOR_TIMER);
     apic_write(APIC_TIMER_INIT, ticks);
+    mode = "periodic";
     klog(KLOG_INFO, "apic: timer %lu kHz (/16), tick every %u us\n",
          (unsigned long)per_ms, period_us);
     return true;
 }
 
+bool timer_start_oneshot(timer_tick_t *on_tick)
+{
+    tick = on_tick;
+    if (!apic_enable())
+        return false;
+    cpu_set_interrupt(VECTOR_TIMER, (uintptr_t)irq_timer_entry);
+    uint32_t a, b, c, d;
+    cpuid(1, &a, &b, &c, &d);
+    if (c & CPUID1_ECX_TSC_DEADLINE) {
+        apic_write(APIC_LVT_TIMER, LVT_TSC_DEADLINE | VECTOR_TIMER);
+        __asm__ volatile("mfence" ::: "memory"); /* the LVT before the MSR */
+        wrmsr(MSR_TSC_DEADLINE, 0);
+        mode = "tsc-deadline";
+    } else {
+        per_ms = timer_calibrate();
+        if (!per_ms)
+            per_ms = 1;
+        apic_write(APIC_LVT_TIMER, VECTOR_TIMER); /* one-shot, disarmed */
+        mode = "one-shot";
+    }
+    klog(KLOG_INFO, "apic: timer one-shot (%s), tickless\n", mode);
+    return true;
+}
+
+void timer_arm(uint64_t deadline_ns)
+{
+    if (mode[0] == 't') { /* tsc-deadline */
+        uint64_t tsc = deadline_ns ? clock_cycles_at(deadline_ns) : 0;
+        wrmsr(MSR_TSC_DEADLINE, deadline_ns && !tsc ? 1 : tsc);
+        return;
+    }
+    if (!deadline_ns) {
+        apic_write(APIC_TIMER_INIT, 0); /* stops the count-down */
+        return;
+    }
+    uint64_t now = clock_monotonic_ns();
+    uint64_t ns = deadline_ns > now ? deadline_ns - now : 0;
+    uint64_t counts = ns / 1000000 * per_ms + ns % 1000000 * per_ms / 1000000;
+    if (counts > 0xffffffffull)
+        counts = 0xffffffffull; /* early: the core arms the rest */
+    apic_write(APIC_TIMER_INIT, counts ? (uint32_t)counts : 1);
+}
+
+uint64_t timer_interrupts(void)
+{
+    return interrupts;
+}
+
+const char *timer_mode(void)
+{
+    return mode;
+}
+
 void irq_timer(uint64_t cs)
 {
+    interrupts++;
     apic_write(APIC_EOI, 0);
     tick((cs & 3) == 3);
 }

@@ -295,6 +295,13 @@ uint64_t clock_tsc_hz(void)
     return tsc_hz;
 }
 
+uint64_t clock_cycles_at(uint64_t ns)
+{
+    /* split as below: the products stay under 2^64 */
+    return tsc_boot + ns / 1000000000u * tsc_hz +
+           ns % 1000000000u * tsc_hz / 1000000000u;
+}
+
 uint64_t clock_monotonic_ns(void)
 {
     uint64_t t = rdtsc() - tsc_boot; /* split: no 128-bit division */

@@ -111,6 +111,20 @@ static void test_tmpfs(void **state)
     assert_int_equal(cl.nunknown, 0);
 }
 
+static void test_tickless(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline_parse(&cl, "quiet"), 0);
+    assert_false(cl.tick_periodic); /* tickless unless told */
+    assert_int_equal(cmdline_parse(&cl, "tickless=off"), 0);
+    assert_true(cl.tick_periodic);
+    assert_int_equal(cmdline_parse(&cl, "tickless=off tickless=on"), 0);
+    assert_false(cl.tick_periodic);
+    assert_int_equal(cl.nunknown, 0);
+    assert_int_equal(cmdline_parse(&cl, "tickless=no"), -EINVAL);
+    assert_int_equal(cmdline_parse(&cl, "tickless="), -EINVAL);
+}
+
 static void test_aslr(void **state)
 {
     (void)state;
@@ -293,7 +307,7 @@ int main(void)
         cmocka_unit_test(test_aslr),          cmocka_unit_test(test_argv), cmocka_unit_test(test_from_grub),
         cmocka_unit_test(test_copies),        cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_is_env),        cmocka_unit_test(test_too_long),
-        cmocka_unit_test(test_too_many_args),
+        cmocka_unit_test(test_too_many_args), cmocka_unit_test(test_tickless),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * (kernel self-test mode), `mem=SIZE` (K, M or G suffix: at most that much
  * RAM for the frame allocator), `tmpfs=SIZE` (the same suffixes: the size
  * of the root file system), `seed=N` (decimal: the ASLR generator's
- * seed, a repeatable layout), `noaslr` (fixed user layout), `ip=ADDR/PREFIX`
+ * seed, a repeatable layout), `noaslr` (fixed user layout), `tickless=off`
+ * (the periodic 1 kHz timer tick instead of the one-shot), `ip=ADDR/PREFIX`
  * (or `ip=dhcp`), `gw=ADDR`, `dns=ADDR` (the network, checked by
  * net/config.c), and everything
  * after `--` kept as the application's argv.  Words are split at blanks;
@@ -28,6 +29,7 @@ struct cmdline {
     uint64_t mem;            /* bytes; 0 when not given */
     uint64_t tmpfs;          /* tmpfs= bytes; 0 when not given */
     bool noaslr;             /* user layout fixed (exec.c, aslr.c) */
+    bool tick_periodic;      /* tickless=off: the periodic 1 kHz tick */
     bool has_seed;           /* seed= given */
     uint64_t seed;           /* the ASLR generator's seed when has_seed */
     const char *ip, *gw, *dns; /* ip=, gw=, dns=: NULL when not given */
