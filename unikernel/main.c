@@ -9,6 +9,7 @@
 #include "arch/mmu.h"
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/pcid.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/user.h"
 #include "arch/boot_info.h"
@@ -125,6 +126,12 @@ static int app_run(void)
     klog(KLOG_INFO, "timer: %lu interrupts in %lu ms (%s)\n",
          (unsigned long)sched_timer_interrupts(),
          (unsigned long)(clock_monotonic_ns() / 1000000), sched_timer_mode());
+    if (pcid_on()) {
+        uint64_t kept, flushed;
+        pcid_counts(&kept, &flushed);
+        klog(KLOG_INFO, "mmu: PCID loads: %lu kept the TLB, %lu flushed\n",
+             (unsigned long)kept, (unsigned long)flushed);
+    }
     return status;
 }
 

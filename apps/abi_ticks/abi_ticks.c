@@ -179,7 +179,7 @@ static void round_robin(void)
         both &= c[r][0] > c[r - 1][0] && c[r][1] > c[r - 1][1];
     report(both, "round robin: two busy tasks both progress in each 200 ms");
     report(!early, "round robin: the sleeper's 200 ms sleeps are not short");
-    report(late < 50 * MS, "round robin: the sleeper wakes within 50 ms");
+    report(late < 100 * MS, "round robin: the sleeper wakes within 100 ms");
     if (irq0 >= 0 && irq1 >= 0)
         printf("# two busy tasks and a sleeper: %lld timer interrupts in 400 ms\n",
                irq1 - irq0);
@@ -208,7 +208,7 @@ static void virtual_timer(void)
     }
     uint64_t d = now_ns() - t0;
     report(vtalrm && d >= 45 * MS, "ITIMER_VIRTUAL 50 ms spinning: fires, not early");
-    report(vtalrm && d < 150 * MS, "ITIMER_VIRTUAL 50 ms spinning: within 150 ms");
+    report(vtalrm && d < 300 * MS, "ITIMER_VIRTUAL 50 ms spinning: within 300 ms");
     signal(SIGVTALRM, SIG_DFL);
 }
 

@@ -73,16 +73,23 @@ static void pic_disable(void)
     outb(0xA1, 0xff);
 }
 
-/* APIC timer ticks (divided by 16) in CALIBRATE_NS of the TSC clock. */
+/* APIC timer ticks (divided by 16) per CALIBRATE_NS of the TSC clock,
+ * over about that long.  Each count is read between two TSC reads (TSC,
+ * count ... count, TSC): a vCPU descheduled inside a bracket makes the
+ * rate lower, so a deadline comes early (and is armed again), never late. */
 static uint32_t timer_calibrate(void)
 {
     apic_write(APIC_TIMER_DIV, TIMER_DIV_16);
     apic_write(APIC_LVT_TIMER, LVT_MASKED | VECTOR_TIMER);
     apic_write(APIC_TIMER_INIT, 0xffffffffu);
+    uint64_t t0 = rdtsc();
+    uint32_t c0 = apic_read(APIC_TIMER_COUNT);
     clock_delay_ns(CALIBRATE_NS);
-    uint32_t left = apic_read(APIC_TIMER_COUNT);
+    uint32_t c1 = apic_read(APIC_TIMER_COUNT);
+    uint64_t t1 = rdtsc();
     apic_write(APIC_TIMER_INIT, 0);
-    return 0xffffffffu - left;
+    uint64_t ns = (t1 - t0) * 1000000 / (clock_tsc_hz() / 1000);
+    return ns ? (uint32_t)((uint64_t)(c0 - c1) * CALIBRATE_NS / ns) : c0 - c1;
 }
 
 bool apic_enable(void)
@@ -158,6 +165,8 @@ bool timer_start_oneshot(timer_tick_t *on_tick)
         mode = "one-shot";
     }
     klog(KLOG_INFO, "apic: timer one-shot (%s), tickless\n", mode);
+    if (per_ms)
+        klog(KLOG_DEBUG, "apic: timer %lu kHz (/16)\n", (unsigned long)per_ms);
     return true;
 }
 

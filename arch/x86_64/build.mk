@@ -20,7 +20,7 @@ ARCH_SRCS := \
   arch/x86_64/protect.c arch/x86_64/clock.c arch/x86_64/random.c \
   arch/x86_64/apic.c arch/x86_64/switch.S arch/x86_64/context.c \
   arch/x86_64/sigframe.c arch/x86_64/pci.c arch/x86_64/irq.c \
-  arch/x86_64/irq_entry.S
+  arch/x86_64/irq_entry.S arch/x86_64/pcid.c
 
 KERNEL_ELF      := $(BUILD)/kernel.elf
 KERNEL_MAX_SIZE ?= 16777216

@@ -18,6 +18,7 @@
 #include "arch/mmu.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/pcid.h"
 #include "arch/x86_64/x86.h"
 #include "mm/memory.h"
 #include "mm/page.h"
@@ -146,6 +147,7 @@ mmu_dir_t *mmu_dir_create(void)
         pml4[i] = 0;
     for (int i = 256; i < 512; i++)
         pml4[i] = kernel[i];
+    pcid_forget(pa); /* entries of a directory that had this frame */
     return (mmu_dir_t *)pml4;
 }
 
@@ -171,6 +173,7 @@ void mmu_dir_destroy(mmu_dir_t *dir)
     for (int i = 0; i < 256; i++)
         if (pml4[i] & PTE_P)
             table_free(pml4[i] & PTE_ADDR, 2);
+    pcid_forget(pa);
     page_release(pa);
 }
 
@@ -285,10 +288,13 @@ static void flush_all(bool global)
 void mmu_flush(mmu_dir_t *dir, uintptr_t va, size_t length)
 {
     bool kernel = kernel_half(va);
-    /* A user directory not in CR3 has nothing in the TLB: switching to it
-     * reloads CR3, which drops every non-global entry (no PCIDs yet). */
-    if (!kernel && mmu_paddr(dir) != (read_cr3() & PTE_ADDR))
+    /* A user directory not in CR3: without PCIDs it has nothing in the
+     * TLB (a switch drops every non-global entry); with them, its next
+     * load flushes its PCID. */
+    if (!kernel && mmu_paddr(dir) != (read_cr3() & PTE_ADDR)) {
+        pcid_stale(mmu_paddr(dir));
         return;
+    }
     size_t pages = (length + (va & PAGE_MASK) + PAGE_MASK) >> PAGE_SHIFT;
     if (pages > FLUSH_PAGES_MAX) {
         flush_all(kernel);
@@ -303,7 +309,7 @@ void mmu_switch(mmu_dir_t *dir)
 {
     phys_addr_t pa = mmu_paddr(dir);
     if ((read_cr3() & PTE_ADDR) != pa)
-        write_cr3(pa);
+        write_cr3(dir == mmu_kernel_dir() ? pa : pcid_cr3(pa));
 }
 
 void *mmu_kaddr(phys_addr_t pa)

@@ -1,0 +1,89 @@
+/*
+ * pcid.c - process-context identifiers for user directories (see pcid.h).
+ *
+ * Exactness: the TLB may hold entries of PCID p only for owner[p] (a
+ * load by another directory flushes p first), and only entries that are
+ * still right unless stale[p] (every change to a directory not loaded
+ * goes through mmu_flush, which marks it; a change to the loaded one is
+ * flushed at once, as without PCIDs).  Kernel-half entries are global:
+ * invlpg and the CR4.PGE toggle of mmu_flush drop them in every PCID.
+ */
+#include "arch/x86_64/pcid.h"
+#include "arch/x86_64/x86.h"
+#include "klog.h"
+
+#define CR4_PCIDE (1ull << 17)
+#define CPUID1_ECX_PCID (1u << 17)
+#define CPUID7_EBX_INVPCID (1u << 10)
+#define CR3_NOFLUSH (1ull << 63)
+#define PCIDS 4096
+
+static bool on;
+static phys_addr_t owner[PCIDS]; /* whose entries PCID i may hold; 0: none */
+static bool stale[PCIDS];        /* owner[i]'s changed while not loaded */
+static uint64_t flushes, reuses; /* loads that flushed, loads that kept */
+
+static unsigned pcid_of(phys_addr_t pml4)
+{
+    return 1 + (unsigned)((pml4 >> 12) % (PCIDS - 1));
+}
+
+void pcid_init(void)
+{
+    uint32_t a, b, c, d, max;
+    cpuid(1, &a, &b, &c, &d);
+    if (!(c & CPUID1_ECX_PCID)) {
+        klog(KLOG_INFO, "mmu: no PCID: a switch flushes the TLB\n");
+        return;
+    }
+    cpuid(0, &max, &b, &c, &d);
+    bool invpcid = false;
+    if (max >= 7) {
+        cpuid(7, &a, &b, &c, &d); /* sub-leaf 0 */
+        invpcid = b & CPUID7_EBX_INVPCID;
+    }
+    write_cr4(read_cr4() | CR4_PCIDE);
+    on = true;
+    klog(KLOG_INFO, "mmu: PCID on (INVPCID %s): a switch keeps the TLB\n",
+         invpcid ? "present, unused" : "absent");
+}
+
+bool pcid_on(void)
+{
+    return on;
+}
+
+uint64_t pcid_cr3(phys_addr_t pml4)
+{
+    if (!on)
+        return pml4;
+    unsigned p = pcid_of(pml4);
+    if (owner[p] == pml4 && !stale[p]) {
+        reuses++;
+        return pml4 | p | CR3_NOFLUSH;
+    }
+    owner[p] = pml4;
+    stale[p] = false;
+    flushes++;
+    return pml4 | p; /* drops p's entries, the previous owner's included */
+}
+
+void pcid_counts(uint64_t *kept, uint64_t *flushed)
+{
+    *kept = reuses;
+    *flushed = flushes;
+}
+
+void pcid_stale(phys_addr_t pml4)
+{
+    unsigned p = pcid_of(pml4);
+    if (on && owner[p] == pml4)
+        stale[p] = true;
+}
+
+void pcid_forget(phys_addr_t pml4)
+{
+    unsigned p = pcid_of(pml4);
+    if (on && owner[p] == pml4)
+        owner[p] = 0;
+}
