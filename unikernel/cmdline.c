@@ -79,6 +79,10 @@ static int cmdline_param(struct cmdline *cl, char *word)
         if (strcmp(word + 9, "off") && strcmp(word + 9, "on"))
             return -EINVAL;
         cl->tick_periodic = strcmp(word + 9, "off") == 0;
+    } else if (strncmp(word, "pcid=", 5) == 0) {
+        if (strcmp(word + 5, "off") && strcmp(word + 5, "on"))
+            return -EINVAL;
+        cl->pcid = strcmp(word + 5, "on") == 0;
     } else if (strncmp(word, "seed=", 5) == 0) {
         if (parse_u64(word + 5, &cl->seed) < 0)
             return -EINVAL;

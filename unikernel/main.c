@@ -67,6 +67,7 @@ static void memory_init(void)
     }
     uint64_t low = ram_add(&boot_info, 0, BOOT_DIRECT_MAP_END);
     paging_init(&boot_info);
+    pcid_init(boot_cmdline.pcid); /* CR3's PCID is 0: the kernel's tables */
     uint64_t high = ram_add(&boot_info, BOOT_DIRECT_MAP_END, UINT64_MAX);
     klog(KLOG_DEBUG, "ram: %lu KiB given to the frame allocator\n",
          (low + high) >> 10);

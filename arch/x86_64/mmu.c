@@ -295,6 +295,8 @@ void mmu_flush(mmu_dir_t *dir, uintptr_t va, size_t length)
         pcid_stale(mmu_paddr(dir));
         return;
     }
+    if (kernel)
+        pcid_kernel_changed(); /* other PCIDs' paging-structure caches */
     size_t pages = (length + (va & PAGE_MASK) + PAGE_MASK) >> PAGE_SHIFT;
     if (pages > FLUSH_PAGES_MAX) {
         flush_all(kernel);

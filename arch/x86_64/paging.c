@@ -12,7 +12,6 @@
 
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/paging.h"
-#include "arch/x86_64/pcid.h"
 #include "arch/x86_64/x86.h"
 #include "klog.h"
 #include "mm/page.h"
@@ -111,7 +110,6 @@ void paging_init(const struct boot_info *bi)
     write_cr4(read_cr4() | CR4_PGE);
     write_cr3(pml4);
     mmu_set_kernel_dir(pml4, true);
-    pcid_init(); /* CR3's PCID is 0: the kernel's tables */
     klog(KLOG_DEBUG, "paging: kernel tables at 0x%lx: %zu large + %zu small "
          "pages, %s pages for the direct map\n", pml4, large_pages, small_pages,
          has_1g_pages ? "1 GiB" : "2 MiB");

@@ -13,3 +13,4 @@ $(eval $(call unit_test,test_fault,tests/unit/test_fault.c $(UNIT_FAKE) $(MM_SRC
 $(eval $(call unit_test,test_commit,tests/unit/test_commit.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_kalloc,tests/unit/test_kalloc.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_kmap,tests/unit/test_kmap.c $(UNIT_FAKE) $(MM_SRCS)))
+$(eval $(call unit_test,test_pcid,tests/unit/test_pcid.c arch/x86_64/pcid.c))

@@ -123,6 +123,13 @@ static void test_tickless(void **state)
     assert_int_equal(cl.nunknown, 0);
     assert_int_equal(cmdline_parse(&cl, "tickless=no"), -EINVAL);
     assert_int_equal(cmdline_parse(&cl, "tickless="), -EINVAL);
+    assert_int_equal(cmdline_parse(&cl, "quiet"), 0);
+    assert_false(cl.pcid); /* off unless told */
+    assert_int_equal(cmdline_parse(&cl, "pcid=on"), 0);
+    assert_true(cl.pcid);
+    assert_int_equal(cmdline_parse(&cl, "pcid=on pcid=off"), 0);
+    assert_false(cl.pcid);
+    assert_int_equal(cmdline_parse(&cl, "pcid=1"), -EINVAL);
 }
 
 static void test_aslr(void **state)

@@ -4,7 +4,8 @@
  * RAM for the frame allocator), `tmpfs=SIZE` (the same suffixes: the size
  * of the root file system), `seed=N` (decimal: the ASLR generator's
  * seed, a repeatable layout), `noaslr` (fixed user layout), `tickless=off`
- * (the periodic 1 kHz timer tick instead of the one-shot), `ip=ADDR/PREFIX`
+ * (the periodic 1 kHz timer tick instead of the one-shot), `pcid=on` (PCIDs
+ * where the CPU has them), `ip=ADDR/PREFIX`
  * (or `ip=dhcp`), `gw=ADDR`, `dns=ADDR` (the network, checked by
  * net/config.c), and everything
  * after `--` kept as the application's argv.  Words are split at blanks;
@@ -30,6 +31,7 @@ struct cmdline {
     uint64_t tmpfs;          /* tmpfs= bytes; 0 when not given */
     bool noaslr;             /* user layout fixed (exec.c, aslr.c) */
     bool tick_periodic;      /* tickless=off: the periodic 1 kHz tick */
+    bool pcid;               /* pcid=on: tagged TLB entries where the CPU has them */
     bool has_seed;           /* seed= given */
     uint64_t seed;           /* the ASLR generator's seed when has_seed */
     const char *ip, *gw, *dns; /* ip=, gw=, dns=: NULL when not given */
