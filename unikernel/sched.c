@@ -13,8 +13,9 @@
  * wake-up, an itimer, POSIX timer or timerfd expiry, lwIP's next timeout,
  * the end of the running task's slice when another one is runnable, and
  * the running process's ITIMER_VIRTUAL/PROF running out.  It is computed
- * whole at each switch, before the idle halt and after each timer
- * interrupt; in between, whatever makes a deadline earlier asks for it
+ * whole after each timer interrupt (and armed as it is), at each switch
+ * and before the idle halt (armed only if earlier than what the timer
+ * holds); in between, whatever makes a deadline earlier asks for it
  * (sched_timer_want: a wake-up while a task runs asks for the slice end).
  * A deadline that went away costs one early interrupt, then a re-arm.
  */
@@ -96,16 +97,14 @@ static uint64_t next_deadline(void)
     return earliest(next, net_next_ns());
 }
 
-/* Arms the one-shot timer for next_deadline (tickless only). */
+/* Arms the one-shot timer for next_deadline if that is earlier than what
+ * it holds (tickless only).  A later one is left for the timer interrupt
+ * to find (armed_ns is 0 there: it arms exactly): reprogramming the timer
+ * at each switch cost more than one early interrupt per slice does. */
 static void rearm(void)
 {
-    if (!tickless)
-        return;
-    uint64_t next = next_deadline();
-    if (next != armed_ns) {
-        armed_ns = next;
-        timer_arm(next);
-    }
+    if (tickless)
+        sched_timer_want(next_deadline());
 }
 
 void sched_timer_want(uint64_t ns)
