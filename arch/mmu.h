@@ -51,6 +51,13 @@ typedef struct mmu_dir mmu_dir_t; /* one page-table tree (opaque) */
 #define MMU_PRESENT  0x100 /* a translation exists */
 #define MMU_ACCESSED 0x200 /* the hardware saw an access since mapping */
 #define MMU_DIRTY    0x400 /* the hardware saw a write since mapping */
+#define MMU_LARGE    0x800 /* the translation is one 2 MiB page (mmu_map_large) */
+
+/* A large page: 2 MiB of 512 physically contiguous frames, aligned both
+ * virtually and physically, mapped by one translation (x86: a PDE with PS). */
+#define MMU_LARGE_SHIFT 21
+#define MMU_LARGE_SIZE  ((size_t)1 << MMU_LARGE_SHIFT)
+#define MMU_LARGE_PAGES (MMU_LARGE_SIZE / PAGE_SIZE)
 
 /* The kernel's own directory (upper half), set up by the port at boot. */
 mmu_dir_t *mmu_kernel_dir(void);
@@ -68,6 +75,20 @@ void mmu_dir_destroy(mmu_dir_t *dir);
  * Returns 0, or -ENOMEM when a page-table page cannot be allocated. */
 int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
 
+/* Maps the 2 MiB at `va` to the frames [pa, pa + 2 MiB) with one large
+ * translation (both aligned to MMU_LARGE_SIZE; user memory only).  The range
+ * must have no translation: an empty last-level table there is freed.
+ * Returns 0, -ENOMEM (no frame for an upper table) or -EEXIST (a page of
+ * the range is mapped).  Needs no flush from the caller. */
+int mmu_map_large(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
+
+/* Replaces the large translation covering `va` by 512 page translations
+ * of the same frames, rights and accessed/dirty state (demotion); the
+ * mapping is unchanged, so the port flushes the old entry itself.  Returns
+ * 0, -ENOMEM when no frame is left for the table, -ENOENT when `va` is not
+ * in a large translation. */
+int mmu_split(mmu_dir_t *dir, uintptr_t va);
+
 /* Allocates the page-table pages a translation of `va` needs, so that a
  * later mmu_map of `va` in `dir` cannot fail (mm/remap.c moves entries
  * only once every destination is prepared, so a move is all or nothing).
@@ -78,15 +99,19 @@ int mmu_prepare(mmu_dir_t *dir, uintptr_t va);
 
 /* Removes the translation of `va`; returns the frame it pointed to, or
  * (phys_addr_t)-1 if none was present.  Flags seen are stored in *flags
- * when non-NULL (MMU_ACCESSED, MMU_DIRTY...). */
+ * when non-NULL (MMU_ACCESSED, MMU_DIRTY...).  At the base of a large
+ * translation the whole 2 MiB goes (MMU_LARGE in *flags, the first frame
+ * returned); elsewhere inside one is a bug (mmu_split first). */
 phys_addr_t mmu_unmap(mmu_dir_t *dir, uintptr_t va, int *flags);
 
-/* Changes the rights of a present translation of `va` to `flags`.
- * Returns 0, or -ENOENT when `va` is not mapped. */
+/* Changes the rights of a present translation of `va` to `flags` (at the
+ * base of a large translation: of the whole 2 MiB; elsewhere inside one
+ * is a bug).  Returns 0, or -ENOENT when `va` is not mapped. */
 int mmu_protect(mmu_dir_t *dir, uintptr_t va, int flags);
 
-/* Looks `va` up: returns MMU_PRESENT|rights|accessed/dirty, or 0 when
- * nothing is mapped; stores the frame in *pa when non-NULL and present. */
+/* Looks `va` up: returns MMU_PRESENT|rights|accessed/dirty (|MMU_LARGE
+ * inside a large translation), or 0 when nothing is mapped; stores the
+ * frame of the page holding `va` in *pa when non-NULL and present. */
 int mmu_query(mmu_dir_t *dir, uintptr_t va, phys_addr_t *pa);
 
 /* The lowest page address in [va, end) that has a translation (the state

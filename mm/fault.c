@@ -146,8 +146,15 @@ int vma_fault_in(mspace_t *ms, vma_t *vma, uintptr_t va, bool write)
     if (present & MMU_PRESENT) {
         if (!write || (present & MMU_WRITE) || !(vma->flags & VMA_COW))
             return 0;
+        if (present & MMU_LARGE) {
+            int rc = vma_huge_write(ms, vma, va, pa);
+            if (rc <= 0)
+                return rc;
+        }
         return fault_cow(ms, vma, va, pa);
     }
+    if (vma_fault_huge(ms, vma, va))
+        return 0;
     /* a stack page, and a shared anonymous frame, is charged as it comes */
     bool stack = vma->flags & VMA_STACK, shm = vma_shared_anon(vma->flags);
     if ((stack || shm) && mm_commit(1) < 0)

@@ -145,20 +145,29 @@ size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,
     for (uintptr_t va = start; mspace->phys_pg_count &&
                                (va = mmu_next_mapped(dir, va, end)) < end;
          va += PAGE_SIZE) {
-        phys_addr_t pa = mmu_unmap(dir, va, NULL);
+        int flags;
+        phys_addr_t pa = mmu_unmap(dir, va, &flags);
         assert(pa != (phys_addr_t)-1);
-        released++;
-        mspace->phys_pg_count--;
-        if (vma->flags & VMA_PHYS)
-            continue;
-        if (page_unref(pa) == 0 && vma_shared_anon(vma->flags)) {
-            mm_uncommit(1); /* its last mapping: the frame is gone */
-            mm_shmem_add(-1);
+        size_t pages = 1;
+        if (flags & MMU_LARGE) { /* whole inside: the caller demoted edges */
+            assert(va + MMU_LARGE_SIZE <= end);
+            pages = MMU_LARGE_PAGES;
+            mm_huge_account(mspace, -1);
         }
-        if (vma->flags & VMA_STACK) {
-            mm_uncommit(1);
-            mspace->committed--;
+        released += pages;
+        mspace->phys_pg_count -= pages;
+        for (size_t i = 0; i < pages && !(vma->flags & VMA_PHYS); i++) {
+            if (page_unref(pa + i * PAGE_SIZE) == 0 &&
+                vma_shared_anon(vma->flags)) {
+                mm_uncommit(1); /* its last mapping: the frame is gone */
+                mm_shmem_add(-1);
+            }
+            if (vma->flags & VMA_STACK) {
+                mm_uncommit(1);
+                mspace->committed--;
+            }
         }
+        va += (pages - 1) * PAGE_SIZE;
     }
     return released;
 }
