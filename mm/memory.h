@@ -271,6 +271,10 @@ vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address);
  * (like snprintf).  Takes the mspace lock. */
 int mspace_display(mspace_t *mspace, char *buf, size_t size);
 
+/* As mspace_display, each VMA's line followed by Linux's smaps lines
+ * Size, KernelPageSize, Rss and AnonHugePages (kB). */
+int mspace_display_smaps(mspace_t *mspace, char *buf, size_t size);
+
 /* Copies `mspace` for fork: same VMAs and mmap_base; private pages shared
  * copy-on-write (write access removed on both sides), shared ones shared.
  * Returns the child or NULL (ENOMEM: nothing left behind).  Takes the

@@ -1,4 +1,5 @@
-/* procfs.c - /proc/self/maps from mspace_display, /proc/meminfo from the
+/* procfs.c - /proc/self/maps and smaps from mspace_display(_smaps),
+ * /proc/meminfo from the
  * frame and commit counters, /proc/self/stat from the task and its space
  * (see procfs.h). */
 #include <errno.h>
@@ -47,6 +48,7 @@ static struct file *meminfo_open(int *err)
         {"MemTotal:", page_total_count()},  {"MemFree:", page_free_count()},
         {"Shmem:", mm_shmem()},             {"CommitLimit:", mm_commit_limit()},
         {"Committed_AS:", mm_committed()},
+        {"AnonHugePages:", mm_huge_mapped() * MMU_LARGE_PAGES},
     };
     struct file *f = file_new(&maps_ops, NULL);
     size_t size = sizeof(rows) / sizeof(rows[0]) * 48;
@@ -107,12 +109,17 @@ struct file *procfs_open(task_t *t, const char *path, int *err)
     if (strcmp(path, "/proc/self/stat") == 0 || strcmp(path, self) == 0)
         return stat_open(t, err);
     snprintf(self, sizeof(self), "/proc/%d/maps", t->id);
-    if (strcmp(path, "/proc/self/maps") != 0 && strcmp(path, self) != 0) {
+    bool maps = strcmp(path, "/proc/self/maps") == 0 || strcmp(path, self) == 0;
+    snprintf(self, sizeof(self), "/proc/%d/smaps", t->id);
+    bool smaps = strcmp(path, "/proc/self/smaps") == 0 || strcmp(path, self) == 0;
+    if (!maps && !smaps) {
         *err = -ENOENT;
         return NULL;
     }
+    int (*show)(mspace_t *, char *, size_t) =
+        smaps ? mspace_display_smaps : mspace_display;
     struct file *f = file_new(&maps_ops, NULL);
-    int len = mspace_display(t->mspace, NULL, 0);
+    int len = show(t->mspace, NULL, 0);
     if (f)
         f->text = kalloc((size_t)len + 1);
     if (!f || !f->text) {
@@ -122,7 +129,7 @@ struct file *procfs_open(task_t *t, const char *path, int *err)
         return NULL;
     }
     /* the space cannot change in between: only this task maps in it */
-    f->text_len = (size_t)mspace_display(t->mspace, f->text, (size_t)len + 1);
+    f->text_len = (size_t)show(t->mspace, f->text, (size_t)len + 1);
     f->seekable = 1;
     return f;
 }

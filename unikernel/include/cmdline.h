@@ -3,7 +3,9 @@
  * (kernel self-test mode), `mem=SIZE` (K, M or G suffix: at most that much
  * RAM for the frame allocator), `tmpfs=SIZE` (the same suffixes: the size
  * of the root file system), `seed=N` (decimal: the ASLR generator's
- * seed, a repeatable layout), `noaslr` (fixed user layout), `ip=ADDR/PREFIX`
+ * seed, a repeatable layout), `noaslr` (fixed user layout),
+ * `hugepages=always|madvise|never` (the superpage policy, mm/huge.c),
+ * `ip=ADDR/PREFIX`
  * (or `ip=dhcp`), `gw=ADDR`, `dns=ADDR` (the network, checked by
  * net/config.c), and everything
  * after `--` kept as the application's argv.  Words are split at blanks;
@@ -28,6 +30,8 @@ struct cmdline {
     uint64_t mem;            /* bytes; 0 when not given */
     uint64_t tmpfs;          /* tmpfs= bytes; 0 when not given */
     bool noaslr;             /* user layout fixed (exec.c, aslr.c) */
+    int hugepages;           /* hugepages=: 0 never, 1 madvise, 2 always
+                                (mm's enum mm_huge_policy); -1 not given */
     bool has_seed;           /* seed= given */
     uint64_t seed;           /* the ASLR generator's seed when has_seed */
     const char *ip, *gw, *dns; /* ip=, gw=, dns=: NULL when not given */
