@@ -242,6 +242,7 @@ mm_fault_t mspace_resolve(mspace_t *mspace, uintptr_t address, int reason)
     if (fault == MM_FAULT_OK && (vma->flags & VMA_FILE) &&
         !(reason & FAULT_WRITE))
         fault_around(mspace, vma, va);
+    mspace->faults += fault == MM_FAULT_OK;
     splock_unlock(&mspace->lock);
     return fault;
 }

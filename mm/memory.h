@@ -52,6 +52,7 @@ struct mspace {
     size_t p_size;         /* (m) bytes covered by private VMAs */
     size_t s_size;         /* (m) bytes covered by shared VMAs (and VMA_PHYS) */
     size_t phys_pg_count;  /* (m) pages present in the page tables */
+    size_t faults;         /* (m) faults resolved (Linux's minflt) */
     size_t huge_count;     /* (m) superpages mapped (2 MiB translations,
                               each also 512 pages of phys_pg_count) */
     size_t committed;      /* (m) pages charged to the commit limit by the

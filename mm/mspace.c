@@ -748,12 +748,10 @@ int mspace_scavenge(mspace_t *mspace)
 static int clone_huge(mspace_t *parent, uintptr_t va, phys_addr_t pa, int now,
                       mspace_t *child, vma_t *cv, bool *downgraded)
 {
-    for (size_t i = 0; i < MMU_LARGE_PAGES; i++)
-        page_ref(pa + i * PAGE_SIZE);
+    page_ref_range(pa, MMU_LARGE_PAGES);
     int flags = vma_pte_flags(child, cv, pa);
     if (mmu_map_large(child->directory, va, pa, flags) < 0) {
-        for (size_t i = 0; i < MMU_LARGE_PAGES; i++)
-            page_unref(pa + i * PAGE_SIZE);
+        page_unref_range(pa, MMU_LARGE_PAGES);
         return -ENOMEM;
     }
     child->phys_pg_count += MMU_LARGE_PAGES;

@@ -385,6 +385,59 @@ uint32_t page_unref(phys_addr_t pa)
     return left;
 }
 
+/* The descriptors of the `count` frames from `pa`, one region's. */
+static page_desc_t *range_checked(phys_addr_t pa, size_t count, region_t **rp)
+{
+    page_desc_t *d = desc_checked(pa, rp);
+    assert(count <= (*rp)->count - (size_t)(d - (*rp)->pages));
+    return d;
+}
+
+void page_ref_range(phys_addr_t pa, size_t count)
+{
+    region_t *r;
+    page_desc_t *d = range_checked(pa, count, &r);
+    for (size_t i = 0; i < count; i++) {
+        uint32_t now = __atomic_add_fetch(&d[i].ref, 1, __ATOMIC_RELAXED);
+        assert(now > 1 && !(d[i].flags & PG_META));
+        (void)now;
+    }
+}
+
+size_t page_unref_range(phys_addr_t pa, size_t count)
+{
+    region_t *r;
+    page_desc_t *d = range_checked(pa, count, &r);
+    size_t freed = 0;
+    for (size_t i = 0; i < count; i++) {
+        assert(d[i].ref > 0 && !(d[i].flags & PG_META));
+        freed += __atomic_sub_fetch(&d[i].ref, 1, __ATOMIC_ACQ_REL) == 0;
+    }
+    unsigned order = (unsigned)__builtin_ctzl(count);
+    if (freed == count && count == (size_t)1 << order &&
+        order <= PAGE_MAX_ORDER && !(pa & (((phys_addr_t)count << PAGE_SHIFT) - 1))) {
+        /* a whole aligned block (a superpage): back to the buddy at once */
+        zone_t *z = &zones[zone_of(pa)];
+#ifndef NDEBUG
+        memset(mmu_kaddr(pa), 0x6b, count << PAGE_SHIFT);
+#endif
+        for (size_t i = 0; i < count; i++)
+            d[i].owner = NULL;
+        unsigned long irq = irq_save();
+        splock_lock(&z->lock);
+        z->nfree += count;
+        block_free(z, r, pa, order);
+        splock_unlock(&z->lock);
+        irq_restore(irq);
+        return freed;
+    }
+    for (size_t i = 0; freed && i < count; i++)
+        if (__atomic_load_n(&d[i].ref, __ATOMIC_RELAXED) == 0 &&
+            !(d[i].flags & PG_FREE))
+            frame_free(pa + ((phys_addr_t)i << PAGE_SHIFT));
+    return freed;
+}
+
 uint32_t page_refcount(phys_addr_t pa)
 {
     return __atomic_load_n(&desc_checked(pa, NULL)->ref, __ATOMIC_RELAXED);

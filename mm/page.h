@@ -57,6 +57,13 @@ void page_ref(phys_addr_t pa);
  * Returns the references left. */
 uint32_t page_unref(phys_addr_t pa);
 
+/* page_ref / page_unref of the `count` frames from `pa` (one region's:
+ * a superpage), with one lookup.  page_unref_range returns how many were
+ * freed; when all of an aligned power-of-two run are, it goes back to the
+ * buddy allocator as one block. */
+void page_ref_range(phys_addr_t pa, size_t count);
+size_t page_unref_range(phys_addr_t pa, size_t count);
+
 /* Current reference count of the allocated frame `pa` (racy by nature:
  * stable only while the caller's references and locks pin it). */
 uint32_t page_refcount(phys_addr_t pa);

@@ -156,18 +156,18 @@ size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,
         }
         released += pages;
         mspace->phys_pg_count -= pages;
-        for (size_t i = 0; i < pages && !(vma->flags & VMA_PHYS); i++) {
-            if (page_unref(pa + i * PAGE_SIZE) == 0 &&
-                vma_shared_anon(vma->flags)) {
-                mm_uncommit(1); /* its last mapping: the frame is gone */
-                mm_shmem_add(-1);
-            }
-            if (vma->flags & VMA_STACK) {
-                mm_uncommit(1);
-                mspace->committed--;
-            }
-        }
         va += (pages - 1) * PAGE_SIZE;
+        if (vma->flags & VMA_PHYS)
+            continue;
+        size_t gone = page_unref_range(pa, pages);
+        if (gone && vma_shared_anon(vma->flags)) {
+            mm_uncommit(gone); /* their last mapping: the frames are gone */
+            mm_shmem_add(-(long)gone);
+        }
+        if (vma->flags & VMA_STACK) { /* never a superpage */
+            mm_uncommit(1);
+            mspace->committed--;
+        }
     }
     return released;
 }

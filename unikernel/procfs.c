@@ -70,8 +70,9 @@ static struct file *meminfo_open(int *err)
 }
 
 /* /proc/self/stat: Linux's 52 fields; what the kernel keeps is real (pid,
- * ppid, threads, vsize, rss in pages: redis's used_memory_rss reads field
- * 24), the rest 0 (no CPU time or fault counts are kept). */
+ * ppid, minflt: the faults its space resolved, threads, vsize, rss in
+ * pages: redis's used_memory_rss reads field 24), the rest 0 (no CPU time
+ * is kept). */
 static struct file *stat_open(task_t *t, int *err)
 {
     struct file *f = file_new(&maps_ops, NULL);
@@ -89,11 +90,12 @@ static struct file *stat_open(task_t *t, int *err)
     int pid = thread_tgid(t);
     /* a snapshot: the counters may move right after, as on Linux */
     int len = snprintf(f->text, size,
-                       "%d (%.15s) R %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %d 0 0 "
+                       "%d (%.15s) R %d %d %d 0 -1 0 %zu 0 0 0 0 0 0 0 20 0 %d 0 0 "
                        "%zu %zu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 0 "
                        "0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
                        pid, leader->name ? leader->name : "", parent ? parent->id : 0,
-                       pid, pid, t->group->live, t->mspace->v_size,
+                       pid, pid, t->mspace->faults, t->group->live,
+                       t->mspace->v_size,
                        t->mspace->phys_pg_count);
     f->text_len = (size_t)len < size ? (size_t)len : size - 1;
     f->seekable = 1;

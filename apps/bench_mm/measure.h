@@ -43,4 +43,11 @@ void measure_futex_roundtrip(int rounds, int ops);
  * (frame, handler, rt_sigreturn) before tgkill returns. */
 void measure_signal_roundtrip(int rounds, int ops);
 
+/* First write to every page of 1 GiB of fresh private anonymous memory
+ * (ops = 1: the whole GiB), and the faults it took (touch_1g_faults). */
+void measure_touch_1g(int rounds);
+
+/* fork + _exit + waitpid of a task whose 1 GiB mapping is populated. */
+void measure_fork_1g(int rounds);
+
 #endif

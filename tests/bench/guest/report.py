@@ -17,6 +17,9 @@ MM_ROWS = [
     ("thread_create_join", "pthread_create+join", "ns/op", None),
     ("futex_roundtrip", "futex wake round trip, two threads", "ns/op", None),
     ("signal_roundtrip", "signal to self, handler and sigreturn", "ns/op", None),
+    ("touch_1g", "first touch of 1 GiB anonymous memory", "ns", 0.3),
+    ("touch_1g_faults", "faults taken by that first touch", "faults", None),
+    ("fork_1g", "fork+exit+wait, 1 GiB populated", "ns/op", None),
 ]
 BOOT_ROWS = [
     ("qemu_to_main_ms", "boot: QEMU start -> main (host wall)", 0.05),
