@@ -20,6 +20,7 @@
 #ifndef ARCH_MMU_H
 #define ARCH_MMU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,11 +76,16 @@ void mmu_dir_destroy(mmu_dir_t *dir);
  * Returns 0, or -ENOMEM when a page-table page cannot be allocated. */
 int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
 
+/* True when the 2 MiB at `va` (aligned) have neither a translation nor a
+ * last-level table (made by an earlier mmu_map, mmu_prepare or mmu_split:
+ * tables stay until mmu_dir_destroy), so that mmu_map_large may map them.
+ * As Linux, which makes a huge page only where the PMD is empty. */
+bool mmu_large_free(mmu_dir_t *dir, uintptr_t va);
+
 /* Maps the 2 MiB at `va` to the frames [pa, pa + 2 MiB) with one large
- * translation (both aligned to MMU_LARGE_SIZE; user memory only).  The range
- * must have no translation: an empty last-level table there is freed.
- * Returns 0, -ENOMEM (no frame for an upper table) or -EEXIST (a page of
- * the range is mapped).  Needs no flush from the caller. */
+ * translation (both aligned to MMU_LARGE_SIZE; user memory only).
+ * Returns 0, -ENOMEM (no frame for an upper table) or -EEXIST (the range
+ * is not mmu_large_free).  Needs no flush from the caller. */
 int mmu_map_large(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
 
 /* Replaces the large translation covering `va` by 512 page translations

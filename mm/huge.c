@@ -5,7 +5,10 @@
  *
  * Choice: a superpage is allocated at the first touch of its aligned 2 MiB
  * (read or write) when that range lies inside one anonymous, writable,
- * committed VMA and nothing of it is mapped yet; the frames are 512
+ * committed VMA and has never had a page table (mmu_large_free: a range
+ * that had 4 KiB pages, or a demoted superpage, stays small until it is
+ * unmapped, as Linux's PMD rule: so an allocator that discards and touches
+ * again does not zero 2 MiB for each page it reuses); the frames are 512
  * ordinary ones that happen to be one aligned buddy block, each with its
  * own reference count.  So demotion (mmu_split) is only a new table under
  * the same frames: no copy, no per-frame state to convert, and the
@@ -73,8 +76,8 @@ bool vma_fault_huge(mspace_t *ms, vma_t *vma, uintptr_t va)
 {
     uintptr_t base = va & ~HUGE_MASK, end = base + MMU_LARGE_SIZE;
     if (!vma_huge_ok(ms, vma) || base < vma_base(vma) || end > vma_end(vma) ||
-        mmu_next_mapped(ms->directory, base, end) < end)
-        return false;
+        !mmu_large_free(ms->directory, base))
+        return false; /* a range that had pages stays small, as on Linux */
     bool shm = vma_shared_anon(vma->flags); /* charged as populated */
     if (shm && mm_commit(MMU_LARGE_PAGES) < 0)
         return false;

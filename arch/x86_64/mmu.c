@@ -210,6 +210,12 @@ int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
     return 0;
 }
 
+bool mmu_large_free(mmu_dir_t *dir, uintptr_t va)
+{
+    const uint64_t *pde = pde_of(dir, va, false);
+    return !pde || !(*pde & (PTE_P | PTE_MAPPED));
+}
+
 int mmu_map_large(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
 {
     assert(!(va & (MMU_LARGE_SIZE - 1)) && !(pa & (MMU_LARGE_SIZE - 1)));
@@ -217,21 +223,9 @@ int mmu_map_large(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
     uint64_t *pde = pde_of(dir, va, true);
     if (!pde)
         return -ENOMEM;
-    phys_addr_t table = 0;
-    if (*pde & PTE_P) {
-        if (*pde & PTE_PS)
-            return -EEXIST;
-        table = *pde & PTE_ADDR;
-        const uint64_t *pt = pte_table(table);
-        for (int i = 0; i < 512; i++)
-            if (pt[i])
-                return -EEXIST;
-    }
+    if (*pde & (PTE_P | PTE_MAPPED))
+        return -EEXIST; /* a table, or a superpage */
     *pde = pa | pte_from_flags(flags) | PTE_PS;
-    if (table) { /* the CPU may cache the PDE that pointed to it */
-        mmu_flush(dir, va, PAGE_SIZE);
-        page_release(table);
-    }
     return 0;
 }
 

@@ -41,6 +41,9 @@ typedef struct large {
 struct mmu_dir {
     entry_t *bucket[BUCKETS];
     large_t *large;
+    uintptr_t *tables; /* 2 MiB spans with a last-level table (x86: a PT,
+                          kept until the directory goes) */
+    size_t ntables, table_room;
     size_t present; /* pages: a large translation counts 512 */
     size_t pending;
 };
@@ -131,6 +134,28 @@ static void large_pending(mmu_dir_t *dir, large_t *l)
     l->pending = true;
 }
 
+static bool has_table(const mmu_dir_t *dir, uintptr_t va)
+{
+    uintptr_t span = va & ~(uintptr_t)(MMU_LARGE_SIZE - 1);
+    for (size_t i = 0; i < dir->ntables; i++)
+        if (dir->tables[i] == span)
+            return true;
+    return false;
+}
+
+/* Records the table of `va`'s span (mmu_map, mmu_prepare, mmu_split). */
+static void add_table(mmu_dir_t *dir, uintptr_t va)
+{
+    if (has_table(dir, va))
+        return;
+    if (dir->ntables == dir->table_room) {
+        dir->table_room = dir->table_room ? 2 * dir->table_room : 16;
+        dir->tables = realloc(dir->tables, dir->table_room * sizeof(uintptr_t));
+        assert(dir->tables);
+    }
+    dir->tables[dir->ntables++] = va & ~(uintptr_t)(MMU_LARGE_SIZE - 1);
+}
+
 /* True when an injected failure is due (a table allocation). */
 static bool map_fail_due(void)
 {
@@ -153,6 +178,7 @@ mmu_dir_t *mmu_dir_create(void)
 void mmu_dir_destroy(mmu_dir_t *dir)
 {
     assert(dir != &kernel_dir && dir->present == 0);
+    free(dir->tables);
     while (dir->large) {
         large_t *l = dir->large;
         dir->large = l->next;
@@ -177,6 +203,8 @@ int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
     entry_t **p = slot(dir, va);
     if (!(*p && (*p)->prepared) && map_fail_due())
         return -ENOMEM;
+    if (dir != &kernel_dir)
+        add_table(dir, va);
     if (!*p) {
         *p = calloc(1, sizeof(entry_t));
         assert(*p);
@@ -191,29 +219,19 @@ int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
     return 0;
 }
 
-/* A large translation needs no table of the last level: like x86, an
- * absent (prepared or flushed) page entry there is dropped. */
+bool mmu_large_free(mmu_dir_t *dir, uintptr_t va)
+{
+    return !large_at(dir, va) && !has_table(dir, va);
+}
+
 int mmu_map_large(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
 {
     assert(!(va & (MMU_LARGE_SIZE - 1)) && !(pa & (MMU_LARGE_SIZE - 1)));
     assert(!(flags & ~ENTRY_FLAGS) && (flags & MMU_USER) && dir != &kernel_dir);
-    if (large_at(dir, va))
+    if (!mmu_large_free(dir, va))
         return -EEXIST;
-    for (uintptr_t a = va; a < va + MMU_LARGE_SIZE; a += PAGE_SIZE) {
-        entry_t *e = *slot(dir, a);
-        if (e && (e->flags & MMU_PRESENT))
-            return -EEXIST;
-    }
     if (map_fail_due())
         return -ENOMEM;
-    for (uintptr_t a = va; a < va + MMU_LARGE_SIZE; a += PAGE_SIZE) {
-        entry_t **p = slot(dir, a);
-        if (*p && !(*p)->pending) {
-            entry_t *e = *p;
-            *p = e->next;
-            free(e);
-        }
-    }
     large_t *l = calloc(1, sizeof(*l));
     assert(l);
     *l = (large_t){va, pa, flags | MMU_PRESENT, false, dir->large};
@@ -234,6 +252,7 @@ int mmu_split(mmu_dir_t *dir, uintptr_t va)
     if (map_fail_due())
         return -ENOMEM;
     large_t *l = *pl;
+    add_table(dir, l->va);
     for (size_t i = 0; i < MMU_LARGE_PAGES; i++) {
         uintptr_t a = l->va + i * PAGE_SIZE;
         entry_t **p = slot(dir, a);
@@ -267,6 +286,8 @@ int mmu_prepare(mmu_dir_t *dir, uintptr_t va)
         return 0;
     if (map_fail_due())
         return -ENOMEM;
+    if (dir != &kernel_dir)
+        add_table(dir, va);
     if (!*p) {
         *p = calloc(1, sizeof(entry_t));
         assert(*p);
