@@ -53,7 +53,7 @@ static int map_new(mspace_t *ms, vma_t *vma, uintptr_t va, phys_addr_t pa)
 /* A private frame filled with zeros, or 0. */
 static phys_addr_t zero_frame(void)
 {
-    phys_addr_t pa = page_new();
+    phys_addr_t pa = page_new_user();
     if (pa)
         page_zero(pa);
     return pa;
@@ -66,7 +66,7 @@ static phys_addr_t file_copy(vma_t *vma, uint64_t fo)
     phys_addr_t cached = inode_page(vma->ino, fo);
     if (!cached)
         return 0;
-    phys_addr_t pa = page_new();
+    phys_addr_t pa = page_new_user();
     if (pa) {
         page_copy(pa, cached);
         if (vma->file_end - fo < PAGE_SIZE)
@@ -122,7 +122,7 @@ static int fault_cow(mspace_t *ms, vma_t *vma, uintptr_t va, phys_addr_t pa)
         mmu_flush(ms->directory, va, PAGE_SIZE);
         return 0;
     }
-    phys_addr_t copy = page_new();
+    phys_addr_t copy = page_new_user();
     if (!copy)
         return -ENOMEM;
     if (mm_is_zero_page(pa))

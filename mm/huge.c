@@ -81,7 +81,7 @@ bool vma_fault_huge(mspace_t *ms, vma_t *vma, uintptr_t va)
     bool shm = vma_shared_anon(vma->flags); /* charged as populated */
     if (shm && mm_commit(MMU_LARGE_PAGES) < 0)
         return false;
-    phys_addr_t pa = page_new_range(MMU_LARGE_PAGES, ZONE_NORMAL);
+    phys_addr_t pa = page_new_huge();
     if (pa && (pa & HUGE_MASK)) { /* a buddy block is aligned: never */
         for (size_t i = 0; i < MMU_LARGE_PAGES; i++)
             page_release(pa + i * PAGE_SIZE);

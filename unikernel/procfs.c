@@ -1,5 +1,5 @@
 /* procfs.c - /proc/self/maps and smaps from mspace_display(_smaps),
- * /proc/meminfo from the
+ * /proc/buddyinfo from the buddy lists, /proc/meminfo from the
  * frame and commit counters, /proc/self/stat from the task and its space
  * (see procfs.h). */
 #include <errno.h>
@@ -69,6 +69,39 @@ static struct file *meminfo_open(int *err)
     return f;
 }
 
+/* /proc/buddyinfo: free blocks per order of each zone, Linux's format. */
+static struct file *buddyinfo_open(int *err)
+{
+    static const char *const names[ZONE_COUNT] = {"DMA", "DMA32", "Normal"};
+    struct file *f = file_new(&maps_ops, NULL);
+    size_t size = ZONE_COUNT * (24 + 8 * (PAGE_MAX_ORDER + 1)) + 1;
+    if (f)
+        f->text = kalloc(size);
+    if (!f || !f->text) {
+        if (f)
+            file_put(f);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    size_t len = 0;
+    for (int z = 0; z < ZONE_COUNT; z++) {
+        size_t total, nfree, counts[PAGE_MAX_ORDER + 1];
+        page_zone_stats((enum page_zone)z, &total, &nfree);
+        if (!total)
+            continue;
+        page_zone_blocks((enum page_zone)z, counts);
+        len += (size_t)snprintf(f->text + len, size - len, "Node 0, zone %8s ",
+                                names[z]);
+        for (int o = 0; o <= PAGE_MAX_ORDER; o++)
+            len += (size_t)snprintf(f->text + len, size - len, "%6zu ",
+                                    counts[o]);
+        len += (size_t)snprintf(f->text + len, size - len, "\n");
+    }
+    f->text_len = len < size ? len : size - 1;
+    f->seekable = 1;
+    return f;
+}
+
 /* /proc/self/stat: Linux's 52 fields; what the kernel keeps is real (pid,
  * ppid, minflt: the faults its space resolved, threads, vsize, rss in
  * pages: redis's used_memory_rss reads field 24), the rest 0 (no CPU time
@@ -106,6 +139,8 @@ struct file *procfs_open(task_t *t, const char *path, int *err)
 {
     if (strcmp(path, "/proc/meminfo") == 0)
         return meminfo_open(err);
+    if (strcmp(path, "/proc/buddyinfo") == 0)
+        return buddyinfo_open(err);
     char self[32];
     snprintf(self, sizeof(self), "/proc/%d/stat", thread_tgid(t));
     if (strcmp(path, "/proc/self/stat") == 0 || strcmp(path, self) == 0)

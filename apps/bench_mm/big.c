@@ -1,15 +1,20 @@
 /* The big-memory measurements of bench_mm (issue 21): the first touch of
  * 1 GiB of anonymous memory, with the faults it took (/proc/self/stat's
- * minflt, field 10), and a fork of a task whose 1 GiB is populated.  Both
- * kernels back such memory with 2 MiB pages where they can (Linux: THP). */
+ * minflt, field 10), a fork of a task whose 1 GiB is populated, and how
+ * much free memory is still in whole 2 MiB blocks (/proc/buddyinfo) after
+ * a workload that mixes user and kernel allocations.  Both kernels back
+ * big memory with 2 MiB pages where they can (Linux: THP). */
 #include <errno.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "apps/include/bench.h"
@@ -126,5 +131,85 @@ void measure_fork_1g(int rounds)
     }
     s.sum += verify_big(p, 0, &s.failed);
     munmap(p, GiB);
+    stats_print(&s);
+}
+
+/* Free memory in blocks of order >= 9 (2 MiB) and in all, in pages, from
+ * /proc/buddyinfo; false if unreadable. */
+static bool buddy_free(uint64_t *big, uint64_t *all)
+{
+    FILE *f = fopen("/proc/buddyinfo", "r");
+    if (!f)
+        return false;
+    char line[512];
+    *big = *all = 0;
+    while (fgets(line, sizeof(line), f)) {
+        char *p = strstr(line, "zone");
+        if (!p)
+            continue;
+        p += 4;
+        while (*p == ' ')
+            p++;
+        while (*p && *p != ' ')
+            p++; /* the zone's name */
+        for (int o = 0;; o++) {
+            char *end;
+            unsigned long long n = strtoull(p, &end, 10);
+            if (end == p)
+                break;
+            p = end;
+            *all += n << o;
+            if (o >= 9)
+                *big += n << o;
+        }
+    }
+    fclose(f);
+    return *all > 0;
+}
+
+#define FRAG_REGIONS 4000
+#define FRAG_REGION (64u << 10)
+#define FRAG_PIPE_EVERY 10
+
+void measure_fragmentation(int rounds)
+{
+    struct stats s;
+    static void *region[FRAG_REGIONS];
+    static int pipes[FRAG_REGIONS / FRAG_PIPE_EVERY][2];
+    stats_init(&s, "frag_free_2m", rounds, 1);
+    for (int r = 0; r < s.rounds; r++) {
+        int np = 0;
+        /* user pages and kernel objects (pipes holding a byte) interleaved */
+        for (int i = 0; i < FRAG_REGIONS; i++) {
+            region[i] = mmap(NULL, FRAG_REGION, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (region[i] == MAP_FAILED) {
+                s.failed = 1;
+                region[i] = NULL;
+                continue;
+            }
+            for (size_t off = 0; off < FRAG_REGION; off += PAGE)
+                ((volatile char *)region[i])[off] = 1;
+            if (i % FRAG_PIPE_EVERY == 0 && pipe(pipes[np]) == 0 &&
+                write(pipes[np][1], "x", 1) == 1)
+                np++;
+        }
+        for (int i = 0; i < FRAG_REGIONS; i++)
+            if (region[i])
+                munmap(region[i], FRAG_REGION);
+        uint64_t big, all;
+        if (!buddy_free(&big, &all)) {
+            stats_print_na(s.name, "/proc/buddyinfo", errno);
+            return;
+        }
+        /* the figure: per cent of free memory in whole 2 MiB blocks */
+        stats_round(&s, r, 100 * big / all, 0);
+        for (int i = 0; i < np; i++) {
+            close(pipes[i][0]);
+            close(pipes[i][1]);
+        }
+        s.failed |= np != FRAG_REGIONS / FRAG_PIPE_EVERY;
+    }
+    s.sum = 1;
     stats_print(&s);
 }

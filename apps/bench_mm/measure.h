@@ -50,4 +50,9 @@ void measure_touch_1g(int rounds);
 /* fork + _exit + waitpid of a task whose 1 GiB mapping is populated. */
 void measure_fork_1g(int rounds);
 
+/* 4000 touched 64 KiB mappings interleaved with 400 pipes holding a byte,
+ * the mappings unmapped: the per cent of free memory left in whole 2 MiB
+ * blocks (/proc/buddyinfo), the pipes still open. */
+void measure_fragmentation(int rounds);
+
 #endif
