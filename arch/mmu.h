@@ -78,9 +78,16 @@ int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
 
 /* True when the 2 MiB at `va` (aligned) have neither a translation nor a
  * last-level table (made by an earlier mmu_map, mmu_prepare or mmu_split:
- * tables stay until mmu_dir_destroy), so that mmu_map_large may map them.
+ * tables stay until mmu_free_table or mmu_dir_destroy), so that
+ * mmu_map_large may map them.
  * As Linux, which makes a huge page only where the PMD is empty. */
 bool mmu_large_free(mmu_dir_t *dir, uintptr_t va);
+
+/* Frees the last-level table of the 2 MiB span at `va` (aligned), which
+ * maps nothing (mm/ calls it once munmap emptied the span and flushed), so
+ * that the span may take a superpage again; nothing if it has none.  The
+ * port drops what the CPU may cache of the table before freeing it. */
+void mmu_free_table(mmu_dir_t *dir, uintptr_t va);
 
 /* Maps the 2 MiB at `va` to the frames [pa, pa + 2 MiB) with one large
  * translation (both aligned to MMU_LARGE_SIZE; user memory only).

@@ -403,6 +403,17 @@ static bool unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
     return present;
 }
 
+/* Frees the page tables of the 2 MiB spans inside [start, end), which an
+ * unmap emptied, so that they may take superpages again (as Linux frees
+ * the tables of an unmapped range); the reserve keeps their charge. */
+static void free_tables(mspace_t *ms, uintptr_t start, uintptr_t end)
+{
+    uintptr_t s = (start + MMU_LARGE_SIZE - 1) & ~(uintptr_t)(MMU_LARGE_SIZE - 1);
+    for (; !ms->kernel && s >= start && end - s >= MMU_LARGE_SIZE && s < end;
+         s += MMU_LARGE_SIZE)
+        mmu_free_table(ms->directory, s);
+}
+
 int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
 {
     if (!mm_range_ok(address, &length) ||
@@ -428,6 +439,7 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
     }
     if (flush)
         mmu_flush(mspace->directory, address, length);
+    free_tables(mspace, address, end);
     splock_unlock(&mspace->lock);
     assert(!spare);
     return 0;

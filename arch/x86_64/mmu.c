@@ -216,6 +216,21 @@ bool mmu_large_free(mmu_dir_t *dir, uintptr_t va)
     return !pde || !(*pde & (PTE_P | PTE_MAPPED));
 }
 
+void mmu_free_table(mmu_dir_t *dir, uintptr_t va)
+{
+    uint64_t *pde = pde_of(dir, va, false);
+    if (!pde || !(*pde & PTE_P) || (*pde & PTE_PS))
+        return;
+    phys_addr_t table = *pde & PTE_ADDR;
+    const uint64_t *pt = pte_table(table);
+    for (int i = 0; i < 512; i++)
+        if (pt[i])
+            return; /* not empty: mm/ asked wrongly, keep it */
+    *pde = 0;
+    mmu_flush(dir, va, PAGE_SIZE); /* the paging-structure caches */
+    page_release(table);
+}
+
 int mmu_map_large(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
 {
     assert(!(va & (MMU_LARGE_SIZE - 1)) && !(pa & (MMU_LARGE_SIZE - 1)));

@@ -219,6 +219,25 @@ int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
     return 0;
 }
 
+void mmu_free_table(mmu_dir_t *dir, uintptr_t va)
+{
+    assert(!(va & (MMU_LARGE_SIZE - 1)) && !large_at(dir, va));
+    for (size_t i = 0; i < dir->ntables; i++)
+        if (dir->tables[i] == va) {
+            dir->tables[i] = dir->tables[--dir->ntables];
+            break;
+        }
+    for (uintptr_t a = va; a < va + MMU_LARGE_SIZE; a += PAGE_SIZE) {
+        entry_t **p = slot(dir, a);
+        assert(!*p || (!((*p)->flags & MMU_PRESENT) && !(*p)->pending));
+        if (*p) {
+            entry_t *e = *p;
+            *p = e->next;
+            free(e);
+        }
+    }
+}
+
 bool mmu_large_free(mmu_dir_t *dir, uintptr_t va)
 {
     return !large_at(dir, va) && !has_table(dir, va);

@@ -184,6 +184,19 @@ static void test_demote_unmap(void **state)
     assert_int_equal(page_free_count(), frames + MMU_LARGE_PAGES);
     assert_int_equal(ms->phys_pg_count, 0);
     check_layout(ms, {HU + HP, HP, RW | VMA_COW | VMA_ANON});
+    /* a demoted span keeps its table while mapped (stays small); once
+     * munmap empties it, the table goes and a superpage may come back */
+    map_ok(ms, HU, HP, RW | VMA_FIXED);
+    assert_int_equal(cpu_touch(ms, HU, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(mspace_unmap(ms, HU + PG, PG), 0);
+    assert_int_equal(mspace_discard(ms, HU, HP), 0);
+    assert_int_equal(cpu_touch(ms, HU, MMU_WRITE), MM_FAULT_OK);
+    assert_false(is_huge(ms, HU));
+    assert_int_equal(mspace_unmap(ms, HU, HP), 0);
+    map_ok(ms, HU, HP, RW | VMA_FIXED);
+    assert_int_equal(cpu_touch(ms, HU, MMU_WRITE), MM_FAULT_OK);
+    assert_true(is_huge(ms, HU));
+    mspace_check(ms);
     mspace_close(ms);
 }
 
