@@ -189,8 +189,8 @@ static void test_demote_unmap(void **state)
     map_ok(ms, HU, HP, RW | VMA_FIXED);
     assert_int_equal(cpu_touch(ms, HU, MMU_WRITE), MM_FAULT_OK);
     assert_int_equal(mspace_unmap(ms, HU + PG, PG), 0);
-    assert_int_equal(mspace_discard(ms, HU, HP), 0);
-    assert_int_equal(cpu_touch(ms, HU, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(mspace_discard(ms, HU + 2 * PG, HP - 2 * PG), 0);
+    assert_int_equal(cpu_touch(ms, HU + 2 * PG, MMU_WRITE), MM_FAULT_OK);
     assert_false(is_huge(ms, HU));
     assert_int_equal(mspace_unmap(ms, HU, HP), 0);
     map_ok(ms, HU, HP, RW | VMA_FIXED);
