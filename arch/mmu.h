@@ -20,6 +20,7 @@
 #ifndef ARCH_MMU_H
 #define ARCH_MMU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,13 @@ typedef struct mmu_dir mmu_dir_t; /* one page-table tree (opaque) */
 #define MMU_PRESENT  0x100 /* a translation exists */
 #define MMU_ACCESSED 0x200 /* the hardware saw an access since mapping */
 #define MMU_DIRTY    0x400 /* the hardware saw a write since mapping */
+#define MMU_LARGE    0x800 /* the translation is one 2 MiB page (mmu_map_large) */
+
+/* A large page: 2 MiB of 512 physically contiguous frames, aligned both
+ * virtually and physically, mapped by one translation (x86: a PDE with PS). */
+#define MMU_LARGE_SHIFT 21
+#define MMU_LARGE_SIZE  ((size_t)1 << MMU_LARGE_SHIFT)
+#define MMU_LARGE_PAGES (MMU_LARGE_SIZE / PAGE_SIZE)
 
 /* The kernel's own directory (upper half), set up by the port at boot. */
 mmu_dir_t *mmu_kernel_dir(void);
@@ -68,6 +76,32 @@ void mmu_dir_destroy(mmu_dir_t *dir);
  * Returns 0, or -ENOMEM when a page-table page cannot be allocated. */
 int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
 
+/* True when the 2 MiB at `va` (aligned) have neither a translation nor a
+ * last-level table (made by an earlier mmu_map, mmu_prepare or mmu_split:
+ * tables stay until mmu_free_table or mmu_dir_destroy), so that
+ * mmu_map_large may map them.
+ * As Linux, which makes a huge page only where the PMD is empty. */
+bool mmu_large_free(mmu_dir_t *dir, uintptr_t va);
+
+/* Frees the last-level table of the 2 MiB span at `va` (aligned), which
+ * maps nothing (mm/ calls it once munmap emptied the span and flushed), so
+ * that the span may take a superpage again; nothing if it has none.  The
+ * port drops what the CPU may cache of the table before freeing it. */
+void mmu_free_table(mmu_dir_t *dir, uintptr_t va);
+
+/* Maps the 2 MiB at `va` to the frames [pa, pa + 2 MiB) with one large
+ * translation (both aligned to MMU_LARGE_SIZE; user memory only).
+ * Returns 0, -ENOMEM (no frame for an upper table) or -EEXIST (the range
+ * is not mmu_large_free).  Needs no flush from the caller. */
+int mmu_map_large(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
+
+/* Replaces the large translation covering `va` by 512 page translations
+ * of the same frames, rights and accessed/dirty state (demotion); the
+ * mapping is unchanged, so the port flushes the old entry itself.  Returns
+ * 0, -ENOMEM when no frame is left for the table, -ENOENT when `va` is not
+ * in a large translation. */
+int mmu_split(mmu_dir_t *dir, uintptr_t va);
+
 /* Allocates the page-table pages a translation of `va` needs, so that a
  * later mmu_map of `va` in `dir` cannot fail (mm/remap.c moves entries
  * only once every destination is prepared, so a move is all or nothing).
@@ -78,15 +112,19 @@ int mmu_prepare(mmu_dir_t *dir, uintptr_t va);
 
 /* Removes the translation of `va`; returns the frame it pointed to, or
  * (phys_addr_t)-1 if none was present.  Flags seen are stored in *flags
- * when non-NULL (MMU_ACCESSED, MMU_DIRTY...). */
+ * when non-NULL (MMU_ACCESSED, MMU_DIRTY...).  At the base of a large
+ * translation the whole 2 MiB goes (MMU_LARGE in *flags, the first frame
+ * returned); elsewhere inside one is a bug (mmu_split first). */
 phys_addr_t mmu_unmap(mmu_dir_t *dir, uintptr_t va, int *flags);
 
-/* Changes the rights of a present translation of `va` to `flags`.
- * Returns 0, or -ENOENT when `va` is not mapped. */
+/* Changes the rights of a present translation of `va` to `flags` (at the
+ * base of a large translation: of the whole 2 MiB; elsewhere inside one
+ * is a bug).  Returns 0, or -ENOENT when `va` is not mapped. */
 int mmu_protect(mmu_dir_t *dir, uintptr_t va, int flags);
 
-/* Looks `va` up: returns MMU_PRESENT|rights|accessed/dirty, or 0 when
- * nothing is mapped; stores the frame in *pa when non-NULL and present. */
+/* Looks `va` up: returns MMU_PRESENT|rights|accessed/dirty (|MMU_LARGE
+ * inside a large translation), or 0 when nothing is mapped; stores the
+ * frame of the page holding `va` in *pa when non-NULL and present. */
 int mmu_query(mmu_dir_t *dir, uintptr_t va, phys_addr_t *pa);
 
 /* The lowest page address in [va, end) that has a translation (the state

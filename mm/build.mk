@@ -5,7 +5,7 @@
 MM_SRCS := mm/page.c mm/bbtree.c mm/glue.c mm/commit.c mm/vma.c mm/mspace.c \
            mm/mspace_display.c mm/mspace_check.c \
            mm/fault.c mm/inode.c mm/kalloc.c mm/kmap.c \
-           mm/limit.c mm/remap.c
+           mm/limit.c mm/remap.c mm/huge.c
 
 # Freestanding compile check: every mm/ file must build with the kernel's
 # flags and headers, even before the kernel links it.

@@ -53,7 +53,7 @@ static int map_new(mspace_t *ms, vma_t *vma, uintptr_t va, phys_addr_t pa)
 /* A private frame filled with zeros, or 0. */
 static phys_addr_t zero_frame(void)
 {
-    phys_addr_t pa = page_new();
+    phys_addr_t pa = page_new_user();
     if (pa)
         page_zero(pa);
     return pa;
@@ -66,7 +66,7 @@ static phys_addr_t file_copy(vma_t *vma, uint64_t fo)
     phys_addr_t cached = inode_page(vma->ino, fo);
     if (!cached)
         return 0;
-    phys_addr_t pa = page_new();
+    phys_addr_t pa = page_new_user();
     if (pa) {
         page_copy(pa, cached);
         if (vma->file_end - fo < PAGE_SIZE)
@@ -122,7 +122,7 @@ static int fault_cow(mspace_t *ms, vma_t *vma, uintptr_t va, phys_addr_t pa)
         mmu_flush(ms->directory, va, PAGE_SIZE);
         return 0;
     }
-    phys_addr_t copy = page_new();
+    phys_addr_t copy = page_new_user();
     if (!copy)
         return -ENOMEM;
     if (mm_is_zero_page(pa))
@@ -146,8 +146,15 @@ int vma_fault_in(mspace_t *ms, vma_t *vma, uintptr_t va, bool write)
     if (present & MMU_PRESENT) {
         if (!write || (present & MMU_WRITE) || !(vma->flags & VMA_COW))
             return 0;
+        if (present & MMU_LARGE) {
+            int rc = vma_huge_write(ms, vma, va, pa);
+            if (rc <= 0)
+                return rc;
+        }
         return fault_cow(ms, vma, va, pa);
     }
+    if (vma_fault_huge(ms, vma, va))
+        return 0;
     /* a stack page, and a shared anonymous frame, is charged as it comes */
     bool stack = vma->flags & VMA_STACK, shm = vma_shared_anon(vma->flags);
     if ((stack || shm) && mm_commit(1) < 0)
@@ -235,6 +242,7 @@ mm_fault_t mspace_resolve(mspace_t *mspace, uintptr_t address, int reason)
     if (fault == MM_FAULT_OK && (vma->flags & VMA_FILE) &&
         !(reason & FAULT_WRITE))
         fault_around(mspace, vma, va);
+    mspace->faults += fault == MM_FAULT_OK;
     splock_unlock(&mspace->lock);
     return fault;
 }

@@ -135,7 +135,7 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
             return 0;
         }
         pc = mm_alloc(sizeof(*pc));
-        phys_addr_t pa = pc ? page_new() : 0;
+        phys_addr_t pa = pc ? page_new_user() : 0;
         if (!pa) {
             if (charged)
                 uncharge(ino, 1);
@@ -174,7 +174,7 @@ int inode_own_data(inode_t *ino)
         if (bbtree_search(&ino->pages, (uintptr_t)off))
             continue;
         pcache_node_t *pc = mm_alloc(sizeof(*pc));
-        phys_addr_t pa = pc ? page_new() : 0;
+        phys_addr_t pa = pc ? page_new_user() : 0;
         if (!pa) {
             mm_free(pc);
             quota_uncharge(ino->quota, ino->charged);

@@ -184,6 +184,23 @@ bool mspace_has_tables(mspace_t *ms, const vma_t *v);
  * does, so that its faults charge nothing.  0 or -ENOMEM. */
 int mspace_prepare_cache(const vma_t *vma);
 
+/* Superpages (huge.c).  vma_huge_ok: the policy and `vma` allow them
+ * (anonymous, writable, committed ahead, not a kernel space).
+ * vma_fault_huge: maps the superpage holding `va` at a first touch when
+ * allowed and its aligned 2 MiB lie inside `vma` with nothing mapped;
+ * false (nothing changed) means: fall back to a page.  vma_huge_write: a
+ * write to the read-only superpage (after fork) holding `va` (frame `pa`):
+ * 0 when the space owned every frame and it became writable, 1 when it was
+ * demoted (the caller copies the page), or -ENOMEM.  mm_demote_range:
+ * demotes the superpages of [start, end), all of them or (`all` false)
+ * those that cross start or end; 0 or -ENOMEM (those demoted stay so).
+ * mm_huge_account: one superpage more (+1) or less (-1) mapped in `ms`. */
+bool vma_huge_ok(const mspace_t *ms, const vma_t *vma);
+bool vma_fault_huge(mspace_t *ms, vma_t *vma, uintptr_t va);
+int vma_huge_write(mspace_t *ms, vma_t *vma, uintptr_t va, phys_addr_t pa);
+int mm_demote_range(mspace_t *ms, uintptr_t start, uintptr_t end, bool all);
+void mm_huge_account(mspace_t *ms, long delta);
+
 /* The shared zero frame (allocated on first use), or 0 if none can be. */
 phys_addr_t mm_zero_page(void);
 

@@ -52,6 +52,9 @@ struct mspace {
     size_t p_size;         /* (m) bytes covered by private VMAs */
     size_t s_size;         /* (m) bytes covered by shared VMAs (and VMA_PHYS) */
     size_t phys_pg_count;  /* (m) pages present in the page tables */
+    size_t faults;         /* (m) faults resolved (Linux's minflt) */
+    size_t huge_count;     /* (m) superpages mapped (2 MiB translations,
+                              each also 512 pages of phys_pg_count) */
     size_t committed;      /* (m) pages charged to the commit limit by the
                               VMAs (private, partial file pages, stacks) */
     size_t tables_charged; /* (m) page-table reserve charged (mm/commit.c) */
@@ -107,6 +110,36 @@ void mm_shmem_add(long pages);
 
 /* Pages of shared memory now (/proc/meminfo Shmem). */
 size_t mm_shmem(void);
+
+/* Superpage policy (mm/huge.c), as Linux's transparent_hugepage/enabled:
+ * which anonymous VMAs get 2 MiB pages at first touch. */
+enum mm_huge_policy {
+    MM_HUGE_NEVER,   /* none */
+    MM_HUGE_MADVISE, /* only VMAs given MADV_HUGEPAGE */
+    MM_HUGE_ALWAYS,  /* every eligible VMA without MADV_NOHUGEPAGE */
+};
+
+/* Sets the policy (boot: the port's command line); the default is never. */
+void mm_set_huge_policy(enum mm_huge_policy policy);
+
+/* The policy in force. */
+enum mm_huge_policy mm_huge_policy(void);
+
+/* Superpages mapped now in all address spaces (a superpage shared by fork
+ * counts once per space): /proc/meminfo's AnonHugePages in 2 MiB units. */
+size_t mm_huge_mapped(void);
+
+/* Superpages mapped in [start, end) of `mspace` (smaps AnonHugePages).
+ * Takes the mspace lock. */
+size_t mspace_huge_pages(mspace_t *mspace, uintptr_t start, uintptr_t end);
+
+/* madvise(MADV_HUGEPAGE) (`huge` true) or MADV_NOHUGEPAGE over [address,
+ * address + length): the VMAs there are split to the range and marked;
+ * superpages already mapped stay.  Anonymous VMAs only take the advice
+ * (others ignore it, as Linux).  0, -EINVAL (bad range), -ENOMEM (a hole,
+ * or no memory for a split). */
+int mspace_advise_huge(mspace_t *mspace, uintptr_t address, size_t length,
+                       bool huge);
 
 /* Sets the limits of `mspace` in bytes (SIZE_MAX: none): mspace_map and
  * mspace_protect refuse with -ENOMEM what would make v_size exceed `as` or
@@ -238,6 +271,10 @@ vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address);
  * NUL-terminated when size > 0); returns the length the full text needs
  * (like snprintf).  Takes the mspace lock. */
 int mspace_display(mspace_t *mspace, char *buf, size_t size);
+
+/* As mspace_display, each VMA's line followed by Linux's smaps lines
+ * Size, KernelPageSize, Rss and AnonHugePages (kB). */
+int mspace_display_smaps(mspace_t *mspace, char *buf, size_t size);
 
 /* Copies `mspace` for fork: same VMAs and mmap_base; private pages shared
  * copy-on-write (write access removed on both sides), shared ones shared.

@@ -198,6 +198,21 @@ static bool hole_at_hint(mspace_t *ms, uintptr_t hint, size_t length,
     return true;
 }
 
+/* A hole of `length` at a multiple of `align` at or after `hint`, else the
+ * lowest one: true with *base (and *prev when known) set. */
+static bool find_hole(mspace_t *ms, uintptr_t hint, size_t length,
+                      size_t align, uintptr_t *base, vma_t **prev)
+{
+    uintptr_t lo = ms->lower_bound, hi = ms->upper_bound;
+    if (hole_at_hint(ms, hint, length, align, base, prev))
+        return true;
+    *prev = NULL;
+    if (bbtree_find_gap(&ms->tree, lo, hi, hint, length, align, base))
+        return true;
+    return hint > lo &&
+           bbtree_find_gap(&ms->tree, lo, hi, lo, length, align, base);
+}
+
 /* Where a new mapping of `length` goes, at a multiple of `align` (a power
  * of two, at least a page); *prev: the VMA before it, NULL if unknown.
  * 0 or -EINVAL/-EEXIST/-ENOMEM. */
@@ -217,15 +232,14 @@ static int map_place(mspace_t *ms, uintptr_t address, size_t length,
         return 0;
     }
     uintptr_t hint = address >= lo && address < hi ? address : lo;
-    if (hole_at_hint(ms, hint, length, align, base, prev))
+    /* large anonymous memory at a superpage boundary, so that all of it
+     * can be superpages (mm/huge.c), where such a hole exists */
+    if (align < MMU_LARGE_SIZE && length >= MMU_LARGE_SIZE &&
+        (flags & (VMA_ANON | VMA_HEAP)) && !ms->kernel &&
+        mm_huge_policy() != MM_HUGE_NEVER &&
+        find_hole(ms, hint, length, MMU_LARGE_SIZE, base, prev))
         return 0;
-    *prev = NULL;
-    if (bbtree_find_gap(&ms->tree, lo, hi, hint, length, align, base))
-        return 0;
-    if (hint > lo &&
-        bbtree_find_gap(&ms->tree, lo, hi, lo, length, align, base))
-        return 0;
-    return -ENOMEM;
+    return find_hole(ms, hint, length, align, base, prev) ? 0 : -ENOMEM;
 }
 
 /* Unmaps the just-inserted `vma` again (a failed populate). */
@@ -389,6 +403,17 @@ static bool unmap_part(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e,
     return present;
 }
 
+/* Frees the page tables of the 2 MiB spans inside [start, end), which an
+ * unmap emptied, so that they may take superpages again (as Linux frees
+ * the tables of an unmapped range); the reserve keeps their charge. */
+static void free_tables(mspace_t *ms, uintptr_t start, uintptr_t end)
+{
+    uintptr_t s = (start + MMU_LARGE_SIZE - 1) & ~(uintptr_t)(MMU_LARGE_SIZE - 1);
+    for (; !ms->kernel && s >= start && end - s >= MMU_LARGE_SIZE && s < end;
+         s += MMU_LARGE_SIZE)
+        mmu_free_table(ms->directory, s);
+}
+
 int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
 {
     if (!mm_range_ok(address, &length) ||
@@ -397,9 +422,11 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
     uintptr_t end = address + length;
     splock_lock(&mspace->lock);
     vma_t *v = first_after(mspace, address), *spare = NULL;
-    if (v && vma_base(v) < address && vma_end(v) > end &&
-        !(spare = vma_new())) {
+    if ((v && vma_base(v) < address && vma_end(v) > end &&
+         !(spare = vma_new())) ||
+        mm_demote_range(mspace, address, end, false) < 0) {
         splock_unlock(&mspace->lock);
+        mm_free(spare);
         return -ENOMEM;
     }
     bool flush = false;
@@ -412,6 +439,7 @@ int mspace_unmap(mspace_t *mspace, uintptr_t address, size_t length)
     }
     if (flush)
         mmu_flush(mspace->directory, address, length);
+    free_tables(mspace, address, end);
     splock_unlock(&mspace->lock);
     assert(!spare);
     return 0;
@@ -469,6 +497,25 @@ static int protect_check(mspace_t *ms, uintptr_t address, uintptr_t end,
     return 0;
 }
 
+/* Demotes the superpages of the VMAs in [address, end) whose rights
+ * change (their pages get new rights one by one).  0 or -ENOMEM. */
+static int protect_demote(mspace_t *ms, uintptr_t address, uintptr_t end,
+                          int rights)
+{
+    for (vma_t *v = first_after(ms, address); ms->huge_count && v &&
+                                              vma_base(v) < end;
+         v = vma_next(v)) {
+        uintptr_t s = vma_base(v) > address ? vma_base(v) : address;
+        uintptr_t e = vma_end(v) < end ? vma_end(v) : end;
+        int rc = (v->flags & VMA_RIGHTS) == rights
+                     ? 0
+                     : mm_demote_range(ms, s, e, true);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
                    int rights)
 {
@@ -488,6 +535,8 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
     for (int i = 0; rc == 0 && i < splits; i++)
         if (!(spare[i] = vma_new()))
             rc = -ENOMEM;
+    if (rc == 0)
+        rc = protect_demote(mspace, address, end, rights);
     size_t charge = delta > 0 ? (size_t)delta : 0;
     if (rc == 0 && rights) /* rights: pages may come, with their tables */
         rc = mm_commit_range(mspace, address, end, charge);
@@ -574,7 +623,9 @@ int mspace_discard(mspace_t *mspace, uintptr_t address, size_t length)
     if (!mm_range_ok(address, &length))
         return -EINVAL;
     splock_lock(&mspace->lock);
-    int rc = advise_range(mspace, address, address + length, discard_vma);
+    int rc = mm_demote_range(mspace, address, address + length, false);
+    if (rc == 0)
+        rc = advise_range(mspace, address, address + length, discard_vma);
     splock_unlock(&mspace->lock);
     return rc;
 }
@@ -703,6 +754,27 @@ int mspace_scavenge(mspace_t *mspace)
     return reaped;
 }
 
+/* Shares the parent's superpage at `va` (frame `pa`, entry `now`) with
+ * `child`: one reference per frame, read-only on both sides when private.
+ * 0 or -ENOMEM (nothing taken). */
+static int clone_huge(mspace_t *parent, uintptr_t va, phys_addr_t pa, int now,
+                      mspace_t *child, vma_t *cv, bool *downgraded)
+{
+    page_ref_range(pa, MMU_LARGE_PAGES);
+    int flags = vma_pte_flags(child, cv, pa);
+    if (mmu_map_large(child->directory, va, pa, flags) < 0) {
+        page_unref_range(pa, MMU_LARGE_PAGES);
+        return -ENOMEM;
+    }
+    child->phys_pg_count += MMU_LARGE_PAGES;
+    mm_huge_account(child, 1);
+    if ((now & MMU_WRITE) && !(flags & MMU_WRITE)) {
+        mmu_protect(parent->directory, va, flags);
+        *downgraded = true;
+    }
+    return 0;
+}
+
 /* Shares the present pages of parent VMA `pv` with `child` (copy `cv`):
  * private frames lose write access on both sides.  Returns 0 or -ENOMEM
  * (pages mapped so far stay accounted in the child); *downgraded is set
@@ -716,6 +788,12 @@ static int clone_pages(mspace_t *parent, vma_t *pv, mspace_t *child, vma_t *cv,
          va += PAGE_SIZE) {
         phys_addr_t pa;
         int now = mmu_query(parent->directory, va, &pa);
+        if (now & MMU_LARGE) {
+            if (clone_huge(parent, va, pa, now, child, cv, downgraded) < 0)
+                return -ENOMEM;
+            va += MMU_LARGE_SIZE - PAGE_SIZE;
+            continue;
+        }
         bool stack = pv->flags & VMA_STACK;
         if (stack && mm_commit(1) < 0)
             return -ENOMEM;
@@ -815,7 +893,8 @@ void mspace_close(mspace_t *mspace)
     if (flush)
         mmu_flush(mspace->directory, mspace->lower_bound,
                   mspace->upper_bound - mspace->lower_bound);
-    assert(!mspace->v_size && !mspace->phys_pg_count && !mspace->committed);
+    assert(!mspace->v_size && !mspace->phys_pg_count && !mspace->committed &&
+           !mspace->huge_count);
     splock_unlock(&mspace->lock);
     if (!mspace->kernel) {
         mmu_dir_destroy(mspace->directory);

@@ -2,7 +2,8 @@
  * mm/mspace_check.c - the invariant checker of an address space
  * (mspace_check): the tree, every VMA's flags and bounds, and the
  * accounting (sizes, present pages, commit, page-table reserve, data
- * pages) recounted against the page tables.  Asserts; changes nothing.
+ * pages, superpages: each inside one VMA that may have them) recounted
+ * against the page tables.  Asserts; changes nothing.
  */
 #include <assert.h>
 
@@ -32,7 +33,7 @@ static void check_page(const mspace_t *ms, const vma_t *v, int now,
 void mspace_check(mspace_t *mspace)
 {
     size_t v_size = 0, p_size = 0, s_size = 0, present = 0, committed = 0;
-    size_t data = 0;
+    size_t data = 0, huge = 0;
     const vma_t *prev = NULL;
     splock_lock(&mspace->lock);
     bbtree_check(&mspace->tree);
@@ -44,7 +45,7 @@ void mspace_check(mspace_t *mspace)
         assert(!(vma_base(v) & PAGE_MASK) && !(v->length & PAGE_MASK) &&
                v->length == v->node.size);
         assert(type && !(type & (type - 1)) &&
-               !(v->flags & ~(VMA_KNOWN | VMA_DEAD | VMA_CHARGED) &
+               !(v->flags & ~(VMA_KNOWN | VMA_DEAD | VMA_CHARGED | VMA_HUGEADVICE) &
                  ~VMA_REQUEST));
         assert(!(v->flags & VMA_CHARGED) ||
                ((v->flags & VMA_COW) && !(v->flags & VMA_STACK)));
@@ -70,6 +71,15 @@ void mspace_check(mspace_t *mspace)
             phys_addr_t pa;
             int now = mmu_query(mspace->directory, va, &pa);
             assert(now & MMU_PRESENT);
+            if ((now & MMU_LARGE) && !((va - vma_base(v)) & PAGE_MASK) &&
+                !(va & (MMU_LARGE_SIZE - 1))) { /* a superpage's base */
+                assert(vma_end(v) - va >= MMU_LARGE_SIZE && !mspace->kernel &&
+                       (type == VMA_ANON || type == VMA_HEAP) &&
+                       ((v->flags & VMA_CHARGED) || vma_shared_anon(v->flags)) &&
+                       !(pa & (MMU_LARGE_SIZE - 1)));
+                huge++;
+            }
+            assert(!(now & MMU_LARGE) || va - vma_base(v) >= (va & (MMU_LARGE_SIZE - 1)));
             check_page(mspace, v, now, pa);
             present++;
             committed += (v->flags & VMA_STACK) != 0;
@@ -79,7 +89,7 @@ void mspace_check(mspace_t *mspace)
            s_size == mspace->s_size);
     assert(present == mspace->phys_pg_count && committed == mspace->committed);
     assert(mspace->tables_charged == mm_tables_counted(mspace));
-    assert(data == mspace->data_pages);
+    assert(data == mspace->data_pages && huge == mspace->huge_count);
     splock_unlock(&mspace->lock);
 }
 

@@ -1,7 +1,8 @@
 /*
  * mm/mspace_display.c - the VMAs of an address space as /proc/PID/maps
- * text (mspace_display).  Reads the tree under the mspace lock; changes
- * nothing.
+ * text (mspace_display), and as /proc/PID/smaps (mspace_display_smaps:
+ * each line followed by its sizes).  Reads the tree and the page tables
+ * under the mspace lock; changes nothing.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,16 +58,60 @@ static void display_vma(out_t *o, const vma_t *v)
     out_put(o, "\n", 1);
 }
 
-int mspace_display(mspace_t *mspace, char *buf, size_t size)
+/* The pages of `v` present, and the superpages among them. */
+static void vma_resident(mspace_t *ms, const vma_t *v, size_t *pages,
+                         size_t *huge)
+{
+    *pages = *huge = 0;
+    for (uintptr_t va = vma_base(v);
+         ms->phys_pg_count &&
+         (va = mmu_next_mapped(ms->directory, va, vma_end(v))) < vma_end(v);
+         va += PAGE_SIZE) {
+        (*pages)++;
+        if ((mmu_query(ms->directory, va, NULL) & MMU_LARGE) &&
+            !(va & (MMU_LARGE_SIZE - 1)))
+            (*huge)++;
+    }
+}
+
+/* The size lines smaps gives after a VMA's line (Linux's names, kB). */
+static void display_sizes(out_t *o, mspace_t *ms, const vma_t *v)
+{
+    size_t pages, huge;
+    vma_resident(ms, v, &pages, &huge);
+    char line[160];
+    int n = snprintf(line, sizeof(line),
+                     "Size:           %8zu kB\nKernelPageSize: %8zu kB\n"
+                     "Rss:            %8zu kB\nAnonHugePages:  %8zu kB\n",
+                     v->length / 1024, PAGE_SIZE / 1024,
+                     pages * (PAGE_SIZE / 1024),
+                     huge * (MMU_LARGE_SIZE / 1024));
+    out_put(o, line, (size_t)n);
+}
+
+static int display(mspace_t *mspace, char *buf, size_t size, bool sizes)
 {
     out_t o = {buf, size, 0};
     splock_lock(&mspace->lock);
     for (vma_t *v = vma_first(mspace); v; v = vma_next(v))
-        if (!(v->flags & VMA_DEAD))
+        if (!(v->flags & VMA_DEAD)) {
             display_vma(&o, v);
+            if (sizes)
+                display_sizes(&o, mspace, v);
+        }
     splock_unlock(&mspace->lock);
     if (size)
         buf[o.len < size ? o.len : size - 1] = '\0';
     return (int)o.len;
+}
+
+int mspace_display(mspace_t *mspace, char *buf, size_t size)
+{
+    return display(mspace, buf, size, false);
+}
+
+int mspace_display_smaps(mspace_t *mspace, char *buf, size_t size)
+{
+    return display(mspace, buf, size, true);
 }
 

@@ -9,6 +9,14 @@
  * largest order never leave their largest-order block, so the buddy
  * checks only read descriptors of ready blocks.
  *
+ * Kinds (as Linux's migrate types, against fragmentation): a largest-order
+ * block that is split belongs to the kind that split it, kernel (tables,
+ * slabs, stacks: never freed in bulk) or user (anonymous and file pages,
+ * superpages: freed by whole ranges); each kind takes its small blocks
+ * from its own blocks first, a whole free block next, the other kind's
+ * last.  So kernel frames do not pin every 2 MiB of RAM that user memory
+ * gives back, and superpages stay available.
+ *
  * Lock legend: (c) constant after page_add_ram, (z) zone lock, (a) atomic.
  * Lock order: a zone lock is a leaf (nothing is taken while holding it).
  */
@@ -27,6 +35,7 @@ typedef struct page_desc {
     uint32_t ref;                  /* (a) references; 0 while free */
     uint8_t order;                 /* (z) order of the free block it heads */
     uint8_t flags;                 /* (z) PG_* */
+    uint8_t kind;                  /* (z) free list of a free head */
     void *owner;                   /* owner-defined (kalloc: its slab) */
 } page_desc_t;
 
@@ -36,6 +45,8 @@ typedef struct region {
     size_t meta;         /* (c) leading frames holding descriptors */
     struct region *next; /* (c) next region, by address */
     uint64_t *ready;     /* (z) per largest-order block: descriptors valid */
+    uint64_t *user;      /* (z) per largest-order block: split by a user
+                            allocation (its free pieces are user-kind) */
     page_desc_t pages[]; /* descriptors of the `count` frames */
 } region_t;
 
@@ -43,7 +54,8 @@ typedef struct region {
 
 typedef struct zone {
     splock_t lock;
-    page_desc_t *free[PAGE_MAX_ORDER + 1]; /* (z) free heads, per order */
+    page_desc_t *free[PAGE_MAX_ORDER + 1][PAGE_KINDS]; /* (z) free heads, per
+                                    order and kind (whole blocks: kind 0) */
     size_t total;                          /* (z) frames managed */
     size_t nfree;                          /* (z) frames free */
 } zone_t;
@@ -87,15 +99,16 @@ static page_desc_t *desc_checked(phys_addr_t pa, region_t **rp)
     return desc_of(r, pa);
 }
 
-static void list_push(zone_t *z, page_desc_t *d, unsigned order)
+static void list_push(zone_t *z, page_desc_t *d, unsigned order, unsigned kind)
 {
     d->flags |= PG_FREE;
     d->order = (uint8_t)order;
+    d->kind = (uint8_t)kind;
     d->prev = NULL;
-    d->next = z->free[order];
+    d->next = z->free[order][kind];
     if (d->next)
         d->next->prev = d;
-    z->free[order] = d;
+    z->free[order][kind] = d;
 }
 
 static void list_remove(zone_t *z, page_desc_t *d)
@@ -103,11 +116,32 @@ static void list_remove(zone_t *z, page_desc_t *d)
     if (d->prev)
         d->prev->next = d->next;
     else
-        z->free[d->order] = d->next;
+        z->free[d->order][d->kind] = d->next;
     if (d->next)
         d->next->prev = d->prev;
     d->flags &= (uint8_t)~PG_FREE;
     d->next = d->prev = NULL;
+}
+
+static size_t block_index(const region_t *r, phys_addr_t pa);
+
+/* The free list kind of the block of `order` at `pa`: its largest-order
+ * block's kind, none (0) for a whole one. */
+static unsigned block_kind(const region_t *r, phys_addr_t pa, unsigned order)
+{
+    if (order == PAGE_MAX_ORDER)
+        return 0;
+    size_t i = block_index(r, pa);
+    return (r->user[i / 64] >> (i % 64)) & 1 ? PAGE_USER : PAGE_KERNEL;
+}
+
+static void block_set_kind(region_t *r, phys_addr_t pa, unsigned kind)
+{
+    size_t i = block_index(r, pa);
+    if (kind == PAGE_USER)
+        r->user[i / 64] |= (uint64_t)1 << (i % 64);
+    else
+        r->user[i / 64] &= ~((uint64_t)1 << (i % 64));
 }
 
 /* Frees the block of 2^order frames at `pa`, merging with free buddies of
@@ -127,7 +161,7 @@ static void block_free(zone_t *z, region_t *r, phys_addr_t pa, unsigned order)
         pa = pa < buddy ? pa : buddy;
         order++;
     }
-    list_push(z, desc_of(r, pa), order);
+    list_push(z, desc_of(r, pa), order, block_kind(r, pa, order));
 }
 
 /* Index of the largest-order block holding `pa` within region `r`. */
@@ -153,26 +187,44 @@ static void block_ready(region_t *r, phys_addr_t pa)
     r->ready[i / 64] |= (uint64_t)1 << (i % 64);
 }
 
-/* Takes a free block of exactly 2^order frames from `z`, splitting a larger
- * one; returns 0 if none.  Zone lock held. */
-static phys_addr_t block_alloc(zone_t *z, unsigned order)
+/* The first free head of order >= `order` in `z`'s lists of `kind`
+ * (orders below the largest: those are split blocks), or NULL. */
+static page_desc_t *first_free(zone_t *z, unsigned order, unsigned kind)
 {
-    unsigned k = order;
-    while (k <= PAGE_MAX_ORDER && !z->free[k])
-        k++;
-    if (k > PAGE_MAX_ORDER)
+    for (unsigned k = order; k < PAGE_MAX_ORDER; k++)
+        if (z->free[k][kind])
+            return z->free[k][kind];
+    return NULL;
+}
+
+/* Takes a free block of exactly 2^order frames from `z` for `kind`,
+ * splitting a larger one: the kind's own pieces first, then a whole
+ * block (it becomes the kind's), then the other kind's pieces; returns 0
+ * if none.  Zone lock held. */
+static phys_addr_t block_alloc(zone_t *z, unsigned order, unsigned kind)
+{
+    page_desc_t *d = first_free(z, order, kind);
+    bool whole = false;
+    if (!d && (d = z->free[PAGE_MAX_ORDER][0]))
+        whole = true;
+    if (!d)
+        d = first_free(z, order, !kind);
+    if (!d)
         return 0;
-    page_desc_t *d = z->free[k];
+    unsigned k = d->order;
     region_t *r = regions;
     list_remove(z, d);
     while (d < r->pages || d >= r->pages + r->count)
         r = r->next;
     phys_addr_t pa = addr_of(r, d);
-    if (k == PAGE_MAX_ORDER)
+    if (whole) {
         block_ready(r, pa);
+        block_set_kind(r, pa, kind);
+    }
     while (k > order) {
         k--;
-        list_push(z, desc_of(r, pa + ((phys_addr_t)PAGE_SIZE << k)), k);
+        phys_addr_t half = pa + ((phys_addr_t)PAGE_SIZE << k);
+        list_push(z, desc_of(r, half), k, block_kind(r, half, k));
     }
     return pa;
 }
@@ -267,7 +319,7 @@ int page_add_ram(phys_addr_t base, size_t length)
         (size_t)(((end - 1) >> MAX_BLOCK_SHIFT) - (base >> MAX_BLOCK_SHIFT)) +
         1;
     size_t desc_bytes = sizeof(region_t) + count * sizeof(page_desc_t);
-    size_t meta_bytes = desc_bytes + (blocks + 63) / 64 * sizeof(uint64_t);
+    size_t meta_bytes = desc_bytes + 2 * ((blocks + 63) / 64 * sizeof(uint64_t));
     size_t meta = (meta_bytes + PAGE_MASK) >> PAGE_SHIFT;
     if (meta >= count)
         return -EINVAL;
@@ -280,6 +332,8 @@ int page_add_ram(phys_addr_t base, size_t length)
     r->meta = meta;
     r->ready = (uint64_t *)((char *)r + desc_bytes);
     memset(r->ready, 0, (blocks + 63) / 64 * sizeof(uint64_t));
+    r->user = r->ready + (blocks + 63) / 64;
+    memset(r->user, 0, (blocks + 63) / 64 * sizeof(uint64_t));
     for (size_t i = 0; i < meta; i++) {
         r->pages[i].flags = PG_META;
         r->pages[i].ref = 1;
@@ -299,7 +353,7 @@ static void frames_take(region_t *r, phys_addr_t pa, size_t count)
     }
 }
 
-phys_addr_t page_new_range(size_t count, enum page_zone zone)
+static phys_addr_t new_range(size_t count, enum page_zone zone, unsigned kind)
 {
     unsigned order = 0;
     if (count == 0 || count > ((size_t)1 << PAGE_MAX_ORDER) ||
@@ -313,7 +367,7 @@ phys_addr_t page_new_range(size_t count, enum page_zone zone)
         zone_t *z = &zones[zi];
         unsigned long irq = irq_save();
         splock_lock(&z->lock);
-        phys_addr_t pa = block_alloc(z, order);
+        phys_addr_t pa = block_alloc(z, order, kind);
         if (pa) {
             region_t *r = region_of(pa);
             size_t tail = ((size_t)1 << order) - count;
@@ -337,9 +391,24 @@ phys_addr_t page_new_range(size_t count, enum page_zone zone)
     return 0;
 }
 
+phys_addr_t page_new_range(size_t count, enum page_zone zone)
+{
+    return new_range(count, zone, PAGE_KERNEL);
+}
+
 phys_addr_t page_new(void)
 {
-    return page_new_range(1, ZONE_NORMAL);
+    return new_range(1, ZONE_NORMAL, PAGE_KERNEL);
+}
+
+phys_addr_t page_new_user(void)
+{
+    return new_range(1, ZONE_NORMAL, PAGE_USER);
+}
+
+phys_addr_t page_new_huge(void)
+{
+    return new_range((size_t)1 << PAGE_HUGE_ORDER, ZONE_NORMAL, PAGE_USER);
 }
 
 static void frame_free(phys_addr_t pa)
@@ -385,6 +454,59 @@ uint32_t page_unref(phys_addr_t pa)
     return left;
 }
 
+/* The descriptors of the `count` frames from `pa`, one region's. */
+static page_desc_t *range_checked(phys_addr_t pa, size_t count, region_t **rp)
+{
+    page_desc_t *d = desc_checked(pa, rp);
+    assert(count <= (*rp)->count - (size_t)(d - (*rp)->pages));
+    return d;
+}
+
+void page_ref_range(phys_addr_t pa, size_t count)
+{
+    region_t *r;
+    page_desc_t *d = range_checked(pa, count, &r);
+    for (size_t i = 0; i < count; i++) {
+        uint32_t now = __atomic_add_fetch(&d[i].ref, 1, __ATOMIC_RELAXED);
+        assert(now > 1 && !(d[i].flags & PG_META));
+        (void)now;
+    }
+}
+
+size_t page_unref_range(phys_addr_t pa, size_t count)
+{
+    region_t *r;
+    page_desc_t *d = range_checked(pa, count, &r);
+    size_t freed = 0;
+    for (size_t i = 0; i < count; i++) {
+        assert(d[i].ref > 0 && !(d[i].flags & PG_META));
+        freed += __atomic_sub_fetch(&d[i].ref, 1, __ATOMIC_ACQ_REL) == 0;
+    }
+    unsigned order = (unsigned)__builtin_ctzl(count);
+    if (freed == count && count == (size_t)1 << order &&
+        order <= PAGE_MAX_ORDER && !(pa & (((phys_addr_t)count << PAGE_SHIFT) - 1))) {
+        /* a whole aligned block (a superpage): back to the buddy at once */
+        zone_t *z = &zones[zone_of(pa)];
+#ifndef NDEBUG
+        memset(mmu_kaddr(pa), 0x6b, count << PAGE_SHIFT);
+#endif
+        for (size_t i = 0; i < count; i++)
+            d[i].owner = NULL;
+        unsigned long irq = irq_save();
+        splock_lock(&z->lock);
+        z->nfree += count;
+        block_free(z, r, pa, order);
+        splock_unlock(&z->lock);
+        irq_restore(irq);
+        return freed;
+    }
+    for (size_t i = 0; freed && i < count; i++)
+        if (__atomic_load_n(&d[i].ref, __ATOMIC_RELAXED) == 0 &&
+            !(d[i].flags & PG_FREE))
+            frame_free(pa + ((phys_addr_t)i << PAGE_SHIFT));
+    return freed;
+}
+
 uint32_t page_refcount(phys_addr_t pa)
 {
     return __atomic_load_n(&desc_checked(pa, NULL)->ref, __ATOMIC_RELAXED);
@@ -427,6 +549,22 @@ void page_zone_stats(enum page_zone zone, size_t *total, size_t *free)
     assert(zone < ZONE_COUNT);
     *total = __atomic_load_n(&zones[zone].total, __ATOMIC_RELAXED);
     *free = __atomic_load_n(&zones[zone].nfree, __ATOMIC_RELAXED);
+}
+
+void page_zone_blocks(enum page_zone zone, size_t counts[PAGE_MAX_ORDER + 1])
+{
+    assert(zone < ZONE_COUNT);
+    zone_t *z = &zones[zone];
+    unsigned long irq = irq_save();
+    splock_lock(&z->lock);
+    for (unsigned o = 0; o <= PAGE_MAX_ORDER; o++) {
+        counts[o] = 0;
+        for (unsigned k = 0; k < PAGE_KINDS; k++)
+            for (page_desc_t *d = z->free[o][k]; d; d = d->next)
+                counts[o]++;
+    }
+    splock_unlock(&z->lock);
+    irq_restore(irq);
 }
 
 void page_fail_nth(unsigned long n)

@@ -28,6 +28,10 @@ enum page_zone { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_COUNT };
 #define ZONE_DMA_END ((phys_addr_t)16 << 20)
 #define ZONE_DMA32_END ((phys_addr_t)4 << 30)
 #define PAGE_MAX_ORDER 10 /* largest buddy block: 2^10 frames (4 MiB) */
+#define PAGE_HUGE_ORDER 9 /* a superpage: 2^9 frames (2 MiB) */
+
+/* Who a frame is for (mm/page.c groups them against fragmentation). */
+enum page_kind { PAGE_KERNEL, PAGE_USER, PAGE_KINDS };
 
 /* Adds the RAM [base, base+length) (trimmed to whole frames; frame 0 is
  * skipped).  Its first frames hold its descriptors.  Returns 0, -EINVAL if
@@ -39,6 +43,15 @@ int page_add_ram(phys_addr_t base, size_t length);
  * count 1; its content is undefined.  Returns its address, or 0 when no
  * frame is left (or an injected failure is due). */
 phys_addr_t page_new(void);
+
+/* As page_new, for user memory (anonymous and page-cache pages): taken
+ * from blocks kept apart from the kernel's. */
+phys_addr_t page_new_user(void);
+
+/* A superpage for user memory: 512 contiguous frames aligned to 2 MiB from
+ * ZONE_NORMAL or lower, each with reference count 1; 0 when no free block
+ * is left. */
+phys_addr_t page_new_huge(void);
 
 /* Allocates `count` physically contiguous frames from `zone` or a lower
  * zone, each with reference count 1 (each released on its own).  Returns
@@ -56,6 +69,13 @@ void page_ref(phys_addr_t pa);
 /* Drops one reference to `pa`; the frame is freed when none is left.
  * Returns the references left. */
 uint32_t page_unref(phys_addr_t pa);
+
+/* page_ref / page_unref of the `count` frames from `pa` (one region's:
+ * a superpage), with one lookup.  page_unref_range returns how many were
+ * freed; when all of an aligned power-of-two run are, it goes back to the
+ * buddy allocator as one block. */
+void page_ref_range(phys_addr_t pa, size_t count);
+size_t page_unref_range(phys_addr_t pa, size_t count);
 
 /* Current reference count of the allocated frame `pa` (racy by nature:
  * stable only while the caller's references and locks pin it). */
@@ -78,6 +98,9 @@ size_t page_total_count(void);
 
 /* Frames managed and free in `zone`. */
 void page_zone_stats(enum page_zone zone, size_t *total, size_t *free);
+
+/* Free blocks of `zone` per order 0..PAGE_MAX_ORDER (/proc/buddyinfo). */
+void page_zone_blocks(enum page_zone zone, size_t counts[PAGE_MAX_ORDER + 1]);
 
 /* Fault injection: the `n`th allocation from now fails (0 disables).
  * Used by the tests to walk every failure path. */

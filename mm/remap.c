@@ -396,6 +396,18 @@ static void *move(remap_t *r)
     return (void *)r->dst;
 }
 
+/* A move takes page entries one by one: the superpages of the old range
+ * are demoted, and those a fixed destination cuts.  0 or -ENOMEM. */
+static int remap_demote(remap_t *r)
+{
+    if (r->in_place)
+        return 0;
+    int rc = mm_demote_range(r->ms, r->old, r->old + r->old_len, true);
+    if (rc == 0 && (r->flags & MSPACE_REMAP_FIXED))
+        rc = mm_demote_range(r->ms, r->dst, r->dst + r->new_len, false);
+    return rc;
+}
+
 void *mspace_remap(mspace_t *mspace, uintptr_t old, size_t old_len,
                    size_t new_len, int flags, uintptr_t new_addr)
 {
@@ -418,6 +430,8 @@ void *mspace_remap(mspace_t *mspace, uintptr_t old, size_t old_len,
                  .head = new_len < old_len ? new_len : old_len};
     splock_lock(&mspace->lock);
     int rc = remap_check(&r, new_addr);
+    if (rc == 0)
+        rc = remap_demote(&r);
     if (rc == 0 && (rc = remap_take(&r)) < 0)
         remap_give_back(&r);
     void *at = rc < 0 ? MSPACE_ERR(-rc) : r.in_place ? grow_in_place(&r) : move(&r);

@@ -145,17 +145,26 @@ size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,
     for (uintptr_t va = start; mspace->phys_pg_count &&
                                (va = mmu_next_mapped(dir, va, end)) < end;
          va += PAGE_SIZE) {
-        phys_addr_t pa = mmu_unmap(dir, va, NULL);
+        int flags;
+        phys_addr_t pa = mmu_unmap(dir, va, &flags);
         assert(pa != (phys_addr_t)-1);
-        released++;
-        mspace->phys_pg_count--;
+        size_t pages = 1;
+        if (flags & MMU_LARGE) { /* whole inside: the caller demoted edges */
+            assert(va + MMU_LARGE_SIZE <= end);
+            pages = MMU_LARGE_PAGES;
+            mm_huge_account(mspace, -1);
+        }
+        released += pages;
+        mspace->phys_pg_count -= pages;
+        va += (pages - 1) * PAGE_SIZE;
         if (vma->flags & VMA_PHYS)
             continue;
-        if (page_unref(pa) == 0 && vma_shared_anon(vma->flags)) {
-            mm_uncommit(1); /* its last mapping: the frame is gone */
-            mm_shmem_add(-1);
+        size_t gone = page_unref_range(pa, pages);
+        if (gone && vma_shared_anon(vma->flags)) {
+            mm_uncommit(gone); /* their last mapping: the frames are gone */
+            mm_shmem_add(-(long)gone);
         }
-        if (vma->flags & VMA_STACK) {
+        if (vma->flags & VMA_STACK) { /* never a superpage */
             mm_uncommit(1);
             mspace->committed--;
         }

@@ -10,6 +10,7 @@
  *   bits 13-16  request / state  VMA_FIXED VMA_RESOLVE VMA_DEAD VMA_UNCACHED
  *   bit 17      never merged     VMA_NOMERGE (stacks and kspace: always)
  *   bit 18      accounting       VMA_CHARGED
+ *   bits 19-20  superpages       VMA_HUGE VMA_NOHUGE (madvise, mm/huge.c)
  *
  * No two flags share a bit (checked below).
  */
@@ -42,6 +43,10 @@ struct inode;
 #define VMA_NOMERGE 0x20000  /* never joins a neighbour: keeps its own guard */
 #define VMA_CHARGED 0x40000  /* private, every page committed: it has been
                                 writable (mm/commit.c); stays until unmap */
+#define VMA_HUGE 0x80000     /* MADV_HUGEPAGE: superpages even when the
+                                policy is "madvise" */
+#define VMA_NOHUGE 0x100000  /* MADV_NOHUGEPAGE: never superpages */
+#define VMA_HUGEADVICE (VMA_HUGE | VMA_NOHUGE)
 
 #define VMA_RIGHTS (VMA_READ | VMA_WRITE | VMA_EXEC)
 #define VMA_MAXRIGHTS (VMA_MAXREAD | VMA_MAXWRITE | VMA_MAXEXEC)
@@ -58,11 +63,12 @@ _Static_assert((VMA_RIGHTS & VMA_SHARING) == 0 &&
                    (VMA_MAXRIGHTS & VMA_TYPE) == 0 &&
                    ((VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS | VMA_TYPE) &
                     (VMA_FIXED | VMA_RESOLVE | VMA_DEAD | VMA_UNCACHED |
-                     VMA_NOMERGE | VMA_CHARGED)) == 0 &&
+                     VMA_NOMERGE | VMA_CHARGED | VMA_HUGEADVICE)) == 0 &&
                    __builtin_popcount(VMA_RIGHTS | VMA_SHARING | VMA_MAXRIGHTS |
                                       VMA_TYPE | VMA_FIXED | VMA_RESOLVE |
                                       VMA_DEAD | VMA_UNCACHED |
-                                      VMA_NOMERGE | VMA_CHARGED) == 19,
+                                      VMA_NOMERGE | VMA_CHARGED |
+                                      VMA_HUGEADVICE) == 21,
                "vma flags must not share bits");
 _Static_assert(VMA_MAXREAD == VMA_READ << VMA_MAX_SHIFT &&
                    VMA_MAXWRITE == VMA_WRITE << VMA_MAX_SHIFT &&

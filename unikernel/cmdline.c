@@ -73,6 +73,14 @@ static int cmdline_param(struct cmdline *cl, char *word)
         cl->tmpfs = parse_size(word + 6);
         if (!cl->tmpfs)
             return -EINVAL;
+    } else if (strncmp(word, "hugepages=", 10) == 0) {
+        static const char *const policies[] = {"never", "madvise", "always"};
+        cl->hugepages = -1;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(word + 10, policies[i]) == 0)
+                cl->hugepages = i;
+        if (cl->hugepages < 0)
+            return -EINVAL;
     } else if (strcmp(word, "noaslr") == 0) {
         cl->noaslr = true;
     } else if (strncmp(word, "tickless=", 9) == 0) {
@@ -130,7 +138,7 @@ static char *next_word(char **pos)
 
 int cmdline_parse(struct cmdline *cl, const char *text)
 {
-    *cl = (struct cmdline){ .loglevel = -1 };
+    *cl = (struct cmdline){ .loglevel = -1, .hugepages = -1 };
     size_t len = strlen(text);
     if (len >= sizeof(cl->buf))
         return -E2BIG;

@@ -73,6 +73,13 @@ static void memory_init(void)
          (low + high) >> 10);
     ram_print_zones();
     mm_set_allocator(kalloc, kfree);
+    /* superpages for user memory: on by default, as Debian's kernel */
+    static const char *const policies[] = {"never", "madvise", "always"};
+    int huge = boot_cmdline.hugepages >= 0 ? boot_cmdline.hugepages
+                                           : MM_HUGE_ALWAYS;
+    mm_set_huge_policy((enum mm_huge_policy)huge);
+    klog(KLOG_INFO, "mm: superpages (2 MiB) for user memory: %s\n",
+         policies[huge]);
     int err = kmap_init(KMAP_BASE, KMAP_END);
     if (err)
         panic("kmap: cannot create kspace (%d)", err);

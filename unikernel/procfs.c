@@ -1,4 +1,5 @@
-/* procfs.c - /proc/self/maps from mspace_display, /proc/meminfo from the
+/* procfs.c - /proc/self/maps and smaps from mspace_display(_smaps),
+ * /proc/buddyinfo from the buddy lists, /proc/meminfo from the
  * frame and commit counters, /proc/self/stat from the task and its space
  * (see procfs.h). */
 #include <errno.h>
@@ -48,6 +49,7 @@ static struct file *meminfo_open(int *err)
         {"MemTotal:", page_total_count()},  {"MemFree:", page_free_count()},
         {"Shmem:", mm_shmem()},             {"CommitLimit:", mm_commit_limit()},
         {"Committed_AS:", mm_committed()},
+        {"AnonHugePages:", mm_huge_mapped() * MMU_LARGE_PAGES},
     };
     struct file *f = file_new(&maps_ops, NULL);
     size_t size = sizeof(rows) / sizeof(rows[0]) * 48;
@@ -91,9 +93,43 @@ static struct file *interrupts_open(int *err)
     return f;
 }
 
+/* /proc/buddyinfo: free blocks per order of each zone, Linux's format. */
+static struct file *buddyinfo_open(int *err)
+{
+    static const char *const names[ZONE_COUNT] = {"DMA", "DMA32", "Normal"};
+    struct file *f = file_new(&maps_ops, NULL);
+    size_t size = ZONE_COUNT * (24 + 8 * (PAGE_MAX_ORDER + 1)) + 1;
+    if (f)
+        f->text = kalloc(size);
+    if (!f || !f->text) {
+        if (f)
+            file_put(f);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    size_t len = 0;
+    for (int z = 0; z < ZONE_COUNT; z++) {
+        size_t total, nfree, counts[PAGE_MAX_ORDER + 1];
+        page_zone_stats((enum page_zone)z, &total, &nfree);
+        if (!total)
+            continue;
+        page_zone_blocks((enum page_zone)z, counts);
+        len += (size_t)snprintf(f->text + len, size - len, "Node 0, zone %8s ",
+                                names[z]);
+        for (int o = 0; o <= PAGE_MAX_ORDER; o++)
+            len += (size_t)snprintf(f->text + len, size - len, "%6zu ",
+                                    counts[o]);
+        len += (size_t)snprintf(f->text + len, size - len, "\n");
+    }
+    f->text_len = len < size ? len : size - 1;
+    f->seekable = 1;
+    return f;
+}
+
 /* /proc/self/stat: Linux's 52 fields; what the kernel keeps is real (pid,
- * ppid, threads, vsize, rss in pages: redis's used_memory_rss reads field
- * 24), the rest 0 (no CPU time or fault counts are kept). */
+ * ppid, minflt: the faults its space resolved, threads, vsize, rss in
+ * pages: redis's used_memory_rss reads field 24), the rest 0 (no CPU time
+ * is kept). */
 static struct file *stat_open(task_t *t, int *err)
 {
     struct file *f = file_new(&maps_ops, NULL);
@@ -111,11 +147,12 @@ static struct file *stat_open(task_t *t, int *err)
     int pid = thread_tgid(t);
     /* a snapshot: the counters may move right after, as on Linux */
     int len = snprintf(f->text, size,
-                       "%d (%.15s) R %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %d 0 0 "
+                       "%d (%.15s) R %d %d %d 0 -1 0 %zu 0 0 0 0 0 0 0 20 0 %d 0 0 "
                        "%zu %zu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 0 "
                        "0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
                        pid, leader->name ? leader->name : "", parent ? parent->id : 0,
-                       pid, pid, t->group->live, t->mspace->v_size,
+                       pid, pid, t->mspace->faults, t->group->live,
+                       t->mspace->v_size,
                        t->mspace->phys_pg_count);
     f->text_len = (size_t)len < size ? (size_t)len : size - 1;
     f->seekable = 1;
@@ -128,17 +165,24 @@ struct file *procfs_open(task_t *t, const char *path, int *err)
         return meminfo_open(err);
     if (strcmp(path, "/proc/interrupts") == 0)
         return interrupts_open(err);
+    if (strcmp(path, "/proc/buddyinfo") == 0)
+        return buddyinfo_open(err);
     char self[32];
     snprintf(self, sizeof(self), "/proc/%d/stat", thread_tgid(t));
     if (strcmp(path, "/proc/self/stat") == 0 || strcmp(path, self) == 0)
         return stat_open(t, err);
     snprintf(self, sizeof(self), "/proc/%d/maps", t->id);
-    if (strcmp(path, "/proc/self/maps") != 0 && strcmp(path, self) != 0) {
+    bool maps = strcmp(path, "/proc/self/maps") == 0 || strcmp(path, self) == 0;
+    snprintf(self, sizeof(self), "/proc/%d/smaps", t->id);
+    bool smaps = strcmp(path, "/proc/self/smaps") == 0 || strcmp(path, self) == 0;
+    if (!maps && !smaps) {
         *err = -ENOENT;
         return NULL;
     }
+    int (*show)(mspace_t *, char *, size_t) =
+        smaps ? mspace_display_smaps : mspace_display;
     struct file *f = file_new(&maps_ops, NULL);
-    int len = mspace_display(t->mspace, NULL, 0);
+    int len = show(t->mspace, NULL, 0);
     if (f)
         f->text = kalloc((size_t)len + 1);
     if (!f || !f->text) {
@@ -148,7 +192,7 @@ struct file *procfs_open(task_t *t, const char *path, int *err)
         return NULL;
     }
     /* the space cannot change in between: only this task maps in it */
-    f->text_len = (size_t)mspace_display(t->mspace, f->text, (size_t)len + 1);
+    f->text_len = (size_t)show(t->mspace, f->text, (size_t)len + 1);
     f->seekable = 1;
     return f;
 }

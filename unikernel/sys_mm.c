@@ -32,6 +32,8 @@
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
 #define MADV_REMOVE 9
+#define MADV_HUGEPAGE 14
+#define MADV_NOHUGEPAGE 15
 #define LINUX_TASK_SIZE ((1ul << 47) - PAGE_SIZE) /* Linux's user space end */
 
 
@@ -168,7 +170,8 @@ long sys_madvise(const long *a)
         return -EINVAL;
     if (advice < 0 ||
         (advice > MADV_DONTNEED && advice != MADV_FREE &&
-         advice != MADV_REMOVE && advice != 10 && advice != 11))
+         advice != MADV_REMOVE && advice != 10 && advice != 11 &&
+         advice != MADV_HUGEPAGE && advice != MADV_NOHUGEPAGE))
         return -EINVAL;
     if (len == 0)
         return 0;
@@ -186,7 +189,10 @@ long sys_madvise(const long *a)
         return -ENOMEM;
     long rc = advice == MADV_DONTNEED ? mspace_discard(space(), lo, hi - lo)
               : advice == MADV_REMOVE ? mspace_punch(space(), lo, hi - lo)
-                                      : 0;
+              : advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE
+                  ? mspace_advise_huge(space(), lo, hi - lo,
+                                       advice == MADV_HUGEPAGE)
+                  : 0;
     return rc == 0 && (lo != addr || hi != addr + len) ? -ENOMEM : rc;
 }
 

@@ -27,6 +27,9 @@ int main(int argc, char **argv)
     measure_futex_roundtrip(21, 200);
     measure_signal_roundtrip(21, 500);
     measure_timer_irqs(5, 200);
+    measure_touch_1g(2);
+    measure_fork_1g(3);
+    measure_fragmentation(3);
     printf("BENCH_DONE app=bench_mm\n");
     bench_finish(0);
 }

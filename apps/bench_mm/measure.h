@@ -47,4 +47,16 @@ void measure_signal_roundtrip(int rounds, int ops);
  * this task alone spins for `ms` ms, per round; n/a natively. */
 void measure_timer_irqs(int rounds, int ms);
 
+/* First write to every page of 1 GiB of fresh private anonymous memory
+ * (ops = 1: the whole GiB), and the faults it took (touch_1g_faults). */
+void measure_touch_1g(int rounds);
+
+/* fork + _exit + waitpid of a task whose 1 GiB mapping is populated. */
+void measure_fork_1g(int rounds);
+
+/* 4000 touched 64 KiB mappings interleaved with 400 pipes holding a byte,
+ * the mappings unmapped: the per cent of free memory left in whole 2 MiB
+ * blocks (/proc/buddyinfo), the pipes still open. */
+void measure_fragmentation(int rounds);
+
 #endif

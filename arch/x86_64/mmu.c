@@ -1,6 +1,7 @@
 /*
- * mmu.c - arch/mmu.h on x86_64 4-level page tables (4 KiB pages; the
- * direct map alone uses 2 MiB / 1 GiB pages, built by paging.c).
+ * mmu.c - arch/mmu.h on x86_64 4-level page tables: 4 KiB pages, and
+ * 2 MiB pages (a PDE with PS) for user superpages (mmu_map_large); the
+ * direct map uses 2 MiB / 1 GiB pages, built by paging.c.
  *
  * A directory is named by the kernel address (direct map) of its PML4, so
  * no descriptor is allocated.  The kernel half (PML4 entries 256..511) is
@@ -116,14 +117,38 @@ uint64_t *pte_walk(phys_addr_t pml4, uintptr_t va, int level, bool create,
 }
 
 /* The 4 KiB leaf entry of `va`, creating tables when `create`; NULL when
- * absent (or no frame for a table).  A large page there is a bug. */
+ * absent (or no frame for a table).  A large page there is a bug: mm/
+ * demotes (mmu_split) before it changes part of one. */
 static uint64_t *leaf(mmu_dir_t *dir, uintptr_t va, bool create)
 {
     int level;
     uint64_t *e = pte_walk(mmu_paddr(dir), va, 0, create, &level);
     if (e && level != 0)
-        panic("mmu: 0x%lx lies in a large page of the direct map", va);
+        panic("mmu: 0x%lx lies in a large page", va);
     return e;
+}
+
+/* The entry that translates `va`: a 4 KiB leaf, or the PDE of a user
+ * superpage at its base (*large set); NULL when absent.  Inside a
+ * superpage but not at its base, or in a large page of the direct map,
+ * is a bug. */
+static uint64_t *entry_of(mmu_dir_t *dir, uintptr_t va, bool *large)
+{
+    int level;
+    uint64_t *e = pte_walk(mmu_paddr(dir), va, 0, false, &level);
+    *large = e && level == 1 && !kernel_half(va);
+    if (e && level != 0 && !(*large && !(va & (MMU_LARGE_SIZE - 1))))
+        panic("mmu: 0x%lx lies in a large page", va);
+    return e;
+}
+
+/* The PDE of user address `va`, creating the tables above it when
+ * `create`; NULL when absent or no frame is left. */
+static uint64_t *pde_of(mmu_dir_t *dir, uintptr_t va, bool create)
+{
+    int level;
+    uint64_t *e = pte_walk(mmu_paddr(dir), va, 1, create, &level);
+    return e && level == 1 ? e : NULL;
 }
 
 mmu_dir_t *mmu_kernel_dir(void)
@@ -157,7 +182,7 @@ static void table_free(phys_addr_t pa, int level)
     if (level > 0) {
         uint64_t *table = pte_table(pa);
         for (int i = 0; i < 512; i++)
-            if (table[i] & PTE_P)
+            if ((table[i] & PTE_P) && !(table[i] & PTE_PS))
                 table_free(table[i] & PTE_ADDR, level - 1);
     }
     page_release(pa);
@@ -188,6 +213,60 @@ int mmu_map(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
     return 0;
 }
 
+bool mmu_large_free(mmu_dir_t *dir, uintptr_t va)
+{
+    const uint64_t *pde = pde_of(dir, va, false);
+    return !pde || !(*pde & (PTE_P | PTE_MAPPED));
+}
+
+void mmu_free_table(mmu_dir_t *dir, uintptr_t va)
+{
+    uint64_t *pde = pde_of(dir, va, false);
+    if (!pde || !(*pde & PTE_P) || (*pde & PTE_PS))
+        return;
+    phys_addr_t table = *pde & PTE_ADDR;
+    const uint64_t *pt = pte_table(table);
+    for (int i = 0; i < 512; i++)
+        if (pt[i])
+            return; /* not empty: mm/ asked wrongly, keep it */
+    *pde = 0;
+    mmu_flush(dir, va, PAGE_SIZE); /* the paging-structure caches */
+    page_release(table);
+}
+
+int mmu_map_large(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
+{
+    assert(!(va & (MMU_LARGE_SIZE - 1)) && !(pa & (MMU_LARGE_SIZE - 1)));
+    assert(!kernel_half(va) && (flags & MMU_USER));
+    uint64_t *pde = pde_of(dir, va, true);
+    if (!pde)
+        return -ENOMEM;
+    if (*pde & (PTE_P | PTE_MAPPED))
+        return -EEXIST; /* a table, or a superpage */
+    *pde = pa | pte_from_flags(flags) | PTE_PS;
+    return 0;
+}
+
+int mmu_split(mmu_dir_t *dir, uintptr_t va)
+{
+    uint64_t *pde = pde_of(dir, va, false);
+    if (!pde || !(*pde & PTE_PS))
+        return -ENOENT;
+    phys_addr_t table = page_new();
+    if (!table)
+        return -ENOMEM;
+    uint64_t *pt = pte_table(table);
+    uint64_t bits = *pde & ~(PTE_ADDR | PTE_PS); /* PAT (bit 12) never set */
+    phys_addr_t base = *pde & PTE_ADDR;
+    for (int i = 0; i < 512; i++)
+        pt[i] = (base + ((phys_addr_t)i << PAGE_SHIFT)) | bits;
+    *pde = table | PTE_P | PTE_W | PTE_U;
+    /* The same translations, but a 2 MiB TLB entry must not outlive the
+     * change of page size (SDM 4.10.4.2): one invlpg drops it. */
+    mmu_flush(dir, va & ~(uintptr_t)(MMU_LARGE_SIZE - 1), PAGE_SIZE);
+    return 0;
+}
+
 int mmu_prepare(mmu_dir_t *dir, uintptr_t va)
 {
     assert(!(va & PAGE_MASK));
@@ -197,11 +276,12 @@ int mmu_prepare(mmu_dir_t *dir, uintptr_t va)
 
 phys_addr_t mmu_unmap(mmu_dir_t *dir, uintptr_t va, int *flags)
 {
-    uint64_t *e = leaf(dir, va, false);
+    bool large;
+    uint64_t *e = entry_of(dir, va, &large);
     if (!e || !(*e & PTE_MAPPED))
         return (phys_addr_t)-1;
     if (flags)
-        *flags = pte_to_flags(*e);
+        *flags = pte_to_flags(*e) | (large ? MMU_LARGE : 0);
     phys_addr_t pa = *e & PTE_ADDR;
     *e = 0;
     return pa;
@@ -209,10 +289,12 @@ phys_addr_t mmu_unmap(mmu_dir_t *dir, uintptr_t va, int *flags)
 
 int mmu_protect(mmu_dir_t *dir, uintptr_t va, int flags)
 {
-    uint64_t *e = leaf(dir, va, false);
+    bool large;
+    uint64_t *e = entry_of(dir, va, &large);
     if (!e || !(*e & PTE_MAPPED))
         return -ENOENT;
-    *e = (*e & (PTE_ADDR | PTE_A | PTE_D)) | pte_from_flags(flags);
+    *e = (*e & (PTE_ADDR | PTE_A | PTE_D)) | pte_from_flags(flags) |
+         (large ? PTE_PS : 0);
     return 0;
 }
 
@@ -226,7 +308,7 @@ int mmu_query(mmu_dir_t *dir, uintptr_t va, phys_addr_t *pa)
         uint64_t span = (uint64_t)PAGE_SIZE << (9 * level);
         *pa = (*e & PTE_ADDR & ~(span - 1)) + ((va & (span - 1)) & ~PAGE_MASK);
     }
-    return pte_to_flags(*e);
+    return pte_to_flags(*e) | (level > 0 ? MMU_LARGE : 0);
 }
 
 /* The first address above `va` aligned to the span of a `level` entry

@@ -202,10 +202,57 @@ static void test_page_add_ram_dirty_ram(void **state)
     free_before = page_free_count();
 }
 
+/* Free 2 MiB blocks (order >= 9, counted in 2 MiB units) in all zones. */
+static size_t free_2m(void)
+{
+    size_t n = 0, counts[PAGE_MAX_ORDER + 1];
+    for (int z = 0; z < ZONE_COUNT; z++) {
+        page_zone_blocks((enum page_zone)z, counts);
+        for (int o = PAGE_HUGE_ORDER; o <= PAGE_MAX_ORDER; o++)
+            n += counts[o] << (o - PAGE_HUGE_ORDER);
+    }
+    return n;
+}
+
+/* Kernel and user frames come from different 4 MiB blocks, so a workload
+ * that mixes them and then gives the user memory back leaves the 2 MiB
+ * blocks whole; superpages are aligned and freed as one block. */
+static void test_kinds_against_fragmentation(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static phys_addr_t user[N], kern[N / 8];
+    size_t whole = free_2m();
+    phys_addr_t k0 = page_new(), u0 = page_new_user();
+    assert_true(k0 && u0 && (k0 >> 22) != (u0 >> 22));
+    page_release(k0);
+    page_release(u0);
+    int nk = 0;
+    for (int i = 0; i < N; i++) {
+        user[i] = page_new_user();
+        assert_true(user[i] != 0);
+        if (i % 8 == 0)
+            assert_true((kern[nk++] = page_new()) != 0);
+    }
+    for (int i = 0; i < N; i++)
+        page_release(user[i]);
+    /* the kernel frames (375) fit in one 4 MiB block: at most 2 lost */
+    assert_true(free_2m() + 2 >= whole);
+    for (int i = 0; i < nk; i++)
+        page_release(kern[i]);
+    assert_int_equal(free_2m(), whole);
+    phys_addr_t h = page_new_huge();
+    assert_true(h && !(h & ((2u << 20) - 1)));
+    assert_int_equal(page_unref_range(h, 512), 512);
+    assert_int_equal(free_2m(), whole);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_zones_present, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kinds_against_fragmentation, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_exhaust_in_zone_order, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_range_contiguous_and_zone, setup,

@@ -5,7 +5,8 @@
  * of the root file system), `seed=N` (decimal: the ASLR generator's
  * seed, a repeatable layout), `noaslr` (fixed user layout), `tickless=off`
  * (the periodic 1 kHz timer tick instead of the one-shot), `pcid=on` (PCIDs
- * where the CPU has them), `ip=ADDR/PREFIX`
+ * where the CPU has them), `hugepages=always|madvise|never` (the superpage
+ * policy, mm/huge.c), `ip=ADDR/PREFIX`
  * (or `ip=dhcp`), `gw=ADDR`, `dns=ADDR` (the network, checked by
  * net/config.c), and everything
  * after `--` kept as the application's argv.  Words are split at blanks;
@@ -32,6 +33,8 @@ struct cmdline {
     bool noaslr;             /* user layout fixed (exec.c, aslr.c) */
     bool tick_periodic;      /* tickless=off: the periodic 1 kHz tick */
     bool pcid;               /* pcid=on: tagged TLB entries where the CPU has them */
+    int hugepages;           /* hugepages=: 0 never, 1 madvise, 2 always
+                                (mm's enum mm_huge_policy); -1 not given */
     bool has_seed;           /* seed= given */
     uint64_t seed;           /* the ASLR generator's seed when has_seed */
     const char *ip, *gw, *dns; /* ip=, gw=, dns=: NULL when not given */

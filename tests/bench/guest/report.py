@@ -19,6 +19,11 @@ MM_ROWS = [
     ("signal_roundtrip", "signal to self, handler and sigreturn", "ns/op", None),
     ("timer_irqs_busy", "timer interrupts per second, one busy task",
      "irq/s", None),
+    ("touch_1g", "first touch of 1 GiB anonymous memory", "ns", 0.3),
+    ("touch_1g_faults", "faults taken by that first touch", "faults", None),
+    ("fork_1g", "fork+exit+wait, 1 GiB populated", "ns/op", None),
+    ("frag_free_2m", "free memory in whole 2 MiB blocks after a fragmenting mix (higher is better)",
+     "%", None),
 ]
 BOOT_ROWS = [
     ("qemu_to_main_ms", "boot: QEMU start -> main (host wall)", 0.05),

@@ -1,0 +1,252 @@
+/*
+ * mm/huge.c - superpages for user memory: 2 MiB of anonymous memory mapped
+ * by one translation (arch/mmu.h mmu_map_large), the policy that picks
+ * them, and demotion back to 4 KiB pages.
+ *
+ * Choice: a superpage is allocated at the first touch of its aligned 2 MiB
+ * (read or write) when that range lies inside one anonymous, writable,
+ * committed VMA and has never had a page table (mmu_large_free: a range
+ * that had 4 KiB pages, or a demoted superpage, stays small until it is
+ * unmapped, as Linux's PMD rule: so an allocator that discards and touches
+ * again does not zero 2 MiB for each page it reuses); the frames are 512
+ * ordinary ones that happen to be one aligned buddy block, each with its
+ * own reference count.  So demotion (mmu_split) is only a new table under
+ * the same frames: no copy, no per-frame state to convert, and the
+ * accounting (phys_pg_count, commit, shmem) counts 512 pages either way.
+ * First touch rather than promotion (Navarro et al.'s reservations, or
+ * Linux's khugepaged copying into a fresh block later): the memory of such
+ * a VMA is already committed, so taking the block up front costs no
+ * promise, it saves the 511 faults promotion would first take, and it
+ * needs no scanner and no copy.  The price is zeroing 2 MiB at the first
+ * touch and memory for pages never touched; MADV_NOHUGEPAGE and the
+ * `never` policy are the way out for sparse users.
+ *
+ * Invariant: a superpage lies inside one live VMA that vma_huge_ok allows;
+ * every operation that could cut one (munmap, mprotect, mremap, madvise,
+ * a VMA split) demotes what it touches first, in its allocation phase,
+ * since demotion needs a table page and may fail (-ENOMEM, nothing lost:
+ * a demoted superpage maps exactly what it did).  fork shares a private
+ * superpage read-only on both sides; the first write demotes it in the
+ * writer (then the usual page COW), unless the writer owns every frame.
+ */
+#include <errno.h>
+
+#include "mm/internal.h"
+#include "mm/page.h"
+
+#define HUGE_MASK ((uintptr_t)MMU_LARGE_SIZE - 1)
+
+static enum mm_huge_policy policy = MM_HUGE_NEVER;
+static size_t huge_mapped; /* (a) */
+
+void mm_set_huge_policy(enum mm_huge_policy p)
+{
+    policy = p;
+}
+
+enum mm_huge_policy mm_huge_policy(void)
+{
+    return policy;
+}
+
+size_t mm_huge_mapped(void)
+{
+    return __atomic_load_n(&huge_mapped, __ATOMIC_RELAXED);
+}
+
+void mm_huge_account(mspace_t *ms, long delta)
+{
+    ms->huge_count += (size_t)delta;
+    __atomic_add_fetch(&huge_mapped, (size_t)delta, __ATOMIC_RELAXED);
+}
+
+bool vma_huge_ok(const mspace_t *ms, const vma_t *vma)
+{
+    int f = vma->flags;
+    if (ms->kernel || !(f & (VMA_ANON | VMA_HEAP)) || !(f & VMA_WRITE) ||
+        (f & (VMA_NOHUGE | VMA_DEAD)))
+        return false;
+    if (!(f & VMA_CHARGED) && !vma_shared_anon(f))
+        return false; /* its pages are not committed ahead */
+    return policy == MM_HUGE_ALWAYS ||
+           (policy == MM_HUGE_MADVISE && (f & VMA_HUGE));
+}
+
+bool vma_fault_huge(mspace_t *ms, vma_t *vma, uintptr_t va)
+{
+    uintptr_t base = va & ~HUGE_MASK, end = base + MMU_LARGE_SIZE;
+    if (!vma_huge_ok(ms, vma) || base < vma_base(vma) || end > vma_end(vma) ||
+        !mmu_large_free(ms->directory, base))
+        return false; /* a range that had pages stays small, as on Linux */
+    bool shm = vma_shared_anon(vma->flags); /* charged as populated */
+    if (shm && mm_commit(MMU_LARGE_PAGES) < 0)
+        return false;
+    phys_addr_t pa = page_new_huge();
+    if (pa && (pa & HUGE_MASK)) { /* a buddy block is aligned: never */
+        for (size_t i = 0; i < MMU_LARGE_PAGES; i++)
+            page_release(pa + i * PAGE_SIZE);
+        pa = 0;
+    }
+    if (pa) {
+        for (size_t i = 0; i < MMU_LARGE_PAGES; i++)
+            page_zero(pa + i * PAGE_SIZE);
+        if (mmu_map_large(ms->directory, base, pa, vma_mmu_flags(ms, vma)) <
+            0) {
+            for (size_t i = 0; i < MMU_LARGE_PAGES; i++)
+                page_release(pa + i * PAGE_SIZE);
+            pa = 0;
+        }
+    }
+    if (!pa) {
+        if (shm)
+            mm_uncommit(MMU_LARGE_PAGES);
+        return false;
+    }
+    ms->phys_pg_count += MMU_LARGE_PAGES;
+    mm_huge_account(ms, 1);
+    if (shm)
+        mm_shmem_add(MMU_LARGE_PAGES);
+    return true;
+}
+
+int vma_huge_write(mspace_t *ms, vma_t *vma, uintptr_t va, phys_addr_t pa)
+{
+    uintptr_t base = va & ~HUGE_MASK;
+    phys_addr_t first = pa - (va - base);
+    bool alone = true;
+    for (size_t i = 0; alone && i < MMU_LARGE_PAGES; i++)
+        alone = page_refcount(first + i * PAGE_SIZE) == 1;
+    if (alone) { /* the other side of a fork is gone: write in place */
+        mmu_protect(ms->directory, base, vma_mmu_flags(ms, vma));
+        mmu_flush(ms->directory, base, PAGE_SIZE);
+        return 0;
+    }
+    int rc = mmu_split(ms->directory, base);
+    if (rc < 0)
+        return rc;
+    mm_huge_account(ms, -1);
+    return 1;
+}
+
+/* Demotes the superpage at `base` (known to be one). */
+static int demote(mspace_t *ms, uintptr_t base)
+{
+    int rc = mmu_split(ms->directory, base);
+    if (rc == 0)
+        mm_huge_account(ms, -1);
+    return rc;
+}
+
+/* True when a superpage covers `va` in `ms`. */
+static bool huge_at(mspace_t *ms, uintptr_t va)
+{
+    return (mmu_query(ms->directory, va, NULL) & (MMU_PRESENT | MMU_LARGE)) ==
+           (MMU_PRESENT | MMU_LARGE);
+}
+
+int mm_demote_range(mspace_t *ms, uintptr_t start, uintptr_t end, bool all)
+{
+    if (!ms->huge_count || start >= end)
+        return 0;
+    if (!all) {
+        int rc = 0;
+        if ((start & HUGE_MASK) && huge_at(ms, start))
+            rc = demote(ms, start & ~HUGE_MASK);
+        if (rc == 0 && (end & HUGE_MASK) && huge_at(ms, end - 1))
+            rc = demote(ms, (end - 1) & ~HUGE_MASK);
+        return rc;
+    }
+    uintptr_t va = start & ~HUGE_MASK;
+    while (ms->huge_count && (va = mmu_next_mapped(ms->directory, va, end)) < end) {
+        if (huge_at(ms, va)) {
+            int rc = demote(ms, va & ~HUGE_MASK);
+            if (rc < 0)
+                return rc;
+            va = (va & ~HUGE_MASK) + MMU_LARGE_SIZE;
+        } else {
+            va += PAGE_SIZE;
+        }
+        if (va == 0)
+            break;
+    }
+    return 0;
+}
+
+size_t mspace_huge_pages(mspace_t *ms, uintptr_t start, uintptr_t end)
+{
+    size_t n = 0;
+    splock_lock(&ms->lock);
+    for (uintptr_t va = start; ms->huge_count &&
+                               (va = mmu_next_mapped(ms->directory, va, end)) < end;) {
+        if (huge_at(ms, va)) {
+            n += !(va & HUGE_MASK);
+            va = (va & ~HUGE_MASK) + MMU_LARGE_SIZE;
+        } else {
+            va += PAGE_SIZE;
+        }
+        if (va == 0)
+            break;
+    }
+    splock_unlock(&ms->lock);
+    return n;
+}
+
+/* The advice flags `v` gets from madvise: unchanged if not anonymous. */
+static int advised_flags(const vma_t *v, bool huge)
+{
+    if (!(v->flags & (VMA_ANON | VMA_HEAP)))
+        return v->flags;
+    return (v->flags & ~VMA_HUGEADVICE) | (huge ? VMA_HUGE : VMA_NOHUGE);
+}
+
+int mspace_advise_huge(mspace_t *ms, uintptr_t address, size_t length,
+                       bool huge)
+{
+    if (!mm_range_ok(address, &length) ||
+        !mspace_window_ok(ms, address, length))
+        return -EINVAL;
+    uintptr_t end = address + length, cursor = address;
+    int splits = 0;
+    splock_lock(&ms->lock);
+    for (vma_t *v = mspace_first_after(ms, address); cursor < end;
+         v = vma_next(v)) {
+        if (!v || vma_base(v) > cursor || (v->flags & VMA_DEAD)) {
+            splock_unlock(&ms->lock);
+            return -ENOMEM; /* a hole */
+        }
+        if (advised_flags(v, huge) != v->flags)
+            splits += (vma_base(v) < address) + (vma_end(v) > end);
+        cursor = vma_end(v);
+    }
+    vma_t *spare[2] = {NULL, NULL};
+    int rc = 0;
+    for (int i = 0; i < splits && rc == 0; i++)
+        rc = (spare[i] = vma_new()) ? 0 : -ENOMEM;
+    if (rc == 0)
+        rc = mm_demote_range(ms, address, end, false);
+    if (rc < 0) {
+        splock_unlock(&ms->lock);
+        mm_free(spare[0]);
+        mm_free(spare[1]);
+        return rc;
+    }
+    int used = 0;
+    for (vma_t *v = mspace_first_after(ms, address); v && vma_base(v) < end;) {
+        vma_t *n = vma_next(v);
+        int want = advised_flags(v, huge);
+        if (want != v->flags) {
+            if (vma_base(v) < address) {
+                vma_split(ms, v, address, spare[used]);
+                v = spare[used++];
+            }
+            if (vma_end(v) > end)
+                vma_split(ms, v, end, spare[used++]);
+            v->flags = want;
+        }
+        v = n;
+    }
+    ms->hint = NULL;
+    mspace_merge(ms, mspace_first_after(ms, address), end);
+    splock_unlock(&ms->lock);
+    return 0;
+}

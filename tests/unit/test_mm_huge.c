@@ -1,0 +1,634 @@
+/* tests/unit/test_mm_huge.c - superpages (mm/huge.c) over the fake MMU:
+ * first touch, the policy and madvise, placement, demotion by munmap,
+ * mprotect, madvise(DONTNEED), mremap and a fork's COW, shared anonymous
+ * superpages, and every injected failure; frames, commit and the
+ * invariants (mspace_check) exact after each step. */
+#include "tests/unit/mm_testlib.h"
+
+#define HP MMU_LARGE_SIZE
+#define HU (U + HP) /* a superpage boundary inside the window */
+
+static int huge_setup(void **state)
+{
+    leak_setup(state);
+    mm_commit_set_limit(8192);
+    commit_before = mm_committed();
+    mm_set_huge_policy(MM_HUGE_ALWAYS);
+    return 0;
+}
+
+static int huge_teardown(void **state)
+{
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    return leak_teardown(state);
+}
+
+#define HTEST(fn) cmocka_unit_test_setup_teardown(fn, huge_setup, huge_teardown)
+
+/* Fills [va, va + len) of `ms` (present) with a pattern of the address. */
+static void fill(mspace_t *ms, uintptr_t va, size_t len)
+{
+    for (uintptr_t a = va; a < va + len; a += PG)
+        *(uintptr_t *)fake_mmu_ptr(ms->directory, a) = a ^ 0x5a5a;
+}
+
+/* True when every page of [va, va + len) holds fill's pattern. */
+static bool filled(mspace_t *ms, uintptr_t va, size_t len, uintptr_t was)
+{
+    for (uintptr_t a = va; a < va + len; a += PG) {
+        unsigned char *p = fake_mmu_ptr(ms->directory, a);
+        if (!p || *(uintptr_t *)p != ((a - va + was) ^ 0x5a5a))
+            return false;
+    }
+    return true;
+}
+
+static bool is_huge(mspace_t *ms, uintptr_t va)
+{
+    return mmu_query(ms->directory, va, NULL) & MMU_LARGE;
+}
+
+static void test_first_touch(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, HU, 2 * HP, RW | VMA_FIXED);
+    size_t frames = page_free_count();
+    assert_int_equal(cpu_touch(ms, HU + 5 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_true(is_huge(ms, HU) && is_huge(ms, HU + HP - PG));
+    assert_int_equal(ms->phys_pg_count, MMU_LARGE_PAGES);
+    assert_int_equal(ms->huge_count, 1);
+    assert_int_equal(mm_huge_mapped(), 1);
+    assert_int_equal(page_free_count(), frames - MMU_LARGE_PAGES);
+    phys_addr_t pa;
+    mmu_query(ms->directory, HU + 7 * PG, &pa);
+    assert_int_equal(pa & (HP - 1), 7 * PG); /* one aligned block */
+    unsigned char *p = fake_mmu_ptr(ms->directory, HU);
+    for (size_t i = 0; i < HP; i += 997)
+        assert_int_equal(p[i], 0);
+    /* a read of a committed writable VMA takes its superpage too */
+    assert_int_equal(cpu_touch(ms, HU + HP + 3, MMU_READ), MM_FAULT_OK);
+    assert_true(is_huge(ms, HU + HP));
+    assert_int_equal(mspace_huge_pages(ms, U, MSPACE_USER_UPPER), 2);
+    assert_int_equal(mspace_huge_pages(ms, HU + HP, HU + 2 * HP), 1);
+    fill(ms, HU, 2 * HP);
+    assert_true(filled(ms, HU, 2 * HP, HU));
+    check_layout(ms, {HU, 2 * HP, RW | VMA_COW | VMA_ANON});
+    mspace_close(ms);
+    assert_int_equal(mm_huge_mapped(), 0);
+}
+
+static void test_not_eligible(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    /* not holding an aligned 2 MiB, read-only, a stack, shared file-less
+     * but too short: all 4 KiB pages */
+    map_ok(ms, HU + PG, HP, RW | VMA_FIXED);
+    map_ok(ms, HU + 2 * HP, HP, VMA_READ | VMA_FIXED);
+    map_ok(ms, HU + 4 * HP, HP, RW | VMA_STACK | VMA_FIXED);
+    assert_int_equal(cpu_touch(ms, HU + HP, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, HU + 2 * HP, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, HU + 5 * HP - PG, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(ms->huge_count, 0);
+    /* a page already present keeps the range small */
+    map_ok(ms, HU + 6 * HP, HP, RW | VMA_FIXED);
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    assert_int_equal(cpu_touch(ms, HU + 6 * HP, MMU_WRITE), MM_FAULT_OK);
+    mm_set_huge_policy(MM_HUGE_ALWAYS);
+    assert_int_equal(cpu_touch(ms, HU + 6 * HP + PG, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(ms->huge_count, 0);
+    assert_int_equal(ms->phys_pg_count, 5);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_policy_and_advice(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, HU, 3 * HP, RW | VMA_FIXED);
+    mm_set_huge_policy(MM_HUGE_MADVISE);
+    assert_int_equal(cpu_touch(ms, HU, MMU_WRITE), MM_FAULT_OK);
+    assert_false(is_huge(ms, HU));
+    assert_int_equal(mspace_advise_huge(ms, HU + HP, HP, true), 0);
+    check_layout(ms, {HU, HP, RW | VMA_COW | VMA_ANON},
+                 {HU + HP, HP, RW | VMA_COW | VMA_ANON},
+                 {HU + 2 * HP, HP, RW | VMA_COW | VMA_ANON});
+    assert_int_equal(cpu_touch(ms, HU + HP, MMU_WRITE), MM_FAULT_OK);
+    assert_true(is_huge(ms, HU + HP));
+    assert_int_equal(cpu_touch(ms, HU + 2 * HP, MMU_WRITE), MM_FAULT_OK);
+    assert_false(is_huge(ms, HU + 2 * HP));
+    /* NOHUGEPAGE under "always"; advice back to the default merges */
+    mm_set_huge_policy(MM_HUGE_ALWAYS);
+    map_ok(ms, HU + 4 * HP, HP, RW | VMA_FIXED);
+    assert_int_equal(mspace_advise_huge(ms, HU + 4 * HP, HP, false), 0);
+    assert_int_equal(cpu_touch(ms, HU + 4 * HP, MMU_WRITE), MM_FAULT_OK);
+    assert_false(is_huge(ms, HU + 4 * HP));
+    /* a hole or a bad range: nothing changes */
+    assert_int_equal(mspace_advise_huge(ms, HU + 3 * HP, 2 * HP, true),
+                     -ENOMEM);
+    assert_int_equal(mspace_advise_huge(ms, HU + 1, HP, true), -EINVAL);
+    /* the advice over a superpage's edge demotes it, then splits */
+    assert_int_equal(mspace_advise_huge(ms, HU + HP + PG, PG, false), 0);
+    assert_int_equal(ms->huge_count, 0);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_placement(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, U, PG, RW | VMA_FIXED);
+    void *small = map_ok(ms, 0, 3 * PG, RW);
+    void *big = map_ok(ms, 0, HP + 3 * PG, RW);
+    assert_int_equal((uintptr_t)big & (HP - 1), 0);
+    assert_int_equal((uintptr_t)small, U + PG); /* small ones stay packed */
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    void *packed = map_ok(ms, 0, HP, RW);
+    assert_int_equal((uintptr_t)packed, (uintptr_t)big + HP + 3 * PG);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+/* A space with one superpage at HU (VMA [HU, HU + 2 HP)), filled. */
+static mspace_t *one_huge(void)
+{
+    mspace_t *ms = mspace_create();
+    map_ok(ms, HU, 2 * HP, RW | VMA_FIXED);
+    assert_int_equal(cpu_touch(ms, HU, MMU_WRITE), MM_FAULT_OK);
+    assert_true(is_huge(ms, HU));
+    fill(ms, HU, HP);
+    return ms;
+}
+
+static void test_demote_unmap(void **state)
+{
+    (void)state;
+    mspace_t *ms = one_huge();
+    size_t frames = page_free_count();
+    assert_int_equal(mspace_unmap(ms, HU + 9 * PG, PG), 0);
+    assert_int_equal(ms->huge_count, 0);
+    assert_int_equal(ms->phys_pg_count, MMU_LARGE_PAGES - 1);
+    assert_int_equal(page_free_count(), frames + 1); /* fake tables: no frame */
+    assert_true(filled(ms, HU, 9 * PG, HU));
+    assert_true(filled(ms, HU + 10 * PG, HP - 10 * PG, HU + 10 * PG));
+    check_layout(ms, {HU, 9 * PG, RW | VMA_COW | VMA_ANON},
+                 {HU + 10 * PG, 2 * HP - 10 * PG, RW | VMA_COW | VMA_ANON});
+    mspace_close(ms);
+    /* unmapping a whole superpage frees its block, without a table */
+    ms = one_huge();
+    frames = page_free_count();
+    assert_int_equal(mspace_unmap(ms, HU, HP), 0);
+    assert_int_equal(page_free_count(), frames + MMU_LARGE_PAGES);
+    assert_int_equal(ms->phys_pg_count, 0);
+    check_layout(ms, {HU + HP, HP, RW | VMA_COW | VMA_ANON});
+    /* a demoted span keeps its table while mapped (stays small); once
+     * munmap empties it, the table goes and a superpage may come back */
+    map_ok(ms, HU, HP, RW | VMA_FIXED);
+    assert_int_equal(cpu_touch(ms, HU, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(mspace_unmap(ms, HU + PG, PG), 0);
+    assert_int_equal(mspace_discard(ms, HU + 2 * PG, HP - 2 * PG), 0);
+    assert_int_equal(cpu_touch(ms, HU + 2 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_false(is_huge(ms, HU));
+    assert_int_equal(mspace_unmap(ms, HU, HP), 0);
+    map_ok(ms, HU, HP, RW | VMA_FIXED);
+    assert_int_equal(cpu_touch(ms, HU, MMU_WRITE), MM_FAULT_OK);
+    assert_true(is_huge(ms, HU));
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_demote_protect(void **state)
+{
+    (void)state;
+    mspace_t *ms = one_huge();
+    assert_int_equal(mspace_protect(ms, HU, HP, RW), 0); /* same rights */
+    assert_true(is_huge(ms, HU));
+    assert_int_equal(mspace_protect(ms, HU + HP - PG, 2 * PG, VMA_READ), 0);
+    assert_false(is_huge(ms, HU));
+    assert_false(mmu_query(ms->directory, HU + HP - PG, NULL) & MMU_WRITE);
+    assert_true(mmu_query(ms->directory, HU + HP - 2 * PG, NULL) & MMU_WRITE);
+    assert_true(filled(ms, HU, HP, HU));
+    check_layout(ms, {HU, HP - PG, RW | VMA_COW | VMA_ANON},
+                 {HU + HP - PG, 2 * PG, VMA_READ | VMA_COW | VMA_ANON},
+                 {HU + HP + PG, HP - PG, RW | VMA_COW | VMA_ANON});
+    mspace_close(ms);
+}
+
+static void test_demote_discard(void **state)
+{
+    (void)state;
+    mspace_t *ms = one_huge();
+    size_t frames = page_free_count();
+    assert_int_equal(mspace_discard(ms, HU + 4 * PG, 2 * PG), 0);
+    assert_int_equal(ms->huge_count, 0);
+    assert_int_equal(page_free_count(), frames + 2);
+    assert_int_equal(cpu_touch(ms, HU + 4 * PG, MMU_READ), MM_FAULT_OK);
+    assert_int_equal(*fake_mmu_ptr(ms->directory, HU + 4 * PG), 0);
+    assert_true(filled(ms, HU + 6 * PG, HP - 6 * PG, HU + 6 * PG));
+    check_layout(ms, {HU, 2 * HP, RW | VMA_COW | VMA_ANON});
+    /* a discard of the whole superpage drops the block at once */
+    assert_int_equal(cpu_touch(ms, HU + HP, MMU_WRITE), MM_FAULT_OK);
+    frames = page_free_count();
+    assert_int_equal(mspace_discard(ms, HU + HP, HP), 0);
+    assert_int_equal(page_free_count(), frames + MMU_LARGE_PAGES);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_demote_remap(void **state)
+{
+    (void)state;
+    mspace_t *ms = one_huge();
+    void *to = mspace_remap(ms, HU, 2 * HP, 3 * HP, MSPACE_REMAP_MAYMOVE |
+                                                    MSPACE_REMAP_FIXED,
+                            HU + 4 * HP);
+    assert_ptr_equal(to, (void *)(HU + 4 * HP));
+    assert_int_equal(ms->huge_count, 0);
+    assert_true(filled(ms, HU + 4 * HP, HP, HU));
+    check_layout(ms, {HU + 4 * HP, 3 * HP, RW | VMA_COW | VMA_ANON});
+    /* growing in place keeps it */
+    assert_int_equal(cpu_touch(ms, HU + 6 * HP, MMU_WRITE), MM_FAULT_OK);
+    assert_true(is_huge(ms, HU + 6 * HP));
+    to = mspace_remap(ms, HU + 4 * HP, 3 * HP, 4 * HP, 0, 0);
+    assert_ptr_equal(to, (void *)(HU + 4 * HP));
+    assert_true(is_huge(ms, HU + 6 * HP));
+    /* shrinking through it demotes */
+    to = mspace_remap(ms, HU + 4 * HP, 4 * HP, 2 * HP + PG, 0, 0);
+    assert_false(is_huge(ms, HU + 6 * HP));
+    assert_int_equal(ms->phys_pg_count, MMU_LARGE_PAGES + 1);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_fork_cow(void **state)
+{
+    (void)state;
+    mspace_t *parent = one_huge();
+    size_t frames = page_free_count();
+    mspace_t *child = mspace_clone(parent);
+    assert_non_null(child);
+    assert_true(is_huge(child, HU) && is_huge(parent, HU));
+    assert_false(mmu_query(parent->directory, HU, NULL) & MMU_WRITE);
+    assert_int_equal(mm_huge_mapped(), 2);
+    assert_true(filled(child, HU, HP, HU));
+    /* the child writes: demoted there (a table), one page copied */
+    size_t after_clone = page_free_count();
+    assert_int_equal(cpu_touch(child, HU + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    *(uintptr_t *)fake_mmu_ptr(child->directory, HU + 3 * PG) = 7;
+    assert_false(is_huge(child, HU));
+    assert_true(is_huge(parent, HU));
+    assert_int_equal(page_free_count(), after_clone - 1);
+    assert_true(filled(parent, HU, HP, HU));
+    assert_true(filled(child, HU + 4 * PG, HP - 4 * PG, HU + 4 * PG));
+    mspace_check(parent);
+    mspace_check(child);
+    /* the parent alone again: its write keeps the superpage */
+    mspace_close(child);
+    assert_int_equal(cpu_touch(parent, HU + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_true(is_huge(parent, HU));
+    assert_true(mmu_query(parent->directory, HU + 100 * PG, NULL) & MMU_WRITE);
+    assert_int_equal(page_free_count(), frames);
+    check_layout(parent, {HU, 2 * HP, RW | VMA_COW | VMA_ANON});
+    /* a fork whose child is still there: the parent's write demotes */
+    child = mspace_clone(parent);
+    assert_int_equal(cpu_touch(parent, HU, MMU_WRITE), MM_FAULT_OK);
+    assert_false(is_huge(parent, HU));
+    assert_true(filled(child, HU + PG, HP - PG, HU + PG));
+    mspace_close(child);
+    mspace_check(parent);
+    mspace_close(parent);
+}
+
+static void test_shared_anon(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    size_t shmem = mm_shmem();
+    /* shared anonymous memory is populated at map: as one superpage */
+    map_ok(ms, HU, HP, RW | VMA_SHARED | VMA_FIXED);
+    assert_true(is_huge(ms, HU));
+    assert_int_equal(mm_shmem(), shmem + MMU_LARGE_PAGES);
+    fill(ms, HU, HP);
+    mspace_t *child = mspace_clone(ms);
+    assert_true(mmu_query(child->directory, HU, NULL) & MMU_WRITE);
+    *(uintptr_t *)fake_mmu_ptr(child->directory, HU + PG) = 42;
+    assert_int_equal(*(uintptr_t *)fake_mmu_ptr(ms->directory, HU + PG), 42);
+    mspace_close(child);
+    assert_int_equal(mm_shmem(), shmem + MMU_LARGE_PAGES);
+    assert_int_equal(mspace_unmap(ms, HU + PG, PG), 0); /* demoted */
+    assert_int_equal(mm_shmem(), shmem + MMU_LARGE_PAGES - 1);
+    mspace_check(ms);
+    mspace_close(ms);
+    assert_int_equal(mm_shmem(), shmem);
+}
+
+/* Every step above, under injected failures. */
+static bool huge_scenario(mspace_t **msp)
+{
+    mspace_t *ms = *msp;
+    if (mspace_error(mspace_map(ms, HU, 3 * HP, NULL, 0, 0, RW | VMA_FIXED)))
+        return false;
+    if (cpu_touch(ms, HU, MMU_WRITE) != MM_FAULT_OK ||
+        cpu_touch(ms, HU + HP, MMU_WRITE) != MM_FAULT_OK ||
+        cpu_touch(ms, HU + 2 * HP, MMU_WRITE) != MM_FAULT_OK)
+        return false;
+    mspace_check(ms);
+    if (ms->huge_count != 3)
+        return false; /* an injected failure made one 4 KiB (checked) */
+    mspace_t *child = mspace_clone(ms);
+    if (!child)
+        return false;
+    mm_fault_t f = cpu_touch(child, HU + PG, MMU_WRITE);
+    mspace_check(child);
+    mspace_close(child);
+    if (f != MM_FAULT_OK)
+        return false;
+    if (mspace_unmap(ms, HU + 5 * PG, PG) < 0 ||
+        mspace_protect(ms, HU + HP + PG, PG, VMA_READ) < 0 ||
+        mspace_discard(ms, HU + 2 * HP + PG, PG) < 0)
+        return false;
+    mspace_check(ms);
+    return true;
+}
+
+static void inject_page(unsigned long n)
+{
+    page_fail_nth(n);
+}
+static void inject_mmu(unsigned long n)
+{
+    fake_mmu_fail_nth(n);
+}
+static void inject_alloc(unsigned long n)
+{
+    fake_alloc_fail_nth(n);
+}
+
+static void test_fault_injection(void **state)
+{
+    (void)state;
+    assert_true(fault_loop(inject_page, huge_scenario) > 3);
+    assert_true(fault_loop(inject_mmu, huge_scenario) > 3);
+    assert_true(fault_loop(inject_alloc, huge_scenario) > 3);
+}
+
+
+/* A random-operation model over superpages: two spaces (a fork) over a
+ * window of four superpage spans; map, unmap, mprotect, discard, advice,
+ * policy changes, reads, writes, fork and close, some with an injected
+ * allocation failure (the operation then fails with ENOMEM and changes
+ * nothing).  After every step the content and rights of every page agree
+ * with a plain array, and mspace_check holds. */
+#define MW 4                         /* superpage spans in the window */
+#define MP (MW * (int)MMU_LARGE_PAGES) /* pages */
+
+typedef struct {
+    mspace_t *ms;
+    signed char rights[MP]; /* -1 unmapped, else VMA_READ or RW */
+    uint32_t val[MP];       /* the first word of the page (0: zero) */
+} hspace_t;
+
+static uint64_t hseed = 0x2545F4914F6CDD1Dull;
+
+static unsigned hrand(unsigned n)
+{
+    hseed ^= hseed << 13;
+    hseed ^= hseed >> 7;
+    hseed ^= hseed << 17;
+    return n ? (unsigned)(hseed % n) : 0;
+}
+
+/* A random range of pages [*a, *a + *n) in the window; often whole spans. */
+static void hrange(int *a, int *n)
+{
+    int big = (int)MMU_LARGE_PAGES;
+    if (hrand(2)) {
+        *a = (int)hrand(MW) * big;
+        *n = big * (1 + (int)hrand((unsigned)(MW - *a / big)));
+    } else {
+        *a = (int)hrand(MP);
+        *n = 1 + (int)hrand(hrand(4) ? 8 : (unsigned)(MP - *a));
+    }
+    if (*a + *n > MP)
+        *n = MP - *a;
+}
+
+static uintptr_t haddr(int page)
+{
+    return HU + (uintptr_t)page * PG;
+}
+
+static void hcheck(hspace_t *h)
+{
+    mspace_check(h->ms);
+    assert_int_equal(fake_mmu_pending(h->ms->directory), 0);
+    for (int i = 0; i < MP; i++) {
+        splock_lock(&h->ms->lock);
+        vma_t *v = mspace_search_vma(h->ms, haddr(i));
+        int rights = v ? (v->flags & VMA_RIGHTS) : -1;
+        splock_unlock(&h->ms->lock);
+        assert_int_equal(rights, h->rights[i]);
+        unsigned char *p = fake_mmu_ptr(h->ms->directory, haddr(i));
+        uint32_t got = p ? *(uint32_t *)p : 0;
+        if (got != h->val[i])
+            fail_msg("page %d: %#x, model %#x", i, got, h->val[i]);
+    }
+}
+
+/* Arms an injected failure now and then; true when armed. */
+static bool harm(void)
+{
+    unsigned k = hrand(10);
+    if (k == 0)
+        page_fail_nth(1 + hrand(3));
+    else if (k == 1)
+        fake_mmu_fail_nth(1 + hrand(3));
+    else if (k == 2)
+        fake_alloc_fail_nth(1 + hrand(3));
+    return k <= 2;
+}
+
+static void hdisarm(void)
+{
+    page_fail_nth(0);
+    fake_mmu_fail_nth(0);
+    fake_alloc_fail_nth(0);
+}
+
+static bool hcovered(const hspace_t *h, int a, int n)
+{
+    for (int i = a; i < a + n; i++)
+        if (h->rights[i] < 0)
+            return false;
+    return true;
+}
+
+static void hfresh(hspace_t *h)
+{
+    h->ms = mspace_create();
+    assert_non_null(h->ms);
+    memset(h->rights, -1, sizeof(h->rights));
+    memset(h->val, 0, sizeof(h->val));
+}
+
+static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
+{
+    hspace_t *h = &sp[hrand((unsigned)*nsp)];
+    int a, n, rc;
+    hrange(&a, &n);
+    bool armed = harm();
+    static const unsigned char ops[16] = {0, 0, 0, 1, 2, 3, 4, 5,
+                                          6, 6, 6, 6, 6, 6, 9, 10};
+    unsigned op = ops[hrand(16)];
+    switch (op) {
+    case 0: /* map fresh memory (over whatever was there) */
+        rc = mspace_unmap(h->ms, haddr(a), (size_t)n * PG);
+        if (rc == 0) {
+            for (int i = a; i < a + n; i++)
+                h->rights[i] = -1, h->val[i] = 0;
+            rc = mspace_error(mspace_map(h->ms, haddr(a), (size_t)n * PG,
+                                         NULL, 0, 0, RW | VMA_FIXED));
+        }
+        if (rc == 0)
+            for (int i = a; i < a + n; i++)
+                h->rights[i] = RW;
+        break;
+    case 1: /* munmap */
+        rc = mspace_unmap(h->ms, haddr(a), (size_t)n * PG);
+        if (rc == 0)
+            for (int i = a; i < a + n; i++)
+                h->rights[i] = -1, h->val[i] = 0;
+        break;
+    case 2: { /* mprotect */
+        int r = hrand(2) ? VMA_READ : RW;
+        rc = mspace_protect(h->ms, haddr(a), (size_t)n * PG, r);
+        if (!hcovered(h, a, n)) {
+            assert_int_equal(rc, -ENOMEM); /* a hole: expected */
+            rc = 0;
+        } else if (rc == 0)
+            for (int i = a; i < a + n; i++)
+                h->rights[i] = (signed char)r;
+        break;
+    }
+    case 3: /* MADV_DONTNEED */
+        rc = mspace_discard(h->ms, haddr(a), (size_t)n * PG);
+        if (rc == -ENOMEM && !hcovered(h, a, n)) {
+            /* a hole (the mapped part dropped), or, when armed, a failed
+             * demotion (nothing dropped): each page is one or the other */
+            for (int i = a; i < a + n; i++) {
+                unsigned char *p = fake_mmu_ptr(h->ms->directory, haddr(i));
+                if (!armed || !p || *(uint32_t *)p == 0)
+                    h->val[i] = 0;
+            }
+            rc = 0;
+        } else if (rc == 0) {
+            for (int i = a; i < a + n; i++)
+                h->val[i] = 0;
+        }
+        break;
+    case 4: /* madvise HUGEPAGE / NOHUGEPAGE: no visible change */
+        rc = mspace_advise_huge(h->ms, haddr(a), (size_t)n * PG, hrand(2));
+        if (!hcovered(h, a, n)) {
+            assert_int_equal(rc, -ENOMEM); /* a hole: expected */
+            rc = 0;
+        }
+        break;
+    case 5: /* the policy */
+        mm_set_huge_policy(hrand(5) < 3 ? MM_HUGE_ALWAYS
+                                         : (enum mm_huge_policy)hrand(2));
+        rc = 0;
+        break;
+    case 6: case 7: case 8: { /* a write, or a read, of a page */
+        bool write = hrand(3) != 0;
+        mm_fault_t f = cpu_touch(h->ms, haddr(a), write ? MMU_WRITE : MMU_READ);
+        rc = f == MM_FAULT_NOMEM ? -ENOMEM : 0;
+        if (h->rights[a] < 0)
+            assert_int_equal(f, MM_FAULT_NO_VMA);
+        else if (write && h->rights[a] != RW)
+            assert_int_equal(f, MM_FAULT_WRITE_RO);
+        else if (f == MM_FAULT_OK && write) {
+            h->val[a] = (uint32_t)hrand(1u << 30) | 1;
+            *(uint32_t *)fake_mmu_ptr(h->ms->directory, haddr(a)) = h->val[a];
+        } else if (f != MM_FAULT_NOMEM) {
+            assert_int_equal(f, MM_FAULT_OK);
+        }
+        break;
+    }
+    case 9: /* fork */
+        if (*nsp == 2) {
+            rc = 0;
+            break;
+        }
+        sp[1] = *h;
+        sp[1].ms = mspace_clone(h->ms);
+        rc = sp[1].ms ? 0 : -ENOMEM;
+        if (rc == 0)
+            (*nsp)++;
+        break;
+    default: /* a space ends (the last one: a fresh one follows, whose
+                spans have no page table yet) */
+        rc = 0;
+        mspace_close(h->ms);
+        if (*nsp == 2) {
+            if (h == &sp[0])
+                sp[0] = sp[1];
+            (*nsp)--;
+        } else {
+            hdisarm();
+            hfresh(&sp[0]);
+        }
+        break;
+    }
+    hdisarm();
+    if (getenv("MM_HUGE_TRACE"))
+        fprintf(stderr, "op %u space %d [%d,%d) rc %d armed %d nsp %d huge %zu\n",
+                op, (int)(h - sp), a, a + n, rc, armed, *nsp, mm_huge_mapped());
+    if (rc < 0) {
+        if (rc != -ENOMEM || !armed)
+            fail_msg("op %u on pages [%d, %d): %d (armed %d)", op, a, a + n,
+                     rc, armed);
+        (*absorbed)++;
+    }
+    for (int s = 0; s < *nsp; s++)
+        hcheck(&sp[s]);
+}
+
+static void test_random_model(void **state)
+{
+    (void)state;
+    hspace_t sp[2];
+    int nsp = 1;
+    hfresh(&sp[0]);
+    unsigned long absorbed = 0, huge_seen = 0, splits = 0;
+    const char *env = getenv("MM_HUGE_STEPS");
+    unsigned long steps = env ? strtoul(env, NULL, 0) : 20000;
+    for (unsigned long i = 0; i < steps; i++) {
+        size_t before = mm_huge_mapped();
+        hstep(sp, &nsp, &absorbed);
+        huge_seen += mm_huge_mapped() > 0;
+        splits += mm_huge_mapped() < before;
+    }
+    for (int s = 0; s < nsp; s++)
+        mspace_close(sp[s].ms);
+    printf("# huge model: %lu steps, %lu injected failures absorbed, "
+           "%lu with a superpage, %lu losing one\n", steps, absorbed,
+           huge_seen, splits);
+    assert_true(absorbed > steps / 100 && huge_seen > steps / 8 &&
+                splits > steps / 50);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        HTEST(test_first_touch),    HTEST(test_not_eligible),
+        HTEST(test_policy_and_advice), HTEST(test_placement),
+        HTEST(test_demote_unmap),   HTEST(test_demote_protect),
+        HTEST(test_demote_discard), HTEST(test_demote_remap),
+        HTEST(test_fork_cow),       HTEST(test_shared_anon),
+        HTEST(test_fault_injection), HTEST(test_random_model),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
