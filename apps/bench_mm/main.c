@@ -26,6 +26,7 @@ int main(int argc, char **argv)
     measure_thread_create_join(21, 20);
     measure_futex_roundtrip(21, 200);
     measure_signal_roundtrip(21, 500);
+    measure_files(21);
     printf("BENCH_DONE app=bench_mm\n");
     bench_finish(0);
 }

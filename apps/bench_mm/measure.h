@@ -43,4 +43,9 @@ void measure_futex_roundtrip(int rounds, int ops);
  * (frame, handler, rt_sigreturn) before tgkill returns. */
 void measure_signal_roundtrip(int rounds, int ops);
 
+/* The file rows, in a fresh directory under /tmp (a tmpfs; made here):
+ * create+write 4 KiB+close+unlink, 1 MiB written from offset 0 after a
+ * truncate to 0, 1 MiB read in order, getdents64 of 1,000 entries. */
+void measure_files(int rounds);
+
 #endif

@@ -17,6 +17,13 @@ MM_ROWS = [
     ("thread_create_join", "pthread_create+join", "ns/op", None),
     ("futex_roundtrip", "futex wake round trip, two threads", "ns/op", None),
     ("signal_roundtrip", "signal to self, handler and sigreturn", "ns/op", None),
+    ("file_create_unlink", "file create+write 4 KiB+close+unlink (tmpfs)",
+     "ns/file", None),
+    ("file_write_1m", "1 MiB sequential write after truncate (tmpfs)",
+     "ns/MiB", None),
+    ("file_read_1m", "1 MiB sequential read (tmpfs)", "ns/MiB", None),
+    ("getdents_1000", "getdents64 of a 1,000-entry directory (tmpfs)",
+     "ns/listing", None),
 ]
 BOOT_ROWS = [
     ("qemu_to_main_ms", "boot: QEMU start -> main (host wall)", 0.05),
