@@ -196,6 +196,7 @@ static const syscall_fn linux_table[] = {
     [NR_setgid] = sys_setuid, /* the same rule: root's own id only */
     [NR_setgroups] = sys_setgroups,
     [NR_sendfile] = sys_sendfile,
+    [NR_restart_syscall] = sys_restart_syscall,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

@@ -214,6 +214,7 @@ long sys_gettimeofday(const long *a);
 long sys_time(const long *a);
 long sys_nanosleep(const long *a);
 long sys_clock_nanosleep(const long *a);
+long sys_restart_syscall(const long *a);
 long sys_sched_yield(const long *a);
 long sys_getrandom(const long *a);
 long sys_sysinfo(const long *a);
