@@ -1015,12 +1015,12 @@ static long put_dirent(char *ubuf, size_t room, uint64_t ino, uint64_t off,
         uint16_t d_reclen;
         unsigned char d_type;
         char d_name[TMPFS_NAME_MAX + 1];
-    } __attribute__((packed)) d;
+    } __attribute__((packed, aligned(8))) d;
     size_t len = strlen(name);
     size_t reclen = (19 + len + 1 + 7) & ~(size_t)7;
     if (reclen > room)
         return 0;
-    memset(&d, 0, sizeof(d));
+    memset(&d, 0, reclen); /* what goes out: quadwords (string.c) */
     d.d_ino = ino;
     d.d_off = (int64_t)off;
     d.d_reclen = (uint16_t)reclen;
