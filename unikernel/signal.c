@@ -396,6 +396,7 @@ void signal_force_segv(const char *why)
 long sys_rt_sigreturn(const long *a)
 {
     (void)a;
+    task_current()->signal.restart_end = 0; /* Linux: no restart now */
     sigframe_sigreturn(task_current()->kstack_top);
 }
 

@@ -276,7 +276,8 @@ static long positional_io(const long *a, bool write, long flags)
     if (write ? !f->ops->write : !f->ops->read)
         return write ? -EBADF : -EINVAL;
     int acc = f->flags & O_ACCMODE;
-    if ((!write && acc == O_WRONLY) || (write && f->seekable && acc == O_RDONLY))
+    if ((!write && acc == O_WRONLY) ||
+        (write && f->seekable && acc == O_RDONLY))
         return -EBADF; /* before the length: Linux's do_iter_read */
     if (total == 0)
         return 0;
