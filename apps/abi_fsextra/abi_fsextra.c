@@ -4,8 +4,10 @@
  * AT_EMPTY_PATH or /proc/self/fd/N), preadv, pwritev, preadv2, pwritev2
  * (RWF_* flags), fstatfs of pipes, sockets and eventfds, fallocate of a
  * memfd.  It works in a fresh directory under /tmp (mkdtemp), so that the
- * same binary checks the same on Linux (tests/native/abi.sh).  One
- * "ok - name" line per check; exit status 0 only if all passed.
+ * same binary checks the same on Linux (tests/native/abi.sh).
+ * "abi_fsextra guest" runs them twice and checks that the second round
+ * leaves no frame behind.  One "ok - name" line per check; exit status 0
+ * only if all passed.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "apps/include/check.h"
+#include "apps/include/memprobe.h"
 
 #define TMPFS_MAGIC 0x01021994
 #define PIPEFS_MAGIC 0x50495045
@@ -289,12 +292,49 @@ static void test_memfd_fallocate(void)
     close(ev);
 }
 
-int main(void)
+/* O_TMPFILE files of 64 KiB written and closed, half of them named and
+ * the names removed: what frees them. */
+static void tmpfiles_round(void)
+{
+    static char page[4096];
+    memset(page, 't', sizeof(page));
+    for (int k = 0; k < 20; k++) {
+        int t = open(".", O_TMPFILE | O_RDWR, 0600);
+        for (int i = 0; i < 16 && t >= 0; i++)
+            if (write(t, page, sizeof(page)) != (long)sizeof(page))
+                break;
+        if (t >= 0 && (k & 1) && linkat(t, "", AT_FDCWD, "n", AT_EMPTY_PATH) == 0)
+            unlink("n");
+        close(t);
+    }
+}
+
+int main(int argc, char **argv)
 {
     strcpy(top, "/tmp/abi_fsextra.XXXXXX");
     if (!mkdtemp(top) || chdir(top) < 0) {
         check(0, "mkdtemp and chdir");
         return 1;
+    }
+    if (argc > 1 && strcmp(argv[1], "guest") == 0) {
+        /* every check twice: the second round leaves no frame behind */
+        stack_touch();
+        test_tmpfile();
+        test_vectors();
+        test_memfd_fallocate();
+        tmpfiles_round();
+        long before = free_frames();
+        test_tmpfile();
+        test_vectors();
+        test_memfd_fallocate();
+        tmpfiles_round();
+        long after = free_frames();
+        printf("# %ld free frames before, %ld after\n", before, after);
+        check(after >= before, "guest O_TMPFILE, vectors, memfd fallocate: "
+                               "no frame left behind");
+        chdir("/");
+        check(rmdir(top) == 0, "test directory removed");
+        return failures != 0;
     }
     test_tmpfile();
     test_vectors();
