@@ -253,12 +253,12 @@ long sys_writev(const long *a)
 #define RWF_KNOWN 0x3f /* the others (RWF_ATOMIC, ...): EOPNOTSUPP here */
 
 /* preadv, pwritev, preadv2, pwritev2: `pos` (a[3]; a[4], the high half,
- * is 0 on x86_64) or, for the 2 forms, -1: the file position; `flags`
- * (RWF_*: only the 2 forms): in Linux's order of checks. HIPRI, DSYNC,
- * SYNC change nothing in memory; NOWAIT makes a pipe or socket
- * non-blocking for the call (EAGAIN) and is EOPNOTSUPP on a tmpfs file (as
- * Linux's shmem); APPEND writes at the end (the position, if used,
- * follows), NOAPPEND at `pos` even with O_APPEND. */
+ * counts for nothing on x86_64) or, for the 2 forms, -1: the file
+ * position; `flags` (RWF_*: only the 2 forms): in Linux's order of checks.
+ * HIPRI, DSYNC, SYNC change nothing in memory; NOWAIT makes a pipe or
+ * socket non-blocking for the call (EAGAIN) and is EOPNOTSUPP on a tmpfs
+ * file (as Linux's shmem); APPEND, or O_APPEND without NOAPPEND, writes at
+ * the end whatever `pos` says, as Linux (the position, if used, follows). */
 static long positional_io(const long *a, bool write, long flags)
 {
     int64_t pos = a[3];
@@ -289,7 +289,7 @@ static long positional_io(const long *a, bool write, long flags)
     uint64_t at = here ? f->pos : (uint64_t)pos;
     bool append = write && f->ops->pwrite && f->seekable &&
                   ((flags & RWF_APPEND) ||
-                   (here && (f->flags & O_APPEND) && !(flags & RWF_NOAPPEND)));
+                   ((f->flags & O_APPEND) && !(flags & RWF_NOAPPEND)));
     if (append) {
         struct kstat st = {0};
         f->ops->stat(f, &st);

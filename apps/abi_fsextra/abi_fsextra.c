@@ -186,6 +186,11 @@ static void test_vectors(void)
     check(pwritev2(fd, out, 2, 0, RWF_DSYNC | RWF_SYNC) == 7 &&
               preadv2(fd, in, 2, 0, RWF_HIPRI) == 7 && strcmp(b, "defg") == 0,
           "RWF_DSYNC, RWF_SYNC, RWF_HIPRI: accepted");
+    int ap = open("v", O_WRONLY | O_APPEND);
+    check(pwritev(ap, out, 1, 0) == 3 && fstat(fd, &st) == 0 && st.st_size == 27 &&
+              lseek(ap, 0, SEEK_CUR) == 0,
+          "pwritev at 0 of an O_APPEND file: at the end, as Linux");
+    close(ap);
     check(e(preadv2(fd, in, 2, 0, 1 << 20)) == -EOPNOTSUPP &&
               e(pwritev2(fd, out, 2, 0, 1 << 20)) == -EOPNOTSUPP,
           "an unknown RWF flag: EOPNOTSUPP");
