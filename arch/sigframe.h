@@ -53,6 +53,10 @@ void sigframe_syscall_set_result(struct user_regs *r, long v);
 /* Makes the system call of `r` run again when the task resumes. */
 void sigframe_syscall_restart(struct user_regs *r);
 
+/* Makes the task, when it resumes, run system call `nr` in place of the
+ * one of `r` (restart_syscall), same arguments. */
+void sigframe_syscall_restart_as(struct user_regs *r, long nr);
+
 /* rt_sigreturn of the current task, whose syscall frame is at the top of
  * `kstack_top`: reads the frame the handler returned through, checks it
  * (user code and stack selectors, user-changeable RFLAGS bits only, a

@@ -11,6 +11,7 @@
 #include "mm/kalloc.h"
 #include "mm/page.h"
 #include "unikernel/fd.h"
+#include "unikernel/memfd.h"
 #include "unikernel/pagecache.h"
 #include "unikernel/syscall.h"
 #include "unikernel/task.h"
@@ -126,5 +127,26 @@ static long memfd_truncate(struct file *f, uint64_t size)
         return -EINVAL;
     ((struct memfd *)f->priv)->size = size;
     pagecache_truncate(f->ino, size);
+    return 0;
+}
+
+long memfd_fallocate(struct file *f, bool keep_size, bool punch, uint64_t off,
+                     uint64_t len)
+{
+    if (f->ops != &memfd_ops)
+        return -EOPNOTSUPP;
+    if (off > MEMFD_SIZE_MAX || len > MEMFD_SIZE_MAX - off)
+        return -EFBIG;
+    if (punch) {
+        pagecache_punch(f->ino, off, off + len);
+        return 0;
+    }
+    uint64_t from = off & ~(uint64_t)PAGE_MASK;
+    uint64_t to = (off + len + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+    if (inode_prepare(f->ino, from, to) < 0)
+        return -ENOSPC; /* no page left under the commit limit */
+    struct memfd *m = f->priv;
+    if (!keep_size && off + len > m->size)
+        m->size = off + len;
     return 0;
 }

@@ -1,5 +1,6 @@
 /* pagecache.c - file data through the page cache (see pagecache.h). */
 #include <errno.h>
+#include <string.h>
 
 #include "mm/page.h"
 #include "unikernel/pagecache.h"
@@ -43,4 +44,31 @@ void pagecache_truncate(inode_t *ino, uint64_t size)
             mspace_unmap_inode(t->mspace, ino, from);
     }
     inode_truncate(ino, size);
+}
+
+/* Zeroes [a, b) (within one page) of the cache of `ino` if cached. */
+static void zero_cached(inode_t *ino, uint64_t a, uint64_t b)
+{
+    if (a >= b)
+        return;
+    uint64_t p = a & ~(uint64_t)PAGE_MASK;
+    phys_addr_t pa;
+    if (inode_pages_cached(ino, p, 1, &pa) == 0)
+        return;
+    memset((char *)mmu_kaddr(pa) + (a - p), 0, (size_t)(b - a));
+    page_unref(pa);
+}
+
+void pagecache_punch(inode_t *ino, uint64_t off, uint64_t end)
+{
+    uint64_t first = (off + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+    uint64_t last = end & ~(uint64_t)PAGE_MASK;
+    if (first > last) { /* within one page */
+        zero_cached(ino, off, end);
+        return;
+    }
+    zero_cached(ino, off, first);
+    zero_cached(ino, last, end);
+    if (last > first)
+        inode_punch(ino, first, last - first);
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "abi/syscalls.h"
 #include "arch/clock.h"
 #include "arch/sigframe.h"
 #include "arch/upcall.h"
@@ -369,8 +370,8 @@ void signal_deliver(struct user_regs *r)
         s->mask &= ~UNBLOCKABLE;
     }
     if (restart) { /* no handler ran */
-        if (rc == -ERESTART_RESTARTBLOCK)
-            sigframe_syscall_set_result(r, -EINTR);
+        if (rc == -ERESTART_RESTARTBLOCK) /* goes on from the call's state */
+            sigframe_syscall_restart_as(r, NR_restart_syscall);
         else
             sigframe_syscall_restart(r);
     }
@@ -395,6 +396,7 @@ void signal_force_segv(const char *why)
 long sys_rt_sigreturn(const long *a)
 {
     (void)a;
+    task_current()->signal.restart_end = 0; /* Linux: no restart now */
     sigframe_sigreturn(task_current()->kstack_top);
 }
 

@@ -69,6 +69,9 @@ struct task_signal {
     bool restore_mask;    /* (t) saved_mask is valid */
     uint64_t waitset;     /* (s) rt_sigtimedwait's set while it waits: such
                              a signal wakes it, never kills */
+    uint64_t restart_end; /* (t) restart_syscall: the monotonic end of the
+                             relative sleep a signal interrupted, 0: none */
+    long restart_rem;     /* (t) and where its caller wants what is left */
 };
 
 /* The state of a new task: default actions, nothing blocked, no

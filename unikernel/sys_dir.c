@@ -5,11 +5,14 @@
  * is tmpfs.c's.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "mm/kalloc.h"
 #include "unikernel/fd.h"
 #include "unikernel/path.h"
 #include "unikernel/syscall.h"
+#include "unikernel/thread.h"
 #include "unikernel/tmpfs.h"
 #include "unikernel/usercopy.h"
 
@@ -106,12 +109,62 @@ long sys_link(const long *a)
     return two_paths(AT_FDCWD, a[0], AT_FDCWD, a[1], true, 0);
 }
 
+/* Whether a linkat source names a descriptor's file by itself, in *fd:
+ * `path` empty with AT_EMPTY_PATH (olddirfd, AT_FDCWD included), or
+ * /proc/self/fd/N (or /proc/PID/fd/N of the caller) followed with
+ * AT_SYMLINK_FOLLOW. */
+static bool source_fd(long olddir, const char *path, long flags, long *fd)
+{
+    *fd = olddir;
+    if (path[0] == '\0' && (flags & AT_EMPTY_PATH))
+        return true;
+    if (!(flags & AT_SYMLINK_FOLLOW) || strncmp(path, "/proc/", 6) != 0)
+        return false;
+    const char *p = path + 6;
+    char pid[24];
+    snprintf(pid, sizeof(pid), "%d/fd/", thread_tgid(task_current()));
+    if (strncmp(p, "self/fd/", 8) == 0)
+        p += 8;
+    else if (strncmp(p, pid, strlen(pid)) == 0)
+        p += strlen(pid);
+    else
+        return false;
+    const char *digits = p;
+    for (*fd = 0; *p >= '0' && *p <= '9' && *fd < (1l << 30); p++)
+        *fd = *fd * 10 + (*p - '0');
+    return *p == '\0' && p > digits;
+}
+
 long sys_linkat(const long *a)
 {
     if (a[4] & ~(long)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    return two_paths(a[0], a[1], a[2], a[3], true,
-                     (unsigned)a[4] & AT_SYMLINK_FOLLOW);
+    long rc = 0;
+    char *from = path_get(a[1], &rc);
+    if (!from)
+        return rc;
+    long fd;
+    bool itself = source_fd(a[0], from, a[4], &fd);
+    bool by_proc = from[0] != '\0';
+    path_free(from);
+    if (!itself)
+        return two_paths(a[0], a[1], a[2], a[3], true,
+                         (unsigned)a[4] & AT_SYMLINK_FOLLOW);
+    /* the file itself: one of the tmpfs, else of another file system */
+    tnode_t *n = path_cwd();
+    if ((int)fd != AT_FDCWD) {
+        struct file *f = fd_get(task_current(), (int)fd);
+        if (!f)
+            return by_proc ? -ENOENT : -EBADF;
+        if (!(n = tmpfs_node_of(f)))
+            return -EXDEV;
+    }
+    char *to = path_get(a[3], &rc);
+    tnode_t *tb;
+    if (to && (rc = path_base(a[2], to, &tb)) == 0)
+        rc = path_is_proc(to) ? -EXDEV : tmpfs_link_node(n, tb, to);
+    path_free(to);
+    return rc;
 }
 
 /* symlink, symlinkat: the target is kept as given, never looked at. */

@@ -159,32 +159,59 @@ long sys_pwrite64(const long *a)
     return f->ops->pwrite(f, (const void *)a[1], n, (uint64_t)a[3]);
 }
 
-/* readv / writev: the vectors are copied in first, then each buffer in
- * turn; a short transfer ends the loop (Linux's semantics). */
-static long vector_io(const long *a, bool write)
+/* The total length of the `count` vectors at `uiov`, read once ahead (as
+ * Linux's import_iovec): the sum, or -EINVAL (a count or a length out of
+ * range), -EFAULT. */
+static long vector_total(uintptr_t uiov, long count)
 {
-    struct file *f = file_of(a[0]);
-    if (!f)
-        return -EBADF;
-    if (write ? !f->ops->write : !f->ops->read)
-        return write ? -EBADF : -EINVAL;
-    long count = a[2];
     if (count < 0 || count > IOV_MAX)
         return -EINVAL;
+    struct kiovec iov[16];
+    uint64_t total = 0;
+    for (long i = 0; i < count; i += 16) {
+        long k = count - i < 16 ? count - i : 16;
+        if (copy_from_user(iov, (const struct kiovec *)uiov + i,
+                           k * sizeof(iov[0])) < 0)
+            return -EFAULT;
+        for (long m = 0; m < k; m++) {
+            if ((int64_t)iov[m].len < 0)
+                return -EINVAL;
+            total += iov[m].len;
+            if (total > (uint64_t)INT64_MAX)
+                return -EINVAL;
+        }
+    }
+    return (long)total;
+}
+
+/* readv / writev and the positional forms: each buffer in turn, at *at
+ * (advanced; NULL: the file position), a short transfer ends the loop
+ * (Linux's semantics). */
+static long vector_io(struct file *f, uintptr_t uiov, long count, bool write,
+                      uint64_t *at)
+{
     struct kiovec iov[16];
     long total = 0;
     for (long i = 0; i < count; i++) {
         if (i % 16 == 0) {
             long k = count - i < 16 ? count - i : 16;
-            if (copy_from_user(iov, (const struct kiovec *)a[1] + i,
+            if (copy_from_user(iov, (const struct kiovec *)uiov + i,
                                k * sizeof(iov[0])) < 0)
                 return total ? total : -EFAULT;
         }
         struct kiovec *v = &iov[i % 16];
         if (v->len == 0)
             continue;
-        long n = write ? f->ops->write(f, (const void *)v->base, v->len)
-                       : read_at(f, v->base, v->len, &f->pos);
+        long n;
+        if (!write) {
+            n = read_at(f, v->base, v->len, at ? at : &f->pos);
+        } else if (at) {
+            n = f->ops->pwrite(f, (const void *)v->base, v->len, *at);
+            if (n > 0)
+                *at += (uint64_t)n;
+        } else {
+            n = f->ops->write(f, (const void *)v->base, v->len);
+        }
         if (n < 0)
             return total ? total : n;
         total += n;
@@ -194,14 +221,112 @@ static long vector_io(const long *a, bool write)
     return total;
 }
 
+static long vector_call(const long *a, bool write)
+{
+    struct file *f = file_of(a[0]);
+    if (!f)
+        return -EBADF;
+    if (write ? !f->ops->write : !f->ops->read)
+        return write ? -EBADF : -EINVAL;
+    long count = a[2];
+    if (count < 0 || count > IOV_MAX)
+        return -EINVAL;
+    return vector_io(f, (uintptr_t)a[1], count, write, NULL);
+}
+
 long sys_readv(const long *a)
 {
-    return vector_io(a, false);
+    return vector_call(a, false);
 }
 
 long sys_writev(const long *a)
 {
-    return vector_io(a, true);
+    return vector_call(a, true);
+}
+
+#define RWF_HIPRI 0x01
+#define RWF_DSYNC 0x02
+#define RWF_SYNC 0x04
+#define RWF_NOWAIT 0x08
+#define RWF_APPEND 0x10
+#define RWF_NOAPPEND 0x20
+#define RWF_KNOWN 0x3f /* the others (RWF_ATOMIC, ...): EOPNOTSUPP here */
+
+/* preadv, pwritev, preadv2, pwritev2: `pos` (a[3]; a[4], the high half,
+ * counts for nothing on x86_64) or, for the 2 forms, -1: the file
+ * position; `flags` (RWF_*: only the 2 forms): in Linux's order of checks.
+ * HIPRI, DSYNC, SYNC change nothing in memory; NOWAIT makes a pipe or
+ * socket non-blocking for the call (EAGAIN) and is EOPNOTSUPP on a tmpfs
+ * file (as Linux's shmem); APPEND, or O_APPEND without NOAPPEND, writes at
+ * the end whatever `pos` says, as Linux (the position, if used, follows). */
+static long positional_io(const long *a, bool write, long flags)
+{
+    int64_t pos = a[3];
+    if (pos < -1 || (pos == -1 && flags < 0))
+        return -EINVAL;
+    struct file *f = file_of(a[0]);
+    if (!f)
+        return -EBADF;
+    bool here = pos == -1; /* at the file position */
+    if (!here && (!f->seekable || (write && !f->ops->pwrite)))
+        return -ESPIPE;
+    long total = vector_total((uintptr_t)a[1], a[2]);
+    if (total < 0)
+        return total;
+    if (write ? !f->ops->write : !f->ops->read)
+        return write ? -EBADF : -EINVAL;
+    int acc = f->flags & O_ACCMODE;
+    if ((!write && acc == O_WRONLY) ||
+        (write && f->seekable && acc == O_RDONLY))
+        return -EBADF; /* before the length: Linux's do_iter_read */
+    if (total == 0)
+        return 0;
+    flags = flags < 0 ? 0 : flags;
+    if (flags & ~RWF_KNOWN)
+        return -EOPNOTSUPP;
+    if ((flags & RWF_NOWAIT) && f->seekable)
+        return -EOPNOTSUPP;
+    uint64_t at = here ? f->pos : (uint64_t)pos;
+    bool append = write && f->ops->pwrite && f->seekable &&
+                  ((flags & RWF_APPEND) ||
+                   ((f->flags & O_APPEND) && !(flags & RWF_NOAPPEND)));
+    if (append) {
+        struct kstat st = {0};
+        f->ops->stat(f, &st);
+        at = (uint64_t)st.st_size;
+    }
+    bool positioned = f->seekable && (!write || f->ops->pwrite);
+    /* NOWAIT: the file's O_NONBLOCK for this call only (one CPU: no other
+     * task runs before it is put back, as the call cannot block) */
+    bool nonblock = f->nonblock;
+    if (flags & RWF_NOWAIT)
+        f->nonblock = 1;
+    long rc = vector_io(f, (uintptr_t)a[1], a[2], write,
+                        positioned ? &at : NULL);
+    f->nonblock = nonblock;
+    if (here && positioned)
+        f->pos = at;
+    return rc;
+}
+
+long sys_preadv(const long *a)
+{
+    return positional_io(a, false, -1);
+}
+
+long sys_pwritev(const long *a)
+{
+    return positional_io(a, true, -1);
+}
+
+long sys_preadv2(const long *a)
+{
+    return positional_io(a, false, (unsigned)a[5]);
+}
+
+long sys_pwritev2(const long *a)
+{
+    return positional_io(a, true, (unsigned)a[5]);
 }
 
 long sys_lseek(const long *a)

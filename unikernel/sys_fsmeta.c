@@ -9,17 +9,22 @@
 #include <stdint.h>
 
 #include "unikernel/fd.h"
+#include "unikernel/memfd.h"
 #include "unikernel/path.h"
 #include "unikernel/syscall.h"
 #include "unikernel/tmpfs.h"
 #include "unikernel/usercopy.h"
 
 #define KS_IFIFO 0010000
+#define KS_IFSOCK 0140000
 #define UTIME_NOW ((1l << 30) - 1)
 #define UTIME_OMIT ((1l << 30) - 2)
 #define NSEC 1000000000l
 #define TMPFS_MAGIC 0x01021994
 #define PROC_SUPER_MAGIC 0x9fa0
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+#define ANON_INODE_FS_MAGIC 0x09041934
 #define ST_VALID 0x20
 #define ST_RELATIME 0x1000
 #define FALLOC_FL_KEEP_SIZE 0x01
@@ -278,14 +283,40 @@ long sys_statfs(const long *a)
     return copy_to_user((void *)a[1], &s, sizeof(s));
 }
 
-/* Every descriptor answers as the tmpfs (Linux names pipefs and sockfs
- * for pipes and sockets). */
+/* The pseudo file systems Linux's fstatfs names for a descriptor outside
+ * any mounted tree: pipefs, sockfs, anon_inodefs (eventfd, epoll, timerfd:
+ * no file type bits); 0 for a file of the tmpfs (or a memfd: shmem). */
+static int64_t pseudo_fs(struct file *f)
+{
+    if (tmpfs_node_of(f))
+        return 0;
+    struct kstat st = {0};
+    f->ops->stat(f, &st);
+    switch (st.st_mode & KS_IFMT) {
+    case KS_IFIFO:
+        return PIPEFS_MAGIC;
+    case KS_IFSOCK:
+        return SOCKFS_MAGIC;
+    case 0:
+        return ANON_INODE_FS_MAGIC;
+    default:
+        return 0;
+    }
+}
+
 long sys_fstatfs(const long *a)
 {
-    if (!file_of(a[0]))
+    struct file *f = file_of(a[0]);
+    if (!f)
         return -EBADF;
     struct kstatfs s;
-    statfs_fill(&s, false);
+    int64_t pseudo = pseudo_fs(f);
+    if (pseudo)  /* no blocks, no inodes counted, as Linux's simple_statfs */
+        s = (struct kstatfs){.f_type = pseudo, .f_bsize = 4096,
+                             .f_namelen = TMPFS_NAME_MAX, .f_frsize = 4096,
+                             .f_flags = ST_VALID};
+    else
+        statfs_fill(&s, false);
     return copy_to_user((void *)a[1], &s, sizeof(s));
 }
 
@@ -337,10 +368,12 @@ long sys_fallocate(const long *a)
         return -ENODEV;
     if (off + len < 0)
         return -EFBIG;
-    if (!tmpfs_node_of(f)) /* a memfd */
-        return -EOPNOTSUPP;
     if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
-        return -EOPNOTSUPP; /* tmpfs's own modes */
+        return -EOPNOTSUPP; /* tmpfs's own modes (shmem's: memfds too) */
+    if (!tmpfs_node_of(f))
+        return memfd_fallocate(f, mode & FALLOC_FL_KEEP_SIZE,
+                               mode & FALLOC_FL_PUNCH_HOLE, (uint64_t)off,
+                               (uint64_t)len);
     int m = (mode & FALLOC_FL_KEEP_SIZE ? TMPFS_FALLOC_KEEP_SIZE : 0) |
             (mode & FALLOC_FL_PUNCH_HOLE ? TMPFS_FALLOC_PUNCH : 0);
     return tmpfs_fallocate(f, m, (uint64_t)off, (uint64_t)len);

@@ -182,44 +182,61 @@ static int64_t get_timespec(long uts)
     return ts.tv_sec * (int64_t)NSEC + ts.tv_nsec;
 }
 
+/* Sleeps until `end` (monotonic ns): 0, or when a signal is to be taken,
+ * what is left written to `urem` (if set) and -ERESTART_RESTARTBLOCK: a
+ * handler makes it EINTR; without one (a stop and SIGCONT, an ignored
+ * signal) signal_deliver makes the call restart_syscall, which sleeps on
+ * to the same end, as Linux's restart block. */
+static long sleep_until(uint64_t end, long urem)
+{
+    sched_sleep_until(end);
+    uint64_t now = clock_monotonic_ns();
+    if (now >= end || !signal_interrupted())
+        return 0;
+    struct ktimespec rem = {(int64_t)((end - now) / NSEC),
+                            (int64_t)((end - now) % NSEC)};
+    if (urem && copy_to_user((void *)urem, &rem, sizeof(rem)) < 0)
+        return -EFAULT;
+    struct task_signal *s = &task_current()->signal;
+    s->restart_end = end;
+    s->restart_rem = urem;
+    return -ERESTART_RESTARTBLOCK;
+}
+
 long sys_nanosleep(const long *a)
 {
     int64_t ns = get_timespec(a[0]);
     if (ns < 0)
         return ns;
-    uint64_t end = clock_monotonic_ns() + (uint64_t)ns;
-    sched_sleep_until(end);
-    uint64_t now = clock_monotonic_ns();
-    if (now >= end || !signal_interrupted())
-        return 0;
-    /* a handler will run: Linux never restarts nanosleep, rem is left */
-    struct ktimespec rem = {(int64_t)((end - now) / NSEC),
-                            (int64_t)((end - now) % NSEC)};
-    if (a[1] && copy_to_user((void *)a[1], &rem, sizeof(rem)) < 0)
-        return -EFAULT;
-    return -EINTR;
+    return sleep_until(clock_monotonic_ns() + (uint64_t)ns, a[1]);
 }
 
 long sys_clock_nanosleep(const long *a)
 {
     int64_t now = clock_read(a[0]);
     if (now < 0 || a[0] == CLOCK_THREAD_CPUTIME_ID)
-        return EINVAL; /* clock_nanosleep returns the error, positive */
+        return -EINVAL;
     int64_t ns = get_timespec(a[2]);
     if (ns < 0)
-        return -ns;
-    bool abs = a[1] & TIMER_ABSTIME;
-    if (abs)
-        ns = ns > now ? ns - now : 0;
-    uint64_t end = clock_monotonic_ns() + (uint64_t)ns;
-    sched_sleep_until(end);
-    uint64_t left = end - clock_monotonic_ns();
-    if ((int64_t)left <= 0 || !signal_interrupted())
+        return ns;
+    if (!(a[1] & TIMER_ABSTIME))
+        return sleep_until(clock_monotonic_ns() + (uint64_t)ns, a[3]);
+    uint64_t end = clock_monotonic_ns() + (uint64_t)(ns > now ? ns - now : 0);
+    if (sleep_until(end, 0) == 0)
         return 0;
-    struct ktimespec rem = {(int64_t)(left / NSEC), (int64_t)(left % NSEC)};
-    if (!abs && a[3] && copy_to_user((void *)a[3], &rem, sizeof(rem)) < 0)
-        return EFAULT;
-    return EINTR;
+    task_current()->signal.restart_end = 0;
+    return -ERESTARTNOHAND; /* the same absolute time again */
+}
+
+/* The rest of the sleep sleep_until left, or EINTR when there is none
+ * (Linux's do_no_restart_syscall). */
+long sys_restart_syscall(const long *a)
+{
+    (void)a;
+    struct task_signal *s = &task_current()->signal;
+    uint64_t end = s->restart_end;
+    s->restart_end = 0;
+    return end ? sleep_until(end, s->restart_rem) : -EINTR;
 }
 
 long sys_sched_yield(const long *a)

@@ -196,6 +196,11 @@ static const syscall_fn linux_table[] = {
     [NR_setgid] = sys_setuid, /* the same rule: root's own id only */
     [NR_setgroups] = sys_setgroups,
     [NR_sendfile] = sys_sendfile,
+    [NR_restart_syscall] = sys_restart_syscall,
+    [NR_preadv] = sys_preadv,
+    [NR_pwritev] = sys_pwritev,
+    [NR_preadv2] = sys_preadv2,
+    [NR_pwritev2] = sys_pwritev2,
 };
 
 /* Indexed by number - MSPACE_SYS_FIRST (abi/mspace.h). */

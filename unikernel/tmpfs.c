@@ -21,6 +21,7 @@
 #define O_DIRECTORY 0200000
 #define O_NOFOLLOW 0400000
 #define O_PATH 010000000
+#define O_TMPFILE_BIT 020000000 /* __O_TMPFILE; O_TMPFILE adds O_DIRECTORY */
 #define RENAME_NOREPLACE 1
 #define FILE_SIZE_MAX ((uint64_t)1 << 32) /* as memfd */
 #define LINKS_MAX 40 /* Linux's MAXSYMLINKS */
@@ -53,6 +54,9 @@ struct tnode {
     /* a device */
     const struct file_ops *dev;
     unsigned rdev;
+    /* an O_TMPFILE file without O_EXCL, never named yet: linkat may give
+     * it a name while nlink is 0 (Linux's I_LINKABLE) */
+    bool linkable;
 };
 
 static tnode_t *root;
@@ -622,9 +626,42 @@ static int file_of_node(tnode_t *n, int flags, struct file **out)
     return 0;
 }
 
+/* O_TMPFILE: a regular file of no name (nlink 0) on the file system of
+ * directory `path`, freed with its last descriptor unless linkat names it
+ * (never with O_EXCL).  Linux's checks: O_TMPFILE without O_DIRECTORY or
+ * with O_CREAT, or without write access, EINVAL. */
+static int open_tmpfile(tnode_t *base, const char *path, int flags,
+                        unsigned mode, struct file **out)
+{
+    if ((flags & (O_TMPFILE_BIT | O_DIRECTORY | O_CREAT)) !=
+            (O_TMPFILE_BIT | O_DIRECTORY) ||
+        (flags & O_ACCMODE) == O_RDONLY)
+        return -EINVAL;
+    struct walk w;
+    int rc = walk_existing(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (!is_dir(w.node))
+        return -ENOTDIR;
+    if (w.node->nlink == 0)
+        return -ENOENT; /* a removed directory */
+    if (w.node->mount)
+        return -EOPNOTSUPP;
+    tnode_t *n = reg_new(mode, NULL, 0);
+    if (!n)
+        return -ENOMEM;
+    n->nlink = 0;
+    n->linkable = !(flags & O_EXCL);
+    rc = file_of_node(n, flags & ~O_DIRECTORY, out);
+    tmpfs_put(n); /* the file holds it */
+    return rc;
+}
+
 int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
                struct file **out)
 {
+    if (flags & O_TMPFILE_BIT)
+        return open_tmpfile(base, path, flags, mode, out);
     struct walk w;
     /* O_NOFOLLOW, and O_CREAT|O_EXCL, keep a last link as it is */
     bool nf = (flags & O_NOFOLLOW) ||
@@ -891,17 +928,13 @@ int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
     return 0;
 }
 
-int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
-               const char *to, bool follow)
+int tmpfs_link_node(tnode_t *n, tnode_t *to_base, const char *to)
 {
-    struct walk a, b;
-    int rc = follow ? walk_existing(from_base, from, &a)
-                    : walk_existing_nf(from_base, from, &a);
-    if (rc == 0)
-        rc = walk_nf(to_base, to, &b);
+    struct walk b;
+    int rc = walk_nf(to_base, to, &b);
     if (rc < 0)
         return rc;
-    if (is_dir(a.node))
+    if (is_dir(n))
         return -EPERM;
     if (b.node)
         return -EEXIST;
@@ -911,14 +944,26 @@ int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
         return -ENOENT;
     if (b.dir->nlink == 0)
         return -ENOENT;
+    if (n->nlink == 0 && !n->linkable)
+        return -ENOENT; /* removed, or O_TMPFILE|O_EXCL */
     dentry_t *e = dentry_new(b.name, b.len);
     if (!e)
         return -ENOMEM;
-    tmpfs_get(a.node);
-    a.node->nlink++;
-    a.node->ctime = clock_realtime_ns();
-    dir_link(b.dir, e, a.node);
+    tmpfs_get(n);
+    n->nlink++;
+    n->linkable = false;
+    n->ctime = clock_realtime_ns();
+    dir_link(b.dir, e, n);
     return 0;
+}
+
+int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
+               const char *to, bool follow)
+{
+    struct walk a;
+    int rc = follow ? walk_existing(from_base, from, &a)
+                    : walk_existing_nf(from_base, from, &a);
+    return rc < 0 ? rc : tmpfs_link_node(a.node, to_base, to);
 }
 
 long tmpfs_path_of(tnode_t *dir, char *buf, size_t cap)
@@ -970,12 +1015,12 @@ static long put_dirent(char *ubuf, size_t room, uint64_t ino, uint64_t off,
         uint16_t d_reclen;
         unsigned char d_type;
         char d_name[TMPFS_NAME_MAX + 1];
-    } __attribute__((packed)) d;
+    } __attribute__((packed, aligned(8))) d;
     size_t len = strlen(name);
     size_t reclen = (19 + len + 1 + 7) & ~(size_t)7;
     if (reclen > room)
         return 0;
-    memset(&d, 0, sizeof(d));
+    memset(&d, 0, reclen); /* what goes out: quadwords (string.c) */
     d.d_ino = ino;
     d.d_off = (int64_t)off;
     d.d_reclen = (uint16_t)reclen;

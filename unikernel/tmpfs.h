@@ -103,6 +103,11 @@ int tmpfs_rename(tnode_t *from_base, const char *from, tnode_t *to_base,
 int tmpfs_link(tnode_t *from_base, const char *from, tnode_t *to_base,
                const char *to, bool follow);
 
+/* link of node `n` itself (linkat's AT_EMPTY_PATH or /proc/self/fd/N) as
+ * `to`: 0, -EEXIST, -EPERM (a directory), -ENOENT (a file of no name
+ * that may not get one: unlinked, or O_TMPFILE with O_EXCL), -ENOMEM. */
+int tmpfs_link_node(tnode_t *n, tnode_t *to_base, const char *to);
+
 /* Truncates the regular file at `path` to `size`: 0, -EISDIR, -EINVAL,
  * -EFBIG, -ENOSPC, -ENOENT, -ENOTDIR. */
 int tmpfs_truncate(tnode_t *base, const char *path, uint64_t size);

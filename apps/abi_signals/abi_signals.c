@@ -709,6 +709,101 @@ static void test_stop_continue(void)
     munmap((void *)counter, 4096);
 }
 
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* A child sleeps 300 ms (raw nanosleep, or clock_nanosleep with `clock`,
+ * relative or TIMER_ABSTIME), stopped and continued meanwhile: the stop
+ * neither ends the sleep early nor makes it EINTR (no handler runs;
+ * Linux restarts the call), and the stopped time counts toward the 300 ms.
+ * Its exit status: 0, 1 (rc not 0), 2 (woke before 300 ms), 3 (> 5 s). */
+static int sleep_child(int how)
+{
+    struct timespec t0, req = {0, 300 * 1000 * 1000}, rem = {9, 9};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long rc;
+    if (how == 0) {
+        rc = syscall(SYS_nanosleep, &req, &rem);
+    } else if (how == 1) {
+        rc = clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem);
+    } else {
+        struct timespec end = t0;
+        end.tv_nsec += req.tv_nsec;
+        if (end.tv_nsec >= 1000000000) {
+            end.tv_sec++;
+            end.tv_nsec -= 1000000000;
+        }
+        rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &end, NULL);
+    }
+    long ms = elapsed_ms(&t0);
+    return rc != 0 ? 1 : ms < 299 ? 2 : ms > 5000 ? 3 : 0;
+}
+
+static void test_sleep_stop(void)
+{
+    static const char *names[] = {"nanosleep", "clock_nanosleep relative",
+                                  "clock_nanosleep TIMER_ABSTIME"};
+    for (int how = 0; how < 3; how++) {
+        int p[2], st = 0;
+        char c;
+        pipe(p);
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            write(p[1], "r", 1);
+            _exit(sleep_child(how));
+        }
+        read(p[0], &c, 1);
+        usleep(50 * 1000);
+        kill(pid, SIGSTOP);
+        int stopped = waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st);
+        usleep(100 * 1000);
+        kill(pid, SIGCONT);
+        int done = waitpid(pid, &st, 0) == pid && WIFEXITED(st);
+        char name[96];
+        snprintf(name, sizeof(name), "%s after SIGSTOP/SIGCONT: 0, not early",
+                 names[how]);
+        check(stopped && done && WEXITSTATUS(st) == 0, name);
+        if (!done || WEXITSTATUS(st))
+            printf("# stopped %d, child's exit %d\n", stopped, done ? WEXITSTATUS(st) : -1);
+        close(p[0]);
+        close(p[1]);
+    }
+    struct timespec bad = {0, 1000000000};
+    check(clock_nanosleep(CLOCK_MONOTONIC, 0, &bad, NULL) == EINVAL,
+          "clock_nanosleep tv_nsec 1e9: EINVAL (returned)");
+    check(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &bad, NULL) == EINVAL,
+          "clock_nanosleep CLOCK_THREAD_CPUTIME_ID: EINVAL");
+    /* with a SIGUSR1 handler the sleep ends early, EINTR and rem */
+    struct sigaction sa = {.sa_handler = on_count};
+    sigaction(SIGUSR1, &sa, NULL);
+    int p[2];
+    char c;
+    pipe(p);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct timespec req = {5, 0}, rem = {0, 0};
+        write(p[1], "r", 1);
+        long rc = syscall(SYS_nanosleep, &req, &rem);
+        _exit(rc == -1 && errno == EINTR && rem.tv_sec < 5 &&
+                      (rem.tv_sec > 0 || rem.tv_nsec > 0) ? 0 : 1);
+    }
+    read(p[0], &c, 1);
+    usleep(50 * 1000);
+    kill(pid, SIGUSR1);
+    int st = 0;
+    check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "nanosleep with a handler: EINTR and rem");
+    signal(SIGUSR1, SIG_DFL);
+    close(p[0]);
+    close(p[1]);
+}
+
 int main(void)
 {
     test_basic();
@@ -720,5 +815,6 @@ int main(void)
     test_sigreturn();
     test_waitid_sigqueue();
     test_stop_continue();
+    test_sleep_stop();
     return failures != 0;
 }

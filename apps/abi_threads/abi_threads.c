@@ -97,10 +97,13 @@ static void check_create_join(void)
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long counter;
 
+#define MUTEX_THREADS 64
+#define MUTEX_ROUNDS 5000
+
 static void *increment(void *arg)
 {
     (void)arg;
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < MUTEX_ROUNDS; i++) {
         pthread_mutex_lock(&lock);
         long v = counter;
         if ((i & 1023) == 0)
@@ -113,12 +116,15 @@ static void *increment(void *arg)
 
 static void check_mutex(void)
 {
-    pthread_t t[8];
-    for (int i = 0; i < 8; i++)
-        pthread_create(&t[i], NULL, increment, NULL);
-    for (int i = 0; i < 8; i++)
+    pthread_t t[MUTEX_THREADS];
+    int created = 0;
+    while (created < MUTEX_THREADS &&
+           pthread_create(&t[created], NULL, increment, NULL) == 0)
+        created++;
+    for (int i = 0; i < created; i++)
         pthread_join(t[i], NULL);
-    check(counter == 8 * 20000, "mutex 8 threads x 20000 increments");
+    check(created == MUTEX_THREADS && counter == MUTEX_THREADS * MUTEX_ROUNDS,
+          "mutex 64 threads x 5000 increments");
 }
 
 /* ---- condition variables ---- */

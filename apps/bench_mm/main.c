@@ -30,6 +30,7 @@ int main(int argc, char **argv)
     measure_touch_1g(2);
     measure_fork_1g(3);
     measure_fragmentation(3);
+    measure_files(21);
     printf("BENCH_DONE app=bench_mm\n");
     bench_finish(0);
 }

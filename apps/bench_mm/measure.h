@@ -59,4 +59,9 @@ void measure_fork_1g(int rounds);
  * blocks (/proc/buddyinfo), the pipes still open. */
 void measure_fragmentation(int rounds);
 
+/* The file rows, in a fresh directory under /tmp (a tmpfs; made here):
+ * create+write 4 KiB+close+unlink, 1 MiB written from offset 0 after a
+ * truncate to 0, 1 MiB read in order, getdents64 of 1,000 entries. */
+void measure_files(int rounds);
+
 #endif

@@ -237,6 +237,12 @@ void sigframe_syscall_restart(struct user_regs *r)
     r->nr = -1;
 }
 
+void sigframe_syscall_restart_as(struct user_regs *r, long nr)
+{
+    r->nr = nr;
+    sigframe_syscall_restart(r);
+}
+
 /* ---- the hooks on the way back to ring 3 ---- */
 
 static bool restart_code(long rc)

@@ -16,7 +16,14 @@ usercopy_start:
     .globl usercopy_bytes
 usercopy_bytes:
     smap_open
+    /* quadwords, then the 0-7 bytes left: QEMU TCG runs rep one element
+     * at a time, so 8 bytes per step copy a page 8 times faster there
+     * (and as fast on hardware) */
     movq %rdx, %rcx
+    shrq $3, %rcx
+    rep movsq
+    movq %rdx, %rcx
+    andq $7, %rcx
     rep movsb
     smap_close
     xorl %eax, %eax
@@ -43,8 +50,13 @@ usercopy_string:
     .globl usercopy_zero
 usercopy_zero:
     smap_open
+    movq %rsi, %rdx
     movq %rsi, %rcx
+    shrq $3, %rcx
     xorl %eax, %eax
+    rep stosq /* quadwords first, as usercopy_bytes */
+    movq %rdx, %rcx
+    andq $7, %rcx
     rep stosb
     smap_close
     ret

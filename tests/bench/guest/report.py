@@ -24,6 +24,13 @@ MM_ROWS = [
     ("fork_1g", "fork+exit+wait, 1 GiB populated", "ns/op", None),
     ("frag_free_2m", "free memory in whole 2 MiB blocks after a fragmenting mix (higher is better)",
      "%", None),
+    ("file_create_unlink", "file create+write 4 KiB+close+unlink (tmpfs)",
+     "ns/file", None),
+    ("file_write_1m", "1 MiB sequential write after truncate (tmpfs)",
+     "ns/MiB", None),
+    ("file_read_1m", "1 MiB sequential read (tmpfs)", "ns/MiB", None),
+    ("getdents_1000", "getdents64 of a 1,000-entry directory (tmpfs)",
+     "ns/listing", None),
 ]
 BOOT_ROWS = [
     ("qemu_to_main_ms", "boot: QEMU start -> main (host wall)", 0.05),
