@@ -29,7 +29,15 @@ void lwip_port_free(void *ptr);
 
 /* ---- protocols ---- */
 #define LWIP_IPV4 1
-#define LWIP_IPV6 0
+#define LWIP_IPV6 1               /* dual stack: AF_INET6 sockets take both */
+#define LWIP_IPV6_AUTOCONFIG 1    /* SLAAC from the router's advertisements */
+#define LWIP_IPV6_DHCP6 0
+#define LWIP_IPV6_MLD 1           /* ND's solicited-node groups */
+#define LWIP_IPV6_NUM_ADDRESSES 3 /* link-local and two from prefixes */
+#define LWIP_ICMP6 1
+#define LWIP_IPV6_FRAG 1
+#define LWIP_IPV6_REASS 1
+#define LWIP_ND6_ALLOW_RA_UPDATES 1
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lwip/etharp.h"
+#include "lwip/ethip6.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "mm/kalloc.h"
@@ -69,12 +70,13 @@ static err_t netif_eth_init(struct netif *netif)
     netif->name[0] = 'e';
     netif->name[1] = 'n';
     netif->output = etharp_output;
+    netif->output_ip6 = ethip6_output;
     netif->linkoutput = netif_linkoutput;
     netif->mtu = (u16_t)(d->mtu ? d->mtu : 1500);
     netif->hwaddr_len = ETH_HWADDR_LEN;
     memcpy(netif->hwaddr, d->mac, ETH_HWADDR_LEN);
     netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
-                   NETIF_FLAG_ETHERNET;
+                   NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
     /* The device vouches for the TCP and UDP checksums it delivers;
      * lwIP still checks IP headers and computes every checksum it sends
      * (netdev has no way to ask the device to fill them in). */
@@ -83,8 +85,10 @@ static err_t netif_eth_init(struct netif *netif)
                                            NETIF_CHECKSUM_GEN_UDP |
                                            NETIF_CHECKSUM_GEN_TCP |
                                            NETIF_CHECKSUM_GEN_ICMP |
+                                           NETIF_CHECKSUM_GEN_ICMP6 |
                                            NETIF_CHECKSUM_CHECK_IP |
-                                           NETIF_CHECKSUM_CHECK_ICMP);
+                                           NETIF_CHECKSUM_CHECK_ICMP |
+                                           NETIF_CHECKSUM_CHECK_ICMP6);
     return ERR_OK;
 }
 
@@ -100,6 +104,10 @@ struct netif *net_netif_attach(struct netdev *d)
     }
     d->stack = netif;
     d->rx = netif_rx;
+    /* IPv6: fe80:: from the MAC (EUI-64), and addresses from the
+     * router's prefixes (QEMU's user network: fec0::/64) */
+    netif_create_ip6_linklocal_address(netif, 1);
+    netif_set_ip6_autoconfig_enabled(netif, 1);
     netif_set_up(netif);
     net_netif_link_sync(netif, d);
     return netif;
