@@ -37,6 +37,7 @@ void lwip_port_free(void *ptr);
 #define LWIP_ICMP6 1
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+#define IPV6_FRAG_COPYHEADER 1    /* 64-bit pointers do not fit the header */
 #define LWIP_ND6_ALLOW_RA_UPDATES 1
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1

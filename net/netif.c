@@ -12,6 +12,8 @@
 #include "lwip/ethip6.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "klog.h"
+#include "lwip/ip6_addr.h"
 #include "mm/kalloc.h"
 #include "net/netdev.h"
 #include "net/stack.h"
@@ -108,6 +110,12 @@ struct netif *net_netif_attach(struct netdev *d)
      * router's prefixes (QEMU's user network: fec0::/64) */
     netif_create_ip6_linklocal_address(netif, 1);
     netif_set_ip6_autoconfig_enabled(netif, 1);
+    char ll[IP6ADDR_STRLEN_MAX];
+    ip6addr_ntoa_r(netif_ip6_addr(netif, 0), ll, sizeof(ll));
+    for (char *c = ll; *c; c++) /* lwIP writes upper case */
+        if (*c >= 'A' && *c <= 'F')
+            *c = (char)(*c - 'A' + 'a');
+    klog(KLOG_INFO, "net: ipv6 %s (link-local)\n", ll);
     netif_set_up(netif);
     net_netif_link_sync(netif, d);
     return netif;
