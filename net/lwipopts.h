@@ -38,6 +38,7 @@ void lwip_port_free(void *ptr);
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
 #define IPV6_FRAG_COPYHEADER 1    /* 64-bit pointers do not fit the header */
+#define IPV6_REASS_MAXAGE 15      /* s, as IPv4's: a hostile peer's pieces go soon */
 #define LWIP_ND6_ALLOW_RA_UPDATES 1
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
