@@ -191,6 +191,7 @@ struct unix_end {
     size_t peernamelen;
     /* listening: the connections not yet accepted */
     bool listening;
+    bool embryo;            /* queued on a listener, not yet accepted */
     int backlog, acc_count;
     struct unix_end *acc_head, *acc_tail, *acc_next;
     struct abi_ucred cred, peercred; /* SO_PEERCRED */
@@ -617,6 +618,11 @@ static long unix_recvmsg(struct socket *s, struct sock_msg *m, int flags)
             return (long)copied;
         /* the end of a stream; a datagram end waits for ever, as on Linux,
          * unless reading was shut */
+        if (s->type != SOCK_DGRAM && !copied && s->error) {
+            int e = s->error; /* the peer's reset, reported once */
+            s->error = 0;
+            return -e;
+        }
         if (s->type == SOCK_DGRAM ? u->rd_shut : rcv_shut(u))
             return (long)copied;
         if (flags & MSG_DONTWAIT)
@@ -660,6 +666,8 @@ static unsigned unix_poll(struct socket *s, struct poll_table *pt)
         rcv = u->rd_shut || (u->peer && u->peer->wr_shut);
         snd = u->wr_shut || (u->peer && u->peer->rd_shut);
     }
+    if (s->error)
+        m |= POLLERR;
     if (u->head)
         m |= POLLIN | POLLRDNORM;
     if (rcv)
@@ -774,6 +782,7 @@ static int unix_accept(struct socket *s, struct socket **out, int flags)
             return rc;
     }
     struct unix_end *n = u->acc_head;
+    n->embryo = false;
     u->acc_head = n->acc_next;
     if (!u->acc_head)
         u->acc_tail = NULL;
@@ -829,6 +838,7 @@ static int stream_connect(struct socket *s, const char *name, size_t n,
     a->peernamelen = u->namelen;
     a->cred = u->peercred = l->cred;
     a->peercred = u->cred = cred_now();
+    a->embryo = true;
     if (l->acc_tail)
         l->acc_tail->acc_next = a;
     else
@@ -886,6 +896,9 @@ static void unix_release(struct socket *s)
         file_put(a->s->file);
     }
     if (u->peer) {
+        /* Linux: unread data or a connection never accepted is a reset */
+        if (s->type != SOCK_DGRAM && (u->head || u->embryo))
+            u->peer->s->error = ECONNRESET;
         u->peer->peer = NULL;
         u->peer->peer_gone = true;
         sched_wakeup(u->peer->s);

@@ -217,7 +217,12 @@ static void paths(void)
     check(err_of(listen(cs, 1)) == EINVAL, "listen unbound: EINVAL");
     close(cs);
     close(l); /* the queued connection is dropped */
-    check(recv(c, buf, sizeof(buf), MSG_DONTWAIT) <= 0, "listener closed: nothing to read");
+    struct pollfd pr = {c, POLLIN, 0};
+    check(poll(&pr, 1, 0) == 1 && (pr.revents & (POLLERR | POLLHUP | POLLIN)) ==
+              (POLLERR | POLLHUP | POLLIN), "listener closed: POLLERR|POLLHUP|POLLIN");
+    check(err_of(recv(c, buf, sizeof(buf), MSG_DONTWAIT)) == ECONNRESET,
+          "listener closed: the queued client reads ECONNRESET");
+    check(recv(c, buf, sizeof(buf), MSG_DONTWAIT) == 0, "then end of stream");
     close(c);
     close(c2);
     unlink("s4");
@@ -352,6 +357,30 @@ static void datagrams(void)
     unlink("d1");
     unlink("d2");
     unlink("d3");
+}
+
+/* A socketpair end closed with data unread: the survivor reads what it
+ * has, then ECONNRESET once, then end of stream (Linux's sk_err). */
+static void resets(void)
+{
+    int sv[2];
+    char buf[16];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    write(sv[0], "unread", 6);
+    write(sv[1], "mine", 4);
+    close(sv[1]);
+    check(read(sv[0], buf, sizeof(buf)) == 4, "closed with unread data: ours read first");
+    check(err_of(read(sv[0], buf, sizeof(buf))) == ECONNRESET, "then ECONNRESET");
+    check(read(sv[0], buf, sizeof(buf)) == 0, "then end of stream");
+    int e = -1;
+    socklen_t el = sizeof(e);
+    check(getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0,
+          "SO_ERROR cleared by the read");
+    close(sv[0]);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    close(sv[1]);
+    check(read(sv[0], buf, sizeof(buf)) == 0, "closed with nothing unread: end of stream");
+    close(sv[0]);
 }
 
 static void seqpacket(void)
@@ -517,6 +546,7 @@ int main(int argc, char **argv)
     abstract();
     datagrams();
     seqpacket();
+    resets();
     hostile();
     chdir("/");
     check(rmdir(dir) == 0, "scratch directory left empty");
