@@ -52,6 +52,26 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
     inet_wake(in);
 }
 
+/* inet_addr_in, but an AF_INET6 socket also takes a struct sockaddr_in
+ * (Linux sends and connects over IPv4 then; an IPv6-only socket refuses
+ * it, ENETUNREACH to a send, EAFNOSUPPORT to a connect). */
+static int udp_addr_in(const struct inet_sock *in, const void *addr,
+                       size_t len, ip_addr_t *ip, uint16_t *port,
+                       bool connecting)
+{
+    uint16_t family;
+    if (in->family == AF_INET6 && len >= sizeof(family)) {
+        memcpy(&family, addr, sizeof(family));
+        if (family == AF_INET) {
+            if (in->v6only)
+                return connecting ? -EAFNOSUPPORT : -ENETUNREACH;
+            static const struct inet_sock v4 = {.family = AF_INET};
+            return inet_addr_in(&v4, addr, len, ip, port);
+        }
+    }
+    return inet_addr_in(in, addr, len, ip, port);
+}
+
 int inet_udp_create(struct inet_sock *in)
 {
     in->udp = udp_new_ip_type(in->family == AF_INET6 ? IPADDR_TYPE_ANY
@@ -95,7 +115,7 @@ static int udp_op_connect(struct socket *s, const void *addr, size_t len,
     }
     ip_addr_t ip;
     uint16_t port;
-    int rc = inet_addr_in(in, addr, len, &ip, &port);
+    int rc = udp_addr_in(in, addr, len, &ip, &port, true);
     if (rc < 0)
         return rc;
     if (in->v6only && IP_IS_V4(&ip))
@@ -116,7 +136,7 @@ static long udp_op_sendmsg(struct socket *s, struct sock_msg *m, int flags)
     ip_addr_t ip;
     uint16_t port = 0;
     if (m->name) {
-        int rc = inet_addr_in(in, m->name, m->namelen, &ip, &port);
+        int rc = udp_addr_in(in, m->name, m->namelen, &ip, &port, false);
         if (rc < 0)
             return rc;
         if (in->v6only && IP_IS_V4(&ip))

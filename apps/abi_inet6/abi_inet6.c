@@ -286,6 +286,32 @@ static void udp(void)
     check(err_of(sendto(a, "x", 1, 0, (struct sockaddr *)&to, 10)) == EINVAL,
           "udp sendto length 10: EINVAL");
     close(a);
+
+    /* a sockaddr_in to an AF_INET6 datagram socket: IPv4, as Linux */
+    int r4 = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in b4 = {.sin_family = AF_INET};
+    b4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(r4, (struct sockaddr *)&b4, sizeof(b4));
+    socklen_t b4l = sizeof(b4);
+    getsockname(r4, (struct sockaddr *)&b4, &b4l);
+    a = socket(AF_INET6, SOCK_DGRAM, 0);
+    check(sendto(a, "via4", 4, 0, (struct sockaddr *)&b4, sizeof(b4)) == 4 &&
+              recv(r4, buf, sizeof(buf), 0) == 4, "udp6 sendto a sockaddr_in: sent over IPv4");
+    check(err_of(sendto(a, "x", 1, 0, (struct sockaddr *)&b4, 8)) == EINVAL,
+          "udp6 sendto a sockaddr_in of 8 bytes: EINVAL");
+    check(connect(a, (struct sockaddr *)&b4, sizeof(b4)) == 0 &&
+              name6_is(a, 1, &m, ntohs(b4.sin_port)),
+          "udp6 connect a sockaddr_in: peer ::ffff:127.0.0.1");
+    close(a);
+    a = socket(AF_INET6, SOCK_DGRAM, 0);
+    int on = 1;
+    setsockopt(a, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    check(err_of(sendto(a, "x", 1, 0, (struct sockaddr *)&b4, sizeof(b4))) == ENETUNREACH,
+          "v6only udp sendto a sockaddr_in: ENETUNREACH");
+    check(err_of(connect(a, (struct sockaddr *)&b4, sizeof(b4))) == EAFNOSUPPORT,
+          "v6only udp connect a sockaddr_in: EAFNOSUPPORT");
+    close(a);
+    close(r4);
 }
 
 static void resolve(void)
