@@ -67,6 +67,7 @@ void lwip_port_free(void *ptr);
 #define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
 #define LWIP_NETIF_STATUS_CALLBACK 1 /* the boot line when DHCP binds */
 #define LWIP_NETIF_LINK_CALLBACK 1
+#define LWIP_NETIF_EXT_STATUS_CALLBACK 1 /* the IPv6 line when SLAAC is done */
 #define LWIP_NETIF_HOSTNAME 1     /* DHCP sends it */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define ETH_PAD_SIZE 0

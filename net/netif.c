@@ -94,6 +94,33 @@ static err_t netif_eth_init(struct netif *netif)
     return ERR_OK;
 }
 
+/* The boot line of netif's IPv6 address `i` ("net: ipv6 ADDR (how)"),
+ * in lower case as Linux writes them (lwIP's are upper case). */
+static void print_ip6(struct netif *netif, int i, const char *how)
+{
+    char text[IP6ADDR_STRLEN_MAX];
+    ip6addr_ntoa_r(netif_ip6_addr(netif, i), text, sizeof(text));
+    for (char *c = text; *c; c++)
+        if (*c >= 'A' && *c <= 'F')
+            *c = (char)(*c - 'A' + 'a');
+    klog(KLOG_INFO, "net: ipv6 %s (%s)\n", text, how);
+}
+
+static netif_ext_callback_t v6_callback;
+
+/* lwIP's address events: a line for an address from a router's prefix
+ * once it is valid (duplicate detection passed). */
+static void v6_state(struct netif *netif, netif_nsc_reason_t reason,
+                     const netif_ext_callback_args_t *args)
+{
+    if (!(reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED))
+        return;
+    int i = args->ipv6_addr_state_changed.addr_index;
+    if (i > 0 && ip6_addr_isvalid(netif_ip6_addr_state(netif, i)) &&
+        !ip6_addr_isvalid(args->ipv6_addr_state_changed.old_state))
+        print_ip6(netif, i, "slaac");
+}
+
 struct netif *net_netif_attach(struct netdev *d)
 {
     struct netif *netif = kalloc(sizeof(*netif));
@@ -110,12 +137,12 @@ struct netif *net_netif_attach(struct netdev *d)
      * router's prefixes (QEMU's user network: fec0::/64) */
     netif_create_ip6_linklocal_address(netif, 1);
     netif_set_ip6_autoconfig_enabled(netif, 1);
-    char ll[IP6ADDR_STRLEN_MAX];
-    ip6addr_ntoa_r(netif_ip6_addr(netif, 0), ll, sizeof(ll));
-    for (char *c = ll; *c; c++) /* lwIP writes upper case */
-        if (*c >= 'A' && *c <= 'F')
-            *c = (char)(*c - 'A' + 'a');
-    klog(KLOG_INFO, "net: ipv6 %s (link-local)\n", ll);
+    print_ip6(netif, 0, "link-local");
+    static bool registered;
+    if (!registered) {
+        netif_add_ext_callback(&v6_callback, v6_state);
+        registered = true;
+    }
     netif_set_up(netif);
     net_netif_link_sync(netif, d);
     return netif;
