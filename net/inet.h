@@ -98,6 +98,11 @@ int inet_addr_in(const struct inet_sock *in, const void *addr, size_t len,
 void inet_addr_out(const struct inet_sock *in, const ip_addr_t *ip,
                    uint16_t port, void *addr, size_t *len);
 
+/* Linux's rule for a link-local address to bind (`binding`) or connect
+ * to: its sin6_scope_id names a link: 0, -EINVAL (none given), -ENODEV
+ * (bind) or -ENETUNREACH (connect) for one that does not exist. */
+int inet_scope_check(const ip_addr_t *ip, bool binding);
+
 /* The any address a bind of `in` to port 0 takes (listen, autobind). */
 void inet_addr_any(const struct inet_sock *in, ip_addr_t *ip);
 

@@ -116,7 +116,18 @@ int inet_addr_in(const struct inet_sock *in, const void *addr, size_t len,
     }
     ip_addr_copy_from_ip6(*ip, a6);
     if (ip6_addr_islinklocal(&a6) && sin6.scope_id)
-        ip6_addr_set_zone(ip_2_ip6(ip), (u8_t)sin6.scope_id);
+        ip6_addr_set_zone(ip_2_ip6(ip), sin6.scope_id > 255 ? 255 : (u8_t)sin6.scope_id);
+    return 0;
+}
+
+int inet_scope_check(const ip_addr_t *ip, bool binding)
+{
+    if (!IP_IS_V6(ip) || !ip6_addr_islinklocal(ip_2_ip6(ip)))
+        return 0;
+    if (!ip6_addr_has_zone(ip_2_ip6(ip)))
+        return -EINVAL;
+    if (!netif_get_by_index(ip6_addr_zone(ip_2_ip6(ip))))
+        return binding ? -ENODEV : -ENETUNREACH;
     return 0;
 }
 

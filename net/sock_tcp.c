@@ -234,6 +234,8 @@ static int tcp_op_bind(struct socket *s, const void *addr, size_t len)
         return -EINVAL;
     if (in->v6only && IP_IS_V4(&ip))
         return -EINVAL; /* Linux: no IPv4 on an IPv6-only socket */
+    if ((rc = inet_scope_check(&ip, true)) < 0)
+        return rc;
     if (!inet_addr_local(&ip))
         return -EADDRNOTAVAIL;
     if (s->reuseaddr)
@@ -347,6 +349,8 @@ static int tcp_op_connect(struct socket *s, const void *addr, size_t len,
         return -EINVAL;
     if (in->v6only && IP_IS_V4(&ip))
         return -ENETUNREACH;
+    if ((rc = inet_scope_check(&ip, false)) < 0)
+        return rc;
     inet_addr_unany(in, &ip); /* Linux: the any address is this host */
     if (s->reuseaddr)
         ip_set_option(in->tcp, SOF_REUSEADDR);

@@ -92,6 +92,8 @@ static int udp_op_bind(struct socket *s, const void *addr, size_t len)
         return rc;
     if (in->udp->local_port || (in->v6only && IP_IS_V4(&ip)))
         return -EINVAL;
+    if ((rc = inet_scope_check(&ip, true)) < 0)
+        return rc;
     if (!inet_addr_local(&ip))
         return -EADDRNOTAVAIL;
     if (s->reuseaddr)
@@ -120,6 +122,8 @@ static int udp_op_connect(struct socket *s, const void *addr, size_t len,
         return rc;
     if (in->v6only && IP_IS_V4(&ip))
         return -ENETUNREACH;
+    if ((rc = inet_scope_check(&ip, false)) < 0)
+        return rc;
     inet_addr_unany(in, &ip);
     if (s->reuseaddr)
         ip_set_option(in->udp, SOF_REUSEADDR);

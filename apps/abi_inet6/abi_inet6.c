@@ -106,6 +106,25 @@ static void basics(void)
     struct sockaddr_in6 far = six(&doc, 0);
     check(err_of(bind(fd, (struct sockaddr *)&far, sizeof(far))) == EADDRNOTAVAIL,
           "bind a foreign address: EADDRNOTAVAIL");
+    struct in6_addr ll;
+    inet_pton(AF_INET6, "fe80::1", &ll);
+    struct sockaddr_in6 lls = six(&ll, 0);
+    int t = socket(AF_INET6, SOCK_STREAM, 0); /* Linux keeps the scope of a failed bind */
+    check(err_of(bind(t, (struct sockaddr *)&lls, sizeof(lls))) == EINVAL,
+          "bind link-local without a scope: EINVAL");
+    lls.sin6_scope_id = 250;
+    check(err_of(bind(t, (struct sockaddr *)&lls, sizeof(lls))) == ENODEV,
+          "bind link-local, no such link: ENODEV");
+    close(t);
+    t = socket(AF_INET6, SOCK_STREAM, 0);
+    lls.sin6_scope_id = 0;
+    lls.sin6_port = htons(9);
+    check(err_of(connect(t, (struct sockaddr *)&lls, sizeof(lls))) == EINVAL,
+          "tcp connect link-local without a scope: EINVAL");
+    lls.sin6_scope_id = 250;
+    check(err_of(connect(t, (struct sockaddr *)&lls, sizeof(lls))) == ENETUNREACH,
+          "tcp connect link-local, no such link: ENETUNREACH");
+    close(t);
     check(bind(fd, (struct sockaddr *)&s, 24) == 0, "bind [::1]:0 with length 24: 0");
     check(name6_is(fd, 0, &in6addr_loopback, 0) && port6(fd) != 0,
           "getsockname: ::1 and a port");
@@ -285,6 +304,11 @@ static void udp(void)
     a = socket(AF_INET6, SOCK_DGRAM, 0);
     check(err_of(sendto(a, "x", 1, 0, (struct sockaddr *)&to, 10)) == EINVAL,
           "udp sendto length 10: EINVAL");
+    struct in6_addr ll;
+    inet_pton(AF_INET6, "fe80::1", &ll);
+    struct sockaddr_in6 lls = six(&ll, 9);
+    check(err_of(connect(a, (struct sockaddr *)&lls, sizeof(lls))) == EINVAL,
+          "udp connect link-local without a scope: EINVAL");
     close(a);
 
     /* a sockaddr_in to an AF_INET6 datagram socket: IPv4, as Linux */
