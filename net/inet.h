@@ -1,5 +1,5 @@
 /*
- * net/inet.h - the AF_INET family's own (net/sock_inet.c, sock_tcp.c,
+ * net/inet.h - the AF_INET and AF_INET6 families' own (net/sock_inet.c, sock_tcp.c,
  * sock_udp.c): one struct inet_sock per socket over an lwIP pcb, and the
  * helpers the two protocols share.
  *
