@@ -222,6 +222,28 @@ static struct inet_sock *inet_of(struct socket *s)
     return s->priv;
 }
 
+/* lwIP's tcp_bind takes a dual-stack pcb ([::] of type ANY) and an IPv6
+ * one on the same port for disjoint; Linux sees them overlap: true when
+ * binding `pcb` to ip:port would so overlap a pcb of another socket (both
+ * with SO_REUSEADDR excepted, as lwIP's own check). */
+static bool dual_overlap(struct tcp_pcb *pcb, const ip_addr_t *ip, uint16_t port)
+{
+    bool any = IP_IS_ANY_TYPE_VAL(*ip), v6 = IP_IS_V6(ip);
+    if (!port || (!any && !v6))
+        return false;
+    for (int i = 0; i < NUM_TCP_PCB_LISTS; i++)
+        for (struct tcp_pcb *c = *tcp_pcb_lists[i]; c; c = c->next) {
+            if (c == pcb || c->local_port != port ||
+                (ip_get_option(pcb, SOF_REUSEADDR) &&
+                 ip_get_option(c, SOF_REUSEADDR)))
+                continue;
+            if ((any && IP_IS_V6_VAL(c->local_ip)) ||
+                (v6 && IP_IS_ANY_TYPE_VAL(c->local_ip)))
+                return true;
+        }
+    return false;
+}
+
 static int tcp_op_bind(struct socket *s, const void *addr, size_t len)
 {
     struct inet_sock *in = inet_of(s);
@@ -240,6 +262,8 @@ static int tcp_op_bind(struct socket *s, const void *addr, size_t len)
         return -EADDRNOTAVAIL;
     if (s->reuseaddr)
         ip_set_option(in->tcp, SOF_REUSEADDR);
+    if (dual_overlap(in->tcp, &ip, port))
+        return -EADDRINUSE;
     rc = inet_errno(tcp_bind(in->tcp, &ip, port));
     if (rc == 0)
         note_addresses(in);

@@ -260,6 +260,95 @@ static void dual(void)
     close(c);
 }
 
+/* Port sharing between the families, as Linux: an IPv6-only [::] beside
+ * an IPv4 socket on one port, a dual-stack [::] overlapping both. */
+static void ports(void)
+{
+    int l4 = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a4 = {.sin_family = AF_INET};
+    bind(l4, (struct sockaddr *)&a4, sizeof(a4));
+    listen(l4, 2);
+    socklen_t al = sizeof(a4);
+    getsockname(l4, (struct sockaddr *)&a4, &al);
+    uint16_t port = ntohs(a4.sin_port);
+    int d = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 any = six(&in6addr_any, port);
+    check(err_of(bind(d, (struct sockaddr *)&any, sizeof(any))) == EADDRINUSE,
+          "tcp dual [::]:P beside 0.0.0.0:P: EADDRINUSE");
+    close(d);
+    int l6 = socket(AF_INET6, SOCK_STREAM, 0);
+    int on = 1;
+    setsockopt(l6, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    check(bind(l6, (struct sockaddr *)&any, sizeof(any)) == 0 && listen(l6, 2) == 0,
+          "tcp v6only [::]:P beside 0.0.0.0:P: 0");
+    int c4 = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+    to4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int c6 = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 to6 = six(&in6addr_loopback, port);
+    check(connect(c4, (struct sockaddr *)&to4, sizeof(to4)) == 0 &&
+              connect(c6, (struct sockaddr *)&to6, sizeof(to6)) == 0,
+          "tcp connect 127.0.0.1:P and [::1]:P");
+    struct sockaddr_in p4;
+    socklen_t p4l = sizeof(p4);
+    struct sockaddr_in6 p6;
+    socklen_t p6l = sizeof(p6);
+    int s4 = accept(l4, (struct sockaddr *)&p4, &p4l);
+    int s6 = accept(l6, (struct sockaddr *)&p6, &p6l);
+    check(s4 >= 0 && p4l == sizeof(p4) && s6 >= 0 && p6l == sizeof(p6) &&
+              memcmp(&p6.sin6_addr, &in6addr_loopback, 16) == 0,
+          "each family's client on its own listener");
+    close(s4);
+    close(s6);
+    close(c4);
+    close(c6);
+    close(l6);
+    close(l4);
+
+    /* a dual [::]:P and an IPv6 socket on P overlap, whichever is first */
+    d = bound6(SOCK_STREAM, &in6addr_any, 0);
+    port = port6(d);
+    int x = socket(AF_INET6, SOCK_STREAM, 0);
+    setsockopt(x, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    any = six(&in6addr_any, port);
+    check(err_of(bind(x, (struct sockaddr *)&any, sizeof(any))) == EADDRINUSE,
+          "tcp v6only [::]:P beside a dual [::]:P: EADDRINUSE");
+    close(x);
+    x = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 lo = six(&in6addr_loopback, port);
+    check(err_of(bind(x, (struct sockaddr *)&lo, sizeof(lo))) == EADDRINUSE,
+          "tcp [::1]:P beside a dual [::]:P: EADDRINUSE");
+    close(x);
+    close(d);
+    x = bound6(SOCK_STREAM, &in6addr_loopback, 0);
+    port = port6(x);
+    d = socket(AF_INET6, SOCK_STREAM, 0);
+    any = six(&in6addr_any, port);
+    check(err_of(bind(d, (struct sockaddr *)&any, sizeof(any))) == EADDRINUSE,
+          "tcp dual [::]:P beside [::1]:P: EADDRINUSE");
+    close(d);
+    close(x);
+
+    /* UDP the same way */
+    int u4 = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in b4 = {.sin_family = AF_INET};
+    bind(u4, (struct sockaddr *)&b4, sizeof(b4));
+    al = sizeof(b4);
+    getsockname(u4, (struct sockaddr *)&b4, &al);
+    port = ntohs(b4.sin_port);
+    any = six(&in6addr_any, port);
+    d = socket(AF_INET6, SOCK_DGRAM, 0);
+    check(err_of(bind(d, (struct sockaddr *)&any, sizeof(any))) == EADDRINUSE,
+          "udp dual [::]:P beside 0.0.0.0:P: EADDRINUSE");
+    close(d);
+    d = socket(AF_INET6, SOCK_DGRAM, 0);
+    setsockopt(d, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    check(bind(d, (struct sockaddr *)&any, sizeof(any)) == 0,
+          "udp v6only [::]:P beside 0.0.0.0:P: 0");
+    close(d);
+    close(u4);
+}
+
 static void udp(void)
 {
     struct in6_addr m = mapped_loopback();
@@ -432,6 +521,7 @@ int main(int argc, char **argv)
     tcp_case("tcp [::] with an IPv4 client", &in6addr_any, AF_INET, &m);
     tcp_case("tcp [::] with a ::1 client", &in6addr_any, AF_INET6, &in6addr_loopback);
     dual();
+    ports();
     udp();
     resolve();
     return failures != 0;
