@@ -1,6 +1,6 @@
 /*
  * abi/in.h - the Internet protocol numbers, options and struct
- * sockaddr_in of Linux (x86_64), for the kernel's AF_INET family
+ * sockaddr_in and sockaddr_in6 of Linux (x86_64), for the kernel's AF_INET family
  * (net/sock_*.c); apps have <netinet/in.h> and <netinet/tcp.h>.
  */
 #ifndef ABI_IN_H
@@ -11,6 +11,10 @@
 #define IPPROTO_IP 0
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define IPPROTO_IPV6 41
+
+/* level IPPROTO_IPV6 */
+#define IPV6_V6ONLY 26
 
 /* level IPPROTO_IP */
 #define IP_TOS 1
@@ -34,5 +38,16 @@ struct abi_sockaddr_in {
     uint8_t zero[8];
 };
 _Static_assert(sizeof(struct abi_sockaddr_in) == 16, "struct sockaddr_in");
+
+/* struct sockaddr_in6: port, flow and scope as Linux lays them out. */
+struct abi_sockaddr_in6 {
+    uint16_t family;
+    uint16_t port;
+    uint32_t flowinfo;
+    uint8_t addr[16];
+    uint32_t scope_id;
+};
+_Static_assert(sizeof(struct abi_sockaddr_in6) == 28, "struct sockaddr_in6");
+#define SIN6_LEN_RFC2133 24 /* the shortest sockaddr_in6 Linux takes */
 
 #endif

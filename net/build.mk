@@ -19,6 +19,10 @@ LWIP_FILES := \
   core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
   core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c \
   netif/ethernet.c
+# IPv6 (dual stack): addresses, ND, ICMPv6, MLD, fragments.
+LWIP_FILES += \
+  core/ipv6/ethip6.c core/ipv6/icmp6.c core/ipv6/inet6.c core/ipv6/ip6.c \
+  core/ipv6/ip6_addr.c core/ipv6/ip6_frag.c core/ipv6/mld6.c core/ipv6/nd6.c
 LWIP_SRCS := $(addprefix $(LWIP_DIR)/src/,$(LWIP_FILES))
 LWIP_OBJS := $(patsubst $(LWIP_DIR)/src/%.c,$(BUILD)/net/lwip/%.o,$(LWIP_SRCS))
 

@@ -1,5 +1,5 @@
 /*
- * net/inet.h - the AF_INET family's own (net/sock_inet.c, sock_tcp.c,
+ * net/inet.h - the AF_INET and AF_INET6 families' own (net/sock_inet.c, sock_tcp.c,
  * sock_udp.c): one struct inet_sock per socket over an lwIP pcb, and the
  * helpers the two protocols share.
  *
@@ -43,6 +43,8 @@ struct inet_sock {
     struct socket *s;         /* NULL while queued for accept */
     unsigned events;          /* inet_wake calls: a wait sees what it missed */
     int type;                 /* SOCK_STREAM or SOCK_DGRAM */
+    int family;               /* AF_INET, or AF_INET6 (a dual pcb) */
+    bool v6only;              /* IPV6_V6ONLY: IPv6 alone */
     enum inet_state state;
     struct tcp_pcb *tcp;      /* NULL once lwIP freed it */
     struct udp_pcb *udp;
@@ -82,17 +84,38 @@ int inet_take_error(struct inet_sock *in);
 /* lwIP's err_t as a negated errno. */
 int inet_errno(err_t err);
 
-/* A struct sockaddr_in from user space (len bytes, a kernel copy) into
- * *ip and *port: 0, -EINVAL (too short), -EAFNOSUPPORT. */
-int inet_addr_in(const void *addr, size_t len, ip_addr_t *ip, uint16_t *port);
+/* A socket address from user space (len bytes, a kernel copy) for `in`
+ * into *ip and *port: a struct sockaddr_in for AF_INET, sockaddr_in6
+ * for AF_INET6, where ::ffff:a.b.c.d becomes the IPv4 address and ::
+ * the any address of both kinds (of IPv6 alone when v6only).  0,
+ * -EINVAL (too short), -EAFNOSUPPORT (another family). */
+int inet_addr_in(const struct inet_sock *in, const void *addr, size_t len,
+                 ip_addr_t *ip, uint16_t *port);
 
-/* Writes ip:port as a struct sockaddr_in into addr (*len: in its size,
- * out 16), truncated to the size as Linux does. */
-void inet_addr_out(const ip_addr_t *ip, uint16_t port, void *addr,
-                   size_t *len);
+/* Writes ip:port as the sockaddr of in's family into addr (*len: in its
+ * size, out the full length), truncated to the size as Linux does; an
+ * IPv4 address on an AF_INET6 socket as ::ffff:a.b.c.d. */
+void inet_addr_out(const struct inet_sock *in, const ip_addr_t *ip,
+                   uint16_t port, void *addr, size_t *len);
 
-/* True when `ip` may be bound here: any, 127/8 or an interface's. */
+/* Linux's rule for a link-local address to bind (`binding`) or connect
+ * to: its sin6_scope_id names a link: 0, -EINVAL (none given), -ENODEV
+ * (bind) or -ENETUNREACH (connect) for one that does not exist. */
+int inet_scope_check(const ip_addr_t *ip, bool binding);
+
+/* The any address a bind of `in` to port 0 takes (listen, autobind). */
+void inet_addr_any(const struct inet_sock *in, ip_addr_t *ip);
+
+/* Linux's "the any address is this host": `ip`, when any, becomes the
+ * loopback of in's family (::1 on AF_INET6). */
+void inet_addr_unany(const struct inet_sock *in, ip_addr_t *ip);
+
+/* True when `ip` may be bound here: any, loopback or an interface's. */
 bool inet_addr_local(const ip_addr_t *ip);
+
+/* IPV6_V6ONLY on `in` (before bind): 0, -EINVAL once bound, -ENOPROTOOPT
+ * on AF_INET; the pcb retyped. */
+int inet_set_v6only(struct inet_sock *in, bool on, uint16_t bound_port);
 
 /* Frees the whole receive queue of `in`. */
 void inet_rx_free(struct inet_sock *in);

@@ -29,7 +29,17 @@ void lwip_port_free(void *ptr);
 
 /* ---- protocols ---- */
 #define LWIP_IPV4 1
-#define LWIP_IPV6 0
+#define LWIP_IPV6 1               /* dual stack: AF_INET6 sockets take both */
+#define LWIP_IPV6_AUTOCONFIG 1    /* SLAAC from the router's advertisements */
+#define LWIP_IPV6_DHCP6 0
+#define LWIP_IPV6_MLD 1           /* ND's solicited-node groups */
+#define LWIP_IPV6_NUM_ADDRESSES 3 /* link-local and two from prefixes */
+#define LWIP_ICMP6 1
+#define LWIP_IPV6_FRAG 1
+#define LWIP_IPV6_REASS 1
+#define IPV6_FRAG_COPYHEADER 1    /* 64-bit pointers do not fit the header */
+#define IPV6_REASS_MAXAGE 15      /* s, as IPv4's: a hostile peer's pieces go soon */
+#define LWIP_ND6_ALLOW_RA_UPDATES 1
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
@@ -57,6 +67,7 @@ void lwip_port_free(void *ptr);
 #define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
 #define LWIP_NETIF_STATUS_CALLBACK 1 /* the boot line when DHCP binds */
 #define LWIP_NETIF_LINK_CALLBACK 1
+#define LWIP_NETIF_EXT_STATUS_CALLBACK 1 /* the IPv6 line when SLAAC is done */
 #define LWIP_NETIF_HOSTNAME 1     /* DHCP sends it */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define ETH_PAD_SIZE 0

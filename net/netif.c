@@ -9,8 +9,11 @@
 #include <string.h>
 
 #include "lwip/etharp.h"
+#include "lwip/ethip6.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "klog.h"
+#include "lwip/ip6_addr.h"
 #include "mm/kalloc.h"
 #include "net/net.h"
 #include "net/netdev.h"
@@ -71,12 +74,13 @@ static err_t netif_eth_init(struct netif *netif)
     netif->name[0] = 'e';
     netif->name[1] = 'n';
     netif->output = etharp_output;
+    netif->output_ip6 = ethip6_output;
     netif->linkoutput = netif_linkoutput;
     netif->mtu = (u16_t)(d->mtu ? d->mtu : 1500);
     netif->hwaddr_len = ETH_HWADDR_LEN;
     memcpy(netif->hwaddr, d->mac, ETH_HWADDR_LEN);
     netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
-                   NETIF_FLAG_ETHERNET;
+                   NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
     /* The device vouches for the TCP and UDP checksums it delivers;
      * lwIP still checks IP headers and computes every checksum it sends
      * (netdev has no way to ask the device to fill them in). */
@@ -85,9 +89,38 @@ static err_t netif_eth_init(struct netif *netif)
                                            NETIF_CHECKSUM_GEN_UDP |
                                            NETIF_CHECKSUM_GEN_TCP |
                                            NETIF_CHECKSUM_GEN_ICMP |
+                                           NETIF_CHECKSUM_GEN_ICMP6 |
                                            NETIF_CHECKSUM_CHECK_IP |
-                                           NETIF_CHECKSUM_CHECK_ICMP);
+                                           NETIF_CHECKSUM_CHECK_ICMP |
+                                           NETIF_CHECKSUM_CHECK_ICMP6);
     return ERR_OK;
+}
+
+/* The boot line of netif's IPv6 address `i` ("net: ipv6 ADDR (how)"),
+ * in lower case as Linux writes them (lwIP's are upper case). */
+static void print_ip6(struct netif *netif, int i, const char *how)
+{
+    char text[IP6ADDR_STRLEN_MAX];
+    ip6addr_ntoa_r(netif_ip6_addr(netif, i), text, sizeof(text));
+    for (char *c = text; *c; c++)
+        if (*c >= 'A' && *c <= 'F')
+            *c = (char)(*c - 'A' + 'a');
+    klog(KLOG_INFO, "net: ipv6 %s (%s)\n", text, how);
+}
+
+static netif_ext_callback_t v6_callback;
+
+/* lwIP's address events: a line for an address from a router's prefix
+ * once it is valid (duplicate detection passed). */
+static void v6_state(struct netif *netif, netif_nsc_reason_t reason,
+                     const netif_ext_callback_args_t *args)
+{
+    if (!(reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED))
+        return;
+    int i = args->ipv6_addr_state_changed.addr_index;
+    if (i > 0 && ip6_addr_isvalid(netif_ip6_addr_state(netif, i)) &&
+        !ip6_addr_isvalid(args->ipv6_addr_state_changed.old_state))
+        print_ip6(netif, i, "slaac");
 }
 
 struct netif *net_netif_attach(struct netdev *d)
@@ -102,6 +135,16 @@ struct netif *net_netif_attach(struct netdev *d)
     }
     d->stack = netif;
     d->rx = netif_rx;
+    /* IPv6: fe80:: from the MAC (EUI-64), and addresses from the
+     * router's prefixes (QEMU's user network: fec0::/64) */
+    netif_create_ip6_linklocal_address(netif, 1);
+    netif_set_ip6_autoconfig_enabled(netif, 1);
+    print_ip6(netif, 0, "link-local");
+    static bool registered;
+    if (!registered) {
+        netif_add_ext_callback(&v6_callback, v6_state);
+        registered = true;
+    }
     netif_set_up(netif);
     net_netif_link_sync(netif, d);
     return netif;

@@ -1,5 +1,5 @@
 /*
- * net/sock_tcp.c - SOCK_STREAM sockets of AF_INET over lwIP's raw TCP
+ * net/sock_tcp.c - SOCK_STREAM sockets of AF_INET and AF_INET6 over lwIP's raw TCP
  * API.  lwIP calls back (receive, sent, error, accept, connected) from
  * its input and timers; the callbacks only queue and wake.  The system
  * calls here copy between user memory and the queues, then flush the
@@ -167,6 +167,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
     if (!c)
         return ERR_MEM; /* lwIP aborts the connection */
     c->type = SOCK_STREAM;
+    c->family = l->family;
+    c->v6only = l->v6only;
     c->state = INET_CONNECTED;
     c->nodelay = l->nodelay;
     c->keepalive = l->keepalive;
@@ -189,7 +191,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 
 int inet_tcp_create(struct inet_sock *in)
 {
-    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+    struct tcp_pcb *pcb = tcp_new_ip_type(in->family == AF_INET6 ? IPADDR_TYPE_ANY
+                                                                 : IPADDR_TYPE_V4);
     if (!pcb)
         return -ENOMEM;
     attach(in, pcb);
@@ -219,20 +222,48 @@ static struct inet_sock *inet_of(struct socket *s)
     return s->priv;
 }
 
+/* lwIP's tcp_bind takes a dual-stack pcb ([::] of type ANY) and an IPv6
+ * one on the same port for disjoint; Linux sees them overlap: true when
+ * binding `pcb` to ip:port would so overlap a pcb of another socket (both
+ * with SO_REUSEADDR excepted, as lwIP's own check). */
+static bool dual_overlap(struct tcp_pcb *pcb, const ip_addr_t *ip, uint16_t port)
+{
+    bool any = IP_IS_ANY_TYPE_VAL(*ip), v6 = IP_IS_V6(ip);
+    if (!port || (!any && !v6))
+        return false;
+    for (int i = 0; i < NUM_TCP_PCB_LISTS; i++)
+        for (struct tcp_pcb *c = *tcp_pcb_lists[i]; c; c = c->next) {
+            if (c == pcb || c->local_port != port ||
+                (ip_get_option(pcb, SOF_REUSEADDR) &&
+                 ip_get_option(c, SOF_REUSEADDR)))
+                continue;
+            if ((any && IP_IS_V6_VAL(c->local_ip)) ||
+                (v6 && IP_IS_ANY_TYPE_VAL(c->local_ip)))
+                return true;
+        }
+    return false;
+}
+
 static int tcp_op_bind(struct socket *s, const void *addr, size_t len)
 {
     struct inet_sock *in = inet_of(s);
     ip_addr_t ip;
     uint16_t port;
-    int rc = inet_addr_in(addr, len, &ip, &port);
+    int rc = inet_addr_in(in, addr, len, &ip, &port);
     if (rc < 0)
         return rc;
     if (!in->tcp || in->state != INET_NEW || in->local_port)
         return -EINVAL;
+    if (in->v6only && IP_IS_V4(&ip))
+        return -EINVAL; /* Linux: no IPv4 on an IPv6-only socket */
+    if ((rc = inet_scope_check(&ip, true)) < 0)
+        return rc;
     if (!inet_addr_local(&ip))
         return -EADDRNOTAVAIL;
     if (s->reuseaddr)
         ip_set_option(in->tcp, SOF_REUSEADDR);
+    if (dual_overlap(in->tcp, &ip, port))
+        return -EADDRINUSE;
     rc = inet_errno(tcp_bind(in->tcp, &ip, port));
     if (rc == 0)
         note_addresses(in);
@@ -254,7 +285,9 @@ static int tcp_op_listen(struct socket *s, int backlog)
     if (!in->local_port) { /* Linux binds to a free port */
         if (s->reuseaddr)
             ip_set_option(in->tcp, SOF_REUSEADDR);
-        int rc = inet_errno(tcp_bind(in->tcp, IP_ANY_TYPE, 0));
+        ip_addr_t any;
+        inet_addr_any(in, &any);
+        int rc = inet_errno(tcp_bind(in->tcp, &any, 0));
         if (rc < 0)
             return rc;
     }
@@ -289,7 +322,7 @@ static int tcp_op_accept(struct socket *s, struct socket **out, int flags)
             return -EINVAL;
     }
     struct socket *ns;
-    int rc = sock_new(AF_INET, SOCK_STREAM, IPPROTO_TCP, &ns);
+    int rc = sock_new(in->family, SOCK_STREAM, IPPROTO_TCP, &ns);
     if (rc < 0)
         return rc; /* the connection stays queued */
     struct inet_sock *c = in->acc_head;
@@ -316,7 +349,7 @@ static int tcp_op_connect(struct socket *s, const void *addr, size_t len,
     struct inet_sock *in = inet_of(s);
     ip_addr_t ip;
     uint16_t port;
-    int rc = inet_addr_in(addr, len, &ip, &port);
+    int rc = inet_addr_in(in, addr, len, &ip, &port);
     if (rc < 0)
         return rc;
     switch (in->state) {
@@ -338,8 +371,11 @@ static int tcp_op_connect(struct socket *s, const void *addr, size_t len,
     }
     if (!in->tcp)
         return -EINVAL;
-    if (ip_addr_isany(&ip)) /* Linux: the any address is this host */
-        ip_addr_set_loopback(false, &ip);
+    if (in->v6only && IP_IS_V4(&ip))
+        return -ENETUNREACH;
+    if ((rc = inet_scope_check(&ip, false)) < 0)
+        return rc;
+    inet_addr_unany(in, &ip); /* Linux: the any address is this host */
     if (s->reuseaddr)
         ip_set_option(in->tcp, SOF_REUSEADDR);
     apply_options(in);
@@ -616,6 +652,8 @@ static int tcp_op_setsockopt(struct socket *s, int level, int name,
         default:
             return -ENOPROTOOPT;
         }
+    } else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY) {
+        return rc < 0 ? rc : inet_set_v6only(in, v != 0, in->local_port);
     } else if (level == IPPROTO_IP && name == IP_TTL) {
         if (rc < 0)
             return rc;
@@ -650,6 +688,8 @@ static int tcp_op_getsockopt(struct socket *s, int level, int name,
         v = in->tcp && in->state == INET_CONNECTED ? tcp_mss(in->tcp) : TCP_MSS;
     else if (level == IPPROTO_IP && name == IP_TTL)
         v = in->tcp ? in->tcp->ttl : TCP_TTL;
+    else if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && in->family == AF_INET6)
+        v = in->v6only;
     else
         return -ENOPROTOOPT;
     size_t n = *len < sizeof(v) ? *len : sizeof(v);
@@ -665,9 +705,9 @@ static int tcp_op_getname(struct socket *s, void *addr, size_t *len, bool peer)
         if (in->state != INET_CONNECTED &&
             !(in->state == INET_CLOSED && in->remote_port))
             return -ENOTCONN;
-        inet_addr_out(&in->remote, in->remote_port, addr, len);
+        inet_addr_out(in, &in->remote, in->remote_port, addr, len);
     } else {
-        inet_addr_out(&in->local, in->local_port, addr, len);
+        inet_addr_out(in, &in->local, in->local_port, addr, len);
     }
     return 0;
 }

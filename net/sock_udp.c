@@ -1,5 +1,5 @@
 /*
- * net/sock_udp.c - SOCK_DGRAM sockets of AF_INET over lwIP's raw UDP
+ * net/sock_udp.c - SOCK_DGRAM sockets of AF_INET and AF_INET6 over lwIP's raw UDP
  * API: received datagrams wait in a bounded queue with their source;
  * a send copies the user's bytes into one pbuf and sends it at once.
  */
@@ -9,7 +9,7 @@
 #include "abi/in.h"
 #include "abi/poll.h"
 #include "abi/socket.h"
-#include "lwip/ip4.h"
+#include "lwip/ip.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 #include "mm/kalloc.h"
@@ -52,9 +52,30 @@ static void on_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
     inet_wake(in);
 }
 
+/* inet_addr_in, but an AF_INET6 socket also takes a struct sockaddr_in
+ * (Linux sends and connects over IPv4 then; an IPv6-only socket refuses
+ * it, ENETUNREACH to a send, EAFNOSUPPORT to a connect). */
+static int udp_addr_in(const struct inet_sock *in, const void *addr,
+                       size_t len, ip_addr_t *ip, uint16_t *port,
+                       bool connecting)
+{
+    uint16_t family;
+    if (in->family == AF_INET6 && len >= sizeof(family)) {
+        memcpy(&family, addr, sizeof(family));
+        if (family == AF_INET) {
+            if (in->v6only)
+                return connecting ? -EAFNOSUPPORT : -ENETUNREACH;
+            static const struct inet_sock v4 = {.family = AF_INET};
+            return inet_addr_in(&v4, addr, len, ip, port);
+        }
+    }
+    return inet_addr_in(in, addr, len, ip, port);
+}
+
 int inet_udp_create(struct inet_sock *in)
 {
-    in->udp = udp_new_ip_type(IPADDR_TYPE_V4);
+    in->udp = udp_new_ip_type(in->family == AF_INET6 ? IPADDR_TYPE_ANY
+                                                     : IPADDR_TYPE_V4);
     if (!in->udp)
         return -ENOMEM;
     udp_recv(in->udp, on_recv, in);
@@ -66,11 +87,13 @@ static int udp_op_bind(struct socket *s, const void *addr, size_t len)
     struct inet_sock *in = inet_of(s);
     ip_addr_t ip;
     uint16_t port;
-    int rc = inet_addr_in(addr, len, &ip, &port);
+    int rc = inet_addr_in(in, addr, len, &ip, &port);
     if (rc < 0)
         return rc;
-    if (in->udp->local_port)
+    if (in->udp->local_port || (in->v6only && IP_IS_V4(&ip)))
         return -EINVAL;
+    if ((rc = inet_scope_check(&ip, true)) < 0)
+        return rc;
     if (!inet_addr_local(&ip))
         return -EADDRNOTAVAIL;
     if (s->reuseaddr)
@@ -94,11 +117,14 @@ static int udp_op_connect(struct socket *s, const void *addr, size_t len,
     }
     ip_addr_t ip;
     uint16_t port;
-    int rc = inet_addr_in(addr, len, &ip, &port);
+    int rc = udp_addr_in(in, addr, len, &ip, &port, true);
     if (rc < 0)
         return rc;
-    if (ip_addr_isany(&ip))
-        ip_addr_set_loopback(false, &ip);
+    if (in->v6only && IP_IS_V4(&ip))
+        return -ENETUNREACH;
+    if ((rc = inet_scope_check(&ip, false)) < 0)
+        return rc;
+    inet_addr_unany(in, &ip);
     if (s->reuseaddr)
         ip_set_option(in->udp, SOF_REUSEADDR);
     rc = inet_errno(udp_connect(in->udp, &ip, port));
@@ -114,11 +140,12 @@ static long udp_op_sendmsg(struct socket *s, struct sock_msg *m, int flags)
     ip_addr_t ip;
     uint16_t port = 0;
     if (m->name) {
-        int rc = inet_addr_in(m->name, m->namelen, &ip, &port);
+        int rc = udp_addr_in(in, m->name, m->namelen, &ip, &port, false);
         if (rc < 0)
             return rc;
-        if (ip_addr_isany(&ip))
-            ip_addr_set_loopback(false, &ip);
+        if (in->v6only && IP_IS_V4(&ip))
+            return -ENETUNREACH;
+        inet_addr_unany(in, &ip);
     } else if (in->state != INET_CONNECTED) {
         return -EDESTADDRREQ;
     }
@@ -174,7 +201,7 @@ static long udp_op_recvmsg(struct socket *s, struct sock_msg *m, int flags)
     if ((size_t)copied < len)
         m->flags_out |= MSG_TRUNC;
     if (m->name)
-        inet_addr_out(&r->from, r->from_port, m->name, &m->namelen);
+        inet_addr_out(in, &r->from, r->from_port, m->name, &m->namelen);
     else
         m->namelen = 0;
     if (!(flags & MSG_PEEK)) {
@@ -211,17 +238,19 @@ static int udp_op_getname(struct socket *s, void *addr, size_t *len, bool peer)
     if (peer) {
         if (in->state != INET_CONNECTED)
             return -ENOTCONN;
-        inet_addr_out(&pcb->remote_ip, pcb->remote_port, addr, len);
+        inet_addr_out(in, &pcb->remote_ip, pcb->remote_port, addr, len);
         return 0;
     }
     ip_addr_t local = pcb->local_ip;
     if (ip_addr_isany(&local) && in->state == INET_CONNECTED) {
         /* Linux names the address the route to the peer leaves from */
-        struct netif *netif = ip4_route(ip_2_ip4(&pcb->remote_ip));
-        if (netif)
-            ip_addr_copy_from_ip4(local, *netif_ip4_addr(netif));
+        struct netif *netif = ip_route(&local, &pcb->remote_ip);
+        const ip_addr_t *src = netif ? ip_netif_get_local_ip(netif, &pcb->remote_ip)
+                                     : NULL;
+        if (src)
+            ip_addr_copy(local, *src);
     }
-    inet_addr_out(&local, pcb->local_port, addr, len);
+    inet_addr_out(in, &local, pcb->local_port, addr, len);
     return 0;
 }
 
@@ -230,6 +259,12 @@ static int udp_op_setsockopt(struct socket *s, int level, int name,
 {
     struct inet_sock *in = inet_of(s);
     int v;
+    if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY) {
+        if (len < sizeof(v))
+            return -EINVAL;
+        memcpy(&v, val, sizeof(v));
+        return inet_set_v6only(in, v != 0, in->udp->local_port);
+    }
     if (level == IPPROTO_IP && name == IP_TTL) {
         if (len < sizeof(v))
             return -EINVAL;
@@ -246,9 +281,13 @@ static int udp_op_getsockopt(struct socket *s, int level, int name,
                              void *val, size_t *len)
 {
     struct inet_sock *in = inet_of(s);
-    if (level != IPPROTO_IP || name != IP_TTL)
+    int v;
+    if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY && in->family == AF_INET6)
+        v = in->v6only;
+    else if (level == IPPROTO_IP && name == IP_TTL)
+        v = in->udp->ttl;
+    else
         return -ENOPROTOOPT;
-    int v = in->udp->ttl;
     size_t n = *len < sizeof(v) ? *len : sizeof(v);
     memcpy(val, &v, n);
     *len = n;

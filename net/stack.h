@@ -33,7 +33,7 @@ void net_timewait_trim(void);
  * listener takes the SYN (net/timewait.c). */
 void net_timewait_syn(const uint8_t *frame, size_t len);
 
-/* Makes AF_INET known to socket(2) (net/sock_inet.c). */
+/* Makes AF_INET and AF_INET6 known to socket(2) (net/sock_inet.c). */
 void inet_register(void);
 
 /* Brings the link of `netif` (of `d`) in line with d->link_up. */

@@ -62,7 +62,7 @@ void net_timewait_syn(const uint8_t *frame, size_t len)
     memcpy(&seq, tcp + 4, 4);
     for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
         if (p->remote_port == lwip_ntohs(sport) &&
-            p->local_port == lwip_ntohs(dport) &&
+            p->local_port == lwip_ntohs(dport) && IP_IS_V4(&p->remote_ip) &&
             ip_2_ip4(&p->remote_ip)->addr == src &&
             ip_2_ip4(&p->local_ip)->addr == dst) {
             if (TCP_SEQ_GT(lwip_ntohl(seq), p->rcv_nxt))

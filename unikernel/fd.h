@@ -92,6 +92,7 @@ struct kstat {
 #define KS_IFCHR 0020000
 #define KS_IFDIR 0040000
 #define KS_IFLNK 0120000
+#define KS_IFSOCK 0140000
 #define KS_IFMT 0170000
 
 /* A descriptor table: shared by the threads of a process (refs), one

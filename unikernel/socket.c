@@ -25,7 +25,6 @@
 #define RW_MAX 0x7ffff000L    /* Linux's largest transfer */
 #define CONTROL_MAX 65536     /* ancillary data of one call (Linux: optmem) */
 #define OPTVAL_MAX 4096       /* an option value the family gets a copy of */
-#define KS_IFSOCK 0140000
 #define BUF_DEFAULT 212992    /* Linux's default and largest SO_*BUF */
 #define RCVBUF_MIN 2304
 #define SNDBUF_MIN 4608

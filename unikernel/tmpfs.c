@@ -57,6 +57,8 @@ struct tnode {
     /* an O_TMPFILE file without O_EXCL, never named yet: linkat may give
      * it a name while nlink is 0 (Linux's I_LINKABLE) */
     bool linkable;
+    /* a socket (AF_UNIX bind) */
+    void *sock; /* the bound socket's, NULL once it closed */
 };
 
 static tnode_t *root;
@@ -685,6 +687,8 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
         }
     } else if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
         return -EEXIST;
+    } else if ((n->mode & KS_IFMT) == KS_IFSOCK) {
+        return -ENXIO; /* Linux: a socket is not opened */
     } else if (is_link(n)) {
         if ((flags & O_PATH) && (flags & O_NOFOLLOW))
             return file_of_node(n, flags, out); /* the link itself */
@@ -791,6 +795,51 @@ int tmpfs_readlink(tnode_t *base, const char *path, const char **target)
         return -EINVAL;
     *target = w.node->target;
     return (int)w.node->size;
+}
+
+/* ---- sockets ---- */
+
+int tmpfs_mksock(tnode_t *base, const char *path, unsigned mode, void *sock,
+                 tnode_t **node)
+{
+    struct walk w;
+    int rc = walk_nf(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if (w.node)
+        return -EEXIST;
+    if (w.trailing)
+        return -ENOENT;
+    tnode_t *n = node_new(KS_IFSOCK | (mode & 07777));
+    if (!n)
+        return -ENOMEM;
+    n->sock = sock;
+    tmpfs_get(n); /* the caller's */
+    if ((rc = create_at(&w, n)) < 0) {
+        n->refs--;
+        tmpfs_put(n);
+        return rc;
+    }
+    *node = n;
+    return 0;
+}
+
+int tmpfs_sock_lookup(tnode_t *base, const char *path, void **sock)
+{
+    struct walk w;
+    int rc = walk_existing(base, path, &w);
+    if (rc < 0)
+        return rc;
+    if ((w.node->mode & KS_IFMT) != KS_IFSOCK)
+        return -ECONNREFUSED;
+    *sock = w.node->sock;
+    return 0;
+}
+
+void tmpfs_sock_unbind(tnode_t *node)
+{
+    node->sock = NULL;
+    tmpfs_put(node);
 }
 
 /* ---- directories ---- */

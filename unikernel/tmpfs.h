@@ -82,6 +82,20 @@ int tmpfs_link_target(tnode_t *node, const char **target);
  * a directory or has an execute bit; -ENOENT, -ENOTDIR, -EACCES. */
 int tmpfs_access(tnode_t *base, const char *path, int mode);
 
+/* bind of an AF_UNIX socket: a new socket node (S_IFSOCK, permission
+ * bits `mode`) at `path` that names `sock`: 0 and *node (a reference for
+ * the caller), -EEXIST, -ENOENT, -ENOTDIR, -ENAMETOOLONG, -ENOMEM. */
+int tmpfs_mksock(tnode_t *base, const char *path, unsigned mode, void *sock,
+                 tnode_t **node);
+
+/* The socket the socket node at `path` names (connect): 0 and *sock
+ * (NULL when it closed), -ECONNREFUSED (no socket node), -ENOENT, ... */
+int tmpfs_sock_lookup(tnode_t *base, const char *path, void **sock);
+
+/* The socket of `node` (from tmpfs_mksock) closed: the name leads to no
+ * socket any more, and the caller's reference is dropped. */
+void tmpfs_sock_unbind(tnode_t *node);
+
 /* mkdir: 0, -EEXIST, -ENOENT, -ENOTDIR, -ENOMEM. */
 int tmpfs_mkdir(tnode_t *base, const char *path, unsigned mode);
 

@@ -1,16 +1,25 @@
 /*
- * unikernel/unix_sock.c - AF_UNIX sockets connected in pairs
- * (socketpair): SOCK_STREAM, SOCK_DGRAM and SOCK_SEQPACKET, in the
- * kernel, with no network stack.
+ * unikernel/unix_sock.c - AF_UNIX sockets: SOCK_STREAM, SOCK_DGRAM and
+ * SOCK_SEQPACKET, in the kernel, with no network stack; connected in
+ * pairs by socketpair, or by name.
  *
  * Each end queues what its peer sent as a list of messages (one per send
  * on datagram and seqpacket sockets, where a read takes one whole; a
- * stream read takes bytes across them).  A sender waits while its peer's
- * queue holds UNIX_QUEUE_MAX bytes; a receiver waits for a message.  Both
- * wait on the receiving end's socket, which every change announces with
- * sched_wakeup.  Names (bind, connect, listen on paths and the abstract
- * namespace) are not here yet: bind, listen, accept and connect give
- * EOPNOTSUPP.
+ * stream read takes bytes across them), each with the sender's name.  A
+ * sender waits while the receiving end's queue holds UNIX_QUEUE_MAX
+ * bytes; a receiver waits for a message.  Both wait on the receiving
+ * end's socket, which every change announces with sched_wakeup.
+ *
+ * Names: a path is a socket node in tmpfs (tmpfs_mksock) that points at
+ * the bound end until it closes; unlink removes the name only.  The
+ * abstract namespace (sun_path[0] == 0) is a list of the bound ends,
+ * each name freed when its socket closes; bind with the family alone
+ * picks a free abstract name (Linux's autobind).  connect to a listening
+ * stream or seqpacket end makes the accepted socket at once (Linux does
+ * too: the client may write before accept) and queues it on the
+ * listener; connect of a datagram end only records its destination.
+ * An end lives as long as the ends that point at it as their datagram
+ * destination (refs): a send to a closed one is ECONNREFUSED.
  *
  * Descriptors pass as SCM_RIGHTS (sendmsg): the files, with a reference
  * each, ride on the first message of the send; the receiver's recvmsg
@@ -29,6 +38,7 @@
 #include "unikernel/poll.h"
 #include "unikernel/sched.h"
 #include "unikernel/task.h"
+#include "unikernel/thread.h"
 #include "unikernel/tmpfs.h"
 #include "unikernel/socket.h"
 #include "unikernel/unix_sock.h"
@@ -36,12 +46,16 @@
 
 #define UNIX_QUEUE_MAX 212992 /* Linux's default socket buffer */
 #define UNIX_CHUNK 65536      /* a stream send's largest message */
+#define UNIX_ADDR_MAX 112     /* sockaddr_un (110) and the NUL Linux adds */
+#define PATH_OFF 2            /* offsetof(struct sockaddr_un, sun_path) */
 
 struct umsg {
     struct umsg *next;
     size_t len, off; /* off: bytes of it already read (stream) */
     struct file **fds; /* SCM_RIGHTS in flight (kalloc), a reference each */
     int nfds;
+    size_t fromlen;    /* the sender's name (0: unnamed) */
+    char from[UNIX_ADDR_MAX];
     char data[];
 };
 
@@ -159,13 +173,41 @@ static void rights_out(struct sock_msg *m, struct umsg *q, int flags)
 }
 
 struct unix_end {
-    struct socket *s;
+    struct socket *s;      /* not used once dead */
+    int refs;              /* the socket's and each dpeer pointing here */
+    bool dead;             /* its socket closed */
     struct unix_end *peer; /* NULL once the peer is closed */
     bool peer_gone;
+    struct unix_end *dpeer; /* a datagram end's connect(), a reference */
     struct umsg *head, *tail;
     size_t queued;         /* unread bytes in the queue */
     bool rd_shut, wr_shut; /* this end's shutdown(2) */
+    /* its name: the sockaddr_un bytes as Linux keeps them (0: none) */
+    char name[UNIX_ADDR_MAX];
+    size_t namelen;
+    tnode_t *node;          /* a path's socket node, a reference */
+    struct unix_end *abs_next; /* the abstract namespace's list */
+    char peername[UNIX_ADDR_MAX]; /* the peer's name when it connected */
+    size_t peernamelen;
+    /* listening: the connections not yet accepted */
+    bool listening;
+    bool embryo;            /* queued on a listener, not yet accepted */
+    int backlog, acc_count;
+    struct unix_end *acc_head, *acc_tail, *acc_next;
+    struct abi_ucred cred, peercred; /* SO_PEERCRED */
+    bool passcred;
 };
+
+static struct unix_end *abstract_names;
+static unsigned autobind_next;
+
+static int unix_create_end(struct socket *s, int type, int protocol);
+
+static void end_put(struct unix_end *u)
+{
+    if (--u->refs == 0)
+        kfree(u);
+}
 
 static bool is_stream(const struct socket *s)
 {
@@ -194,32 +236,233 @@ static void queue_free(struct unix_end *u)
     u->queued = 0;
 }
 
+/* ---- names ---- */
+
+/* A sockaddr_un of `len` bytes as a name in `name` (UNIX_ADDR_MAX bytes)
+ * of *namelen bytes as Linux keeps it (a path: up to its first NUL, that
+ * NUL counted, so a path filling sun_path is ended for it): 0, 1 for the
+ * family alone (autobind), -EINVAL. */
+static int addr_parse(const void *addr, size_t len, char *name,
+                      size_t *namelen)
+{
+    uint16_t family;
+    if (len < PATH_OFF)
+        return -EINVAL;
+    memcpy(&family, addr, sizeof(family));
+    if (family != AF_UNIX)
+        return -EINVAL;
+    if (len == PATH_OFF)
+        return 1;
+    if (len > sizeof(struct abi_sockaddr_un))
+        return -EINVAL;
+    memcpy(name, addr, len);
+    name[len] = 0;
+    *namelen = name[PATH_OFF] ? PATH_OFF + strlen(name + PATH_OFF) + 1 : len;
+    return 0;
+}
+
+static struct unix_end *abstract_find(const char *name, size_t len)
+{
+    for (struct unix_end *e = abstract_names; e; e = e->abs_next)
+        if (e->namelen == len && memcmp(e->name, name, len) == 0)
+            return e;
+    return NULL;
+}
+
+/* The live end bound to `name` of `type`: 0 and *out, -ECONNREFUSED,
+ * -EPROTOTYPE, the path's -ENOENT, -ENOTDIR, ... */
+static int find_peer(const char *name, size_t len, int type,
+                     struct unix_end **out)
+{
+    struct unix_end *e;
+    if (name[PATH_OFF]) {
+        void *sock;
+        int rc = tmpfs_sock_lookup(task_current()->cwd, name + PATH_OFF, &sock);
+        if (rc < 0)
+            return rc;
+        e = sock;
+    } else {
+        e = abstract_find(name, len);
+    }
+    if (!e || e->dead)
+        return -ECONNREFUSED;
+    if (e->s->type != type)
+        return -EPROTOTYPE;
+    *out = e;
+    return 0;
+}
+
+static void name_release(struct unix_end *u)
+{
+    if (u->node) {
+        tmpfs_sock_unbind(u->node);
+        u->node = NULL;
+    } else if (u->namelen) {
+        for (struct unix_end **pp = &abstract_names; *pp; pp = &(*pp)->abs_next)
+            if (*pp == u) {
+                *pp = u->abs_next;
+                break;
+            }
+    }
+}
+
+static void abstract_add(struct unix_end *u, const char *name, size_t len)
+{
+    memcpy(u->name, name, len);
+    u->namelen = len;
+    u->abs_next = abstract_names;
+    abstract_names = u;
+}
+
+/* Linux's autobind: a free abstract name of five hex digits. */
+static int autobind(struct unix_end *u)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned tries = 0; tries < 0x100000; tries++) {
+        unsigned v = autobind_next++ & 0xfffff;
+        char name[PATH_OFF + 6] = {AF_UNIX, 0, 0};
+        for (int i = 0; i < 5; i++)
+            name[PATH_OFF + 1 + i] = hex[v >> (16 - 4 * i) & 15];
+        if (!abstract_find(name, sizeof(name))) {
+            abstract_add(u, name, sizeof(name));
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+static struct abi_ucred cred_now(void)
+{
+    return (struct abi_ucred){thread_tgid(task_current()), 0, 0};
+}
+
+static int unix_bind(struct socket *s, const void *addr, size_t len)
+{
+    struct unix_end *u = s->priv;
+    char name[UNIX_ADDR_MAX];
+    size_t n;
+    int rc = addr_parse(addr, len, name, &n);
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
+        return u->namelen ? 0 : autobind(u); /* Linux: 0 when bound */
+    if (!name[PATH_OFF]) {
+        if (u->namelen)
+            return -EINVAL;
+        if (abstract_find(name, n))
+            return -EADDRINUSE;
+        abstract_add(u, name, n);
+        return 0;
+    }
+    task_t *t = task_current();
+    tnode_t *node;
+    rc = tmpfs_mksock(t->cwd, name + PATH_OFF, 0777 & ~(unsigned)t->umask, u,
+                      &node);
+    if (rc < 0)
+        return rc == -EEXIST ? -EADDRINUSE : rc;
+    if (u->namelen) { /* Linux makes the node, then finds us bound */
+        tmpfs_unlink(t->cwd, name + PATH_OFF);
+        tmpfs_sock_unbind(node);
+        return -EINVAL;
+    }
+    memcpy(u->name, name, n);
+    u->namelen = n;
+    u->node = node;
+    return 0;
+}
+
+/* ---- sending ---- */
+
+/* May `u` send to `to`?  Linux's unix_may_send: `to` is connected to
+ * nobody or to `u`. */
+static bool may_send(const struct unix_end *u, const struct unix_end *to)
+{
+    return (!to->dpeer || to->dpeer == u) && (!to->peer || to->peer == u);
+}
+
+/* The receiving end of a send on `u`: a reference in *to (0), or -errno. */
+static int send_target(struct unix_end *u, struct socket *s,
+                       const struct sock_msg *m, struct unix_end **to)
+{
+    bool named = m->name && m->namelen && s->type != SOCK_SEQPACKET;
+    if (named && s->type == SOCK_STREAM)
+        return u->peer || u->peer_gone ? -EISCONN : -EOPNOTSUPP;
+    if (named) {
+        char name[UNIX_ADDR_MAX];
+        size_t n;
+        int rc = addr_parse(m->name, m->namelen, name, &n);
+        if (rc != 0)
+            return -EINVAL;
+        struct unix_end *e;
+        if ((rc = find_peer(name, n, s->type, &e)) < 0)
+            return rc;
+        if (!may_send(u, e))
+            return -EPERM;
+        e->refs++;
+        *to = e;
+        return 0;
+    }
+    if (u->peer || u->peer_gone) {
+        if (!u->peer)
+            return s->type == SOCK_DGRAM ? -ECONNREFUSED : -EPIPE;
+        u->peer->refs++;
+        *to = u->peer;
+        return 0;
+    }
+    if (u->dpeer) {
+        if (u->dpeer->dead) { /* Linux: refused once, then not connected */
+            end_put(u->dpeer);
+            u->dpeer = NULL;
+            return -ECONNREFUSED;
+        }
+        u->dpeer->refs++;
+        *to = u->dpeer;
+        return 0;
+    }
+    return -ENOTCONN;
+}
+
+/* Why a send from `u` to `to` cannot go on: -errno, or 0. */
+static int send_shut(struct unix_end *u, struct unix_end *to)
+{
+    if (to == u->peer || (!u->dpeer && u->peer_gone))
+        return snd_shut(u) ? (u->peer_gone && u->s->type == SOCK_DGRAM
+                                  ? -ECONNREFUSED : -EPIPE)
+                           : 0;
+    if (u->wr_shut || to->rd_shut)
+        return -EPIPE;
+    return to->dead ? -ECONNREFUSED : 0;
+}
+
 static long unix_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 {
     struct unix_end *u = s->priv;
-    if (!u->peer && !u->peer_gone)
-        return -ENOTCONN; /* never connected: names are not here yet */
-    if (m->name && m->namelen)
-        return -EISCONN;
+    struct unix_end *to;
+    int rc = send_target(u, s, m, &to);
+    if (rc < 0)
+        return rc;
     struct sock_iter it;
     sock_iter_init(&it, m);
     size_t total = it.left, done = 0;
-    if (!is_stream(s) && total > UNIX_QUEUE_MAX)
+    if (!is_stream(s) && total > UNIX_QUEUE_MAX) {
+        end_put(to);
         return -EMSGSIZE;
+    }
     struct file **fds;
     int nfds;
-    int rc = rights_in(m, &fds, &nfds);
-    if (rc < 0)
+    rc = rights_in(m, &fds, &nfds);
+    if (rc < 0) {
+        end_put(to);
         return rc;
+    }
     long ret = 0;
     uint64_t deadline = sock_deadline(s->sndtimeo_ns);
     do {
-        if (snd_shut(u)) {
-            ret = done ? (long)done
-                       : (s->type == SOCK_DGRAM && u->peer_gone ? -ECONNREFUSED : -EPIPE);
+        if ((rc = send_shut(u, to)) < 0) {
+            ret = done ? (long)done : rc;
             goto out;
         }
-        struct unix_end *peer = u->peer;
+        struct unix_end *peer = to;
         size_t room = UNIX_QUEUE_MAX - peer->queued;
         size_t want = is_stream(s) ? (total - done < UNIX_CHUNK ? total - done : UNIX_CHUNK)
                                    : total;
@@ -252,6 +495,8 @@ static long unix_sendmsg(struct socket *s, struct sock_msg *m, int flags)
         msg->next = NULL;
         msg->fds = fds; /* the first message carries the files */
         msg->nfds = nfds;
+        msg->fromlen = u->namelen;
+        memcpy(msg->from, u->name, u->namelen);
         fds = NULL;
         nfds = 0;
         if (peer->tail)
@@ -269,7 +514,16 @@ static long unix_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 out:
     if (nfds)
         fds_put(fds, nfds); /* nothing queued: the files stay here */
+    end_put(to);
     return ret;
+}
+
+/* The sender's name of `q` into m->name (recvfrom, recvmsg). */
+static void name_out(struct sock_msg *m, const struct umsg *q)
+{
+    m->namelen = q->fromlen;
+    if (m->name && q->fromlen)
+        memcpy(m->name, q->from, q->fromlen);
 }
 /* Takes `n` bytes off the head of the queue (stream). */
 static void consume(struct unix_end *u, size_t n)
@@ -296,7 +550,11 @@ static long unix_recvmsg(struct socket *s, struct sock_msg *m, int flags)
     sock_iter_init(&it, m);
     size_t want = it.left, copied = 0;
     uint64_t deadline = sock_deadline(s->rcvtimeo_ns);
-    m->namelen = 0; /* a socketpair's peer has no name */
+    m->namelen = 0; /* none: a socketpair's peer, an unbound sender */
+    if (u->listening || (is_stream(s) && !u->peer && !u->peer_gone))
+        return -EINVAL; /* Linux's unix_stream_read_generic */
+    if (s->type == SOCK_SEQPACKET && !u->peer && !u->peer_gone)
+        return -ENOTCONN;
     for (;;) {
         if (u->head && is_stream(s)) {
             size_t peek_skip = 0;
@@ -307,6 +565,8 @@ static long unix_recvmsg(struct socket *s, struct sock_msg *m, int flags)
                 long c = k ? sock_iter_to_user(&it, q->data + q->off, k) : 0;
                 if (c < 0)
                     return copied ? (long)copied : c;
+                if (!copied)
+                    name_out(m, q);
                 if (q->nfds) {
                     rights_out(m, q, flags);
                     rights = true;
@@ -338,6 +598,7 @@ static long unix_recvmsg(struct socket *s, struct sock_msg *m, int flags)
             long c = k ? sock_iter_to_user(&it, q->data, k) : 0;
             if (c < 0)
                 return c;
+            name_out(m, q);
             if (q->len > (size_t)c)
                 m->flags_out |= MSG_TRUNC;
             if (q->nfds)
@@ -357,10 +618,13 @@ static long unix_recvmsg(struct socket *s, struct sock_msg *m, int flags)
             return (long)copied;
         /* the end of a stream; a datagram end waits for ever, as on Linux,
          * unless reading was shut */
+        if (s->type != SOCK_DGRAM && !copied && s->error) {
+            int e = s->error; /* the peer's reset, reported once */
+            s->error = 0;
+            return -e;
+        }
         if (s->type == SOCK_DGRAM ? u->rd_shut : rcv_shut(u))
             return (long)copied;
-        if (!u->peer && !u->peer_gone && s->type != SOCK_DGRAM)
-            return -ENOTCONN; /* never connected */
         if (flags & MSG_DONTWAIT)
             return copied ? (long)copied : -EAGAIN;
         int rc = sock_wait(s, deadline);
@@ -391,11 +655,19 @@ static unsigned unix_poll(struct socket *s, struct poll_table *pt)
     if (u->peer)
         poll_wait(pt, u->peer->s); /* room in the peer's queue */
     unsigned m = 0;
+    if (u->listening)
+        return u->acc_head ? POLLIN | POLLRDNORM : 0;
+    if (s->type != SOCK_DGRAM && !u->peer && !u->peer_gone)
+        return POLLOUT | POLLWRNORM | POLLHUP; /* Linux: TCP_CLOSE */
+    if (u->dpeer && !u->dpeer->dead)
+        poll_wait(pt, u->dpeer->s);
     bool rcv = rcv_shut(u), snd = snd_shut(u);
     if (s->type == SOCK_DGRAM) { /* only shutdown(2) ends a datagram pair */
         rcv = u->rd_shut || (u->peer && u->peer->wr_shut);
         snd = u->wr_shut || (u->peer && u->peer->rd_shut);
     }
+    if (s->error)
+        m |= POLLERR;
     if (u->head)
         m |= POLLIN | POLLRDNORM;
     if (rcv)
@@ -406,17 +678,34 @@ static unsigned unix_poll(struct socket *s, struct poll_table *pt)
         m |= POLLOUT | POLLWRNORM;
     if (s->type == SOCK_DGRAM && u->peer_gone)
         m |= POLLOUT | POLLWRNORM;
+    if (s->type == SOCK_DGRAM && !u->peer && !u->peer_gone &&
+        (!u->dpeer || u->dpeer->dead || u->dpeer->queued < UNIX_QUEUE_MAX))
+        m |= POLLOUT | POLLWRNORM;
     return m;
+}
+
+/* A name of `n` bytes (0: the family alone) into addr, *len set. */
+static void name_copy(void *addr, size_t *len, const char *name, size_t n)
+{
+    uint16_t family = AF_UNIX;
+    if (n)
+        memcpy(addr, name, n);
+    else
+        memcpy(addr, &family, sizeof(family));
+    *len = n ? n : sizeof(family);
 }
 
 static int unix_getname(struct socket *s, void *addr, size_t *len, bool peer)
 {
     struct unix_end *u = s->priv;
-    if (peer && !u->peer && !u->peer_gone)
+    if (!peer)
+        name_copy(addr, len, u->name, u->namelen);
+    else if (u->peer || u->peer_gone)
+        name_copy(addr, len, u->peername, u->peernamelen);
+    else if (u->dpeer)
+        name_copy(addr, len, u->dpeer->name, u->dpeer->namelen);
+    else
         return -ENOTCONN;
-    uint16_t family = AF_UNIX; /* unnamed: the family alone */
-    memcpy(addr, &family, sizeof(family));
-    *len = sizeof(family);
     return 0;
 }
 
@@ -433,44 +722,165 @@ static long unix_ioctl(struct socket *s, unsigned long cmd, uintptr_t arg)
 static int unix_setsockopt(struct socket *s, int level, int name,
                            const void *val, size_t len)
 {
-    (void)s, (void)level, (void)name, (void)val, (void)len;
-    return -ENOPROTOOPT;
+    struct unix_end *u = s->priv;
+    if (level != SOL_SOCKET || name != SO_PASSCRED)
+        return -ENOPROTOOPT;
+    int v;
+    if (len < sizeof(v))
+        return -EINVAL;
+    memcpy(&v, val, sizeof(v));
+    u->passcred = v != 0;
+    return 0;
 }
 
 static int unix_getsockopt(struct socket *s, int level, int name, void *val,
                            size_t *len)
 {
-    (void)s, (void)level, (void)name, (void)val, (void)len;
-    return -ENOPROTOOPT;
+    struct unix_end *u = s->priv;
+    if (level != SOL_SOCKET)
+        return -ENOPROTOOPT;
+    if (name == SO_PASSCRED) {
+        int v = u->passcred;
+        memcpy(val, &v, sizeof(v));
+        *len = sizeof(v);
+        return 0;
+    }
+    if (name != SO_PEERCRED)
+        return -ENOPROTOOPT;
+    memcpy(val, &u->peercred, sizeof(u->peercred));
+    *len = sizeof(u->peercred);
+    return 0;
 }
 
-/* connect: no end is bound to a name yet, so no connection can be made;
- * the error is Linux's for a name nobody listens on, ENOENT for a path
- * that does not exist (musl's nscd query, behind getpwnam and
- * initgroups, takes that as "no nscd"), ECONNREFUSED for one that does
- * (a file, not a socket) and for the abstract namespace. */
+static int unix_listen(struct socket *s, int backlog)
+{
+    struct unix_end *u = s->priv;
+    if (s->type == SOCK_DGRAM)
+        return -EOPNOTSUPP;
+    if (!u->namelen || u->peer || u->peer_gone)
+        return -EINVAL;
+    u->listening = true;
+    u->backlog = backlog;
+    u->cred = u->peercred = cred_now();
+    sched_wakeup(s); /* connects waiting for room */
+    return 0;
+}
+
+static int unix_accept(struct socket *s, struct socket **out, int flags)
+{
+    struct unix_end *u = s->priv;
+    if (s->type == SOCK_DGRAM)
+        return -EOPNOTSUPP;
+    if (!u->listening)
+        return -EINVAL;
+    uint64_t deadline = sock_deadline(s->rcvtimeo_ns);
+    while (!u->acc_head) {
+        if (flags & MSG_DONTWAIT)
+            return -EAGAIN;
+        int rc = sock_wait(s, deadline);
+        if (rc < 0)
+            return rc;
+    }
+    struct unix_end *n = u->acc_head;
+    n->embryo = false;
+    u->acc_head = n->acc_next;
+    if (!u->acc_head)
+        u->acc_tail = NULL;
+    u->acc_count--;
+    sched_wakeup(s); /* room for a waiting connect */
+    *out = n->s;
+    return 0;
+}
+
+/* A stream or seqpacket connect: the accepted end made and queued. */
+static int stream_connect(struct socket *s, const char *name, size_t n,
+                          int flags)
+{
+    struct unix_end *u = s->priv, *l;
+    uint64_t deadline = sock_deadline(s->sndtimeo_ns);
+    for (;;) {
+        int rc = find_peer(name, n, s->type, &l);
+        if (rc < 0)
+            return rc;
+        if (!l->listening || l->rd_shut)
+            return -ECONNREFUSED;
+        if (l->acc_count <= l->backlog)
+            break;
+        if (flags & MSG_DONTWAIT)
+            return -EAGAIN;
+        l->refs++;
+        rc = sock_wait(l->s, deadline);
+        end_put(l);
+        if (rc < 0)
+            return rc;
+    }
+    if (u->peer || u->peer_gone)
+        return -EISCONN;
+    if (u->listening)
+        return -EINVAL;
+    struct socket *ns;
+    int rc = sock_new(AF_UNIX, s->type, 0, &ns);
+    if (rc < 0)
+        return rc;
+    if ((rc = unix_create_end(ns, s->type, 0)) < 0) {
+        ns->ops = NULL;
+        file_put(ns->file);
+        return rc;
+    }
+    struct unix_end *a = ns->priv;
+    u->peer = a;
+    a->peer = u;
+    memcpy(a->name, l->name, l->namelen); /* the listener's, unregistered */
+    a->namelen = l->namelen;
+    memcpy(u->peername, l->name, l->namelen);
+    u->peernamelen = l->namelen;
+    memcpy(a->peername, u->name, u->namelen);
+    a->peernamelen = u->namelen;
+    a->cred = u->peercred = l->cred;
+    a->peercred = u->cred = cred_now();
+    a->embryo = true;
+    if (l->acc_tail)
+        l->acc_tail->acc_next = a;
+    else
+        l->acc_head = a;
+    l->acc_tail = a;
+    l->acc_count++;
+    sched_wakeup(l->s);
+    return 0;
+}
+
+/* connect: a stream or seqpacket connection, or a datagram end's
+ * destination (AF_UNSPEC: none). */
 static int unix_connect(struct socket *s, const void *addr, size_t len, int flags)
 {
-    (void)s, (void)flags;
-    const char *sa = addr;
+    struct unix_end *u = s->priv;
+    char name[UNIX_ADDR_MAX];
+    size_t n;
     uint16_t family;
-    if (len < sizeof(family))
+    if (s->type == SOCK_DGRAM && len >= sizeof(family)) {
+        memcpy(&family, addr, sizeof(family));
+        if (family == AF_UNSPEC) {
+            if (u->dpeer)
+                end_put(u->dpeer);
+            u->dpeer = NULL;
+            return 0;
+        }
+    }
+    int rc = addr_parse(addr, len, name, &n);
+    if (rc != 0)
         return -EINVAL;
-    memcpy(&family, sa, sizeof(family));
-    if (family != AF_UNIX)
-        return -EINVAL;
-    size_t n = len - sizeof(family);
-    if (n == 0)
-        return -EINVAL;
-    if (sa[2] == 0)
-        return -ECONNREFUSED;
-    char path[110];
-    if (n > sizeof(path) - 1)
-        n = sizeof(path) - 1;
-    memcpy(path, sa + 2, n);
-    path[n] = 0;
-    struct kstat st;
-    return tmpfs_stat(task_current()->cwd, path, &st, true) < 0 ? -ENOENT : -ECONNREFUSED;
+    if (s->type != SOCK_DGRAM)
+        return stream_connect(s, name, n, flags);
+    struct unix_end *e;
+    if ((rc = find_peer(name, n, s->type, &e)) < 0)
+        return rc;
+    if (!may_send(u, e))
+        return -EPERM;
+    e->refs++;
+    if (u->dpeer)
+        end_put(u->dpeer);
+    u->dpeer = e;
+    return 0;
 }
 
 static void unix_release(struct socket *s)
@@ -478,17 +888,33 @@ static void unix_release(struct socket *s)
     struct unix_end *u = s->priv;
     if (!u)
         return;
+    u->dead = true;
+    name_release(u);
+    while (u->acc_head) { /* connections never accepted: closed */
+        struct unix_end *a = u->acc_head;
+        u->acc_head = a->acc_next;
+        file_put(a->s->file);
+    }
     if (u->peer) {
+        /* Linux: unread data or a connection never accepted is a reset */
+        if (s->type != SOCK_DGRAM && (u->head || u->embryo))
+            u->peer->s->error = ECONNRESET;
         u->peer->peer = NULL;
         u->peer->peer_gone = true;
         sched_wakeup(u->peer->s);
     }
+    if (u->dpeer)
+        end_put(u->dpeer);
+    u->dpeer = NULL;
     queue_free(u);
-    kfree(u);
     s->priv = NULL;
+    end_put(u);
 }
 
 static const struct sock_ops unix_ops = {
+    .bind = unix_bind,
+    .listen = unix_listen,
+    .accept = unix_accept,
     .sendmsg = unix_sendmsg,
     .recvmsg = unix_recvmsg,
     .shutdown = unix_shutdown,
@@ -501,7 +927,8 @@ static const struct sock_ops unix_ops = {
     .release = unix_release,
 };
 
-static int unix_create(struct socket *s, int type, int protocol)
+/* A new end of socket `s` (also of the accepted sockets). */
+static int unix_create_end(struct socket *s, int type, int protocol)
 {
     if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
         return -ESOCKTNOSUPPORT;
@@ -511,6 +938,9 @@ static int unix_create(struct socket *s, int type, int protocol)
     if (!u)
         return -ENOMEM;
     u->s = s;
+    u->refs = 1;
+    u->cred = cred_now();
+    u->peercred = (struct abi_ucred){0, -1, -1}; /* Linux: no peer */
     s->ops = &unix_ops;
     s->priv = u;
     return 0;
@@ -522,12 +952,14 @@ static int unix_pair(struct socket *a, struct socket *b, int type, int protocol)
     struct unix_end *ua = a->priv, *ub = b->priv;
     ua->peer = ub;
     ub->peer = ua;
+    ua->peercred = ub->cred;
+    ub->peercred = ua->cred;
     return 0;
 }
 
 static const struct sock_family unix_family = {
     .family = AF_UNIX,
-    .create = unix_create,
+    .create = unix_create_end,
     .pair = unix_pair,
 };
 

@@ -17,9 +17,12 @@ this program plays 10.0.2.2 and every other address.
    IP options, overlapping and endless fragments, TCP with every flag
    combination to the open port and to a closed one, SYN floods, ARP
    garbage, oversized frames and runts, random mutations of valid frames
-   (no empty frame: QEMU's dgram netdev stops reading at an empty datagram).  Every TCP segment the guest sends to a port this program does
+   (no empty frame: QEMU's dgram netdev stops reading at an empty datagram);
+   IPv6 to the guest's link-local address: lengths that lie, extension
+   header chains, fragments, ND, router adverts and MLD with odd options,
+   TCP and UDP.  Every TCP segment the guest sends to a port this program does
    not use gets a reset, as a host without that connection would answer.
-3. Checks: an ARP reply, an ICMP echo reply, a SYN-ACK and a full HTTP GET
+3. Checks: an ARP reply, an ICMP echo reply, an ICMPv6 echo reply, a SYN-ACK and a full HTTP GET
    over a TCP connection built here; waits out IP reassembly (15 s after
    the last fragment) and ends with GET /quit so that the guest exits.
 Exits 0 when every check passed.  The boot case checks the kernel's side:
@@ -104,6 +107,34 @@ def icmp(typ, code, rest, data, bad_sum=False):
     h = struct.pack("!BBH", typ, code, 0) + rest + data
     c = csum(h) ^ (0x1111 if bad_sum else 0)
     return h[:2] + struct.pack("!H", c) + h[4:]
+
+
+GUEST_LL = bytes.fromhex("fe80000000000000505400fffe123456")  # from its MAC
+HOST_LL = bytes.fromhex("fe80000000000000505400fffe0a0202")
+ALL_NODES = bytes.fromhex("ff020000000000000000000000000001")
+SOLICITED = bytes.fromhex("ff0200000000000000000001ff123456")
+GUEST_SOL_MAC = bytes.fromhex("3333ff123456")
+ALL_NODES_MAC = bytes.fromhex("333300000001")
+
+
+def ip6(payload, nh, src=HOST_LL, dst=GUEST_LL, plen=None, hops=255, ver=6):
+    plen = plen if plen is not None else len(payload)
+    return struct.pack("!IHBB16s16s", ver << 28, plen & 0xffff, nh, hops, src,
+                       dst) + payload
+
+
+def l6sum(nh, seg, src=HOST_LL, dst=GUEST_LL):
+    return csum(src + dst + struct.pack("!IxxxB", len(seg), nh) + seg)
+
+
+def icmp6(typ, code, body, src=HOST_LL, dst=GUEST_LL, bad_sum=False):
+    h = struct.pack("!BBH", typ, code, 0) + body
+    c = l6sum(58, h, src, dst) ^ (0x2222 if bad_sum else 0)
+    return h[:2] + struct.pack("!H", c) + h[4:]
+
+
+def eth6(payload, dst=GUEST_MAC):
+    return eth(payload, 0x86dd, dst=dst)
 
 
 def arp(op, sha, spa, tha, tpa, htype=1, ptype=0x0800, hlen=6, plen=4):
@@ -319,6 +350,101 @@ def gen_frames(rng):
             [0x86dd, 0x8100, 0x88a8, 0x0000, 0xffff, rng.randrange(65536)]),
             dst=rng.choice([GUEST_MAC, BCAST, rb(6)]))
 
+    def ipv6():
+        """IPv6 (the guest has fe80:: from its MAC): bad lengths, extension
+        header chains, fragments, ND and MLD with odd options, TCP and UDP
+        with the IPv6 pseudo-header."""
+        k = rng.randrange(10)
+        if k == 0:   # header cut short, or a payload length that lies
+            f = eth6(ip6(rb(40), 59, plen=rng.choice([None, 0, 39, 41, 65535,
+                                                          rng.randrange(65536)])))
+            return f[:rng.choice([len(f), 14 + rng.randrange(40)])]
+        if k == 1:   # another version in an IPv6 ethertype
+            return eth6(ip6(icmp6(128, 0, rb(8)), 58, ver=rng.randrange(16)))
+        if k == 2:   # hop-by-hop, destination and routing headers, chained
+            chain = b""
+            nhs = [rng.choice([0, 43, 60, 44, 59, 58, 17, 6, rng.randrange(256)])
+                   for _ in range(rng.randrange(1, 6))]
+            for i in range(len(nhs)):
+                nxt = nhs[i + 1] if i + 1 < len(nhs) else 59
+                n = rng.choice([0, 1, 2, 31])
+                chain += struct.pack("!BB", nxt, n) + rb(6 + 8 * n)
+            return eth6(ip6(chain[:rng.choice([len(chain), rng.randrange(
+                len(chain) + 1)])], nhs[0]))
+        if k == 3:   # fragments: overlaps, holes, endless, odd sizes
+            ident = rng.getrandbits(32)
+            out = []
+            for _ in range(rng.randrange(1, 8)):
+                off = rng.choice([0, 1, 8, 100, 8191, rng.randrange(8192)])
+                m = 1 if rng.random() < .8 else 0
+                n = rng.choice([0, 8, 16, 1232, rng.randrange(1, 1400)])
+                fh = struct.pack("!BBHI", 58, 0, (off << 3) | m, ident)
+                out.append(eth6(ip6(fh + rb(n), 44)))
+            return out
+        if k == 4:   # neighbour solicitations and adverts, odd options
+            opt = rng.choice([b"\x01\x00" + rb(6), b"\x01\x01" + rb(6),
+                              b"\x02\x01" + rb(6), b"\x01\x02" + rb(14),
+                              b"\x01\xff" + rb(6), rb(8), b""])
+            typ = rng.choice([135, 136])
+            # (no advert for the guest's own address: that is a duplicate
+            # while it is tentative, and the check at the end needs it)
+            body = (b"\0" * 4 if typ == 135 else struct.pack(
+                "!I", rng.getrandbits(32))) + rng.choice(
+                [GUEST_LL if typ == 135 else HOST_LL, HOST_LL, rb(16)]) + opt
+            dst = rng.choice([GUEST_LL, SOLICITED, ALL_NODES])
+            return eth6(ip6(icmp6(typ, rng.choice([0, 0, 1]), body, dst=dst,
+                                  bad_sum=rng.random() < .2), 58,
+                            dst=dst, hops=rng.choice([255, 255, 64])),
+                        dst=rng.choice([GUEST_MAC, GUEST_SOL_MAC,
+                                        ALL_NODES_MAC]))
+        if k == 5:   # router adverts: prefixes, MTU, odd and zero lengths
+            opts = b""
+            for _ in range(rng.randrange(0, 4)):
+                t = rng.choice([1, 3, 5, 25, rng.randrange(256)])
+                if t == 3:
+                    o = struct.pack("!BBBBIII16s", 3, 4, rng.choice(
+                        [0, 64, 128, 200]), rng.getrandbits(8),
+                        rng.getrandbits(32), rng.getrandbits(32), 0,
+                        rng.choice([bytes.fromhex("fd00000000000001" +
+                                                  "00" * 8), rb(16)]))
+                elif t == 5:
+                    o = struct.pack("!BBHI", 5, 1, 0, rng.choice(
+                        [0, 68, 1279, 1280, 1500, 65535, rng.getrandbits(32)]))
+                else:
+                    n = rng.choice([0, 1, 2, 3])
+                    o = struct.pack("!BB", t, n) + rb(max(0, 8 * n - 2))
+                opts += o
+            body = struct.pack("!BBHII", 64, rng.getrandbits(8),
+                               rng.getrandbits(16), rng.getrandbits(32),
+                               rng.getrandbits(32)) + opts
+            return eth6(ip6(icmp6(134, 0, body, dst=ALL_NODES,
+                                  bad_sum=rng.random() < .1), 58,
+                            dst=ALL_NODES), dst=ALL_NODES_MAC)
+        if k == 6:   # MLD queries, redirects, errors quoting garbage
+            typ = rng.choice([130, 131, 132, 137, 1, 2, 3, 4, 128, 129,
+                              rng.randrange(256)])
+            return eth6(ip6(icmp6(typ, rng.randrange(4), rb(rng.choice(
+                [0, 4, 20, 40, 100, 1200]))), 58))
+        if k == 7:   # TCP to the open and a closed port
+            port = rng.choice([OPEN_PORT, CLOSED_PORT])
+            h = struct.pack("!HHIIBBHHH", rport(), port, rng.getrandbits(32),
+                            rng.getrandbits(32), 5 << 4, rng.randrange(256),
+                            65535, 0, 0) + rb(rng.choice([0, 1, 100]))
+            c = l6sum(6, h) ^ (0x1234 if rng.random() < .2 else 0)
+            return eth6(ip6(h[:16] + struct.pack("!H", c) + h[18:], 6))
+        if k == 8:   # UDP, its length field lying at times
+            data = rb(rng.randrange(0, 200))
+            ln = rng.choice([8 + len(data), 0, 7, 65535])
+            h = struct.pack("!HHHH", rport(), rng.choice([7, OPEN_PORT, 546]),
+                            ln, 0) + data
+            c = l6sum(17, h)
+            return eth6(ip6(h[:6] + struct.pack("!H", c) + h[8:], 17))
+        f = bytearray(eth6(ip6(icmp6(128, 0, struct.pack("!HH", 1, 1) +
+                                     rb(32)), 58)))
+        for _ in range(rng.randrange(1, 6)):
+            f[rng.randrange(14, len(f))] = rng.getrandbits(8)
+        return bytes(f)
+
     valid = [
         lambda: eth(arp(1, HOST_MAC, HOST_IP, b"\0" * 6, GUEST_IP), 0x0806,
                     dst=BCAST),
@@ -351,7 +477,7 @@ def gen_frames(rng):
                 (truncated_l4, 3), (truncated_ip, 2), (bad_ip_header, 5),
                 (ip_options, 4), (fragments, 4), (tcp_flags, 8),
                 (syn_flood, 1), (arp_garbage, 4), (icmp_udp, 4),
-                (other_ethertype, 2), (mutated, 10)]
+                (other_ethertype, 2), (mutated, 10), (ipv6, 8)]
     pool = [g for g, w in weighted for _ in range(w)]
     return pool, every_flag
 
@@ -398,6 +524,19 @@ def arp_check():
              dst=BCAST))
     return pump(1.0, lambda f: f[12:14] == b"\x08\x06" and f[20:22] ==
                 b"\0\2" and f[28:32] == GUEST_IP and f[22:28] == GUEST_MAC)
+
+
+def icmp6_check():
+    """An ICMPv6 echo to the guest's link-local address (a solicitation
+    first, so that it knows our link address)."""
+    data = b"hostile-echo6" * 4
+    ns = icmp6(135, 0, b"\0" * 4 + GUEST_LL + b"\x01\x01" + HOST_MAC,
+               dst=SOLICITED)
+    send(eth6(ip6(ns, 58, dst=SOLICITED), dst=GUEST_SOL_MAC))
+    send(eth6(ip6(icmp6(128, 0, struct.pack("!HH", 0x4243, 1) + data), 58)))
+    return pump(2.0, lambda f: len(f) >= 62 and f[12:14] == b"\x86\xdd" and
+                f[20] == 58 and f[54] == 129 and f[58:62] ==
+                struct.pack("!HH", 0x4243, 1))
 
 
 def icmp_check():
@@ -545,6 +684,9 @@ def main():
     if not icmp_check():
         fail("no ICMP echo reply after the fuzz")
     print("host: ok - ICMP echo reply")
+    if not any(icmp6_check() for _ in range(3)):
+        fail("no ICMPv6 echo reply after the fuzz")
+    print("host: ok - ICMPv6 echo reply to fe80::5054:ff:fe12:3456")
     want = bytes(((i * 7 + (i >> 11)) & 0xff) for i in range(1000))
     c, data = http_get(40001, b"/bytes/1000")
     if not data.startswith(b"HTTP/1.1 200") or not data.endswith(want):
