@@ -9,6 +9,7 @@
 
 #include "arch/clock.h"
 #include "lwip/netif.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/timeouts.h"
 #include "net/net.h"
 #include "net/netdev.h"
@@ -43,6 +44,15 @@ void net_flush(void)
     net_timer_want(); /* a socket operation may have started a timer */
 }
 
+/* True when lwIP's timers have work: a NIC (ARP, DHCP, ND, MLD...), or a
+ * TCP connection (over loopback: delayed ACKs, retransmissions).  Without
+ * either, its cyclic timers (MLD's every 100 ms among them) would only
+ * wake a task that runs alone; they catch up at the next wake-up. */
+static bool timers_matter(void)
+{
+    return netdev_get(0) || tcp_active_pcbs || tcp_tw_pcbs;
+}
+
 uint64_t net_next_ns(void)
 {
     uint64_t next = 0;
@@ -50,7 +60,7 @@ uint64_t net_next_ns(void)
     for (int i = 0; (d = netdev_get(i)); i++)
         if (d->polled)
             next = clock_monotonic_ns() + POLL_NS;
-    if (!net_started)
+    if (!net_started || !timers_matter())
         return next;
     u32_t ms = sys_timeouts_sleeptime();
     if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE)

@@ -23,7 +23,7 @@
 #define CPUID1_ECX_PCID (1u << 17)
 #define CPUID7_EBX_INVPCID (1u << 10)
 #define CR3_NOFLUSH (1ull << 63)
-#define PCIDS 4096
+#define PCIDS 256 /* tags in use: a collision only costs a flush */
 
 static bool on;
 static phys_addr_t owner[PCIDS]; /* whose entries PCID i may hold; 0: none */

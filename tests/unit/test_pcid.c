@@ -17,7 +17,7 @@
 #define NOFLUSH (1ull << 63)
 #define A 0x1000ull
 #define B 0x2000ull
-#define A_TWIN (A + 4095ull * 4096) /* hashes to A's PCID */
+#define A_TWIN (A + 255ull * 4096) /* hashes to A's PCID (256 tags) */
 
 static int kept(uint64_t cr3)
 {
