@@ -140,7 +140,7 @@ DEPS_GROUPS := \
   "image|make the bootable images|grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools fdisk qemu-utils" \
   "boot|boot them under SeaBIOS and OVMF|qemu-system-x86 ovmf" \
   "test|host tests and fuzzers|libcmocka-dev clang libclang-rt-14-dev" \
-  "tools|make debug and make bench (wrk: the HTTP client, gnuplot: the chart)|gdb libjemalloc-dev libmimalloc-dev wrk gnuplot-nox" \
+  "tools|make debug and make bench (wrk: the HTTP client, gnuplot: the chart, redis-tools: redis-benchmark and redis-cli)|gdb libjemalloc-dev libmimalloc-dev wrk gnuplot-nox redis-tools" \
   "source|fetch lwIP and the apps' sources from Debian (scripts/fetch-source.sh)|dpkg-dev xz-utils" \
   "apps|build the apps of apps/*/recipe (tclsh: sqlite's amalgamation)|tcl"
 # The same packages in one flat list, for a reader or a tool that wants
@@ -149,7 +149,7 @@ DEPS := gcc libc6-dev make binutils musl-tools musl-dev cpio python3 \
         grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools fdisk \
         qemu-utils qemu-system-x86 ovmf libcmocka-dev clang \
         libclang-rt-14-dev gdb libjemalloc-dev libmimalloc-dev \
-        dpkg-dev xz-utils tcl wrk gnuplot-nox
+        dpkg-dev xz-utils tcl wrk gnuplot-nox redis-tools
 DEPS_PATH := $(abspath $(BUILD))/deps-path
 
 deps:

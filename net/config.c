@@ -1,7 +1,8 @@
 /*
  * net/config.c - bringing the network up at boot: lwIP and its loopback
  * interface, every registered NIC attached, the first configured from the
- * command line (ip= gw= dns=) or by DHCP with a bounded wait, the boot
+ * command line (ip= gw= dns=) or by DHCP with a bounded wait, the second
+ * from ip2= (a network of its own between machines), the boot
  * line, and the resolver's files for musl (/etc/resolv.conf, /etc/hosts)
  * in the tmpfs.
  */
@@ -29,6 +30,8 @@
 
 static struct netif *primary;       /* the first NIC's interface, or NULL */
 static struct netdev *primary_dev;
+static struct netif *second;        /* the second NIC's, or NULL */
+static struct netdev *second_dev;
 static bool dhcp_mode;
 static uint32_t dns[DNS_MAX];       /* host byte order, 0: none */
 static bool dns_given;              /* dns= on the command line: DHCP's
@@ -142,6 +145,32 @@ static int configure_static(const struct net_boot_config *cfg)
     return 0;
 }
 
+/* Applies ip2= to the second NIC (an on-link network: no gateway, the
+ * first NIC keeps the default route) and says so on the console. */
+static void configure_second(const char *ip2)
+{
+    uint32_t a;
+    int prefix;
+    if (!second) {
+        klog(KLOG_WARN, "net: ip2=%s: no second network device\n", ip2);
+        return;
+    }
+    if (net_parse_cidr(ip2, &a, &prefix) < 0) {
+        klog(KLOG_WARN, "net: ip2=%s: not ADDR/PREFIX: ignored\n", ip2);
+        return;
+    }
+    ip4_addr_t ip, mask;
+    ip4_addr_set_u32(&ip, lwip_htonl(a));
+    ip4_addr_set_u32(&mask, lwip_htonl(net_prefix_mask(prefix)));
+    netif_set_addr(second, &ip, &mask, IP4_ADDR_ANY4);
+    const uint8_t *m = second_dev->mac;
+    char addr[16];
+    net_format_ipv4(addr, sizeof(addr), a);
+    kprintf("net: %s %02x:%02x:%02x:%02x:%02x:%02x %s/%d (static, second)\n",
+            second_dev->model ? second_dev->model : second_dev->name,
+            m[0], m[1], m[2], m[3], m[4], m[5], addr, prefix);
+}
+
 /* Starts DHCP and waits for an address, polling the NIC, at most
  * DHCP_WAIT_NS: true when bound. */
 static bool configure_dhcp(void)
@@ -175,6 +204,9 @@ void net_start(const struct net_boot_config *cfg)
         if (!primary) {
             primary = netif;
             primary_dev = d;
+        } else if (!second) {
+            second = netif;
+            second_dev = d;
         }
     }
     if (!primary) {
@@ -196,6 +228,8 @@ void net_start(const struct net_boot_config *cfg)
                 m[0], m[1], m[2], m[3], m[4], m[5],
                 DHCP_WAIT_NS / 1000000000ull);
     }
+    if (cfg->ip2)
+        configure_second(cfg->ip2);
     if (!files_written)
         write_files();
 }

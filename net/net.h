@@ -7,14 +7,16 @@
 #define NET_NET_H
 
 /* The kernel command line's network words, NULL when absent:
- * ip=ADDR/PREFIX (or ip=dhcp), gw=ADDR, dns=ADDR. */
+ * ip=ADDR/PREFIX (or ip=dhcp), gw=ADDR, dns=ADDR (the first NIC),
+ * ip2=ADDR/PREFIX (the second NIC: static, on-link, no gateway). */
 struct net_boot_config {
     const char *ip, *gw, *dns;
+    const char *ip2;
 };
 
 /* Starts lwIP and the loopback interface, attaches every registered
  * netdev, configures the first (static from `cfg`, else DHCP with a
- * bounded wait), prints the boot line and writes /etc/resolv.conf and
+ * bounded wait) and the second when `cfg->ip2` says so, prints the boot line and writes /etc/resolv.conf and
  * /etc/hosts into the tmpfs (unless the image has its own).  Once, after
  * tmpfs_init, before the application starts. */
 void net_start(const struct net_boot_config *cfg);

@@ -103,6 +103,8 @@ static int cmdline_param(struct cmdline *cl, char *word)
         cl->gw = word + 3;
     } else if (strncmp(word, "dns=", 4) == 0) {
         cl->dns = word + 4;
+    } else if (strncmp(word, "ip2=", 4) == 0) {
+        cl->ip2 = word + 4;
     } else if (cl->nunknown < CMDLINE_MAX_ARGS) {
         cl->unknown[cl->nunknown++] = word;
     }

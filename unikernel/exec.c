@@ -291,7 +291,7 @@ int exec_start_app(const struct cmdline *cl)
     /* after the image's files: its own /etc/hosts wins */
     unix_sock_register();
     userdb_add_files();
-    net_start(&(struct net_boot_config){ cl->ip, cl->gw, cl->dns });
+    net_start(&(struct net_boot_config){ cl->ip, cl->gw, cl->dns, cl->ip2 });
     return exec_run(&plan, cl);
 }
 

@@ -8,14 +8,23 @@ its own (no redis-cli needed) against redis-server in the guest.
                   read back (DEBUG RELOAD NOSAVE: a key set after the save
                   is gone, one set before is there); INFO memory; then
                   SHUTDOWN NOSAVE so that the guest exits
+  host.py replica the case's guest is the primary; a second QEMU (the same
+                  kernel) boots here as its replica (`--replicaof
+                  10.0.3.1 6379`) on a QEMU dgram link between the two
+                  QEMUs' second NICs (10.0.3.0/24, PORT2 <-> PORT3, the
+                  kernel's ip2=); keys set on the primary are read on the
+                  replica, which refuses writes; both shut down
 
-Environment: PORT1, hostfwd tcp 127.0.0.1:PORT1 -> the guest's 6379.  Only
+Environment: PORT1, hostfwd tcp 127.0.0.1:PORT1 -> the guest's 6379;
+PORT2, PORT3 (replica); VARS_DIR (BUILD/boot-tests, from tests/boot/run.sh).  Only
 this machine's loopback is used and every wait is bounded.  Exits 0 when
 every reply was right.
 """
 import os
 import random
+import re
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -38,8 +47,9 @@ def ok(msg):
 
 
 class Conn:
-    def __init__(self):
-        self.s = socket.create_connection(("127.0.0.1", PORT), timeout=left())
+    def __init__(self, port=None):
+        self.s = socket.create_connection(("127.0.0.1", port or PORT),
+                                          timeout=left())
         self.buf = b""
 
     def close(self):
@@ -95,18 +105,18 @@ class Conn:
         return self.reply()
 
 
-def connect():
+def connect(port=None):
     """A connection once the guest answers PING (QEMU accepts before)."""
     while time.monotonic() < DEADLINE:
         try:
-            c = Conn()
+            c = Conn(port)
             if c.call("PING") == "PONG":
                 return c
             c.close()
         except (OSError, EOFError, ValueError):
             pass
         time.sleep(0.3)
-    fail("the guest never answered PING")
+    fail("the guest (port %d) never answered PING" % (port or PORT))
 
 
 def info(c, section):
@@ -242,8 +252,127 @@ def basic():
     ok("SHUTDOWN NOSAVE: the connection closed")
 
 
+def log_path():
+    """The replica's console: BUILD/boot-tests/redis-replica.replica.log."""
+    return os.path.join(os.environ.get("VARS_DIR", "build/boot-tests"),
+                        "redis-replica.replica.log")
+
+
+def replica_qemu(port):
+    """The replica: a second QEMU booting the same kernel, its first NIC on
+    a user network of its own (hostfwd 127.0.0.1:port -> 6379), its second
+    the other end of the primary's dgram link (PORT3 here, PORT2 there),
+    10.0.3.2/24 on it; redis-server replicates 10.0.3.1:6379."""
+    build = os.path.dirname(os.environ.get("VARS_DIR", "build/boot-tests"))
+    link = ("dgram,id=link,local.type=inet,local.host=127.0.0.1,"
+            "local.port=%s,remote.type=inet,remote.host=127.0.0.1,"
+            "remote.port=%s" % (os.environ["PORT3"], os.environ["PORT2"]))
+    extra = ("-nic user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:%d-:6379 "
+             "-netdev %s -device virtio-net-pci,netdev=link,"
+             "mac=52:54:00:00:03:02" % (port, link))
+    cmdline = ("ip=10.0.2.15/24 gw=10.0.2.2 dns=127.0.0.1 ip2=10.0.3.2/24 "
+               "-- apps/redis/redis.conf --replicaof 10.0.3.1 6379")
+    log = open(log_path(), "w")
+    env = dict(os.environ, MEM="256M", QEMU_EXTRA=extra)
+    return subprocess.Popen(
+        ["images/qemu.sh", "-t", str(int(left())), "pvh",
+         os.path.join(build, "kernels", "redis.elf"), cmdline],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        env=env)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def replica():
+    """The primary is the case's guest (PORT1); the replica boots here.
+    Keys written on the primary are read on the replica, which refuses
+    writes; both shut down, the replica first."""
+    rport = free_port()
+    q = replica_qemu(rport)
+    try:
+        p = connect()
+        ok("primary: PING -> PONG")
+        r = connect(rport)
+        ok("replica: PING -> PONG")
+        p.call("SET", "before-sync", "written before the replica synced")
+        # The link comes up: a full sync (the primary forks a child that
+        # sends its dump), then the stream of commands.
+        while time.monotonic() < DEADLINE:
+            i = info(r, "replication")
+            if i.get("master_link_status") == "up":
+                break
+            time.sleep(0.3)
+        else:
+            fail("replica: master_link_status %r, master_host %r"
+                 % (i.get("master_link_status"), i.get("master_host")))
+        ok("replica: role:%s, master %s:%s, link up"
+           % (i.get("role"), i.get("master_host"), i.get("master_port")))
+        p.send(*[("SET", "k:%d" % n, "v-%d" % n) for n in range(1000)])
+        for _ in range(1000):
+            if p.reply() != "OK":
+                fail("SET on the primary")
+        p.call("SET", "the-key", "written on the primary")
+        while time.monotonic() < DEADLINE:
+            if r.call("GET", "the-key") == b"written on the primary":
+                break
+            time.sleep(0.2)
+        else:
+            fail("replica: the-key is %r" % r.call("GET", "the-key"))
+        for key, want in (("before-sync", b"written before the replica synced"),
+                          ("k:0", b"v-0"), ("k:999", b"v-999")):
+            got = r.call("GET", key)
+            if got != want:
+                fail("replica: %s is %r, not %r" % (key, got, want))
+        if r.call("DBSIZE") != p.call("DBSIZE"):
+            fail("DBSIZE: replica %r, primary %r"
+                 % (r.call("DBSIZE"), p.call("DBSIZE")))
+        ok("replica: the primary's keys read back, DBSIZE %d" % r.call("DBSIZE"))
+        e = r.call("SET", "the-key", "on the replica")
+        if not isinstance(e, RuntimeError) or "READONLY" not in str(e):
+            fail("SET on the replica gave %r, not READONLY" % e)
+        ok("replica: a write refused (%s)" % str(e).split(" ")[0])
+        i = info(p, "replication")
+        if i.get("connected_slaves") != "1" or \
+                "ip=10.0.3.2" not in i.get("slave0", ""):
+            fail("primary: connected_slaves %r, slave0 %r"
+                 % (i.get("connected_slaves"), i.get("slave0")))
+        ok("primary: role:%s, slave0 %s" % (i.get("role"), i.get("slave0")))
+        for conn, who in ((r, "replica"), (p, "primary")):
+            try:
+                conn.call("SHUTDOWN", "NOSAVE")
+                fail("%s: SHUTDOWN answered" % who)
+            except (EOFError, OSError):
+                pass
+        ok("SHUTDOWN NOSAVE: both connections closed")
+        status = q.wait(timeout=left())
+        if status != 0:
+            fail("the replica's QEMU ended with status %d" % status)
+        ok("the replica's kernel exited 0")
+        with open(log_path(), errors="replace") as fh:
+            text = fh.read()
+        for want in ("net: virtio-net .* 10\\.0\\.3\\.2/24 \\(static, second\\)",
+                     "MASTER <-> REPLICA sync: Finished with success",
+                     "^proc: every task ended"):
+            if not re.search(want, text, re.M):
+                fail("the replica's console (%s) has no %r" % (log_path(), want))
+        bad = re.search("panic|segfault|killed|not implemented", text)
+        if bad:
+            fail("the replica's console (%s) says %r" % (log_path(), bad.group(0)))
+        ok("the replica's console: its second NIC, the sync, every task ended")
+    finally:
+        if q.poll() is None:
+            q.kill()
+            q.wait()
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["basic"]:
         basic()
+    elif sys.argv[1:2] == ["replica"]:
+        replica()
     else:
-        fail("usage: host.py basic")
+        fail("usage: host.py basic|replica")

@@ -53,6 +53,10 @@ static void test_net(void **state)
     assert_string_equal(cl.ip, "10.0.0.5/24");
     assert_string_equal(cl.gw, "10.0.0.1");
     assert_string_equal(cl.dns, "10.0.0.53");
+    assert_null(cl.ip2);
+    assert_int_equal(cl.nunknown, 0);
+    assert_int_equal(cmdline_parse(&cl, "ip=10.0.2.15/24 ip2=10.0.3.1/24"), 0);
+    assert_string_equal(cl.ip2, "10.0.3.1/24");
     assert_int_equal(cl.nunknown, 0);
     assert_int_equal(cmdline_parse(&cl, "ip=dhcp"), 0);
     assert_string_equal(cl.ip, "dhcp");

@@ -7,8 +7,8 @@
  * (the periodic 1 kHz timer tick instead of the one-shot), `pcid=on` (PCIDs
  * where the CPU has them), `hugepages=always|madvise|never` (the superpage
  * policy, mm/huge.c), `ip=ADDR/PREFIX`
- * (or `ip=dhcp`), `gw=ADDR`, `dns=ADDR` (the network, checked by
- * net/config.c), and everything
+ * (or `ip=dhcp`), `gw=ADDR`, `dns=ADDR`, `ip2=ADDR/PREFIX` (the second
+ * NIC's static address; the network, checked by net/config.c), and everything
  * after `--` kept as the application's argv.  Words are split at blanks;
  * double quotes group blanks into a word and are removed, as on Linux's
  * command line (`""` is an empty word, `"a b"` one word).  Portable
@@ -38,6 +38,7 @@ struct cmdline {
     bool has_seed;           /* seed= given */
     uint64_t seed;           /* the ASLR generator's seed when has_seed */
     const char *ip, *gw, *dns; /* ip=, gw=, dns=: NULL when not given */
+    const char *ip2;         /* ip2=: NULL when not given */
     int argc;                /* words after "--" */
     char *argv[CMDLINE_MAX_ARGS + 1];
     int nunknown;            /* parameters we did not recognize */

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""mkinitrd.py BINARY OUT [PATH=FILE ...]: writes OUT, an uncompressed newc
+"""mkinitrd.py BINARY OUT [PATH=FILE | DIR/ ...]: writes OUT, an uncompressed newc
 cpio archive holding BINARY as /init (mode 0755, owner root, mtime 0) and
-each FILE as /PATH (its parent directories made), the initramfs
+each FILE as /PATH (its parent directories made; a DIR/ word without
+"=" is an empty directory /DIR), the initramfs
 format Linux unpacks (Documentation/driver-api/early-userspace/
 buffer-format.rst).  Needs no cpio tool on the host."""
 import sys
@@ -28,15 +29,18 @@ def main():
     archive = entry(1, "init", 0o100755, data)
     ino, dirs = 2, set()
     for arg in sys.argv[3:]:
-        path, src = arg.split("=", 1)
+        is_dir = "=" not in arg and arg.endswith("/")
+        path, src = (arg, None) if is_dir else arg.split("=", 1)
         path = path.strip("/")
         parts = path.split("/")
-        for i in range(1, len(parts)):
+        for i in range(1, len(parts) + is_dir):
             d = "/".join(parts[:i])
             if d not in dirs:
                 dirs.add(d)
                 archive += entry(ino, d, 0o40755, b"")
                 ino += 1
+        if is_dir:
+            continue
         with open(src, "rb") as fh:
             archive += entry(ino, path, 0o100755, fh.read())
         ino += 1

@@ -107,8 +107,14 @@ class Guest:
         return False
 
     def stop(self, quit_path=None):
-        """Asks the app to exit (GET quit_path), else kills QEMU."""
-        if quit_path and self.proc.poll() is None:
+        """Asks the app to exit (GET quit_path, or quit_path(self) when it
+        is a function: an app's own way to end), else kills QEMU."""
+        if callable(quit_path) and self.proc.poll() is None:
+            try:
+                quit_path(self)
+            except OSError:
+                pass
+        elif quit_path and self.proc.poll() is None:
             try:
                 with socket.create_connection(("127.0.0.1", self.port),
                                               timeout=5) as s:

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # tests/bench/sqlite/run.sh BUILD: speedtest1 --size N (SQLITE_BENCH_SIZE,
 # default 20) on a database in / (the Linux guest's initramfs, our tmpfs),
-# SQLITE_BENCH_RUNS times (default 3) on each kernel, the binary with our
-# malloc and with musl's; prints the markdown section with speedtest1's
-# own TOTAL (the median) and writes BUILD/bench/sqlite.json.  The machine
+# SQLITE_BENCH_RUNS rounds (default 3) alternating the kernels and the
+# binaries (with our malloc and with musl's); prints the markdown section
+# with speedtest1's own TOTAL (the median) and writes BUILD/bench/sqlite.json.  The machine
 # is the guest bench's (targets.sh: BENCH_ACCEL, default tcg, BENCH_MEM,
 # ...); the arguments go after "--" on each kernel's command line (Linux
 # hands them to /init).
@@ -12,7 +12,10 @@ build=${1:-build}
 size=${SQLITE_BENCH_SIZE:-20} runs=${SQLITE_BENCH_RUNS:-3}
 logs=$build/bench/sqlite
 mkdir -p "$logs"
-declare -A total
+declare -A total cmds times
+# The rounds alternate the four (kernel, malloc) pairs, as the network
+# groups alternate their kernels: a change of the host's load (2 shared
+# cores) then hits every pair alike instead of one pair's runs.
 for malloc in shim musl; do
     bin=$logs/sqlite-speedtest1.elf
     [ $malloc = musl ] && bin=$logs/sqlite-speedtest1-musl.elf
@@ -22,17 +25,23 @@ for malloc in shim musl; do
         for i in "${!cmd[@]}"; do
             [ "${cmd[$i]}" = -append ] && cmd[$((i + 1))]+=" -- --size $size sp.db"
         done
-        times=()
-        for run in $(seq "$runs"); do
-            log=$logs/$target-$malloc-$run.log
-            timeout 600 "${cmd[@]}" < /dev/null > "$log" 2>&1 || true
-            t=$(tr -d '\r' < "$log" | sed -n 's/^ *TOTAL\.*  *\([0-9.]*\)s$/\1/p' | tail -1)
-            [ -n "$t" ] || { echo "sqlite bench: $target $malloc run $run: no TOTAL line ($log)" >&2; exit 1; }
-            times+=("$t")
-        done
-        total[$target-$malloc]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
-        echo "sqlite bench: $target, $malloc malloc: ${times[*]} s" >&2
+        cmds[$target-$malloc]=$(printf '%s\n' "${cmd[@]}")
+        times[$target-$malloc]=
     done
+done
+for run in $(seq "$runs"); do
+    for pair in linux-shim ours-shim linux-musl ours-musl; do
+        mapfile -t cmd <<< "${cmds[$pair]}"
+        log=$logs/${pair%-*}-${pair#*-}-$run.log
+        timeout 600 "${cmd[@]}" < /dev/null > "$log" 2>&1 || true
+        t=$(tr -d '\r' < "$log" | sed -n 's/^ *TOTAL\.*  *\([0-9.]*\)s$/\1/p' | tail -1)
+        [ -n "$t" ] || { echo "sqlite bench: $pair run $run: no TOTAL line ($log)" >&2; exit 1; }
+        times[$pair]+=" $t"
+    done
+done
+for pair in linux-shim ours-shim linux-musl ours-musl; do
+    total[$pair]=$(printf '%s\n' ${times[$pair]} | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+    echo "sqlite bench: ${pair%-*}, ${pair#*-} malloc:${times[$pair]} s" >&2
 done
 ratio() { awk -v l="$1" -v o="$2" 'BEGIN { printf "%.2f", l / o }'; }
 cat <<MD
