@@ -117,10 +117,36 @@ static void startup_args(struct startup *st, const struct cmdline *cl,
             st->envp[st->envc++] = cl->unknown[i];
 }
 
-/* Builds the start-up stack; returns the initial rsp, or 0 (-EFAULT: the
- * stack could not be written). */
-static uintptr_t build_stack(const struct startup *st, const elf_plan_t *plan,
-                             const char *path, uintptr_t stack_top)
+/* Copies the strings v[0..n) up from `at`, in order, each with its NUL;
+ * stores their addresses in addr[]: the end, or 0 (-EFAULT). */
+static uintptr_t put_strings(uintptr_t at, const char *const *v, int n,
+                             uintptr_t *addr)
+{
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(v[i]) + 1;
+        if (copy_to_user((void *)at, v[i], len) < 0)
+            return 0;
+        addr[i] = at;
+        at += len;
+    }
+    return at;
+}
+
+static size_t strings_size(const char *const *v, int n)
+{
+    size_t size = 0;
+    for (int i = 0; i < n; i++)
+        size += strlen(v[i]) + 1;
+    return size;
+}
+
+/* Builds the start-up stack of `t` (current); returns the initial rsp, or
+ * 0 (-EFAULT: the stack could not be written).  The argv strings, then
+ * the envp strings, lie in order as Linux lays them out (arg_start ..
+ * env_end, what /proc/self/cmdline and environ read). */
+static uintptr_t build_stack(task_t *t, const struct startup *st,
+                             const elf_plan_t *plan, const char *path,
+                             uintptr_t stack_top)
 {
     uintptr_t sp = stack_top, argv[CMDLINE_MAX_ARGS + 2],
               envp[CMDLINE_MAX_ARGS + 1];
@@ -132,10 +158,16 @@ static uintptr_t build_stack(const struct startup *st, const elf_plan_t *plan,
     uintptr_t at_execfn = push_string(&sp, path);
     bool ok = copy_to_user((void *)at_random, rnd, sizeof(rnd)) == 0 &&
               at_platform && at_execfn;
-    for (int i = 0; ok && i < st->argc; i++)
-        ok = (argv[i] = push_string(&sp, st->argv[i])) != 0;
-    for (int i = 0; ok && i < st->envc; i++)
-        ok = (envp[i] = push_string(&sp, st->envp[i])) != 0;
+    size_t env_size = strings_size(st->envp, st->envc);
+    size_t arg_size = strings_size(st->argv, st->argc);
+    sp -= env_size;
+    ok = ok && put_strings(sp, st->envp, st->envc, envp) == sp + env_size;
+    t->env_start = sp;
+    t->env_end = sp + env_size;
+    sp -= arg_size;
+    ok = ok && put_strings(sp, st->argv, st->argc, argv) == sp + arg_size;
+    t->arg_start = sp;
+    t->arg_end = sp + arg_size;
     if (!ok)
         return 0;
     uint64_t aux[][2] = {
@@ -209,7 +241,7 @@ int exec_load(task_t *t, inode_t *ino, const elf_plan_t *plan,
     int rc = exec_map(t, ino, plan, &l);
     if (rc < 0)
         return rc;
-    *sp = build_stack(&st, plan, path, l.stack_top);
+    *sp = build_stack(t, &st, plan, path, l.stack_top);
     return *sp ? 0 : -EFAULT;
 }
 
@@ -237,7 +269,7 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
     task_switch(t); /* the start-up stack is written through usercopy */
     struct aslr_layout l;
     int rc = exec_map(t, ino, plan, &l);
-    uintptr_t sp = rc < 0 ? 0 : build_stack(&st, plan, path, l.stack_top);
+    uintptr_t sp = rc < 0 ? 0 : build_stack(t, &st, plan, path, l.stack_top);
     task_switch(NULL);
     if (!sp) {
         kprintf("app: %s: cannot map the image or its stack (%d)\n", name,

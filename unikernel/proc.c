@@ -208,6 +208,10 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     c->exe = p->exe;
     c->brk_start = p->group->leader->brk_start; /* the process's */
     c->brk = p->group->leader->brk;
+    c->arg_start = p->arg_start;
+    c->arg_end = p->arg_end;
+    c->env_start = p->env_start;
+    c->env_end = p->env_end;
     c->umask = p->umask;
     c->cwd = p->cwd;
     tmpfs_get(c->cwd);

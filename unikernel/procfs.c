@@ -38,6 +38,21 @@ static const struct file_ops maps_ops = {
     .stat = maps_stat,
 };
 
+struct file *procfs_text_new(size_t size, int *err)
+{
+    struct file *f = file_new(&maps_ops, NULL);
+    if (f)
+        f->text = kalloc(size);
+    if (!f || !f->text) {
+        if (f)
+            file_put(f);
+        *err = -ENOMEM;
+        return NULL;
+    }
+    f->seekable = 1;
+    return f;
+}
+
 /* /proc/meminfo: the frame and commit figures, in Linux's format and
  * order (name padded to 16 columns, kB right-aligned in 8). */
 static struct file *meminfo_open(int *err)
@@ -161,6 +176,9 @@ static struct file *stat_open(task_t *t, int *err)
 
 struct file *procfs_open(task_t *t, const char *path, int *err)
 {
+    struct file *info = procfs_info_open(t, path, err);
+    if (info || *err != -ENOENT)
+        return info;
     if (strcmp(path, "/proc/meminfo") == 0)
         return meminfo_open(err);
     if (strcmp(path, "/proc/interrupts") == 0)

@@ -80,6 +80,10 @@ task_t *task_create_thread(task_t *p)
         inode_open(t->image);
     t->brk_start = p->brk_start;
     t->brk = p->brk;
+    t->arg_start = p->arg_start;
+    t->arg_end = p->arg_end;
+    t->env_start = p->env_start;
+    t->env_end = p->env_end;
     t->rlimits = p->rlimits;
     t->mspace = p->mspace;
     mspace_open(t->mspace);

@@ -50,6 +50,8 @@ typedef struct task {
     uintptr_t brk_start;        /* (t) where the heap starts (exec); */
     uintptr_t brk;              /* (t) program break: the heap's end;
                                    the group leader's are the process's */
+    uintptr_t arg_start, arg_end; /* (t) argv's strings on the stack (exec) */
+    uintptr_t env_start, env_end; /* (t) envp's: /proc/self/cmdline, environ */
     uintptr_t clear_child_tid;  /* (t) set_tid_address, CHILD_CLEARTID */
     uintptr_t robust_list;      /* (t) set_robust_list's head (recorded) */
     char comm[16];              /* (t) prctl(PR_SET_NAME) */

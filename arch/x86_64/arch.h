@@ -29,6 +29,11 @@ void cpu_set_kernel_stack(uintptr_t top);
 /* True when CPUID says we run under a hypervisor. */
 bool cpu_hypervisor(void);
 
+/* CPUID's vendor (12 characters) and brand string (up to 48; "" if the
+ * CPU has none), NUL-terminated; family, model and stepping. */
+void cpu_describe(char vendor[13], char model[49], unsigned *family,
+                  unsigned *modelno, unsigned *stepping);
+
 /* Stops this CPU for good, interrupts masked. */
 void cpu_halt(void) __attribute__((noreturn));
 

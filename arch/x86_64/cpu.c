@@ -4,6 +4,7 @@
  * exception vectors; interrupt masking and halting.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "arch/cpu.h"
 #include "arch/x86_64/arch.h"
@@ -134,6 +135,33 @@ bool cpu_hypervisor(void)
     uint32_t a, b, c, d;
     cpuid(1, &a, &b, &c, &d);
     return c & (1u << 31);
+}
+
+void cpu_describe(char vendor[13], char model[49], unsigned *family,
+                  unsigned *modelno, unsigned *stepping)
+{
+    uint32_t r[4], max;
+    cpuid(0, &max, &r[0], &r[2], &r[1]); /* ebx, edx, ecx: the vendor */
+    memcpy(vendor, r, 12);
+    vendor[12] = '\0';
+    cpuid(1, &r[0], &r[1], &r[2], &r[3]);
+    unsigned fam = (r[0] >> 8) & 0xf, mod = (r[0] >> 4) & 0xf;
+    if (fam == 0xf)
+        fam += (r[0] >> 20) & 0xff;
+    if (fam >= 6)
+        mod |= ((r[0] >> 16) & 0xf) << 4;
+    *family = fam;
+    *modelno = mod;
+    *stepping = r[0] & 0xf;
+    model[0] = '\0';
+    cpuid(0x80000000, &max, &r[1], &r[2], &r[3]);
+    if (max < 0x80000004)
+        return;
+    for (uint32_t leaf = 0; leaf < 3; leaf++) {
+        cpuid(0x80000002 + leaf, &r[0], &r[1], &r[2], &r[3]);
+        memcpy(model + 16 * leaf, r, 16);
+    }
+    model[48] = '\0';
 }
 
 void cpu_idle(void)
