@@ -23,7 +23,7 @@ CORE_SRCS := \
   unikernel/task.c unikernel/sched.c unikernel/proc.c unikernel/thread.c \
   unikernel/futex.c unikernel/waitq.c unikernel/exec.c \
   unikernel/elf.c unikernel/aslr.c unikernel/rlimit.c unikernel/signal.c \
-  unikernel/fd.c unikernel/flock.c unikernel/console.c unikernel/pipe.c \
+  unikernel/fd.c unikernel/flock.c unikernel/bsdlock.c unikernel/console.c unikernel/pipe.c \
   unikernel/memfd.c unikernel/poll.c unikernel/sys_poll.c unikernel/epoll.c \
   unikernel/eventfd.c unikernel/itimer.c unikernel/timerfd.c \
   unikernel/socket.c unikernel/unix_sock.c unikernel/userdb.c unikernel/sendfile.c \
