@@ -28,7 +28,7 @@ CORE_SRCS := \
   unikernel/eventfd.c unikernel/itimer.c unikernel/timerfd.c \
   unikernel/socket.c unikernel/unix_sock.c unikernel/userdb.c unikernel/sendfile.c \
   unikernel/tmpfs.c unikernel/dev.c unikernel/pagecache.c \
-  unikernel/path.c unikernel/sys_dir.c unikernel/sys_fsmeta.c unikernel/cpio.c unikernel/procfs.c unikernel/usercopy.c \
+  unikernel/path.c unikernel/sys_dir.c unikernel/sys_fsmeta.c unikernel/cpio.c unikernel/procfs.c unikernel/procfd.c unikernel/usercopy.c \
   unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
   unikernel/sys_mm.c unikernel/sys_misc.c \
   unikernel/sysv_ipc.c unikernel/sysv_shm.c unikernel/sysv_sem.c \

@@ -47,6 +47,12 @@ struct file_ops {
     unsigned (*poll)(struct file *f, struct poll_table *pt);
     /* Frees what the file holds besides the struct itself. */
     void (*release)(struct file *f);
+    /* getdents64 of a directory outside the tmpfs (/proc/self/fd): bytes
+     * filled, 0 at the end, or -errno.  NULL: the tmpfs's. */
+    long (*getdents)(struct file *f, void *ubuf, size_t n);
+    /* What readlink of /proc/self/fd/N gives for an anonymous inode
+     * ("anon_inode:[eventfd]"); NULL: the path, or the kind's own. */
+    const char *anon_name;
 };
 
 struct file {
