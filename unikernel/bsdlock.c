@@ -88,7 +88,7 @@ static long take(struct file *f, bool exclusive, bool nb)
     long rc = 0;
     while (conflict(f, file, exclusive)) {
         if (nb) {
-            rc = -EWOULDBLOCK;
+            rc = -EAGAIN; /* EWOULDBLOCK */
             break;
         }
         if (signal_interrupted()) {
