@@ -2,7 +2,7 @@
  * abi_procfd: /proc/self/fd and /proc/PID/fd: getdents64 lists exactly
  * the open descriptors (those fcntl F_GETFD accepts), readlink of an
  * entry gives a file's path (after a rename too), "pipe:[INO]" and
- * "socket:[INO]" with fstat's st_ino, "anon_inode:[eventfd]"; lstat sees
+ * "socket:[INO]" with fstat's st_ino (two pipes: two names), "anon_inode:[eventfd]"; lstat sees
  * a link, stat the file; open of an entry is a new open file description
  * of the same file (its own offset, the new flags); the errors of a
  * closed descriptor.  Exit status 0 only if all passed.
@@ -141,6 +141,12 @@ int main(void)
     checkf(strcmp(link_of("/proc/self/fd", p[0]), want) == 0 &&
                strcmp(link_of("/proc/self/fd", p[1]), want) == 0,
            "procfd readlink of a pipe: pipe:[st_ino]");
+    int q[2];
+    check(pipe(q) == 0, "procfd second pipe");
+    checkf(strcmp(link_of("/proc/self/fd", q[0]), want) != 0,
+           "procfd two pipes, two names");
+    close(q[0]);
+    close(q[1]);
     fstat(sv[0], &st);
     snprintf(want, sizeof(want), "socket:[%lu]", (unsigned long)st.st_ino);
     checkf(strcmp(link_of("/proc/self/fd", sv[0]), want) == 0,
