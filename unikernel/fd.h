@@ -3,8 +3,8 @@
  *
  * A struct file is one open file description: its operations, its
  * position and, for files with content, the inode.  Its kinds: the console
- * (descriptors 0-2, console.c), the /proc/self/fd directory (procfd.c), proc files (a
- * snapshot taken at open), pipes (pipe.c), memfds (memfd.c), the files,
+ * (descriptors 0-2, console.c), the /proc/self/fd directory (procfd.c),
+ * proc files (a snapshot taken at open), pipes (pipe.c), memfds (memfd.c), the files,
  * directories and devices of the tmpfs (tmpfs.c, dev.c).  Every operation
  * checks its arguments and
  * returns a negated errno; user buffers are reached through usercopy.
