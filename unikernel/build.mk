@@ -23,12 +23,12 @@ CORE_SRCS := \
   unikernel/task.c unikernel/sched.c unikernel/proc.c unikernel/thread.c \
   unikernel/futex.c unikernel/waitq.c unikernel/exec.c \
   unikernel/elf.c unikernel/aslr.c unikernel/rlimit.c unikernel/signal.c \
-  unikernel/fd.c unikernel/flock.c unikernel/console.c unikernel/pipe.c \
+  unikernel/fd.c unikernel/flock.c unikernel/bsdlock.c unikernel/console.c unikernel/pipe.c \
   unikernel/memfd.c unikernel/poll.c unikernel/sys_poll.c unikernel/epoll.c \
   unikernel/eventfd.c unikernel/itimer.c unikernel/timerfd.c \
   unikernel/socket.c unikernel/unix_sock.c unikernel/userdb.c unikernel/sendfile.c \
   unikernel/tmpfs.c unikernel/dev.c unikernel/pagecache.c \
-  unikernel/path.c unikernel/sys_dir.c unikernel/sys_fsmeta.c unikernel/cpio.c unikernel/procfs.c unikernel/procfs_info.c unikernel/usercopy.c \
+  unikernel/path.c unikernel/sys_dir.c unikernel/sys_fsmeta.c unikernel/cpio.c unikernel/procfs.c unikernel/procfs_info.c unikernel/procfd.c unikernel/usercopy.c \
   unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
   unikernel/sys_mm.c unikernel/sys_misc.c \
   unikernel/sysv_ipc.c unikernel/sysv_shm.c unikernel/sysv_sem.c \

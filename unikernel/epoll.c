@@ -403,6 +403,7 @@ static void epoll_stat(struct file *f, struct kstat *st)
 }
 
 static const struct file_ops epoll_ops = {
+    .anon_name = "anon_inode:[eventpoll]",
     .poll = epoll_poll,
     .stat = epoll_stat,
     .release = epoll_release,

@@ -13,6 +13,7 @@
 #include "mm/kalloc.h"
 #include "unikernel/epoll.h"
 #include "unikernel/fd.h"
+#include "unikernel/bsdlock.h"
 #include "unikernel/flock.h"
 #include "unikernel/syscall.h"
 #include "unikernel/usercopy.h"
@@ -52,6 +53,7 @@ void file_put(struct file *f)
     if (f->epitems)
         epoll_file_gone(f);
     flock_release(f);
+    bsdlock_release(f);
     if (f->ops->release)
         f->ops->release(f);
     if (f->ino)

@@ -3,8 +3,8 @@
  *
  * A struct file is one open file description: its operations, its
  * position and, for files with content, the inode.  Its kinds: the console
- * (descriptors 0-2, console.c), proc files (a
- * snapshot taken at open), pipes (pipe.c), memfds (memfd.c), the files,
+ * (descriptors 0-2, console.c), the /proc/self/fd directory (procfd.c),
+ * proc files (a snapshot taken at open), pipes (pipe.c), memfds (memfd.c), the files,
  * directories and devices of the tmpfs (tmpfs.c, dev.c).  Every operation
  * checks its arguments and
  * returns a negated errno; user buffers are reached through usercopy.
@@ -47,6 +47,12 @@ struct file_ops {
     unsigned (*poll)(struct file *f, struct poll_table *pt);
     /* Frees what the file holds besides the struct itself. */
     void (*release)(struct file *f);
+    /* getdents64 of a directory outside the tmpfs (/proc/self/fd): bytes
+     * filled, 0 at the end, or -errno.  NULL: the tmpfs's. */
+    long (*getdents)(struct file *f, void *ubuf, size_t n);
+    /* What readlink of /proc/self/fd/N gives for an anonymous inode
+     * ("anon_inode:[eventfd]"); NULL: the path, or the kind's own. */
+    const char *anon_name;
 };
 
 struct file {

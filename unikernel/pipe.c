@@ -28,7 +28,12 @@ struct pipe {
     size_t count;      /* unread bytes */
     int readers;       /* open read ends */
     int writers;       /* open write ends */
+    uint64_t number;   /* st_ino, and readlink's pipe:[N] of /proc/self/fd */
 };
+
+/* Pipe numbers: above the tmpfs's inode numbers, as pipefs is another
+ * file system on Linux. */
+static uint64_t next_number = 1ull << 32;
 
 /* Bytes that can be read at once from the ring: up to its end. */
 static size_t chunk_out(const struct pipe *p, size_t n)
@@ -110,6 +115,7 @@ static void pipe_stat(struct file *f, struct kstat *st)
     st->st_mode = KS_IFIFO | 0600;
     st->st_size = (int64_t)((struct pipe *)f->priv)->count;
     st->st_blksize = PIPE_SIZE;
+    st->st_ino = ((struct pipe *)f->priv)->number;
 }
 
 /* Frees the pipe once both ends are closed. */
@@ -186,6 +192,7 @@ int pipe_create(struct file **rd, struct file **wr)
     }
     p->buf = buf;
     p->readers = p->writers = 1;
+    p->number = next_number++;
     (*rd)->priv = p;
     (*wr)->priv = p;
     return 0;

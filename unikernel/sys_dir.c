@@ -198,6 +198,8 @@ long sys_getdents64(const long *a)
         return -EBADF;
     if (!user_range_ok((uintptr_t)a[1], (size_t)a[2]))
         return -EFAULT;
+    if (f->ops->getdents) /* a directory of /proc */
+        return f->ops->getdents(f, (void *)a[1], (size_t)a[2]);
     return tmpfs_getdents(f, (void *)a[1], (size_t)a[2]);
 }
 

@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "abi/socket.h" /* FIONBIO */
+#include "mm/kalloc.h"
 #include "unikernel/fd.h"
 #include "unikernel/path.h"
+#include "unikernel/procfd.h"
 #include "unikernel/procfs.h"
 #include "unikernel/syscall.h"
 #include "unikernel/tmpfs.h"
@@ -43,9 +45,18 @@ static long path_open(tnode_t *base, const char *path, long flags,
 {
     if (!path_is_proc(path))
         return tmpfs_open(base, path, (int)flags, mode, f);
+    int fd, err = 0;
+    switch (procfd_parse(path, &fd)) {
+    case PROCFD_ENTRY: /* the descriptor's file anew */
+        return procfd_open(fd, (int)flags, f);
+    case PROCFD_DIR:
+        *f = procfd_dir_open((int)flags, &err);
+        return *f ? 0 : err;
+    case PROCFD_NONE:
+        break;
+    }
     if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
         return -EACCES; /* the proc files are read-only */
-    int err = 0;
     *f = procfs_open(task_current(), path, &err);
     return *f ? 0 : err;
 }
@@ -387,6 +398,9 @@ static long stat_path(tnode_t *base, const char *path, struct kstat *st,
 {
     if (!path_is_proc(path))
         return tmpfs_stat(base, path, st, follow);
+    int fd;
+    if (procfd_parse(path, &fd) == PROCFD_ENTRY)
+        return procfd_stat(fd, follow, st);
     struct file *f = NULL;
     long rc = path_open(NULL, path, 0, 0, &f);
     if (rc < 0)
@@ -635,6 +649,7 @@ static long readlink_at(long dirfd, long upath, long ubuf, long size)
     task_t *t = task_current();
     tnode_t *base;
     struct kstat st;
+    int fd;
     if (size <= 0) {
         rc = -EINVAL;
     } else if (strcmp(path, "/proc/self/exe") == 0) {
@@ -642,6 +657,14 @@ static long readlink_at(long dirfd, long upath, long ubuf, long size)
         if (n > (size_t)size)
             n = (size_t)size;
         rc = copy_to_user((void *)ubuf, t->exe, n) < 0 ? -EFAULT : (long)n;
+    } else if (procfd_parse(path, &fd) == PROCFD_ENTRY) {
+        char *name = kalloc(TMPFS_PATH_MAX);
+        rc = name ? procfd_link(fd, name, TMPFS_PATH_MAX) : -ENOMEM;
+        if (rc > size)
+            rc = size; /* cut, without a NUL, as Linux */
+        if (rc > 0 && copy_to_user((void *)ubuf, name, (size_t)rc) < 0)
+            rc = -EFAULT;
+        kfree(name);
     } else if (path[0] == '\0') { /* the link an O_PATH dirfd names */
         struct file *f = (int)dirfd == AT_FDCWD ? NULL : file_of(dirfd);
         tnode_t *n = f ? tmpfs_node_of(f) : NULL;

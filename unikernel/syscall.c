@@ -101,6 +101,7 @@ static const syscall_fn linux_table[] = {
     [NR_link] = sys_link,
     [NR_linkat] = sys_linkat,
     [NR_getdents64] = sys_getdents64,
+    [NR_flock] = sys_flock,
     [NR_chdir] = sys_chdir,
     [NR_fchdir] = sys_fchdir,
     [NR_fdatasync] = sys_fsync,

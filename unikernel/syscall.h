@@ -235,5 +235,9 @@ long sys_msgget(const long *a);
 long sys_msgsnd(const long *a);
 long sys_msgrcv(const long *a);
 long sys_msgctl(const long *a);
+/* bsdlock.c: flock(fd, op): 0, or -EINVAL (op), -EBADF, -EWOULDBLOCK
+ * (LOCK_NB and a conflict), -ENOLCK, -ERESTARTSYS (a signal: EINTR, or
+ * restarted with SA_RESTART), -EINTR (a kill). */
+long sys_flock(const long *a);
 
 #endif

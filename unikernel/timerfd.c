@@ -148,6 +148,7 @@ static void timerfd_release(struct file *f)
 }
 
 static const struct file_ops timerfd_ops = {
+    .anon_name = "anon_inode:[timerfd]",
     .read = timerfd_read,
     .write = timerfd_write,
     .poll = timerfd_poll,

@@ -659,6 +659,8 @@ static int open_tmpfile(tnode_t *base, const char *path, int flags,
     return rc;
 }
 
+static int open_existing(tnode_t *n, int flags, struct file **out);
+
 int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
                struct file **out)
 {
@@ -671,7 +673,6 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
     int rc = nf ? walk_nf(base, path, &w) : walk(base, path, &w);
     if (rc < 0)
         return rc;
-    bool writing = (flags & O_ACCMODE) != O_RDONLY;
     tnode_t *n = w.node;
     if (!n) {
         if (!(flags & O_CREAT))
@@ -685,9 +686,19 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
             tmpfs_put(n);
             return rc;
         }
+        return file_of_node(n, flags, out);
     } else if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
         return -EEXIST;
-    } else if ((n->mode & KS_IFMT) == KS_IFSOCK) {
+    }
+    return open_existing(n, flags, out);
+}
+
+/* tmpfs_open once the node `n` is found (and tmpfs_reopen). */
+static int open_existing(tnode_t *n, int flags, struct file **out)
+{
+    bool writing = (flags & O_ACCMODE) != O_RDONLY;
+    int rc;
+    if ((n->mode & KS_IFMT) == KS_IFSOCK) {
         return -ENXIO; /* Linux: a socket is not opened */
     } else if (is_link(n)) {
         if ((flags & O_PATH) && (flags & O_NOFOLLOW))
@@ -706,6 +717,13 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
             return rc;
     }
     return file_of_node(n, flags, out);
+}
+
+int tmpfs_reopen(tnode_t *n, int flags, struct file **out)
+{
+    if (is_link(n))
+        return -ELOOP; /* an O_PATH link: nothing to follow to */
+    return open_existing(n, flags, out);
 }
 
 int tmpfs_exec_lookup(tnode_t *base, const char *path, inode_t **ino)
@@ -1047,6 +1065,59 @@ long tmpfs_path_of(tnode_t *dir, char *buf, size_t cap)
     return (long)len;
 }
 
+/* The entry naming the node `n` (not a directory) somewhere in the
+ * tree, and in *dir its directory: a walk of the whole tree, /proc
+ * aside, without recursion (the parents lead back up). */
+static dentry_t *find_name(const tnode_t *n, tnode_t **dir)
+{
+    tnode_t *d = root;
+    dentry_t *e = d->first;
+    for (;;) {
+        if (!e) {
+            if (d == root)
+                return NULL;
+            tnode_t *up = d->parent;
+            dentry_t *x = up->first;
+            while (x && x->node != d)
+                x = x->next;
+            d = up;
+            e = x ? x->next : NULL;
+            continue;
+        }
+        if (e->node == n) {
+            *dir = d;
+            return e;
+        }
+        if (is_dir(e->node) && !e->node->mount && e->node->first) {
+            d = e->node;
+            e = d->first;
+            continue;
+        }
+        e = e->next;
+    }
+}
+
+long tmpfs_name_of(tnode_t *n, char *buf, size_t cap)
+{
+    if (is_dir(n))
+        return tmpfs_path_of(n, buf, cap);
+    tnode_t *dir;
+    dentry_t *e = n->nlink ? find_name(n, &dir) : NULL;
+    if (!e)
+        return -ENOENT;
+    long len = tmpfs_path_of(dir, buf, cap);
+    if (len < 0)
+        return len;
+    size_t at = (size_t)len - 1; /* at the NUL */
+    if (at > 1)
+        buf[at++] = '/';
+    size_t nl = strlen(e->name);
+    if (at + nl + 1 > cap)
+        return -ERANGE;
+    memcpy(buf + at, e->name, nl + 1);
+    return (long)(at + nl + 1);
+}
+
 /* d_type of a node (DT_*). */
 static unsigned char dtype(const tnode_t *n)
 {
@@ -1055,8 +1126,8 @@ static unsigned char dtype(const tnode_t *n)
 
 /* Puts one linux_dirent64 at `at` of the user buffer: its length, 0 when
  * it does not fit, -EFAULT. */
-static long put_dirent(char *ubuf, size_t room, uint64_t ino, uint64_t off,
-                       unsigned char type, const char *name)
+long tmpfs_put_dirent(char *ubuf, size_t room, uint64_t ino, uint64_t off,
+                      unsigned char type, const char *name)
 {
     struct {
         uint64_t d_ino;
@@ -1087,7 +1158,7 @@ long tmpfs_getdents(struct file *f, void *ubuf, size_t n)
     long rc = 1; /* 0 once an entry did not fit */
     while (rc > 0 && f->pos < FIRST_SEQ - 1) {
         bool dot = f->pos == 0;
-        rc = put_dirent((char *)ubuf + done, n - done, d->number, f->pos + 1,
+        rc = tmpfs_put_dirent((char *)ubuf + done, n - done, d->number, f->pos + 1,
                         4 /* DT_DIR */, dot ? "." : "..");
         if (rc > 0) {
             done += (size_t)rc;
@@ -1097,7 +1168,7 @@ long tmpfs_getdents(struct file *f, void *ubuf, size_t n)
     for (dentry_t *e = d->first; e && rc > 0; e = e->next) {
         if (e->seq <= f->pos)
             continue;
-        rc = put_dirent((char *)ubuf + done, n - done, e->node->number,
+        rc = tmpfs_put_dirent((char *)ubuf + done, n - done, e->node->number,
                         e->seq, dtype(e->node), e->name);
         if (rc > 0) {
             done += (size_t)rc;

@@ -145,6 +145,22 @@ void tmpfs_put(tnode_t *node);
  * or -ENOENT when the directory was removed. */
 long tmpfs_path_of(tnode_t *dir, char *buf, size_t cap);
 
+/* The absolute path of any node `n` (a directory: tmpfs_path_of; else
+ * the first entry naming it, found by a walk of the tree) into buf
+ * (capacity cap, NUL-terminated): its length with the NUL, -ERANGE, or
+ * -ENOENT (no name: unlinked, O_TMPFILE). */
+long tmpfs_name_of(tnode_t *n, char *buf, size_t cap);
+
+/* Opens node `n` anew with open `flags` (the checks of tmpfs_open on a
+ * file found; /proc/self/fd/N): 0 and *out, a new open file description
+ * with one reference, or -errno (-ELOOP: a symbolic link). */
+int tmpfs_reopen(tnode_t *n, int flags, struct file **out);
+
+/* Puts one linux_dirent64 at the user buffer `ubuf` (room bytes left):
+ * its length, 0 when it does not fit, -EFAULT. */
+long tmpfs_put_dirent(char *ubuf, size_t room, uint64_t ino, uint64_t off,
+                      unsigned char type, const char *name);
+
 /* Reads the entries of the open directory `f` from its position into the
  * user buffer `ubuf` as linux_dirent64 records ("." and ".." first):
  * bytes filled, 0 at the end, -EINVAL (too small for one), -ENOTDIR,
