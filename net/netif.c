@@ -38,6 +38,7 @@ static void netif_rx(struct netdev *d, const void *frame, size_t len)
     }
     memcpy(p->payload, frame, len);
     net_timewait_syn(frame, len);
+    net_syn_room(frame, len);
     if (netif->input(p, netif) != ERR_OK)
         pbuf_free(p);
     net_timer_want(); /* a segment may have started lwIP's TCP timer */
