@@ -27,7 +27,8 @@
 static void netif_rx(struct netdev *d, const void *frame, size_t len)
 {
     struct netif *netif = d->stack;
-    if (!netif || len < SIZEOF_ETH_HDR || len > FRAME_MAX) {
+    if (!netif || len < SIZEOF_ETH_HDR || len > FRAME_MAX ||
+        net_martian(frame, len)) {
         d->rx_dropped++;
         return;
     }
