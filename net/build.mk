@@ -27,7 +27,7 @@ LWIP_SRCS := $(addprefix $(LWIP_DIR)/src/,$(LWIP_FILES))
 LWIP_OBJS := $(patsubst $(LWIP_DIR)/src/%.c,$(BUILD)/net/lwip/%.o,$(LWIP_SRCS))
 
 NET_SRCS := net/netdev.c net/lwip_port.c net/stack.c net/timewait.c net/netif.c \
-            net/config.c net/addr.c
+            net/config.c net/addr.c net/synqueue.c net/martian.c
 
 # The AF_INET family, on the generic socket layer (unikernel/socket.c).
 NET_SRCS += net/sock_inet.c net/sock_tcp.c net/sock_udp.c

@@ -27,7 +27,8 @@
 static void netif_rx(struct netdev *d, const void *frame, size_t len)
 {
     struct netif *netif = d->stack;
-    if (!netif || len < SIZEOF_ETH_HDR || len > FRAME_MAX) {
+    if (!netif || len < SIZEOF_ETH_HDR || len > FRAME_MAX ||
+        net_martian(frame, len)) {
         d->rx_dropped++;
         return;
     }
@@ -38,6 +39,7 @@ static void netif_rx(struct netdev *d, const void *frame, size_t len)
     }
     memcpy(p->payload, frame, len);
     net_timewait_syn(frame, len);
+    net_syn_room(frame, len);
     if (netif->input(p, netif) != ERR_OK)
         pbuf_free(p);
     net_timer_want(); /* a segment may have started lwIP's TCP timer */

@@ -33,6 +33,15 @@ void net_timewait_trim(void);
  * listener takes the SYN (net/timewait.c). */
 void net_timewait_syn(const uint8_t *frame, size_t len);
 
+/* Before lwIP sees the received Ethernet `frame`: a SYN for a listener
+ * whose backlog is full ends its oldest half-open connection, so a SYN
+ * flood does not lock clients out (net/synqueue.c). */
+void net_syn_room(const uint8_t *frame, size_t len);
+
+/* True when the received Ethernet `frame` is IPv4 or IPv6 from or to a
+ * loopback address, which no wire may carry (net/martian.c). */
+bool net_martian(const uint8_t *frame, size_t len);
+
 /* Makes AF_INET and AF_INET6 known to socket(2) (net/sock_inet.c). */
 void inet_register(void);
 

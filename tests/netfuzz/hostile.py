@@ -23,8 +23,10 @@ this program plays 10.0.2.2 and every other address.
    TCP and UDP.  Every TCP segment the guest sends to a port this program does
    not use gets a reset, as a host without that connection would answer.
 3. Checks: an ARP reply, an ICMP echo reply, an ICMPv6 echo reply, a SYN-ACK and a full HTTP GET
-   over a TCP connection built here; waits out IP reassembly (15 s after
-   the last fragment) and ends with GET /quit so that the guest exits.
+   over a TCP connection built here, and another GET through a SYN flood
+   from forged addresses that never answer, past the listen backlog
+   (net/synqueue.c); waits out IP reassembly (15 s after
+   the last fragment, or --drain s) and ends with GET /quit so that the guest exits.
 Exits 0 when every check passed.  The boot case checks the kernel's side:
 no panic, and lwIP's blocks at the end ("proc: lwIP holds N blocks").
 """
@@ -43,6 +45,7 @@ GUEST_IP = socket.inet_aton("10.0.2.15")
 HOST_IP = socket.inet_aton("10.0.2.2")
 OPEN_PORT = 8080
 CLOSED_PORT = 9
+MARTIANS = 40              # SYNs from 127/8 before GET /quit
 REASS_WAIT = 16.0          # lwIP's IP_REASS_MAXAGE (15 s), and a margin
 START = time.monotonic()
 DEADLINE = START + 110     # the boot case's timeout is 120 s (+ --seconds)
@@ -50,6 +53,8 @@ DEADLINE = START + 110     # the boot case's timeout is 120 s (+ --seconds)
 sock = None
 stats = {"sent": 0, "received": 0, "resets": 0, "arp": 0}
 own_ports = set()          # the host ports of this program's connections
+silent = {}                # (addr, port) of a flood that does not answer yet:
+                           # the reset it will get (syn_flood_check)
 
 
 def fail(msg):
@@ -179,6 +184,9 @@ def answer(f):
             r = tcp(dport, sport, ack, 0, 4, win=0, src=dst, dst=src)
         else:
             r = tcp(dport, sport, 0, seq + dlen, 0x14, win=0, src=dst, dst=src)
+        if (dst, dport) in silent:
+            silent[(dst, dport)] = eth(ip(r, 6, src=dst, dst=src))
+            return
         stats["resets"] += 1
         send(eth(ip(r, 6, src=dst, dst=src)))
 
@@ -539,6 +547,33 @@ def icmp6_check():
                 struct.pack("!HH", 0x4243, 1))
 
 
+def syn_flood_check(rng, n=400):
+    """SYNs from forged addresses that never answer the SYN-ACK, more than
+    the listener's backlog (httpd's 128 + 1): a client still connects
+    (net/synqueue.c); then the forged peers reset what the guest holds."""
+    for i in range(n):
+        src = bytes([rng.randrange(11, 224)]) + rb_(rng, 3)
+        sport = rng.randrange(1024, 65536)
+        silent[(src, sport)] = None
+        send(eth(ip(tcp(sport, OPEN_PORT, rng.getrandbits(32), 0, 2, src=src,
+                        opts=b"\x02\x04\x05\xb4"), 6, src=src)))
+        if i % 32 == 31:
+            pump(0.002)
+    pump(0.5)
+    c, data = http_get(40003, b"/bytes/1000", what="through a SYN flood")
+    c.reset()
+    resets = [r for r in silent.values() if r]
+    silent.clear()
+    for r in resets:
+        send(r)
+    pump(0.5)
+    return data
+
+
+def rb_(rng, n):
+    return bytes(rng.randrange(256) for _ in range(n))
+
+
 def icmp_check():
     data = b"hostile-echo" * 4
     send(eth(ip(icmp(8, 0, struct.pack("!HH", 0x4242, 1), data), 1)))
@@ -623,10 +658,10 @@ def response_done(data):
     return False
 
 
-def http_get(sport, path, timeout=10.0):
+def http_get(sport, path, timeout=10.0, what=""):
     c = Conn(sport)
     if not c.connect():
-        fail("no SYN-ACK from the guest's port %d" % OPEN_PORT)
+        fail("no SYN-ACK from the guest's port %d %s" % (OPEN_PORT, what))
     data = c.request(b"GET %s HTTP/1.1\r\nHost: guest\r\n\r\n" % path,
                      timeout)
     return c, data
@@ -693,12 +728,26 @@ def main():
         fail("GET /bytes/1000 answered %r" % data[:80])
     print("host: ok - SYN-ACK and GET /bytes/1000 over hand-built TCP")
     c.reset()
+    data = syn_flood_check(rng)
+    if not data.startswith(b"HTTP/1.1 200") or not data.endswith(want):
+        fail("GET /bytes/1000 through a SYN flood answered %r" % data[:80])
+    print("host: ok - a client connects through a SYN flood past the backlog")
 
     # IP reassembly drops the endless fragments 15 s after they came: wait
     # so that the guest's blocks at exit are those of a quiet run.
     while time.monotonic() < last_frag + a.drain and \
             time.monotonic() < DEADLINE - 15:
         pump(0.5)
+    # SYNs from loopback sources, which no wire carries: a guest that took
+    # them would answer into its own lo and hold each half-open for 20 s,
+    # past the end (the boot case bounds the blocks; net/martian.c).
+    for i in range(MARTIANS):
+        src = bytes([127, rng.randrange(256), rng.randrange(256), 1 + i % 254])
+        send(eth(ip(tcp(rng.randrange(1024, 65536), OPEN_PORT,
+                        rng.getrandbits(32), 0, 2, src=src,
+                        opts=b"\x02\x04\x05\xb4"), 6, src=src)))
+    pump(0.2)
+    print("host: %d SYNs from 127/8 sent" % MARTIANS)
     c, data = http_get(40002, b"/quit")
     if not data.startswith(b"HTTP/1.1 200"):
         fail("GET /quit answered %r" % data[:80])
