@@ -420,10 +420,7 @@ long sys_epoll_create1(const long *a)
         return -ENOMEM;
     }
     f->priv = ep;
-    int fd = fd_install(task_current(), f);
-    if (fd >= 0 && (a[0] & EPOLL_CLOEXEC))
-        fd_set_cloexec(task_current(), fd, true);
-    return fd;
+    return fd_install_new(f, a[0] & EPOLL_CLOEXEC);
 }
 
 long sys_epoll_create(const long *a)

@@ -126,11 +126,7 @@ long sys_eventfd2(const long *a)
     }
     f->priv = e;
     f->nonblock = flags & EFD_NONBLOCK;
-    task_t *t = task_current();
-    int fd = fd_install(t, f);
-    if (fd >= 0)
-        fd_set_cloexec(t, fd, flags & EFD_CLOEXEC);
-    return fd;
+    return fd_install_new(f, flags & EFD_CLOEXEC);
 }
 
 long sys_eventfd(const long *a)

@@ -106,6 +106,15 @@ int fd_install(task_t *t, struct file *f)
     return -EMFILE;
 }
 
+int fd_install_new(struct file *f, bool cloexec)
+{
+    task_t *t = task_current();
+    int fd = fd_install(t, f);
+    if (fd >= 0 && cloexec)
+        FD_CLOEXEC_WORD(t->files, fd) |= FD_CLOEXEC_BIT(fd);
+    return fd;
+}
+
 int fd_install_at(task_t *t, int fd, struct file *f)
 {
     assert(fd >= 0 && fd < TASK_FDS);

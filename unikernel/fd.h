@@ -148,6 +148,11 @@ void fd_release_held(task_t *t);
  * reference is dropped). */
 int fd_install(task_t *task, struct file *f);
 
+/* fd_install in the current task, the descriptor close-on-exec when
+ * `cloexec`: what every call that makes a descriptor (open, socket, pipe's
+ * halves, eventfd...) returns. */
+int fd_install_new(struct file *f, bool cloexec);
+
 /* Makes descriptor `fd` (< TASK_FDS) refer to `f` too (one more reference),
  * closing what it referred to.  Returns fd. */
 int fd_install_at(task_t *task, int fd, struct file *f);

@@ -17,6 +17,7 @@
 
 #include "arch/clock.h"
 #include "mm/kalloc.h"
+#include "unikernel/deadline.h"
 #include "unikernel/itimer.h"
 #include "unikernel/proc.h"
 #include "unikernel/sched.h"
@@ -47,15 +48,13 @@
 
 struct ktimer {
     struct ktimer *next;                   /* the process's POSIX timers */
-    struct ktimer *armed_next, *armed_prev; /* the armed list */
     struct thread_group *g;
     int id;          /* the timer id; -1: ITIMER_REAL */
     int notify;      /* SIGEV_* */
     int signo, tid;  /* the signal, SIGEV_THREAD_ID's thread */
     int clock;       /* CLOCK_*: REALTIME's absolute times are converted */
     uint64_t value;  /* si_value */
-    uint64_t expiry; /* monotonic ns; 0: disarmed */
-    uint64_t interval;
+    struct deadline dl; /* on the armed list while armed */
     uint64_t overrun;      /* expirations while the signal was pending */
     int overrun_last;      /* timer_getoverrun: at the last signal taken */
 };
@@ -69,37 +68,18 @@ struct proc_timers {
     int next_id;
 };
 
-static struct ktimer *armed; /* every armed ktimer, any order */
+static struct deadline_list armed; /* every armed ktimer */
 
 static void disarm(struct ktimer *k)
 {
-    if (!k->expiry)
-        return;
-    k->expiry = 0;
-    if (k->armed_prev)
-        k->armed_prev->armed_next = k->armed_next;
-    else
-        armed = k->armed_next;
-    if (k->armed_next)
-        k->armed_next->armed_prev = k->armed_prev;
-    k->armed_next = k->armed_prev = NULL;
+    deadline_disarm(&armed, &k->dl);
 }
 
 /* Arms `k` to fire at monotonic `expiry` (0: disarms), every `interval`. */
 static void arm(struct ktimer *k, uint64_t expiry, uint64_t interval)
 {
-    disarm(k);
-    k->interval = interval;
     k->overrun = 0;
-    if (!expiry)
-        return;
-    sched_timer_want(expiry);
-    k->expiry = expiry;
-    k->armed_prev = NULL;
-    k->armed_next = armed;
-    if (armed)
-        armed->armed_prev = k;
-    armed = k;
+    deadline_arm(&armed, &k->dl, expiry, interval);
 }
 
 /* The timers of the current process, made if `make`; NULL otherwise or
@@ -139,17 +119,11 @@ static void signal_timer(struct ktimer *k, uint64_t late)
         k->overrun += late + 1; /* the last one is still pending */
 }
 
-/* Fires `k`, due at `now`: re-armed by its interval, or disarmed. */
-static void fire(struct ktimer *k, uint64_t now)
+/* Fires the ktimer of `d`, which expired `n` times (the list moved it on
+ * or disarmed it). */
+static void fire(struct deadline *d, uint64_t n)
 {
-    uint64_t late = 0;
-    if (k->interval) {
-        late = (now - k->expiry) / k->interval;
-        k->expiry += (late + 1) * k->interval;
-    } else {
-        disarm(k);
-    }
-    signal_timer(k, late);
+    signal_timer(deadline_owner(d, struct ktimer, dl), n - 1);
 }
 
 /* Charges `ns` of CPU time to the itimer `which` of `p` (VIRTUAL, PROF). */
@@ -178,23 +152,13 @@ void itimer_tick(bool user, uint64_t ran_ns)
             charge(p, cur->group, ITIMER_VIRTUAL, ran_ns);
         charge(p, cur->group, ITIMER_PROF, ran_ns);
     }
-    if (!armed)
-        return;
-    uint64_t now = clock_monotonic_ns();
-    for (struct ktimer *k = armed, *next; k; k = next) {
-        next = k->armed_next;
-        if (now >= k->expiry)
-            fire(k, now);
-    }
+    if (armed.head)
+        deadline_expire(&armed, clock_monotonic_ns(), fire);
 }
 
 uint64_t itimer_next(void)
 {
-    uint64_t next = 0;
-    for (struct ktimer *k = armed; k; k = k->armed_next)
-        if (!next || k->expiry < next)
-            next = k->expiry;
-    return next;
+    return deadline_earliest(&armed);
 }
 
 uint64_t itimer_cpu_left(struct task *t)
@@ -285,7 +249,7 @@ struct kitimerspec {
 
 static uint64_t remaining(const struct ktimer *k, uint64_t now)
 {
-    return !k->expiry ? 0 : k->expiry > now ? k->expiry - now : 1;
+    return !k->dl.expiry ? 0 : k->dl.expiry > now ? k->dl.expiry - now : 1;
 }
 
 static struct ktimeval to_timeval(uint64_t ns)
@@ -326,9 +290,9 @@ static struct kitimerval itimer_get(const struct proc_timers *p, int which)
         return v;
     if (which == ITIMER_REAL) {
         v.value = to_timeval(remaining(&p->real, clock_monotonic_ns()));
-        if (p->real.expiry && !v.value.sec && !v.value.usec)
+        if (p->real.dl.expiry && !v.value.sec && !v.value.usec)
             v.value.usec = 1; /* armed: never reads as off */
-        v.interval = to_timeval(p->real.interval);
+        v.interval = to_timeval(p->real.dl.interval);
     } else {
         int i = which - ITIMER_VIRTUAL;
         v.value = to_timeval(p->cpu_left[i]);
@@ -487,7 +451,7 @@ long sys_timer_create(const long *a)
 static struct kitimerspec timer_get(const struct ktimer *k)
 {
     return (struct kitimerspec){
-        .interval = to_timespec(k->interval),
+        .interval = to_timespec(k->dl.interval),
         .value = to_timespec(remaining(k, clock_monotonic_ns()))};
 }
 

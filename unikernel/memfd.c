@@ -112,11 +112,7 @@ long sys_memfd_create(const long *a)
     }
     f->priv = m;
     f->seekable = 1;
-    task_t *t = task_current();
-    int fd = fd_install(t, f);
-    if (fd >= 0 && (a[1] & MFD_CLOEXEC))
-        FD_CLOEXEC_WORD(t->files, fd) |= FD_CLOEXEC_BIT(fd);
-    return fd;
+    return fd_install_new(f, a[1] & MFD_CLOEXEC);
 }
 
 /* ftruncate: the pages past the new size leave every mapping and the

@@ -209,12 +209,13 @@ long sys_pipe2(const long *a)
     int rc = pipe_create(&rd, &wr);
     if (rc < 0)
         return rc;
-    int fds[2] = {fd_install(t, rd), -1};
+    bool cloexec = a[1] & O_CLOEXEC;
+    int fds[2] = {fd_install_new(rd, cloexec), -1};
     if (fds[0] < 0) {
         file_put(wr);
         return fds[0];
     }
-    fds[1] = fd_install(t, wr);
+    fds[1] = fd_install_new(wr, cloexec);
     if (fds[1] < 0) {
         fd_close(t, fds[0]);
         return fds[1];
@@ -225,8 +226,6 @@ long sys_pipe2(const long *a)
         return -EFAULT;
     }
     rd->nonblock = wr->nonblock = a[1] & O_NONBLOCK;
-    fd_set_cloexec(t, fds[0], a[1] & O_CLOEXEC);
-    fd_set_cloexec(t, fds[1], a[1] & O_CLOEXEC);
     return 0;
 }
 

@@ -308,47 +308,7 @@ static int job_status(task_t *c, long options, bool take)
     return status;
 }
 
-long sys_wait4(const long *a)
-{
-    task_t *self = task_current()->group->leader; /* any thread waits */
-    long pid = a[0];
-    uintptr_t ustatus = (uintptr_t)a[1], rusage = (uintptr_t)a[3];
-    if (a[2] & ~(long)WAIT_KNOWN)
-        return -EINVAL;
-    for (;;) {
-        bool any = false;
-        for (int i = 0; i < sched_slots(); i++) {
-            task_t *c = sched_slot(i);
-            if (!c || c->proc.parent != self || !wait_match(c, pid))
-                continue;
-            any = true;
-            int status = job_status(c, a[2], true);
-            if (status >= 0) {
-                if (ustatus && copy_to_user((void *)ustatus, &status, 4) < 0)
-                    return -EFAULT;
-                return c->id;
-            }
-            if (c->sched.state != SCHED_ZOMBIE || c->group->live)
-                continue; /* a leader waits for its threads */
-            status = c->proc.wait_status;
-            if ((ustatus && copy_to_user((void *)ustatus, &status, 4) < 0) ||
-                (rusage && clear_user((void *)rusage, RUSAGE_SIZE) < 0))
-                return -EFAULT;
-            long id = c->id;
-            reap(c);
-            return id;
-        }
-        if (!any)
-            return -ECHILD;
-        if (a[2] & WNOHANG)
-            return 0;
-        if (signal_interrupted())
-            return -ERESTARTSYS;
-        sched_block(self);
-    }
-}
-
-/* waitid's idtype and options (Linux). */
+/* waitid's idtype and options (Linux); WSTOPPED is wait4's WUNTRACED. */
 #define P_ALL 0
 #define P_PID 1
 #define P_PGID 2
@@ -358,6 +318,69 @@ long sys_wait4(const long *a)
 #define WAITID_KNOWN (WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | \
                       0x20000000 /* __WNOTHREAD */ | 0x40000000 /* __WALL */ | \
                       0x80000000u /* __WCLONE */)
+
+/* What a wait found: a child's stop or continue (its report taken unless
+ * WNOWAIT), or its end (the child is left for the caller to reap). */
+struct wait_event {
+    task_t *child;
+    int status; /* wait4's status word */
+    bool ended;
+};
+
+/* The one scan of wait4 and waitid: finds a child of `self` matching `pid`
+ * with an event `options` ask for (WSTOPPED, WCONTINUED, WEXITED),
+ * blocking unless WNOHANG.  Returns 1 with `ev` filled, 0 (WNOHANG,
+ * nothing yet), -ECHILD (no such child) or -ERESTARTSYS. */
+static int wait_for_child(task_t *self, long pid, long options,
+                          struct wait_event *ev)
+{
+    for (;;) {
+        bool any = false;
+        for (int i = 0; i < sched_slots(); i++) {
+            task_t *c = sched_slot(i);
+            if (!c || c->proc.parent != self || !wait_match(c, pid))
+                continue;
+            any = true;
+            int job = job_status(c, options, !(options & WNOWAIT));
+            if (job >= 0) {
+                *ev = (struct wait_event){ c, job, false };
+                return 1;
+            }
+            if ((options & WEXITED) && c->sched.state == SCHED_ZOMBIE &&
+                !c->group->live) { /* a leader waits for its threads */
+                *ev = (struct wait_event){ c, c->proc.wait_status, true };
+                return 1;
+            }
+        }
+        if (!any)
+            return -ECHILD;
+        if (options & WNOHANG)
+            return 0;
+        if (signal_interrupted())
+            return -ERESTARTSYS;
+        sched_block(self);
+    }
+}
+
+long sys_wait4(const long *a)
+{
+    task_t *self = task_current()->group->leader; /* any thread waits */
+    long pid = a[0];
+    uintptr_t ustatus = (uintptr_t)a[1], rusage = (uintptr_t)a[3];
+    if (a[2] & ~(long)WAIT_KNOWN)
+        return -EINVAL;
+    struct wait_event ev;
+    int rc = wait_for_child(self, pid, a[2] | WEXITED, &ev);
+    if (rc <= 0)
+        return rc;
+    if ((ustatus && copy_to_user((void *)ustatus, &ev.status, 4) < 0) ||
+        (ev.ended && rusage && clear_user((void *)rusage, RUSAGE_SIZE) < 0))
+        return -EFAULT;
+    long id = ev.child->id;
+    if (ev.ended)
+        reap(ev.child);
+    return id;
+}
 
 /* The siginfo_t waitid writes: SIGCHLD's fields, the rest 0. */
 struct wait_siginfo {
@@ -372,7 +395,8 @@ struct wait_siginfo {
 /* waitid(idtype, id, infop, options, rusage): as wait4, the child's end
  * told by a siginfo (CLD_EXITED or CLD_KILLED); WNOWAIT leaves it to be
  * waited for again; WSTOPPED and WCONTINUED report a stop (CLD_STOPPED)
- * and a continue (CLD_CONTINUED). */
+ * and a continue (CLD_CONTINUED); WNOHANG with nothing yet writes a
+ * zeroed siginfo. */
 long sys_waitid(const long *a)
 {
     task_t *self = task_current()->group->leader;
@@ -392,50 +416,29 @@ long sys_waitid(const long *a)
         return -EINVAL;
     if (pid < -1 && pid != -proc_first()->id)
         return -ECHILD;
+    struct wait_event ev = {0};
+    int rc = wait_for_child(self, pid, options, &ev);
+    if (rc < 0)
+        return rc;
     struct wait_siginfo info = {0};
-    for (;;) {
-        bool any = false;
-        for (int i = 0; i < sched_slots(); i++) {
-            task_t *c = sched_slot(i);
-            if (!c || c->proc.parent != self || !wait_match(c, pid))
-                continue;
-            any = true;
-            /* WSTOPPED is wait4's WUNTRACED */
-            int job = job_status(c, options, !(options & WNOWAIT));
-            if (job >= 0) {
-                info.signo = SIGCHLD;
-                info.pid = c->id;
-                info.code = job == 0xffff ? CLD_CONTINUED : CLD_STOPPED;
-                info.status = job == 0xffff ? SIGCONT : job >> 8;
-                return uinfo && copy_to_user((void *)uinfo, &info, sizeof(info)) < 0
-                           ? -EFAULT
-                           : 0;
-            }
-            if (!(options & WEXITED) || c->sched.state != SCHED_ZOMBIE ||
-                c->group->live)
-                continue;
-            int status = c->proc.wait_status;
-            info.signo = SIGCHLD;
-            info.pid = c->id;
-            info.code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
-            info.status = (status & 0x7f) ? status & 0x7f : (status >> 8) & 0xff;
-            if ((uinfo && copy_to_user((void *)uinfo, &info, sizeof(info)) < 0) ||
-                (rusage && clear_user((void *)rusage, RUSAGE_SIZE) < 0))
-                return -EFAULT;
-            if (!(options & WNOWAIT))
-                reap(c);
-            return 0;
+    if (rc > 0) {
+        int s = ev.status;
+        info.signo = SIGCHLD;
+        info.pid = ev.child->id;
+        if (!ev.ended) {
+            info.code = s == 0xffff ? CLD_CONTINUED : CLD_STOPPED;
+            info.status = s == 0xffff ? SIGCONT : s >> 8;
+        } else {
+            info.code = (s & 0x7f) ? CLD_KILLED : CLD_EXITED;
+            info.status = (s & 0x7f) ? s & 0x7f : (s >> 8) & 0xff;
         }
-        if (!any)
-            return -ECHILD;
-        if (options & WNOHANG) /* nothing yet: a zeroed siginfo */
-            return uinfo && copy_to_user((void *)uinfo, &info, sizeof(info)) < 0
-                       ? -EFAULT
-                       : 0;
-        if (signal_interrupted())
-            return -ERESTARTSYS;
-        sched_block(self);
     }
+    if ((uinfo && copy_to_user((void *)uinfo, &info, sizeof(info)) < 0) ||
+        (ev.ended && rusage && clear_user((void *)rusage, RUSAGE_SIZE) < 0))
+        return -EFAULT;
+    if (ev.ended && !(options & WNOWAIT))
+        reap(ev.child);
+    return 0;
 }
 
 task_t *proc_find(long pid)

@@ -71,9 +71,13 @@ static long sock_file_write(struct file *f, const void *buf, size_t n)
     return rc;
 }
 
+/* Socket numbers: apart from the tmpfs's and the pipes' (pipe.c), as
+ * sockfs is a file system of its own on Linux. */
+static uint64_t next_number = 1ull << 33;
+
 static void sock_file_stat(struct file *f, struct kstat *st)
 {
-    (void)f;
+    st->st_ino = ((struct socket *)f->priv)->number;
     st->st_mode = KS_IFSOCK | 0777;
     st->st_blksize = PAGE;
 }
@@ -139,6 +143,7 @@ int sock_new(int family, int type, int protocol, struct socket **out)
     s->family = family;
     s->type = type;
     s->protocol = protocol;
+    s->number = next_number++;
     s->rcvbuf = s->sndbuf = BUF_DEFAULT;
     f->priv = s;
     *out = s;
@@ -292,12 +297,8 @@ static int addr_out(const void *k, size_t klen, long uaddr, int cap, long ulen)
  * closed). */
 static int install(struct socket *s, long flags)
 {
-    task_t *t = task_current();
     s->file->nonblock = (flags & SOCK_NONBLOCK) != 0;
-    int fd = fd_install(t, s->file);
-    if (fd >= 0)
-        fd_set_cloexec(t, fd, flags & SOCK_CLOEXEC);
-    return fd;
+    return fd_install_new(s->file, flags & SOCK_CLOEXEC);
 }
 
 /* Frees a socket from sock_new whose family create failed (no ops). */

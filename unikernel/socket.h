@@ -88,6 +88,7 @@ struct socket {
     uint64_t rcvtimeo_ns;       /* (t) SO_RCVTIMEO, 0: none */
     uint64_t sndtimeo_ns;       /* (t) SO_SNDTIMEO, 0: none */
     void *priv;                 /* (c) the family's own */
+    uint64_t number;            /* (c) st_ino, /proc/self/fd's socket:[N] */
     /* Kept by the generic layer (and also handed to the family's
      * setsockopt, whose -ENOPROTOOPT is then ignored): */
     bool listening;             /* (t) SO_ACCEPTCONN: listen succeeded */

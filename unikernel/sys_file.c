@@ -75,12 +75,8 @@ static long open_at(long dirfd, long upath, long flags, long mode)
     path_free(path);
     if (rc < 0)
         return rc;
-    task_t *t = task_current();
     f->nonblock = (flags & O_NONBLOCK) != 0;
-    int fd = fd_install(t, f);
-    if (fd >= 0)
-        fd_set_cloexec(t, fd, flags & O_CLOEXEC);
-    return fd;
+    return fd_install_new(f, flags & O_CLOEXEC);
 }
 
 long sys_open(const long *a)
@@ -153,6 +149,13 @@ long sys_write(const long *a)
     return f->ops->write(f, (const void *)a[1], n);
 }
 
+/* True when `f` was opened O_APPEND (flags -1: a kind without open
+ * flags, memfd or pipe, never appends). */
+static bool file_appends(const struct file *f)
+{
+    return f->flags >= 0 && (f->flags & O_APPEND);
+}
+
 long sys_pwrite64(const long *a)
 {
     struct file *f = file_of(a[0]);
@@ -167,7 +170,13 @@ long sys_pwrite64(const long *a)
     size_t n = (size_t)a[2] > RW_MAX ? RW_MAX : (size_t)a[2];
     if (n == 0)
         return empty_transfer((uintptr_t)a[1]);
-    return f->ops->pwrite(f, (const void *)a[1], n, (uint64_t)a[3]);
+    uint64_t at = (uint64_t)a[3];
+    if (file_appends(f)) { /* Linux: O_APPEND wins over the offset */
+        struct kstat st = {0};
+        f->ops->stat(f, &st);
+        at = (uint64_t)st.st_size;
+    }
+    return f->ops->pwrite(f, (const void *)a[1], n, at);
 }
 
 /* The total length of the `count` vectors at `uiov`, read once ahead (as
@@ -300,7 +309,7 @@ static long positional_io(const long *a, bool write, long flags)
     uint64_t at = here ? f->pos : (uint64_t)pos;
     bool append = write && f->ops->pwrite && f->seekable &&
                   ((flags & RWF_APPEND) ||
-                   ((f->flags & O_APPEND) && !(flags & RWF_NOAPPEND)));
+                   (file_appends(f) && !(flags & RWF_NOAPPEND)));
     if (append) {
         struct kstat st = {0};
         f->ops->stat(f, &st);
@@ -510,6 +519,19 @@ long sys_statx(const long *a)
     return copy_to_user((void *)a[4], &x, sizeof(x));
 }
 
+/* access of a /proc path as root: it exists (ENOENT otherwise); X_OK
+ * needs an execute bit, as tmpfs_access. */
+static long proc_access(tnode_t *base, const char *path, int mode, long flags)
+{
+    struct kstat st = {0};
+    long rc = stat_path(base, path, &st, !(flags & AT_SYMLINK_NOFOLLOW));
+    if (rc < 0)
+        return rc;
+    if ((mode & 1) && (st.st_mode & KS_IFMT) != KS_IFDIR && !(st.st_mode & 0111))
+        return -EACCES;
+    return 0;
+}
+
 /* access, faccessat, faccessat2: `mode` of F_OK/R_OK/W_OK/X_OK, as root. */
 static long access_at(long dirfd, long upath, long mode, long flags)
 {
@@ -521,7 +543,8 @@ static long access_at(long dirfd, long upath, long mode, long flags)
     char *path = path_get(upath, &rc);
     tnode_t *base;
     if (path && (rc = path_base(dirfd, path, &base)) == 0)
-        rc = path_is_proc(path) ? 0 : tmpfs_access(base, path, (int)mode);
+        rc = path_is_proc(path) ? proc_access(base, path, (int)mode, flags)
+                                : tmpfs_access(base, path, (int)mode);
     path_free(path);
     return rc;
 }

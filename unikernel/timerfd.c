@@ -11,6 +11,7 @@
 
 #include "arch/clock.h"
 #include "mm/kalloc.h"
+#include "unikernel/deadline.h"
 #include "unikernel/fd.h"
 #include "unikernel/poll.h"
 #include "unikernel/sched.h"
@@ -32,72 +33,40 @@
 #define CLOCK_BOOTTIME_ALARM 9
 
 struct timerfd {
-    struct timerfd *next, *prev; /* the armed list */
+    struct deadline dl; /* on the armed list while armed */
     int clock;
-    uint64_t expiry;   /* monotonic ns; 0: disarmed */
-    uint64_t interval; /* ns; 0: one-shot */
     uint64_t ticks;    /* expirations not yet read */
 };
 
-static struct timerfd *armed;
+static struct deadline_list armed; /* every armed timerfd */
 
 static void disarm(struct timerfd *t)
 {
-    if (!t->expiry)
-        return;
-    t->expiry = 0;
-    if (t->prev)
-        t->prev->next = t->next;
-    else
-        armed = t->next;
-    if (t->next)
-        t->next->prev = t->prev;
-    t->next = t->prev = NULL;
+    deadline_disarm(&armed, &t->dl);
 }
 
 static void arm(struct timerfd *t, uint64_t expiry, uint64_t interval)
 {
-    disarm(t);
-    t->interval = interval;
-    if (!expiry)
-        return;
-    sched_timer_want(expiry);
-    t->expiry = expiry;
-    t->prev = NULL;
-    t->next = armed;
-    if (armed)
-        armed->prev = t;
-    armed = t;
+    deadline_arm(&armed, &t->dl, expiry, interval);
 }
 
 uint64_t timerfd_next(void)
 {
-    uint64_t next = 0;
-    for (struct timerfd *t = armed; t; t = t->next)
-        if (!next || t->expiry < next)
-            next = t->expiry;
-    return next;
+    return deadline_earliest(&armed);
+}
+
+/* Counts the `n` expirations of the timerfd of `d` and wakes its readers. */
+static void fire(struct deadline *d, uint64_t n)
+{
+    struct timerfd *t = deadline_owner(d, struct timerfd, dl);
+    t->ticks += n;
+    sched_wakeup(t);
 }
 
 void timerfd_tick(void)
 {
-    if (!armed)
-        return;
-    uint64_t now = clock_monotonic_ns();
-    for (struct timerfd *t = armed, *next; t; t = next) {
-        next = t->next;
-        if (now < t->expiry)
-            continue;
-        if (t->interval) {
-            uint64_t n = (now - t->expiry) / t->interval + 1;
-            t->ticks += n;
-            t->expiry += n * t->interval;
-        } else {
-            t->ticks++;
-            disarm(t);
-        }
-        sched_wakeup(t);
-    }
+    if (armed.head)
+        deadline_expire(&armed, clock_monotonic_ns(), fire);
 }
 
 static long timerfd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
@@ -180,11 +149,7 @@ long sys_timerfd_create(const long *a)
     }
     f->priv = t;
     f->nonblock = a[1] & TFD_NONBLOCK;
-    task_t *task = task_current();
-    int fd = fd_install(task, f);
-    if (fd >= 0)
-        fd_set_cloexec(task, fd, a[1] & TFD_CLOEXEC);
-    return fd;
+    return fd_install_new(f, a[1] & TFD_CLOEXEC);
 }
 
 struct kitimerspec {
@@ -206,9 +171,9 @@ static long timerfd_of(long fd, struct timerfd **t)
 static struct kitimerspec current(const struct timerfd *t)
 {
     uint64_t now = clock_monotonic_ns();
-    uint64_t left = !t->expiry ? 0 : t->expiry > now ? t->expiry - now : 1;
-    return (struct kitimerspec){(int64_t)(t->interval / NSEC),
-                                (int64_t)(t->interval % NSEC),
+    uint64_t left = !t->dl.expiry ? 0 : t->dl.expiry > now ? t->dl.expiry - now : 1;
+    return (struct kitimerspec){(int64_t)(t->dl.interval / NSEC),
+                                (int64_t)(t->dl.interval % NSEC),
                                 (int64_t)(left / NSEC), (int64_t)(left % NSEC)};
 }
 

@@ -146,11 +146,9 @@ static void rights_out(struct sock_msg *m, struct umsg *q, int flags)
         struct file *f = q->fds[i++];
         if (peek)
             f->refs++; /* the queue keeps its own */
-        int fd = fd_install(task_current(), f); /* -EMFILE: f put */
+        int fd = fd_install_new(f, flags & MSG_CMSG_CLOEXEC); /* -EMFILE: f put */
         if (fd < 0)
             break;
-        if (flags & MSG_CMSG_CLOEXEC)
-            fd_set_cloexec(task_current(), fd, true);
         memcpy((char *)m->control + CMSG_HDR + (size_t)delivered * sizeof(int),
                &fd, sizeof(fd));
         delivered++;

@@ -190,6 +190,10 @@ static void test_vectors(void)
     check(pwritev(ap, out, 1, 0) == 3 && fstat(fd, &st) == 0 && st.st_size == 27 &&
               lseek(ap, 0, SEEK_CUR) == 0,
           "pwritev at 0 of an O_APPEND file: at the end, as Linux");
+    check(pwrite(ap, "xy", 2, 1) == 2 && fstat(fd, &st) == 0 && st.st_size == 29 &&
+              pread(fd, b, 2, 27) == 2 && memcmp(b, "xy", 2) == 0 &&
+              lseek(ap, 0, SEEK_CUR) == 0,
+          "pwrite at 1 of an O_APPEND file: at the end, as Linux");
     close(ap);
     check(e(preadv2(fd, in, 2, 0, 1 << 20)) == -EOPNOTSUPP &&
               e(pwritev2(fd, out, 2, 0, 1 << 20)) == -EOPNOTSUPP,
@@ -268,6 +272,10 @@ static void test_memfd_fallocate(void)
     check(e(fallocate(m, FALLOC_FL_KEEP_SIZE, 8192, 8192)) == 0 && fstat(m, &st) == 0 &&
               st.st_size == 8192,
           "memfd fallocate KEEP_SIZE: the size stays");
+    struct iovec ab = {"ab", 2};
+    check(pwritev(m, &ab, 1, 10) == 2 && fstat(m, &st) == 0 && st.st_size == 8192 &&
+              pread(m, &c, 1, 10) == 1 && c == 'a',
+          "memfd pwritev at 10: at 10 (a memfd never appends)");
     check(pwrite(m, "x", 1, 5000) == 1 && pwrite(m, "y", 1, 100) == 1 &&
               e(fallocate(m, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, 4096, 4096)) == 0 &&
               pread(m, &c, 1, 5000) == 1 && c == 0 && pread(m, &c, 1, 100) == 1 &&

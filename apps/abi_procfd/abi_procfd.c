@@ -119,6 +119,15 @@ int main(void)
     check(stat("/proc/self/fd", &st) == 0 && S_ISDIR(st.st_mode),
           "procfd /proc/self/fd is a directory");
     listing("/proc/self/fd", "self");
+    check(access("/proc/self/status", F_OK | R_OK) == 0 &&
+              access("/proc/self/fd", X_OK) == 0,
+          "procfd access of /proc files and directories");
+    errno = 0;
+    check(access("/proc/self/no-such-entry", F_OK) == -1 && errno == ENOENT,
+          "procfd access of a missing /proc entry: ENOENT");
+    errno = 0;
+    check(access("/proc/self/status", X_OK) == -1 && errno == EACCES,
+          "procfd access X_OK of a /proc file without an execute bit: EACCES");
     int p[2], sv[2];
     check(pipe(p) == 0, "procfd pipe");
     check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "procfd socketpair");
@@ -151,6 +160,10 @@ int main(void)
     snprintf(want, sizeof(want), "socket:[%lu]", (unsigned long)st.st_ino);
     checkf(strcmp(link_of("/proc/self/fd", sv[0]), want) == 0,
            "procfd readlink of a socket: socket:[st_ino]");
+    struct stat st1;
+    fstat(sv[1], &st1);
+    checkf(st.st_ino != 0 && st1.st_ino != 0 && st.st_ino != st1.st_ino,
+           "procfd the two ends of a socketpair: two inode numbers");
     checkf(strcmp(link_of("/proc/self/fd", ev), "anon_inode:[eventfd]") == 0,
            "procfd readlink of an eventfd: %s", link_of("/proc/self/fd", ev));
     checkf(strcmp(link_of("/proc/self/fd", ep), "anon_inode:[eventpoll]") == 0,
