@@ -19,6 +19,7 @@
 #include "boottime.h"
 #include "cmdline.h"
 #include "abi/kernel_exit.h"
+#include "arch/boot_info.h"
 #include "arch/upcall.h"
 #include "klog.h"
 #include "arch/x86_64/user.h"
@@ -29,6 +30,7 @@
 #include "unikernel/elf.h"
 #include "unikernel/embed.h"
 #include "unikernel/exec.h"
+#include "unikernel/modfiles.h"
 #include "unikernel/unix_sock.h"
 #include "unikernel/userdb.h"
 #include "unikernel/fd.h"
@@ -320,6 +322,9 @@ int exec_start_app(const struct cmdline *cl)
                 files);
         return KEXIT_APP_LOAD;
     }
+    /* the boot modules' files after the image's (a path in both: refused) */
+    if (modfiles_load(&boot_info) < 0)
+        return KEXIT_APP_LOAD;
     /* after the image's files: its own /etc/hosts wins */
     unix_sock_register();
     userdb_add_files();
