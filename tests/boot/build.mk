@@ -81,6 +81,8 @@ $(eval $(call test_kernel,low-window,$(BUILD)/elf-bad/low-window.elf,1))
 $(eval $(call test_kernel,glibc-static-pie,$(ELF_SAMPLES)/glibc-static-pie.elf))
 # tasks executes hello: hello is in its ramfs.
 $(eval $(call test_kernel,tasks,$(BUILD)/apps/tasks.elf,,$(BUILD)/apps/hello.elf))
+# nginx_reload fork+execs nginx (apps/nginx's recipe) from its tmpfs.
+$(eval $(call test_kernel,nginx_reload,$(BUILD)/apps/nginx_reload.elf,,$(BUILD)/apps/nginx/nginx))
 
 # Boot modules of apps/modfiles/test.cases: good.cpio holds a pattern file
 # of 3 MiB and 123 bytes (a partial last page) and a small text; cut.cpio
