@@ -86,7 +86,8 @@ $(eval $(call test_kernel,nginx_reload,$(BUILD)/apps/nginx_reload.elf,,$(BUILD)/
 
 # Boot modules of apps/modfiles/test.cases: good.cpio holds a pattern file
 # of 3 MiB and 123 bytes (a partial last page) and a small text; cut.cpio
-# is it cut in the middle of the pattern's data, junk.cpio no archive.
+# is it cut in the middle of the pattern's data, junk.cpio no archive,
+# dup.cpio one path twice.
 MODTEST := $(BUILD)/modtest
 $(MODTEST)/pattern.bin:
 	@mkdir -p $(dir $@)
@@ -101,7 +102,13 @@ $(MODTEST)/cut.cpio: $(MODTEST)/good.cpio
 $(MODTEST)/junk.cpio:
 	@mkdir -p $(dir $@)
 	$(Q)echo 'this is not a cpio archive' > $@
-TEST_BUILD += $(MODTEST)/good.cpio $(MODTEST)/cut.cpio $(MODTEST)/junk.cpio
+# a well-formed archive holding one path twice
+$(MODTEST)/dup.cpio:
+	@mkdir -p $(MODTEST)/dup/etc
+	$(Q)echo 'twice' > $(MODTEST)/dup/etc/twice
+	$(Q)cd $(MODTEST)/dup && printf 'etc/twice\netc/twice\n' | cpio -o -H newc --quiet > ../dup.cpio
+TEST_BUILD += $(MODTEST)/good.cpio $(MODTEST)/cut.cpio $(MODTEST)/junk.cpio \
+              $(MODTEST)/dup.cpio
 
 # Third-party applications (apps/recipes.mk): NAME.elf and NAME-PROG.elf.
 $(foreach r,$(RECIPE_TEST_APPS),$(call recipe_test_kernels,$(r)))
