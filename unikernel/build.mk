@@ -137,15 +137,16 @@ $(eval $(call embed_rules,$(EMBED_DIR),$(EMBED_ELF),$(EMBED_NAME),$(ELF_NOCHECK)
 
 # $(call module_rules,ARCHIVE,FILES): ARCHIVE, the cpio (newc) of FILES
 # for a boot module (unikernel/modfiles.h: the loader passes it beside the
-# kernel, which reads its files in place; they cost the kernel image
-# nothing), checked as files.cpio is.  ARCHIVE.list holds the choice.
+# kernel, which maps its files' pages in place; they cost the kernel image
+# nothing), made by scripts/mkcpio.py (each file's data page aligned) and
+# checked as files.cpio is.  ARCHIVE.list holds the choice.
 define module_rules
 $(1).list: FORCE
 	@mkdir -p $$(dir $$@)
 	@echo '$(2)' | cmp -s - $$@ || echo '$(2)' > $$@
-$(1): $(2) $(1).list $(CPIOCHECK)
+$(1): $(2) $(1).list $(CPIOCHECK) scripts/mkcpio.py
 	$$(call say,CPIO,$$@)
-	$$(Q)printf '%s\n' $(2) | cpio -o -H newc --quiet > $$@.tmp
+	$$(Q)scripts/mkcpio.py $$@.tmp $(2)
 	@$(CPIOCHECK) $$@.tmp $(2) || { rm -f $$@.tmp; echo "module: $$@: bad archive" >&2; exit 1; }
 	@mv $$@.tmp $$@
 endef

@@ -317,7 +317,7 @@ int exec_start_app(const struct cmdline *cl)
         kprintf("app: out of memory for the tmpfs\n");
         return KEXIT_APP_LOAD;
     }
-    rc = embed_files_given ? tmpfs_load_cpio(embed_files_start, files) : 0;
+    rc = embed_files_given ? tmpfs_load_cpio(embed_files_start, files, 0) : 0;
     if (rc < 0) {
         kprintf("app: the embedded file archive is malformed (%d)\n", rc);
         return KEXIT_APP_LOAD;

@@ -5,6 +5,7 @@
 #include "arch/boot_info.h"
 #include "arch/mmu.h"
 #include "klog.h"
+#include "mm/page.h"
 #include "unikernel/modfiles.h"
 #include "unikernel/tmpfs.h"
 
@@ -21,6 +22,16 @@ static bool in_ram(const struct boot_info *bi, uint64_t start, uint64_t end)
     return false;
 }
 
+/* Pins the whole frames inside module `m` (ram.c kept them out of the
+ * allocator), so that page caches may hand them out: true when done
+ * (else its files are copied on first mapping, as embedded ones). */
+static bool pin(const struct boot_module *m)
+{
+    uint64_t lo = (m->start + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
+    uint64_t hi = m->end & ~(uint64_t)PAGE_MASK;
+    return hi > lo && page_add_pinned(lo, (size_t)(hi - lo)) == 0;
+}
+
 /* Loads module `i`: 0 or -errno, the refusal printed. */
 static int load_one(const struct boot_info *bi, size_t i)
 {
@@ -33,7 +44,8 @@ static int load_one(const struct boot_info *bi, size_t i)
         why = "it is empty";
     else if (!in_ram(bi, m->start, m->end))
         why = "it lies outside the RAM of the memory map";
-    else if ((rc = tmpfs_load_cpio(mmu_kaddr(m->start), size)) == -EINVAL)
+    else if ((rc = tmpfs_load_cpio(mmu_kaddr(m->start), size,
+                                   pin(m) ? m->start : 0)) == -EINVAL)
         why = "not a cpio newc archive (or cut short)";
     else if (rc == 0)
         why = "the archive holds no file";

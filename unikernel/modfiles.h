@@ -3,7 +3,9 @@
  * gave (GRUB's module2, QEMU's -initrd for a PVH boot) is a cpio newc
  * archive whose regular files join the tmpfs after the embedded archive,
  * read in place from the module's frames through the direct map (ram.c
- * keeps those frames out of the frame allocator for good).
+ * keeps those frames out of the frame allocator for good; here they are
+ * pinned, page_add_pinned, so that a file whose data start a page has its
+ * pages mapped in place: inode_create_pinned).
  */
 #ifndef UNIKERNEL_MODFILES_H
 #define UNIKERNEL_MODFILES_H
