@@ -258,12 +258,13 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
     snprintf(path, sizeof(path), "/bin/%s", name);
     inode_t *ino = tmpfs_add(path, embed_app_start,
                              (size_t)(embed_app_end - embed_app_start), 0755);
-    if (!ino) { /* a boot module may hold that path */
-        kprintf("app: %s: cannot add %s to the tmpfs (the path is taken, "
-                "or no memory)\n", name, path);
+    inode_t *had;
+    if (!ino && tmpfs_exec_lookup(NULL, path, &had) != -ENOENT) {
+        kprintf("app: %s: %s is in the tmpfs already (a boot module's)\n",
+                name, path);
         return KEXIT_APP_LOAD;
     }
-    task_t *t = task_create(name, NULL);
+    task_t *t = ino ? task_create(name, NULL) : NULL;
     if (!t) {
         kprintf("app: %s: out of memory for the task\n", name);
         return KEXIT_APP_LOAD;
