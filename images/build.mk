@@ -118,7 +118,7 @@ debug: deps
 	@$(if $(RUN_IMAGE),,echo "debug: FORMAT=$(FORMAT)? (iso, raw, qcow2, gce)" >&2; exit 2)
 	@$(MAKE) --no-print-directory all $(RUN_IMAGE) $(APP_ELF)
 	@verdict='$(RUN_ACCEL)'; \
-	 MEM=$(MEM) SMP=$(SMP) ACCEL=$${verdict%% *} VARS_DIR=$(BUILD) GDB=$(GDB) \
+	 MEM=$(MEM) SMP=$(SMP) ACCEL=$${verdict%% *} VARS_DIR=$(BUILD) GDB=$(GDB) MODULE=$(MODULE) \
 	 GDB_PORT=$(GDB_PORT) GDBFLAGS="$(GDBFLAGS)" \
 	 images/debug.sh $(RUN_MODE) $(RUN_IMAGE) $(KERNEL_ELF) $(APP_ELF) '$(CMDLINE)'
 
