@@ -78,7 +78,8 @@ void inode_close(inode_t *ino);
 
 /* The cached frame holding the page at `offset` (page aligned; bytes past
  * the end of the file read as zero), filled on first use, with one
- * reference taken for the caller (a page in place: its pinned frame).  A new page past the data (any page of
+ * reference taken for the caller (a page in place: its pinned frame, no
+ * reference counted).  A new page past the data (any page of
  * an inode without data) is committed first.  Returns 0 when out of memory or commit. */
 phys_addr_t inode_page(inode_t *ino, uint64_t offset);
 

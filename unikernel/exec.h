@@ -28,9 +28,9 @@ int exec_load(task_t *t, inode_t *ino, const elf_plan_t *plan,
               const char *const *envp, uintptr_t *sp);
 
 /* Checks and loads the embedded application (with the embedded files, then
- * the boot modules' (modfiles.h), as the tmpfs) with the arguments and environment of `cl` and runs it to its
- * end, with every task it starts: the kernel exit status (task.h).  Prints
- * the application's exit status.  User mode, the clock and the scheduler
+ * the boot modules' (modfiles.h), as the tmpfs) with the arguments and
+ * environment of `cl` and runs it to its end, with every task it starts:
+ * the kernel exit status (task.h).  Prints the application's exit status.  User mode, the clock and the scheduler
  * are started first (main.c). */
 int exec_start_app(const struct cmdline *cl);
 

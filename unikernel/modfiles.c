@@ -54,11 +54,14 @@ static int load_one(const struct boot_info *bi, size_t i)
     if (why) {
         rc = rc < 0 ? rc : -EINVAL;
         kprintf("app: boot module %zu '%s' ([0x%lx-0x%lx), %zu bytes) refused: "
-                "%s (%d)\n", i, name, m->start, m->end, size, why, rc);
+                "%s (%d)\n",
+                i, name, m->start, m->end, size, why, rc);
         return rc;
     }
-    klog(KLOG_INFO, "app: boot module %zu '%s': %d files (%zu KiB) in the tmpfs, "
-         "read in place\n", i, name, rc, size >> 10);
+    klog(KLOG_INFO,
+         "app: boot module %zu '%s': %d files (%zu KiB) in the tmpfs, "
+         "read in place\n",
+         i, name, rc, size >> 10);
     return 0;
 }
 

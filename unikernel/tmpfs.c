@@ -335,9 +335,11 @@ static tnode_t *reg_new(unsigned perm, const void *data, size_t size,
                         phys_addr_t frames)
 {
     tnode_t *n = node_new(KS_IFREG | (perm & 07777));
-    inode_t *ino = !n        ? NULL
-                   : frames ? inode_create_pinned(NULL, data, frames, size, VMA_RIGHTS)
-                            : inode_create(NULL, data, size, VMA_RIGHTS);
+    inode_t *ino = NULL;
+    if (n && frames)
+        ino = inode_create_pinned(NULL, data, frames, size, VMA_RIGHTS);
+    else if (n)
+        ino = inode_create(NULL, data, size, VMA_RIGHTS);
     if (!ino) {
         kfree(n);
         return NULL;
@@ -1284,8 +1286,10 @@ static int add_member(const char *name, const void *data, size_t size,
 {
     struct load *l = arg;
     int *added = &l->added;
-    phys_addr_t at = l->pa ? l->pa + (phys_addr_t)((const char *)data - l->base) : 0;
-    phys_addr_t frames = at && !(at & PAGE_MASK) && size >= PAGE_SIZE ? at : 0;
+    size_t off = (size_t)((const char *)data - l->base);
+    phys_addr_t at = l->pa ? l->pa + off : 0;
+    phys_addr_t frames =
+        at && !(at & PAGE_MASK) && size >= PAGE_SIZE ? at : 0;
     while (name[0] == '.' && name[1] == '/')
         name += 2;
     if ((mode & CPIO_MODE_TYPE) == CPIO_MODE_DIR)

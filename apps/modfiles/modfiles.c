@@ -101,8 +101,9 @@ static int by_sendfile(const char *path, uint64_t size)
     int ok = 1;
     while (ok && (uint64_t)off < size) {
         ssize_t k = sendfile(p[1], fd, &off, CHUNK);
-        ok = k > 0 && read_all(p[0], buf, (size_t)k) &&
-             first_bad(buf, (uint64_t)off - (uint64_t)k, (size_t)k) == (size_t)k;
+        ok =
+            k > 0 && read_all(p[0], buf, (size_t)k) &&
+            first_bad(buf, (uint64_t)off - (uint64_t)k, (size_t)k) == (size_t)k;
     }
     ok = ok && sendfile(p[1], fd, &off, CHUNK) == 0; /* at the end */
     close(fd);
@@ -144,13 +145,15 @@ int main(int argc, char **argv)
         zeros = sh[i] == 0;
     check(zeros, "mmap: the last page is zero past the end");
 
-    uint8_t *pr = mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    uint8_t *pr =
+        mmap(NULL, maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     int priv = pr != MAP_FAILED && first_bad(pr, 0, len) == len;
     check(priv, "mmap MAP_PRIVATE: every byte");
     if (priv) {
         memset(pr + page, 0xa5, page); /* its own copy of page 1 */
         priv = pr[page] == 0xa5 && sh != MAP_FAILED && sh[page] == pat(page) &&
-               first_bad(pr + 2 * page, 2 * page, len - 2 * page) == len - 2 * page;
+               first_bad(pr + 2 * page, 2 * page, len - 2 * page) ==
+                   len - 2 * page;
     }
     check(priv, "MAP_PRIVATE: a written page is private, the file unchanged");
     close(fd);
@@ -159,13 +162,16 @@ int main(int argc, char **argv)
     fd = open(path, O_RDWR);
     static const uint8_t mark[] = "written";
     uint64_t at = size / 2;
-    int wrote = fd >= 0 && pwrite(fd, mark, sizeof(mark), (off_t)at) == (ssize_t)sizeof(mark);
+    int wrote = fd >= 0 && pwrite(fd, mark, sizeof(mark), (off_t)at) ==
+                               (ssize_t)sizeof(mark);
     uint8_t back[sizeof(mark)];
-    wrote = wrote && pread(fd, back, sizeof(back), (off_t)at) == (ssize_t)sizeof(back) &&
+    wrote = wrote &&
+            pread(fd, back, sizeof(back), (off_t)at) == (ssize_t)sizeof(back) &&
             memcmp(back, mark, sizeof(mark)) == 0;
     check(wrote, "pwrite then pread in the middle of the file");
     uint8_t head[CHUNK];
-    check(fd >= 0 && pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+    check(fd >= 0 &&
+              pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
               first_bad(head, 0, sizeof(head)) == sizeof(head),
           "the bytes around the write are unchanged");
     if (fd >= 0)
@@ -175,9 +181,10 @@ int main(int argc, char **argv)
     check(sh != MAP_FAILED && memcmp(sh + at, mark, sizeof(mark)) == 0 &&
               first_bad(sh, 0, (size_t)at) == (size_t)at,
           "the MAP_SHARED mapping sees the write");
-    check(pr != MAP_FAILED && memcmp(pr + at, mark, sizeof(mark)) == 0 &&
-              pr[page] == 0xa5 && pr[2 * page - 1] == 0xa5,
-          "MAP_PRIVATE: an unwritten page sees the write, the written one stays");
+    check(
+        pr != MAP_FAILED && memcmp(pr + at, mark, sizeof(mark)) == 0 &&
+            pr[page] == 0xa5 && pr[2 * page - 1] == 0xa5,
+        "MAP_PRIVATE: an unwritten page sees the write, the written one stays");
     munmap(sh, maplen);
     if (pr != MAP_FAILED)
         munmap(pr, maplen);
@@ -186,11 +193,12 @@ int main(int argc, char **argv)
     int ofd = open(other, O_RDONLY);
     struct stat ost;
     int un = ofd >= 0 && fstat(ofd, &ost) == 0 && ost.st_size > 0;
-    uint8_t *om = un ? mmap(NULL, (size_t)ost.st_size, PROT_READ, MAP_SHARED, ofd, 0)
-                     : MAP_FAILED;
+    uint8_t *om =
+        un ? mmap(NULL, (size_t)ost.st_size, PROT_READ, MAP_SHARED, ofd, 0)
+           : MAP_FAILED;
     char first = om != MAP_FAILED ? (char)om[0] : 0;
-    un = un && om != MAP_FAILED && unlink(other) == 0 && access(other, F_OK) < 0 &&
-         errno == ENOENT && om[0] == first;
+    un = un && om != MAP_FAILED && unlink(other) == 0 &&
+         access(other, F_OK) < 0 && errno == ENOENT && om[0] == first;
     if (ofd >= 0)
         close(ofd);
     if (om != MAP_FAILED)

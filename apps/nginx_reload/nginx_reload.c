@@ -10,10 +10,11 @@
  * served, checks in the log and by kill(pid, 0) that the 2 old workers
  * exited and 2 new ones started; reloads once more as `nginx -s reload`
  * does it (a second nginx that signals the master named by the pid file),
- * then stops nginx gracefully (SIGQUIT) and reaps the master.  One "ok" / "not ok" line per check, nothing that
- * differs between runs (no pids, no times): the same static binary and
- * nginx on Linux print the expected output (apps/nginx/native).  Every
- * wait is bounded; the status is the number of failures.
+ * then stops nginx gracefully (SIGQUIT) and reaps the master.  One "ok" / "not
+ * ok" line per check, nothing that differs between runs (no pids, no times):
+ * the same static binary and nginx on Linux print the expected output
+ * (apps/nginx/native).  Every wait is bounded; the status is the number of
+ * failures.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -88,7 +89,8 @@ static int write_conf(const char *root, const char *header)
 static int get(char *buf, size_t size)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
         if (s >= 0)
@@ -195,7 +197,8 @@ int main(int argc, char **argv)
     check(mkdir(DIR, 0755) == 0 && mkdir(DIR "/a", 0755) == 0 &&
               mkdir(DIR "/b", 0755) == 0 &&
               write_file(DIR "/a/index.html", "page A\n") &&
-              write_file(DIR "/b/index.html", "page B\n") && write_conf("a", NULL),
+              write_file(DIR "/b/index.html", "page B\n") &&
+              write_conf("a", NULL),
           "the configuration and two pages written");
     int log = open(LOG, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
     pid_t master = fork();
@@ -209,25 +212,31 @@ int main(int argc, char **argv)
     if (master <= 0)
         return failures;
 
-    check(wait_page("page A\n", NULL), "nginx answers on 127.0.0.1 with the first root");
+    check(wait_page("page A\n", NULL),
+          "nginx answers on 127.0.0.1 with the first root");
     int old[2] = {0, 0}, fresh[2] = {0, 0}, line = 0;
     check(wait_workers(old, 2, &line), "2 workers started");
 
-    check(write_conf("b", "two"), "the configuration rewritten: another root, a header");
+    check(write_conf("b", "two"),
+          "the configuration rewritten: another root, a header");
     check(kill(master, SIGHUP) == 0, "SIGHUP to the master");
-    check(wait_page("page B\n", "X-Reload: two"), "the new root and header are served");
-    check(wait_workers(fresh, 2, &line) && fresh[0] != old[0] && fresh[0] != old[1] &&
-              fresh[1] != old[0] && fresh[1] != old[1],
+    check(wait_page("page B\n", "X-Reload: two"),
+          "the new root and header are served");
+    check(wait_workers(fresh, 2, &line) && fresh[0] != old[0] &&
+              fresh[0] != old[1] && fresh[1] != old[0] && fresh[1] != old[1],
           "2 new workers started");
     int gone = 0;
     for (long ms = 0; ms < WAIT_MS && !gone; ms += 100) {
-        gone = log_exited(old[0]) && log_exited(old[1]) && kill(old[0], 0) < 0 &&
-               errno == ESRCH && kill(old[1], 0) < 0 && errno == ESRCH;
+        gone = log_exited(old[0]) && log_exited(old[1]) &&
+               kill(old[0], 0) < 0 && errno == ESRCH && kill(old[1], 0) < 0 &&
+               errno == ESRCH;
         if (!gone)
             sleep_ms(100);
     }
-    check(gone, "the 2 old workers exited with code 0 (the log, kill 0: ESRCH)");
-    check(wait_page("page B\n", "X-Reload: two"), "the new workers serve the new page");
+    check(gone,
+          "the 2 old workers exited with code 0 (the log, kill 0: ESRCH)");
+    check(wait_page("page B\n", "X-Reload: two"),
+          "the new workers serve the new page");
 
     /* nginx -s reload: a second nginx reads the pid file and signals */
     check(write_conf("a", "three"), "the configuration rewritten again");
@@ -235,13 +244,16 @@ int main(int argc, char **argv)
     if (sig == 0) {
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 2);
-        execl(argv[1], "nginx", "-p", prefix, "-c", CONF, "-s", "reload", (char *)NULL);
+        execl(argv[1], "nginx", "-p", prefix, "-c", CONF, "-s", "reload",
+              (char *)NULL);
         _exit(127);
     }
     int st = -1;
-    check(sig > 0 && waitpid(sig, &st, 0) == sig && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+    check(sig > 0 && waitpid(sig, &st, 0) == sig && WIFEXITED(st) &&
+              WEXITSTATUS(st) == 0,
           "nginx -s reload exited with status 0");
-    check(wait_page("page A\n", "X-Reload: three"), "after nginx -s reload the third configuration is served");
+    check(wait_page("page A\n", "X-Reload: three"),
+          "after nginx -s reload the third configuration is served");
     int third[2] = {0, 0};
     check(wait_workers(third, 2, &line), "2 more workers started");
 
@@ -259,8 +271,8 @@ int main(int argc, char **argv)
     }
     check(w == master && WIFEXITED(status) && WEXITSTATUS(status) == 0,
           "the master exited with status 0");
-    check(kill(fresh[0], 0) < 0 && kill(fresh[1], 0) < 0 && kill(third[0], 0) < 0 &&
-              kill(third[1], 0) < 0,
+    check(kill(fresh[0], 0) < 0 && kill(fresh[1], 0) < 0 &&
+              kill(third[0], 0) < 0 && kill(third[1], 0) < 0,
           "no worker is left");
     printf("nginx-reload: %d failed\n", failures);
     return failures;

@@ -557,7 +557,8 @@ static void test_pinned_in_place(void **state)
     assert_int_equal(pa_of(ms, U + PG), pin + PG);
     assert_int_equal(pa_of(ms, p), pin);
     assert_true(pa_of(ms, U + 2 * PG) != pin + 2 * PG); /* a cache copy */
-    assert_int_equal(fake_mmu_ptr(ms->directory, U + 2 * PG)[99], data[2 * PG + 99]);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + 2 * PG)[99],
+                     data[2 * PG + 99]);
     assert_int_equal(fake_mmu_ptr(ms->directory, U + 2 * PG)[100], 0);
     assert_false(mmu_query(ms->directory, p, NULL) & MMU_WRITE);
     assert_int_equal(cpu_touch(ms, p, MMU_WRITE), MM_FAULT_OK); /* a copy */
