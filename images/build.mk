@@ -15,6 +15,9 @@
 #     kernel's exit status and its meaning; make exits 0 only for status 0
 #     (make cannot pass the status on: images/qemu.sh, which `make run`
 #     calls, exits with it).  RUN_MODE=pvh boots build/kernel.elf directly.
+#     MODFILES= (a recipe's `modfiles`): files in a boot module,
+#     build/modules/NAME.cpio, that the images carry as /boot/NAME.cpio
+#     (GRUB's module2) and a pvh run passes as -initrd.
 #     NET=user (default): a virtio-net NIC on QEMU's user network, each
 #     PORTS entry HOST:GUEST forwarding 127.0.0.1:HOST to the guest's TCP
 #     port GUEST; NET=none: no NIC at all.  QEMU_EXTRA adds arguments.
@@ -30,7 +33,7 @@ QCOW2      := $(IMAGE_BASE).qcow2
 GCE        := $(IMAGE_BASE)-gce.tar.gz
 GCE_DISK   := $(IMAGE_BASE)-gce/disk.raw
 IMAGE_DEPS  = $(KERNEL_ELF) images/grub.cfg.in images/mkimage.sh \
-              $(BUILD)/images/$(APPNAME).cmdline
+              images/grubcfg.sh $(BUILD)/images/$(APPNAME).cmdline $(MODULE)
 
 FORMAT     ?= iso
 NET        ?= user
@@ -77,16 +80,16 @@ $(BUILD)/images/$(APPNAME).cmdline: FORCE
 
 $(ISO): $(IMAGE_DEPS) images/mkiso.sh
 	$(call say,IMAGE,$@)
-	$(Q)images/mkimage.sh iso $(KERNEL_ELF) $@ '$(CMDLINE)'
+	$(Q)images/mkimage.sh iso $(KERNEL_ELF) $@ '$(CMDLINE)' $(MODULE)
 $(RAW): $(IMAGE_DEPS) images/mkdisk.sh
 	$(call say,IMAGE,$@)
-	$(Q)images/mkimage.sh raw $(KERNEL_ELF) $@ '$(CMDLINE)'
+	$(Q)images/mkimage.sh raw $(KERNEL_ELF) $@ '$(CMDLINE)' $(MODULE)
 $(QCOW2): $(IMAGE_DEPS) images/mkdisk.sh
 	$(call say,IMAGE,$@)
-	$(Q)images/mkimage.sh qcow2 $(KERNEL_ELF) $@ '$(CMDLINE)'
+	$(Q)images/mkimage.sh qcow2 $(KERNEL_ELF) $@ '$(CMDLINE)' $(MODULE)
 $(GCE): $(IMAGE_DEPS) images/mkdisk.sh
 	$(call say,IMAGE,$@)
-	$(Q)images/mkimage.sh gce $(KERNEL_ELF) $@ '$(CMDLINE)'
+	$(Q)images/mkimage.sh gce $(KERNEL_ELF) $@ '$(CMDLINE)' $(MODULE)
 $(GCE_DISK): $(GCE)
 	@mkdir -p $(dir $@)
 	$(call say,UNTAR,$@)
@@ -105,7 +108,7 @@ run: deps
 	@$(MAKE) --no-print-directory all $(RUN_IMAGE)
 	@verdict='$(RUN_ACCEL)'; accel=$${verdict%% *}; \
 	 echo "run: accelerator $$accel ($${verdict#* }), mode $(RUN_MODE), image $(RUN_IMAGE)"; \
-	 MEM=$(MEM) SMP=$(SMP) ACCEL=$$accel VARS_DIR=$(BUILD) \
+	 MEM=$(MEM) SMP=$(SMP) ACCEL=$$accel VARS_DIR=$(BUILD) MODULE=$(MODULE) \
 	 QEMU_EXTRA='$(RUN_NET) $(QEMU_EXTRA)' \
 	 images/qemu.sh $(RUN_MODE) $(RUN_IMAGE) '$(CMDLINE)'; status=$$?; \
 	 echo "run: exit status $$status: $$(images/status.sh $$status)" >&2; \
@@ -115,7 +118,7 @@ debug: deps
 	@$(if $(RUN_IMAGE),,echo "debug: FORMAT=$(FORMAT)? (iso, raw, qcow2, gce)" >&2; exit 2)
 	@$(MAKE) --no-print-directory all $(RUN_IMAGE) $(APP_ELF)
 	@verdict='$(RUN_ACCEL)'; \
-	 MEM=$(MEM) SMP=$(SMP) ACCEL=$${verdict%% *} VARS_DIR=$(BUILD) GDB=$(GDB) \
+	 MEM=$(MEM) SMP=$(SMP) ACCEL=$${verdict%% *} VARS_DIR=$(BUILD) GDB=$(GDB) MODULE=$(MODULE) \
 	 GDB_PORT=$(GDB_PORT) GDBFLAGS="$(GDBFLAGS)" \
 	 images/debug.sh $(RUN_MODE) $(RUN_IMAGE) $(KERNEL_ELF) $(APP_ELF) '$(CMDLINE)'
 

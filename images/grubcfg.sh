@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# grubcfg.sh CMDLINE - prints images/grub.cfg.in with the kernel command
-# line filled in, so that the kernel sees the words as typed.
+# grubcfg.sh CMDLINE [MODULE...] - prints images/grub.cfg.in with the kernel
+# command line filled in, so that the kernel sees the words as typed, and a
+# `module2 /boot/MODULE MODULE` line per MODULE (a file name in /boot/; the
+# second word is the name the kernel prints).
 #
 # GRUB's script parser would remove quotes and backslashes and expand $VARS,
 # and GRUB then rebuilds the line from its words, escaping `"` and `\` and
@@ -11,6 +13,7 @@
 # each run of blanks between words made one.
 set -euo pipefail
 cmdline=${1:-}
+shift || true
 words=() word= quoted=0 inword=0
 for ((i = 0; i < ${#cmdline}; i++)); do
     c=${cmdline:i:1}
@@ -32,6 +35,7 @@ done
 while IFS= read -r l; do
     case $l in
         *@CMDLINE@*) printf '%s%s%s\n' "${l%%@CMDLINE@*}" "$line" "${l#*@CMDLINE@}" ;;
+        *@MODULES@*) for m in "$@"; do printf '%smodule2 /boot/%s %s\n' "${l%%@MODULES@*}" "$m" "$m"; done ;;
         *) printf '%s\n' "$l" ;;
     esac
 done < "$(dirname "$0")/grub.cfg.in"

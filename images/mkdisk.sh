@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# mkdisk.sh KERNEL OUTPUT.raw SIZE-MIB [CMDLINE] - builds a GPT disk image
-# that boots KERNEL by Multiboot2 with CMDLINE under BIOS and UEFI, with no
-# root rights and no loop mounts:
+# mkdisk.sh KERNEL OUTPUT.raw SIZE-MIB [CMDLINE [MODULE]] - builds a GPT
+# disk image that boots KERNEL by Multiboot2 with CMDLINE (and MODULE, a
+# cpio archive of files, as the module2 /boot/NAME.cpio) under BIOS and
+# UEFI, with no root rights and no loop mounts:
 #
 #   LBA 0        protective MBR; its boot code is GRUB's boot.img, which
 #                loads core.img from the BIOS boot partition
 #   partition 1  BIOS boot (1 MiB at 1 MiB): GRUB i386-pc core.img
-#   partition 2  EFI system partition (FAT32, 60 MiB at 2 MiB):
+#   partition 2  EFI system partition (FAT32, 60 MiB at 2 MiB, more when
+#                the module needs it: the disk grows with it):
 #                \EFI\BOOT\BOOTX64.EFI, /boot/grub/grub.cfg, /boot/kernel.elf
 #
 # Both GRUBs are built with every module they need inside (no module
 # directory on the disk) and find grub.cfg on partition 2 of the disk they
 # were loaded from.  The rest of the disk (up to SIZE-MIB) is left sparse.
 set -euo pipefail
-kernel=$1 out=$2 size_mib=$3 cmdline=${4:-}
+kernel=$1 out=$2 size_mib=$3 cmdline=${4:-} module=${5:-}
 here=$(dirname "$0")
 pc=/usr/lib/grub/i386-pc efi=/usr/lib/grub/x86_64-efi
 sfdisk=$(command -v sfdisk || echo /usr/sbin/sfdisk)   # /usr/sbin: not in every PATH
@@ -21,8 +23,14 @@ for need in "$pc/boot.img" "$efi/kernel.img" "$sfdisk" /usr/bin/mformat; do
     [ -e "$need" ] || { echo "mkdisk: $need missing (run 'make deps')" >&2; exit 1; }
 done
 bios_lba=2048 bios_sectors=2048          # partition 1: 1 MiB at 1 MiB
-esp_lba=4096 esp_sectors=$((60 * 2048))  # partition 2: 60 MiB at 2 MiB
+esp_mib=60                               # partition 2: 60 MiB at 2 MiB
 [ "$size_mib" -ge 64 ] || { echo "mkdisk: size $size_mib MiB < 64 MiB" >&2; exit 1; }
+if [ -n "$module" ]; then   # room for the kernel, the module and GRUB's files
+    need=$((($(stat -c %s "$kernel") + $(stat -c %s "$module")) / 1048576 + 16))
+    [ "$need" -le "$esp_mib" ] || esp_mib=$need
+    [ "$size_mib" -ge $((esp_mib + 4)) ] || size_mib=$((esp_mib + 4))
+fi
+esp_lba=4096 esp_sectors=$((esp_mib * 2048))
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -72,7 +80,7 @@ dd if="$work/boot.img" of="$disk" bs=440 count=1 conv=notrunc status=none
 
 # The ESP, formatted in place (mtools' FILE@@OFFSET): FAT32 with 512-byte
 # clusters, hidden sectors = the partition's start, a fixed volume serial.
-"$here/grubcfg.sh" "$cmdline" > "$work/grub.cfg"
+"$here/grubcfg.sh" "$cmdline" ${module:+"$(basename "$module")"} > "$work/grub.cfg"
 export MTOOLS_SKIP_CHECK=1
 esp="$disk@@$((esp_lba * 512))"
 mformat -i "$esp" -F -c 1 -T "$esp_sectors" -h 64 -s 32 -H "$esp_lba" \
@@ -81,4 +89,5 @@ mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/boot ::/boot/grub
 mcopy -i "$esp" "$work/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -i "$esp" "$work/grub.cfg" ::/boot/grub/grub.cfg
 mcopy -i "$esp" "$kernel" ::/boot/kernel.elf
+[ -z "$module" ] || mcopy -i "$esp" "$module" "::/boot/$(basename "$module")"
 mv "$disk" "$out"

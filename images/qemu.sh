@@ -23,7 +23,9 @@
 # UEFI variables goes: build/), SERIAL (QEMU -serial backend instead of
 # stdio, e.g. file:PATH), QEMU_EXTRA (more QEMU arguments, split on spaces,
 # e.g. '-S -gdb tcp::1234'), DEBUG_EXIT=no (leaves isa-debug-exit out, as
-# on a cloud VM: the kernel powers off by ACPI, QEMU exits 0 -> status 103).
+# on a cloud VM: the kernel powers off by ACPI, QEMU exits 0 -> status 103),
+# MODULE (pvh: a file QEMU loads as the boot module, -initrd; the images
+# carry theirs, images/mkimage.sh).
 set -uo pipefail
 limit=
 if [ "${1:-}" = -t ]; then limit=$2; shift 2; fi
@@ -59,7 +61,8 @@ case $mode in
     *)         [[ $image != *.qcow2 ]] || format=qcow2 ;;
 esac
 case $mode in
-    pvh) args+=(-kernel "$image" -append "$cmdline") ;;
+    pvh) args+=(-kernel "$image" -append "$cmdline")
+         [ -z "${MODULE:-}" ] || args+=(-initrd "$MODULE") ;;
     bios-*|uefi-*)
         case $bus in
             cd)       args+=(-drive "file=$image,format=raw,media=cdrom,readonly=on") ;;

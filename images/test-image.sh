@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# test-image.sh FORMAT BUILD WORKDIR NAME [CMDLINE] - prints the path of the
-# image a boot test of FORMAT (iso, raw, qcow2, gce) boots (tests/boot/run.sh
-# calls it for the FIRMWARE-FORMAT-BUS modes):
-#   no CMDLINE  the image `make image FORMAT=all` built for the default app
-#               (BOOT_APP, default hello; else the first one found)
-#   CMDLINE     a variant built with it into WORKDIR/NAME.FORMAT
+# test-image.sh FORMAT BUILD WORKDIR NAME [CMDLINE [KERNEL [MODULE]]] -
+# prints the path of the image a boot test of FORMAT (iso, raw, qcow2, gce)
+# boots (tests/boot/run.sh calls it for the FIRMWARE-FORMAT-BUS modes):
+#   none of them  the image `make image FORMAT=all` built for the default
+#                 app (BOOT_APP, default hello; else the first one found)
+#   else          a variant built into WORKDIR/NAME.FORMAT with CMDLINE,
+#                 KERNEL (default BUILD/kernel.elf) and the boot module
+#                 MODULE (images/mkimage.sh)
 # For gce, the tarball's disk.raw unpacked beside it (sparse), as GCE does.
 set -euo pipefail
-format=$1 build=$2 work=$3 name=$4 cmdline=${5:-}
+format=$1 build=$2 work=$3 name=$4 cmdline=${5:-} kernel=${6:-} module=${7:-}
 here=$(dirname "$0")
 case $format in
     iso|raw|qcow2) suffix=.$format ;;
     gce)           suffix=-gce.tar.gz ;;
     *) echo "test-image: unknown format '$format'" >&2; exit 2 ;;
 esac
-if [ -n "$cmdline" ]; then
+if [ -n "$cmdline$kernel$module" ]; then
     image=$work/$name$suffix
-    "$here/mkimage.sh" "$format" "$build/kernel.elf" "$image" "$cmdline" >&2
+    "$here/mkimage.sh" "$format" "${kernel:-$build/kernel.elf}" "$image" "$cmdline" ${module:+"$module"} >&2
 else
     image=$build/images/${BOOT_APP:-hello}$suffix
     [ -f "$image" ] || image=$(ls "$build"/images/*"$suffix" 2>/dev/null | head -1)

@@ -6,7 +6,9 @@
  * pages at creation; any other page (past the data, every page of a
  * memfd) is committed as it is added, so a memfd write gets its error at
  * the call.  Pages of an inode without data (memfd) count as shared
- * memory (mm_shmem).
+ * memory (mm_shmem).  An inode over pinned frames (inode_create_pinned)
+ * hands out the frames of its data's whole pages themselves: never in the
+ * tree, never charged until inode_own_data copies them.
  */
 #include <assert.h>
 #include <errno.h>
@@ -78,8 +80,33 @@ inode_t *inode_create(const char *name, const void *data, uint64_t size,
     ino->quota = NULL;
     ino->data = data;
     ino->size = size;
+    ino->frames = 0;
     ino->rights = rights & VMA_RIGHTS;
     return ino;
+}
+
+inode_t *inode_create_pinned(const char *name, const void *data,
+                             phys_addr_t frames, uint64_t size, int rights)
+{
+    assert(!(frames & PAGE_MASK) && page_is_pinned(frames));
+    inode_t *ino = inode_create(name, NULL, 0, rights);
+    if (!ino)
+        return NULL;
+    if ((size & PAGE_MASK) && mm_commit(1) < 0) { /* the partial page */
+        inode_close(ino);
+        return NULL;
+    }
+    ino->charged = (size & PAGE_MASK) ? 1 : 0;
+    ino->data = data;
+    ino->size = size;
+    ino->frames = frames;
+    return ino;
+}
+
+/* True when the page at `offset` of `ino` is handed out in place. */
+static bool in_place(const inode_t *ino, uint64_t offset)
+{
+    return ino->frames && offset + PAGE_SIZE <= ino->size;
 }
 
 void inode_open(inode_t *ino)
@@ -125,6 +152,11 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
 {
     assert(!(offset & PAGE_MASK));
     splock_lock(&ino->lock);
+    if (in_place(ino, offset)) { /* pinned: no reference to count */
+        phys_addr_t pa = ino->frames + (phys_addr_t)offset;
+        splock_unlock(&ino->lock);
+        return pa;
+    }
     pcache_node_t *pc =
         (pcache_node_t *)bbtree_search(&ino->pages, (uintptr_t)offset);
     if (!pc) {
@@ -165,11 +197,19 @@ int inode_own_data(inode_t *ino)
         return 0;
     }
     /* every cached page is charged once the data are gone: the data's
-     * pages from creation (all cached below), the others as added */
-    if (quota_charge(ino->quota, ino->charged) < 0) {
+     * pages from creation (all cached below; those in place now), the
+     * others as added */
+    size_t placed = ino->frames ? (size_t)(ino->size / PAGE_SIZE) : 0;
+    if (mm_commit(placed) < 0) {
+        splock_unlock(&ino->lock);
+        return -ENOMEM;
+    }
+    if (quota_charge(ino->quota, ino->charged + placed) < 0) {
+        mm_uncommit(placed);
         splock_unlock(&ino->lock);
         return -ENOSPC;
     }
+    ino->charged += placed;
     for (uint64_t off = 0; off < ino->size; off += PAGE_SIZE) {
         if (bbtree_search(&ino->pages, (uintptr_t)off))
             continue;
@@ -178,6 +218,8 @@ int inode_own_data(inode_t *ino)
         if (!pa) {
             mm_free(pc);
             quota_uncharge(ino->quota, ino->charged);
+            ino->charged -= placed; /* the pages filled so far stay */
+            mm_uncommit(placed);
             splock_unlock(&ino->lock);
             return -ENOMEM;
         }
@@ -189,6 +231,7 @@ int inode_own_data(inode_t *ino)
     }
     ino->data = NULL;
     ino->size = 0;
+    ino->frames = 0;
     mm_shmem_add((long)ino->pages.count);
     splock_unlock(&ino->lock);
     return 0;

@@ -32,6 +32,9 @@ struct inode {
     const char *name;          /* (c) path shown in maps, or NULL */
     const unsigned char *data; /* (c) content, kept alive by the owner */
     uint64_t size;             /* (c) bytes of content */
+    phys_addr_t frames; /* (i) the pinned frame holding data's first page
+                           when its whole pages are handed out in place
+                           (inode_create_pinned), else 0 */
     int rights;     /* (c) VMA_READ/WRITE/EXEC a shared map may get */
     bbtree_t pages; /* (i) cached frames by offset */
     size_t charged; /* (i) pages committed for the cache (mm/commit.c): the
@@ -48,11 +51,22 @@ struct inode {
 inode_t *inode_create(const char *name, const void *data, uint64_t size,
                       int rights);
 
+/* As inode_create, over data whose pages lie in place in the pinned
+ * frames from `frames` (page_add_pinned; `data` is their direct-map
+ * address, page aligned): the cache hands out those frames themselves for
+ * every whole page of the data, copying nothing; only a partial last page
+ * (whose frame holds bytes past the end) is committed and copied. */
+inode_t *inode_create_pinned(const char *name, const void *data,
+                             phys_addr_t frames, uint64_t size, int rights);
+
 /* Makes the data of `ino` its own: every page of the data is read into the
  * cache (they are committed already), the data pointer is dropped and the
  * inode becomes one without data (as a memfd): its pages can now be written
- * and truncated.  Its pages are counted in its quota first.  0 (also when
- * it had no data), -ENOSPC past the quota, -ENOMEM (the data stay). */
+ * and truncated.  Its pages are counted in its quota first (and the
+ * pages it had in place committed).  0 (also when it had no data), -ENOSPC
+ * past the quota, -ENOMEM (the data stay).  The caller first drops the
+ * mappings of pages in place (mspace_unmap_pinned), which would otherwise
+ * keep showing the old bytes. */
 int inode_own_data(inode_t *ino);
 
 /* Takes one more reference to `ino`. */
@@ -64,7 +78,8 @@ void inode_close(inode_t *ino);
 
 /* The cached frame holding the page at `offset` (page aligned; bytes past
  * the end of the file read as zero), filled on first use, with one
- * reference taken for the caller.  A new page past the data (any page of
+ * reference taken for the caller (a page in place: its pinned frame, no
+ * reference counted).  A new page past the data (any page of
  * an inode without data) is committed first.  Returns 0 when out of memory or commit. */
 phys_addr_t inode_page(inode_t *ino, uint64_t offset);
 

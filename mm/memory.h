@@ -253,6 +253,13 @@ int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length);
 void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
                         uint64_t from);
 
+/* Drops the present pages of the mappings of `ino` that map pinned frames
+ * (its data's pages in place: inode_create_pinned), shared and private
+ * alike; cached pages and private copies stay.  For inode_own_data, after
+ * which the next touch takes the cache's copy.  Never allocates.  Takes
+ * the mspace lock. */
+void mspace_unmap_pinned(mspace_t *mspace, const struct inode *ino);
+
 /* Marks every VMA dead: dead VMAs are invisible to lookups and faults but
  * keep their range until mspace_scavenge (the seed's lazy unmap; execve
  * does not use it: it builds the new image in a fresh mspace and closes

@@ -705,6 +705,34 @@ void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
     splock_unlock(&mspace->lock);
 }
 
+void mspace_unmap_pinned(mspace_t *mspace, const struct inode *ino)
+{
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    splock_lock(&mspace->lock);
+    for (vma_t *v = vma_first(mspace); v; v = vma_next(v)) {
+        if (v->ino != ino || (v->flags & VMA_DEAD))
+            continue;
+        mmu_dir_t *dir = mspace->directory;
+        for (uintptr_t va = vma_base(v);
+             (va = mmu_next_mapped(dir, va, vma_end(v))) < vma_end(v);
+             va += PAGE_SIZE) {
+            phys_addr_t pa = 0;
+            mmu_query(dir, va, &pa);
+            if (!page_is_pinned(pa))
+                continue; /* a cached page or a private copy: it stays */
+            int flags;
+            mmu_unmap(dir, va, &flags);
+            assert(!(flags & MMU_LARGE)); /* file pages are never huge */
+            mspace->phys_pg_count--;
+            lo = va < lo ? va : lo;
+            hi = va + PAGE_SIZE > hi ? va + PAGE_SIZE : hi;
+        }
+    }
+    if (hi)
+        mmu_flush(mspace->directory, lo, hi - lo);
+    splock_unlock(&mspace->lock);
+}
+
 vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address)
 {
     assert(splock_held(&mspace->lock));

@@ -17,6 +17,10 @@
  * last.  So kernel frames do not pin every 2 MiB of RAM that user memory
  * gives back, and superpages stay available.
  *
+ * Pinned frames (page_add_pinned, a boot module's) lie outside every
+ * region: they have no descriptor, so their reference operations do
+ * nothing and nothing ever frees them.
+ *
  * Lock legend: (c) constant after page_add_ram, (z) zone lock, (a) atomic.
  * Lock order: a zone lock is a leaf (nothing is taken while holding it).
  */
@@ -61,6 +65,13 @@ typedef struct zone {
 } zone_t;
 
 static region_t *regions; /* (c) sorted by base */
+
+/* Pinned frames (page_add_pinned): [base, end) ranges outside every
+ * region, set at boot before any user. */
+static struct {
+    phys_addr_t base, end;
+} pinned[PAGE_MAX_PINNED]; /* (c) */
+static size_t npinned;     /* (c) */
 static zone_t zones[ZONE_COUNT];
 static unsigned long fail_countdown; /* (a) fault injection, 0 = off */
 
@@ -87,6 +98,21 @@ static page_desc_t *desc_of(region_t *r, phys_addr_t pa)
 static phys_addr_t addr_of(region_t *r, page_desc_t *d)
 {
     return r->base + ((phys_addr_t)(d - r->pages) << PAGE_SHIFT);
+}
+
+bool page_is_pinned(phys_addr_t pa)
+{
+    for (size_t i = 0; i < npinned; i++)
+        if (pa >= pinned[i].base && pa < pinned[i].end)
+            return true;
+    return false;
+}
+
+/* True when `pa` is a pinned frame (no descriptor, references not
+ * counted); anything else must be RAM (asserted by desc_checked). */
+static bool is_pinned(phys_addr_t pa)
+{
+    return npinned && !region_of(pa) && page_is_pinned(pa);
 }
 
 /* The descriptor of an allocated or free frame; asserts it is RAM. */
@@ -303,6 +329,24 @@ static void region_release_blocks(region_t *r, phys_addr_t pa, phys_addr_t end)
     }
 }
 
+int page_add_pinned(phys_addr_t base, size_t length)
+{
+    phys_addr_t end = base + length;
+    if ((base & PAGE_MASK) || (length & PAGE_MASK) || !length || end < base)
+        return -EINVAL;
+    if (region_overlaps(base, end))
+        return -EEXIST;
+    for (size_t i = 0; i < npinned; i++)
+        if (base < pinned[i].end && pinned[i].base < end)
+            return -EEXIST;
+    if (npinned == PAGE_MAX_PINNED)
+        return -ENOSPC;
+    pinned[npinned].base = base;
+    pinned[npinned].end = end;
+    npinned++;
+    return 0;
+}
+
 int page_add_ram(phys_addr_t base, size_t length)
 {
     phys_addr_t end = base + length;
@@ -325,6 +369,9 @@ int page_add_ram(phys_addr_t base, size_t length)
         return -EINVAL;
     if (region_overlaps(base, end))
         return -EEXIST;
+    for (size_t i = 0; i < npinned; i++)
+        if (base < pinned[i].end && pinned[i].base < end)
+            return -EEXIST;
     region_t *r = mmu_kaddr(base);
     memset(r, 0, sizeof(*r) + meta * sizeof(page_desc_t));
     r->base = base;
@@ -438,6 +485,8 @@ void page_release(phys_addr_t pa)
 
 void page_ref(phys_addr_t pa)
 {
+    if (is_pinned(pa))
+        return;
     page_desc_t *d = desc_checked(pa, NULL);
     uint32_t now = __atomic_add_fetch(&d->ref, 1, __ATOMIC_RELAXED);
     assert(now > 1 && !(d->flags & PG_META));
@@ -446,6 +495,8 @@ void page_ref(phys_addr_t pa)
 
 uint32_t page_unref(phys_addr_t pa)
 {
+    if (is_pinned(pa))
+        return PAGE_PINNED_REFS;
     page_desc_t *d = desc_checked(pa, NULL);
     assert(d->ref > 0 && !(d->flags & PG_META));
     uint32_t left = __atomic_sub_fetch(&d->ref, 1, __ATOMIC_ACQ_REL);
@@ -464,6 +515,8 @@ static page_desc_t *range_checked(phys_addr_t pa, size_t count, region_t **rp)
 
 void page_ref_range(phys_addr_t pa, size_t count)
 {
+    if (is_pinned(pa))
+        return;
     region_t *r;
     page_desc_t *d = range_checked(pa, count, &r);
     for (size_t i = 0; i < count; i++) {
@@ -475,6 +528,8 @@ void page_ref_range(phys_addr_t pa, size_t count)
 
 size_t page_unref_range(phys_addr_t pa, size_t count)
 {
+    if (is_pinned(pa))
+        return 0;
     region_t *r;
     page_desc_t *d = range_checked(pa, count, &r);
     size_t freed = 0;
@@ -509,6 +564,8 @@ size_t page_unref_range(phys_addr_t pa, size_t count)
 
 uint32_t page_refcount(phys_addr_t pa)
 {
+    if (is_pinned(pa))
+        return PAGE_PINNED_REFS;
     return __atomic_load_n(&desc_checked(pa, NULL)->ref, __ATOMIC_RELAXED);
 }
 

@@ -39,6 +39,22 @@ enum page_kind { PAGE_KERNEL, PAGE_USER, PAGE_KINDS };
  * overlaps a region already given.  Boot-time: not concurrent with users. */
 int page_add_ram(phys_addr_t base, size_t length);
 
+#define PAGE_MAX_PINNED 16 /* ranges of pinned frames */
+#define PAGE_PINNED_REFS UINT32_MAX /* what a pinned frame's count reads */
+
+/* Declares the frames [base, base+length) (page aligned), outside the RAM
+ * given here, pinned: memory the kernel keeps for good (a boot module's)
+ * whose frames a page cache may hand out and mappings may hold like
+ * allocated ones.  Their references are not counted: page_ref does
+ * nothing, page_unref never frees one, page_refcount reads
+ * PAGE_PINNED_REFS (never 1: a private mapping copies before writing).
+ * 0, -EINVAL (misaligned, empty, wraps), -EEXIST (overlaps RAM or another
+ * pinned range), -ENOSPC (PAGE_MAX_PINNED ranges already).  Boot-time. */
+int page_add_pinned(phys_addr_t base, size_t length);
+
+/* True when `pa` lies in a pinned range. */
+bool page_is_pinned(phys_addr_t pa);
+
 /* Allocates one frame (NORMAL first, then DMA32, then DMA) with reference
  * count 1; its content is undefined.  Returns its address, or 0 when no
  * frame is left (or an injected failure is due). */

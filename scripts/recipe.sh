@@ -22,7 +22,7 @@ name=${dir##*/}
 recipe=$dir/recipe
 [ -f "$recipe" ] || { echo "recipe: $recipe: no such file" >&2; exit 1; }
 
-package= version= programs= files= cmdline= mem= ports=
+package= version= programs= files= modfiles= cmdline= mem= ports=
 build() { echo "recipe: $recipe defines no build()" >&2; return 1; }
 # shellcheck disable=SC1090
 . "./$recipe"
@@ -33,7 +33,7 @@ done
 case $cmd in
 make-vars)
     # Values go through make as written: the recipe keeps them free of $.
-    for key in package version programs files cmdline mem ports; do
+    for key in package version programs files modfiles cmdline mem ports; do
         eval "value=\$$key"
         case $value in *'$'*)
             echo "recipe: $recipe: $key holds a '\$'" >&2; exit 1 ;; esac

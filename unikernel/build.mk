@@ -9,6 +9,9 @@
 #        skips the check, for the boot test of the kernel's own refusal).
 #        FILES= are packed into a cpio (newc) archive: the guest's tmpfs,
 #        paths as given (relative ones are relative to "/").
+#        MODFILES= go into build/modules/NAME.cpio instead, a boot module
+#        the images and `make run` pass beside the kernel (large data:
+#        the image stays under KERNEL_MAX_SIZE).
 #   build/kernels/NAME.elf
 #        the same kernel with another embedded program, for tests/boot
 #        (relinked from the same objects: tests/boot/build.mk).
@@ -27,7 +30,7 @@ CORE_SRCS := \
   unikernel/memfd.c unikernel/poll.c unikernel/sys_poll.c unikernel/epoll.c \
   unikernel/eventfd.c unikernel/itimer.c unikernel/timerfd.c unikernel/deadline.c \
   unikernel/socket.c unikernel/unix_sock.c unikernel/userdb.c unikernel/sendfile.c \
-  unikernel/tmpfs.c unikernel/dev.c unikernel/pagecache.c \
+  unikernel/tmpfs.c unikernel/modfiles.c unikernel/dev.c unikernel/pagecache.c \
   unikernel/path.c unikernel/sys_dir.c unikernel/sys_fsmeta.c unikernel/cpio.c unikernel/procfs.c unikernel/procfs_info.c unikernel/procfd.c unikernel/usercopy.c \
   unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \
   unikernel/sys_mm.c unikernel/sys_misc.c \
@@ -131,6 +134,30 @@ $(1)/embed.o: unikernel/embed.S $(1)/app.elf $(if $(5),$(1)/files.cpio)
 endef
 
 $(eval $(call embed_rules,$(EMBED_DIR),$(EMBED_ELF),$(EMBED_NAME),$(ELF_NOCHECK),$(FILES)))
+
+# $(call module_rules,ARCHIVE,FILES): ARCHIVE, the cpio (newc) of FILES
+# for a boot module (unikernel/modfiles.h: the loader passes it beside the
+# kernel, which maps its files' pages in place; they cost the kernel image
+# nothing), made by scripts/mkcpio.py (each file's data page aligned) and
+# checked as files.cpio is.  ARCHIVE.list holds the choice.
+define module_rules
+$(1).list: FORCE
+	@mkdir -p $$(dir $$@)
+	@echo '$(2)' | cmp -s - $$@ || echo '$(2)' > $$@
+$(1): $(2) $(1).list $(CPIOCHECK) scripts/mkcpio.py
+	$$(call say,CPIO,$$@)
+	$$(Q)scripts/mkcpio.py $$@.tmp $(2)
+	@$(CPIOCHECK) $$@.tmp $(2) || { rm -f $$@.tmp; echo "module: $$@: bad archive" >&2; exit 1; }
+	@mv $$@.tmp $$@
+endef
+
+# MODFILES= (a recipe's `modfiles`): the boot module of `make`, `make
+# image` and `make run` (MODULE, empty when there is none).
+MODULE := $(if $(strip $(MODFILES)),$(BUILD)/modules/$(APPNAME).cpio)
+ifneq ($(MODULE),)
+$(eval $(call module_rules,$(MODULE),$(MODFILES)))
+all: $(MODULE)
+endif
 
 .PHONY: FORCE
 FORCE:

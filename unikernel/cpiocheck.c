@@ -30,6 +30,8 @@ static int check_member(const char *name, const void *data, size_t size,
     (void)data;
     if ((mode & CPIO_MODE_TYPE) != CPIO_MODE_REG)
         return 0;
+    while (name[0] == '.' && name[1] == '/') /* as the kernel reads it */
+        name += 2;
     for (int i = 0; i < e->nfiles; i++) {
         if (strcmp(e->files[i], name) != 0)
             continue;

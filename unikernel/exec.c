@@ -19,6 +19,7 @@
 #include "boottime.h"
 #include "cmdline.h"
 #include "abi/kernel_exit.h"
+#include "arch/boot_info.h"
 #include "arch/upcall.h"
 #include "klog.h"
 #include "arch/x86_64/user.h"
@@ -29,6 +30,7 @@
 #include "unikernel/elf.h"
 #include "unikernel/embed.h"
 #include "unikernel/exec.h"
+#include "unikernel/modfiles.h"
 #include "unikernel/unix_sock.h"
 #include "unikernel/userdb.h"
 #include "unikernel/fd.h"
@@ -256,6 +258,12 @@ static int exec_run(const elf_plan_t *plan, const struct cmdline *cl)
     snprintf(path, sizeof(path), "/bin/%s", name);
     inode_t *ino = tmpfs_add(path, embed_app_start,
                              (size_t)(embed_app_end - embed_app_start), 0755);
+    inode_t *had;
+    if (!ino && tmpfs_exec_lookup(NULL, path, &had) != -ENOENT) {
+        kprintf("app: %s: %s is in the tmpfs already (a boot module's)\n",
+                name, path);
+        return KEXIT_APP_LOAD;
+    }
     task_t *t = ino ? task_create(name, NULL) : NULL;
     if (!t) {
         kprintf("app: %s: out of memory for the task\n", name);
@@ -310,7 +318,7 @@ int exec_start_app(const struct cmdline *cl)
         kprintf("app: out of memory for the tmpfs\n");
         return KEXIT_APP_LOAD;
     }
-    rc = embed_files_given ? tmpfs_load_cpio(embed_files_start, files) : 0;
+    rc = embed_files_given ? tmpfs_load_cpio(embed_files_start, files, 0) : 0;
     if (rc < 0) {
         kprintf("app: the embedded file archive is malformed (%d)\n", rc);
         return KEXIT_APP_LOAD;
@@ -320,6 +328,9 @@ int exec_start_app(const struct cmdline *cl)
                 files);
         return KEXIT_APP_LOAD;
     }
+    /* the boot modules' files after the image's (a path in both: refused) */
+    if (modfiles_load(&boot_info) < 0)
+        return KEXIT_APP_LOAD;
     /* after the image's files: its own /etc/hosts wins */
     unix_sock_register();
     userdb_add_files();

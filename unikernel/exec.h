@@ -27,10 +27,10 @@ int exec_load(task_t *t, inode_t *ino, const elf_plan_t *plan,
               const char *path, int argc, const char *const *argv, int envc,
               const char *const *envp, uintptr_t *sp);
 
-/* Checks and loads the embedded application (with the embedded files as
- * the tmpfs) with the arguments and environment of `cl` and runs it to its
- * end, with every task it starts: the kernel exit status (task.h).  Prints
- * the application's exit status.  User mode, the clock and the scheduler
+/* Checks and loads the embedded application (with the embedded files, then
+ * the boot modules' (modfiles.h), as the tmpfs) with the arguments and
+ * environment of `cl` and runs it to its end, with every task it starts:
+ * the kernel exit status (task.h).  Prints the application's exit status.  User mode, the clock and the scheduler
  * are started first (main.c). */
 int exec_start_app(const struct cmdline *cl);
 

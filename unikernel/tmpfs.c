@@ -329,11 +329,17 @@ static int create_at(struct walk *w, tnode_t *node)
 
 /* ---- regular files ---- */
 
-/* A new regular file node with an empty inode, or NULL. */
-static tnode_t *reg_new(unsigned perm, const void *data, size_t size)
+/* A new regular file node over [data, data+size) (its pages in place in
+ * the pinned frames from `frames` unless 0), or NULL. */
+static tnode_t *reg_new(unsigned perm, const void *data, size_t size,
+                        phys_addr_t frames)
 {
     tnode_t *n = node_new(KS_IFREG | (perm & 07777));
-    inode_t *ino = n ? inode_create(NULL, data, size, VMA_RIGHTS) : NULL;
+    inode_t *ino = NULL;
+    if (n && frames)
+        ino = inode_create_pinned(NULL, data, frames, size, VMA_RIGHTS);
+    else if (n)
+        ino = inode_create(NULL, data, size, VMA_RIGHTS);
     if (!ino) {
         kfree(n);
         return NULL;
@@ -353,6 +359,13 @@ static tnode_t *node_of(struct file *f)
  * cache): 0, -ENOSPC, -ENOMEM. */
 static int reg_own(tnode_t *n)
 {
+    if (n->ino->frames) { /* mappings of the pages in place go first */
+        for (int i = 0; i < sched_slots(); i++) {
+            task_t *t = sched_slot(i);
+            if (t && t->mspace) /* a shared space is visited again: harmless */
+                mspace_unmap_pinned(t->mspace, n->ino);
+        }
+    }
     int rc = inode_own_data(n->ino);
     return rc == -ENOMEM ? -ENOSPC : rc;
 }
@@ -649,7 +662,7 @@ static int open_tmpfile(tnode_t *base, const char *path, int flags,
         return -ENOENT; /* a removed directory */
     if (w.node->mount)
         return -EOPNOTSUPP;
-    tnode_t *n = reg_new(mode, NULL, 0);
+    tnode_t *n = reg_new(mode, NULL, 0, 0);
     if (!n)
         return -ENOMEM;
     n->nlink = 0;
@@ -679,7 +692,7 @@ int tmpfs_open(tnode_t *base, const char *path, int flags, unsigned mode,
             return -ENOENT;
         if (w.trailing)
             return -EISDIR;
-        n = reg_new(mode, NULL, 0);
+        n = reg_new(mode, NULL, 0, 0);
         if (!n)
             return -ENOMEM;
         if ((rc = create_at(&w, n)) < 0) {
@@ -1240,10 +1253,12 @@ static int add_node(const char *path, tnode_t *n)
     return rc;
 }
 
-inode_t *tmpfs_add(const char *path, const void *data, size_t size,
-                   unsigned mode)
+/* tmpfs_add, the pages in place in the pinned frames from `frames`
+ * unless 0. */
+static inode_t *add_file(const char *path, const void *data, size_t size,
+                         unsigned mode, phys_addr_t frames)
 {
-    tnode_t *n = reg_new(mode, data, size);
+    tnode_t *n = reg_new(mode, data, size, frames);
     if (!n)
         return NULL;
     n->ino->name = path;
@@ -1251,12 +1266,30 @@ inode_t *tmpfs_add(const char *path, const void *data, size_t size,
     return add_node(path, n) < 0 ? NULL : ino;
 }
 
+inode_t *tmpfs_add(const char *path, const void *data, size_t size,
+                   unsigned mode)
+{
+    return add_file(path, data, size, mode, 0);
+}
+
+struct load {
+    const char *base; /* the archive */
+    phys_addr_t pa;   /* its first byte's frame address, or 0 */
+    int added;
+};
+
 /* Adds one member of the archive when it is a regular file or a
- * directory. */
+ * directory: in place when the archive is pinned and the data start a
+ * page (cpio's 4-byte alignment leaves the others to the copy). */
 static int add_member(const char *name, const void *data, size_t size,
                       unsigned mode, void *arg)
 {
-    int *added = arg;
+    struct load *l = arg;
+    int *added = &l->added;
+    size_t off = (size_t)((const char *)data - l->base);
+    phys_addr_t at = l->pa ? l->pa + off : 0;
+    phys_addr_t frames =
+        at && !(at & PAGE_MASK) && size >= PAGE_SIZE ? at : 0;
     while (name[0] == '.' && name[1] == '/')
         name += 2;
     if ((mode & CPIO_MODE_TYPE) == CPIO_MODE_DIR)
@@ -1264,17 +1297,17 @@ static int add_member(const char *name, const void *data, size_t size,
     if ((mode & CPIO_MODE_TYPE) != CPIO_MODE_REG)
         return 0;
     /* the name lives in the archive: it outlives the inode (maps show it) */
-    if (!tmpfs_add(name, data, size, mode & 07777))
+    if (!add_file(name, data, size, mode & 07777, frames))
         return -ENOMEM;
     ++*added;
     return 0;
 }
 
-int tmpfs_load_cpio(const void *data, size_t size)
+int tmpfs_load_cpio(const void *data, size_t size, phys_addr_t pa)
 {
-    int added = 0;
-    int rc = cpio_walk(data, size, add_member, &added);
-    return rc < 0 ? rc : added;
+    struct load l = {data, pa, 0};
+    int rc = cpio_walk(data, size, add_member, &l);
+    return rc < 0 ? rc : l.added;
 }
 
 int tmpfs_init(uint64_t size)

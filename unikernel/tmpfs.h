@@ -5,8 +5,9 @@
  * mappings see the same frames; its pages are committed (mm/commit.c) and
  * counted against the tmpfs size (`tmpfs=SIZE`): past it a write is
  * ENOSPC.  The image's files (the cpio of FILES= and the application as
- * /bin/NAME) are its first contents, their data read in place until first
- * written (inode_own_data).
+ * /bin/NAME), then the boot modules' (modfiles.h), are its first contents,
+ * their data read in place until first written (inode_own_data); a
+ * module's pages are mapped in place too (inode_create_pinned).
  *
  * Nodes are reference counted: each directory entry naming a node, each
  * open file, each task's working directory and each subdirectory (its
@@ -40,8 +41,11 @@ int tmpfs_init(uint64_t size);
 
 /* Adds the regular files of the cpio newc archive [data, data+size) (kept
  * in place) with their paths and modes, the directories on their paths
- * created: how many files, -EINVAL for a malformed archive, -ENOMEM. */
-int tmpfs_load_cpio(const void *data, size_t size);
+ * created: how many files, -EINVAL for a malformed archive, -ENOMEM.
+ * When `pa` is the physical address of `data` in pinned frames
+ * (page_add_pinned; 0: none), a file whose data start a page has its
+ * whole pages mapped in place (inode_create_pinned). */
+int tmpfs_load_cpio(const void *data, size_t size, phys_addr_t pa);
 
 /* Adds the file `path` over [data, data+size) (read in place until first
  * written) with permission bits `mode`: its inode (no reference for the

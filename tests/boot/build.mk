@@ -8,10 +8,13 @@ TEST_BUILD += $(KERNEL_ELF) $(ISO)
 #                            embed_rules); the link fails if its text differs
 TASK_KERNEL_OBJS = $(call kernel_objs,$(filter-out unikernel/embed.S,$(KERNEL_SRCS)))
 
-# $(call test_kernel,NAME,ELF,NOCHECK,FILES) -> $(BUILD)/kernels/NAME.elf
+# $(call test_kernel,NAME,ELF,NOCHECK,FILES,MODFILES) -> $(BUILD)/kernels/NAME.elf,
+# and $(BUILD)/kernels/NAME.cpio (MODFILES: a case's `module kernels/NAME.cpio`)
 define test_kernel
 $(eval $(call embed_rules,$(BUILD)/kernels/$(1),$(2),$(basename $(notdir $(2))),$(3),$(4)))
 $(eval $(call test_kernel_link,$(1)))
+$(if $(strip $(5)),$(eval $(call module_rules,$(BUILD)/kernels/$(1).cpio,$(5)))\
+  $(eval TASK_TEST_KERNELS += $(BUILD)/kernels/$(1).cpio))
 endef
 
 # $(call test_kernel_link,NAME): links BUILD/kernels/NAME/embed.o in.
@@ -78,6 +81,34 @@ $(eval $(call test_kernel,low-window,$(BUILD)/elf-bad/low-window.elf,1))
 $(eval $(call test_kernel,glibc-static-pie,$(ELF_SAMPLES)/glibc-static-pie.elf))
 # tasks executes hello: hello is in its ramfs.
 $(eval $(call test_kernel,tasks,$(BUILD)/apps/tasks.elf,,$(BUILD)/apps/hello.elf))
+# nginx_reload fork+execs nginx (apps/nginx's recipe) from its tmpfs.
+$(eval $(call test_kernel,nginx_reload,$(BUILD)/apps/nginx_reload.elf,,$(BUILD)/apps/nginx/nginx))
+
+# Boot modules of apps/modfiles/test.cases: good.cpio holds a pattern file
+# of 3 MiB and 123 bytes (a partial last page) and a small text; cut.cpio
+# is it cut in the middle of the pattern's data, junk.cpio no archive,
+# dup.cpio one path twice.
+MODTEST := $(BUILD)/modtest
+$(MODTEST)/pattern.bin:
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 7 + (i >> 11)) & 0xff for i in range(3 * 1048576 + 123)))' > $@.tmp && mv $@.tmp $@
+$(MODTEST)/dir/other.txt:
+	@mkdir -p $(dir $@)
+	$(Q)echo 'a second file of the module, in a directory' > $@
+$(eval $(call module_rules,$(MODTEST)/good.cpio,$(MODTEST)/pattern.bin $(MODTEST)/dir/other.txt))
+$(MODTEST)/cut.cpio: $(MODTEST)/good.cpio
+	$(Q)head -c 1000000 $< > $@
+$(MODTEST)/junk.cpio:
+	@mkdir -p $(dir $@)
+	$(Q)echo 'this is not a cpio archive' > $@
+# a well-formed archive holding one path twice
+$(MODTEST)/dup.cpio:
+	@mkdir -p $(MODTEST)/dup/etc
+	$(Q)echo 'twice' > $(MODTEST)/dup/etc/twice
+	$(Q)cd $(MODTEST)/dup && printf 'etc/twice\netc/twice\n' | cpio -o -H newc --quiet > ../dup.cpio
+TEST_BUILD += $(MODTEST)/good.cpio $(MODTEST)/cut.cpio $(MODTEST)/junk.cpio \
+              $(MODTEST)/dup.cpio
 
 # Third-party applications (apps/recipes.mk): NAME.elf and NAME-PROG.elf.
 $(foreach r,$(RECIPE_TEST_APPS),$(call recipe_test_kernels,$(r)))

@@ -77,17 +77,19 @@ check_output() { # LOG NAME
 
 # The image a case boots: the kernel, the default ISO or a variant ISO, or
 # for FIRMWARE-FORMAT-BUS modes the default or a variant image of FORMAT.
+# A variant image holds the case's kernel (case_kernel, BUILD/kernel.elf
+# when empty) and its boot module (case_module), both relative to BUILD.
 case_image() { # NAME MODE CMDLINE
-    if [ "$2" = pvh ]; then
-        echo "$build/kernel.elf"
-    elif [ "${2%%:*}" = pvh ]; then   # pvh:FILE, FILE relative to BUILD
-        echo "$build/${2#pvh:}"
+    local kernel=$build/${case_kernel:-kernel.elf} module=${case_module:+$build/$case_module}
+    if [ "${2%%:*}" = pvh ]; then   # pvh or pvh:FILE, FILE relative to BUILD
+        echo "$kernel"
     elif [[ $2 =~ ^(bios|uefi)-[a-z0-9]+-[a-z]+$ ]]; then   # FIRMWARE-FORMAT-BUS
-        images/test-image.sh "$(cut -d- -f2 <<< "$2")" "$build" "$out" "$1" "$3"
-    elif [ -z "$3" ]; then
+        images/test-image.sh "$(cut -d- -f2 <<< "$2")" "$build" "$out" "$1" "$3" \
+            ${case_kernel:+"$kernel"} ${module:+"$module"}
+    elif [ -z "$3$case_kernel$case_module" ]; then
         ls "$build"/images/*.iso 2>/dev/null | head -1
     else
-        images/mkiso.sh "$build/kernel.elf" "$out/$1.iso" "$3" >&2 && echo "$out/$1.iso"
+        images/mkiso.sh "$kernel" "$out/$1.iso" "$3" ${module:+"$module"} >&2 && echo "$out/$1.iso"
     fi
 }
 
@@ -124,6 +126,11 @@ run_case() { # NAME MODE MEM CMDLINE EXIT
         *)      limit=180 ;;   # OVMF + GRUB under TCG: 10-30 s usually
     esac
     image=$(case_image "$name" "$mode" "$cmdline")
+    if [ -n "$case_module" ] && [ ! -f "$build/$case_module" ]; then
+        echo "no module $build/$case_module (run make test-build)" >> "$notes"
+        report "$name" 0 "$notes"
+        return
+    fi
     if [ -z "$image" ] || [ ! -f "$image" ]; then
         echo "no image for mode $mode (run make all)" >> "$notes"
         report "$name" 0 "$notes"
@@ -135,7 +142,7 @@ run_case() { # NAME MODE MEM CMDLINE EXIT
         timeout $((limit * scale)) "${host_cmd[@]}" < /dev/null > "$host_log" 2>&1 &
         host_pid=$!
     fi
-    MEM=$mem QEMU_EXTRA=$QEMU_EXTRA images/qemu.sh -t $((limit * scale)) "${mode%%:*}" "$image" "$cmdline" \
+    MEM=$mem QEMU_EXTRA=$QEMU_EXTRA MODULE=${case_module:+$build/$case_module} images/qemu.sh -t $((limit * scale)) "${mode%%:*}" "$image" "$cmdline" \
         < /dev/null 2>&1 | tr -d '\r' > "$log"
     status=${PIPESTATUS[0]}
     [ "$status" = "$want" ] || echo "exit status $status, expected $want" >> "$notes"
@@ -175,7 +182,7 @@ run_case() { # NAME MODE MEM CMDLINE EXIT
 declare -A seen=()   # case name -> FILE:LINE of its "case" line
 
 new_case() { # NAME FILE:LINE
-    name=$1 where=$2 bad= boot= kernel= qemu= debug_exit= mem= cmdline= want= host=
+    name=$1 where=$2 bad= boot= kernel= module= qemu= debug_exit= mem= cmdline= want= host=
     expect=() forbid=() check=()
     if [[ ! $name =~ ^[A-Za-z0-9._+-]+$ ]]; then
         bad="$where: case name '$name': letters, digits, '.', '_', '+', '-' only"
@@ -197,8 +204,9 @@ end_case() {
     [ -n "$mem" ] || missing+=" mem"
     [ -n "$want" ] || missing+=" exit"
     [ -n "$bad" ] || [ -z "$missing" ] || bad="$where: no field:$missing"
-    [ -n "$bad" ] || [ -z "$kernel" ] || [ "$boot" = pvh ] ||
-        bad="$where: kernel is for boot pvh only, not $boot"
+    [ -n "$bad" ] || [ -z "$kernel$module" ] || [ "$boot" = pvh ] ||
+        [[ $boot =~ ^(bios|uefi)-(cd|disk|iso-[a-z]+|raw-[a-z]+|qcow2-[a-z]+)$ ]] ||
+        bad="$where: kernel and module are for pvh and the iso, raw and qcow2 modes, not $boot"
     [[ -n $bad || $want =~ ^[0-9]+$ ]] || bad="$where: exit '$want' is not a number"
     if [ -n "$bad" ]; then
         local notes=$out/malformed-case.notes   # the name may not be a file name
@@ -206,8 +214,10 @@ end_case() {
         report "$n" 0 "$notes"
         return
     fi
-    DEBUG_EXIT=${debug_exit:-yes} QEMU_EXTRA=$qemu \
-        run_case "$n" "$boot${kernel:+:$kernel}" "$mem" "$cmdline" "$want"
+    local mode=$boot
+    [ "$boot" != pvh ] || mode=$boot${kernel:+:$kernel}
+    case_kernel=$kernel case_module=$module DEBUG_EXIT=${debug_exit:-yes} QEMU_EXTRA=$qemu \
+        run_case "$n" "$mode" "$mem" "$cmdline" "$want"
 }
 
 # set_once FIELD VALUE: a single-valued field, given at most once.
@@ -246,6 +256,7 @@ read_cases() { # FILE
         case $key in
             boot)       set_once boot "$value" ;;
             kernel)     set_once kernel "$value" ;;
+            module)     set_once module "$value" ;;
             qemu)       set_once qemu "$value" ;;
             host)       set_once host "$value" ;;
             debug-exit) case $value in

@@ -5,7 +5,9 @@
 # the guest's layout (a scratch directory as "/": tmp/ and the recipe's
 # files at their paths) with an empty environment, and keeps what it
 # printed in BUILD/native/CASE.out, the expected output of the boot case
-# that says `check output CASE` (tests/boot/README.md).
+# that says `check output CASE` (tests/boot/README.md).  PROGRAM is a path
+# relative to BUILD/apps/NAME (`../other.elf`: an app of ours driving the
+# recipe's program); @APPDIR@ in ARGS is the absolute BUILD/apps/NAME.
 #   tests/native/recipes.sh [BUILD]
 set -u
 build=${1:-build}
@@ -18,7 +20,11 @@ for spec in apps/*/native; do
         case $line in ''|'#'*) continue ;; esac
         eval "set -- $line"
         tcase=$1 prog=$2; shift 2
-        bin=$(cd "$build/apps/$name" 2>/dev/null && pwd)/$prog
+        appdir=$(cd "$build/apps/$name" 2>/dev/null && pwd)
+        bin=$appdir/$prog
+        args=()
+        for a in "$@"; do args+=("${a//@APPDIR@/$appdir}"); done
+        set -- "${args[@]+"${args[@]}"}"
         if [ ! -x "$bin" ]; then
             echo "not ok - native: $tcase: $build/apps/$name/$prog not built"
             status=1; continue

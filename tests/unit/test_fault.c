@@ -509,6 +509,85 @@ static void test_fault_around(void **state)
     inode_close(f);
 }
 
+/* A file over pinned frames (a boot module's, outside the RAM given to
+ * page_add_ram): its whole pages are handed out in place to shared and
+ * private read mappings, the partial last page is a cache copy (zero past
+ * the end), a private write copies, a clone and unmaps count nothing;
+ * mspace_unmap_pinned then inode_own_data make it the cache's, and the
+ * pinned frames are never freed (a freed frame would assert: no
+ * descriptor). */
+static void test_pinned_in_place(void **state)
+{
+    (void)state;
+    const phys_addr_t base = 0x40000000, pin = base + PG; /* no RAM there */
+    static bool added;
+    if (!added) {
+        fake_mmu_add_bank(base, 2 << 20);
+        assert_int_equal(page_add_pinned(pin, 3 * PG), 0);
+        added = true;
+    }
+    assert_int_equal(page_add_pinned(pin + PG, PG), -EEXIST);
+    assert_int_equal(page_add_pinned(0x00800000, PG), -EEXIST); /* RAM */
+    assert_int_equal(page_add_pinned(base + 5 * PG + 1, PG), -EINVAL);
+    assert_int_equal(page_add_ram(base, 2 << 20), -EEXIST);
+    assert_true(page_is_pinned(pin + 2 * PG) && !page_is_pinned(base));
+    unsigned char *data = mmu_kaddr(pin);
+    const size_t size = 2 * PG + 100;
+    for (size_t i = 0; i < 3 * PG; i++) /* past the end: the archive's */
+        data[i] = i < size ? (unsigned char)(i % 251 + 1) : 0xee;
+    size_t committed = mm_committed();
+    inode_t *f = inode_create_pinned("/mod", data, pin, size, VMA_READ);
+    assert_non_null(f);
+    assert_int_equal(mm_committed(), committed + 1); /* the partial page */
+    assert_int_equal(inode_page(f, PG), pin + PG);
+    assert_int_equal(page_refcount(pin + PG), PAGE_PINNED_REFS);
+    assert_int_equal(page_unref(pin + PG), PAGE_PINNED_REFS);
+
+    mspace_t *ms = mspace_create();
+    assert_ptr_equal(mspace_map(ms, U, 3 * PG, f, 0, 0,
+                                VMA_READ | VMA_SHARED | VMA_FIXED), (void *)U);
+    uintptr_t p = U + 8 * PG;
+    assert_ptr_equal(mspace_map(ms, p, 3 * PG, f, 0, 0, RW | VMA_FIXED),
+                     (void *)p);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(cpu_touch(ms, U + i * PG, MMU_READ), MM_FAULT_OK);
+        assert_int_equal(cpu_touch(ms, p + i * PG, MMU_READ), MM_FAULT_OK);
+    }
+    assert_int_equal(pa_of(ms, U), pin);
+    assert_int_equal(pa_of(ms, U + PG), pin + PG);
+    assert_int_equal(pa_of(ms, p), pin);
+    assert_true(pa_of(ms, U + 2 * PG) != pin + 2 * PG); /* a cache copy */
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + 2 * PG)[99],
+                     data[2 * PG + 99]);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + 2 * PG)[100], 0);
+    assert_false(mmu_query(ms->directory, p, NULL) & MMU_WRITE);
+    assert_int_equal(cpu_touch(ms, p, MMU_WRITE), MM_FAULT_OK); /* a copy */
+    assert_true(pa_of(ms, p) != pin);
+    fake_mmu_ptr(ms->directory, p)[0] = 'P';
+    assert_int_equal(data[0], 1);
+    mspace_check(ms);
+    mspace_t *c = mspace_clone(ms);
+    assert_non_null(c);
+    assert_int_equal(pa_of(c, U + PG), pin + PG);
+    mspace_check(c);
+    mspace_close(c);
+
+    size_t present = ms->phys_pg_count;
+    mspace_unmap_pinned(ms, f); /* shared pages 0, 1 and private page 1 */
+    assert_int_equal(ms->phys_pg_count, present - 3);
+    assert_int_equal(inode_own_data(f), 0);
+    assert_int_equal(f->frames, 0);
+    assert_int_equal(cpu_touch(ms, U + PG, MMU_READ), MM_FAULT_OK);
+    assert_true(pa_of(ms, U + PG) != pin + PG);
+    assert_int_equal(fake_mmu_ptr(ms->directory, U + PG)[5], data[PG + 5]);
+    assert_int_equal(fake_mmu_ptr(ms->directory, p)[0], 'P'); /* stays */
+    mspace_check(ms);
+    mspace_close(ms);
+    inode_close(f);
+    assert_int_equal(data[0], 1); /* never freed, never junk-filled */
+    assert_int_equal(mm_committed(), committed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +603,7 @@ int main(void)
         TEST(test_punch),
         TEST(test_discard),
         TEST(test_fault_around),
+        TEST(test_pinned_in_place),
     };
     return cmocka_run_group_tests_name("fault", tests, NULL, NULL);
 }
