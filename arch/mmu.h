@@ -102,6 +102,20 @@ int mmu_map_large(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
  * in a large translation. */
 int mmu_split(mmu_dir_t *dir, uintptr_t va);
 
+/* Promotion, the inverse of mmu_split: replaces the last-level table of
+ * the 2 MiB span at `va` (aligned) by one large translation of the frames
+ * [pa, pa + 2 MiB) (aligned) with `flags` and the accessed/dirty state of
+ * the span's old translations, then frees the table.  The old
+ * translations are dropped, not their frames: mm/ either checked that
+ * they are exactly those frames in order (in place) or copied them and
+ * drops them itself (MADV_COLLAPSE).  The page size changes, so the port
+ * flushes the span itself (x86: the table is unhooked and the 2 MiB
+ * flushed before the large entry goes in, SDM 4.10.4.2); that flush
+ * covers every pending change of the span, and the caller needs none.
+ * Allocates nothing: 0, or -ENOENT when the span has no table (nothing
+ * mapped there, or a large translation already). */
+int mmu_promote(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
+
 /* Allocates the page-table pages a translation of `va` needs, so that a
  * later mmu_map of `va` in `dir` cannot fail (mm/remap.c moves entries
  * only once every destination is prepared, so a move is all or nothing).
