@@ -534,6 +534,10 @@ unsigned long fake_mmu_promotes(void)
 {
     return promotes;
 }
+size_t fake_mmu_tables(mmu_dir_t *dir)
+{
+    return dir->ntables;
+}
 void fake_mmu_fail_nth(unsigned long n)
 {
     map_fail_countdown = n;

@@ -376,6 +376,319 @@ static void test_fault_injection(void **state)
 }
 
 
+/* Writes every page of [va, va + len) of `ms` 4 KiB at a time (under the
+ * `never` policy: no superpage), last page first (so that the frames are
+ * not one block in order), then fills them with fill's pattern. */
+static void touch_small(mspace_t *ms, uintptr_t va, size_t len)
+{
+    enum mm_huge_policy was = mm_huge_policy();
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    for (uintptr_t a = va + len; a > va; a -= PG)
+        assert_int_equal(cpu_touch(ms, a - PG, MMU_WRITE), MM_FAULT_OK);
+    mm_set_huge_policy(was);
+    fill(ms, va, len);
+}
+
+static void test_promote_protect(void **state)
+{
+    (void)state;
+    mspace_t *ms = one_huge();
+    size_t frames = page_free_count(), tables = fake_mmu_tables(ms->directory);
+    unsigned long promotes = fake_mmu_promotes();
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, VMA_READ), 0);
+    assert_false(is_huge(ms, HU));
+    assert_int_equal(fake_mmu_tables(ms->directory), tables + 1);
+    assert_int_equal(mspace_huge_pages(ms, HU, HU + HP), 0);
+    /* the rights back: one VMA again, the same block, one translation */
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, RW), 0);
+    assert_true(is_huge(ms, HU));
+    assert_int_equal(fake_mmu_promotes(), promotes + 1);
+    assert_int_equal(fake_mmu_tables(ms->directory), tables); /* freed */
+    assert_int_equal(fake_mmu_pending(ms->directory), 0);
+    assert_true(mmu_query(ms->directory, HU + 10 * PG, NULL) & MMU_WRITE);
+    assert_int_equal(ms->huge_count, 1);
+    assert_int_equal(mm_huge_mapped(), 1);
+    assert_int_equal(mspace_huge_pages(ms, HU, HU + HP), 1);
+    assert_int_equal(ms->phys_pg_count, MMU_LARGE_PAGES);
+    assert_int_equal(page_free_count(), frames);
+    assert_true(filled(ms, HU, HP, HU));
+    check_layout(ms, {HU, 2 * HP, RW | VMA_COW | VMA_ANON});
+    /* a write through it: no fault needed, still one superpage */
+    assert_true(fake_mmu_access(ms->directory, HU + 11 * PG, MMU_WRITE));
+    /* a split VMA, or rights not restored, stays small */
+    assert_int_equal(mspace_protect(ms, HU, HP, VMA_READ), 0);
+    assert_false(is_huge(ms, HU)); /* rights changed: demoted, read-only */
+    assert_int_equal(mspace_protect(ms, HU + PG, HP - PG, RW), 0);
+    assert_false(is_huge(ms, HU));
+    assert_int_equal(mspace_protect(ms, HU, PG, RW), 0);
+    assert_true(is_huge(ms, HU));
+    /* the policy `never` promotes nothing */
+    assert_int_equal(mspace_protect(ms, HU + PG, PG, VMA_READ), 0);
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    assert_int_equal(mspace_protect(ms, HU + PG, PG, RW), 0);
+    assert_false(is_huge(ms, HU));
+    /* madvise(MADV_HUGEPAGE) under `madvise` promotes what it covers */
+    mm_set_huge_policy(MM_HUGE_MADVISE);
+    assert_int_equal(mspace_advise_huge(ms, HU, 2 * HP, true), 0);
+    assert_true(is_huge(ms, HU));
+    assert_true(filled(ms, HU, HP, HU));
+    assert_int_equal(page_free_count(), frames);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_promote_after_fork(void **state)
+{
+    (void)state;
+    mspace_t *ms = one_huge();
+    size_t frames = page_free_count();
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, VMA_READ), 0);
+    mspace_t *child = mspace_clone(ms);
+    assert_non_null(child);
+    /* rights uniform again, but every frame is shared: no promotion,
+     * neither in the parent nor in the child */
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, RW), 0);
+    assert_int_equal(mspace_protect(child, HU + 10 * PG, PG, RW), 0);
+    assert_int_equal(mspace_advise_huge(ms, HU, HP, true), 0);
+    assert_false(is_huge(ms, HU) || is_huge(child, HU));
+    /* the parent's writes while the child lives: copies, never promoted */
+    assert_int_equal(cpu_touch(ms, HU + 2 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_false(is_huge(ms, HU));
+    assert_true(filled(child, HU, HP, HU));
+    mspace_check(ms);
+    mspace_check(child);
+    mspace_close(child);
+    /* alone again: its next write promotes the block, whose pages (but
+     * the copied one) are exclusive once more: not the copied page */
+    assert_int_equal(cpu_touch(ms, HU + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_false(is_huge(ms, HU));
+    mspace_close(ms);
+    /* the same with no copy on the parent's side: promoted at once */
+    ms = one_huge();
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, VMA_READ), 0);
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, RW), 0);
+    assert_true(is_huge(ms, HU));
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, VMA_READ), 0);
+    child = mspace_clone(ms);
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, RW), 0);
+    assert_int_equal(cpu_touch(child, HU + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    *(uintptr_t *)fake_mmu_ptr(child->directory, HU + 3 * PG) = 9;
+    assert_false(is_huge(ms, HU));
+    mspace_close(child);
+    assert_false(is_huge(ms, HU)); /* read-only COW pages, not yet written */
+    assert_int_equal(cpu_touch(ms, HU + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_true(is_huge(ms, HU));
+    assert_true(mmu_query(ms->directory, HU + 100 * PG, NULL) & MMU_WRITE);
+    assert_true(filled(ms, HU, HP, HU));
+    assert_int_equal(page_free_count(), frames);
+    assert_int_equal(ms->huge_count, 1);
+    assert_int_equal(fake_mmu_pending(ms->directory), 0);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_collapse(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, HU, 3 * HP, RW | VMA_FIXED);
+    mm_set_huge_policy(MM_HUGE_NEVER); /* collapse ignores the policy */
+    touch_small(ms, HU, HP);
+    assert_false(is_huge(ms, HU));
+    size_t frames = page_free_count(), tables = fake_mmu_tables(ms->directory);
+    size_t commit = mm_committed();
+    assert_int_equal(mspace_collapse(ms, HU, HP), 0);
+    assert_true(is_huge(ms, HU));
+    assert_true(filled(ms, HU, HP, HU));
+    assert_int_equal(page_free_count(), frames);
+    assert_int_equal(fake_mmu_tables(ms->directory), tables - 1);
+    assert_int_equal(ms->huge_count, 1);
+    assert_int_equal(mspace_huge_pages(ms, U, MSPACE_USER_UPPER), 1);
+    assert_int_equal(ms->phys_pg_count, MMU_LARGE_PAGES);
+    assert_int_equal(mm_committed(), commit);
+    assert_true(mmu_query(ms->directory, HU, NULL) & MMU_WRITE);
+    /* holes: three pages present, the rest reads zero */
+    touch_small(ms, HU + HP + 7 * PG, PG);
+    touch_small(ms, HU + 2 * HP - 2 * PG, 2 * PG);
+    frames = page_free_count();
+    assert_int_equal(mspace_collapse(ms, HU + HP, HP), 0);
+    assert_true(is_huge(ms, HU + HP));
+    assert_int_equal(page_free_count(), frames - (MMU_LARGE_PAGES - 3));
+    assert_int_equal(ms->phys_pg_count, 2 * MMU_LARGE_PAGES);
+    assert_true(filled(ms, HU + HP + 7 * PG, PG, HU + HP + 7 * PG));
+    assert_true(filled(ms, HU + 2 * HP - 2 * PG, 2 * PG, HU + 2 * HP - 2 * PG));
+    assert_int_equal(*(uintptr_t *)fake_mmu_ptr(ms->directory, HU + HP), 0);
+    assert_int_equal(*(uintptr_t *)fake_mmu_ptr(ms->directory, HU + HP + 99 * PG), 0);
+    assert_int_equal(mm_committed(), commit);
+    /* already superpages: nothing to do; a range holding no whole span:
+     * nothing; a span with no page at all: EINVAL, as Linux */
+    assert_int_equal(mspace_collapse(ms, HU, 2 * HP), 0);
+    assert_int_equal(mspace_collapse(ms, HU + 2 * HP + PG, HP - 2 * PG), 0);
+    assert_int_equal(mspace_collapse(ms, HU + 2 * HP, HP), -EINVAL);
+    assert_false(is_huge(ms, HU + 2 * HP));
+    assert_int_equal(mspace_collapse(ms, HU + 1, HP), -EINVAL);
+    /* a hole: the mapped part done, then ENOMEM */
+    touch_small(ms, HU + 2 * HP, PG);
+    assert_int_equal(mspace_collapse(ms, HU + 2 * HP, 2 * HP), -ENOMEM);
+    assert_true(is_huge(ms, HU + 2 * HP));
+    /* a VMA that cannot hold superpages: EINVAL, nothing changed */
+    map_ok(ms, HU + 4 * HP, HP, RW | VMA_FIXED);
+    touch_small(ms, HU + 4 * HP, HP);
+    assert_int_equal(mspace_advise_huge(ms, HU + 4 * HP, HP, false), 0);
+    assert_int_equal(mspace_collapse(ms, HU + 4 * HP, HP), -EINVAL);
+    assert_int_equal(mspace_protect(ms, HU + 4 * HP, HP, VMA_READ), 0);
+    assert_int_equal(mspace_advise_huge(ms, HU + 4 * HP, HP, true), 0);
+    assert_int_equal(mspace_collapse(ms, HU + 4 * HP, HP), -EINVAL);
+    map_ok(ms, HU + 6 * HP + PG, HP, RW | VMA_FIXED); /* no aligned span */
+    touch_small(ms, HU + 6 * HP + PG, HP);
+    assert_int_equal(mspace_collapse(ms, HU + 6 * HP, 2 * HP), -EINVAL);
+    assert_int_equal(ms->huge_count, 3);
+    mspace_check(ms);
+    mspace_close(ms);
+    assert_int_equal(mm_huge_mapped(), 0);
+    /* a demoted block whose VMA kept a split: collapsed in place (the
+     * same frames, no copy) */
+    mm_set_huge_policy(MM_HUGE_ALWAYS);
+    ms = one_huge();
+    phys_addr_t was, now;
+    mmu_query(ms->directory, HU, &was);
+    assert_int_equal(mspace_protect(ms, HU + HP, PG, VMA_READ), 0);
+    assert_int_equal(mspace_discard(ms, HU + 3 * PG, PG), 0);
+    /* the freed frame goes elsewhere: page 3 comes back from another one */
+    assert_int_equal(cpu_touch(ms, HU + HP + 5 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, HU + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    frames = page_free_count();
+    assert_int_equal(mspace_collapse(ms, HU, HP), 0); /* copied: a new page */
+    assert_true(is_huge(ms, HU));
+    assert_int_equal(page_free_count(), frames - MMU_LARGE_PAGES + MMU_LARGE_PAGES);
+    mmu_query(ms->directory, HU, &now);
+    assert_true(now != was);
+    assert_int_equal(mspace_protect(ms, HU + 9 * PG, PG, VMA_READ), 0);
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    assert_int_equal(mspace_protect(ms, HU + 9 * PG, PG, RW), 0);
+    assert_false(is_huge(ms, HU)); /* `never`: no promotion by mprotect */
+    assert_int_equal(mspace_collapse(ms, HU, HP), 0);
+    mmu_query(ms->directory, HU, &was);
+    assert_true(is_huge(ms, HU) && was == now); /* in place */
+    assert_int_equal(page_free_count(), frames);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_collapse_fork(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, HU, HP, RW | VMA_FIXED);
+    touch_small(ms, HU, HP);
+    size_t frames = page_free_count();
+    mspace_t *child = mspace_clone(ms);
+    /* the parent's copy is its own; the child keeps the old frames */
+    assert_int_equal(mspace_collapse(ms, HU, HP), 0);
+    assert_true(is_huge(ms, HU) && !is_huge(child, HU));
+    assert_int_equal(page_free_count(), frames - MMU_LARGE_PAGES);
+    *(uintptr_t *)fake_mmu_ptr(ms->directory, HU + PG) = 1;
+    assert_true(filled(child, HU, HP, HU));
+    assert_true(filled(ms, HU + 2 * PG, HP - 2 * PG, HU + 2 * PG));
+    /* the child's collapse: its frames are its own now (copied or not) */
+    unsigned long promotes = fake_mmu_promotes();
+    assert_int_equal(mspace_collapse(child, HU, HP), 0);
+    assert_true(is_huge(child, HU));
+    assert_int_equal(fake_mmu_promotes(), promotes + 1);
+    assert_int_equal(page_free_count(), frames - MMU_LARGE_PAGES);
+    mspace_check(ms);
+    mspace_check(child);
+    mspace_close(child);
+    assert_int_equal(page_free_count(), frames);
+    mspace_close(ms);
+    /* shared anonymous memory mapped by a fork too: EINVAL, no copy */
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    ms = mspace_create();
+    map_ok(ms, HU, HP, RW | VMA_SHARED | VMA_FIXED);
+    fill(ms, HU, HP);
+    child = mspace_clone(ms);
+    size_t shmem = mm_shmem();
+    assert_int_equal(mspace_collapse(ms, HU, HP), -EINVAL);
+    mspace_close(child);
+    assert_int_equal(mspace_collapse(ms, HU, HP), 0); /* alone: copied */
+    assert_true(is_huge(ms, HU) && filled(ms, HU, HP, HU));
+    assert_int_equal(mm_shmem(), shmem);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_collapse_failures(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, HU, 2 * HP, RW | VMA_FIXED);
+    touch_small(ms, HU, HP);
+    touch_small(ms, HU + HP + 5 * PG, 3 * PG);
+    size_t frames = page_free_count(), count = ms->phys_pg_count;
+    long allocs = fake_alloc_live();
+    page_fail_nth(1); /* no 2 MiB block */
+    assert_int_equal(mspace_collapse(ms, HU, 2 * HP), -ENOMEM);
+    page_fail_nth(0);
+    fake_alloc_fail_nth(1); /* no room for the list of old frames */
+    assert_int_equal(mspace_collapse(ms, HU, 2 * HP), -ENOMEM);
+    fake_alloc_fail_nth(0);
+    assert_int_equal(page_free_count(), frames);
+    assert_int_equal(fake_alloc_live(), allocs);
+    assert_int_equal(ms->phys_pg_count, count);
+    assert_int_equal(ms->huge_count, 0);
+    assert_true(filled(ms, HU, HP, HU));
+    assert_true(filled(ms, HU + HP + 5 * PG, 3 * PG, HU + HP + 5 * PG));
+    assert_null(fake_mmu_ptr(ms->directory, HU + HP));
+    mspace_check(ms);
+    /* the second span fails: the first stays done */
+    page_fail_nth(2);
+    assert_int_equal(mspace_collapse(ms, HU, 2 * HP), -ENOMEM);
+    page_fail_nth(0);
+    assert_true(is_huge(ms, HU) && !is_huge(ms, HU + HP));
+    assert_true(filled(ms, HU, HP, HU));
+    assert_int_equal(mspace_collapse(ms, HU, 2 * HP), 0);
+    assert_true(filled(ms, HU + HP + 5 * PG, 3 * PG, HU + HP + 5 * PG));
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+/* Collapse and promotion under every injected failure (fault_loop). */
+static bool collapse_scenario(mspace_t **msp)
+{
+    mspace_t *ms = *msp;
+    enum mm_huge_policy was = mm_huge_policy();
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    bool ok = !mspace_error(mspace_map(ms, HU, 2 * HP, NULL, 0, 0,
+                                       RW | VMA_FIXED));
+    for (uintptr_t a = HU; ok && a < HU + HP + 4 * PG; a += PG)
+        ok = cpu_touch(ms, a, MMU_WRITE) == MM_FAULT_OK;
+    mm_set_huge_policy(was);
+    if (!ok)
+        return false;
+    mspace_t *child = mspace_clone(ms);
+    if (!child)
+        return false;
+    int rc = mspace_collapse(ms, HU, 2 * HP);
+    mspace_check(ms);
+    mspace_check(child);
+    mspace_close(child);
+    if (rc < 0)
+        return false;
+    if (mspace_protect(ms, HU + PG, PG, VMA_READ) < 0 ||
+        mspace_protect(ms, HU + PG, PG, RW) < 0)
+        return false;
+    mspace_check(ms);
+    return is_huge(ms, HU) && is_huge(ms, HU + HP);
+}
+
+static void test_collapse_injection(void **state)
+{
+    (void)state;
+    assert_true(fault_loop(inject_page, collapse_scenario) > 3);
+    assert_true(fault_loop(inject_mmu, collapse_scenario) > 3);
+    assert_true(fault_loop(inject_alloc, collapse_scenario) > 3);
+}
+
 /* A random-operation model over superpages: two spaces (a fork) over a
  * window of four superpage spans; map, unmap, mprotect, discard, advice,
  * policy changes, reads, writes, fork and close, some with an injected
@@ -628,7 +941,10 @@ int main(void)
         HTEST(test_demote_unmap),   HTEST(test_demote_protect),
         HTEST(test_demote_discard), HTEST(test_demote_remap),
         HTEST(test_fork_cow),       HTEST(test_shared_anon),
-        HTEST(test_fault_injection), HTEST(test_random_model),
+        HTEST(test_fault_injection), HTEST(test_promote_protect),
+        HTEST(test_promote_after_fork), HTEST(test_collapse),
+        HTEST(test_collapse_fork),  HTEST(test_collapse_failures),
+        HTEST(test_collapse_injection), HTEST(test_random_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
