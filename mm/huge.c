@@ -1,33 +1,50 @@
 /*
  * mm/huge.c - superpages for user memory: 2 MiB of anonymous memory mapped
  * by one translation (arch/mmu.h mmu_map_large), the policy that picks
- * them, and demotion back to 4 KiB pages.
+ * them, demotion back to 4 KiB pages, and promotion to 2 MiB again.
  *
- * Choice: a superpage is allocated at the first touch of its aligned 2 MiB
- * (read or write) when that range lies inside one anonymous, writable,
- * committed VMA and has never had a page table (mmu_large_free: a range
- * that had 4 KiB pages, or a demoted superpage, stays small until it is
- * unmapped, as Linux's PMD rule: so an allocator that discards and touches
- * again does not zero 2 MiB for each page it reuses); the frames are 512
- * ordinary ones that happen to be one aligned buddy block, each with its
- * own reference count.  So demotion (mmu_split) is only a new table under
- * the same frames: no copy, no per-frame state to convert, and the
- * accounting (phys_pg_count, commit, shmem) counts 512 pages either way.
- * First touch rather than promotion (Navarro et al.'s reservations, or
- * Linux's khugepaged copying into a fresh block later): the memory of such
- * a VMA is already committed, so taking the block up front costs no
- * promise, it saves the 511 faults promotion would first take, and it
- * needs no scanner and no copy.  The price is zeroing 2 MiB at the first
- * touch and memory for pages never touched; MADV_NOHUGEPAGE and the
- * `never` policy are the way out for sparse users.
+ * The choice: three ways in, no scanner.
+ *   1. First touch: a superpage is allocated at the first touch of its
+ *      aligned 2 MiB (read or write) when that range lies inside one
+ *      anonymous, writable, committed VMA the policy allows and has never
+ *      had a page table (mmu_large_free: as Linux's empty-PMD rule, so an
+ *      allocator that discards and touches again does not zero 2 MiB per
+ *      page it reuses).  The memory of such a VMA is committed already, so
+ *      taking the block up front breaks no promise, and it saves the 511
+ *      faults a later promotion would first take; the price is zeroing 2
+ *      MiB at the first touch and memory for pages never touched
+ *      (MADV_NOHUGEPAGE and the `never` policy are the way out).
+ *   2. In-place promotion (FreeBSD's reservations, Navarro et al., OSDI
+ *      2002): the frames of a superpage are 512 ordinary ones that happen
+ *      to be one aligned buddy block, each with its own reference count,
+ *      so demotion (mmu_split) is only a new table under the same frames,
+ *      and a span whose table again maps exactly that block, in order,
+ *      all present and each frame this space's alone (not shared with a
+ *      fork), is one large entry again by mmu_promote: no copy, no
+ *      allocation, the table freed.  Checked where such a span can arise:
+ *      mprotect that made its rights uniform again (after the VMA merge),
+ *      madvise(MADV_HUGEPAGE), and a COW write that found its frame
+ *      exclusive (the fork's other side is gone).  The check is 512
+ *      lookups at most and stops at the first page that is not the block.
+ *   3. MADV_COLLAPSE (Linux 6.1), explicit and synchronous: a span mapped
+ *      by 4 KiB pages that are not one block is copied into a new block
+ *      (absent pages zero, already charged in a committed VMA), whatever
+ *      the policy, as Linux; in place when they are one block.
+ * No background scanner (Linux's khugepaged): it would copy memory nobody
+ * asked about on a timer, on a kernel with one CPU and no idle work to
+ * hide it behind; first touch covers fresh memory, in-place promotion the
+ * demotions that undo themselves, and a program that knows better asks.
+ * Accounting counts 512 pages either way (phys_pg_count, commit, shmem);
+ * only huge_count (AnonHugePages) moves, and a copy frees what it copied.
  *
- * Invariant: a superpage lies inside one live VMA that vma_huge_ok allows;
- * every operation that could cut one (munmap, mprotect, mremap, madvise,
- * a VMA split) demotes what it touches first, in its allocation phase,
- * since demotion needs a table page and may fail (-ENOMEM, nothing lost:
- * a demoted superpage maps exactly what it did).  fork shares a private
- * superpage read-only on both sides; the first write demotes it in the
- * writer (then the usual page COW), unless the writer owns every frame.
+ * Invariant: a superpage lies inside one live VMA that vma_huge_eligible
+ * allows; every operation that could cut one (munmap, mprotect, mremap,
+ * madvise, a VMA split) demotes what it touches first, in its allocation
+ * phase, since demotion needs a table page and may fail (-ENOMEM, nothing
+ * lost: a demoted superpage maps exactly what it did).  fork shares a
+ * private superpage read-only on both sides; the first write demotes it
+ * in the writer (then the usual page COW), unless the writer owns every
+ * frame.
  */
 #include <assert.h>
 #include <errno.h>

@@ -701,10 +701,12 @@ static void test_collapse_injection(void **state)
 typedef struct {
     mspace_t *ms;
     signed char rights[MP]; /* -1 unmapped, else VMA_READ or RW */
+    signed char advice[MP]; /* 0 none, 1 MADV_HUGEPAGE, 2 MADV_NOHUGEPAGE */
     uint32_t val[MP];       /* the first word of the page (0: zero) */
 } hspace_t;
 
 static uint64_t hseed = 0x2545F4914F6CDD1Dull;
+static unsigned long collapsed[3]; /* model collapses: 0, EINVAL, ENOMEM */
 
 static unsigned hrand(unsigned n)
 {
@@ -784,7 +786,54 @@ static void hfresh(hspace_t *h)
     h->ms = mspace_create();
     assert_non_null(h->ms);
     memset(h->rights, -1, sizeof(h->rights));
+    memset(h->advice, 0, sizeof(h->advice));
     memset(h->val, 0, sizeof(h->val));
+}
+
+/* True when pages x and y are in VMAs of the same flags (so one VMA when
+ * nothing unmapped lies between: the model's VMAs are these runs). */
+static bool hsame(const hspace_t *h, int x, int y)
+{
+    return h->rights[x] == h->rights[y] && h->advice[x] == h->advice[y];
+}
+
+/* The run of pages (a VMA) holding page i: [*rs, *re). */
+static void hrun(const hspace_t *h, int i, int *rs, int *re)
+{
+    for (*rs = i; *rs > 0 && hsame(h, *rs - 1, i); (*rs)--)
+        ;
+    for (*re = i; *re < MP && hsame(h, *re, i); (*re)++)
+        ;
+}
+
+/* What mspace_collapse of pages [a, a + n) answers, by Linux's rules over
+ * the model's VMAs, `present` the pages mapped before it. */
+static int hcollapse_expect(const hspace_t *h, int a, int n,
+                            const bool *present)
+{
+    const int big = (int)MMU_LARGE_PAGES;
+    bool hole = false;
+    for (int i = a, rs, re; i < a + n; i = re) {
+        hrun(h, i, &rs, &re);
+        if (h->rights[i] < 0) {
+            hole = true;
+            continue;
+        }
+        int lo = (rs + big - 1) / big * big;
+        if (h->rights[i] != RW || h->advice[i] == 2 || lo + big > re)
+            return -EINVAL;
+        int s = (i + big - 1) / big * big, e = (re < a + n ? re : a + n);
+        int rc = 0;
+        for (int b = s; b + big <= e; b += big) {
+            bool any = false;
+            for (int k = b; k < b + big; k++)
+                any |= present[k];
+            rc = any ? rc : -EINVAL;
+        }
+        if (rc)
+            return rc;
+    }
+    return hole ? -ENOMEM : 0;
 }
 
 static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
@@ -793,9 +842,9 @@ static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
     int a, n, rc;
     hrange(&a, &n);
     bool armed = harm();
-    static const unsigned char ops[16] = {0, 0, 0, 1, 2, 3, 4, 5,
-                                          6, 6, 6, 6, 6, 6, 9, 10};
-    unsigned op = ops[hrand(16)];
+    static const unsigned char ops[20] = {0, 0, 0, 1,  2,  3,  4,  5,  6,  6,
+                                          6, 6, 6, 6, 9, 10, 11, 11, 12, 12};
+    unsigned op = ops[hrand(20)];
     switch (op) {
     case 0: /* map fresh memory (over whatever was there) */
         rc = mspace_unmap(h->ms, haddr(a), (size_t)n * PG);
@@ -807,7 +856,7 @@ static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
         }
         if (rc == 0)
             for (int i = a; i < a + n; i++)
-                h->rights[i] = RW;
+                h->rights[i] = RW, h->advice[i] = 0;
         break;
     case 1: /* munmap */
         rc = mspace_unmap(h->ms, haddr(a), (size_t)n * PG);
@@ -842,13 +891,18 @@ static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
                 h->val[i] = 0;
         }
         break;
-    case 4: /* madvise HUGEPAGE / NOHUGEPAGE: no visible change */
-        rc = mspace_advise_huge(h->ms, haddr(a), (size_t)n * PG, hrand(2));
+    case 4: { /* madvise HUGEPAGE / NOHUGEPAGE: no visible change */
+        bool huge = hrand(2);
+        rc = mspace_advise_huge(h->ms, haddr(a), (size_t)n * PG, huge);
         if (!hcovered(h, a, n)) {
             assert_int_equal(rc, -ENOMEM); /* a hole: expected */
             rc = 0;
+        } else if (rc == 0) {
+            for (int i = a; i < a + n; i++)
+                h->advice[i] = huge ? 1 : 2;
         }
         break;
+    }
     case 5: /* the policy */
         mm_set_huge_policy(hrand(5) < 3 ? MM_HUGE_ALWAYS
                                          : (enum mm_huge_policy)hrand(2));
@@ -880,6 +934,45 @@ static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
         rc = sp[1].ms ? 0 : -ENOMEM;
         if (rc == 0)
             (*nsp)++;
+        break;
+    case 11: { /* MADV_COLLAPSE: no visible change; the answer exact */
+        static bool present[MP];
+        for (int i = 0; i < MP; i++)
+            present[i] = fake_mmu_ptr(h->ms->directory, haddr(i)) != NULL;
+        int want = hcollapse_expect(h, a, n, present);
+        rc = mspace_collapse(h->ms, haddr(a), (size_t)n * PG);
+        if (rc != want && !(armed && rc == -ENOMEM))
+            fail_msg("collapse [%d, %d): %d, model %d", a, a + n, rc, want);
+        if (rc == 0) /* every span inside one eligible VMA is one now */
+            for (int b = (a + (int)MMU_LARGE_PAGES - 1) /
+                         (int)MMU_LARGE_PAGES * (int)MMU_LARGE_PAGES;
+                 b + (int)MMU_LARGE_PAGES <= a + n; b += (int)MMU_LARGE_PAGES) {
+                int rs, re;
+                hrun(h, b, &rs, &re);
+                if (re >= b + (int)MMU_LARGE_PAGES)
+                    assert_true(is_huge(h->ms, haddr(b)));
+            }
+        collapsed[rc == 0 ? 0 : rc == -EINVAL ? 1 : 2]++;
+        rc = rc == want ? 0 : rc;
+        break;
+    }
+    case 12: /* mprotect read-only and back: promotion where it can */
+        rc = mspace_protect(h->ms, haddr(a), (size_t)n * PG, VMA_READ);
+        if (!hcovered(h, a, n)) {
+            assert_int_equal(rc, -ENOMEM);
+            rc = 0;
+            break;
+        }
+        if (rc == 0) {
+            for (int i = a; i < a + n; i++)
+                h->rights[i] = VMA_READ;
+            if (armed)
+                harm(); /* maybe a failure in the second call too */
+            rc = mspace_protect(h->ms, haddr(a), (size_t)n * PG, RW);
+            if (rc == 0)
+                for (int i = a; i < a + n; i++)
+                    h->rights[i] = RW;
+        }
         break;
     default: /* a space ends (the last one: a fresh one follows, whose
                 spans have no page table yet) */
@@ -916,8 +1009,11 @@ static void test_random_model(void **state)
     int nsp = 1;
     hfresh(&sp[0]);
     unsigned long absorbed = 0, huge_seen = 0, splits = 0;
-    const char *env = getenv("MM_HUGE_STEPS");
+    unsigned long promotes = fake_mmu_promotes();
+    const char *env = getenv("MM_HUGE_STEPS"), *seed = getenv("MM_HUGE_SEED");
     unsigned long steps = env ? strtoul(env, NULL, 0) : 20000;
+    if (seed && strtoull(seed, NULL, 0))
+        hseed = strtoull(seed, NULL, 0);
     for (unsigned long i = 0; i < steps; i++) {
         size_t before = mm_huge_mapped();
         hstep(sp, &nsp, &absorbed);
@@ -926,11 +1022,15 @@ static void test_random_model(void **state)
     }
     for (int s = 0; s < nsp; s++)
         mspace_close(sp[s].ms);
+    promotes = fake_mmu_promotes() - promotes;
     printf("# huge model: %lu steps, %lu injected failures absorbed, "
-           "%lu with a superpage, %lu losing one\n", steps, absorbed,
-           huge_seen, splits);
+           "%lu with a superpage, %lu losing one, %lu promotions; "
+           "collapse: %lu done, %lu EINVAL, %lu ENOMEM\n", steps, absorbed,
+           huge_seen, splits, promotes, collapsed[0], collapsed[1],
+           collapsed[2]);
     assert_true(absorbed > steps / 100 && huge_seen > steps / 8 &&
-                splits > steps / 50);
+                splits > steps / 50 && promotes > steps / 200);
+    assert_true(collapsed[0] > steps / 100 && collapsed[1] && collapsed[2]);
 }
 
 int main(void)
