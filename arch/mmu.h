@@ -13,7 +13,8 @@
  * Changes made by mmu_map/mmu_unmap/mmu_protect are NOT visible to other
  * CPUs or guaranteed visible to this one until mmu_flush() covers them:
  * callers batch one flush per operation (the port picks invlpg or a full
- * flush by size).  A new mapping of a previously absent page needs no flush.
+ * flush by size).  A new mapping of a previously absent page needs no flush;
+ * mmu_split and mmu_promote, which change the page size, flush themselves.
  *
  * Locking: the caller holds the lock of the address space that owns `dir`.
  */
