@@ -4,8 +4,8 @@
  * intact after first touch, fork and copy-on-write on both sides, mprotect
  * of one page and back (the guest promotes the block again), munmap of
  * one page, MADV_DONTNEED of part, mremap to a new address,
- * MADV_NOHUGEPAGE, and MADV_COLLAPSE (Linux 6.1) of a region populated 4
- * KiB at a time with holes.  The "ok" lines equal Linux's (check native):
+ * MADV_NOHUGEPAGE, MADV_COLLAPSE (Linux 6.1) of a region populated 4 KiB
+ * at a time with holes, and a demoted superpage shared with a fork.  The "ok" lines equal Linux's (check native):
  * they hold whether or not the host kernel collapses (a kernel before 6.1
  * answers EINVAL); the "# huge:" lines give smaps' AnonHugePages after
  * each step and the collapse's answer, which the guest's case checks
@@ -137,6 +137,40 @@ static void collapse_step(void)
     munmap((void *)e, HUGE);
 }
 
+/* A demoted superpage shared with a fork: no promotion while the child
+ * lives (its frames are shared), then the parent's first write after the
+ * child is gone finds them its own again (the guest promotes it there). */
+static void fork_promote_step(void)
+{
+    uintptr_t f = huge_region(HUGE);
+    int go[2];
+    ok(f != 0 && pipe(go) == 0, "a region and a pipe for the fork step");
+    if (!f)
+        return;
+    fill(f, HUGE, 0x99);
+    ok(mprotect((void *)(f + 10 * PAGE), PAGE, PROT_READ) == 0,
+       "fork step: mprotect of one page (demoted)");
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        int good = read(go[0], &c, 1) == 1 && filled(f, HUGE, 0x99, 0);
+        _exit(good ? 0 : 1);
+    }
+    ok(mprotect((void *)(f + 10 * PAGE), PAGE, RW) == 0,
+       "fork step: mprotect back while the child lives");
+    report("fork step, child alive", f);
+    int status = -1;
+    ok(write(go[1], "x", 1) == 1 && waitpid(pid, &status, 0) == pid &&
+           WIFEXITED(status) && WEXITSTATUS(status) == 0,
+       "fork step: the child saw the data");
+    *(uintptr_t *)(f + 20 * PAGE) = 20 ^ 0x99; /* the parent's write */
+    ok(filled(f, HUGE, 0x99, 0), "fork step: the parent's data unchanged");
+    report("fork step, child gone, written", f);
+    close(go[0]);
+    close(go[1]);
+    munmap((void *)f, HUGE);
+}
+
 static void steps(void)
 {
     uintptr_t a = huge_region(2 * HUGE);
@@ -219,6 +253,7 @@ static void steps(void)
     ok(madvise((void *)d, HUGE, MADV_HUGEPAGE) == -1 && errno == ENOMEM,
        "MADV_HUGEPAGE over nothing mapped: ENOMEM");
     collapse_step();
+    fork_promote_step();
 }
 
 static long free_frames(void)
