@@ -5,11 +5,12 @@
  * of one page and back (the guest promotes the block again), munmap of
  * one page, MADV_DONTNEED of part, mremap to a new address,
  * MADV_NOHUGEPAGE, MADV_COLLAPSE (Linux 6.1) of a region populated 4 KiB
- * at a time with holes, and a demoted superpage shared with a fork.  The "ok" lines equal Linux's (check native):
- * they hold whether or not the host kernel collapses (a kernel before 6.1
- * answers EINVAL); the "# huge:" lines give smaps' AnonHugePages after
- * each step and the collapse's answer, which the guest's case checks
- * (Linux's depend on its THP settings and its khugepaged).
+ * at a time with holes, and a demoted superpage shared with a fork.  The
+ * "ok" lines equal Linux's (check native): they hold whether or not the
+ * host kernel collapses (a kernel before 6.1 answers EINVAL); the "# huge:"
+ * lines give smaps' AnonHugePages after each step and the collapse's
+ * answer, which the guest's case checks (Linux's depend on its THP
+ * settings and its khugepaged).
  * With the argument "leak": the same steps three times, and the free
  * frames (sysinfo) must come back exactly (guest only).
  */
@@ -120,7 +121,8 @@ static void collapse_step(void)
         *(uintptr_t *)(e + off - PAGE) = ((off - PAGE) / PAGE) ^ 0x88;
     ok(madvise((void *)(e + 40 * PAGE), 4 * PAGE, MADV_DONTNEED) == 0,
        "MADV_COLLAPSE: 4 pages dropped first");
-    ok(madvise((void *)e, HUGE, MADV_HUGEPAGE) == 0, "MADV_COLLAPSE: MADV_HUGEPAGE");
+    ok(madvise((void *)e, HUGE, MADV_HUGEPAGE) == 0,
+       "MADV_COLLAPSE: MADV_HUGEPAGE");
     report("4 KiB pages", e);
     int rc = madvise((void *)e, HUGE, MADV_COLLAPSE);
     int err = rc == 0 ? 0 : errno;
@@ -205,7 +207,8 @@ static void steps(void)
     ok(mprotect((void *)(a + 10 * PAGE), PAGE, RW) == 0, "mprotect back");
     ok(filled(a, 2 * HUGE, 0x1234, 0), "mprotect back: the data unchanged");
     *(uintptr_t *)(a + 10 * PAGE) = 10 ^ 0x1234;
-    ok(filled(a, 2 * HUGE, 0x1234, 0), "mprotect back: the page writable again");
+    ok(filled(a, 2 * HUGE, 0x1234, 0),
+       "mprotect back: the page writable again");
     report("after mprotect back", a);
 
     ok(munmap((void *)(a + HUGE + 7 * PAGE), PAGE) == 0,
@@ -248,7 +251,8 @@ static void steps(void)
     ok(filled(d, HUGE, 0x77, 0), "MADV_NOHUGEPAGE: the data usable");
     report("NOHUGEPAGE", d);
     int rc = madvise((void *)d, HUGE, MADV_COLLAPSE);
-    ok(rc == -1 && errno == EINVAL, "MADV_COLLAPSE of a MADV_NOHUGEPAGE region: EINVAL");
+    ok(rc == -1 && errno == EINVAL,
+       "MADV_COLLAPSE of a MADV_NOHUGEPAGE region: EINVAL");
     munmap((void *)d, HUGE);
     ok(madvise((void *)d, HUGE, MADV_HUGEPAGE) == -1 && errno == ENOMEM,
        "MADV_HUGEPAGE over nothing mapped: ENOMEM");
