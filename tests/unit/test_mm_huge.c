@@ -1,8 +1,10 @@
 /* tests/unit/test_mm_huge.c - superpages (mm/huge.c) over the fake MMU:
  * first touch, the policy and madvise, placement, demotion by munmap,
  * mprotect, madvise(DONTNEED), mremap and a fork's COW, shared anonymous
- * superpages, and every injected failure; frames, commit and the
- * invariants (mspace_check) exact after each step. */
+ * superpages, in-place promotion (mmu_promote; after mprotect, madvise
+ * and a COW write once a fork is gone), MADV_COLLAPSE, and every injected
+ * failure; frames, commit and the invariants (mspace_check) exact after
+ * each step; a random model over all of it. */
 #include "tests/unit/mm_testlib.h"
 
 #define HP MMU_LARGE_SIZE
@@ -375,6 +377,42 @@ static void test_fault_injection(void **state)
     assert_true(fault_loop(inject_alloc, huge_scenario) > 3);
 }
 
+
+/* The arch/mmu.h verb itself, on the fake MMU: its flush rule (the span's
+ * pending changes covered, one flush counted), the accessed/dirty state
+ * kept, the table gone, -ENOENT without a table. */
+static void test_mmu_promote(void **state)
+{
+    (void)state;
+    mmu_dir_t *dir = mmu_dir_create();
+    const int user = MMU_READ | MMU_WRITE | MMU_USER;
+    phys_addr_t pa = page_new_huge();
+    assert_true(pa && !(pa & (HP - 1)));
+    assert_int_equal(mmu_promote(dir, HU, pa, user), -ENOENT);
+    for (size_t i = 0; i < MMU_LARGE_PAGES; i++)
+        assert_int_equal(mmu_map(dir, HU + i * PG, pa + i * PG, user), 0);
+    assert_true(fake_mmu_access(dir, HU + 7 * PG, MMU_WRITE));
+    assert_int_equal(mmu_protect(dir, HU + 9 * PG, MMU_READ | MMU_USER), 0);
+    assert_int_equal(fake_mmu_pending(dir), 1);
+    unsigned long flushes = fake_mmu_flushes();
+    assert_int_equal(mmu_promote(dir, HU, pa, user), 0);
+    assert_int_equal(fake_mmu_pending(dir), 0);
+    assert_int_equal(fake_mmu_flushes(), flushes + 1);
+    assert_int_equal(fake_mmu_tables(dir), 0);
+    assert_int_equal(fake_mmu_count(dir), MMU_LARGE_PAGES);
+    phys_addr_t at;
+    assert_int_equal(mmu_query(dir, HU + 9 * PG, &at),
+                     user | MMU_PRESENT | MMU_LARGE | MMU_ACCESSED | MMU_DIRTY);
+    assert_int_equal(at, pa + 9 * PG);
+    assert_int_equal(mmu_promote(dir, HU, pa, user), -ENOENT); /* large */
+    int flags;
+    assert_int_equal(mmu_unmap(dir, HU, &flags), pa);
+    assert_true(flags & MMU_LARGE);
+    mmu_flush(dir, HU, HP);
+    assert_true(mmu_large_free(dir, HU));
+    assert_int_equal(page_unref_range(pa, MMU_LARGE_PAGES), MMU_LARGE_PAGES);
+    mmu_dir_destroy(dir);
+}
 
 /* Writes every page of [va, va + len) of `ms` 4 KiB at a time (under the
  * `never` policy: no superpage), last page first (so that the frames are
@@ -1044,7 +1082,8 @@ int main(void)
         HTEST(test_demote_unmap),   HTEST(test_demote_protect),
         HTEST(test_demote_discard), HTEST(test_demote_remap),
         HTEST(test_fork_cow),       HTEST(test_shared_anon),
-        HTEST(test_fault_injection), HTEST(test_promote_protect),
+        HTEST(test_fault_injection), HTEST(test_mmu_promote),
+        HTEST(test_promote_protect),
         HTEST(test_promote_after_fork), HTEST(test_collapse),
         HTEST(test_collapse_fork),  HTEST(test_collapse_failures),
         HTEST(test_collapse_injection), HTEST(test_random_model),
