@@ -13,7 +13,8 @@
  * Changes made by mmu_map/mmu_unmap/mmu_protect are NOT visible to other
  * CPUs or guaranteed visible to this one until mmu_flush() covers them:
  * callers batch one flush per operation (the port picks invlpg or a full
- * flush by size).  A new mapping of a previously absent page needs no flush.
+ * flush by size).  A new mapping of a previously absent page needs no flush;
+ * mmu_split and mmu_promote, which change the page size, flush themselves.
  *
  * Locking: the caller holds the lock of the address space that owns `dir`.
  */
@@ -101,6 +102,20 @@ int mmu_map_large(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
  * 0, -ENOMEM when no frame is left for the table, -ENOENT when `va` is not
  * in a large translation. */
 int mmu_split(mmu_dir_t *dir, uintptr_t va);
+
+/* Promotion, the inverse of mmu_split: replaces the last-level table of
+ * the 2 MiB span at `va` (aligned) by one large translation of the frames
+ * [pa, pa + 2 MiB) (aligned) with `flags` and the accessed/dirty state of
+ * the span's old translations, then frees the table.  The old
+ * translations are dropped, not their frames: mm/ either checked that
+ * they are exactly those frames in order (in place) or copied them and
+ * drops them itself (MADV_COLLAPSE).  The page size changes, so the port
+ * flushes the span itself (x86: the table is unhooked and the 2 MiB
+ * flushed before the large entry goes in, SDM 4.10.4.2); that flush
+ * covers every pending change of the span, and the caller needs none.
+ * Allocates nothing: 0, or -ENOENT when the span has no table (nothing
+ * mapped there, or a large translation already). */
+int mmu_promote(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags);
 
 /* Allocates the page-table pages a translation of `va` needs, so that a
  * later mmu_map of `va` in `dir` cannot fail (mm/remap.c moves entries

@@ -120,6 +120,8 @@ static int fault_cow(mspace_t *ms, vma_t *vma, uintptr_t va, phys_addr_t pa)
     if (!mm_is_zero_page(pa) && page_refcount(pa) == 1) {
         mmu_protect(ms->directory, va, flags);
         mmu_flush(ms->directory, va, PAGE_SIZE);
+        /* maybe the last page of a demoted block a fork shared */
+        mm_promote_range(ms, va, va + PAGE_SIZE);
         return 0;
     }
     phys_addr_t copy = page_new_user();

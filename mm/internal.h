@@ -196,6 +196,13 @@ int mspace_prepare_cache(const vma_t *vma);
  * those that cross start or end; 0 or -ENOMEM (those demoted stay so).
  * mm_huge_account: one superpage more (+1) or less (-1) mapped in `ms`. */
 bool vma_huge_ok(const mspace_t *ms, const vma_t *vma);
+/* vma_huge_eligible: `vma` may hold superpages whatever the policy
+ * (MADV_COLLAPSE; vma_huge_ok adds the policy).  mm_promote_range:
+ * promotes in place, where the policy allows, each span meeting [start,
+ * end) whose 512 pages are one aligned block in order, all present and
+ * this space's alone (mprotect, madvise, a COW write made them so). */
+bool vma_huge_eligible(const mspace_t *ms, const vma_t *vma);
+void mm_promote_range(mspace_t *ms, uintptr_t start, uintptr_t end);
 bool vma_fault_huge(mspace_t *ms, vma_t *vma, uintptr_t va);
 int vma_huge_write(mspace_t *ms, vma_t *vma, uintptr_t va, phys_addr_t pa);
 int mm_demote_range(mspace_t *ms, uintptr_t start, uintptr_t end, bool all);

@@ -135,11 +135,22 @@ size_t mspace_huge_pages(mspace_t *mspace, uintptr_t start, uintptr_t end);
 
 /* madvise(MADV_HUGEPAGE) (`huge` true) or MADV_NOHUGEPAGE over [address,
  * address + length): the VMAs there are split to the range and marked;
- * superpages already mapped stay.  Anonymous VMAs only take the advice
+ * superpages already mapped stay, and MADV_HUGEPAGE promotes in place the
+ * spans whose pages are one block again (mm/huge.c).  Anonymous VMAs only take the advice
  * (others ignore it, as Linux).  0, -EINVAL (bad range), -ENOMEM (a hole,
  * or no memory for a split). */
 int mspace_advise_huge(mspace_t *mspace, uintptr_t address, size_t length,
                        bool huge);
+
+/* madvise(MADV_COLLAPSE), Linux's synchronous collapse: each aligned 2 MiB
+ * span inside [address, address + length) and inside an anonymous,
+ * writable, committed VMA without MADV_NOHUGEPAGE becomes one superpage,
+ * whatever the policy: in place when its pages already are one block
+ * (mm/huge.c), else copied into a new block, absent pages reading zero.
+ * 0; -EINVAL (bad range, a VMA that cannot hold superpages, a span with
+ * no page present); -ENOMEM (no 2 MiB block or memory left: that span
+ * unchanged, those done stay done; or a hole, the rest done). */
+int mspace_collapse(mspace_t *mspace, uintptr_t address, size_t length);
 
 /* Sets the limits of `mspace` in bytes (SIZE_MAX: none): mspace_map and
  * mspace_protect refuse with -ENOMEM what would make v_size exceed `as` or

@@ -570,6 +570,7 @@ int mspace_protect(mspace_t *mspace, uintptr_t address, size_t length,
     if (flush)
         mmu_flush(mspace->directory, address, length);
     merge_range(mspace, first_after(mspace, address), end);
+    mm_promote_range(mspace, address, end); /* rights uniform again */
     splock_unlock(&mspace->lock);
     return 0;
 }

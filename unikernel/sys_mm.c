@@ -34,6 +34,7 @@
 #define MADV_REMOVE 9
 #define MADV_HUGEPAGE 14
 #define MADV_NOHUGEPAGE 15
+#define MADV_COLLAPSE 25 /* Linux 6.1 */
 #define LINUX_TASK_SIZE ((1ul << 47) - PAGE_SIZE) /* Linux's user space end */
 
 
@@ -171,7 +172,8 @@ long sys_madvise(const long *a)
     if (advice < 0 ||
         (advice > MADV_DONTNEED && advice != MADV_FREE &&
          advice != MADV_REMOVE && advice != 10 && advice != 11 &&
-         advice != MADV_HUGEPAGE && advice != MADV_NOHUGEPAGE))
+         advice != MADV_HUGEPAGE && advice != MADV_NOHUGEPAGE &&
+         advice != MADV_COLLAPSE))
         return -EINVAL;
     if (len == 0)
         return 0;
@@ -192,7 +194,8 @@ long sys_madvise(const long *a)
               : advice == MADV_HUGEPAGE || advice == MADV_NOHUGEPAGE
                   ? mspace_advise_huge(space(), lo, hi - lo,
                                        advice == MADV_HUGEPAGE)
-                  : 0;
+              : advice == MADV_COLLAPSE ? mspace_collapse(space(), lo, hi - lo)
+                                        : 0;
     return rc == 0 && (lo != addr || hi != addr + len) ? -ENOMEM : rc;
 }
 

@@ -2,14 +2,20 @@
  * abi_hugepages: anonymous memory large enough for superpages (issue 21),
  * given MADV_HUGEPAGE, through every operation that may demote one: data
  * intact after first touch, fork and copy-on-write on both sides, mprotect
- * of one page, munmap of one page, MADV_DONTNEED of part, mremap to a new
- * address, and MADV_NOHUGEPAGE.  The "ok" lines equal Linux's (check
- * native); the "# huge:" lines give smaps' AnonHugePages after each step,
- * which the guest's case checks (Linux's depend on its THP settings).
+ * of one page and back (the guest promotes the block again), munmap of
+ * one page, MADV_DONTNEED of part, mremap to a new address,
+ * MADV_NOHUGEPAGE, MADV_COLLAPSE (Linux 6.1) of a region populated 4 KiB
+ * at a time with holes, and a demoted superpage shared with a fork.  The
+ * "ok" lines equal Linux's (check native): they hold whether or not the
+ * host kernel collapses (a kernel before 6.1 answers EINVAL); the "# huge:"
+ * lines give smaps' AnonHugePages after each step and the collapse's
+ * answer, which the guest's case checks (Linux's depend on its THP
+ * settings and its khugepaged).
  * With the argument "leak": the same steps three times, and the free
  * frames (sysinfo) must come back exactly (guest only).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +33,9 @@
 #define HUGE (2UL << 20)
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25 /* Linux 6.1; older C libraries lack the name */
+#endif
 
 static bool quiet; /* leak mode: no lines per step */
 
@@ -99,6 +108,71 @@ static int filled(uintptr_t a, size_t len, uintptr_t tag, size_t first)
     return 1;
 }
 
+/* MADV_COLLAPSE: a region written 4 KiB at a time (MADV_NOHUGEPAGE
+ * then, last page first), 4 pages dropped, then advised and collapsed. */
+static void collapse_step(void)
+{
+    uintptr_t e = huge_region(HUGE);
+    ok(e != 0 && madvise((void *)e, HUGE, MADV_NOHUGEPAGE) == 0,
+       "a region for MADV_COLLAPSE, first MADV_NOHUGEPAGE");
+    if (!e)
+        return;
+    for (size_t off = HUGE; off > 0; off -= PAGE)
+        *(uintptr_t *)(e + off - PAGE) = ((off - PAGE) / PAGE) ^ 0x88;
+    ok(madvise((void *)(e + 40 * PAGE), 4 * PAGE, MADV_DONTNEED) == 0,
+       "MADV_COLLAPSE: 4 pages dropped first");
+    ok(madvise((void *)e, HUGE, MADV_HUGEPAGE) == 0,
+       "MADV_COLLAPSE: MADV_HUGEPAGE");
+    report("4 KiB pages", e);
+    int rc = madvise((void *)e, HUGE, MADV_COLLAPSE);
+    int err = rc == 0 ? 0 : errno;
+    ok(rc == 0 || err == EINVAL || err == EAGAIN || err == ENOMEM,
+       "MADV_COLLAPSE: done, or an answer Linux documents");
+    if (!quiet)
+        printf("# huge: MADV_COLLAPSE: %s\n", rc == 0 ? "0" : strerror(err));
+    ok(filled(e, 40 * PAGE, 0x88, 0) &&
+           filled(e + 44 * PAGE, HUGE - 44 * PAGE, 0x88, 44),
+       "MADV_COLLAPSE: the data unchanged");
+    ok(*(uintptr_t *)(e + 40 * PAGE) == 0 && *(uintptr_t *)(e + 43 * PAGE) == 0,
+       "MADV_COLLAPSE: the dropped pages read zero");
+    report("after MADV_COLLAPSE", e);
+    munmap((void *)e, HUGE);
+}
+
+/* A demoted superpage shared with a fork: no promotion while the child
+ * lives (its frames are shared), then the parent's first write after the
+ * child is gone finds them its own again (the guest promotes it there). */
+static void fork_promote_step(void)
+{
+    uintptr_t f = huge_region(HUGE);
+    int go[2];
+    ok(f != 0 && pipe(go) == 0, "a region and a pipe for the fork step");
+    if (!f)
+        return;
+    fill(f, HUGE, 0x99);
+    ok(mprotect((void *)(f + 10 * PAGE), PAGE, PROT_READ) == 0,
+       "fork step: mprotect of one page (demoted)");
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        int good = read(go[0], &c, 1) == 1 && filled(f, HUGE, 0x99, 0);
+        _exit(good ? 0 : 1);
+    }
+    ok(mprotect((void *)(f + 10 * PAGE), PAGE, RW) == 0,
+       "fork step: mprotect back while the child lives");
+    report("fork step, child alive", f);
+    int status = -1;
+    ok(write(go[1], "x", 1) == 1 && waitpid(pid, &status, 0) == pid &&
+           WIFEXITED(status) && WEXITSTATUS(status) == 0,
+       "fork step: the child saw the data");
+    *(uintptr_t *)(f + 20 * PAGE) = 20 ^ 0x99; /* the parent's write */
+    ok(filled(f, HUGE, 0x99, 0), "fork step: the parent's data unchanged");
+    report("fork step, child gone, written", f);
+    close(go[0]);
+    close(go[1]);
+    munmap((void *)f, HUGE);
+}
+
 static void steps(void)
 {
     uintptr_t a = huge_region(2 * HUGE);
@@ -131,6 +205,11 @@ static void steps(void)
     ok(filled(a, 2 * HUGE, 0x1234, 0), "mprotect: the data unchanged");
     report("after mprotect", a + HUGE);
     ok(mprotect((void *)(a + 10 * PAGE), PAGE, RW) == 0, "mprotect back");
+    ok(filled(a, 2 * HUGE, 0x1234, 0), "mprotect back: the data unchanged");
+    *(uintptr_t *)(a + 10 * PAGE) = 10 ^ 0x1234;
+    ok(filled(a, 2 * HUGE, 0x1234, 0),
+       "mprotect back: the page writable again");
+    report("after mprotect back", a);
 
     ok(munmap((void *)(a + HUGE + 7 * PAGE), PAGE) == 0,
        "munmap of one page inside the second superpage");
@@ -171,9 +250,14 @@ static void steps(void)
     fill(d, HUGE, 0x77);
     ok(filled(d, HUGE, 0x77, 0), "MADV_NOHUGEPAGE: the data usable");
     report("NOHUGEPAGE", d);
+    int rc = madvise((void *)d, HUGE, MADV_COLLAPSE);
+    ok(rc == -1 && errno == EINVAL,
+       "MADV_COLLAPSE of a MADV_NOHUGEPAGE region: EINVAL");
     munmap((void *)d, HUGE);
     ok(madvise((void *)d, HUGE, MADV_HUGEPAGE) == -1 && errno == ENOMEM,
        "MADV_HUGEPAGE over nothing mapped: ENOMEM");
+    collapse_step();
+    fork_promote_step();
 }
 
 static long free_frames(void)

@@ -134,6 +134,72 @@ void measure_fork_1g(int rounds)
     stats_print(&s);
 }
 
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25 /* Linux 6.1 */
+#endif
+
+/* AnonHugePages (kB) of the VMA holding `addr` (/proc/self/smaps; minflt
+ * mounted /proc), or -1. */
+static long anon_huge_kb(const void *addr)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    bool in = false;
+    long kb = -1;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+            in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+        else if (in && strncmp(line, "AnonHugePages:", 14) == 0)
+            kb = strtol(line + 14, NULL, 10);
+    }
+    fclose(f);
+    return kb;
+}
+
+void measure_collapse_1g(int rounds)
+{
+    struct stats s, h;
+    stats_init(&s, "collapse_1g", rounds, 1);
+    stats_init(&h, "collapse_1g_huge", rounds, 1);
+    minflt(); /* mounts /proc in the Linux guest */
+    for (int r = 0; r < s.rounds; r++) {
+        uint64_t *p = map_big();
+        if (!p || madvise(p, GiB, MADV_NOHUGEPAGE) != 0) {
+            stats_print_na(s.name, p ? "MADV_NOHUGEPAGE" : "mmap", errno);
+            stats_print_na(h.name, p ? "MADV_NOHUGEPAGE" : "mmap", errno);
+            if (p)
+                munmap(p, GiB);
+            return;
+        }
+        for (size_t i = BIG_PAGES; i-- > 0;)
+            p[i * WORDS] = big_tag(r, i);
+        int rc = madvise(p, GiB, MADV_HUGEPAGE);
+        uint64_t t0 = bench_now_ns(), c0 = bench_rdtsc();
+        if (rc == 0)
+            rc = madvise(p, GiB, MADV_COLLAPSE);
+        uint64_t c1 = bench_rdtsc(), t1 = bench_now_ns();
+        if (rc != 0) {
+            stats_print_na(s.name, "MADV_COLLAPSE", errno);
+            stats_print_na(h.name, "MADV_COLLAPSE", errno);
+            munmap(p, GiB);
+            return;
+        }
+        long kb = anon_huge_kb(p);
+        stats_round(&s, r, t1 - t0, c1 - c0);
+        stats_round(&h, r, kb < 0 ? 0 : (uint64_t)kb / 2048, 0);
+        h.failed |= kb < 0;
+        s.sum += verify_big(p, r, &s.failed);
+        if (munmap(p, GiB) != 0)
+            s.failed = 1;
+    }
+    h.sum = 1; /* the count itself is the figure */
+    stats_print(&s);
+    stats_print(&h);
+}
+
 /* Free memory in blocks of order >= 9 (2 MiB) and in all, in pages, from
  * /proc/buddyinfo; false if unreadable. */
 static bool buddy_free(uint64_t *big, uint64_t *all)

@@ -54,6 +54,13 @@ void measure_touch_1g(int rounds);
 /* fork + _exit + waitpid of a task whose 1 GiB mapping is populated. */
 void measure_fork_1g(int rounds);
 
+/* madvise(MADV_COLLAPSE) of 1 GiB written 4 KiB at a time (under
+ * MADV_NOHUGEPAGE, last page first, so that no span is one block in
+ * order), then given MADV_HUGEPAGE: the time of the collapse (ops = 1:
+ * the whole GiB) and the 2 MiB pages it left (collapse_1g_huge, smaps'
+ * AnonHugePages / 2048 kB). */
+void measure_collapse_1g(int rounds);
+
 /* 4000 touched 64 KiB mappings interleaved with 400 pipes holding a byte,
  * the mappings unmapped: the per cent of free memory left in whole 2 MiB
  * blocks (/proc/buddyinfo), the pipes still open. */

@@ -267,6 +267,28 @@ int mmu_split(mmu_dir_t *dir, uintptr_t va)
     return 0;
 }
 
+int mmu_promote(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
+{
+    assert(!(va & (MMU_LARGE_SIZE - 1)) && !(pa & (MMU_LARGE_SIZE - 1)));
+    assert(!kernel_half(va) && (flags & MMU_USER));
+    uint64_t *pde = pde_of(dir, va, false);
+    if (!pde || !(*pde & PTE_P) || (*pde & PTE_PS))
+        return -ENOENT;
+    phys_addr_t table = *pde & PTE_ADDR;
+    /* Unhooked and flushed first, so that no 4 KiB entry of the span
+     * lives in a TLB beside the 2 MiB one (SDM 4.10.4.2) and the table's
+     * accessed/dirty bits are final when read. */
+    *pde = 0;
+    mmu_flush(dir, va, MMU_LARGE_SIZE);
+    const uint64_t *pt = pte_table(table);
+    uint64_t seen = 0;
+    for (int i = 0; i < 512; i++)
+        seen |= pt[i] & (PTE_A | PTE_D);
+    *pde = pa | pte_from_flags(flags) | seen | PTE_PS;
+    page_release(table);
+    return 0;
+}
+
 int mmu_prepare(mmu_dir_t *dir, uintptr_t va)
 {
     assert(!(va & PAGE_MASK));

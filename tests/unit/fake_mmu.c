@@ -58,6 +58,7 @@ static struct mmu_dir kernel_dir;
 static long live_dirs;
 static unsigned long flushes;
 static unsigned long prepares;
+static unsigned long promotes;
 static unsigned long map_fail_countdown;
 static unsigned long alloc_fail_countdown;
 static long alloc_live;
@@ -293,6 +294,43 @@ int mmu_split(mmu_dir_t *dir, uintptr_t va)
     return 0;
 }
 
+/* As x86: the span is flushed first (its pending changes with it), then
+ * its entries and table go and one large translation takes their place. */
+int mmu_promote(mmu_dir_t *dir, uintptr_t va, phys_addr_t pa, int flags)
+{
+    assert(!(va & (MMU_LARGE_SIZE - 1)) && !(pa & (MMU_LARGE_SIZE - 1)));
+    assert(!(flags & ~ENTRY_FLAGS) && (flags & MMU_USER) && dir != &kernel_dir);
+    if (large_at(dir, va) || !has_table(dir, va))
+        return -ENOENT;
+    mmu_flush(dir, va, MMU_LARGE_SIZE);
+    int seen = 0;
+    for (uintptr_t a = va; a < va + MMU_LARGE_SIZE; a += PAGE_SIZE) {
+        entry_t **p = slot(dir, a);
+        if (!*p)
+            continue;
+        entry_t *e = *p;
+        assert(!e->pending);
+        if (e->flags & MMU_PRESENT) {
+            seen |= e->flags & (MMU_ACCESSED | MMU_DIRTY);
+            dir->present--;
+        }
+        *p = e->next;
+        free(e);
+    }
+    for (size_t i = 0; i < dir->ntables; i++)
+        if (dir->tables[i] == va) {
+            dir->tables[i] = dir->tables[--dir->ntables];
+            break;
+        }
+    large_t *l = calloc(1, sizeof(*l));
+    assert(l);
+    *l = (large_t){va, pa, flags | MMU_PRESENT | seen, false, dir->large};
+    dir->large = l;
+    dir->present += MMU_LARGE_PAGES;
+    promotes++;
+    return 0;
+}
+
 /* A prepared entry stands for x86's page table: it stays (absent) after an
  * unmap and its flush, and its mmu_map is exempt from injected failures.
  * Preparing consumes one injected failure, as a table allocation would. */
@@ -491,6 +529,14 @@ unsigned long fake_mmu_flushes(void)
 unsigned long fake_mmu_prepares(void)
 {
     return prepares;
+}
+unsigned long fake_mmu_promotes(void)
+{
+    return promotes;
+}
+size_t fake_mmu_tables(mmu_dir_t *dir)
+{
+    return dir->ntables;
 }
 void fake_mmu_fail_nth(unsigned long n)
 {

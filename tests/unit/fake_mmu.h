@@ -43,6 +43,12 @@ unsigned char *fake_mmu_ptr(mmu_dir_t *dir, uintptr_t va);
 /* Number of mmu_prepare calls that had a page table to make so far. */
 unsigned long fake_mmu_prepares(void);
 
+/* Promotions (mmu_promote) done so far. */
+unsigned long fake_mmu_promotes(void);
+
+/* Last-level tables (2 MiB spans with one) of `dir` now. */
+size_t fake_mmu_tables(mmu_dir_t *dir);
+
 /* The `n`th next mmu_map or mmu_prepare that needs a page table fails
  * with -ENOMEM (0 disables); a prepared page's mmu_map never fails. */
 void fake_mmu_fail_nth(unsigned long n);

@@ -1,8 +1,10 @@
 /* tests/unit/test_mm_huge.c - superpages (mm/huge.c) over the fake MMU:
  * first touch, the policy and madvise, placement, demotion by munmap,
  * mprotect, madvise(DONTNEED), mremap and a fork's COW, shared anonymous
- * superpages, and every injected failure; frames, commit and the
- * invariants (mspace_check) exact after each step. */
+ * superpages, in-place promotion (mmu_promote; after mprotect, madvise
+ * and a COW write once a fork is gone), MADV_COLLAPSE, and every injected
+ * failure; frames, commit and the invariants (mspace_check) exact after
+ * each step; a random model over all of it. */
 #include "tests/unit/mm_testlib.h"
 
 #define HP MMU_LARGE_SIZE
@@ -376,6 +378,358 @@ static void test_fault_injection(void **state)
 }
 
 
+/* The arch/mmu.h verb itself, on the fake MMU: its flush rule (the span's
+ * pending changes covered, one flush counted), the accessed/dirty state
+ * kept, the table gone, -ENOENT without a table. */
+static void test_mmu_promote(void **state)
+{
+    (void)state;
+    mmu_dir_t *dir = mmu_dir_create();
+    const int user = MMU_READ | MMU_WRITE | MMU_USER;
+    phys_addr_t pa = page_new_huge();
+    assert_true(pa && !(pa & (HP - 1)));
+    assert_int_equal(mmu_promote(dir, HU, pa, user), -ENOENT);
+    for (size_t i = 0; i < MMU_LARGE_PAGES; i++)
+        assert_int_equal(mmu_map(dir, HU + i * PG, pa + i * PG, user), 0);
+    assert_true(fake_mmu_access(dir, HU + 7 * PG, MMU_WRITE));
+    assert_int_equal(mmu_protect(dir, HU + 9 * PG, MMU_READ | MMU_USER), 0);
+    assert_int_equal(fake_mmu_pending(dir), 1);
+    unsigned long flushes = fake_mmu_flushes();
+    assert_int_equal(mmu_promote(dir, HU, pa, user), 0);
+    assert_int_equal(fake_mmu_pending(dir), 0);
+    assert_int_equal(fake_mmu_flushes(), flushes + 1);
+    assert_int_equal(fake_mmu_tables(dir), 0);
+    assert_int_equal(fake_mmu_count(dir), MMU_LARGE_PAGES);
+    phys_addr_t at;
+    assert_int_equal(mmu_query(dir, HU + 9 * PG, &at),
+                     user | MMU_PRESENT | MMU_LARGE | MMU_ACCESSED | MMU_DIRTY);
+    assert_int_equal(at, pa + 9 * PG);
+    assert_int_equal(mmu_promote(dir, HU, pa, user), -ENOENT); /* large */
+    int flags;
+    assert_int_equal(mmu_unmap(dir, HU, &flags), pa);
+    assert_true(flags & MMU_LARGE);
+    mmu_flush(dir, HU, HP);
+    assert_true(mmu_large_free(dir, HU));
+    assert_int_equal(page_unref_range(pa, MMU_LARGE_PAGES), MMU_LARGE_PAGES);
+    mmu_dir_destroy(dir);
+}
+
+/* Writes every page of [va, va + len) of `ms` 4 KiB at a time (under the
+ * `never` policy: no superpage), last page first (so that the frames are
+ * not one block in order), then fills them with fill's pattern. */
+static void touch_small(mspace_t *ms, uintptr_t va, size_t len)
+{
+    enum mm_huge_policy was = mm_huge_policy();
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    for (uintptr_t a = va + len; a > va; a -= PG)
+        assert_int_equal(cpu_touch(ms, a - PG, MMU_WRITE), MM_FAULT_OK);
+    mm_set_huge_policy(was);
+    fill(ms, va, len);
+}
+
+static void test_promote_protect(void **state)
+{
+    (void)state;
+    mspace_t *ms = one_huge();
+    size_t frames = page_free_count(), tables = fake_mmu_tables(ms->directory);
+    unsigned long promotes = fake_mmu_promotes();
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, VMA_READ), 0);
+    assert_false(is_huge(ms, HU));
+    assert_int_equal(fake_mmu_tables(ms->directory), tables + 1);
+    assert_int_equal(mspace_huge_pages(ms, HU, HU + HP), 0);
+    /* the rights back: one VMA again, the same block, one translation */
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, RW), 0);
+    assert_true(is_huge(ms, HU));
+    assert_int_equal(fake_mmu_promotes(), promotes + 1);
+    assert_int_equal(fake_mmu_tables(ms->directory), tables); /* freed */
+    assert_int_equal(fake_mmu_pending(ms->directory), 0);
+    assert_true(mmu_query(ms->directory, HU + 10 * PG, NULL) & MMU_WRITE);
+    assert_int_equal(ms->huge_count, 1);
+    assert_int_equal(mm_huge_mapped(), 1);
+    assert_int_equal(mspace_huge_pages(ms, HU, HU + HP), 1);
+    assert_int_equal(ms->phys_pg_count, MMU_LARGE_PAGES);
+    assert_int_equal(page_free_count(), frames);
+    assert_true(filled(ms, HU, HP, HU));
+    check_layout(ms, {HU, 2 * HP, RW | VMA_COW | VMA_ANON});
+    /* a write through it: no fault needed, still one superpage */
+    assert_true(fake_mmu_access(ms->directory, HU + 11 * PG, MMU_WRITE));
+    /* a split VMA, or rights not restored, stays small */
+    assert_int_equal(mspace_protect(ms, HU, HP, VMA_READ), 0);
+    assert_false(is_huge(ms, HU)); /* rights changed: demoted, read-only */
+    assert_int_equal(mspace_protect(ms, HU + PG, HP - PG, RW), 0);
+    assert_false(is_huge(ms, HU));
+    assert_int_equal(mspace_protect(ms, HU, PG, RW), 0);
+    assert_true(is_huge(ms, HU));
+    /* the policy `never` promotes nothing */
+    assert_int_equal(mspace_protect(ms, HU + PG, PG, VMA_READ), 0);
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    assert_int_equal(mspace_protect(ms, HU + PG, PG, RW), 0);
+    assert_false(is_huge(ms, HU));
+    /* madvise(MADV_HUGEPAGE) under `madvise` promotes what it covers */
+    mm_set_huge_policy(MM_HUGE_MADVISE);
+    assert_int_equal(mspace_advise_huge(ms, HU, 2 * HP, true), 0);
+    assert_true(is_huge(ms, HU));
+    assert_true(filled(ms, HU, HP, HU));
+    assert_int_equal(page_free_count(), frames);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_promote_after_fork(void **state)
+{
+    (void)state;
+    mspace_t *ms = one_huge();
+    size_t frames = page_free_count();
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, VMA_READ), 0);
+    mspace_t *child = mspace_clone(ms);
+    assert_non_null(child);
+    /* rights uniform again, but every frame is shared: no promotion,
+     * neither in the parent nor in the child */
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, RW), 0);
+    assert_int_equal(mspace_protect(child, HU + 10 * PG, PG, RW), 0);
+    assert_int_equal(mspace_advise_huge(ms, HU, HP, true), 0);
+    assert_false(is_huge(ms, HU) || is_huge(child, HU));
+    /* the parent's writes while the child lives: copies, never promoted */
+    assert_int_equal(cpu_touch(ms, HU + 2 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_false(is_huge(ms, HU));
+    assert_true(filled(child, HU, HP, HU));
+    mspace_check(ms);
+    mspace_check(child);
+    mspace_close(child);
+    /* alone again: its next write promotes the block, whose pages (but
+     * the copied one) are exclusive once more: not the copied page */
+    assert_int_equal(cpu_touch(ms, HU + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_false(is_huge(ms, HU));
+    mspace_close(ms);
+    /* the same with no copy on the parent's side: promoted at once */
+    ms = one_huge();
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, VMA_READ), 0);
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, RW), 0);
+    assert_true(is_huge(ms, HU));
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, VMA_READ), 0);
+    child = mspace_clone(ms);
+    assert_int_equal(mspace_protect(ms, HU + 10 * PG, PG, RW), 0);
+    assert_int_equal(cpu_touch(child, HU + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    *(uintptr_t *)fake_mmu_ptr(child->directory, HU + 3 * PG) = 9;
+    assert_false(is_huge(ms, HU));
+    mspace_close(child);
+    assert_false(is_huge(ms, HU)); /* read-only COW pages, not yet written */
+    assert_int_equal(cpu_touch(ms, HU + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_true(is_huge(ms, HU));
+    assert_true(mmu_query(ms->directory, HU + 100 * PG, NULL) & MMU_WRITE);
+    assert_true(filled(ms, HU, HP, HU));
+    assert_int_equal(page_free_count(), frames);
+    assert_int_equal(ms->huge_count, 1);
+    assert_int_equal(fake_mmu_pending(ms->directory), 0);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_collapse(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, HU, 3 * HP, RW | VMA_FIXED);
+    mm_set_huge_policy(MM_HUGE_NEVER); /* collapse ignores the policy */
+    touch_small(ms, HU, HP);
+    assert_false(is_huge(ms, HU));
+    size_t frames = page_free_count(), tables = fake_mmu_tables(ms->directory);
+    size_t commit = mm_committed();
+    assert_int_equal(mspace_collapse(ms, HU, HP), 0);
+    assert_true(is_huge(ms, HU));
+    assert_true(filled(ms, HU, HP, HU));
+    assert_int_equal(page_free_count(), frames);
+    assert_int_equal(fake_mmu_tables(ms->directory), tables - 1);
+    assert_int_equal(ms->huge_count, 1);
+    assert_int_equal(mspace_huge_pages(ms, U, MSPACE_USER_UPPER), 1);
+    assert_int_equal(ms->phys_pg_count, MMU_LARGE_PAGES);
+    assert_int_equal(mm_committed(), commit);
+    assert_true(mmu_query(ms->directory, HU, NULL) & MMU_WRITE);
+    /* holes: three pages present, the rest reads zero */
+    touch_small(ms, HU + HP + 7 * PG, PG);
+    touch_small(ms, HU + 2 * HP - 2 * PG, 2 * PG);
+    frames = page_free_count();
+    assert_int_equal(mspace_collapse(ms, HU + HP, HP), 0);
+    assert_true(is_huge(ms, HU + HP));
+    assert_int_equal(page_free_count(), frames - (MMU_LARGE_PAGES - 3));
+    assert_int_equal(ms->phys_pg_count, 2 * MMU_LARGE_PAGES);
+    assert_true(filled(ms, HU + HP + 7 * PG, PG, HU + HP + 7 * PG));
+    assert_true(filled(ms, HU + 2 * HP - 2 * PG, 2 * PG, HU + 2 * HP - 2 * PG));
+    assert_int_equal(*(uintptr_t *)fake_mmu_ptr(ms->directory, HU + HP), 0);
+    assert_int_equal(
+        *(uintptr_t *)fake_mmu_ptr(ms->directory, HU + HP + 99 * PG), 0);
+    assert_int_equal(mm_committed(), commit);
+    /* already superpages: nothing to do; a range holding no whole span:
+     * nothing; a span with no page at all: EINVAL, as Linux */
+    assert_int_equal(mspace_collapse(ms, HU, 2 * HP), 0);
+    assert_int_equal(mspace_collapse(ms, HU + 2 * HP + PG, HP - 2 * PG), 0);
+    assert_int_equal(mspace_collapse(ms, HU + 2 * HP, HP), -EINVAL);
+    assert_false(is_huge(ms, HU + 2 * HP));
+    assert_int_equal(mspace_collapse(ms, HU + 1, HP), -EINVAL);
+    /* a hole: the mapped part done, then ENOMEM */
+    touch_small(ms, HU + 2 * HP, PG);
+    assert_int_equal(mspace_collapse(ms, HU + 2 * HP, 2 * HP), -ENOMEM);
+    assert_true(is_huge(ms, HU + 2 * HP));
+    /* a VMA that cannot hold superpages: EINVAL, nothing changed */
+    map_ok(ms, HU + 4 * HP, HP, RW | VMA_FIXED);
+    touch_small(ms, HU + 4 * HP, HP);
+    assert_int_equal(mspace_advise_huge(ms, HU + 4 * HP, HP, false), 0);
+    assert_int_equal(mspace_collapse(ms, HU + 4 * HP, HP), -EINVAL);
+    assert_int_equal(mspace_protect(ms, HU + 4 * HP, HP, VMA_READ), 0);
+    assert_int_equal(mspace_advise_huge(ms, HU + 4 * HP, HP, true), 0);
+    assert_int_equal(mspace_collapse(ms, HU + 4 * HP, HP), -EINVAL);
+    map_ok(ms, HU + 6 * HP + PG, HP, RW | VMA_FIXED); /* no aligned span */
+    touch_small(ms, HU + 6 * HP + PG, HP);
+    assert_int_equal(mspace_collapse(ms, HU + 6 * HP, 2 * HP), -EINVAL);
+    assert_int_equal(ms->huge_count, 3);
+    mspace_check(ms);
+    mspace_close(ms);
+    assert_int_equal(mm_huge_mapped(), 0);
+    /* a demoted block with one page replaced: collapsed by copy; then,
+     * its frames one block in order, demoted and collapsed in place */
+    mm_set_huge_policy(MM_HUGE_ALWAYS);
+    ms = one_huge();
+    phys_addr_t was, now;
+    mmu_query(ms->directory, HU, &was);
+    assert_int_equal(mspace_protect(ms, HU + HP, PG, VMA_READ), 0);
+    assert_int_equal(mspace_discard(ms, HU + 3 * PG, PG), 0);
+    /* the freed frame goes elsewhere: page 3 comes back from another one */
+    assert_int_equal(cpu_touch(ms, HU + HP + 5 * PG, MMU_WRITE), MM_FAULT_OK);
+    assert_int_equal(cpu_touch(ms, HU + 3 * PG, MMU_WRITE), MM_FAULT_OK);
+    frames = page_free_count();
+    assert_int_equal(mspace_collapse(ms, HU, HP), 0); /* copied: a new block */
+    assert_true(is_huge(ms, HU));
+    assert_int_equal(page_free_count(), frames); /* 512 taken, 512 freed */
+    mmu_query(ms->directory, HU, &now);
+    assert_true(now != was);
+    assert_int_equal(mspace_protect(ms, HU + 9 * PG, PG, VMA_READ), 0);
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    assert_int_equal(mspace_protect(ms, HU + 9 * PG, PG, RW), 0);
+    assert_false(is_huge(ms, HU)); /* `never`: no promotion by mprotect */
+    assert_int_equal(mspace_collapse(ms, HU, HP), 0);
+    mmu_query(ms->directory, HU, &was);
+    assert_true(is_huge(ms, HU) && was == now); /* in place */
+    assert_int_equal(page_free_count(), frames);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_collapse_fork(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, HU, HP, RW | VMA_FIXED);
+    touch_small(ms, HU, HP);
+    size_t frames = page_free_count();
+    mspace_t *child = mspace_clone(ms);
+    /* the parent's copy is its own; the child keeps the old frames */
+    assert_int_equal(mspace_collapse(ms, HU, HP), 0);
+    assert_true(is_huge(ms, HU) && !is_huge(child, HU));
+    assert_int_equal(page_free_count(), frames - MMU_LARGE_PAGES);
+    *(uintptr_t *)fake_mmu_ptr(ms->directory, HU + PG) = 1;
+    assert_true(filled(child, HU, HP, HU));
+    assert_true(filled(ms, HU + 2 * PG, HP - 2 * PG, HU + 2 * PG));
+    /* the child's collapse: its frames are its own now (copied or not) */
+    unsigned long promotes = fake_mmu_promotes();
+    assert_int_equal(mspace_collapse(child, HU, HP), 0);
+    assert_true(is_huge(child, HU));
+    assert_int_equal(fake_mmu_promotes(), promotes + 1);
+    assert_int_equal(page_free_count(), frames - MMU_LARGE_PAGES);
+    mspace_check(ms);
+    mspace_check(child);
+    mspace_close(child);
+    assert_int_equal(page_free_count(), frames);
+    mspace_close(ms);
+    /* shared anonymous memory mapped by a fork too: EINVAL, no copy */
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    ms = mspace_create();
+    map_ok(ms, HU, HP, RW | VMA_SHARED | VMA_FIXED);
+    fill(ms, HU, HP);
+    child = mspace_clone(ms);
+    size_t shmem = mm_shmem();
+    assert_int_equal(mspace_collapse(ms, HU, HP), -EINVAL);
+    mspace_close(child);
+    assert_int_equal(mspace_collapse(ms, HU, HP), 0); /* alone: copied */
+    assert_true(is_huge(ms, HU) && filled(ms, HU, HP, HU));
+    assert_int_equal(mm_shmem(), shmem);
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+static void test_collapse_failures(void **state)
+{
+    (void)state;
+    mspace_t *ms = mspace_create();
+    map_ok(ms, HU, 2 * HP, RW | VMA_FIXED);
+    touch_small(ms, HU, HP);
+    touch_small(ms, HU + HP + 5 * PG, 3 * PG);
+    size_t frames = page_free_count(), count = ms->phys_pg_count;
+    long allocs = fake_alloc_live();
+    page_fail_nth(1); /* no 2 MiB block */
+    assert_int_equal(mspace_collapse(ms, HU, 2 * HP), -ENOMEM);
+    page_fail_nth(0);
+    fake_alloc_fail_nth(1); /* no room for the list of old frames */
+    assert_int_equal(mspace_collapse(ms, HU, 2 * HP), -ENOMEM);
+    fake_alloc_fail_nth(0);
+    assert_int_equal(page_free_count(), frames);
+    assert_int_equal(fake_alloc_live(), allocs);
+    assert_int_equal(ms->phys_pg_count, count);
+    assert_int_equal(ms->huge_count, 0);
+    assert_true(filled(ms, HU, HP, HU));
+    assert_true(filled(ms, HU + HP + 5 * PG, 3 * PG, HU + HP + 5 * PG));
+    assert_null(fake_mmu_ptr(ms->directory, HU + HP));
+    mspace_check(ms);
+    /* the second span fails: the first stays done */
+    page_fail_nth(2);
+    assert_int_equal(mspace_collapse(ms, HU, 2 * HP), -ENOMEM);
+    page_fail_nth(0);
+    assert_true(is_huge(ms, HU) && !is_huge(ms, HU + HP));
+    assert_true(filled(ms, HU, HP, HU));
+    assert_int_equal(mspace_collapse(ms, HU, 2 * HP), 0);
+    assert_true(filled(ms, HU + HP + 5 * PG, 3 * PG, HU + HP + 5 * PG));
+    mspace_check(ms);
+    mspace_close(ms);
+}
+
+/* Collapse and promotion under every injected failure (fault_loop). */
+static bool collapse_scenario(mspace_t **msp)
+{
+    mspace_t *ms = *msp;
+    enum mm_huge_policy was = mm_huge_policy();
+    mm_set_huge_policy(MM_HUGE_NEVER);
+    bool ok = !mspace_error(mspace_map(ms, HU, 2 * HP, NULL, 0, 0,
+                                       RW | VMA_FIXED));
+    for (uintptr_t a = HU; ok && a < HU + HP + 4 * PG; a += PG)
+        ok = cpu_touch(ms, a, MMU_WRITE) == MM_FAULT_OK;
+    mm_set_huge_policy(was);
+    if (!ok)
+        return false;
+    mspace_t *child = mspace_clone(ms);
+    if (!child)
+        return false;
+    int rc = mspace_collapse(ms, HU, 2 * HP);
+    mspace_check(ms);
+    mspace_check(child);
+    mspace_close(child);
+    if (rc < 0)
+        return false;
+    assert_true(is_huge(ms, HU) && is_huge(ms, HU + HP));
+    if (mspace_protect(ms, HU + PG, PG, VMA_READ) < 0 ||
+        mspace_protect(ms, HU + PG, PG, RW) < 0)
+        return false;
+    mspace_check(ms);
+    assert_true(is_huge(ms, HU)); /* promoted again: nothing to allocate */
+    return true;
+}
+
+static void test_collapse_injection(void **state)
+{
+    (void)state;
+    assert_true(fault_loop(inject_page, collapse_scenario) > 3);
+    assert_true(fault_loop(inject_mmu, collapse_scenario) > 3);
+    assert_true(fault_loop(inject_alloc, collapse_scenario) > 3);
+}
+
 /* A random-operation model over superpages: two spaces (a fork) over a
  * window of four superpage spans; map, unmap, mprotect, discard, advice,
  * policy changes, reads, writes, fork and close, some with an injected
@@ -388,10 +742,12 @@ static void test_fault_injection(void **state)
 typedef struct {
     mspace_t *ms;
     signed char rights[MP]; /* -1 unmapped, else VMA_READ or RW */
+    signed char advice[MP]; /* 0 none, 1 MADV_HUGEPAGE, 2 MADV_NOHUGEPAGE */
     uint32_t val[MP];       /* the first word of the page (0: zero) */
 } hspace_t;
 
 static uint64_t hseed = 0x2545F4914F6CDD1Dull;
+static unsigned long collapsed[3]; /* model collapses: 0, EINVAL, ENOMEM */
 
 static unsigned hrand(unsigned n)
 {
@@ -471,7 +827,54 @@ static void hfresh(hspace_t *h)
     h->ms = mspace_create();
     assert_non_null(h->ms);
     memset(h->rights, -1, sizeof(h->rights));
+    memset(h->advice, 0, sizeof(h->advice));
     memset(h->val, 0, sizeof(h->val));
+}
+
+/* True when pages x and y are in VMAs of the same flags (so one VMA when
+ * nothing unmapped lies between: the model's VMAs are these runs). */
+static bool hsame(const hspace_t *h, int x, int y)
+{
+    return h->rights[x] == h->rights[y] && h->advice[x] == h->advice[y];
+}
+
+/* The run of pages (a VMA) holding page i: [*rs, *re). */
+static void hrun(const hspace_t *h, int i, int *rs, int *re)
+{
+    for (*rs = i; *rs > 0 && hsame(h, *rs - 1, i); (*rs)--)
+        ;
+    for (*re = i; *re < MP && hsame(h, *re, i); (*re)++)
+        ;
+}
+
+/* What mspace_collapse of pages [a, a + n) answers, by Linux's rules over
+ * the model's VMAs, `present` the pages mapped before it. */
+static int hcollapse_expect(const hspace_t *h, int a, int n,
+                            const bool *present)
+{
+    const int big = (int)MMU_LARGE_PAGES;
+    bool hole = false;
+    for (int i = a, rs, re; i < a + n; i = re) {
+        hrun(h, i, &rs, &re);
+        if (h->rights[i] < 0) {
+            hole = true;
+            continue;
+        }
+        int lo = (rs + big - 1) / big * big;
+        if (h->rights[i] != RW || h->advice[i] == 2 || lo + big > re)
+            return -EINVAL;
+        int s = (i + big - 1) / big * big, e = (re < a + n ? re : a + n);
+        int rc = 0;
+        for (int b = s; b + big <= e; b += big) {
+            bool any = false;
+            for (int k = b; k < b + big; k++)
+                any |= present[k];
+            rc = any ? rc : -EINVAL;
+        }
+        if (rc)
+            return rc;
+    }
+    return hole ? -ENOMEM : 0;
 }
 
 static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
@@ -480,9 +883,9 @@ static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
     int a, n, rc;
     hrange(&a, &n);
     bool armed = harm();
-    static const unsigned char ops[16] = {0, 0, 0, 1, 2, 3, 4, 5,
-                                          6, 6, 6, 6, 6, 6, 9, 10};
-    unsigned op = ops[hrand(16)];
+    static const unsigned char ops[20] = {0, 0, 0, 1,  2,  3,  4,  5,  6,  6,
+                                          6, 6, 6, 6, 9, 10, 11, 11, 12, 12};
+    unsigned op = ops[hrand(20)];
     switch (op) {
     case 0: /* map fresh memory (over whatever was there) */
         rc = mspace_unmap(h->ms, haddr(a), (size_t)n * PG);
@@ -494,7 +897,7 @@ static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
         }
         if (rc == 0)
             for (int i = a; i < a + n; i++)
-                h->rights[i] = RW;
+                h->rights[i] = RW, h->advice[i] = 0;
         break;
     case 1: /* munmap */
         rc = mspace_unmap(h->ms, haddr(a), (size_t)n * PG);
@@ -529,13 +932,18 @@ static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
                 h->val[i] = 0;
         }
         break;
-    case 4: /* madvise HUGEPAGE / NOHUGEPAGE: no visible change */
-        rc = mspace_advise_huge(h->ms, haddr(a), (size_t)n * PG, hrand(2));
+    case 4: { /* madvise HUGEPAGE / NOHUGEPAGE: no visible change */
+        bool huge = hrand(2);
+        rc = mspace_advise_huge(h->ms, haddr(a), (size_t)n * PG, huge);
         if (!hcovered(h, a, n)) {
             assert_int_equal(rc, -ENOMEM); /* a hole: expected */
             rc = 0;
+        } else if (rc == 0) {
+            for (int i = a; i < a + n; i++)
+                h->advice[i] = huge ? 1 : 2;
         }
         break;
+    }
     case 5: /* the policy */
         mm_set_huge_policy(hrand(5) < 3 ? MM_HUGE_ALWAYS
                                          : (enum mm_huge_policy)hrand(2));
@@ -567,6 +975,45 @@ static void hstep(hspace_t *sp, int *nsp, unsigned long *absorbed)
         rc = sp[1].ms ? 0 : -ENOMEM;
         if (rc == 0)
             (*nsp)++;
+        break;
+    case 11: { /* MADV_COLLAPSE: no visible change; the answer exact */
+        static bool present[MP];
+        for (int i = 0; i < MP; i++)
+            present[i] = fake_mmu_ptr(h->ms->directory, haddr(i)) != NULL;
+        int want = hcollapse_expect(h, a, n, present);
+        rc = mspace_collapse(h->ms, haddr(a), (size_t)n * PG);
+        if (rc != want && !(armed && rc == -ENOMEM))
+            fail_msg("collapse [%d, %d): %d, model %d", a, a + n, rc, want);
+        if (rc == 0) /* every span inside one eligible VMA is one now */
+            for (int b = (a + (int)MMU_LARGE_PAGES - 1) /
+                         (int)MMU_LARGE_PAGES * (int)MMU_LARGE_PAGES;
+                 b + (int)MMU_LARGE_PAGES <= a + n; b += (int)MMU_LARGE_PAGES) {
+                int rs, re;
+                hrun(h, b, &rs, &re);
+                if (re >= b + (int)MMU_LARGE_PAGES)
+                    assert_true(is_huge(h->ms, haddr(b)));
+            }
+        collapsed[rc == 0 ? 0 : rc == -EINVAL ? 1 : 2]++;
+        rc = rc == want ? 0 : rc;
+        break;
+    }
+    case 12: /* mprotect read-only and back: promotion where it can */
+        rc = mspace_protect(h->ms, haddr(a), (size_t)n * PG, VMA_READ);
+        if (!hcovered(h, a, n)) {
+            assert_int_equal(rc, -ENOMEM);
+            rc = 0;
+            break;
+        }
+        if (rc == 0) {
+            for (int i = a; i < a + n; i++)
+                h->rights[i] = VMA_READ;
+            if (armed)
+                harm(); /* maybe a failure in the second call too */
+            rc = mspace_protect(h->ms, haddr(a), (size_t)n * PG, RW);
+            if (rc == 0)
+                for (int i = a; i < a + n; i++)
+                    h->rights[i] = RW;
+        }
         break;
     default: /* a space ends (the last one: a fresh one follows, whose
                 spans have no page table yet) */
@@ -603,8 +1050,11 @@ static void test_random_model(void **state)
     int nsp = 1;
     hfresh(&sp[0]);
     unsigned long absorbed = 0, huge_seen = 0, splits = 0;
-    const char *env = getenv("MM_HUGE_STEPS");
+    unsigned long promotes = fake_mmu_promotes();
+    const char *env = getenv("MM_HUGE_STEPS"), *seed = getenv("MM_HUGE_SEED");
     unsigned long steps = env ? strtoul(env, NULL, 0) : 20000;
+    if (seed && strtoull(seed, NULL, 0))
+        hseed = strtoull(seed, NULL, 0);
     for (unsigned long i = 0; i < steps; i++) {
         size_t before = mm_huge_mapped();
         hstep(sp, &nsp, &absorbed);
@@ -613,11 +1063,15 @@ static void test_random_model(void **state)
     }
     for (int s = 0; s < nsp; s++)
         mspace_close(sp[s].ms);
+    promotes = fake_mmu_promotes() - promotes;
     printf("# huge model: %lu steps, %lu injected failures absorbed, "
-           "%lu with a superpage, %lu losing one\n", steps, absorbed,
-           huge_seen, splits);
+           "%lu with a superpage, %lu losing one, %lu promotions; "
+           "collapse: %lu done, %lu EINVAL, %lu ENOMEM\n", steps, absorbed,
+           huge_seen, splits, promotes, collapsed[0], collapsed[1],
+           collapsed[2]);
     assert_true(absorbed > steps / 100 && huge_seen > steps / 8 &&
-                splits > steps / 50);
+                splits > steps / 50 && promotes > steps / 200);
+    assert_true(collapsed[0] > steps / 100 && collapsed[1] && collapsed[2]);
 }
 
 int main(void)
@@ -628,7 +1082,11 @@ int main(void)
         HTEST(test_demote_unmap),   HTEST(test_demote_protect),
         HTEST(test_demote_discard), HTEST(test_demote_remap),
         HTEST(test_fork_cow),       HTEST(test_shared_anon),
-        HTEST(test_fault_injection), HTEST(test_random_model),
+        HTEST(test_fault_injection), HTEST(test_mmu_promote),
+        HTEST(test_promote_protect),
+        HTEST(test_promote_after_fork), HTEST(test_collapse),
+        HTEST(test_collapse_fork),  HTEST(test_collapse_failures),
+        HTEST(test_collapse_injection), HTEST(test_random_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
