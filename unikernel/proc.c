@@ -21,6 +21,7 @@
 #include "mm/page.h"
 #include "net/net.h"
 #include "unikernel/fd.h"
+#include "unikernel/pgrp.h"
 #include "arch/sigframe.h"
 #include "unikernel/proc.h"
 #include "unikernel/itimer.h"
@@ -46,7 +47,7 @@
 
 /* ---- the first task, exit, reaping ---- */
 
-/* The first task: "init", and the one process group's leader. */
+/* The first task: "init", leader of the first group and session. */
 static task_t *first;
 
 /* The first run of a task made by proc_run_first: enters ring 3. */
@@ -59,6 +60,7 @@ static void first_entry(void)
 void proc_run_first(task_t *t, uintptr_t rip, uintptr_t rsp)
 {
     first = t;
+    pgrp_first(t->group, t->id);
     t->entry_rip = rip;
     t->entry_rsp = rsp;
     context_init_start(&t->sched.ctx, t->kstack_top, first_entry);
@@ -131,9 +133,12 @@ static void group_end(struct thread_group *g, int code)
     proc_vfork_release(l);
     for (int i = 0; i < sched_slots(); i++) {
         task_t *c = sched_slot(i);
-        if (c && c->proc.parent == l)
+        if (c && c->proc.parent == l) {
             c->proc.parent = NULL; /* orphans: the kernel reaps them */
+            pgrp_parent_gone(c->group, g);
+        }
     }
+    pgrp_process_end(g);
     if (l->proc.parent) {
         signal_child_ended(l->proc.parent, l->id, code);
         sched_wakeup(l->proc.parent);
@@ -227,6 +232,7 @@ static long fork_task(bool share_vm, uintptr_t user_rsp)
     }
     memcpy(c->comm, p->comm, sizeof(c->comm));
     c->proc.parent = p->group->leader; /* the process, whichever thread */
+    pgrp_fork(c->group, p->group);
     context_init_fork(&c->sched.ctx, c->kstack_top,
                       context_syscall_frame(p->kstack_top), user_rsp);
     if (sched_add(c) < 0) {
@@ -280,12 +286,29 @@ long sys_clone(const long *a)
 
 /* ---- wait4, getppid, finding a task ---- */
 
-/* True when child `c` matches wait4's `pid`: -1 any, > 0 that one; every
- * task is in the first task's process group, so 0 and -group match any
- * child too (another -N none). */
-static bool wait_match(const task_t *c, long pid)
+/* The children a wait asks for: any, one pid, or one process group. */
+struct wait_who {
+    enum { WAIT_ANY, WAIT_PID, WAIT_PGID } kind;
+    long id;
+};
+
+/* wait4's `pid`: -1 any, > 0 that child, 0 the caller's group, < -1 the
+ * group -pid. */
+static struct wait_who wait4_who(long pid)
 {
-    return pid == -1 || pid == 0 || pid == -proc_first()->id || c->id == pid;
+    if (pid == -1)
+        return (struct wait_who){WAIT_ANY, 0};
+    if (pid > 0)
+        return (struct wait_who){WAIT_PID, pid};
+    if (pid == 0)
+        return (struct wait_who){WAIT_PGID, task_current()->group->pgid};
+    return (struct wait_who){WAIT_PGID, pid < -INT32_MAX ? -1 : -pid};
+}
+
+static bool wait_match(const task_t *c, struct wait_who who)
+{
+    return who.kind == WAIT_ANY || (who.kind == WAIT_PID && c->id == who.id) ||
+           (who.kind == WAIT_PGID && pgrp_member(c->group, (int)who.id));
 }
 
 /* The stop (WUNTRACED) or continue (WCONTINUED) of child `c` that
@@ -331,14 +354,14 @@ struct wait_event {
  * with an event `options` ask for (WSTOPPED, WCONTINUED, WEXITED),
  * blocking unless WNOHANG.  Returns 1 with `ev` filled, 0 (WNOHANG,
  * nothing yet), -ECHILD (no such child) or -ERESTARTSYS. */
-static int wait_for_child(task_t *self, long pid, long options,
+static int wait_for_child(task_t *self, struct wait_who who, long options,
                           struct wait_event *ev)
 {
     for (;;) {
         bool any = false;
         for (int i = 0; i < sched_slots(); i++) {
             task_t *c = sched_slot(i);
-            if (!c || c->proc.parent != self || !wait_match(c, pid))
+            if (!c || c->proc.parent != self || !wait_match(c, who))
                 continue;
             any = true;
             int job = job_status(c, options, !(options & WNOWAIT));
@@ -370,7 +393,7 @@ long sys_wait4(const long *a)
     if (a[2] & ~(long)WAIT_KNOWN)
         return -EINVAL;
     struct wait_event ev;
-    int rc = wait_for_child(self, pid, a[2] | WEXITED, &ev);
+    int rc = wait_for_child(self, wait4_who(pid), a[2] | WEXITED, &ev);
     if (rc <= 0)
         return rc;
     if ((ustatus && copy_to_user((void *)ustatus, &ev.status, 4) < 0) ||
@@ -405,19 +428,17 @@ long sys_waitid(const long *a)
     if ((unsigned long)options & ~(unsigned long)WAITID_KNOWN ||
         !(options & (WEXITED | WSTOPPED | WCONTINUED)))
         return -EINVAL;
-    long pid;
+    struct wait_who who;
     if (idtype == P_ALL)
-        pid = -1;
+        who = (struct wait_who){WAIT_ANY, 0};
     else if (idtype == P_PID && id > 0)
-        pid = id;
-    else if (idtype == P_PGID && id >= 0)
-        pid = id ? -id : 0; /* the one process group */
+        who = (struct wait_who){WAIT_PID, id};
+    else if (idtype == P_PGID && id >= 0) /* 0: the caller's group */
+        who = (struct wait_who){WAIT_PGID, id ? id : task_current()->group->pgid};
     else
         return -EINVAL;
-    if (pid < -1 && pid != -proc_first()->id)
-        return -ECHILD;
     struct wait_event ev = {0};
-    int rc = wait_for_child(self, pid, options, &ev);
+    int rc = wait_for_child(self, who, options, &ev);
     if (rc < 0)
         return rc;
     struct wait_siginfo info = {0};

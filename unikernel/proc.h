@@ -46,8 +46,8 @@ void proc_become_leader(struct task *t);
  * when `t` is no vfork child. */
 void proc_vfork_release(struct task *t);
 
-/* The first process's leader ("init", leader of the one process group);
- * NULL before proc_run_first. */
+/* The first process's leader ("init", leader of the first process group
+ * and session); NULL before proc_run_first. */
 struct task *proc_first(void);
 
 /* The live or zombie task with id `pid`, or NULL. */

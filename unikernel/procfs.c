@@ -142,7 +142,7 @@ static struct file *buddyinfo_open(int *err)
 }
 
 /* /proc/self/stat: Linux's 52 fields; what the kernel keeps is real (pid,
- * ppid, minflt: the faults its space resolved, threads, vsize, rss in
+ * ppid, pgrp, session, minflt: the faults its space resolved, threads, vsize, rss in
  * pages: redis's used_memory_rss reads field 24), the rest 0 (no CPU time
  * is kept). */
 static struct file *stat_open(task_t *t, int *err)
@@ -166,7 +166,8 @@ static struct file *stat_open(task_t *t, int *err)
                        "%zu %zu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 0 "
                        "0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
                        pid, leader->name ? leader->name : "", parent ? parent->id : 0,
-                       pid, pid, t->mspace->faults, t->group->live,
+                       t->group->pgid, t->group->sid, t->mspace->faults,
+                       t->group->live,
                        t->mspace->v_size,
                        t->mspace->phys_pg_count);
     f->text_len = (size_t)len < size ? (size_t)len : size - 1;

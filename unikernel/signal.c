@@ -3,8 +3,8 @@
  * the masks, the actions, restarting an interrupted call; the frame is the
  * port's, arch/sigframe.h) and the system calls rt_sigaction,
  * rt_sigprocmask, rt_sigpending, rt_sigsuspend, pause, rt_sigreturn,
- * sigaltstack, kill, tkill and tgkill.  Every task is in the first task's
- * one process group.  The actions are the process's (shared by its
+ * sigaltstack, kill, tkill and tgkill (kill by process group: pgrp.c).
+ * The actions are the process's (shared by its
  * threads), the mask, the pending set and the alternate stack each
  * thread's; a fatal signal to any thread ends its whole process.
  */
@@ -18,6 +18,7 @@
 #include "arch/x86_64/context.h"
 #include "klog.h"
 #include "mm/kalloc.h"
+#include "unikernel/pgrp.h"
 #include "unikernel/proc.h"
 #include "unikernel/itimer.h"
 #include "unikernel/sched.h"
@@ -342,7 +343,10 @@ void signal_deliver(struct user_regs *r)
         s->pending &= ~SIGBIT(sig);
         if ((SIGBIT(sig) & STOP_SIGNALS) &&
             (sig == SIGSTOP || s->actions->action[sig - 1].handler == SIG_DFL)) {
-            stop_group(t, sig); /* until SIGCONT; then the next signal */
+            /* POSIX: a terminal stop in an orphaned group is discarded
+             * (nobody in the session could continue it) */
+            if (sig == SIGSTOP || !pgrp_orphaned(t->group->pgid, NULL))
+                stop_group(t, sig); /* until SIGCONT; then the next signal */
             continue;
         }
         if (ignored(s, sig))
@@ -491,6 +495,9 @@ long sys_rt_sigpending(const long *a)
 /* Sends `sig` to every live process but the one led by `skip` (NULL:
  * none), the caller's last: the result of the last sending, -ESRCH when
  * none was sent. */
+/* kill(-1): `sig` to every live process but "init" (`skip`) and the
+ * caller, as Linux: the result of the last sending, -ESRCH when none was
+ * sent. */
 static long signal_all(long sig, const task_t *skip)
 {
     task_t *self = task_current()->group->leader;
@@ -501,19 +508,19 @@ static long signal_all(long sig, const task_t *skip)
             t->group->live)
             rc = signal_send(t, sig); /* once per process */
     }
-    return rc == -EINVAL || self == skip ? rc
-                                         : signal_send(task_current(), sig);
+    return rc;
 }
 
 long sys_kill(const long *a)
 {
     long pid = a[0];
-    task_t *init = proc_first();
-    if (pid == 0 || pid == -init->id)
-        return signal_all(a[1], NULL); /* the one process group */
+    if (pid == 0)
+        return pgrp_signal(task_current()->group->pgid, a[1]);
     if (pid == -1)
-        return signal_all(a[1], init); /* all but "init" */
-    task_t *t = pid > 0 ? proc_find(pid) : NULL;
+        return signal_all(a[1], proc_first()); /* all but "init" */
+    if (pid < 0)
+        return pid < -INT32_MAX ? -ESRCH : pgrp_signal((int)-pid, a[1]);
+    task_t *t = proc_find(pid);
     return t ? signal_send(t, a[1]) : -ESRCH;
 }
 

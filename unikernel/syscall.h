@@ -168,6 +168,11 @@ long sys_vfork(const long *a);
 long sys_clone(const long *a);
 long sys_wait4(const long *a);
 long sys_getppid(const long *a);
+long sys_getpgid(const long *a);
+long sys_getpgrp(const long *a);
+long sys_getsid(const long *a);
+long sys_setpgid(const long *a);
+long sys_setsid(const long *a);
 long sys_execve(const long *a);
 
 /* signal.c */

@@ -29,6 +29,8 @@ struct thread_group {
     bool report_cont;    /* (s) a continue wait4 WCONTINUED reports */
     struct proc_timers *timers; /* (s) alarm, itimers, POSIX timers
                                    (itimer.c); NULL: none set yet */
+    int pgid, sid;       /* (s) process group and session (pgrp.c) */
+    bool execed;         /* (s) ran execve since its fork (setpgid EACCES) */
 };
 
 /* Makes `t` the leader of a new group of one: 0 or -ENOMEM. */

@@ -10,7 +10,9 @@
  * served, checks in the log and by kill(pid, 0) that the 2 old workers
  * exited and 2 new ones started; reloads once more as `nginx -s reload`
  * does it (a second nginx that signals the master named by the pid file),
- * then stops nginx gracefully (SIGQUIT) and reaps the master.  One "ok" / "not
+ * then stops nginx gracefully (SIGQUIT) and reaps the master; last, runs
+ * it as a daemon (`daemon on`, nginx's default: fork, setsid) and stops
+ * that one too.  One "ok" / "not
  * ok" line per check, nothing that differs between runs (no pids, no times):
  * the same static binary and nginx on Linux print the expected output
  * (apps/nginx/native).  Every wait is bounded; the status is the number of
@@ -56,13 +58,15 @@ static int write_file(const char *path, const char *text)
     return close(fd) == 0 && ok;
 }
 
+static int daemon_on; /* the configuration's `daemon` */
+
 /* The configuration: the document root DIR/ROOT, with an X-Reload header
  * when `header` is given.  Paths relative to nginx's prefix (-p). */
 static int write_conf(const char *root, const char *header)
 {
     char text[1024];
     snprintf(text, sizeof(text),
-             "daemon off;\n"
+             "daemon %s;\n"
              "master_process on;\n"
              "user root root;\n"
              "worker_processes 2;\n"
@@ -78,7 +82,8 @@ static int write_conf(const char *root, const char *header)
              "%s%s%s"
              "    }\n"
              "}\n",
-             port, root, header ? "        add_header X-Reload " : "",
+             daemon_on ? "on" : "off", port, root,
+             header ? "        add_header X-Reload " : "",
              header ? header : "", header ? ";\n" : "");
     /* written to a new file, then renamed: nginx never reads half of one */
     return write_file(CONF ".new", text) && rename(CONF ".new", CONF) == 0;
@@ -179,6 +184,55 @@ static int wait_workers(int *pids, int n, int *from)
     return got == n;
 }
 
+/* The pid in DIR/nginx.pid, or 0. */
+static int pid_file(void)
+{
+    FILE *f = fopen(DIR "/nginx.pid", "r");
+    int pid = 0;
+    if (f) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid;
+}
+
+/* nginx's default, `daemon on`: the process started exits once it has
+ * forked the master, which calls setsid (a session and group of its own)
+ * and is nobody's child here; stopped by SIGQUIT, it removes its pid
+ * file (its end is seen by that, not by a wait). */
+static void test_daemon(const char *nginx, const char *prefix)
+{
+    daemon_on = 1;
+    check(write_conf("b", NULL), "the configuration rewritten with daemon on");
+    pid_t starter = fork();
+    if (starter == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 2);
+        execl(nginx, "nginx", "-p", prefix, "-c", CONF, (char *)NULL);
+        _exit(127);
+    }
+    int st = -1;
+    check(starter > 0 && waitpid(starter, &st, 0) == starter && WIFEXITED(st) &&
+              WEXITSTATUS(st) == 0,
+          "daemon on: the nginx started exits with status 0 once it forked");
+    check(wait_page("page B\n", NULL), "daemon on: the daemon serves the page");
+    int master = pid_file();
+    check(master > 0 && master != starter && getsid(master) == master &&
+              getpgid(master) == master && getsid(master) != getsid(0),
+          "daemon on: the master leads a session and group of its own (setsid)");
+    check(master > 0 && kill(master, SIGQUIT) == 0, "daemon on: SIGQUIT to the master");
+    int gone = 0;
+    for (long ms = 0; ms < WAIT_MS && !gone; ms += 100) {
+        gone = access(DIR "/nginx.pid", F_OK) < 0 && errno == ENOENT;
+        if (!gone)
+            sleep_ms(100);
+    }
+    char buf[64];
+    check(gone && !get(buf, sizeof(buf)),
+          "daemon on: the master removed its pid file and nothing answers");
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -274,6 +328,7 @@ int main(int argc, char **argv)
     check(kill(fresh[0], 0) < 0 && kill(fresh[1], 0) < 0 &&
               kill(third[0], 0) < 0 && kill(third[1], 0) < 0,
           "no worker is left");
+    test_daemon(argv[1], prefix);
     printf("nginx-reload: %d failed\n", failures);
     return failures;
 }
