@@ -27,7 +27,7 @@ static uint64_t next(void *ctx)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     input_t in = {data, size, 0};
-    huge_model_init(next, &in);
+    huge_model_init(next, &in, true);
     while (in.pos < in.size)
         huge_model_step();
     huge_model_finish();

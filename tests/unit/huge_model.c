@@ -68,6 +68,7 @@ static void *next_ctx;
 static hspace_t sp[2];
 static int nsp;
 static size_t frames_at_start, commit_at_start;
+static bool with_remap;
 static long allocs_at_start;
 
 static unsigned hrand(unsigned n)
@@ -205,7 +206,8 @@ static void hstep(int *nsp, unsigned long *absorbed)
     bool armed = harm();
     static const unsigned char ops[20] = {0, 0, 0, 1,  2,  3,  4,  5,  6,  6,
                                           6, 6, 6, 6, 9, 10, 11, 11, 12, 12};
-    unsigned op = ops[hrand(20)];
+    unsigned op = hrand(with_remap ? 23 : 20);
+    op = op < 20 ? ops[op] : 13;
     switch (op) {
     case 0: /* map fresh memory (over whatever was there) */
         rc = mspace_unmap(h->ms, haddr(a), (size_t)n * PG);
@@ -337,6 +339,42 @@ static void hstep(int *nsp, unsigned long *absorbed)
                     h->rights[i] = RW;
         }
         break;
+    case 13: { /* mremap (MAYMOVE | FIXED) of [a, a + n) to page d */
+        const int big = (int)MMU_LARGE_PAGES;
+        int d = (int)hrand((unsigned)(MP - n + 1)), rs, re;
+        if (hrand(2)) { /* the same offset in a span: superpages can move */
+            d = d - d % big + a % big;
+            if (d + n > MP)
+                d -= big;
+        }
+        void *r = mspace_remap(h->ms, haddr(a), (size_t)n * PG, (size_t)n * PG,
+                               MSPACE_REMAP_MAYMOVE | MSPACE_REMAP_FIXED,
+                               haddr(d));
+        rc = mspace_error(r);
+        hrun(h, a, &rs, &re);
+        bool one = h->rights[a] >= 0 && re >= a + n;
+        bool overlap = d < a + n && a < d + n;
+        int want = overlap ? -EINVAL : one ? 0 : -EFAULT;
+        if (rc == 0 && r != (void *)haddr(d))
+            hm_fail("mremap [%d, %d) to %d: %p", a, a + n, d, r);
+        if (rc != want && !(armed && rc == -ENOMEM) &&
+            !(overlap && !one && rc == -EFAULT))
+            hm_fail("mremap [%d, %d) to %d: %d, model %d", a, a + n, d, rc,
+                    want);
+        if (rc == 0) {
+            static hspace_t moved; /* the source pages, then the move */
+            memcpy(&moved, h, sizeof(moved));
+            for (int i = a; i < a + n; i++)
+                h->rights[i] = -1, h->val[i] = 0;
+            for (int i = 0; i < n; i++) {
+                h->rights[d + i] = moved.rights[a + i];
+                h->advice[d + i] = moved.advice[a + i];
+                h->val[d + i] = moved.val[a + i];
+            }
+        }
+        rc = rc == want || (overlap && rc == -EFAULT) ? 0 : rc;
+        break;
+    }
     default: /* a space ends (the last one: a fresh one follows, whose
                 spans have no page table yet) */
         rc = 0;
@@ -365,8 +403,9 @@ static void hstep(int *nsp, unsigned long *absorbed)
         hcheck(&sp[s]);
 }
 
-void huge_model_init(uint64_t (*next)(void *ctx), void *ctx)
+void huge_model_init(uint64_t (*next)(void *ctx), void *ctx, bool remap)
 {
+    with_remap = remap;
     next_fn = next;
     next_ctx = ctx;
     fake_mmu_setup();

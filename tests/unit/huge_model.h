@@ -2,7 +2,7 @@
  * tests/unit/huge_model.h - the random-operation model of superpages
  * (mm/huge.c): two spaces (a fork) over a window of four superpage spans;
  * map, unmap, mprotect, discard, advice, policy changes, reads, writes,
- * fork, close and MADV_COLLAPSE, some with an injected allocation failure
+ * fork, close, MADV_COLLAPSE and (the fuzzer) mremap, some with an injected allocation failure
  * (the operation then fails with ENOMEM and changes nothing).  After every
  * step the content and rights of every page agree with a plain array,
  * mspace_check holds and no flush is pending; a failure prints what
@@ -12,11 +12,14 @@
 #ifndef HUGE_MODEL_H
 #define HUGE_MODEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Starts a run drawing its choices from next(ctx): policy always, one
- * fresh space; takes the frame, descriptor and commit counts. */
-void huge_model_init(uint64_t (*next)(void *ctx), void *ctx);
+ * fresh space; takes the frame, descriptor and commit counts.  `remap`
+ * adds mremap moves (MAYMOVE | FIXED) to the operations: off in the unit
+ * test, whose seeded stream predates them. */
+void huge_model_init(uint64_t (*next)(void *ctx), void *ctx, bool remap);
 
 /* Runs one random operation and checks both spaces. */
 void huge_model_step(void);

@@ -751,7 +751,7 @@ static void test_random_model(void **state)
     unsigned long steps = env ? strtoul(env, NULL, 0) : 20000;
     if (s && strtoull(s, NULL, 0))
         seed = strtoull(s, NULL, 0);
-    huge_model_init(xorshift, &seed);
+    huge_model_init(xorshift, &seed, false);
     for (unsigned long i = 0; i < steps; i++)
         huge_model_step();
     huge_model_finish();
