@@ -101,6 +101,7 @@ static void hcheck(hspace_t *h)
 {
     mspace_check(h->ms);
     HM_EQ(fake_mmu_pending(h->ms->directory), 0);
+    HM_EQ(fake_mmu_count(h->ms->directory), h->ms->phys_pg_count);
     for (int i = 0; i < MP; i++) {
         splock_lock(&h->ms->lock);
         vma_t *v = mspace_search_vma(h->ms, haddr(i));
@@ -424,6 +425,16 @@ void huge_model_step(void)
 {
     size_t before = mm_huge_mapped();
     hstep(&nsp, &huge_model_absorbed);
+    /* the superpage counts (AnonHugePages, smaps) match the page tables */
+    size_t mapped = 0;
+    for (int s = 0; s < nsp; s++) {
+        size_t spans = 0;
+        for (int b = 0; b < MW; b++)
+            spans += is_huge(sp[s].ms, haddr(b * (int)MMU_LARGE_PAGES));
+        HM_EQ(mspace_huge_pages(sp[s].ms, haddr(0), haddr(MP)), spans);
+        mapped += spans;
+    }
+    HM_EQ(mm_huge_mapped(), mapped);
     huge_model_huge_seen += mm_huge_mapped() > 0;
     huge_model_splits += mm_huge_mapped() < before;
 }
