@@ -144,6 +144,14 @@ static bool hcovered(const hspace_t *h, int a, int n)
     return true;
 }
 
+static bool hfree(const hspace_t *h, int a, int n)
+{
+    for (int i = a; i < a + n; i++)
+        if (h->rights[i] >= 0)
+            return false;
+    return true;
+}
+
 static void hfresh(hspace_t *h)
 {
     h->ms = mspace_create();
@@ -197,6 +205,66 @@ static int hcollapse_expect(const hspace_t *h, int a, int n,
             return rc;
     }
     return hole ? -ENOMEM : 0;
+}
+
+/* mremap of pages [a, a + n) of h: a move (MAYMOVE | FIXED) to a random
+ * page, resizing or not, or with DONTUNMAP; else in place (no flag): a
+ * shrink, or a growth where the pages after the VMA are free.  The answer
+ * is checked against the model's; returns 0 or an absorbed failure. */
+static int hremap(hspace_t *h, int a, int n, bool armed)
+{
+    const int big = (int)MMU_LARGE_PAGES;
+    unsigned how = hrand(4); /* 0, 1: move; 2: DONTUNMAP; 3: in place */
+    int m = how == 1 ? 1 + (int)hrand(MP) : n, d = a, flags = 0;
+    if (how == 3)
+        m = 1 + (int)hrand((unsigned)(MP - a));
+    if (how < 3) {
+        d = (int)hrand((unsigned)(MP - m + 1));
+        if (hrand(2)) { /* the same offset in a span: superpages can move */
+            int e = d - d % big + a % big;
+            e -= e + m > MP ? big : 0;
+            d = e >= 0 ? e : d;
+        }
+        flags = MSPACE_REMAP_MAYMOVE | MSPACE_REMAP_FIXED |
+                (how == 2 ? MSPACE_REMAP_DONTUNMAP : 0);
+    }
+    int head = m < n ? m : n, rs, re;
+    hrun(h, a, &rs, &re);
+    bool one = h->rights[a] >= 0 && re >= a + head;
+    int want;
+    if (how < 3 && d < a + n && a < d + m)
+        want = -EINVAL; /* overlap */
+    else if (how == 3 && m <= n)
+        want = h->rights[a] >= 0 ? 0 : -EFAULT; /* a shrink: holes fine */
+    else if (!one)
+        want = -EFAULT;
+    else if (how == 3 && (re != a + n || !hfree(h, a + n, m - n)))
+        want = -ENOMEM; /* cannot grow in place, may not move */
+    else
+        want = 0;
+    void *r = mspace_remap(h->ms, haddr(a), (size_t)n * PG, (size_t)m * PG,
+                           flags, haddr(d));
+    int rc = mspace_error(r);
+    if (rc != want && !(armed && rc == -ENOMEM))
+        hm_fail("mremap [%d, %d) to [%d, %d) how %u: %d, model %d", a, a + n,
+                d, d + m, how, rc, want);
+    if (rc == 0 && r != (void *)haddr(d))
+        hm_fail("mremap [%d, %d) to %d: %p", a, a + n, d, r);
+    if (rc == 0) {
+        static hspace_t old; /* the pages before the move */
+        memcpy(&old, h, sizeof(old));
+        for (int i = a + head; i < a + n; i++) /* the tail: unmapped */
+            h->rights[i] = -1, h->val[i] = 0;
+        for (int i = a; i < a + head && how != 3; i++) /* moved */
+            h->rights[i] = how == 2 ? old.rights[i] : -1, h->val[i] = 0;
+        for (int i = 0; i < m; i++) {
+            int from = i < n ? a + i : a; /* growth: the VMA's flags, zero */
+            h->rights[d + i] = old.rights[from];
+            h->advice[d + i] = old.advice[from];
+            h->val[d + i] = i < n ? old.val[from] : 0;
+        }
+    }
+    return rc == want ? 0 : rc;
 }
 
 static void hstep(int *nsp, unsigned long *absorbed)
@@ -340,42 +408,9 @@ static void hstep(int *nsp, unsigned long *absorbed)
                     h->rights[i] = RW;
         }
         break;
-    case 13: { /* mremap (MAYMOVE | FIXED) of [a, a + n) to page d */
-        const int big = (int)MMU_LARGE_PAGES;
-        int d = (int)hrand((unsigned)(MP - n + 1)), rs, re;
-        if (hrand(2)) { /* the same offset in a span: superpages can move */
-            d = d - d % big + a % big;
-            if (d + n > MP)
-                d -= big;
-        }
-        void *r = mspace_remap(h->ms, haddr(a), (size_t)n * PG, (size_t)n * PG,
-                               MSPACE_REMAP_MAYMOVE | MSPACE_REMAP_FIXED,
-                               haddr(d));
-        rc = mspace_error(r);
-        hrun(h, a, &rs, &re);
-        bool one = h->rights[a] >= 0 && re >= a + n;
-        bool overlap = d < a + n && a < d + n;
-        int want = overlap ? -EINVAL : one ? 0 : -EFAULT;
-        if (rc == 0 && r != (void *)haddr(d))
-            hm_fail("mremap [%d, %d) to %d: %p", a, a + n, d, r);
-        if (rc != want && !(armed && rc == -ENOMEM) &&
-            !(overlap && !one && rc == -EFAULT))
-            hm_fail("mremap [%d, %d) to %d: %d, model %d", a, a + n, d, rc,
-                    want);
-        if (rc == 0) {
-            static hspace_t moved; /* the source pages, then the move */
-            memcpy(&moved, h, sizeof(moved));
-            for (int i = a; i < a + n; i++)
-                h->rights[i] = -1, h->val[i] = 0;
-            for (int i = 0; i < n; i++) {
-                h->rights[d + i] = moved.rights[a + i];
-                h->advice[d + i] = moved.advice[a + i];
-                h->val[d + i] = moved.val[a + i];
-            }
-        }
-        rc = rc == want || (overlap && rc == -EFAULT) ? 0 : rc;
+    case 13: /* mremap */
+        rc = hremap(h, a, n, armed);
         break;
-    }
     default: /* a space ends (the last one: a fresh one follows, whose
                 spans have no page table yet) */
         rc = 0;

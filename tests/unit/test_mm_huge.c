@@ -266,6 +266,43 @@ static void test_demote_remap(void **state)
     mspace_close(ms);
 }
 
+/* mremap(MAYMOVE | FIXED) onto a range covering a superpage whole: the
+ * move replaces it, so nothing demoted it first, but the entries that land
+ * in its span need a page table prepared under it (x86: a panic, "lies in
+ * a large page"); found by fuzz_mm_huge.  A shared anonymous tail's
+ * populated pages the same. */
+static void test_remap_over_huge(void **state)
+{
+    (void)state;
+    mspace_t *ms = one_huge();
+    map_ok(ms, HU + 4 * HP, PG, RW | VMA_FIXED);
+    assert_int_equal(cpu_touch(ms, HU + 4 * HP, MMU_WRITE), MM_FAULT_OK);
+    *(uint32_t *)fake_mmu_ptr(ms->directory, HU + 4 * HP) = 77;
+    void *to = mspace_remap(ms, HU + 4 * HP, PG, HP,
+                            MSPACE_REMAP_MAYMOVE | MSPACE_REMAP_FIXED, HU);
+    assert_ptr_equal(to, (void *)HU);
+    assert_false(is_huge(ms, HU));
+    assert_int_equal(*(uint32_t *)fake_mmu_ptr(ms->directory, HU), 77);
+    assert_null(fake_mmu_ptr(ms->directory, HU + PG)); /* the new tail */
+    assert_int_equal(ms->phys_pg_count, 1);
+    check_layout(ms, {HU, 2 * HP, RW | VMA_COW | VMA_ANON});
+    mspace_close(ms);
+
+    ms = one_huge();
+    map_ok(ms, HU + 4 * HP, PG, RW | VMA_SHARED | VMA_FIXED);
+    *(uint32_t *)fake_mmu_ptr(ms->directory, HU + 4 * HP) = 78;
+    to = mspace_remap(ms, HU + 4 * HP, PG, PG + HP,
+                      MSPACE_REMAP_MAYMOVE | MSPACE_REMAP_FIXED, HU - PG);
+    assert_ptr_equal(to, (void *)(HU - PG));
+    assert_int_equal(*(uint32_t *)fake_mmu_ptr(ms->directory, HU - PG), 78);
+    assert_false(is_huge(ms, HU));
+    for (uintptr_t a = HU; a < HU + HP; a += PG) /* populated, zero */
+        assert_int_equal(*(uint32_t *)fake_mmu_ptr(ms->directory, a), 0);
+    check_layout(ms, {HU - PG, PG + HP, RW | VMA_SHARED | VMA_ANON},
+                 {HU + HP, HP, RW | VMA_COW | VMA_ANON});
+    mspace_close(ms);
+}
+
 static void test_fork_cow(void **state)
 {
     (void)state;
@@ -775,6 +812,7 @@ int main(void)
         HTEST(test_policy_and_advice), HTEST(test_placement),
         HTEST(test_demote_unmap),   HTEST(test_demote_protect),
         HTEST(test_demote_discard), HTEST(test_demote_remap),
+        HTEST(test_remap_over_huge),
         HTEST(test_fork_cow),       HTEST(test_shared_anon),
         HTEST(test_fault_injection), HTEST(test_mmu_promote),
         HTEST(test_promote_protect),
