@@ -102,11 +102,14 @@ static void hcheck(hspace_t *h)
     mspace_check(h->ms);
     HM_EQ(fake_mmu_pending(h->ms->directory), 0);
     HM_EQ(fake_mmu_count(h->ms->directory), h->ms->phys_pg_count);
+    vma_t *v = NULL; /* the VMA of the page before, if any */
     for (int i = 0; i < MP; i++) {
-        splock_lock(&h->ms->lock);
-        vma_t *v = mspace_search_vma(h->ms, haddr(i));
+        if (!v || haddr(i) >= vma_end(v)) {
+            splock_lock(&h->ms->lock);
+            v = mspace_search_vma(h->ms, haddr(i));
+            splock_unlock(&h->ms->lock);
+        }
         int rights = v ? (v->flags & VMA_RIGHTS) : -1;
-        splock_unlock(&h->ms->lock);
         if (rights != h->rights[i])
             hm_fail("page %d: rights %d, model %d", i, rights, h->rights[i]);
         unsigned char *p = fake_mmu_ptr(h->ms->directory, haddr(i));
