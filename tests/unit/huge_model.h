@@ -2,11 +2,12 @@
  * tests/unit/huge_model.h - the random-operation model of superpages
  * (mm/huge.c): two spaces (a fork) over a window of four superpage spans;
  * map, unmap, mprotect, discard, advice, policy changes, reads, writes,
- * fork, close, MADV_COLLAPSE and (the fuzzer) mremap, some with an injected allocation failure
- * (the operation then fails with ENOMEM and changes nothing).  After every
- * step the content and rights of every page agree with a plain array,
- * mspace_check holds and no flush is pending; a failure prints what
- * differs and aborts.  Shared by the unit test (xorshift from a seed) and
+ * fork, close, MADV_COLLAPSE and (the fuzzer) mremap, some with an
+ * injected allocation failure (the operation then fails with ENOMEM and
+ * changes nothing).  After every step the content and rights of every
+ * page agree with a plain array, mspace_check holds, no flush is pending,
+ * the translations match phys_pg_count and the superpage counts match the
+ * page tables; a failure prints what differs and aborts.  Shared by the unit test (xorshift from a seed) and
  * the fuzzer (fuzz input bytes).
  */
 #ifndef HUGE_MODEL_H
@@ -17,8 +18,9 @@
 
 /* Starts a run drawing its choices from next(ctx): policy always, one
  * fresh space; takes the frame, descriptor and commit counts.  `remap`
- * adds mremap moves (MAYMOVE | FIXED) to the operations: off in the unit
- * test, whose seeded stream predates them. */
+ * adds mremap (fixed moves, resizing or not, DONTUNMAP; in-place shrink
+ * and growth) to the operations: off in the unit test, whose seeded
+ * stream predates them. */
 void huge_model_init(uint64_t (*next)(void *ctx), void *ctx, bool remap);
 
 /* Runs one random operation and checks both spaces. */
