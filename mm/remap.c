@@ -112,6 +112,17 @@ static int remap_check(remap_t *r, uintptr_t new_addr)
     return 0;
 }
 
+/* Prepares the page table of destination page `va`.  A superpage there,
+ * one a fixed destination covers whole (remap_demote leaves it: the move
+ * replaces it), is demoted first: no table can be made under it.  0 or
+ * -ENOMEM. */
+static int prepare_dst(mspace_t *ms, uintptr_t va)
+{
+    if (mm_demote_range(ms, va, va + PAGE_SIZE, false) < 0)
+        return -ENOMEM;
+    return mmu_prepare(ms->directory, va);
+}
+
 /* Prepares the destination's page tables of every present page that moves
  * and counts them.  0 or -ENOMEM. */
 static int take_tables(remap_t *r)
@@ -120,7 +131,7 @@ static int take_tables(remap_t *r)
     uintptr_t end = r->old + r->head;
     for (uintptr_t va = r->old; (va = mmu_next_mapped(dir, va, end)) < end;
          va += PAGE_SIZE) {
-        if (mmu_prepare(dir, r->dst + (va - r->old)) < 0)
+        if (prepare_dst(r->ms, r->dst + (va - r->old)) < 0)
             return -ENOMEM;
         r->moved++;
     }
@@ -134,10 +145,9 @@ static int take_tail(remap_t *r)
 {
     if (!vma_shared_anon(r->vflags) || r->new_len <= r->old_len)
         return 0;
-    mmu_dir_t *dir = r->ms->directory;
     uintptr_t end = r->dst + r->new_len;
     for (uintptr_t va = r->dst + r->old_len; va < end; va += PAGE_SIZE) {
-        phys_addr_t pa = mmu_prepare(dir, va) < 0 ? 0 : page_new();
+        phys_addr_t pa = prepare_dst(r->ms, va) < 0 ? 0 : page_new();
         if (!pa)
             return -ENOMEM;
         page_zero(pa);
