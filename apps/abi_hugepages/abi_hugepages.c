@@ -242,6 +242,24 @@ static void steps(void)
     ok(((char *)c)[3 * HUGE - 1] == 1, "mremap: the new part is usable");
     munmap(c, 3 * HUGE);
 
+    /* a fixed mremap whose destination covers a superpage whole (the move
+     * replaces it; its page tables must be made under a 2 MiB entry) */
+    uintptr_t e = huge_region(2 * HUGE);
+    void *src = mmap(NULL, HUGE, RW, ANON, -1, 0);
+    ok(e != 0 && src != MAP_FAILED && madvise(src, HUGE, MADV_NOHUGEPAGE) == 0,
+       "a superpage region and a 4 KiB-page source");
+    if (!e || src == MAP_FAILED)
+        return;
+    fill(e, 2 * HUGE, 0x88);
+    fill((uintptr_t)src, HUGE, 0x99);
+    report("before the fixed mremap", e);
+    void *m = mremap(src, HUGE, HUGE, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)e);
+    ok(m == (void *)e && filled(e, HUGE, 0x99, 0) &&
+           filled(e + HUGE, HUGE, 0x88, HUGE / PAGE),
+       "mremap FIXED over a whole superpage: the moved data there, the next one kept");
+    report("after the fixed mremap", e + HUGE);
+    munmap((void *)e, 2 * HUGE);
+
     uintptr_t d = huge_region(HUGE);
     ok(d != 0 && madvise((void *)d, HUGE, MADV_NOHUGEPAGE) == 0,
        "MADV_NOHUGEPAGE on a fresh region");
