@@ -129,6 +129,10 @@ enum mm_huge_policy mm_huge_policy(void);
  * counts once per space): /proc/meminfo's AnonHugePages in 2 MiB units. */
 size_t mm_huge_mapped(void);
 
+/* Shared file superpages mapped now in all address spaces (one per space
+ * mapping it so): /proc/meminfo's ShmemPmdMapped in 2 MiB units. */
+size_t mm_shmem_pmd_mapped(void);
+
 /* Superpages mapped in [start, end) of `mspace` (smaps AnonHugePages).
  * Takes the mspace lock. */
 size_t mspace_huge_pages(mspace_t *mspace, uintptr_t start, uintptr_t end);
@@ -264,6 +268,12 @@ int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length);
 void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
                         uint64_t from);
 
+/* As mspace_unmap_inode for the file offsets [from, to) (page aligned):
+ * a superpage that meets the range goes whole (the next touch maps the
+ * pages left as 4 KiB pages).  For a punched hole. */
+void mspace_unmap_inode_range(mspace_t *mspace, const struct inode *ino,
+                              uint64_t from, uint64_t to);
+
 /* Drops the present pages of the mappings of `ino` that map pinned frames
  * (its data's pages in place: inode_create_pinned), shared and private
  * alike; cached pages and private copies stay.  For inode_own_data, after
@@ -291,7 +301,9 @@ vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address);
 int mspace_display(mspace_t *mspace, char *buf, size_t size);
 
 /* As mspace_display, each VMA's line followed by Linux's smaps lines
- * Size, KernelPageSize, Rss and AnonHugePages (kB). */
+ * Size, KernelPageSize, Rss, AnonHugePages, ShmemPmdMapped and
+ * FilePmdMapped (kB; a shared file superpage is shmem's here: every file
+ * with pages of its own lives in memory). */
 int mspace_display_smaps(mspace_t *mspace, char *buf, size_t size);
 
 /* Copies `mspace` for fork: same VMAs and mmap_base; private pages shared
