@@ -232,6 +232,38 @@ static void test_demote(void **state)
     inode_close(m);
 }
 
+/* MADV_DONTNEED of part of a large entry demotes it (the pages refault
+ * from the cache), mremap moving the mapping demotes both and moves the
+ * entries; the data and the frames stay. */
+static void test_discard_remap(void **state)
+{
+    (void)state;
+    inode_t *m = memfd(2 * HP);
+    mspace_t *ms = mspace_create();
+    map_file(ms, HU, 2 * HP, m, 0, SH);
+    mark(ms, HU, 2 * HP);
+    size_t frames = page_free_count();
+    assert_int_equal(mspace_discard(ms, HU + 8 * PG, 4 * PG), 0);
+    assert_false(is_huge(ms, HU));
+    assert_true(is_huge(ms, HU + HP));
+    assert_int_equal(ms->phys_pg_count, 2 * MMU_LARGE_PAGES - 4);
+    assert_true(marked(ms, HU, 2 * HP, HU)); /* the cache kept them */
+    mspace_check(ms);
+    uintptr_t to = HU + 8 * HP;
+    void *r = mspace_remap(ms, HU, 2 * HP, 2 * HP,
+                           MSPACE_REMAP_MAYMOVE | MSPACE_REMAP_FIXED, to);
+    assert_ptr_equal(r, (void *)to);
+    assert_int_equal(ms->huge_count, 0);
+    assert_int_equal(mm_shmem_pmd_mapped(), 0);
+    assert_true(marked(ms, to, 2 * HP, to));
+    assert_int_equal(mm_shmem_huge_blocks(), 2);
+    assert_true(page_free_count() <= frames &&
+                page_free_count() + 8 >= frames); /* tables only */
+    mspace_check(ms);
+    mspace_close(ms);
+    inode_close(m);
+}
+
 /* ftruncate to the middle of a block (as pagecache_truncate: every space's
  * mappings first): the data past the size reads zero, the rest is kept,
  * exactly the frames past the size are freed, both blocks end; growing
@@ -493,6 +525,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         STEST(test_first_touch), STEST(test_stays_small),
         STEST(test_placement),   STEST(test_demote),
+        STEST(test_discard_remap),
         STEST(test_truncate),    STEST(test_punch),
         STEST(test_fork),        STEST(test_policy),
         STEST(test_fallback),    STEST(test_map_failure),
