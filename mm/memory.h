@@ -140,8 +140,9 @@ size_t mspace_huge_pages(mspace_t *mspace, uintptr_t start, uintptr_t end);
 /* madvise(MADV_HUGEPAGE) (`huge` true) or MADV_NOHUGEPAGE over [address,
  * address + length): the VMAs there are split to the range and marked;
  * superpages already mapped stay, and MADV_HUGEPAGE promotes in place the
- * spans whose pages are one block again (mm/huge.c).  Anonymous VMAs only take the advice
- * (others ignore it, as Linux).  0, -EINVAL (bad range), -ENOMEM (a hole,
+ * spans whose pages are one block again (mm/huge.c).  Anonymous VMAs
+ * and shared file VMAs (for the cache's policy, mm/inode.c) take the
+ * advice; others ignore it, as Linux.  0, -EINVAL (bad range), -ENOMEM (a hole,
  * or no memory for a split). */
 int mspace_advise_huge(mspace_t *mspace, uintptr_t address, size_t length,
                        bool huge);
