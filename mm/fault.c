@@ -155,7 +155,8 @@ int vma_fault_in(mspace_t *ms, vma_t *vma, uintptr_t va, bool write)
         }
         return fault_cow(ms, vma, va, pa);
     }
-    if (vma_fault_huge(ms, vma, va))
+    if (vma_fault_huge(ms, vma, va) ||
+        ((vma->flags & VMA_FILE) && vma_fault_file_huge(ms, vma, va)))
         return 0;
     /* a stack page, and a shared anonymous frame, is charged as it comes */
     bool stack = vma->flags & VMA_STACK, shm = vma_shared_anon(vma->flags);

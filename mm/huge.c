@@ -45,17 +45,34 @@
  * private superpage read-only on both sides; the first write demotes it
  * in the writer (then the usual page COW), unless the writer owns every
  * frame.
+ *
+ * Shared file superpages (shmem THP): a MAP_SHARED fault of a file VMA
+ * whose aligned 2 MiB span lies inside it, maps a file range aligned to 2
+ * MiB and has never had a table maps the range with one large entry when
+ * the page cache holds it as one whole block (mm/inode.c: made there by
+ * the shmem policy, at the first page cached), 512 references taken as
+ * for anonymous memory.  Each space that maps the range so has its own
+ * entry; fork shares it (no COW: the frames are the file's).  Demotion is
+ * the anonymous one (mmu_split: the same frames under a table); a
+ * truncation or punch removes whole entries instead (mm_huge_widen: it
+ * may not allocate), the next touch mapping 4 KiB pages of what is left.
+ * MAP_PRIVATE file mappings stay 4 KiB: their COW would copy anyway.
+ * No promotion back: a demoted file span stays 4 KiB until unmapped.
+ * ms->huge_count counts both kinds; the global figures are apart
+ * (AnonHugePages, ShmemPmdMapped).
  */
 #include <assert.h>
 #include <errno.h>
 
+#include "mm/inode.h"
 #include "mm/internal.h"
 #include "mm/page.h"
 
 #define HUGE_MASK ((uintptr_t)MMU_LARGE_SIZE - 1)
 
 static enum mm_huge_policy policy = MM_HUGE_NEVER;
-static size_t huge_mapped; /* (a) */
+static size_t huge_mapped; /* (a) anonymous superpages mapped */
+static size_t file_huge_mapped; /* (a) shared file superpages mapped */
 
 void mm_set_huge_policy(enum mm_huge_policy p)
 {
@@ -72,10 +89,48 @@ size_t mm_huge_mapped(void)
     return __atomic_load_n(&huge_mapped, __ATOMIC_RELAXED);
 }
 
+size_t mm_shmem_pmd_mapped(void)
+{
+    return __atomic_load_n(&file_huge_mapped, __ATOMIC_RELAXED);
+}
+
 void mm_huge_account(mspace_t *ms, long delta)
 {
     ms->huge_count += (size_t)delta;
     __atomic_add_fetch(&huge_mapped, (size_t)delta, __ATOMIC_RELAXED);
+}
+
+void mm_huge_account_vma(mspace_t *ms, const vma_t *vma, long delta)
+{
+    if (!(vma->flags & VMA_FILE)) {
+        mm_huge_account(ms, delta);
+        return;
+    }
+    ms->huge_count += (size_t)delta;
+    __atomic_add_fetch(&file_huge_mapped, (size_t)delta, __ATOMIC_RELAXED);
+}
+
+bool vma_fault_file_huge(mspace_t *ms, vma_t *vma, uintptr_t va)
+{
+    uintptr_t base = va & ~HUGE_MASK, end = base + MMU_LARGE_SIZE;
+    int f = vma->flags;
+    if (ms->kernel || (f & (VMA_FILE | VMA_SHARED)) != (VMA_FILE | VMA_SHARED) ||
+        (f & (VMA_NOHUGE | VMA_DEAD | VMA_UNCACHED)) || vma->ino->data ||
+        base < vma_base(vma) || end > vma_end(vma))
+        return false;
+    uint64_t fo = vma->offset + (base - vma_base(vma));
+    if ((fo & HUGE_MASK) || !mmu_large_free(ms->directory, base))
+        return false;
+    phys_addr_t pa = inode_block(vma->ino, fo, f & VMA_HUGE);
+    if (!pa)
+        return false;
+    if (mmu_map_large(ms->directory, base, pa, vma_mmu_flags(ms, vma)) < 0) {
+        page_unref_range(pa, MMU_LARGE_PAGES);
+        return false;
+    }
+    ms->phys_pg_count += MMU_LARGE_PAGES;
+    mm_huge_account_vma(ms, vma, 1);
+    return true;
 }
 
 bool vma_huge_eligible(const mspace_t *ms, const vma_t *vma)
@@ -150,12 +205,16 @@ int vma_huge_write(mspace_t *ms, vma_t *vma, uintptr_t va, phys_addr_t pa)
     return 1;
 }
 
-/* Demotes the superpage at `base` (known to be one). */
+/* Demotes the superpage at `base` (known to be one: it lies inside one
+ * VMA, dead or not). */
 static int demote(mspace_t *ms, uintptr_t base)
 {
     int rc = mmu_split(ms->directory, base);
-    if (rc == 0)
-        mm_huge_account(ms, -1);
+    if (rc == 0) {
+        vma_t *v = mspace_first_after(ms, base);
+        assert(v && vma_base(v) <= base);
+        mm_huge_account_vma(ms, v, -1);
+    }
     return rc;
 }
 
@@ -194,6 +253,16 @@ int mm_demote_range(mspace_t *ms, uintptr_t start, uintptr_t end, bool all)
     return 0;
 }
 
+void mm_huge_widen(mspace_t *ms, uintptr_t *start, uintptr_t *end)
+{
+    if (!ms->huge_count || *start >= *end)
+        return;
+    if ((*start & HUGE_MASK) && huge_at(ms, *start))
+        *start &= ~HUGE_MASK;
+    if ((*end & HUGE_MASK) && huge_at(ms, *end - 1))
+        *end = ((*end - 1) & ~HUGE_MASK) + MMU_LARGE_SIZE;
+}
+
 size_t mspace_huge_pages(mspace_t *ms, uintptr_t start, uintptr_t end)
 {
     size_t n = 0;
@@ -216,7 +285,9 @@ size_t mspace_huge_pages(mspace_t *ms, uintptr_t start, uintptr_t end)
 /* The advice flags `v` gets from madvise: unchanged if not anonymous. */
 static int advised_flags(const vma_t *v, bool huge)
 {
-    if (!(v->flags & (VMA_ANON | VMA_HEAP)))
+    bool shared_file = (v->flags & (VMA_FILE | VMA_SHARED)) ==
+                       (VMA_FILE | VMA_SHARED); /* the shmem policy asks */
+    if (!(v->flags & (VMA_ANON | VMA_HEAP)) && !shared_file)
         return v->flags;
     return (v->flags & ~VMA_HUGEADVICE) | (huge ? VMA_HUGE : VMA_NOHUGE);
 }

@@ -9,6 +9,20 @@
  * memory (mm_shmem).  An inode over pinned frames (inode_create_pinned)
  * hands out the frames of its data's whole pages themselves: never in the
  * tree, never charged until inode_own_data copies them.
+ *
+ * Superpages (shmem THP, the policy mm_set_shmem_huge_policy): the first
+ * page cached of an aligned 2 MiB range of an inode without data, none of
+ * that range cached yet, may bring one aligned 2 MiB buddy block
+ * (page_new_huge) for the whole range, zeroed and charged as 512 pages.
+ * Its frames are 512 ordinary cache pages, one node each (`block` set),
+ * each with its own reference, so reads, writes, punch and truncation
+ * treat them as any page; a shared mapping whose span maps the whole
+ * range maps it with one large entry (mm/huge.c, inode_block).  Taking a
+ * frame out of the cache (truncate, punch) ends the block: the flags of
+ * the others are cleared, the frames left stay cached as 4 KiB pages and
+ * the ones taken out are freed one by one (page.c counts each frame).
+ * No block, commit or quota for 512 pages: a 4 KiB page, as before, so a
+ * superpage never causes ENOSPC.
  */
 #include <assert.h>
 #include <errno.h>
@@ -21,9 +35,30 @@
 typedef struct pcache_node {
     bbnode_t node;  /* (i) key: file offset */
     phys_addr_t pa; /* (c) the frame, one reference held by the cache */
+    bool block;     /* (i) one of the 512 frames of a whole block */
 } pcache_node_t;
 
+#define BLOCK_SIZE ((uint64_t)MMU_LARGE_SIZE)
+#define BLOCK_MASK (BLOCK_SIZE - 1)
+
 static uint64_t next_number = 1; /* (a) */
+static enum mm_shmem_huge_policy shmem_policy = MM_SHMEM_HUGE_NEVER;
+static size_t shmem_blocks; /* (a) blocks whole in all caches */
+
+void mm_set_shmem_huge_policy(enum mm_shmem_huge_policy policy)
+{
+    shmem_policy = policy;
+}
+
+enum mm_shmem_huge_policy mm_shmem_huge_policy(void)
+{
+    return shmem_policy;
+}
+
+size_t mm_shmem_huge_blocks(void)
+{
+    return __atomic_load_n(&shmem_blocks, __ATOMIC_RELAXED);
+}
 
 /* Counts `pages` more in the quota `q` (NULL: none): 0 or -ENOSPC. */
 static int quota_charge(inode_quota_t *q, size_t pages)
@@ -81,6 +116,8 @@ inode_t *inode_create(const char *name, const void *data, uint64_t size,
     ino->data = data;
     ino->size = size;
     ino->frames = 0;
+    ino->file_size = 0;
+    ino->blocks = 0;
     ino->rights = rights & VMA_RIGHTS;
     return ino;
 }
@@ -131,6 +168,7 @@ void inode_close(inode_t *ino)
         if (!ino->data)
             mm_shmem_add(-1);
     }
+    __atomic_sub_fetch(&shmem_blocks, ino->blocks, __ATOMIC_RELAXED);
     uncharge(ino, ino->charged);
     mm_free(ino);
 }
@@ -148,7 +186,105 @@ static void fill(inode_t *ino, phys_addr_t pa, uint64_t offset)
     memset(dst + real, 0, PAGE_SIZE - real);
 }
 
+void inode_set_size(inode_t *ino, uint64_t size)
+{
+    splock_lock(&ino->lock);
+    ino->file_size = size;
+    splock_unlock(&ino->lock);
+}
+
+/* True when the policy gives the aligned range at `base` of `ino` a
+ * block (`upto`, `advised`: as inode_page_hint).  Inode lock held. */
+static bool block_wanted(const inode_t *ino, uint64_t base, uint64_t upto,
+                         bool advised)
+{
+    if (ino->data || base > UINT64_MAX - BLOCK_SIZE)
+        return false; /* a file with data caches the data's pages */
+    uint64_t size = ino->file_size > upto ? ino->file_size : upto;
+    switch (shmem_policy) {
+    case MM_SHMEM_HUGE_ALWAYS:
+        return true;
+    case MM_SHMEM_HUGE_WITHIN_SIZE: /* Linux: within_size honours advice */
+        return advised || base + BLOCK_SIZE <= size;
+    case MM_SHMEM_HUGE_ADVISE:
+        return advised;
+    default:
+        return false;
+    }
+}
+
+/* Caches one new zeroed block at `base` (aligned) when none of its range
+ * is cached and 512 pages can be charged: its first frame, or 0 (nothing
+ * changed).  Inode lock held. */
+static phys_addr_t block_new(inode_t *ino, uint64_t base)
+{
+    bbnode_t *n = bbtree_lower(&ino->pages, (uintptr_t)base);
+    if ((n && n->key < base + BLOCK_SIZE) || charge(ino, MMU_LARGE_PAGES) < 0)
+        return 0;
+    pcache_node_t *list = NULL; /* the nodes, chained through `pa` */
+    size_t got = 0;
+    for (; got < MMU_LARGE_PAGES; got++) {
+        pcache_node_t *pc = mm_alloc(sizeof(*pc));
+        if (!pc)
+            break;
+        pc->pa = (phys_addr_t)(uintptr_t)list;
+        list = pc;
+    }
+    phys_addr_t pa = got == MMU_LARGE_PAGES ? page_new_huge() : 0;
+    if (pa & BLOCK_MASK) { /* a buddy block is aligned: never */
+        page_unref_range(pa, MMU_LARGE_PAGES);
+        pa = 0;
+    }
+    if (!pa) {
+        while (list) {
+            pcache_node_t *next = (pcache_node_t *)(uintptr_t)list->pa;
+            mm_free(list);
+            list = next;
+        }
+        uncharge(ino, MMU_LARGE_PAGES);
+        return 0;
+    }
+    for (size_t i = 0; i < MMU_LARGE_PAGES; i++) {
+        pcache_node_t *pc = list;
+        list = (pcache_node_t *)(uintptr_t)pc->pa;
+        page_zero(pa + i * PAGE_SIZE);
+        pc->pa = pa + i * PAGE_SIZE;
+        pc->block = true;
+        pc->node.key = (uintptr_t)(base + i * PAGE_SIZE);
+        pc->node.size = PAGE_SIZE;
+        bbtree_insert(&ino->pages, &pc->node);
+    }
+    ino->charged += MMU_LARGE_PAGES;
+    mm_shmem_add(MMU_LARGE_PAGES);
+    ino->blocks++;
+    __atomic_add_fetch(&shmem_blocks, 1, __ATOMIC_RELAXED);
+    return pa;
+}
+
+/* Ends the block holding the cached page `pc` (about to leave the cache):
+ * its frames stay, as 4 KiB pages.  Inode lock held. */
+static void block_end(inode_t *ino, pcache_node_t *pc)
+{
+    if (!pc->block)
+        return;
+    uint64_t base = pc->node.key & ~(uintptr_t)BLOCK_MASK;
+    for (size_t i = 0; i < MMU_LARGE_PAGES; i++) {
+        pcache_node_t *p = (pcache_node_t *)bbtree_search(
+            &ino->pages, (uintptr_t)(base + i * PAGE_SIZE));
+        assert(p && p->block);
+        p->block = false;
+    }
+    ino->blocks--;
+    __atomic_sub_fetch(&shmem_blocks, 1, __ATOMIC_RELAXED);
+}
+
 phys_addr_t inode_page(inode_t *ino, uint64_t offset)
+{
+    return inode_page_hint(ino, offset, 0, false);
+}
+
+phys_addr_t inode_page_hint(inode_t *ino, uint64_t offset, uint64_t upto,
+                            bool advised)
 {
     assert(!(offset & PAGE_MASK));
     splock_lock(&ino->lock);
@@ -159,6 +295,9 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
     }
     pcache_node_t *pc =
         (pcache_node_t *)bbtree_search(&ino->pages, (uintptr_t)offset);
+    uint64_t base = offset & ~BLOCK_MASK;
+    if (!pc && block_wanted(ino, base, upto, advised) && block_new(ino, base))
+        pc = (pcache_node_t *)bbtree_search(&ino->pages, (uintptr_t)offset);
     if (!pc) {
         bool charged = !ino->data || offset >= ino->size; /* past the data */
         /* an inode with data keeps its quota out (inode_own_data) */
@@ -180,6 +319,7 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
             mm_shmem_add(1);
         fill(ino, pa, offset);
         pc->pa = pa;
+        pc->block = false;
         pc->node.key = (uintptr_t)offset;
         pc->node.size = PAGE_SIZE;
         bbtree_insert(&ino->pages, &pc->node);
@@ -187,6 +327,23 @@ phys_addr_t inode_page(inode_t *ino, uint64_t offset)
     page_ref(pc->pa);
     splock_unlock(&ino->lock);
     return pc->pa;
+}
+
+phys_addr_t inode_block(inode_t *ino, uint64_t offset, bool advised)
+{
+    assert(!(offset & BLOCK_MASK));
+    splock_lock(&ino->lock);
+    pcache_node_t *pc =
+        (pcache_node_t *)bbtree_search(&ino->pages, (uintptr_t)offset);
+    phys_addr_t pa = 0;
+    if (pc && pc->block && !(pc->pa & BLOCK_MASK))
+        pa = pc->pa; /* whole: all 512 cached, in order */
+    else if (!pc && block_wanted(ino, offset, 0, advised))
+        pa = block_new(ino, offset);
+    if (pa)
+        page_ref_range(pa, MMU_LARGE_PAGES);
+    splock_unlock(&ino->lock);
+    return pa;
 }
 
 int inode_own_data(inode_t *ino)
@@ -225,6 +382,7 @@ int inode_own_data(inode_t *ino)
         }
         fill(ino, pa, off);
         pc->pa = pa;
+        pc->block = false;
         pc->node.key = (uintptr_t)off;
         pc->node.size = PAGE_SIZE;
         bbtree_insert(&ino->pages, &pc->node);
@@ -280,6 +438,7 @@ void inode_punch(inode_t *ino, uint64_t offset, uint64_t length)
         bbnode_t *next = bbtree_next(n);
         pcache_node_t *pc = (pcache_node_t *)n;
         if (page_refcount(pc->pa) == 1) { /* the cache's own reference */
+            block_end(ino, pc);
             bbtree_remove(&ino->pages, n);
             page_unref(pc->pa);
             mm_free(pc);
@@ -303,6 +462,7 @@ void inode_truncate(inode_t *ino, uint64_t size)
         bbnode_t *next = bbtree_next(n);
         pcache_node_t *pc = (pcache_node_t *)n;
         bool charged = !ino->data || n->key >= ino->size; /* as inode_page */
+        block_end(ino, pc);
         bbtree_remove(&ino->pages, n);
         page_unref(pc->pa); /* freed unless a mapping still holds it */
         mm_free(pc);

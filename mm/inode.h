@@ -41,8 +41,49 @@ struct inode {
                        data's pages from creation, plus each cached page
                        past the data */
     inode_quota_t *quota; /* (c) set once before any page, or NULL */
+    uint64_t file_size;   /* (i) the file's size as its owner last set it
+                             (inode_set_size): within_size's bound */
+    size_t blocks;        /* (i) 2 MiB blocks whole in the cache */
     splock_t lock;
 };
+
+/* Superpages of the page cache (shmem THP), as Linux's tmpfs huge= and
+ * shmem_enabled: which aligned 2 MiB ranges of an inode without data get
+ * one 2 MiB block (mm/inode.c) when their first page is cached. */
+enum mm_shmem_huge_policy {
+    MM_SHMEM_HUGE_NEVER,       /* none */
+    MM_SHMEM_HUGE_WITHIN_SIZE, /* ranges inside the file size, and advised */
+    MM_SHMEM_HUGE_ADVISE,      /* only for a VMA given MADV_HUGEPAGE */
+    MM_SHMEM_HUGE_ALWAYS,      /* every range, past the size too */
+};
+
+/* Sets the policy (boot: the port's command line); the default is never. */
+void mm_set_shmem_huge_policy(enum mm_shmem_huge_policy policy);
+
+/* The policy in force. */
+enum mm_shmem_huge_policy mm_shmem_huge_policy(void);
+
+/* Blocks whole in all caches now (/proc/meminfo ShmemHugePages, 2 MiB
+ * units). */
+size_t mm_shmem_huge_blocks(void);
+
+/* Sets the size within_size compares with (the owner's file size; the
+ * cache itself is unchanged).  Takes the inode lock. */
+void inode_set_size(inode_t *ino, uint64_t size);
+
+/* As inode_page, the policy deciding whether a first page of an aligned
+ * 2 MiB range none of which is cached brings one zeroed 2 MiB block for
+ * the whole range, charged as 512 pages (no block, commit or quota: a
+ * page as inode_page); `upto`: the end of the write asking (within_size
+ * counts max(file size, upto)), `advised`: for a VMA with MADV_HUGEPAGE. */
+phys_addr_t inode_page_hint(inode_t *ino, uint64_t offset, uint64_t upto,
+                            bool advised);
+
+/* The first frame of the whole block caching the aligned 2 MiB at
+ * `offset`, a reference taken on each of its 512 frames for the caller;
+ * if none of that range is cached, a block is made as inode_page_hint
+ * would (upto 0).  0: not one block (nothing taken). */
+phys_addr_t inode_block(inode_t *ino, uint64_t offset, bool advised);
 
 /* Creates an inode over `size` bytes at `data` (not copied; must outlive
  * the inode) allowing `rights` to shared mappings, with one reference.

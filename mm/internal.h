@@ -207,6 +207,18 @@ bool vma_fault_huge(mspace_t *ms, vma_t *vma, uintptr_t va);
 int vma_huge_write(mspace_t *ms, vma_t *vma, uintptr_t va, phys_addr_t pa);
 int mm_demote_range(mspace_t *ms, uintptr_t start, uintptr_t end, bool all);
 void mm_huge_account(mspace_t *ms, long delta);
+/* Shared file superpages (huge.c).  vma_fault_file_huge: maps the aligned
+ * 2 MiB holding `va` of the shared file VMA `vma` by one large entry when
+ * the span lies inside it, maps an aligned file range, has no table and
+ * the cache holds (or now makes, as its policy says) that range as one
+ * block; false (nothing changed): fall back to a page.
+ * mm_huge_account_vma: as mm_huge_account for a superpage of `vma`
+ * (anonymous or file).  mm_huge_widen: widens [*start, *end) to the whole
+ * superpages its ends cut (a range unmapped whole, never split: no
+ * allocation). */
+bool vma_fault_file_huge(mspace_t *ms, vma_t *vma, uintptr_t va);
+void mm_huge_account_vma(mspace_t *ms, const vma_t *vma, long delta);
+void mm_huge_widen(mspace_t *ms, uintptr_t *start, uintptr_t *end);
 
 /* The shared zero frame (allocated on first use), or 0 if none can be. */
 phys_addr_t mm_zero_page(void);

@@ -129,6 +129,10 @@ enum mm_huge_policy mm_huge_policy(void);
  * counts once per space): /proc/meminfo's AnonHugePages in 2 MiB units. */
 size_t mm_huge_mapped(void);
 
+/* Shared file superpages mapped now in all address spaces (one per space
+ * mapping it so): /proc/meminfo's ShmemPmdMapped in 2 MiB units. */
+size_t mm_shmem_pmd_mapped(void);
+
 /* Superpages mapped in [start, end) of `mspace` (smaps AnonHugePages).
  * Takes the mspace lock. */
 size_t mspace_huge_pages(mspace_t *mspace, uintptr_t start, uintptr_t end);
@@ -136,8 +140,9 @@ size_t mspace_huge_pages(mspace_t *mspace, uintptr_t start, uintptr_t end);
 /* madvise(MADV_HUGEPAGE) (`huge` true) or MADV_NOHUGEPAGE over [address,
  * address + length): the VMAs there are split to the range and marked;
  * superpages already mapped stay, and MADV_HUGEPAGE promotes in place the
- * spans whose pages are one block again (mm/huge.c).  Anonymous VMAs only take the advice
- * (others ignore it, as Linux).  0, -EINVAL (bad range), -ENOMEM (a hole,
+ * spans whose pages are one block again (mm/huge.c).  Anonymous VMAs
+ * and shared file VMAs (for the cache's policy, mm/inode.c) take the
+ * advice; others ignore it, as Linux.  0, -EINVAL (bad range), -ENOMEM (a hole,
  * or no memory for a split). */
 int mspace_advise_huge(mspace_t *mspace, uintptr_t address, size_t length,
                        bool huge);
@@ -264,6 +269,12 @@ int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length);
 void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
                         uint64_t from);
 
+/* As mspace_unmap_inode for the file offsets [from, to) (page aligned):
+ * a superpage that meets the range goes whole (the next touch maps the
+ * pages left as 4 KiB pages).  For a punched hole. */
+void mspace_unmap_inode_range(mspace_t *mspace, const struct inode *ino,
+                              uint64_t from, uint64_t to);
+
 /* Drops the present pages of the mappings of `ino` that map pinned frames
  * (its data's pages in place: inode_create_pinned), shared and private
  * alike; cached pages and private copies stay.  For inode_own_data, after
@@ -291,7 +302,9 @@ vma_t *mspace_search_vma(mspace_t *mspace, uintptr_t address);
 int mspace_display(mspace_t *mspace, char *buf, size_t size);
 
 /* As mspace_display, each VMA's line followed by Linux's smaps lines
- * Size, KernelPageSize, Rss and AnonHugePages (kB). */
+ * Size, KernelPageSize, Rss, AnonHugePages, ShmemPmdMapped and
+ * FilePmdMapped (kB; a shared file superpage is shmem's here: every file
+ * with pages of its own lives in memory). */
 int mspace_display_smaps(mspace_t *mspace, char *buf, size_t size);
 
 /* Copies `mspace` for fork: same VMAs and mmap_base; private pages shared

@@ -213,11 +213,30 @@ static bool find_hole(mspace_t *ms, uintptr_t hint, size_t length,
            bbtree_find_gap(&ms->tree, lo, hi, lo, length, align, base);
 }
 
+/* True when a mapping of `length` bytes of `flags` (`ino` at `offset`)
+ * without an address is better placed at a superpage boundary, so that
+ * all of it can be superpages (mm/huge.c): large anonymous memory, and a
+ * large shared mapping of a file without data at an aligned offset, each
+ * while its policy gives superpages at all. */
+static bool prefers_huge(const mspace_t *ms, size_t length,
+                         const struct inode *ino, uint64_t offset, int flags)
+{
+    if (ms->kernel || length < MMU_LARGE_SIZE)
+        return false;
+    if (flags & (VMA_ANON | VMA_HEAP))
+        return mm_huge_policy() != MM_HUGE_NEVER;
+    return (flags & VMA_FILE) && (flags & VMA_SHARED) && ino && !ino->data &&
+           !(offset & (MMU_LARGE_SIZE - 1)) &&
+           mm_shmem_huge_policy() != MM_SHMEM_HUGE_NEVER;
+}
+
 /* Where a new mapping of `length` goes, at a multiple of `align` (a power
- * of two, at least a page); *prev: the VMA before it, NULL if unknown.
+ * of two, at least a page), at a superpage boundary first when `huge`
+ * and such a hole exists; *prev: the VMA before it, NULL if unknown.
  * 0 or -EINVAL/-EEXIST/-ENOMEM. */
 static int map_place(mspace_t *ms, uintptr_t address, size_t length,
-                     size_t align, int flags, uintptr_t *base, vma_t **prev)
+                     size_t align, int flags, bool huge, uintptr_t *base,
+                     vma_t **prev)
 {
     uintptr_t lo = ms->lower_bound, hi = ms->upper_bound;
     *prev = NULL;
@@ -232,11 +251,7 @@ static int map_place(mspace_t *ms, uintptr_t address, size_t length,
         return 0;
     }
     uintptr_t hint = address >= lo && address < hi ? address : lo;
-    /* large anonymous memory at a superpage boundary, so that all of it
-     * can be superpages (mm/huge.c), where such a hole exists */
-    if (align < MMU_LARGE_SIZE && length >= MMU_LARGE_SIZE &&
-        (flags & (VMA_ANON | VMA_HEAP)) && !ms->kernel &&
-        mm_huge_policy() != MM_HUGE_NEVER &&
+    if (align < MMU_LARGE_SIZE && huge &&
         find_hole(ms, hint, length, MMU_LARGE_SIZE, base, prev))
         return 0;
     return find_hole(ms, hint, length, align, base, prev) ? 0 : -ENOMEM;
@@ -306,7 +321,9 @@ static int map_locked(mspace_t *ms, vma_t *vma, uintptr_t address,
                       uintptr_t *base)
 {
     vma_t *prev;
-    int rc = map_place(ms, address, length, align, flags, base, &prev);
+    int rc = map_place(ms, address, length, align, flags,
+                       prefers_huge(ms, length, ino, offset, flags), base,
+                       &prev);
     size_t charge = 0;
     if (rc == 0)
         rc = mspace_limit_map(ms, flags, length);
@@ -653,7 +670,9 @@ static int punch_refused(const vma_t *v)
 static bool punch_vma(mspace_t *ms, vma_t *v, uintptr_t s, uintptr_t e)
 {
     if (v->flags & VMA_FILE) {
-        bool unmapped = vma_release_pages(ms, v, s, e) > 0;
+        uintptr_t us = s, ue = e; /* whole superpages go: no allocation */
+        mm_huge_widen(ms, &us, &ue);
+        bool unmapped = vma_release_pages(ms, v, us, ue) > 0;
         inode_punch(v->ino, v->offset + (s - vma_base(v)), e - s);
         return unmapped;
     }
@@ -687,18 +706,27 @@ int mspace_punch(mspace_t *mspace, uintptr_t address, size_t length)
 void mspace_unmap_inode(mspace_t *mspace, const struct inode *ino,
                         uint64_t from)
 {
-    assert(!(from & PAGE_MASK));
+    mspace_unmap_inode_range(mspace, ino, from, UINT64_MAX);
+}
+
+void mspace_unmap_inode_range(mspace_t *mspace, const struct inode *ino,
+                              uint64_t from, uint64_t to)
+{
+    assert(!(from & PAGE_MASK) && (!(to & PAGE_MASK) || to == UINT64_MAX));
     uintptr_t lo = UINTPTR_MAX, hi = 0;
     splock_lock(&mspace->lock);
     for (vma_t *v = vma_first(mspace); v; v = vma_next(v)) {
-        if (v->ino != ino || v->offset + v->length <= from)
+        if (v->ino != ino || v->offset + v->length <= from || v->offset >= to)
             continue;
-        uintptr_t s = vma_base(v);
+        uintptr_t s = vma_base(v), e = vma_end(v);
         if (from > v->offset)
             s += (uintptr_t)(from - v->offset);
-        if (vma_release_pages(mspace, v, s, vma_end(v))) {
+        if (to - v->offset < v->length)
+            e = vma_base(v) + (uintptr_t)(to - v->offset);
+        mm_huge_widen(mspace, &s, &e); /* inside `v`, as its superpages */
+        if (vma_release_pages(mspace, v, s, e)) {
             lo = s < lo ? s : lo;
-            hi = vma_end(v) > hi ? vma_end(v) : hi;
+            hi = e > hi ? e : hi;
         }
     }
     if (hi)
@@ -796,7 +824,7 @@ static int clone_huge(mspace_t *parent, uintptr_t va, phys_addr_t pa, int now,
         return -ENOMEM;
     }
     child->phys_pg_count += MMU_LARGE_PAGES;
-    mm_huge_account(child, 1);
+    mm_huge_account_vma(child, cv, 1);
     if ((now & MMU_WRITE) && !(flags & MMU_WRITE)) {
         mmu_protect(parent->directory, va, flags);
         *downgraded = true;
@@ -940,7 +968,8 @@ vma_t *mspace_first_after(const mspace_t *ms, uintptr_t address)
 int mspace_place(mspace_t *ms, uintptr_t address, size_t length, int flags,
                  uintptr_t *base, vma_t **prev)
 {
-    return map_place(ms, address, length, PAGE_SIZE, flags, base, prev);
+    return map_place(ms, address, length, PAGE_SIZE, flags,
+                     prefers_huge(ms, length, NULL, 0, flags), base, prev);
 }
 
 vma_t *mspace_merge(mspace_t *ms, vma_t *first, uintptr_t end)

@@ -73,9 +73,13 @@ void mspace_check(mspace_t *mspace)
             assert(now & MMU_PRESENT);
             if ((now & MMU_LARGE) && !((va - vma_base(v)) & PAGE_MASK) &&
                 !(va & (MMU_LARGE_SIZE - 1))) { /* a superpage's base */
+                bool file = type == VMA_FILE && (v->flags & VMA_SHARED) &&
+                            !((v->offset + (va - vma_base(v))) &
+                              (MMU_LARGE_SIZE - 1));
                 assert(vma_end(v) - va >= MMU_LARGE_SIZE && !mspace->kernel &&
-                       (type == VMA_ANON || type == VMA_HEAP) &&
-                       ((v->flags & VMA_CHARGED) || vma_shared_anon(v->flags)) &&
+                       (file || type == VMA_ANON || type == VMA_HEAP) &&
+                       (file || (v->flags & VMA_CHARGED) ||
+                        vma_shared_anon(v->flags)) &&
                        !(pa & (MMU_LARGE_SIZE - 1)));
                 huge++;
             }

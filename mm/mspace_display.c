@@ -79,13 +79,16 @@ static void display_sizes(out_t *o, mspace_t *ms, const vma_t *v)
 {
     size_t pages, huge;
     vma_resident(ms, v, &pages, &huge);
-    char line[160];
+    size_t kb = huge * (MMU_LARGE_SIZE / 1024);
+    bool file = v->flags & VMA_FILE; /* a shared file superpage: shmem's */
+    char line[240];
     int n = snprintf(line, sizeof(line),
                      "Size:           %8zu kB\nKernelPageSize: %8zu kB\n"
-                     "Rss:            %8zu kB\nAnonHugePages:  %8zu kB\n",
+                     "Rss:            %8zu kB\nAnonHugePages:  %8zu kB\n"
+                     "ShmemPmdMapped: %8zu kB\nFilePmdMapped:  %8zu kB\n",
                      v->length / 1024, PAGE_SIZE / 1024,
-                     pages * (PAGE_SIZE / 1024),
-                     huge * (MMU_LARGE_SIZE / 1024));
+                     pages * (PAGE_SIZE / 1024), file ? 0 : kb, file ? kb : 0,
+                     (size_t)0);
     out_put(o, line, (size_t)n);
 }
 

@@ -152,7 +152,7 @@ size_t vma_release_pages(mspace_t *mspace, vma_t *vma, uintptr_t start,
         if (flags & MMU_LARGE) { /* whole inside: the caller demoted edges */
             assert(va + MMU_LARGE_SIZE <= end);
             pages = MMU_LARGE_PAGES;
-            mm_huge_account(mspace, -1);
+            mm_huge_account_vma(mspace, vma, -1);
         }
         released += pages;
         mspace->phys_pg_count -= pages;

@@ -81,6 +81,15 @@ static int cmdline_param(struct cmdline *cl, char *word)
                 cl->hugepages = i;
         if (cl->hugepages < 0)
             return -EINVAL;
+    } else if (strncmp(word, "shmem_hugepages=", 16) == 0) {
+        static const char *const policies[] = {"never", "within_size",
+                                               "advise", "always"};
+        cl->shmem_hugepages = -1;
+        for (int i = 0; i < 4; i++)
+            if (strcmp(word + 16, policies[i]) == 0)
+                cl->shmem_hugepages = i;
+        if (cl->shmem_hugepages < 0)
+            return -EINVAL;
     } else if (strcmp(word, "noaslr") == 0) {
         cl->noaslr = true;
     } else if (strncmp(word, "tickless=", 9) == 0) {
@@ -140,7 +149,8 @@ static char *next_word(char **pos)
 
 int cmdline_parse(struct cmdline *cl, const char *text)
 {
-    *cl = (struct cmdline){ .loglevel = -1, .hugepages = -1 };
+    *cl = (struct cmdline){ .loglevel = -1, .hugepages = -1,
+                            .shmem_hugepages = -1 };
     size_t len = strlen(text);
     if (len >= sizeof(cl->buf))
         return -E2BIG;

@@ -52,8 +52,10 @@ static long memfd_pwrite(struct file *f, const void *buf, size_t n,
     long rc = pagecache_copy(f->ino, (void *)buf, n, pos, true);
     if (rc == -ENOMEM)
         rc = -ENOSPC; /* no page left under the commit limit: as tmpfs */
-    if (rc > 0 && pos + (uint64_t)rc > memfd_size(f))
+    if (rc > 0 && pos + (uint64_t)rc > memfd_size(f)) {
         ((struct memfd *)f->priv)->size = pos + (uint64_t)rc;
+        inode_set_size(f->ino, pos + (uint64_t)rc);
+    }
     return rc;
 }
 
@@ -122,6 +124,7 @@ static long memfd_truncate(struct file *f, uint64_t size)
     if (size > MEMFD_SIZE_MAX)
         return -EINVAL;
     ((struct memfd *)f->priv)->size = size;
+    inode_set_size(f->ino, size);
     pagecache_truncate(f->ino, size);
     return 0;
 }
@@ -139,10 +142,15 @@ long memfd_fallocate(struct file *f, bool keep_size, bool punch, uint64_t off,
     }
     uint64_t from = off & ~(uint64_t)PAGE_MASK;
     uint64_t to = (off + len + PAGE_MASK) & ~(uint64_t)PAGE_MASK;
-    if (inode_prepare(f->ino, from, to) < 0)
-        return -ENOSPC; /* no page left under the commit limit */
     struct memfd *m = f->priv;
-    if (!keep_size && off + len > m->size)
+    bool grows = !keep_size && off + len > m->size;
+    if (grows) /* the new size first: within_size's blocks for it */
+        inode_set_size(f->ino, off + len);
+    if (inode_prepare(f->ino, from, to) < 0) {
+        inode_set_size(f->ino, m->size);
+        return -ENOSPC; /* no page left under the commit limit */
+    }
+    if (grows)
         m->size = off + len;
     return 0;
 }

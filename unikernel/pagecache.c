@@ -18,7 +18,8 @@ long pagecache_copy(inode_t *ino, void *buf, size_t n, uint64_t pos,
         if (k > n - done)
             k = n - done;
         size_t used = ino->quota ? ino->quota->used : 0;
-        phys_addr_t pa = inode_page(ino, page);
+        /* a write's end counts as the size for within_size (as Linux) */
+        phys_addr_t pa = inode_page_hint(ino, page, write ? pos + n : 0, false);
         if (!pa) {
             /* the quota refused if it is full, else the commit limit */
             bool full = ino->quota && used >= ino->quota->limit;
@@ -69,6 +70,14 @@ void pagecache_punch(inode_t *ino, uint64_t off, uint64_t end)
     }
     zero_cached(ino, off, first);
     zero_cached(ino, last, end);
-    if (last > first)
-        inode_punch(ino, first, last - first);
+    if (last <= first)
+        return;
+    /* every task's mappings of the whole pages first (a superpage meeting
+     * them whole), so that the punched frames are free, not zeroed */
+    for (int i = 0; i < sched_slots(); i++) {
+        task_t *t = sched_slot(i);
+        if (t && t->mspace) /* a shared space is visited again: harmless */
+            mspace_unmap_inode_range(t->mspace, ino, first, last);
+    }
+    inode_punch(ino, first, last - first);
 }

@@ -26,8 +26,9 @@ long pagecache_copy(inode_t *ino, void *buf, size_t n, uint64_t pos,
 void pagecache_truncate(inode_t *ino, uint64_t size);
 
 /* Makes [off, end) of `ino` (no data of its own) read as zero: the whole
- * pages in it punched (inode_punch), the partial pages at its edges
- * zeroed where cached (a page not cached reads as zero already). */
+ * pages in it punched (every task's mappings of them first, then
+ * inode_punch), the partial pages at its edges zeroed where cached (a
+ * page not cached reads as zero already). */
 void pagecache_punch(inode_t *ino, uint64_t off, uint64_t end);
 
 #endif

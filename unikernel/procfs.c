@@ -65,6 +65,8 @@ static struct file *meminfo_open(int *err)
         {"Shmem:", mm_shmem()},             {"CommitLimit:", mm_commit_limit()},
         {"Committed_AS:", mm_committed()},
         {"AnonHugePages:", mm_huge_mapped() * MMU_LARGE_PAGES},
+        {"ShmemHugePages:", mm_shmem_huge_blocks() * MMU_LARGE_PAGES},
+        {"ShmemPmdMapped:", mm_shmem_pmd_mapped() * MMU_LARGE_PAGES},
     };
     struct file *f = file_new(&maps_ops, NULL);
     size_t size = sizeof(rows) / sizeof(rows[0]) * 48;

@@ -97,6 +97,8 @@ static struct ipc_obj *shm_make(long size)
     s->ctime = ipc_now();
     /* the name is filled in by shmget once the key is known */
     s->ino = inode_create(s->name, NULL, 0, VMA_RIGHTS);
+    if (s->ino) /* shmem: within_size blocks for the segment */
+        inode_set_size(s->ino, s->size);
     if (!s->ino) {
         kfree(s);
         return NULL;

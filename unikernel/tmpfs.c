@@ -367,6 +367,8 @@ static int reg_own(tnode_t *n)
         }
     }
     int rc = inode_own_data(n->ino);
+    if (rc == 0)
+        inode_set_size(n->ino, n->size); /* within_size's bound from now */
     return rc == -ENOMEM ? -ENOSPC : rc;
 }
 
@@ -392,6 +394,7 @@ static int reg_resize(tnode_t *n, uint64_t size)
     int rc = reg_own(n);
     if (rc < 0)
         return rc;
+    inode_set_size(n->ino, size);
     if (size < n->size)
         pagecache_truncate(n->ino, size);
     n->size = size;
@@ -432,8 +435,10 @@ static long reg_pwrite(struct file *f, const void *buf, size_t n, uint64_t pos)
     if (rc == -ENOMEM)
         rc = -ENOSPC; /* no page under the commit limit: as Linux's tmpfs */
     if (rc > 0) {
-        if (pos + (uint64_t)rc > t->size)
+        if (pos + (uint64_t)rc > t->size) {
             t->size = pos + (uint64_t)rc;
+            inode_set_size(f->ino, t->size);
+        }
         t->mtime = t->ctime = clock_realtime_ns();
     }
     return rc;
@@ -1404,7 +1409,7 @@ int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
             zero_cached(f->ino, off, first);
             zero_cached(f->ino, last, end);
             if (last > first)
-                inode_punch(f->ino, first, last - first);
+                pagecache_punch(f->ino, first, last);
         }
         t->mtime = t->ctime = clock_realtime_ns();
         return 0;
@@ -1420,9 +1425,14 @@ int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
     }
     if (quota.used > quota.limit || missing > quota.limit - quota.used)
         return -ENOSPC;
-    if (inode_prepare(f->ino, from, to) < 0)
+    bool grows = !(mode & TMPFS_FALLOC_KEEP_SIZE) && off + len > t->size;
+    if (grows) /* the new size first: within_size's blocks for it */
+        inode_set_size(f->ino, off + len);
+    if (inode_prepare(f->ino, from, to) < 0) {
+        inode_set_size(f->ino, t->size);
         return -ENOSPC;
-    if (!(mode & TMPFS_FALLOC_KEEP_SIZE) && off + len > t->size)
+    }
+    if (grows)
         t->size = off + len;
     t->ctime = clock_realtime_ns();
     return 0;

@@ -13,6 +13,12 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "exit") == 0)
         return MEASURE_SPAWN_STATUS; /* spawned by measure_spawn_exit_wait */
+    if (argc > 1 && strcmp(argv[1], "memfd") == 0) { /* that row alone */
+        printf("BENCH_START app=bench_mm tsc_mhz=%.1f\n", bench_tsc_mhz());
+        measure_touch_memfd_1g(2);
+        printf("BENCH_DONE app=bench_mm\n");
+        bench_finish(0);
+    }
     if (argc > 1 && strcmp(argv[1], "collapse") == 0) { /* that row alone */
         printf("BENCH_START app=bench_mm tsc_mhz=%.1f\n", bench_tsc_mhz());
         measure_collapse_1g(2);
@@ -34,6 +40,7 @@ int main(int argc, char **argv)
     measure_signal_roundtrip(21, 500);
     measure_timer_irqs(5, 200);
     measure_touch_1g(2);
+    measure_touch_memfd_1g(2);
     measure_fork_1g(3);
     measure_collapse_1g(2);
     measure_fragmentation(3);

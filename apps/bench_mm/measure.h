@@ -51,6 +51,11 @@ void measure_timer_irqs(int rounds, int ms);
  * (ops = 1: the whole GiB), and the faults it took (touch_1g_faults). */
 void measure_touch_1g(int rounds);
 
+/* mmap of a fresh 1 GiB memfd (ftruncate'd, untimed) MAP_SHARED and the
+ * first write to every page (ops = 1), and the faults they took
+ * (touch_memfd_1g_faults). */
+void measure_touch_memfd_1g(int rounds);
+
 /* fork + _exit + waitpid of a task whose 1 GiB mapping is populated. */
 void measure_fork_1g(int rounds);
 

@@ -11,6 +11,7 @@ $(eval $(call unit_test,test_mm_limit,tests/unit/test_mm_limit.c $(UNIT_FAKE) $(
 $(eval $(call unit_test,test_mm_remap,tests/unit/test_mm_remap.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_fault,tests/unit/test_fault.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_mm_huge,tests/unit/test_mm_huge.c tests/unit/huge_model.c $(UNIT_FAKE) $(MM_SRCS)))
+$(eval $(call unit_test,test_mm_shmem_huge,tests/unit/test_mm_shmem_huge.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_commit,tests/unit/test_commit.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_kalloc,tests/unit/test_kalloc.c $(UNIT_FAKE) $(MM_SRCS)))
 $(eval $(call unit_test,test_kmap,tests/unit/test_kmap.c $(UNIT_FAKE) $(MM_SRCS)))

@@ -136,6 +136,31 @@ static void test_tickless(void **state)
     assert_int_equal(cmdline_parse(&cl, "pcid=1"), -EINVAL);
 }
 
+/* hugepages= and shmem_hugepages=: the policy's index, -1 unless given,
+ * anything else refused. */
+static void test_hugepages(void **state)
+{
+    (void)state;
+    assert_int_equal(cmdline_parse(&cl, "quiet"), 0);
+    assert_int_equal(cl.hugepages, -1);
+    assert_int_equal(cl.shmem_hugepages, -1);
+    assert_int_equal(cmdline_parse(&cl, "hugepages=madvise"), 0);
+    assert_int_equal(cl.hugepages, 1);
+    static const char *const shmem[] = {"never", "within_size", "advise",
+                                        "always"};
+    for (int i = 0; i < 4; i++) {
+        char word[48];
+        snprintf(word, sizeof(word), "shmem_hugepages=%s", shmem[i]);
+        assert_int_equal(cmdline_parse(&cl, word), 0);
+        assert_int_equal(cl.shmem_hugepages, i);
+        assert_int_equal(cl.hugepages, -1);
+    }
+    assert_int_equal(cl.nunknown, 0);
+    assert_int_equal(cmdline_parse(&cl, "shmem_hugepages=madvise"), -EINVAL);
+    assert_int_equal(cmdline_parse(&cl, "shmem_hugepages="), -EINVAL);
+    assert_int_equal(cmdline_parse(&cl, "hugepages=within_size"), -EINVAL);
+}
+
 static void test_aslr(void **state)
 {
     (void)state;
@@ -319,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_copies),        cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_is_env),        cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_too_many_args), cmocka_unit_test(test_tickless),
+        cmocka_unit_test(test_hugepages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,8 @@
  * seed, a repeatable layout), `noaslr` (fixed user layout), `tickless=off`
  * (the periodic 1 kHz timer tick instead of the one-shot), `pcid=on` (PCIDs
  * where the CPU has them), `hugepages=always|madvise|never` (the superpage
- * policy, mm/huge.c), `ip=ADDR/PREFIX`
+ * policy, mm/huge.c), `shmem_hugepages=never|within_size|advise|always`
+ * (the page cache's superpage policy, mm/inode.c), `ip=ADDR/PREFIX`
  * (or `ip=dhcp`), `gw=ADDR`, `dns=ADDR`, `ip2=ADDR/PREFIX` (the second
  * NIC's static address; the network, checked by net/config.c), and everything
  * after `--` kept as the application's argv.  Words are split at blanks;
@@ -35,6 +36,9 @@ struct cmdline {
     bool pcid;               /* pcid=on: tagged TLB entries where the CPU has them */
     int hugepages;           /* hugepages=: 0 never, 1 madvise, 2 always
                                 (mm's enum mm_huge_policy); -1 not given */
+    int shmem_hugepages;     /* shmem_hugepages=: 0 never, 1 within_size,
+                                2 advise, 3 always (enum
+                                mm_shmem_huge_policy); -1 not given */
     bool has_seed;           /* seed= given */
     uint64_t seed;           /* the ASLR generator's seed when has_seed */
     const char *ip, *gw, *dns; /* ip=, gw=, dns=: NULL when not given */
