@@ -17,6 +17,7 @@
 #include "arch/x86_64/user.h"
 #include "klog.h"
 #include "mm/inode.h"
+#include "mm/kalloc.h"
 #include "mm/memory.h"
 #include "mm/page.h"
 #include "selftest.h"
@@ -28,8 +29,9 @@
 #define FILE_LIMIT (PAGE_SIZE + 50) /* real bytes of the private mapping */
 #define RW (VMA_READ | VMA_WRITE)
 
-static unsigned char file_data[FILE_SIZE];
-static unsigned char buf[PAGE_SIZE];
+/* kalloc'd for the test's run: a boot without selftests pays no bss */
+static unsigned char *file_data; /* FILE_SIZE */
+static unsigned char *buf;       /* PAGE_SIZE */
 static int failures;
 
 static void check(bool ok, const char *what)
@@ -287,12 +289,20 @@ static void fault_round(void)
 int selftest_faults(void)
 {
     user_init(); /* tasks save an FPU state: SSE must be on */
-    fault_round(); /* warm-up: the zero page, descriptor slabs, tables */
-    size_t before = page_free_count();
-    fault_round();
-    size_t after = page_free_count();
-    kprintf("selftest faults: %zu free frames before, %zu after\n", before,
-            after);
-    check(after == before, "every frame given back");
+    file_data = kalloc(FILE_SIZE);
+    buf = kalloc(PAGE_SIZE);
+    check(file_data && buf, "test buffers allocated");
+    if (file_data && buf) {
+        fault_round(); /* warm-up: the zero page, descriptor slabs, tables */
+        size_t before = page_free_count();
+        fault_round();
+        size_t after = page_free_count();
+        kprintf("selftest faults: %zu free frames before, %zu after\n",
+                before, after);
+        check(after == before, "every frame given back");
+    }
+    kfree(file_data);
+    kfree(buf);
+    file_data = buf = NULL;
     return failures ? -EINVAL : 0;
 }
