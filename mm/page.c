@@ -329,6 +329,15 @@ static void region_release_blocks(region_t *r, phys_addr_t pa, phys_addr_t end)
     }
 }
 
+/* True when [base, end) meets a pinned range. */
+static bool pinned_overlaps(phys_addr_t base, phys_addr_t end)
+{
+    for (size_t i = 0; i < npinned; i++)
+        if (base < pinned[i].end && pinned[i].base < end)
+            return true;
+    return false;
+}
+
 int page_add_pinned(phys_addr_t base, size_t length)
 {
     phys_addr_t end = base + length;
@@ -336,9 +345,8 @@ int page_add_pinned(phys_addr_t base, size_t length)
         return -EINVAL;
     if (region_overlaps(base, end))
         return -EEXIST;
-    for (size_t i = 0; i < npinned; i++)
-        if (base < pinned[i].end && pinned[i].base < end)
-            return -EEXIST;
+    if (pinned_overlaps(base, end))
+        return -EEXIST;
     if (npinned == PAGE_MAX_PINNED)
         return -ENOSPC;
     pinned[npinned].base = base;
@@ -369,9 +377,8 @@ int page_add_ram(phys_addr_t base, size_t length)
         return -EINVAL;
     if (region_overlaps(base, end))
         return -EEXIST;
-    for (size_t i = 0; i < npinned; i++)
-        if (base < pinned[i].end && pinned[i].base < end)
-            return -EEXIST;
+    if (pinned_overlaps(base, end))
+        return -EEXIST;
     region_t *r = mmu_kaddr(base);
     memset(r, 0, sizeof(*r) + meta * sizeof(page_desc_t));
     r->base = base;

@@ -57,6 +57,15 @@ static int parse_u64(const char *s, uint64_t *v)
 }
 
 /* Applies one kernel parameter (before "--"). */
+/* The index of `value` in the NULL-ended `words`, or -1. */
+static int word_index(const char *value, const char *const *words)
+{
+    for (int i = 0; words[i]; i++)
+        if (strcmp(value, words[i]) == 0)
+            return i;
+    return -1;
+}
+
 static int cmdline_param(struct cmdline *cl, char *word)
 {
     if (strcmp(word, "quiet") == 0) {
@@ -74,21 +83,14 @@ static int cmdline_param(struct cmdline *cl, char *word)
         if (!cl->tmpfs)
             return -EINVAL;
     } else if (strncmp(word, "hugepages=", 10) == 0) {
-        static const char *const policies[] = {"never", "madvise", "always"};
-        cl->hugepages = -1;
-        for (int i = 0; i < 3; i++)
-            if (strcmp(word + 10, policies[i]) == 0)
-                cl->hugepages = i;
-        if (cl->hugepages < 0)
+        static const char *const policies[] = {"never", "madvise", "always",
+                                               NULL};
+        if ((cl->hugepages = word_index(word + 10, policies)) < 0)
             return -EINVAL;
     } else if (strncmp(word, "shmem_hugepages=", 16) == 0) {
         static const char *const policies[] = {"never", "within_size",
-                                               "advise", "always"};
-        cl->shmem_hugepages = -1;
-        for (int i = 0; i < 4; i++)
-            if (strcmp(word + 16, policies[i]) == 0)
-                cl->shmem_hugepages = i;
-        if (cl->shmem_hugepages < 0)
+                                               "advise", "always", NULL};
+        if ((cl->shmem_hugepages = word_index(word + 16, policies)) < 0)
             return -EINVAL;
     } else if (strcmp(word, "noaslr") == 0) {
         cl->noaslr = true;

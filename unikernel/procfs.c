@@ -68,22 +68,15 @@ static struct file *meminfo_open(int *err)
         {"ShmemHugePages:", mm_shmem_huge_blocks() * MMU_LARGE_PAGES},
         {"ShmemPmdMapped:", mm_shmem_pmd_mapped() * MMU_LARGE_PAGES},
     };
-    struct file *f = file_new(&maps_ops, NULL);
     size_t size = sizeof(rows) / sizeof(rows[0]) * 48;
-    if (f)
-        f->text = kalloc(size);
-    if (!f || !f->text) {
-        if (f)
-            file_put(f);
-        *err = -ENOMEM;
+    struct file *f = procfs_text_new(size, err);
+    if (!f)
         return NULL;
-    }
     size_t len = 0;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
         len += (size_t)snprintf(f->text + len, size - len, "%-16s%8zu kB\n",
                                 rows[i].name, rows[i].pages * (PAGE_SIZE / 1024));
     f->text_len = len;
-    f->seekable = 1;
     return f;
 }
 
@@ -91,22 +84,15 @@ static struct file *meminfo_open(int *err)
  * a program compares with Linux's; the timer's mode after it. */
 static struct file *interrupts_open(int *err)
 {
-    struct file *f = file_new(&maps_ops, NULL);
     size_t size = 160;
-    if (f)
-        f->text = kalloc(size);
-    if (!f || !f->text) {
-        if (f)
-            file_put(f);
-        *err = -ENOMEM;
+    struct file *f = procfs_text_new(size, err);
+    if (!f)
         return NULL;
-    }
     int len = snprintf(f->text, size, "           CPU0       \n"
                        " LOC: %10lu   Local timer interrupts (%s)\n",
                        (unsigned long)sched_timer_interrupts(),
                        sched_timer_mode());
     f->text_len = (size_t)len < size ? (size_t)len : size - 1;
-    f->seekable = 1;
     return f;
 }
 
@@ -114,16 +100,10 @@ static struct file *interrupts_open(int *err)
 static struct file *buddyinfo_open(int *err)
 {
     static const char *const names[ZONE_COUNT] = {"DMA", "DMA32", "Normal"};
-    struct file *f = file_new(&maps_ops, NULL);
     size_t size = ZONE_COUNT * (24 + 8 * (PAGE_MAX_ORDER + 1)) + 1;
-    if (f)
-        f->text = kalloc(size);
-    if (!f || !f->text) {
-        if (f)
-            file_put(f);
-        *err = -ENOMEM;
+    struct file *f = procfs_text_new(size, err);
+    if (!f)
         return NULL;
-    }
     size_t len = 0;
     for (int z = 0; z < ZONE_COUNT; z++) {
         size_t total, nfree, counts[PAGE_MAX_ORDER + 1];
@@ -139,7 +119,6 @@ static struct file *buddyinfo_open(int *err)
         len += (size_t)snprintf(f->text + len, size - len, "\n");
     }
     f->text_len = len < size ? len : size - 1;
-    f->seekable = 1;
     return f;
 }
 
@@ -149,16 +128,10 @@ static struct file *buddyinfo_open(int *err)
  * is kept). */
 static struct file *stat_open(task_t *t, int *err)
 {
-    struct file *f = file_new(&maps_ops, NULL);
     size_t size = 512;
-    if (f)
-        f->text = kalloc(size);
-    if (!f || !f->text) {
-        if (f)
-            file_put(f);
-        *err = -ENOMEM;
+    struct file *f = procfs_text_new(size, err);
+    if (!f)
         return NULL;
-    }
     task_t *leader = t->group->leader;
     task_t *parent = leader->proc.parent;
     int pid = thread_tgid(t);
@@ -173,7 +146,6 @@ static struct file *stat_open(task_t *t, int *err)
                        t->mspace->v_size,
                        t->mspace->phys_pg_count);
     f->text_len = (size_t)len < size ? (size_t)len : size - 1;
-    f->seekable = 1;
     return f;
 }
 
@@ -202,18 +174,11 @@ struct file *procfs_open(task_t *t, const char *path, int *err)
     }
     int (*show)(mspace_t *, char *, size_t) =
         smaps ? mspace_display_smaps : mspace_display;
-    struct file *f = file_new(&maps_ops, NULL);
     int len = show(t->mspace, NULL, 0);
-    if (f)
-        f->text = kalloc((size_t)len + 1);
-    if (!f || !f->text) {
-        if (f)
-            file_put(f);
-        *err = -ENOMEM;
+    struct file *f = procfs_text_new((size_t)len + 1, err);
+    if (!f)
         return NULL;
-    }
     /* the space cannot change in between: only this task maps in it */
     f->text_len = (size_t)show(t->mspace, f->text, (size_t)len + 1);
-    f->seekable = 1;
     return f;
 }

@@ -28,6 +28,8 @@
 
 #define CHECK_FLUSH
 #include "apps/include/check.h"
+#include "apps/include/memprobe.h"
+#include "apps/include/smaps.h"
 
 #define PAGE 4096UL
 #define HUGE (2UL << 20)
@@ -45,31 +47,11 @@ static void ok(int cond, const char *name)
         check(cond, name);
 }
 
-/* AnonHugePages (kB) of the VMA holding `addr`, from /proc/self/smaps;
- * -1 if not found. */
-static long anon_huge_kb(uintptr_t addr)
-{
-    FILE *f = fopen("/proc/self/smaps", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    bool in = false;
-    long kb = -1;
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long lo, hi;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a VMA's line */
-            in = addr >= lo && addr < hi;
-        else if (in && strncmp(line, "AnonHugePages:", 14) == 0)
-            kb = strtol(line + 14, NULL, 10);
-    }
-    fclose(f);
-    return kb;
-}
-
 static void report(const char *step, uintptr_t addr)
 {
     if (!quiet)
-        printf("# huge: %s: AnonHugePages %ld kB\n", step, anon_huge_kb(addr));
+        printf("# huge: %s: AnonHugePages %ld kB\n", step,
+               smaps_kb(addr, "AnonHugePages:"));
     fflush(stdout);
 }
 
@@ -276,13 +258,6 @@ static void steps(void)
        "MADV_HUGEPAGE over nothing mapped: ENOMEM");
     collapse_step();
     fork_promote_step();
-}
-
-static long free_frames(void)
-{
-    struct sysinfo si;
-    sysinfo(&si);
-    return (long)(si.freeram * si.mem_unit / PAGE);
 }
 
 int main(int argc, char **argv)

@@ -29,6 +29,8 @@
 
 #define CHECK_FLUSH
 #include "apps/include/check.h"
+#include "apps/include/memprobe.h"
+#include "apps/include/smaps.h"
 
 #define PAGE 4096UL
 #define HUGE (2UL << 20)
@@ -41,27 +43,6 @@ static void ok(int cond, const char *name)
 {
     if (!quiet || !cond)
         check(cond, name);
-}
-
-/* ShmemPmdMapped (kB) of the VMA holding `addr` (/proc/self/smaps), -1
- * if not found. */
-static long pmd_kb(uintptr_t addr)
-{
-    FILE *f = fopen("/proc/self/smaps", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    bool in = false;
-    long kb = -1;
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long lo, hi;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
-            in = addr >= lo && addr < hi;
-        else if (in && strncmp(line, "ShmemPmdMapped:", 15) == 0)
-            kb = strtol(line + 15, NULL, 10);
-    }
-    fclose(f);
-    return kb;
 }
 
 /* A /proc/meminfo figure (kB), -1 if absent. */
@@ -84,7 +65,7 @@ static long meminfo_kb(const char *name)
  * is `want` kB (-1: anything). */
 static void report(const char *step, uintptr_t addr, long want)
 {
-    long kb = pmd_kb(addr);
+    long kb = smaps_kb(addr, "ShmemPmdMapped:");
     if (!quiet)
         printf("# shm: %s: ShmemPmdMapped %ld kB, ShmemHugePages %ld kB\n",
                step, kb, meminfo_kb("ShmemHugePages"));
@@ -298,13 +279,6 @@ static void steps(void)
 {
     memfd_steps();
     tmpfs_steps();
-}
-
-static long free_frames(void)
-{
-    struct sysinfo si;
-    sysinfo(&si);
-    return (long)(si.freeram * si.mem_unit / PAGE);
 }
 
 int main(int argc, char **argv)

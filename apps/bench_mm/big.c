@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "apps/include/bench.h"
+#include "apps/include/smaps.h"
 #include "measure.h"
 #include "stats.h"
 
@@ -183,27 +184,6 @@ void measure_fork_1g(int rounds)
 #define MADV_COLLAPSE 25 /* Linux 6.1 */
 #endif
 
-/* AnonHugePages (kB) of the VMA holding `addr` (/proc/self/smaps; minflt
- * mounted /proc), or -1. */
-static long anon_huge_kb(const void *addr)
-{
-    FILE *f = fopen("/proc/self/smaps", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    bool in = false;
-    long kb = -1;
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long lo, hi;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
-            in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
-        else if (in && strncmp(line, "AnonHugePages:", 14) == 0)
-            kb = strtol(line + 14, NULL, 10);
-    }
-    fclose(f);
-    return kb;
-}
-
 void measure_collapse_1g(int rounds)
 {
     struct stats s, h;
@@ -232,7 +212,7 @@ void measure_collapse_1g(int rounds)
             munmap(p, GiB);
             return;
         }
-        long kb = anon_huge_kb(p);
+        long kb = smaps_kb((uintptr_t)p, "AnonHugePages:");
         stats_round(&s, r, t1 - t0, c1 - c0);
         stats_round(&h, r, kb < 0 ? 0 : (uint64_t)kb / 2048, 0);
         h.failed |= kb < 0;
