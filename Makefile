@@ -90,12 +90,15 @@ $(BUILD)/unit/$(1): $(call host_objs,$(2))
 endef
 
 # libFuzzer targets: clang, ASan+UBSan+fuzzer; tests/fuzz/run.sh runs each
-# binary in build/fuzz/ for FUZZ_SECONDS.
+# binary in build/fuzz/ for FUZZ_SECONDS.  One clang command compiles and
+# links a target, so no per-object .d files exist: a target depends on
+# every header it can reach instead (a header-only change rebuilds it).
 FUZZCFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=undefined -I. -DHOST -DFUZZ
+FUZZ_HEADERS := $(wildcard mm/*.h arch/*.h abi/*.h lib/include/*.h tests/unit/*.h)
 define fuzz_target
 FUZZ_BINS += $(BUILD)/fuzz/$(1)
-$(BUILD)/fuzz/$(1): $(2)
+$(BUILD)/fuzz/$(1): $(2) $(FUZZ_HEADERS)
 	@mkdir -p $$(dir $$@)
 	$$(call say,FUZZ,$$@)
 	$$(Q)$(CLANG) $(FUZZCFLAGS) -o $$@ $(2)
