@@ -439,6 +439,7 @@ static long exec_replace(task_t *t, inode_t *ino, struct exec_args *a)
         inode_close(t->image);
     t->image = ino;
     t->name = base_name(t->exe);
+    task_set_comm(t, base_name(a->path)); /* as Linux: the path given */
     t->group->execed = true; /* setpgid by its parent: EACCES from now */
     struct syscall_frame *f = context_syscall_frame(t->kstack_top);
     memset(f, 0, sizeof(*f));

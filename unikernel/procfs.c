@@ -140,7 +140,7 @@ static struct file *stat_open(task_t *t, int *err)
                        "%d (%.15s) R %d %d %d 0 -1 0 %zu 0 0 0 0 0 0 0 20 0 %d 0 0 "
                        "%zu %zu 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 0 "
                        "0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-                       pid, leader->name ? leader->name : "", parent ? parent->id : 0,
+                       pid, leader->comm, parent ? parent->id : 0,
                        t->group->pgid, t->group->sid, t->mspace->faults,
                        t->group->live,
                        t->mspace->v_size,

@@ -102,11 +102,12 @@ static struct file *status(task_t *t, int *err)
         "Name:\t%.15s\nUmask:\t0%d%d%d\nState:\tR (running)\nTgid:\t%d\n"
         "Ngid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n"
         "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+        "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n"
         "VmSize:\t%8zu kB\nVmRSS:\t%8zu kB\nVmData:\t%8zu kB\n"
         "AnonHugePages:\t%8zu kB\nThreads:\t%d\n",
-        leader->comm[0] ? leader->comm : (leader->name ? leader->name : ""),
+        leader->comm,
         (t->umask >> 6) & 7, (t->umask >> 3) & 7, t->umask & 7, pid, pid,
-        parent ? thread_tgid(parent) : 0,
+        parent ? thread_tgid(parent) : 0, pid, pid, t->group->pgid, t->group->sid,
         ms->v_size / 1024, KB(ms->phys_pg_count), KB(ms->data_pages),
         ms->huge_count * (MMU_LARGE_SIZE / 1024), t->group->live);
     if (f->text_len >= size)

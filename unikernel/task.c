@@ -28,6 +28,15 @@ task_t *task_current(void)
     return current;
 }
 
+void task_set_comm(task_t *t, const char *name)
+{
+    size_t n = strlen(name);
+    if (n > sizeof(t->comm) - 1)
+        n = sizeof(t->comm) - 1;
+    memset(t->comm, 0, sizeof(t->comm));
+    memcpy(t->comm, name, n);
+}
+
 task_t *task_create(const char *name, mspace_t *ms)
 {
     task_t *t = kalloc(sizeof(*t));
@@ -38,8 +47,7 @@ task_t *task_create(const char *name, mspace_t *ms)
     }
     memset(t, 0, sizeof(*t));
     t->name = name;
-    size_t n = strlen(name);
-    memcpy(t->comm, name, n < sizeof(t->comm) ? n : sizeof(t->comm) - 1);
+    task_set_comm(t, name);
     t->exit_code = -1;
     t->umask = 022;
     t->mspace = ms ? ms : mspace_create();

@@ -78,6 +78,10 @@ task_t *task_current(void);
  * left behind, `ms` dropped). */
 task_t *task_create(const char *name, mspace_t *ms);
 
+/* Sets the task's comm (prctl's name, /proc's Name and stat) to `name`, cut
+ * at 15 bytes as Linux's TASK_COMM_LEN. */
+void task_set_comm(task_t *t, const char *name);
+
 /* Creates a thread of `p`: the same address space, descriptor table,
  * signal actions and group (which it joins), its own kernel stack.  NULL
  * when out of memory. */

@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,76 @@ static size_t joined(char *buf, char *const *v, int n)
     return len;
 }
 
+/* The comm of /proc/self/stat (between its parentheses) in name[16]. */
+static int stat_comm(char name[16])
+{
+    char text[1024];
+    if (slurp("/proc/self/stat", text, sizeof(text)) <= 0)
+        return -1;
+    char *open = strchr(text, '('), *close = strrchr(text, ')');
+    if (!open || !close || close - open - 1 > 15)
+        return -1;
+    memcpy(name, open + 1, (size_t)(close - open - 1));
+    name[close - open - 1] = '\0';
+    return 0;
+}
+
+/* The Name line of /proc/self/status in name[16]. */
+static int status_name(char name[16])
+{
+    char text[4096];
+    if (slurp("/proc/self/status", text, sizeof(text)) <= 0 ||
+        sscanf(text, "Name:\t%15[^\n]", name) != 1)
+        return -1;
+    return 0;
+}
+
+/* The child of test_comm after execve: its comm is the executed path's
+ * last component (at most 15 bytes), not the name it had before. */
+static int execed_child(void)
+{
+    char exe[256], want[16], st[16], stat[16];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return 2;
+    exe[n] = '\0';
+    const char *base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+    size_t len = strnlen(base, sizeof(want) - 1);
+    memcpy(want, base, len);
+    want[len] = '\0';
+    if (status_name(st) < 0 || stat_comm(stat) < 0)
+        return 3;
+    return strcmp(st, want) == 0 && strcmp(stat, want) == 0 ? 0 : 4;
+}
+
+/* prctl(PR_SET_NAME) renames the process in status and stat, and execve
+ * names it after the program it runs. */
+static void test_comm(const char *self)
+{
+    char st[16], stat[16], got[16];
+    check(prctl(PR_SET_NAME, "renamed-process-long") == 0 &&
+              prctl(PR_GET_NAME, got) == 0 && strcmp(got, "renamed-process") == 0,
+          "comm: PR_SET_NAME cuts at 15 bytes, PR_GET_NAME reads it back");
+    check(status_name(st) == 0 && strcmp(st, "renamed-process") == 0 &&
+              stat_comm(stat) == 0 && strcmp(stat, "renamed-process") == 0,
+          "comm: status Name and stat's comm follow PR_SET_NAME");
+    pid_t c = fork();
+    if (c == 0) {
+        char exe[256];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n <= 0)
+            _exit(5);
+        exe[n] = '\0';
+        char *argv[] = {(char *)self, "execed", NULL};
+        execv(exe, argv);
+        _exit(6);
+    }
+    int status = -1;
+    check(c > 0 && waitpid(c, &status, 0) == c && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0,
+          "comm: after execve, the program's file name in status and stat");
+}
+
 static void *wait_forever(void *arg)
 {
     (void)arg;
@@ -60,6 +132,8 @@ static void *wait_forever(void *arg)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "execed") == 0)
+        _exit(execed_child());
     static char buf[65536], want[65536];
     long n = slurp("/proc/self/cmdline", buf, sizeof(buf));
     size_t w = joined(want, argv, argc);
@@ -84,6 +158,9 @@ int main(int argc, char **argv)
     check(field(buf, "Pid") == getpid() && field(buf, "Tgid") == getpid(),
           "status: Pid and Tgid are getpid");
     check(field(buf, "PPid") == getppid(), "status: PPid is getppid");
+    check(field(buf, "NStgid") == getpid() && field(buf, "NSpid") == getpid() &&
+              field(buf, "NSpgid") == getpgrp() && field(buf, "NSsid") == getsid(0),
+          "status: NStgid, NSpid are getpid, NSpgid getpgrp, NSsid getsid");
     check(field(buf, "Uid") == (long)getuid() && field(buf, "Gid") == (long)getgid(),
           "status: Uid and Gid");
     const char *um = strstr(buf, "\nUmask:\t");
@@ -98,6 +175,7 @@ int main(int argc, char **argv)
     check(n > 0 && sscanf(want, "%ld %ld", &pages, &resident) == 2 &&
               pages * (long)(sysconf(_SC_PAGESIZE) / 1024) == vmsize,
           "statm: size in pages is VmSize");
+    test_comm(argv[0]);
     pthread_t t;
     pthread_create(&t, NULL, wait_forever, NULL);
     n = slurp("/proc/self/status", buf + 1, sizeof(buf) - 1);
