@@ -17,7 +17,7 @@
 # e.g. bios-cd, uefi-disk, bios-raw-ide, uefi-qcow2-virtio, bios-gce-scsi.
 # Disks are opened with snapshot=on: the image file is never written.
 #
-# Environment: MEM (128M), SMP (1), ACCEL (kvm if /dev/kvm is usable, see
+# Environment: MEM (128M), SMP (1), ACCEL (kvm if /dev/kvm runs the kernel, see
 # images/accel.sh, else tcg; -cpu host under kvm), OVMF_CODE, OVMF_VARS
 # (the firmware of the uefi modes), VARS_DIR (where the writable copy of the
 # UEFI variables goes: build/), SERIAL (QEMU -serial backend instead of
@@ -35,12 +35,18 @@ cmdline=${3:-}
 mem=${MEM:-128M}
 smp=${SMP:-1}
 here=$(dirname "$0")
-if [ -z "${ACCEL:-}" ]; then
-    ACCEL=$("$here/accel.sh" | cut -d' ' -f1)
-fi
 ovmf_code=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE.fd}
 ovmf_vars=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS.fd}
 vars_dir=${VARS_DIR:-build}
+if [ -z "${ACCEL:-}" ]; then
+    # KVM only if it runs this kernel (a pvh IMAGE) or the built one: some
+    # nested KVMs boot the BIOS probe, then fail on the kernel's first SSE
+    # instruction (images/accel.sh).
+    probe_kernel=$image
+    [ "$mode" = pvh ] || probe_kernel=$vars_dir/kernel.elf
+    [ -f "$probe_kernel" ] || probe_kernel=
+    ACCEL=$("$here/accel.sh" "$vars_dir/accel" $probe_kernel | cut -d' ' -f1)
+fi
 
 args=(-accel "$ACCEL" -m "$mem" -smp "$smp" -display none -no-reboot)
 [ "${DEBUG_EXIT:-yes}" = no ] || args+=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
