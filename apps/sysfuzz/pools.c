@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sysfuzz.h"
@@ -104,10 +105,28 @@ static int open_sub(int dirfd, const char *name)
     return openat(dirfd, name, O_RDONLY | O_DIRECTORY);
 }
 
+/* A directory deeper than the walk's buffers reach (mkdir and chdir
+ * nest them as deep as they like) moves to the root, and fs_cleanup walks
+ * again: nothing stays out of its reach. */
+static int root_fd = -1;
+static unsigned moved_up;
+
+static bool move_up(int dirfd, const struct dent64 *e, int depth)
+{
+    if (depth < WALK_DEPTH || e->type != DT_DIR || root_fd < 0)
+        return false;
+    char name[32];
+    snprintf(name, sizeof(name), "sysfuzz-deep-%u", moved_up);
+    if (renameat(dirfd, e->name, root_fd, name) != 0)
+        return false;
+    moved_up++;
+    return true;
+}
+
 /* Removes entry `e` of `dirfd` and, a directory, what is below it. */
 static void remove_one(int dirfd, const struct dent64 *e, int depth)
 {
-    if (unlinkat(dirfd, e->name, 0) == 0)
+    if (unlinkat(dirfd, e->name, 0) == 0 || move_up(dirfd, e, depth))
         return;
     walk_dir(open_sub(dirfd, e->name), depth + 1, remove_one);
     unlinkat(dirfd, e->name, AT_REMOVEDIR);
@@ -145,8 +164,42 @@ static void clean(int dirfd, const struct dent64 *e, int depth)
 {
     if (!is_boot(e->ino))
         remove_one(dirfd, e, depth);
-    else if (e->type == DT_DIR)
+    else if (e->type == DT_DIR && !move_up(dirfd, e, depth))
         walk_dir(open_sub(dirfd, e->name), depth + 1, clean);
+}
+
+static long boot_blocks;
+
+static void count_blocks(int dirfd, const struct dent64 *e, int depth)
+{
+    struct stat st;
+    if (is_boot(e->ino) &&
+        fstatat(dirfd, e->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode))
+        boot_blocks += st.st_blocks;
+    if (e->type == DT_DIR)
+        walk_dir(open_sub(dirfd, e->name), depth + 1, count_blocks);
+}
+
+static void show_left(int dirfd, const struct dent64 *e, int depth)
+{
+    if (!is_boot(e->ino))
+        printf("sysfuzz: left at depth %d: %.40s (ino %lu, type %d)\n", depth,
+               e->name, e->ino, e->type);
+    if (e->type == DT_DIR)
+        walk_dir(open_sub(dirfd, e->name), depth + 1, show_left);
+}
+
+void fs_show_left(void)
+{
+    walk_dir(open("/", O_RDONLY | O_DIRECTORY), 0, show_left);
+}
+
+long fs_boot_blocks(void)
+{
+    boot_blocks = 0;
+    walk_dir(open("/", O_RDONLY | O_DIRECTORY), 0, count_blocks);
+    return boot_blocks;
 }
 
 void fs_cleanup(void)
@@ -157,7 +210,15 @@ void fs_cleanup(void)
     setrlimit(RLIMIT_NOFILE, &nofile);
     /* the calls create files with any name their paths give, and the
      * tmpfs keeps them and their pages: what the boot did not make goes */
-    walk_dir(open("/", O_RDONLY | O_DIRECTORY), 0, clean);
+    root_fd = open("/", O_RDONLY | O_DIRECTORY);
+    for (int pass = 0; pass < 1000; pass++) {
+        unsigned moved = moved_up;
+        walk_dir(open("/", O_RDONLY | O_DIRECTORY), 0, clean);
+        if (moved_up == moved)
+            break;
+    }
+    close(root_fd);
+    root_fd = -1;
 }
 
 void extra_add(uintptr_t addr, size_t len)

@@ -54,6 +54,12 @@ void pools_cleanup(void);
  * them, with their pages, after the workers end). */
 void fs_snapshot(void);
 void fs_cleanup(void);
+/* The 512-byte blocks held by the boot's files, wherever they are now:
+ * frames a call may have given them (written, extended, mapped), which
+ * stay after fs_cleanup and are no leak of the kernel. */
+long fs_boot_blocks(void);
+/* Prints what fs_cleanup left of the calls' files. */
+void fs_show_left(void);
 /* Records a mapping the kernel made for us outside the arena (evicting
  * and unmapping the oldest when the ring is full). */
 void extra_add(uintptr_t addr, size_t len);
