@@ -198,7 +198,7 @@ static int try_ops(struct sem_set *s, const struct sembuf_k *ops, int n,
     int pid = ipc_pid();
     for (i = 0; i < n; i++) {
         s->sems[ops[i].num].pid = pid;
-        if (ops[i].flg & SEM_UNDO)
+        if ((ops[i].flg & SEM_UNDO) && ops[i].op) /* u made above for it */
             u->adj[ops[i].num] -= ops[i].op;
     }
     s->otime = ipc_now();

@@ -425,6 +425,16 @@ static void check_sem(void)
     check(sem_op(id, 0, -1, 0) == -EINTR, "semop interrupted by a handler: EINTR");
     alarm_stop(al);
 
+    /* a wait-for-zero with SEM_UNDO adjusts nothing: a process without
+     * an undo record for the set gets none (the kernel once took a NULL
+     * record here and panicked) */
+    semctl(id, 1, SETVAL, 0);
+    pid = fork();
+    if (pid == 0)
+        _exit(sem_op(id, 1, 0, SEM_UNDO | IPC_NOWAIT) == 0 ? 0 : 1);
+    check(reap(pid) == 0 && semval(id, 1) == 0,
+          "sem a zero op with SEM_UNDO in a new process: done, nothing to undo");
+
     /* SEM_UNDO: a child's adjustments are undone when it ends or dies */
     semctl(id, 2, SETVAL, 0);
     pid = fork();
