@@ -29,7 +29,7 @@ CORE_SRCS := \
   unikernel/fd.c unikernel/flock.c unikernel/bsdlock.c unikernel/console.c unikernel/pipe.c \
   unikernel/memfd.c unikernel/poll.c unikernel/sys_poll.c unikernel/epoll.c \
   unikernel/eventfd.c unikernel/itimer.c unikernel/timerfd.c unikernel/deadline.c unikernel/pgrp.c \
-  unikernel/socket.c unikernel/unix_sock.c unikernel/userdb.c unikernel/sendfile.c \
+  unikernel/socket.c unikernel/unix_sock.c unikernel/unix_gc.c unikernel/userdb.c unikernel/sendfile.c \
   unikernel/tmpfs.c unikernel/modfiles.c unikernel/dev.c unikernel/pagecache.c \
   unikernel/path.c unikernel/sys_dir.c unikernel/sys_fsmeta.c unikernel/cpio.c unikernel/procfs.c unikernel/procfs_info.c unikernel/procfd.c unikernel/usercopy.c \
   unikernel/syscall.c unikernel/sysnames.c unikernel/sys_file.c \

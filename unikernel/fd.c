@@ -48,8 +48,11 @@ struct file *file_new(const struct file_ops *ops, inode_t *ino)
 
 void file_put(struct file *f)
 {
-    if (--f->refs > 0)
+    if (--f->refs > 0) {
+        if (f->ops->unref)
+            f->ops->unref(f);
         return;
+    }
     if (f->epitems)
         epoll_file_gone(f);
     flock_release(f);

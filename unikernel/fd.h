@@ -47,6 +47,9 @@ struct file_ops {
     unsigned (*poll)(struct file *f, struct poll_table *pt);
     /* Frees what the file holds besides the struct itself. */
     void (*release)(struct file *f);
+    /* A reference other than the last went (file_put); NULL: nothing.
+     * Sockets: an AF_UNIX file left only in flight may be garbage. */
+    void (*unref)(struct file *f);
     /* getdents64 of a directory outside the tmpfs (/proc/self/fd): bytes
      * filled, 0 at the end, or -errno.  NULL: the tmpfs's. */
     long (*getdents)(struct file *f, void *ubuf, size_t n);

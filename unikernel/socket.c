@@ -116,6 +116,13 @@ static void sock_file_release(struct file *f)
     kfree(s);
 }
 
+static void sock_file_unref(struct file *f)
+{
+    struct socket *s = f->priv;
+    if (s->ops && s->ops->unref)
+        s->ops->unref(s);
+}
+
 static const struct file_ops sock_file_ops = {
     .read = sock_file_read,
     .write = sock_file_write,
@@ -123,6 +130,7 @@ static const struct file_ops sock_file_ops = {
     .ioctl = sock_file_ioctl,
     .poll = sock_file_poll,
     .release = sock_file_release,
+    .unref = sock_file_unref,
 };
 
 struct socket *sock_of_file(struct file *f)

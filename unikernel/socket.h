@@ -78,6 +78,9 @@ struct sock_ops {
     long (*ioctl)(struct socket *s, unsigned long cmd, uintptr_t arg);
     /* Closes: a graceful end where the family has one; frees priv. */
     void (*release)(struct socket *s);
+    /* A reference to the socket's file other than the last went (AF_UNIX:
+     * descriptors in flight may have become garbage); NULL: nothing. */
+    void (*unref)(struct socket *s);
 };
 
 struct socket {

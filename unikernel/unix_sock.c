@@ -41,23 +41,14 @@
 #include "unikernel/thread.h"
 #include "unikernel/tmpfs.h"
 #include "unikernel/socket.h"
+#include "unikernel/unix_end.h"
 #include "unikernel/unix_sock.h"
 #include "unikernel/usercopy.h"
 
 #define UNIX_QUEUE_MAX 212992 /* Linux's default socket buffer */
 #define UNIX_CHUNK 65536      /* a stream send's largest message */
-#define UNIX_ADDR_MAX 112     /* sockaddr_un (110) and the NUL Linux adds */
 #define PATH_OFF 2            /* offsetof(struct sockaddr_un, sun_path) */
 
-struct umsg {
-    struct umsg *next;
-    size_t len, off; /* off: bytes of it already read (stream) */
-    struct file **fds; /* SCM_RIGHTS in flight (kalloc), a reference each */
-    int nfds;
-    size_t fromlen;    /* the sender's name (0: unnamed) */
-    char from[UNIX_ADDR_MAX];
-    char data[];
-};
 
 /* struct cmsghdr of the x86_64 ABI: 16 bytes, 8-byte aligned. */
 struct kcmsg {
@@ -69,8 +60,10 @@ struct kcmsg {
 
 static void fds_put(struct file **fds, int n)
 {
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        unix_flight_sub(fds[i]);
         file_put(fds[i]);
+    }
     kfree(fds);
 }
 
@@ -117,6 +110,7 @@ static int rights_in(const struct sock_msg *m, struct file ***fds, int *nfds)
                 }
                 f->refs++;
                 (*fds)[(*nfds)++] = f;
+                unix_flight_add(f);
             }
         } else if (h.level == SOL_SOCKET && h.type != SCM_CREDENTIALS) {
             goto inval;
@@ -141,11 +135,19 @@ static void rights_out(struct sock_msg *m, struct umsg *q, int flags)
     bool peek = flags & MSG_PEEK;
     size_t cap = m->control ? m->controlcap : 0;
     int fit = cap < CMSG_HDR ? 0 : (int)((cap - CMSG_HDR) / sizeof(int));
-    int delivered = 0, i = 0;
-    while (i < q->nfds && delivered < fit) {
-        struct file *f = q->fds[i++];
+    int delivered = 0, i = 0, nfds = q->nfds;
+    struct file **fds = q->fds;
+    if (!peek) { /* off the message before a file goes: the collector
+                    (unix_gc.c) may run at any file_put and read queues */
+        q->fds = NULL;
+        q->nfds = 0;
+    }
+    while (i < nfds && delivered < fit) {
+        struct file *f = fds[i++];
         if (peek)
             f->refs++; /* the queue keeps its own */
+        else
+            unix_flight_sub(f); /* the reference moves to the descriptor */
         int fd = fd_install_new(f, flags & MSG_CMSG_CLOEXEC); /* -EMFILE: f put */
         if (fd < 0)
             break;
@@ -153,7 +155,7 @@ static void rights_out(struct sock_msg *m, struct umsg *q, int flags)
                &fd, sizeof(fd));
         delivered++;
     }
-    if (delivered < q->nfds)
+    if (delivered < nfds)
         m->flags_out |= MSG_CTRUNC;
     if (delivered > 0) {
         struct kcmsg h = {CMSG_HDR + (size_t)delivered * sizeof(int), SOL_SOCKET, SCM_RIGHTS};
@@ -162,39 +164,14 @@ static void rights_out(struct sock_msg *m, struct umsg *q, int flags)
         m->controllen = used < cap ? used : cap;
     }
     if (!peek) {
-        for (; i < q->nfds; i++)
-            file_put(q->fds[i]); /* did not fit: closed, as Linux */
-        kfree(q->fds);
-        q->fds = NULL;
-        q->nfds = 0;
+        for (; i < nfds; i++) { /* did not fit: closed, as Linux */
+            unix_flight_sub(fds[i]);
+            file_put(fds[i]);
+        }
+        kfree(fds);
     }
 }
 
-struct unix_end {
-    struct socket *s;      /* not used once dead */
-    int refs;              /* the socket's and each dpeer pointing here */
-    bool dead;             /* its socket closed */
-    struct unix_end *peer; /* NULL once the peer is closed */
-    bool peer_gone;
-    struct unix_end *dpeer; /* a datagram end's connect(), a reference */
-    struct umsg *head, *tail;
-    size_t queued;         /* unread bytes in the queue */
-    bool rd_shut, wr_shut; /* this end's shutdown(2) */
-    /* its name: the sockaddr_un bytes as Linux keeps them (0: none) */
-    char name[UNIX_ADDR_MAX];
-    size_t namelen;
-    tnode_t *node;          /* a path's socket node, a reference */
-    struct unix_end *abs_next; /* the abstract namespace's list */
-    char peername[UNIX_ADDR_MAX]; /* the peer's name when it connected */
-    size_t peernamelen;
-    /* listening: the connections not yet accepted */
-    bool listening;
-    bool embryo;            /* queued on a listener, not yet accepted */
-    int backlog, acc_count;
-    struct unix_end *acc_head, *acc_tail, *acc_next;
-    struct abi_ucred cred, peercred; /* SO_PEERCRED */
-    bool passcred;
-};
 
 static struct unix_end *abstract_names;
 static unsigned autobind_next;
@@ -224,14 +201,20 @@ static bool snd_shut(const struct unix_end *u)
     return u->wr_shut || u->peer_gone || (u->peer && u->peer->rd_shut);
 }
 
-static void queue_free(struct unix_end *u)
+void unix_msgs_free(struct umsg *list)
 {
-    for (struct umsg *m = u->head, *next; m; m = next) {
+    for (struct umsg *m = list, *next; m; m = next) {
         next = m->next;
         umsg_free(m);
     }
+}
+
+static void queue_free(struct unix_end *u)
+{
+    struct umsg *list = u->head; /* detached first: see rights_out */
     u->head = u->tail = NULL;
     u->queued = 0;
+    unix_msgs_free(list);
 }
 
 /* ---- names ---- */
@@ -907,6 +890,14 @@ static void unix_release(struct socket *s)
     queue_free(u);
     s->priv = NULL;
     end_put(u);
+    unix_gc_release(); /* its close may leave a cycle in flight */
+}
+
+/* A reference to the socket's file other than the last went. */
+static void unix_unref(struct socket *s)
+{
+    if (s->priv)
+        unix_gc_unref(s->priv);
 }
 
 static const struct sock_ops unix_ops = {
@@ -923,7 +914,19 @@ static const struct sock_ops unix_ops = {
     .poll = unix_poll,
     .ioctl = unix_ioctl,
     .release = unix_release,
+    .unref = unix_unref,
 };
+
+struct unix_end *unix_end_of_file(struct file *f)
+{
+    struct socket *s = sock_of_file(f);
+    return s && s->ops == &unix_ops ? s->priv : NULL;
+}
+
+void unix_end_put(struct unix_end *u)
+{
+    end_put(u);
+}
 
 /* A new end of socket `s` (also of the accepted sockets). */
 static int unix_create_end(struct socket *s, int type, int protocol)
