@@ -3,9 +3,11 @@
  * implements (unikernel/syscall.c), those of the tasks issue (answered
  * -ENOSYS until they land) and numbers nobody implements, each with a
  * generator of random and boundary arguments that obeys the safety rule
- * of sysfuzz.h.  Calls that would end the fuzzer are left out (exit,
- * exit_group, rt_sigreturn, fork, vfork, clone: the driver forks itself)
- * or restricted: execve only of paths that cannot be run, kill and its
+ * of sysfuzz.h (and of its family's file: calls_fs.c, calls_ipc.c,
+ * calls_net.c, calls_proc.c).  Calls that would end the fuzzer are left
+ * out (exit, exit_group, rt_sigreturn, fork, vfork, clone: the driver
+ * forks itself; pause and rt_sigsuspend wait for a signal that never
+ * comes) or restricted: execve only of paths that cannot be run, kill and its
  * kin to ourselves only with signal 0 or an invalid one, nothing written
  * to the console, sleeps of at most a microsecond, no new signal handler.
  */
@@ -15,9 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "sysfuzz.h"
-
-typedef void gen_fn(long *a);
 
 struct call {
     long nr;
@@ -25,14 +26,10 @@ struct call {
     gen_fn *gen;
 };
 
-static long r(void) { return (long)rng(); }
-static long ptr(void) { return (long)any_ptr(); }
-static long len(void) { return (long)any_len(); }
-static long num(void) { return (long)any_int(); }
 
 /* A buffer for descriptor `fd`: nothing readable when fd is the console
  * (no noise on it, no read that could wait for input). */
-static long buf_for(long fd)
+long buf_for(long fd)
 {
     return fd >= 0 && fd <= 2 ? (long)unreadable_ptr() : ptr();
 }
@@ -99,7 +96,7 @@ static void g_madvise(long *a)
 
 /* A struct of `words` random words in scratch for the kernel to read, or
  * a bad pointer. */
-static long struct_arg(size_t words)
+long struct_arg(size_t words)
 {
     if (rng_below(4) == 0)
         return (long)bad_ptr();
@@ -113,10 +110,20 @@ static void g_sigaction(long *a)
 {
     a[0] = rng_below(4) ? (long)rng_below(70) : num();
     a[1] = rng_below(3) ? 0 : struct_arg(4);
+    bool kept = a[0] > 0 && a[0] < 64 && (SIGNALS_IGNORED & (1ul << a[0]));
     if (a[1] && a[1] == (long)(pools.scratch + SCRATCH_SIZE / 2))
-        *(uint64_t *)a[1] = rng_below(2); /* SIG_DFL or SIG_IGN only */
+        *(uint64_t *)a[1] = kept ? 1 : rng_below(2); /* SIG_DFL, SIG_IGN */
+    else if (a[1] && kept)
+        a[1] = (long)unreadable_ptr(); /* not memory that may hold anything */
     a[2] = ptr();
     a[3] = rng_below(4) ? 8 : num();
+}
+
+void signals_ignore(void)
+{
+    for (int sig = 1; sig < 64; sig++)
+        if (SIGNALS_IGNORED & (1ul << sig))
+            signal(sig, SIG_IGN);
 }
 
 static void g_sigprocmask(long *a)
@@ -133,10 +140,15 @@ static void g_ioctl(long *a)
     a[0] = (long)any_fd();
     a[1] = rng_below(4) ? cmds[rng_below(6)] : num();
     a[2] = a[0] >= 0 && a[0] <= 2 && rng_below(2) ? (long)bad_ptr() : ptr();
+    if ((int)a[1] == 0x5421) { /* FIONBIO: never back to blocking */
+        int *on = (int *)(pools.scratch + SCRATCH_SIZE * 13 / 32);
+        *on = 1 + (int)rng_below(2);
+        a[2] = rng_below(4) ? (long)on : (long)unreadable_ptr();
+    }
 }
 
 /* An iovec array in scratch whose buffers suit descriptor a[0]. */
-static void g_iov(long *a)
+void g_iov(long *a)
 {
     a[0] = (long)any_fd();
     long n = rng_below(4) ? (long)rng_below(20) : num();
@@ -151,7 +163,7 @@ static void g_iov(long *a)
 }
 
 /* A timespec of at most a microsecond, or an invalid one. */
-static long short_time(void)
+long short_time(void)
 {
     if (rng_below(5) == 0)
         return (long)bad_ptr();
@@ -167,6 +179,19 @@ static long short_time(void)
     return (long)ts;
 }
 
+long zero_time(void)
+{
+    int64_t *ts = (int64_t *)(pools.scratch + SCRATCH_SIZE * 5 / 8 - 64);
+    ts[0] = ts[1] = 0;
+    return (long)ts;
+}
+
+long wait_time(void)
+{
+    long t = rng_below(2) ? zero_time() : short_time();
+    return t ? t : zero_time();
+}
+
 static void g_nanosleep(long *a) { a[0] = short_time(); a[1] = ptr(); }
 
 static void g_clock_nanosleep(long *a)
@@ -179,7 +204,7 @@ static void g_clock_nanosleep(long *a)
 
 /* A pid that is not a process of ours: we are in it only with signal 0
  * or an invalid signal. */
-static long target_pid(long *sig)
+long target_pid(long *sig)
 {
     static const long far[] = {100000, 999999, 0x7fffffff, -0x7fffffffl - 1,
                                -100000};
@@ -234,6 +259,8 @@ static void g_fcntl(long *a)
     /* no copy of the console: its copies would get readable buffers */
     a[0] = a[1] == 0 || a[1] == 1030 ? (long)file_fd() : (long)any_fd();
     a[2] = rng_below(2) ? num() : ptr();
+    if (a[1] == 4) /* F_SETFL: descriptors stay non-blocking (calls_net.c) */
+        a[2] |= 04000;
 }
 
 /* Never a copy of the console (see g_fcntl), never onto it. */
@@ -268,7 +295,7 @@ static void g_readlinkat(long *a) { g_openat(a); a[2] = ptr(); a[3] = len(); }
 /* rename and link: names the calls create, never one of the boot's tree
  * (moved, its entry would sit elsewhere in kernel memory: the frame count
  * of the run would change without a leak), or bad pointers. */
-static long fresh_path(size_t slot)
+long fresh_path(size_t slot)
 {
     static const char *const names[] = {"/nonexistent", "/nonexistent2",
                                         "/nonexistent/x", "/", "",
@@ -389,6 +416,76 @@ static const struct call calls[] = {
     /* nobody's: -ENOSYS, logged once */
     {335, "(none)", g_unknown},  {511, "(none)", g_unknown},
     {512, "(none)", g_unknown},  {1004, "(none)", g_unknown},
+    /* file metadata and data (calls_fs.c) */
+    {90, "chmod", g_chmod},      {91, "fchmod", g_fchmod},
+    {92, "chown", g_chown},      {93, "fchown", g_fchown},
+    {94, "lchown", g_chown},     {268, "fchmodat", g_fchmodat},
+    {260, "fchownat", g_fchownat},
+    {132, "utime", g_utime},     {235, "utimes", g_utime},
+    {261, "futimesat", g_futimesat},
+    {280, "utimensat", g_utimensat},
+    {137, "statfs", g_statfs},   {138, "fstatfs", g_fstatfs},
+    {88, "symlink", g_symlink},  {266, "symlinkat", g_symlinkat},
+    {162, "sync", g_none},       {306, "syncfs", g_fd},
+    {277, "sync_file_range", g_sync_file_range},
+    {285, "fallocate", g_fallocate},
+    {73, "flock", g_flock},      {295, "preadv", g_preadv},
+    {296, "pwritev", g_preadv},  {327, "preadv2", g_preadv2},
+    {328, "pwritev2", g_preadv2},
+    {40, "sendfile", g_sendfile},
+    /* IPC and waiting (calls_ipc.c) */
+    {29, "shmget", g_shmget},    {30, "shmat", g_shmat},
+    {31, "shmctl", g_shmctl},    {67, "shmdt", g_shmdt},
+    {64, "semget", g_semget},    {65, "semop", g_semop},
+    {66, "semctl", g_semctl},    {220, "semtimedop", g_semtimedop},
+    {68, "msgget", g_msgget},    {69, "msgsnd", g_msgsnd},
+    {70, "msgrcv", g_msgrcv},    {71, "msgctl", g_msgctl},
+    {284, "eventfd", g_eventfd}, {290, "eventfd2", g_eventfd2},
+    {283, "timerfd_create", g_timerfd_create},
+    {286, "timerfd_settime", g_timerfd_settime},
+    {287, "timerfd_gettime", g_timerfd_gettime},
+    {213, "epoll_create", g_epoll_create},
+    {291, "epoll_create1", g_epoll_create},
+    {233, "epoll_ctl", g_epoll_ctl},
+    {232, "epoll_wait", g_epoll_wait},
+    {281, "epoll_pwait", g_epoll_pwait},
+    {7, "poll", g_poll},         {271, "ppoll", g_ppoll},
+    {23, "select", g_select},    {270, "pselect6", g_pselect6},
+    {202, "futex", g_futex},
+    /* sockets (calls_net.c) */
+    {41, "socket", g_socket},    {53, "socketpair", g_socketpair},
+    {49, "bind", g_bind},        {42, "connect", g_connect},
+    {50, "listen", g_listen},    {43, "accept", g_accept},
+    {288, "accept4", g_accept4}, {44, "sendto", g_sendto},
+    {45, "recvfrom", g_recvfrom},
+    {46, "sendmsg", g_sendmsg},  {47, "recvmsg", g_recvmsg},
+    {48, "shutdown", g_shutdown},
+    {51, "getsockname", g_sockname},
+    {52, "getpeername", g_sockname},
+    {55, "getsockopt", g_getsockopt},
+    {54, "setsockopt", g_setsockopt},
+    /* processes, credentials and signals (calls_proc.c) */
+    {109, "setpgid", g_setpgid}, {121, "getpgid", g_pid_only},
+    {124, "getsid", g_pid_only}, {111, "getpgrp", g_none},
+    {112, "setsid", g_none},     {247, "waitid", g_waitid},
+    {203, "sched_setaffinity", g_affinity},
+    {204, "sched_getaffinity", g_affinity},
+    {157, "prctl", g_prctl},     {105, "setuid", g_setid},
+    {106, "setgid", g_setid},    {116, "setgroups", g_setgroups},
+    {273, "set_robust_list", g_robust_list},
+    {274, "get_robust_list", g_get_robust_list},
+    {129, "rt_sigqueueinfo", g_sigqueueinfo},
+    {297, "rt_tgsigqueueinfo", g_tgsigqueueinfo},
+    {128, "rt_sigtimedwait", g_sigtimedwait},
+    {127, "rt_sigpending", g_sigpending},
+    {37, "alarm", g_alarm},      {36, "getitimer", g_getitimer},
+    {38, "setitimer", g_setitimer},
+    {222, "timer_create", g_timer_create},
+    {223, "timer_settime", g_timer_settime},
+    {224, "timer_gettime", g_timer_gettime},
+    {225, "timer_getoverrun", g_timer_id},
+    {226, "timer_delete", g_timer_id},
+    {219, "restart_syscall", g_none},
     {0x40000027, "(x32 getpid)", g_unknown},
     {-1, "(negative)", g_unknown},
     {0x7fffffff, "(huge)", g_unknown},
@@ -439,6 +536,8 @@ void call_done(long nr, const long a[6], long rc)
 {
     if (rc < 0 && rc > -4096)
         return;
+    calls_ipc_done(nr, a, rc);
+    calls_net_done(nr, a, rc);
     switch (nr) {
     case 9:    /* mmap */
     case 1000: /* mspace_map */

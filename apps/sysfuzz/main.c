@@ -44,7 +44,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysinfo.h>
@@ -54,6 +58,7 @@
 
 #include "apps/include/memprobe.h"
 
+#include "calls.h"
 #include "sysfuzz.h"
 
 #define SUICIDE_ODDS 20000 /* a worker ends itself once per this many calls */
@@ -182,6 +187,7 @@ static int run_workers(struct shared *sh, long count, uint64_t seed,
             if (pid < 0)
                 break;
             if (pid == 0) {
+                signals_ignore();
                 rng_seed(seed * 1000003 + *generation);
                 fuzz(sh, count, 1);
                 _exit(0);
@@ -296,9 +302,13 @@ static int replay_worker(struct shared *sh, uint64_t seed, uint64_t g,
 {
     pid_t warm = fork(); /* a first child maps its kernel stack's tables */
     if (warm == 0) {
-        /* and reads untouched memory: the zero page, made once per boot */
+        /* and makes what the kernel makes once per boot: the zero page
+         * (untouched memory read) and the System V id tables */
         volatile char *z = mmap(NULL, PAGE, PROT_READ,
                                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        shmctl(shmget(IPC_PRIVATE, PAGE, 0600), IPC_RMID, NULL);
+        semctl(semget(IPC_PRIVATE, 1, 0600), 0, IPC_RMID);
+        msgctl(msgget(IPC_PRIVATE, 0600), IPC_RMID, NULL);
         _exit(z != MAP_FAILED && z[0] == 0 ? 0 : 1);
     }
     if (warm > 0)
@@ -311,6 +321,7 @@ static int replay_worker(struct shared *sh, uint64_t seed, uint64_t g,
     trace = 1;
     pid_t pid = fork();
     if (pid == 0) {
+        signals_ignore();
         rng_seed(seed * 1000003 + g);
         fuzz(sh, count, 1);
         _exit(0);
@@ -345,6 +356,7 @@ int main(int argc, char **argv)
         if (sscanf(argv[k], "%ld-%ld", &skip_from[skips], &skip_to[skips]) == 2)
             skips++;
     stack_touch();
+    signals_ignore(); /* the driver too: a timer may name another task */
     struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
                              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (sh == MAP_FAILED || pools_init() < 0 || calls_count() > CALLS_MAX) {

@@ -9,7 +9,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,8 +38,54 @@ uint64_t rng(void)
     return state * 0x2545f4914f6cdd1dull;
 }
 
+#define IPC_RING 64
+struct ipc_ring {
+    long id[3][IPC_RING]; /* -1: none */
+    unsigned next[3];
+};
+static struct ipc_ring *ipc; /* MAP_SHARED: every worker's and ours */
+
+static void ipc_remove(int kind, long id)
+{
+    if (kind == 0)
+        shmctl((int)id, IPC_RMID, NULL);
+    else if (kind == 1)
+        semctl((int)id, 0, IPC_RMID);
+    else
+        msgctl((int)id, IPC_RMID, NULL);
+}
+
+void ipc_note(int kind, long id)
+{
+    unsigned i = __atomic_fetch_add(&ipc->next[kind], 1, __ATOMIC_RELAXED);
+    long old = __atomic_exchange_n(&ipc->id[kind][i % IPC_RING], id,
+                                   __ATOMIC_RELAXED);
+    if (old >= 0 && old != id)
+        ipc_remove(kind, old);
+}
+
+long ipc_noted(int kind)
+{
+    return __atomic_load_n(&ipc->id[kind][rng_below(IPC_RING)], __ATOMIC_RELAXED);
+}
+
+void ipc_cleanup(void)
+{
+    for (int kind = 0; kind < 3; kind++)
+        for (int i = 0; i < IPC_RING; i++) {
+            long id = __atomic_exchange_n(&ipc->id[kind][i], -1, __ATOMIC_RELAXED);
+            if (id >= 0)
+                ipc_remove(kind, id);
+        }
+}
+
 int pools_init(void)
 {
+    ipc = mmap(NULL, sizeof(*ipc), PROT_READ | PROT_WRITE,
+               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (ipc == MAP_FAILED)
+        return -1;
+    memset(ipc->id, 0xff, sizeof(ipc->id));
     uint8_t *s = mmap(NULL, SCRATCH_SIZE + PAGE, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     uint8_t *ro = mmap(NULL, RO_SIZE, PROT_READ | PROT_WRITE,
@@ -208,6 +258,7 @@ void fs_cleanup(void)
      * again, as root may */
     struct rlimit nofile = {FDS_MAX, FDS_MAX};
     setrlimit(RLIMIT_NOFILE, &nofile);
+    ipc_cleanup(); /* a segment's pages go at its removal */
     /* the calls create files with any name their paths give, and the
      * tmpfs keeps them and their pages: what the boot did not make goes */
     root_fd = open("/", O_RDONLY | O_DIRECTORY);

@@ -22,7 +22,7 @@
 #define RO_SIZE (4 * PAGE)
 #define EXTRA_MAX 16 /* mappings made outside the arena, kept at most */
 #define FDS_MAX 64
-#define CALLS_MAX 128 /* table entries, at most */
+#define CALLS_MAX 256 /* table entries, at most */
 
 /* The fuzzer's memory, set up once by pools_init. */
 struct pools {
@@ -53,13 +53,21 @@ void pools_cleanup(void);
  * the files and directories the calls made besides it (the tmpfs keeps
  * them, with their pages, after the workers end). */
 void fs_snapshot(void);
-void fs_cleanup(void);
+void fs_cleanup(void); /* and ipc_cleanup */
 /* The 512-byte blocks held by the boot's files, wherever they are now:
  * frames a call may have given them (written, extended, mapped), which
  * stay after fs_cleanup and are no leak of the kernel. */
 long fs_boot_blocks(void);
 /* Prints what fs_cleanup left of the calls' files. */
 void fs_show_left(void);
+/* The System V objects the calls made (kind 0 shm, 1 sem, 2 msg), in a
+ * ring the workers and the driver share: they outlive their process.
+ * ipc_note records id (removing the object it overwrites), ipc_noted
+ * gives one of them or -1, ipc_cleanup removes them all (fs_cleanup calls
+ * it). */
+void ipc_note(int kind, long id);
+long ipc_noted(int kind);
+void ipc_cleanup(void);
 /* Records a mapping the kernel made for us outside the arena (evicting
  * and unmapping the oldest when the ring is full). */
 void extra_add(uintptr_t addr, size_t len);
