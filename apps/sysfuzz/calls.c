@@ -327,14 +327,15 @@ static void g_prlimit(long *a)
 {
     a[0] = rng_below(2) ? 0 : num();
     a[1] = rng_below(4) ? (long)rng_below(17) : num();
-    a[2] = rng_below(2) ? 0 : (long)bad_ptr(); /* never a new limit */
+    a[2] = rng_below(2) ? 0 : (long)unreadable_ptr(); /* never a new limit:
+                                                          the arena may be mapped */
     a[3] = ptr();
 }
 
 static void g_setrlimit(long *a)
 {
     a[0] = rng_below(4) ? (long)rng_below(17) : num();
-    a[1] = (long)bad_ptr(); /* never a new limit */
+    a[1] = (long)unreadable_ptr(); /* never a new limit */
 }
 
 static void g_getrandom(long *a) { a[0] = ptr(); a[1] = len(); a[2] = rng_below(4) ? (long)rng_below(8) : num(); }

@@ -184,8 +184,10 @@ static int run_workers(struct shared *sh, long count, uint64_t seed,
             pid_t pid = fork();
             if (pid < 0 && *generation == 0)
                 return -1;
-            if (pid < 0)
+            if (pid < 0) { /* the run stops short: made < COUNT fails it */
+                printf("sysfuzz: fork: %s\n", strerror(errno));
                 break;
+            }
             if (pid == 0) {
                 signals_ignore();
                 rng_seed(seed * 1000003 + *generation);
