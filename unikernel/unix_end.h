@@ -62,6 +62,9 @@ struct unix_end {
 
 /* The end of AF_UNIX socket file `f`, or NULL (another file, or closed). */
 struct unix_end *unix_end_of_file(struct file *f);
+/* Moves u's queue to the front of *chain, leaving it empty (before any
+ * of its files is put: the collector may run at a file_put). */
+void unix_queue_cut(struct unix_end *u, struct umsg **chain);
 /* Frees a detached chain of messages and what rides on them. */
 void unix_msgs_free(struct umsg *list);
 /* Drops a reference to `u` (the last frees it). */
@@ -75,10 +78,9 @@ void unix_flight_sub(struct file *f);
 /* A reference to `u`'s file other than the last went: if every one left
  * rides on messages, the collector looks for a cycle nobody can reach. */
 void unix_gc_unref(struct unix_end *u);
-/* An end closed: the collector runs if anything is in flight. */
-void unix_gc_release(void);
 /* Frees the ends that only messages in unreachable queues refer to, and
- * those messages (Linux's unix_gc): with none in flight, nothing. */
+ * those messages (Linux's unix_gc): with none in flight, or inside a run
+ * already, nothing.  Also called when an end closes. */
 void unix_gc(void);
 
 #endif

@@ -98,17 +98,6 @@ static void reach(struct unix_end *e)
         e->gc_state = GC_ALIVE_TODO;
 }
 
-/* Appends u's queue to *chain, leaving it empty. */
-static void cut_queue(struct unix_end *u, struct umsg **chain)
-{
-    if (!u->head)
-        return;
-    u->tail->next = *chain;
-    *chain = u->head;
-    u->head = u->tail = NULL;
-    u->queued = 0;
-}
-
 void unix_gc(void)
 {
     if (collecting || !flying)
@@ -146,10 +135,10 @@ void unix_gc(void)
             }
         struct umsg *chain = NULL;
         for (int i = 0; i < n; i++) {
-            cut_queue(dead[i], &chain);
+            unix_queue_cut(dead[i], &chain);
             if (dead[i]->listening)
                 for (struct unix_end *a = dead[i]->acc_head; a; a = a->acc_next)
-                    cut_queue(a, &chain);
+                    unix_queue_cut(a, &chain);
         }
         unix_msgs_free(chain); /* the garbage's files close here */
         for (int i = 0; i < n; i++)
@@ -161,12 +150,6 @@ void unix_gc(void)
 
 void unix_gc_unref(struct unix_end *u)
 {
-    if (!collecting && only_in_flight(u))
-        unix_gc();
-}
-
-void unix_gc_release(void)
-{
-    if (!collecting && flying)
+    if (only_in_flight(u))
         unix_gc();
 }

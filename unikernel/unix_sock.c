@@ -49,7 +49,6 @@
 #define UNIX_CHUNK 65536      /* a stream send's largest message */
 #define PATH_OFF 2            /* offsetof(struct sockaddr_un, sun_path) */
 
-
 /* struct cmsghdr of the x86_64 ABI: 16 bytes, 8-byte aligned. */
 struct kcmsg {
     uint64_t len;
@@ -58,12 +57,17 @@ struct kcmsg {
 #define CMSG_HDR sizeof(struct kcmsg)
 #define CMSG_ALIGN8(n) (((n) + 7) & ~(size_t)7)
 
+/* Drops a reference a message held to `f` (it leaves the flight first). */
+static void flight_put(struct file *f)
+{
+    unix_flight_sub(f);
+    file_put(f);
+}
+
 static void fds_put(struct file **fds, int n)
 {
-    for (int i = 0; i < n; i++) {
-        unix_flight_sub(fds[i]);
-        file_put(fds[i]);
-    }
+    for (int i = 0; i < n; i++)
+        flight_put(fds[i]);
     kfree(fds);
 }
 
@@ -164,14 +168,11 @@ static void rights_out(struct sock_msg *m, struct umsg *q, int flags)
         m->controllen = used < cap ? used : cap;
     }
     if (!peek) {
-        for (; i < nfds; i++) { /* did not fit: closed, as Linux */
-            unix_flight_sub(fds[i]);
-            file_put(fds[i]);
-        }
+        for (; i < nfds; i++)
+            flight_put(fds[i]); /* did not fit: closed, as Linux */
         kfree(fds);
     }
 }
-
 
 static struct unix_end *abstract_names;
 static unsigned autobind_next;
@@ -209,12 +210,21 @@ void unix_msgs_free(struct umsg *list)
     }
 }
 
-static void queue_free(struct unix_end *u)
+void unix_queue_cut(struct unix_end *u, struct umsg **chain)
 {
-    struct umsg *list = u->head; /* detached first: see rights_out */
+    if (!u->head)
+        return;
+    u->tail->next = *chain;
+    *chain = u->head;
     u->head = u->tail = NULL;
     u->queued = 0;
-    unix_msgs_free(list);
+}
+
+static void queue_free(struct unix_end *u)
+{
+    struct umsg *chain = NULL; /* detached first: see rights_out */
+    unix_queue_cut(u, &chain);
+    unix_msgs_free(chain);
 }
 
 /* ---- names ---- */
@@ -890,7 +900,7 @@ static void unix_release(struct socket *s)
     queue_free(u);
     s->priv = NULL;
     end_put(u);
-    unix_gc_release(); /* its close may leave a cycle in flight */
+    unix_gc(); /* its close may leave a cycle in flight */
 }
 
 /* A reference to the socket's file other than the last went. */

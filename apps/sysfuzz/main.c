@@ -230,15 +230,22 @@ static void cache_own_file(const char *path)
     close(fd);
 }
 
-/* /proc/meminfo into buf (a static one: no page is touched between the
- * two frame counts). */
-static void read_meminfo(char *buf, size_t size)
+/* The text of the /proc file at `path` into buf, NUL-terminated (empty
+ * when it cannot be read). */
+static void read_text(const char *path, char *buf, size_t size)
 {
-    int fd = open("/proc/meminfo", O_RDONLY);
+    int fd = open(path, O_RDONLY);
     ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
     if (fd >= 0)
         close(fd);
     buf[n > 0 ? n : 0] = '\0';
+}
+
+/* /proc/meminfo into buf (a static one: no page is touched between the
+ * two frame counts). */
+static void read_meminfo(char *buf, size_t size)
+{
+    read_text("/proc/meminfo", buf, size);
 }
 
 /* The pages this task has resident (statm's second field), or 0. */
@@ -246,11 +253,7 @@ static long own_resident(void)
 {
     char text[128];
     long size = 0, resident = 0;
-    int fd = open("/proc/self/statm", O_RDONLY);
-    ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    text[n > 0 ? n : 0] = '\0';
+    read_text("/proc/self/statm", text, sizeof(text));
     return sscanf(text, "%ld %ld", &size, &resident) == 2 ? resident : 0;
 }
 
